@@ -1,0 +1,60 @@
+import { SOURCE_VENDORS } from '../protocol/source.js';
+import type { CommandSpec, FlagSpec } from './spec.js';
+
+/**
+ * Every command and every flag, declared once. `flagless --help`, `flagless <cmd> --help`, the
+ * argument parser and the README's command reference are all generated from this table.
+ */
+
+export const JSON_FLAG: FlagSpec = { name: 'json', type: 'boolean', description: 'Machine-readable output on stdout (human output and progress stay on stderr).' };
+export const QUIET_FLAG: FlagSpec = { name: 'quiet', type: 'boolean', description: 'No progress output.' };
+export const HELP_FLAG: FlagSpec = { name: 'help', short: 'h', type: 'boolean', description: 'Show help for this command.' };
+
+const FROM_FLAG: FlagSpec = { name: 'from', type: 'string', value: 'vendor', required: true, choices: SOURCE_VENDORS, description: 'The provider the export comes from.' };
+const FILE_FLAG: FlagSpec = { name: 'file', type: 'string', value: 'path', description: "The export file (Clerk CSV, Auth0 NDJSON, Firebase JSON, Cognito ListUsers JSON)." };
+const PASSWORDS_FLAG: FlagSpec = { name: 'passwords', type: 'string', value: 'path', description: "Auth0 only: the password-hash NDJSON that Auth0 support provides, joined to the users by id." };
+const HASH_CONFIG_FLAG: FlagSpec = { name: 'hash-config', type: 'string', value: 'path', description: "Firebase only: the project's password hash parameters (JSON with base64_signer_key, base64_salt_separator, rounds, mem_cost)." };
+const API_FLAG: FlagSpec = { name: 'api', type: 'boolean', description: "Read from the vendor's API instead of a file (credentials from the environment: CLERK_SECRET_KEY, AUTH0_DOMAIN/AUTH0_CLIENT_ID/AUTH0_CLIENT_SECRET, COGNITO_USER_POOL_ID + AWS credentials)." };
+const SOURCE_URL_FLAG: FlagSpec = { name: 'source-url', type: 'string', value: 'url', description: "Override the source vendor's API base URL (a local simulator, a proxy)." };
+
+/** The flags that say where users come from; shared by assess, migrate and verify. */
+export const SOURCE_FLAGS: FlagSpec[] = [FROM_FLAG, FILE_FLAG, PASSWORDS_FLAG, HASH_CONFIG_FLAG, API_FLAG, SOURCE_URL_FLAG];
+
+export const COMMANDS: CommandSpec[] = [
+  {
+    name: 'assess',
+    summary: 'Report what is in an export and what will survive the move to each target.',
+    description:
+      'Streams the export once and reports users, password hash algorithms, MFA, social-only users, disabled users, users without email, duplicate-email groups, organizations, memberships and every problem with its file and line. For each target flagless knows it says what imports natively, what needs a just-in-time move or a reset, and what is lost. Writes nothing anywhere except the optional HTML report. Exit code 1 when problems were found.',
+    flags: [
+      ...SOURCE_FLAGS,
+      { name: 'html', type: 'string', value: 'path', description: 'Also write a self-contained HTML report to this path.' },
+    ],
+    examples: [
+      'flagless assess --from clerk --file users.csv',
+      'flagless assess --from auth0 --file users.ndjson --passwords passwords.ndjson --json',
+      'flagless assess --from firebase --file users.json --hash-config hash-config.json --html report.html',
+    ],
+    load: () => import('./run-assess.js'),
+  },
+  {
+    name: 'generate',
+    summary: "Write a realistic export in a vendor's exact format, with known plaintext passwords.",
+    description:
+      'For tests, demos and benchmarks. Hashes are real (a pool of precomputed hashes is reused, so a million users takes seconds). Unless --clean is given, the export contains the traps real exports have: duplicate emails differing in case, unknown hashers, social-only and phone-only users, orphan password records.',
+    positionals: [{ name: 'vendor', description: 'Which export format to write.', required: true, choices: SOURCE_VENDORS }],
+    flags: [
+      { name: 'users', type: 'string', value: 'N', required: true, description: 'How many users.' },
+      { name: 'out', type: 'string', value: 'path', required: true, description: 'The export file to write (side files go next to it).' },
+      { name: 'seed', type: 'string', value: 'S', default: '1', description: 'Seed for reproducible output.' },
+      { name: 'plaintexts', type: 'string', value: 'path', description: 'Write `identifier,password` for every user with a password (the format `verify --logins` reads).' },
+      { name: 'clean', type: 'boolean', description: 'Leave out the deliberate traps.' },
+    ],
+    examples: ['flagless generate clerk --users 1000 --out users.csv --plaintexts logins.csv'],
+    load: () => import('./run-generate.js'),
+  },
+];
+
+export function findCommand(name: string): CommandSpec | undefined {
+  return COMMANDS.find((c) => c.name === name);
+}

@@ -1,0 +1,26 @@
+import { HASH_ALGORITHMS } from '../../model/password/types.js';
+import type { TargetCapabilities } from '../../protocol/capabilities.js';
+
+/**
+ * Better Auth (better-auth 1.7) on SQLite or PostgreSQL. Its native hash is its own scrypt
+ * (`salt:key`); every imported algorithm verifies through `flagless/better-auth`, the verifier
+ * an application adds to its Better Auth config, which re-hashes on first sign-in.
+ * No TOTP import (its two-factor plugin encrypts secrets with the app secret), no SMS factor.
+ */
+export const betterAuthCapabilities = {
+  name: 'better-auth',
+  displayName: 'Better Auth',
+  nativeHashes: [],
+  extensionHashes: HASH_ALGORITHMS,
+  jitPasswords: true,
+  totpSecrets: false,
+  smsFactors: false,
+  socialLinks: true,
+  organizations: true,
+  roles: true,
+  usernames: false,
+  phoneNumbers: false,
+  disabledUsers: false,
+  metadata: 'single',
+  batchSize: 500,
+} as const satisfies TargetCapabilities;

@@ -1,0 +1,33 @@
+/**
+ * The one list of connectors. The CLI composes commands from it; model, protocol and engine
+ * never import it. Vendor modules (and their SDKs) load lazily, on first use.
+ */
+import type { TargetCapabilities } from '../protocol/capabilities.js';
+import type { Generator } from '../protocol/generate.js';
+import type { SourceConnector, SourceVendor } from '../protocol/source.js';
+import { betterAuthCapabilities } from './better-auth/capabilities.js';
+import { keycloakCapabilities } from './keycloak/capabilities.js';
+import { workosCapabilities } from './workos/capabilities.js';
+
+export interface SourceModule {
+  source: SourceConnector;
+  generate: Generator;
+}
+
+export const SOURCE_MODULES: Record<SourceVendor, () => Promise<SourceModule>> = {
+  clerk: () => import('./clerk/index.js'),
+  auth0: () => import('./auth0/index.js'),
+  firebase: () => import('./firebase/index.js'),
+  cognito: () => import('./cognito/index.js'),
+};
+
+export async function loadAllSources(): Promise<SourceModule[]> {
+  return Promise.all(Object.values(SOURCE_MODULES).map((load) => load()));
+}
+
+/** Every target flagless knows, as capability data (for `assess` and the engine). */
+export const TARGET_CAPABILITIES: readonly TargetCapabilities[] = [
+  workosCapabilities,
+  keycloakCapabilities,
+  betterAuthCapabilities,
+];

@@ -1,0 +1,25 @@
+import type { TargetCapabilities } from '../../protocol/capabilities.js';
+
+/**
+ * Keycloak 26: PBKDF2 (SHA-1/256/512) and Argon2 verify natively; bcrypt and Firebase's
+ * modified scrypt verify once flagless's password-hash provider extension is deployed in
+ * `providers/`. TOTP secrets import as OTP credentials; social links as federated identities;
+ * organizations are native since 26. Self-hosted: no documented rate limit.
+ */
+export const keycloakCapabilities = {
+  name: 'keycloak',
+  displayName: 'Keycloak',
+  nativeHashes: ['pbkdf2-sha1', 'pbkdf2-sha256', 'pbkdf2-sha512', 'argon2id', 'argon2i'],
+  extensionHashes: ['bcrypt', 'firebase-scrypt'],
+  jitPasswords: true,
+  totpSecrets: true,
+  smsFactors: false,
+  socialLinks: true,
+  organizations: true,
+  roles: true,
+  usernames: true,
+  phoneNumbers: false,
+  disabledUsers: true,
+  metadata: 'single',
+  batchSize: 500,
+} as const satisfies TargetCapabilities;

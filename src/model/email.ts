@@ -1,0 +1,13 @@
+/**
+ * Email identity: the address as the user typed it is kept for display; matching uses the
+ * trimmed, case-folded form. Two users whose normalized addresses are equal form a duplicate
+ * group that is reported, never merged silently.
+ */
+export function normalizeEmail(address: string): string {
+  return address.trim().normalize('NFC').toLowerCase();
+}
+
+/** A light syntax check: one @, something either side, no whitespace. Not RFC 5322. */
+export function looksLikeEmail(address: string): boolean {
+  return /^[^\s@]+@[^\s@]+$/.test(address.trim());
+}

@@ -1,0 +1,33 @@
+import type { HashAlgorithm } from '../model/password/types.js';
+
+/**
+ * What a target can hold, as data. The engine and `assess` decide by these fields, never by
+ * the target's name.
+ */
+export interface TargetCapabilities {
+  readonly name: string;
+  readonly displayName: string;
+  /** Hashes the target verifies out of the box. */
+  readonly nativeHashes: readonly HashAlgorithm[];
+  /** Hashes it verifies once flagless's small extension or verifier is installed in it. */
+  readonly extensionHashes: readonly HashAlgorithm[];
+  /** Can the gateway move a user without a usable hash at their next login (set plaintext)? */
+  readonly jitPasswords: boolean;
+  /** Stores imported TOTP secrets as a factor (otherwise users re-enrol). */
+  readonly totpSecrets: boolean;
+  readonly smsFactors: boolean;
+  readonly socialLinks: boolean;
+  readonly organizations: boolean;
+  readonly roles: boolean;
+  readonly usernames: boolean;
+  readonly phoneNumbers: boolean;
+  readonly disabledUsers: boolean;
+  /** Where metadata goes: both kinds kept apart, merged into one bag, or nowhere. */
+  readonly metadata: 'public-private' | 'single' | 'none';
+  /** Maximum serialized metadata size in bytes per user, if the target documents one. */
+  readonly metadataMaxBytes?: number;
+  /** Documented write rate limit, requests per second; the engine's token bucket starts here. */
+  readonly rateLimitPerSecond?: number;
+  /** Records per write request when the target accepts batches (1 = one per request). */
+  readonly batchSize: number;
+}

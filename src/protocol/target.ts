@@ -1,0 +1,91 @@
+import type { CanonicalUser, Organization } from '../model/user.js';
+import type { TargetCapabilities } from './capabilities.js';
+
+/**
+ * The contract every target connector implements (WorkOS, Keycloak, Better Auth, ...).
+ * The engine owns ledger, retries, rate limiting and exactly-once; a target only translates
+ * one call into the vendor's API and classifies failures:
+ * it throws FlaglessError with
+ *   - errorClass 'retriable' for 429 (with retryAfterSeconds), 5xx, timeouts, reset connections;
+ *   - errorClass 'skippable' for a record the target rejects (validation, conflict it cannot link);
+ *   - errorClass 'fatal' for bad credentials or a misconfigured target (the run stops).
+ */
+
+export interface TargetUserRef {
+  /** The target's own id for the user. */
+  id: string;
+  externalId?: string;
+  email?: string;
+}
+
+export interface TargetOrgRef {
+  id: string;
+  externalId?: string;
+  name: string;
+}
+
+/** A user as the target holds it, read back through the target's API (for `verify`). */
+export interface TargetUserView {
+  id: string;
+  externalId?: string;
+  email?: string;
+  emailVerified?: boolean;
+  firstName?: string;
+  lastName?: string;
+  username?: string;
+  disabled?: boolean;
+  metadata?: Record<string, unknown>;
+  /** Organizations by the target's org id, with the org's external id when the target has one. */
+  memberships: { organizationId: string; organizationExternalId?: string; roles: string[] }[];
+  identities: { provider: string; providerUserId: string }[];
+  hasPassword?: boolean;
+}
+
+export type LoginResult = { ok: true; userId: string } | { ok: false; reason: string };
+
+export interface CreateUserOptions {
+  /** Send the parsed hash (the engine has checked the target accepts the algorithm). */
+  includePasswordHash: boolean;
+  /** Users without a usable hash: leave for JIT, or ask the target to force a reset. */
+  missingPassword: 'jit' | 'reset';
+}
+
+export interface Target {
+  readonly capabilities: TargetCapabilities;
+  /** Requests that changed the target, counted by the connector at the HTTP/DB call. */
+  readonly stats: { writes: number; reads: number };
+  /** Looks a user up by external id (= the source id), then by email. */
+  findUser(key: { externalId: string; email?: string }): Promise<TargetUserRef | undefined>;
+  createUser(user: CanonicalUser, options: CreateUserOptions): Promise<TargetUserRef>;
+  /** Brings an existing user in line with the source record (linking a signup, repairing a partial run). */
+  updateUser(ref: TargetUserRef, user: CanonicalUser, options: CreateUserOptions): Promise<TargetUserRef>;
+  findOrganization(key: { externalId: string; name: string }): Promise<TargetOrgRef | undefined>;
+  createOrganization(org: Organization): Promise<TargetOrgRef>;
+  /** Idempotent: an existing membership with the same roles is 'exists', not an error. */
+  ensureMembership(user: TargetUserRef, org: TargetOrgRef, roles: string[]): Promise<'created' | 'updated' | 'exists'>;
+  getUser(ref: TargetUserRef): Promise<TargetUserView | undefined>;
+  /** Every user in the target, streamed page by page. */
+  listUsers(): AsyncIterable<TargetUserView>;
+  /** Signs in through the target's real login API (never by reading its storage). */
+  login(identifier: string, password: string): Promise<LoginResult>;
+  /** For the gateway's just-in-time move: set a plaintext as the target's native password. */
+  setPassword(ref: TargetUserRef, plaintext: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface TargetOptions {
+  /** Environment for credentials and URLs (WORKOS_API_KEY, KEYCLOAK_URL, ...). */
+  env: Record<string, string | undefined>;
+  /** `--target-url`: overrides the vendor's base URL. */
+  url?: string;
+  /** `--db`: a SQLite path or postgres:// URL for database-backed targets. */
+  db?: string;
+  /** `--realm` for Keycloak. */
+  realm?: string;
+}
+
+export interface TargetConnector {
+  readonly name: string;
+  readonly capabilities: TargetCapabilities;
+  open(options: TargetOptions): Promise<Target>;
+}
