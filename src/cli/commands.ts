@@ -14,11 +14,12 @@ const FROM_FLAG: FlagSpec = { name: 'from', type: 'string', value: 'vendor', req
 const FILE_FLAG: FlagSpec = { name: 'file', type: 'string', value: 'path', description: "The export file (Clerk CSV, Auth0 NDJSON, Firebase JSON, Cognito ListUsers JSON)." };
 const PASSWORDS_FLAG: FlagSpec = { name: 'passwords', type: 'string', value: 'path', description: "Auth0 only: the password-hash NDJSON that Auth0 support provides, joined to the users by id." };
 const HASH_CONFIG_FLAG: FlagSpec = { name: 'hash-config', type: 'string', value: 'path', description: "Firebase only: the project's password hash parameters (JSON with base64_signer_key, base64_salt_separator, rounds, mem_cost)." };
+const API_DUMP_FLAG: FlagSpec = { name: 'api-dump', type: 'string', value: 'path', description: "JSON saved from the vendor's API ({users, organizations, memberships}), joined to the file export by user id: social links, metadata, organizations and roles that file exports lack." };
 const API_FLAG: FlagSpec = { name: 'api', type: 'boolean', description: "Read from the vendor's API instead of a file (credentials from the environment: CLERK_SECRET_KEY, AUTH0_DOMAIN/AUTH0_CLIENT_ID/AUTH0_CLIENT_SECRET, COGNITO_USER_POOL_ID + AWS credentials)." };
 const SOURCE_URL_FLAG: FlagSpec = { name: 'source-url', type: 'string', value: 'url', description: "Override the source vendor's API base URL (a local simulator, a proxy)." };
 
 /** The flags that say where users come from; shared by assess, migrate and verify. */
-export const SOURCE_FLAGS: FlagSpec[] = [FROM_FLAG, FILE_FLAG, PASSWORDS_FLAG, HASH_CONFIG_FLAG, API_FLAG, SOURCE_URL_FLAG];
+export const SOURCE_FLAGS: FlagSpec[] = [FROM_FLAG, FILE_FLAG, PASSWORDS_FLAG, HASH_CONFIG_FLAG, API_DUMP_FLAG, API_FLAG, SOURCE_URL_FLAG];
 
 export const COMMANDS: CommandSpec[] = [
   {

@@ -17,7 +17,7 @@ export interface GenerateOptions {
 
 export interface GenerateResult {
   /** Every file written, main export first (Auth0 adds a password file, Firebase a hash config). */
-  files: { role: 'export' | 'passwords' | 'hash-config' | 'plaintexts' | 'organizations'; path: string }[];
+  files: { role: 'export' | 'passwords' | 'hash-config' | 'api-dump' | 'plaintexts'; path: string }[];
   users: number;
   organizations: number;
   /** What traps were planted, by name, with counts, so tests can assert that assess finds them. */

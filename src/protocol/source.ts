@@ -17,6 +17,12 @@ export interface SourceOptions {
   passwords?: string;
   /** The project's hash parameters (Firebase: signer key, salt separator, rounds, memory cost). */
   hashConfig?: string;
+  /**
+   * JSON saved from the vendor's API (`{users, organizations, memberships}` in the vendor's own
+   * API shapes), joined to the file export by user id: it carries what file exports lack
+   * (social links, metadata, organizations and roles).
+   */
+  apiDump?: string;
   /** Read through the vendor's API instead of a file. */
   api?: boolean;
   /** Environment for API credentials (CLERK_SECRET_KEY, AUTH0_DOMAIN, ...). Defaults to process.env. */
