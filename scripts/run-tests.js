@@ -1,4 +1,4 @@
-// Runs every compiled test file under dist/test with Node's own test runner.
+// Runs every compiled test file under dist/test and dist/src with Node's own test runner.
 // Usage: node scripts/run-tests.js [substring filter ...]
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ function walk(dir, out) {
   return out;
 }
 const filters = process.argv.slice(2);
-const files = walk('dist/test', []).filter((f) => filters.length === 0 || filters.some((s) => f.includes(s))).sort();
+const files = [...walk('dist/test', []), ...walk('dist/src', [])].filter((f) => filters.length === 0 || filters.some((s) => f.includes(s))).sort();
 if (files.length === 0) {
   console.error('no test files found under dist/test (did the build run?)');
   process.exit(1);

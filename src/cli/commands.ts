@@ -54,6 +54,18 @@ export const COMMANDS: CommandSpec[] = [
     examples: ['flagless generate clerk --users 1000 --out users.csv --plaintexts logins.csv'],
     load: () => import('./run-generate.js'),
   },
+  {
+    name: 'demo',
+    summary: 'See the whole product work in one command, on embedded defaults.',
+    description:
+      'Generates a small Clerk export with known passwords in ./flagless-demo/, assesses it, and prints what would move, what is lossy and why, and the next commands to try. Needs nothing beyond `npm ci`; can be run again and again.',
+    flags: [
+      { name: 'dir', type: 'string', value: 'path', default: 'flagless-demo', description: 'Where the demo writes its files.' },
+      { name: 'users', type: 'string', value: 'N', default: '300', description: 'How many users the generated export has.' },
+    ],
+    examples: ['flagless demo'],
+    load: () => import('./run-demo.js'),
+  },
 ];
 
 export function findCommand(name: string): CommandSpec | undefined {

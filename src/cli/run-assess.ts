@@ -1,0 +1,39 @@
+import { writeFile } from 'node:fs/promises';
+import { TARGET_CAPABILITIES } from '../connectors/index.js';
+import { assess } from '../engine/assess/assess.js';
+import { FlaglessError } from '../protocol/errors.js';
+import { openSource } from './open-source.js';
+import { renderAssessHtml } from './report/assess-html.js';
+import { renderAssessText } from './report/assess-text.js';
+import { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, type CommandRunner } from './spec.js';
+
+export const run: CommandRunner = async (args, io) => {
+  const source = await openSource(args.flags);
+  const file = typeof args.flags.file === 'string' ? args.flags.file : `${source.vendor} API`;
+  const report = await assess(source, {
+    targets: TARGET_CAPABILITIES,
+    onProgress: (n) => io.progress(`assess: ${n.toLocaleString('en-US')} users read`),
+  });
+  io.progressDone();
+  if (report.users === 0 && report.organizations === 0 && report.problemCount === 0) {
+    throw new FlaglessError('E_INPUT_EMPTY', `${file} holds no users.`);
+  }
+  const html = typeof args.flags.html === 'string' ? args.flags.html : undefined;
+  if (html) {
+    try {
+      await writeFile(html, renderAssessHtml(report, file));
+    } catch (e) {
+      throw new FlaglessError('E_INPUT_UNREADABLE', `cannot write the HTML report to ${html}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  }
+  const text = renderAssessText(report, file);
+  // Machines read stdout (only with --json); the human summary always goes to stderr.
+  if (io.json) io.out(JSON.stringify(report, null, 2));
+  if (!io.json || !io.quiet) io.err(text);
+  if (html) io.err(`HTML report written to ${html}`);
+  if (report.problemsByCode.E_HASH_CONFIG_MISSING) {
+    io.err('flagless: E_HASH_CONFIG_MISSING: the export has password hashes but no hash parameters: pass --hash-config with the project\'s hash config (Firebase console → Authentication → Users → ⋮ → Password hash parameters).');
+    return EXIT_USAGE;
+  }
+  return report.problemCount > 0 ? EXIT_PROBLEMS : EXIT_OK;
+};

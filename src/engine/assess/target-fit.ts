@@ -1,0 +1,79 @@
+import type { CanonicalUser } from '../../model/user.js';
+import type { TargetCapabilities } from '../../protocol/capabilities.js';
+
+/** For one target: how the users of an export would arrive there. Counts of users unless named. */
+export interface TargetFit {
+  target: string;
+  displayName: string;
+  passwords: {
+    /** Hash imported as it is and verified by the target out of the box. */
+    native: number;
+    /** Hash imported as it is, verified once flagless's extension/verifier is installed in the target. */
+    withExtension: number;
+    /** No usable hash for this target: moved by the gateway at the next login, or reset. */
+    jitOrReset: number;
+    /** Users without any password (social-only, passwordless): nothing to move. */
+    none: number;
+  };
+  /** What does not survive the move, per kind: number of users affected. */
+  lost: {
+    totpFactors: number;
+    smsFactors: number;
+    socialLinks: number;
+    memberships: number;
+    metadata: number;
+    usernames: number;
+    phoneNumbers: number;
+    disabledFlags: number;
+  };
+  /** Users whose public and private metadata end up in one place at the target. */
+  metadataMerged: number;
+}
+
+export function emptyFit(caps: TargetCapabilities): TargetFit {
+  return {
+    target: caps.name,
+    displayName: caps.displayName,
+    passwords: { native: 0, withExtension: 0, jitOrReset: 0, none: 0 },
+    lost: { totpFactors: 0, smsFactors: 0, socialLinks: 0, memberships: 0, metadata: 0, usernames: 0, phoneNumbers: 0, disabledFlags: 0 },
+    metadataMerged: 0,
+  };
+}
+
+function hasKeys(o: Record<string, unknown>): boolean {
+  for (const _ in o) return true;
+  return false;
+}
+
+/** Adds one user to a target's fit. Decided from capability data only. */
+export function addUserToFit(fit: TargetFit, caps: TargetCapabilities, user: CanonicalUser): void {
+  const hash = user.password;
+  if (user.passwordPlan === 'import' && hash) {
+    if (caps.nativeHashes.includes(hash.algorithm)) fit.passwords.native++;
+    else if (caps.extensionHashes.includes(hash.algorithm)) fit.passwords.withExtension++;
+    else fit.passwords.jitOrReset++;
+  } else if (user.passwordPlan === 'jit') fit.passwords.jitOrReset++;
+  else fit.passwords.none++;
+
+  // A TOTP factor without its secret is lost whatever the target: the source did not export it.
+  if (user.mfa.some((f) => f.kind === 'totp' && (!f.secret || !caps.totpSecrets))) fit.lost.totpFactors++;
+  if (!caps.smsFactors && user.mfa.some((f) => f.kind === 'sms')) fit.lost.smsFactors++;
+  if (!caps.socialLinks && user.identities.length > 0) fit.lost.socialLinks++;
+  if (!caps.organizations && user.memberships.length > 0) fit.lost.memberships++;
+  if (!caps.usernames && user.username) fit.lost.usernames++;
+  if (!caps.phoneNumbers && user.phones.length > 0) fit.lost.phoneNumbers++;
+  if (!caps.disabledUsers && user.disabled) fit.lost.disabledFlags++;
+
+  const hasPublic = hasKeys(user.metadata.public);
+  const hasPrivate = hasKeys(user.metadata.private);
+  if (hasPublic || hasPrivate) {
+    if (caps.metadata === 'none') fit.lost.metadata++;
+    else {
+      if (caps.metadata === 'single' && hasPublic && hasPrivate) fit.metadataMerged++;
+      if (caps.metadataMaxBytes !== undefined) {
+        const size = Buffer.byteLength(JSON.stringify(user.metadata));
+        if (size > caps.metadataMaxBytes) fit.lost.metadata++;
+      }
+    }
+  }
+}

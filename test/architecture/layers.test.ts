@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+
+function walk(dir: string, out: string[] = []): string[] {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) walk(p, out);
+    else if (name.endsWith('.ts')) out.push(p);
+  }
+  return out;
+}
+
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const specs: string[] = [];
+  const re = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+  for (const m of text.matchAll(re)) specs.push((m[1] ?? m[2])!);
+  return specs;
+}
+
+// Vendor SDKs may only be imported by their connector.
+const VENDOR_PACKAGES = ['@clerk/', 'auth0', '@aws-sdk/', '@workos-inc/', '@keycloak/', 'better-auth', 'firebase'];
+
+describe('layers (DESIGN.md): imports point down only', () => {
+  const lower = ['src/model', 'src/protocol', 'src/engine'];
+  for (const layer of lower) {
+    it(`${layer} imports no connector, CLI, gateway or vendor SDK`, () => {
+      const files = walk(layer);
+      assert.ok(files.length > 0, `${layer} has files`);
+      for (const f of files) {
+        for (const spec of importsOf(f)) {
+          assert.ok(!/\/(connectors|cli|gateway)(\/|$)/.test(spec), `${f} imports ${spec}`);
+          assert.ok(!VENDOR_PACKAGES.some((p) => spec === p || spec.startsWith(p)), `${f} imports vendor SDK ${spec}`);
+        }
+      }
+    });
+  }
+
+  it('src/model does no I/O and imports no protocol or engine', () => {
+    for (const f of walk('src/model')) {
+      for (const spec of importsOf(f)) {
+        assert.ok(!/\/(protocol|engine)\//.test(spec), `${f} imports ${spec}`);
+        assert.ok(!['node:fs', 'node:fs/promises', 'node:net', 'node:http', 'node:https', 'node:child_process'].includes(spec), `${f} does I/O via ${spec}`);
+      }
+    }
+  });
+
+  it('protocol imports only model', () => {
+    for (const f of walk('src/protocol')) {
+      for (const spec of importsOf(f)) assert.ok(!/\/engine\//.test(spec), `${f} imports ${spec}`);
+    }
+  });
+
+  it('model, protocol and engine decide by capability, never by vendor name', () => {
+    const names = ['clerk', 'auth0', 'firebase', 'cognito', 'workos', 'keycloak', 'better-auth', 'ory', 'kratos'];
+    for (const layer of lower) {
+      for (const f of walk(layer)) {
+        const code = readFileSync(f, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+        for (const n of names) {
+          const re = new RegExp(`[=!]==?\\s*['"\`]${n}['"\`]|['"\`]${n}['"\`]\\s*[=!]==?|case\\s+['"\`]${n}['"\`]`, 'i');
+          assert.ok(!re.test(code), `${f} compares against the vendor name "${n}"`);
+        }
+      }
+    }
+  });
+});
