@@ -21,7 +21,9 @@ export async function buildHashPool(
   const pool: PooledHash[] = [];
   for (let i = 0; i < size; i++) {
     const plaintext = fakePassword(rng);
-    pool.push({ plaintext, hash: await hashPassword(algorithm, plaintext, params) });
+    // The salt comes from the seeded PRNG too, so an export is byte-for-byte reproducible.
+    const salt = Buffer.from(rng.hex(16), 'hex').toString('base64');
+    pool.push({ plaintext, hash: await hashPassword(algorithm, plaintext, { ...params, salt }) });
   }
   return pool;
 }
