@@ -66,6 +66,27 @@ export const COMMANDS: CommandSpec[] = [
     examples: ['flagless demo'],
     load: () => import('./run-demo.js'),
   },
+  {
+    name: 'sim',
+    summary: "Run a strict local simulator of a target's API (WorkOS), for tests, demos and benchmarks.",
+    description:
+      "Serves the WorkOS User Management endpoints flagless uses (users, organizations, memberships, password sign-in that verifies every imported hash type for real) on 127.0.0.1, with WorkOS's documented validation, error bodies, pagination and rate limits (429 + Retry-After), plus injectable faults. State is in memory. Prints the WORKOS_API_URL / WORKOS_API_KEY / WORKOS_CLIENT_ID lines to export; runs until Ctrl-C. Counters at <url>/_sim/stats.",
+    positionals: [{ name: 'target', description: 'Which API to simulate.', required: true, choices: ['workos'] }],
+    flags: [
+      { name: 'port', type: 'string', value: 'P', default: '0', description: 'Port on 127.0.0.1 (0 = any free port).' },
+      { name: 'rate-limit', type: 'string', value: 'R', description: 'Accepted write requests per second (default 50 = the documented 500 per 10 s; 0 = unlimited).' },
+      { name: 'burst', type: 'string', value: 'N', description: 'Largest burst of writes (default: 10 seconds of --rate-limit, the documented window).' },
+      { name: 'read-rate-limit', type: 'string', value: 'R', description: 'Read requests per second (default 100 = the documented 1,000 per 10 s; 0 = unlimited).' },
+      { name: 'faults', type: 'string', value: 'spec', description: 'Injected faults, e.g. 5xx=0.1,timeout=0.02,reset=0.02,reset-after-commit=0.01,latency=20ms (kinds: 5xx, timeout, reset, each also -after-commit).' },
+      { name: 'seed', type: 'string', value: 'S', description: 'Seed for fault and latency draws.' },
+      { name: 'api-key', type: 'string', value: 'K', description: 'The API key the simulator accepts (default sk_test_flagless_simulator).' },
+      { name: 'client-id', type: 'string', value: 'C', description: 'The client id password sign-in accepts (default client_flagless_simulator).' },
+      { name: 'roles', type: 'string', value: 'slugs', description: 'Comma-separated role slugs that exist (default: any well-formed slug).' },
+      { name: 'require-email-verification', type: 'boolean', description: 'Refuse password sign-in for unverified emails (email_verification_required).' },
+    ],
+    examples: ['flagless sim workos --port 4100', 'flagless sim workos --rate-limit 50 --faults 5xx=0.1,reset-after-commit=0.02 --json'],
+    load: () => import('./run-sim.js'),
+  },
 ];
 
 export function findCommand(name: string): CommandSpec | undefined {

@@ -5,6 +5,7 @@
 import type { TargetCapabilities } from '../protocol/capabilities.js';
 import type { Generator } from '../protocol/generate.js';
 import type { SourceConnector, SourceVendor } from '../protocol/source.js';
+import type { TargetConnector } from '../protocol/target.js';
 import { betterAuthCapabilities } from './better-auth/capabilities.js';
 import { keycloakCapabilities } from './keycloak/capabilities.js';
 import { workosCapabilities } from './workos/capabilities.js';
@@ -31,3 +32,9 @@ export const TARGET_CAPABILITIES: readonly TargetCapabilities[] = [
   keycloakCapabilities,
   betterAuthCapabilities,
 ];
+
+/** Target connector modules by target name, loaded lazily (their SDKs with them). */
+export const TARGET_MODULES: Record<string, () => Promise<{ target: TargetConnector }>> = {
+  workos: () => import('./workos/index.js'),
+  'better-auth': () => import('./better-auth/index.js'),
+};

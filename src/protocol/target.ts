@@ -1,4 +1,4 @@
-import type { CanonicalUser, Organization } from '../model/user.js';
+import type { CanonicalUser, LossyNote, Organization } from '../model/user.js';
 import type { TargetCapabilities } from './capabilities.js';
 
 /**
@@ -32,6 +32,8 @@ export interface TargetUserView {
   emailVerified?: boolean;
   firstName?: string;
   lastName?: string;
+  /** The one display name of a target that has no first/last split (Better Auth `name`). */
+  displayName?: string;
   username?: string;
   disabled?: boolean;
   metadata?: Record<string, unknown>;
@@ -71,6 +73,14 @@ export interface Target {
   /** For the gateway's just-in-time move: set a plaintext as the target's native password. */
   setPassword(ref: TargetUserRef, plaintext: string): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Optional, pure (no I/O): what this target's own mapping cannot carry for a user beyond what the
+   * capability data already tells the engine (metadata over the target's key/length limits, extra
+   * email addresses, ids too long for the target...). The plan adds these to the user's lossy notes.
+   */
+  lossyNotes?(user: CanonicalUser, options: CreateUserOptions): LossyNote[];
+  /** Optional, pure: the target's name for a source role (`org:admin` → `admin` on WorkOS), so verify compares like with like. */
+  roleName?(role: string): string | undefined;
 }
 
 export interface TargetOptions {

@@ -6,6 +6,9 @@ import type { TargetCapabilities } from '../../protocol/capabilities.js';
  * (`salt:key`); every imported algorithm verifies through `flagless/better-auth`, the verifier
  * an application adds to its Better Auth config, which re-hashes on first sign-in.
  * No TOTP import (its two-factor plugin encrypts secrets with the app secret), no SMS factor.
+ * Metadata: public and private kept apart in two JSON columns the plugin declares (`publicMetadata`
+ * is returned with the user, `privateMetadata` never is). One user per write (a transaction: user,
+ * credential account, social accounts); the local database has no documented rate limit.
  */
 export const betterAuthCapabilities = {
   name: 'better-auth',
@@ -21,6 +24,6 @@ export const betterAuthCapabilities = {
   usernames: false,
   phoneNumbers: false,
   disabledUsers: false,
-  metadata: 'single',
-  batchSize: 500,
+  metadata: 'public-private',
+  batchSize: 1,
 } as const satisfies TargetCapabilities;

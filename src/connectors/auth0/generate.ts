@@ -1,0 +1,163 @@
+/**
+ * `flagless generate auth0`: a users-export NDJSON, the support password file next to it
+ * (`<base>.passwords.ndjson`) and a Management API dump (`<base>.api.json`) with organizations,
+ * memberships and roles. Everything streams with backpressure; hashes are real bcrypt from a
+ * small pool reused round-robin, so a million users take seconds and every hash verifies.
+ */
+import { once } from 'node:events';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { buildHashPool } from '../../engine/fake/hash-pool.js';
+import { Prng } from '../../engine/fake/prng.js';
+import type { GenerateOptions, GenerateResult } from '../../protocol/generate.js';
+import { caseVariant, isDatabaseKind, makeMemberships, makeOrganization, makePasswordRecord, makeUser, objectId, ROLES, TENANT, DATABASE_CONNECTION } from './generate-records.js';
+import type { Auth0Organization } from './types.js';
+
+const HASH_POOL_SIZE = 16;
+const CHUNK_BYTES = 1 << 16;
+
+/** Buffers lines and writes them in 64 KiB chunks, waiting for 'drain' when the stream says so. */
+class ChunkedWriter {
+  readonly #stream: WriteStream;
+  #buffer = '';
+  #failure: Error | undefined;
+  constructor(readonly path: string) {
+    this.#stream = createWriteStream(path);
+    this.#stream.on('error', (e) => {
+      this.#failure ??= e;
+    });
+  }
+  async write(text: string): Promise<void> {
+    this.#buffer += text;
+    if (this.#buffer.length >= CHUNK_BYTES) await this.flush();
+  }
+  async flush(): Promise<void> {
+    if (this.#failure) throw this.#failure;
+    if (this.#buffer === '') return;
+    const chunk = this.#buffer;
+    this.#buffer = '';
+    // events.once rejects when the stream emits 'error' while we wait.
+    if (!this.#stream.write(chunk)) await once(this.#stream, 'drain');
+    if (this.#failure) throw this.#failure;
+  }
+  async close(): Promise<void> {
+    await this.flush();
+    this.#stream.end();
+    await once(this.#stream, 'finish');
+    if (this.#failure) throw this.#failure;
+  }
+  destroy(): void {
+    this.#stream.destroy();
+  }
+}
+
+/** `users.ndjson` → `users`; the side files are named after it. */
+export function baseOf(out: string): string {
+  return out.replace(/\.(nd)?json(\.gz)?$/i, '');
+}
+
+function csvField(s: string): string {
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+interface TrapPlan {
+  /** Later index → earlier index whose email it repeats with different case. */
+  duplicateOf: Map<number, number>;
+  /** From this index on, the first database user gets no password record. */
+  missingPasswordFrom: number;
+  orphanPasswords: number;
+}
+
+function planTraps(users: number, clean: boolean): TrapPlan {
+  if (clean || users < 20) return { duplicateOf: new Map(), missingPasswordFrom: Number.POSITIVE_INFINITY, orphanPasswords: 0 };
+  const at = (f: number) => Math.floor(users * f);
+  return {
+    duplicateOf: new Map([
+      [at(0.6), at(0.1)],
+      [at(0.7), at(0.2)],
+    ]),
+    missingPasswordFrom: at(0.5),
+    orphanPasswords: 1,
+  };
+}
+
+export async function generateAuth0Export(options: GenerateOptions): Promise<GenerateResult> {
+  const rng = new Prng(options.seed);
+  const base = baseOf(options.out);
+  const passwordsPath = `${base}.passwords.ndjson`;
+  const apiPath = `${base}.api.json`;
+  const traps = planTraps(options.users, options.clean === true);
+  const pool = await buildHashPool('bcrypt', HASH_POOL_SIZE, rng, { cost: 10 });
+
+  const organizations: Auth0Organization[] = [];
+  const orgCount = Math.max(3, Math.round(options.users / 20));
+  for (let i = 0; i < orgCount; i++) organizations.push(makeOrganization(rng, i));
+
+  const users = new ChunkedWriter(options.out);
+  const passwords = new ChunkedWriter(passwordsPath);
+  const api = new ChunkedWriter(apiPath);
+  const plaintexts = options.plaintexts ? new ChunkedWriter(options.plaintexts) : undefined;
+  const writers = [users, passwords, api, ...(plaintexts ? [plaintexts] : [])];
+  const trapCounts = { duplicateEmailGroups: 0, passwordsWithoutUser: 0, usersWithoutPasswordRecord: 0 };
+  try {
+    // The dump: organizations up front, memberships streamed as users are made. Its `users` stays
+    // empty: the export file carries them, the dump adds what the export job cannot give.
+    await api.write(`{"organizations":[\n${organizations.map((o) => JSON.stringify(o)).join(',\n')}\n],\n"roles":${JSON.stringify(ROLES)},\n"memberships":[`);
+    let firstMembership = true;
+    await plaintexts?.write('identifier,password\n');
+    const emailsForTraps = new Map<number, string>();
+    const wantedEmails = new Set(traps.duplicateOf.values());
+    let missingPlanted = false;
+    let poolAt = 0;
+
+    for (let i = 0; i < options.users; i++) {
+      const earlier = traps.duplicateOf.get(i);
+      const duplicateEmail = earlier !== undefined ? emailsForTraps.get(earlier) : undefined;
+      const user = makeUser(rng, i, duplicateEmail ? caseVariant(duplicateEmail) : undefined);
+      if (duplicateEmail) trapCounts.duplicateEmailGroups++;
+      if (wantedEmails.has(i)) emailsForTraps.set(i, user.record.email!);
+      await users.write(`${JSON.stringify(user.record)}\n`);
+
+      if (isDatabaseKind(user.kind)) {
+        if (!missingPlanted && i >= traps.missingPasswordFrom) {
+          missingPlanted = true; // a database user whose password record is missing
+          trapCounts.usersWithoutPasswordRecord++;
+        } else {
+          const pooled = pool[poolAt++ % pool.length]!;
+          await passwords.write(`${JSON.stringify(makePasswordRecord(rng, user, i, pooled.hash.phc.reveal()))}\n`);
+          // The case-variant copies stay out of the logins file: their identifier is ambiguous.
+          if (!duplicateEmail) await plaintexts?.write(`${csvField(user.record.email!)},${csvField(pooled.plaintext)}\n`);
+        }
+      }
+      for (const m of makeMemberships(rng, user.record.user_id!, organizations)) {
+        await api.write(`${firstMembership ? '\n' : ',\n'}${JSON.stringify(m)}`);
+        firstMembership = false;
+      }
+      if (options.onProgress && (i + 1) % 10_000 === 0) options.onProgress(i + 1);
+    }
+    for (let k = 0; k < traps.orphanPasswords; k++) {
+      // A password record whose user was deleted after the support export: no user has this id.
+      const orphanId = objectId(rng, options.users + 1 + k);
+      const pooled = pool[poolAt++ % pool.length]!;
+      const record = { _id: { $oid: orphanId }, email_verified: true, email: `deleted.user.${k}@example.com`, passwordHash: pooled.hash.phc.reveal(), password_set_date: { $date: '2021-03-05T12:00:00.000Z' }, tenant: TENANT, connection: DATABASE_CONNECTION, _tmp_is_unique: true };
+      await passwords.write(`${JSON.stringify(record)}\n`);
+      trapCounts.passwordsWithoutUser++;
+    }
+    await api.write('\n],\n"users":[]}\n');
+    for (const w of writers) await w.close();
+  } catch (e) {
+    for (const w of writers) w.destroy();
+    throw e;
+  }
+  options.onProgress?.(options.users);
+  return {
+    files: [
+      { role: 'export', path: options.out },
+      { role: 'passwords', path: passwordsPath },
+      { role: 'api-dump', path: apiPath },
+      ...(options.plaintexts ? [{ role: 'plaintexts' as const, path: options.plaintexts }] : []),
+    ],
+    users: options.users,
+    organizations: organizations.length,
+    traps: trapCounts,
+  };
+}

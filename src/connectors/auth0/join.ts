@@ -1,0 +1,107 @@
+/**
+ * The one place Auth0 user records become SourceItems, whichever reader produced them (export
+ * file, API dump, live API): the password join, the organization join, duplicate ids, and the
+ * orphan password records reported once the users are read.
+ *
+ * Synchronous on purpose: the readers call `accept` for each record inside their own loop, so a
+ * million users cost one async hop each, not one per pipeline stage.
+ */
+import type { Membership } from '../../model/user.js';
+import type { Problem } from '../../protocol/problem.js';
+import type { SourceItem } from '../../protocol/source.js';
+import { KeyTable } from './key-table.js';
+import { completeFromApi, mapAuth0User, passwordKeyOfUser, type PasswordLookup } from './map.js';
+import type { PasswordIndex } from './password-index.js';
+import { DATABASE_PROVIDER, type Auth0User } from './types.js';
+
+export interface JoinContext {
+  passwords?: { index: PasswordIndex; file: string };
+  /** user_id → the user's organization memberships (from the API dump or the live API). */
+  memberships?: Map<string, Membership[]>;
+  /** user_id → the same user's API record, completing what the export job left out. */
+  apiUsers?: Map<string, Auth0User>;
+}
+
+export class UserJoiner {
+  readonly #ctx: JoinContext;
+  /** Every user_id seen so far (for E_DUPLICATE_ID): ~40 bytes an id, see KeyTable. */
+  readonly #seenIds = new KeyTable();
+
+  constructor(ctx: JoinContext) {
+    this.#ctx = ctx;
+  }
+
+  /** The items for one record: its problems, then the user (unless it cannot be used). */
+  accept(rawRecord: unknown, file: string | undefined, line: number | undefined): SourceItem[] {
+    const items: SourceItem[] = [];
+    const problem = (p: Problem) => {
+      if (file !== undefined && p.file === undefined) p.file = file;
+      if (line !== undefined && p.line === undefined) p.line = line;
+      items.push({ type: 'problem', problem: p });
+    };
+    if (rawRecord === null || typeof rawRecord !== 'object' || Array.isArray(rawRecord)) {
+      problem({ code: 'E_SOURCE_PARSE', severity: 'error', message: 'the line is valid JSON but not a user object: it is skipped.' });
+      return items;
+    }
+    const fileUser = rawRecord as Auth0User;
+    const userId = typeof fileUser.user_id === 'string' && fileUser.user_id !== '' ? fileUser.user_id : undefined;
+    if (userId) {
+      const earlier = this.#seenIds.add(userId, undefined, line ?? 0);
+      if (earlier !== undefined) {
+        const firstLine = this.#seenIds.line(earlier);
+        problem({
+          code: 'E_DUPLICATE_ID',
+          severity: 'error',
+          sourceId: userId,
+          message: `user_id ${userId} appears again${firstLine ? ` (first on line ${firstLine})` : ''}: this record is skipped; keep one of them.`,
+        });
+        return items;
+      }
+    }
+    const raw = userId ? completeFromApi(fileUser, this.#ctx.apiUsers?.get(userId)) : fileUser;
+    let lookup: PasswordLookup = { kind: 'no-file' };
+    const passwords = this.#ctx.passwords;
+    const key = passwords ? passwordKeyOfUser(raw) : undefined;
+    if (passwords && key !== undefined) {
+      const entry = passwords.index.take(key);
+      lookup = entry ? { kind: 'found', hash: entry.hash, line: entry.line } : { kind: 'missing' };
+    }
+    const memberships = userId ? this.#ctx.memberships?.get(userId) : undefined;
+    const mapped = mapAuth0User(raw, memberships ? { password: lookup, memberships } : { password: lookup });
+    for (const p of mapped.problems) {
+      // A hash that cannot be used is fixed in the password file: point there.
+      if (passwords && lookup.kind === 'found' && (p.code === 'E_HASH_MALFORMED' || p.code === 'E_HASH_UNSUPPORTED')) {
+        problem({ ...p, file: passwords.file, line: lookup.line });
+      } else {
+        problem({ ...p });
+      }
+    }
+    if (mapped.user) {
+      const item: SourceItem = { type: 'user', user: mapped.user };
+      if (file !== undefined) item.file = file;
+      if (line !== undefined) item.line = line;
+      items.push(item);
+    }
+    return items;
+  }
+
+  /** After the last user: the password records no user took. */
+  *finish(): Generator<SourceItem> {
+    const passwords = this.#ctx.passwords;
+    if (!passwords) return;
+    for (const orphan of passwords.index.unmatched()) {
+      const id = `${DATABASE_PROVIDER}|${orphan.key}`;
+      yield {
+        type: 'problem',
+        problem: {
+          code: 'E_PASSWORD_ORPHAN',
+          severity: 'warning',
+          file: passwords.file,
+          line: orphan.line,
+          sourceId: id,
+          message: `the password record for ${id} matches no user in the export (deleted since, or exported from another connection): it is not used.`,
+        },
+      };
+    }
+  }
+}

@@ -1,0 +1,48 @@
+import { FlaglessError } from '../../protocol/errors.js';
+import type { SourceItem } from '../../protocol/source.js';
+import { passwordKeyOfRecord } from './map.js';
+import { readNdjsonLines } from './ndjson-lines.js';
+import { PasswordIndex } from './password-index.js';
+import type { Auth0PasswordRecord } from './types.js';
+
+const WHAT = 'password file';
+
+/**
+ * Reads the password-hash NDJSON that Auth0 support delivers into a PasswordIndex, yielding a
+ * problem for each line it cannot use (with file and line) and returning the index.
+ */
+export async function* loadPasswordFile(path: string): AsyncGenerator<SourceItem, PasswordIndex> {
+  const index = new PasswordIndex();
+  let firstRecord = true;
+  for await (const { line, text } of readNdjsonLines(path, WHAT)) {
+    let record: Auth0PasswordRecord;
+    try {
+      record = JSON.parse(text) as Auth0PasswordRecord;
+    } catch {
+      yield { type: 'problem', problem: { code: 'E_SOURCE_PARSE', severity: 'error', file: path, line, message: 'the line of the password file is not valid JSON: it is skipped.' } };
+      continue;
+    }
+    if (record === null || typeof record !== 'object' || Array.isArray(record)) {
+      yield { type: 'problem', problem: { code: 'E_SOURCE_PARSE', severity: 'error', file: path, line, message: 'the line of the password file is not a JSON object: it is skipped.' } };
+      continue;
+    }
+    if (firstRecord && typeof record.user_id === 'string' && record.passwordHash === undefined) {
+      throw new FlaglessError('E_USAGE', `${path} looks like the Auth0 user export, not the password-hash file: pass it with --file, and the file Auth0 support sent with --passwords.`);
+    }
+    firstRecord = false;
+    const key = passwordKeyOfRecord(record);
+    if (key === undefined) {
+      yield { type: 'problem', problem: { code: 'E_SOURCE_FIELD', severity: 'error', file: path, line, message: 'the password record has neither _id.$oid nor alt_id, so no user can be matched to it: it is skipped.' } };
+      continue;
+    }
+    const hash = typeof record.passwordHash === 'string' ? record.passwordHash : undefined;
+    const earlier = index.add(key, hash, line);
+    if (earlier !== undefined) {
+      yield {
+        type: 'problem',
+        problem: { code: 'E_DUPLICATE_ID', severity: 'error', file: path, line, sourceId: `auth0|${key}`, message: `a second password record for auth0|${key} (first on line ${earlier}): the first one is used.` },
+      };
+    }
+  }
+  return index;
+}

@@ -1,0 +1,238 @@
+/**
+ * A small, strict stand-in for the parts of the Auth0 Management API the source reads, for tests
+ * with the real `auth0` SDK pointed at it: the client-credentials token endpoint, `GET /users`
+ * (offset paging, per_page ≤ 100, the 1000-record paging limit, `include_totals`, and the one
+ * `q` form flagless sends: `created_at:[A TO B]`), `GET /organizations` and
+ * `GET /organizations/{id}/members` (checkpoint paging with `from`/`take`, roles only with
+ * `fields=roles`), rate-limit headers on every answer and 429s on demand.
+ * Anything else it does not know is refused, so a client drifting from the API fails here first.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Auth0DumpMembership, Auth0Organization, Auth0User } from './types.js';
+
+export interface Auth0SimulatorOptions {
+  domain?: string;
+  clientId?: string;
+  clientSecret?: string;
+  users?: Auth0User[];
+  organizations?: Auth0Organization[];
+  memberships?: Auth0DumpMembership[];
+  /** Management API tokens accepted without a token request (as AUTH0_MGMT_TOKEN gives one). */
+  tokens?: string[];
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  status: number;
+}
+
+export interface Auth0Simulator {
+  /** Base URL to pass as `apiUrl` (http://127.0.0.1:<port>). */
+  url: string;
+  domain: string;
+  clientId: string;
+  clientSecret: string;
+  requests: RecordedRequest[];
+  tokensIssued: number;
+  /** The next `count` API requests answer 429 with these headers. */
+  rateLimitNext(count: number, headers: { retryAfterSeconds?: number; resetInSeconds?: number }): void;
+  close(): Promise<void>;
+}
+
+const USERS_PARAMS = new Set(['page', 'per_page', 'include_totals', 'sort', 'connection', 'fields', 'include_fields', 'q', 'search_engine', 'primary_order']);
+const CHECKPOINT_PARAMS = new Set(['from', 'take', 'include_totals', 'fields', 'include_fields', 'sort', 'page', 'per_page']);
+const RANGE = /^created_at:\[(\S+) TO (\S+)\]$/;
+const RATE_LIMIT = 50;
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: Record<string, unknown>,
+  ) {
+    super(String(body.message ?? body.error));
+  }
+}
+
+function badRequest(message: string, errorCode = 'invalid_query_string'): HttpError {
+  return new HttpError(400, { statusCode: 400, error: 'Bad Request', message, errorCode });
+}
+
+function intParam(query: Record<string, string>, name: string, def: number, min: number, max: number): number {
+  const v = query[name];
+  if (v === undefined) return def;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw badRequest(`Query validation error: '${name}' must be an integer between ${min} and ${max}.`);
+  return n;
+}
+
+function checkParams(query: Record<string, string>, allowed: Set<string>): void {
+  for (const k of Object.keys(query)) if (!allowed.has(k)) throw badRequest(`Query validation error: 'Additional properties not allowed: ${k}'.`);
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function cursor(i: number): string {
+  return Buffer.from(`i:${i}`).toString('base64url');
+}
+
+function fromCursor(from: string | undefined): number {
+  if (from === undefined) return 0;
+  const m = /^i:(\d+)$/.exec(Buffer.from(from, 'base64url').toString());
+  if (!m) throw badRequest("Query validation error: 'from' is not a valid checkpoint.");
+  return Number(m[1]);
+}
+
+/** Checkpoint paging shared by organizations and members: `{<key>: [...], next?}`. */
+function checkpoint<T>(items: T[], query: Record<string, string>, key: string): Record<string, unknown> {
+  const take = intParam(query, 'take', 50, 1, 100);
+  const start = fromCursor(query.from);
+  const slice = items.slice(start, start + take);
+  return { [key]: slice, ...(start + take < items.length ? { next: cursor(start + take) } : {}) };
+}
+
+export async function startAuth0Simulator(options: Auth0SimulatorOptions = {}): Promise<Auth0Simulator> {
+  const domain = options.domain ?? 'flagless-test.eu.auth0.com';
+  const clientId = options.clientId ?? 'sim-client-id';
+  const clientSecret = options.clientSecret ?? 'sim-client-secret';
+  const users = [...(options.users ?? [])].sort((a, b) => String(a.created_at).localeCompare(String(b.created_at)) || String(a.user_id).localeCompare(String(b.user_id)));
+  const organizations = options.organizations ?? [];
+  const memberships = options.memberships ?? [];
+  const tokens = new Set<string>(options.tokens ?? []);
+  const requests: RecordedRequest[] = [];
+  let limited = 0;
+  let limitHeaders: { retryAfterSeconds?: number; resetInSeconds?: number } = {};
+  let tokensIssued = 0;
+
+  function token(body: Record<string, string>): Record<string, unknown> {
+    if (body.grant_type !== 'client_credentials') throw new HttpError(403, { error: 'unsupported_grant_type', error_description: 'Unsupported grant type' });
+    if (body.client_id !== clientId || body.client_secret !== clientSecret) throw new HttpError(401, { error: 'access_denied', error_description: 'Unauthorized' });
+    if (body.audience !== `https://${domain}/api/v2/`) throw new HttpError(403, { error: 'access_denied', error_description: `Service not enabled within domain: ${body.audience}` });
+    const access = randomBytes(24).toString('base64url');
+    tokens.add(access);
+    tokensIssued++;
+    return { access_token: access, token_type: 'Bearer', expires_in: 86400, scope: 'read:users read:organizations read:organization_members read:organization_member_roles' };
+  }
+
+  function listUsers(query: Record<string, string>): unknown {
+    checkParams(query, USERS_PARAMS);
+    const page = intParam(query, 'page', 0, 0, Number.MAX_SAFE_INTEGER);
+    const perPage = intParam(query, 'per_page', 50, 1, 100);
+    let matched = users;
+    if (query.q !== undefined) {
+      if (query.search_engine !== 'v3') throw badRequest('the q parameter needs search_engine=v3 here.');
+      const m = RANGE.exec(query.q);
+      if (!m || Number.isNaN(Date.parse(m[1]!)) || Number.isNaN(Date.parse(m[2]!))) throw badRequest(`this simulator only understands q=created_at:[<ISO> TO <ISO>], got "${query.q}".`);
+      const from = Date.parse(m[1]!);
+      const to = Date.parse(m[2]!);
+      matched = users.filter((u) => {
+        const t = Date.parse(String(u.created_at));
+        return t >= from && t <= to;
+      });
+    }
+    if (query.sort !== undefined && query.sort !== 'created_at:1') throw badRequest(`this simulator only sorts by created_at:1, got "${query.sort}".`);
+    if (page * perPage >= 1000) {
+      throw badRequest('You can only page through the first 1000 records. See https://auth0.com/docs/users/search/v3/view-search-results-by-page#limitation', 'invalid_paging');
+    }
+    const start = page * perPage;
+    const slice = matched.slice(start, Math.min(start + perPage, 1000));
+    if (query.include_totals !== 'true') return slice;
+    return { start, limit: perPage, length: slice.length, total: matched.length, users: slice };
+  }
+
+  function listMembers(orgId: string, query: Record<string, string>): unknown {
+    checkParams(query, CHECKPOINT_PARAMS);
+    if (!organizations.some((o) => o.id === orgId)) throw new HttpError(404, { statusCode: 404, error: 'Not Found', message: 'No organization found by that id or name', errorCode: 'inexistent_organization' });
+    const fields = query.fields?.split(',').map((f) => f.trim());
+    const include = query.include_fields !== 'false';
+    const members = memberships
+      .filter((m) => m.organization_id === orgId)
+      .map((m) => {
+        const u = users.find((x) => x.user_id === m.user_id);
+        const full: Record<string, unknown> = { user_id: m.user_id, email: u?.email, name: u?.name, picture: u?.picture };
+        // Roles are only sent when asked for with fields=roles.
+        if (fields?.includes('roles') && include) full.roles = (m.roles ?? []).map((r) => ({ id: r.id, name: r.name }));
+        if (!fields) return full;
+        return Object.fromEntries(Object.entries(full).filter(([k]) => fields.includes(k) === include));
+      });
+    return checkpoint(members, query, 'members');
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse, path: string, query: Record<string, string>): Promise<unknown> {
+    if (req.method === 'POST' && path === '/oauth/token') {
+      const text = await readBody(req);
+      const type = req.headers['content-type'] ?? '';
+      const body = type.includes('application/json') ? (JSON.parse(text) as Record<string, string>) : Object.fromEntries(new URLSearchParams(text));
+      return token(body);
+    }
+    if (!path.startsWith('/api/v2/')) throw new HttpError(404, { statusCode: 404, error: 'Not Found', message: 'Not Found' });
+    const auth = req.headers.authorization ?? '';
+    if (!auth.startsWith('Bearer ') || !tokens.has(auth.slice(7))) throw new HttpError(401, { statusCode: 401, error: 'Unauthorized', message: 'Invalid token', attributes: { error: 'Invalid token' } });
+    const reset = Math.ceil(Date.now() / 1000) + (limitHeaders.resetInSeconds ?? 1);
+    if (limited > 0) {
+      limited--;
+      res.setHeader('x-ratelimit-limit', String(RATE_LIMIT));
+      res.setHeader('x-ratelimit-remaining', '0');
+      res.setHeader('x-ratelimit-reset', String(reset));
+      if (limitHeaders.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(limitHeaders.retryAfterSeconds));
+      throw new HttpError(429, { statusCode: 429, error: 'Too Many Requests', message: 'Global limit has been reached', errorCode: 'too_many_requests' });
+    }
+    res.setHeader('x-ratelimit-limit', String(RATE_LIMIT));
+    res.setHeader('x-ratelimit-remaining', String(RATE_LIMIT - 1));
+    res.setHeader('x-ratelimit-reset', String(reset));
+    if (req.method !== 'GET') throw new HttpError(405, { statusCode: 405, error: 'Method Not Allowed', message: `${req.method} is not simulated` });
+    if (path === '/api/v2/users') return listUsers(query);
+    if (path === '/api/v2/organizations') {
+      checkParams(query, CHECKPOINT_PARAMS);
+      return checkpoint(organizations, query, 'organizations');
+    }
+    const members = /^\/api\/v2\/organizations\/([^/]+)\/members$/.exec(path);
+    if (members) return listMembers(decodeURIComponent(members[1]!), query);
+    throw new HttpError(404, { statusCode: 404, error: 'Not Found', message: 'Not Found' });
+  }
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const query = Object.fromEntries(url.searchParams);
+    const record: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query, status: 200 };
+    requests.push(record);
+    handle(req, res, url.pathname, query).then(
+      (body) => {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      },
+      (e: unknown) => {
+        const err = e instanceof HttpError ? e : new HttpError(500, { statusCode: 500, error: 'Internal Server Error', message: String(e) });
+        record.status = err.status;
+        res.writeHead(err.status, { 'content-type': 'application/json' }).end(JSON.stringify(err.body));
+      },
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    domain,
+    clientId,
+    clientSecret,
+    requests,
+    get tokensIssued() {
+      return tokensIssued;
+    },
+    rateLimitNext(count, headers) {
+      limited = count;
+      limitHeaders = headers;
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((e) => (e ? reject(e) : resolve()));
+      }),
+  };
+}

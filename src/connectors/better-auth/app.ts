@@ -1,0 +1,96 @@
+/**
+ * The Better Auth instance flagless itself writes through and signs in with. It is the config an
+ * application would have (email and password, the organization plugin, `flaglessImport()`), so
+ * what flagless proves here is what the application will see. The target, `flagless demo` and the
+ * tests all build it here.
+ *
+ * `--db PATH` is a SQLite file (better-sqlite3; created with Better Auth's schema when missing);
+ * `--db postgres://...` is a `pg` Pool. Better Auth's built-in Kysely adapter takes either as
+ * `database`, so every other line is the same for both.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { betterAuth } from 'better-auth';
+import { getMigrations } from 'better-auth/db/migration';
+import { organization } from 'better-auth/plugins/organization';
+import pg from 'pg';
+import { flaglessImport } from './verifier.js';
+
+export type BetterAuthDbKind = 'sqlite' | 'postgres';
+
+export interface BetterAuthDatabase {
+  kind: BetterAuthDbKind;
+  /** What Better Auth's `database` option takes. */
+  handle: Database.Database | pg.Pool;
+  close(): Promise<void>;
+}
+
+export function isPostgresUrl(db: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(db);
+}
+
+/** Opens the database `--db` names; a SQLite file (and its folder) is created when missing. */
+export function openDatabase(db: string): BetterAuthDatabase {
+  if (isPostgresUrl(db)) {
+    const pool = new pg.Pool({ connectionString: db, max: 8 });
+    // An idle client losing its connection must not crash the process; the next query reports it.
+    pool.on('error', () => undefined);
+    return { kind: 'postgres', handle: pool, close: () => pool.end() };
+  }
+  fs.mkdirSync(path.dirname(path.resolve(db)), { recursive: true });
+  const sqlite = new Database(db);
+  // WAL lets an application read the file while flagless writes; busy_timeout waits out its writes.
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('busy_timeout = 5000');
+  return {
+    kind: 'sqlite',
+    handle: sqlite,
+    close: async () => {
+      if (sqlite.open) sqlite.close();
+    },
+  };
+}
+
+export interface FlaglessAuthOptions {
+  /** BETTER_AUTH_SECRET of the application; a random one when absent (flagless's own sessions are discarded). */
+  secret?: string;
+  /** BETTER_AUTH_URL; only used for URLs Better Auth builds, never contacted. */
+  baseURL?: string;
+}
+
+export function createFlaglessAuth(database: BetterAuthDatabase['handle'], options: FlaglessAuthOptions = {}) {
+  return betterAuth({
+    database,
+    secret: options.secret ?? randomBytes(32).toString('base64url'),
+    baseURL: options.baseURL ?? 'http://127.0.0.1:3000',
+    emailAndPassword: { enabled: true },
+    plugins: [organization(), flaglessImport()],
+    telemetry: { enabled: false },
+    // Better Auth warns on every failed sign-in; flagless reports those itself.
+    logger: { level: 'error' },
+  });
+}
+
+export type FlaglessAuth = ReturnType<typeof createFlaglessAuth>;
+
+/** Creates Better Auth's tables (and adds flagless's user columns) when they are missing. */
+export async function ensureSchema(auth: FlaglessAuth): Promise<{ created: string[]; added: string[] }> {
+  const { toBeCreated, toBeAdded, runMigrations } = await getMigrations(auth.options);
+  if (toBeCreated.length > 0 || toBeAdded.length > 0) await runMigrations();
+  return { created: toBeCreated.map((t) => t.table), added: toBeAdded.map((t) => t.table) };
+}
+
+/** Opens `--db`, builds flagless's Better Auth on it and makes sure its schema is there. */
+export async function openFlaglessAuth(db: string, options: FlaglessAuthOptions = {}) {
+  const database = openDatabase(db);
+  try {
+    const auth = createFlaglessAuth(database.handle, options);
+    await ensureSchema(auth);
+    return { auth, database };
+  } catch (e) {
+    await database.close().catch(() => undefined);
+    throw e;
+  }
+}

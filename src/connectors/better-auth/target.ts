@@ -1,0 +1,329 @@
+/**
+ * The Better Auth target: every write goes through Better Auth itself (its database adapter,
+ * internal adapter and organization-plugin adapter, on the instance app.ts builds), so field
+ * names, types, dates and booleans are Better Auth's own for SQLite and PostgreSQL alike.
+ *
+ * A user is written in one adapter transaction (user row, credential account, social accounts),
+ * so a kill at any moment leaves the user whole or absent; the engine's ledger does the rest.
+ * `stats.writes` counts transactions and single write statements sent; `login()` counts none
+ * (its session row is deleted again, and a re-hash on first sign-in is Better Auth's own doing).
+ */
+import { isAPIError } from 'better-auth/api';
+import { getOrgAdapter } from 'better-auth/plugins/organization';
+import { looksLikeEmail } from '../../model/email.js';
+import type { CanonicalUser, Organization } from '../../model/user.js';
+import { FlaglessError } from '../../protocol/errors.js';
+import type { CreateUserOptions, LoginResult, Target, TargetOrgRef, TargetUserRef, TargetUserView } from '../../protocol/target.js';
+import type { BetterAuthDatabase, FlaglessAuth } from './app.js';
+import { betterAuthCapabilities } from './capabilities.js';
+import { classifyDbError } from './db-errors.js';
+import {
+  CREDENTIAL_PROVIDER,
+  emailForBetterAuth,
+  parseJsonObject,
+  roleList,
+  sameRoles,
+  slugCandidate,
+  slugify,
+  toIdentityAccount,
+  toRoleString,
+  toUserRow,
+  type BetterAuthAccountRow,
+  type BetterAuthUserRow,
+} from './map.js';
+
+type AuthContext = Awaited<FlaglessAuth['$context']>;
+type OrgAdapter = ReturnType<typeof getOrgAdapter>;
+
+interface UserRecord extends Omit<BetterAuthUserRow, 'publicMetadata' | 'privateMetadata'> {
+  publicMetadata?: string | null;
+  privateMetadata?: string | null;
+}
+interface AccountRecord {
+  id: string;
+  userId: string;
+  providerId: string;
+  accountId: string;
+  password?: string | null;
+}
+interface MemberRecord {
+  id: string;
+  organizationId: string;
+  userId: string;
+  role: string;
+}
+
+const PAGE_SIZE = 200;
+const SLUG_ATTEMPTS = 20;
+
+export class BetterAuthTarget implements Target {
+  readonly capabilities = betterAuthCapabilities;
+  readonly stats = { writes: 0, reads: 0 };
+  readonly #auth: FlaglessAuth;
+  readonly #ctx: AuthContext;
+  readonly #orgs: OrgAdapter;
+  readonly #database: BetterAuthDatabase;
+  #closed = false;
+
+  constructor(auth: FlaglessAuth, ctx: AuthContext, database: BetterAuthDatabase) {
+    this.#auth = auth;
+    this.#ctx = ctx;
+    // The org adapter is typed for the generic context; ours is the same object with narrower options.
+    this.#orgs = getOrgAdapter(ctx as unknown as Parameters<typeof getOrgAdapter>[0]);
+    this.#database = database;
+  }
+
+  async #read<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    this.stats.reads++;
+    try {
+      return await fn();
+    } catch (e) {
+      throw classifyDbError(e, what, 'read');
+    }
+  }
+
+  async #write<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    this.stats.writes++;
+    try {
+      return await fn();
+    } catch (e) {
+      throw classifyDbError(e, what, 'write');
+    }
+  }
+
+  async findUser(key: { externalId: string; email?: string }): Promise<TargetUserRef | undefined> {
+    const byId = await this.#read('finding a user', () => this.#ctx.internalAdapter.findUserById(key.externalId));
+    if (byId) return { id: byId.id, externalId: key.externalId, email: byId.email };
+    if (!key.email) return undefined;
+    const email = emailForBetterAuth(key.email);
+    const byEmail = await this.#read('finding a user by email', () => this.#ctx.internalAdapter.findUserByEmail(email));
+    return byEmail ? { id: byEmail.user.id, email: byEmail.user.email } : undefined;
+  }
+
+  /**
+   * Without a usable hash no credential account is written, whatever `missingPassword` says:
+   * Better Auth has no "must reset" flag, and its reset-password flow creates the credential
+   * account when it is missing (utils/password.ts `resetCredentialPassword`); the gateway's JIT
+   * move does the same through setPassword().
+   */
+  async createUser(user: CanonicalUser, options: CreateUserOptions): Promise<TargetUserRef> {
+    const row = this.#userRow(user);
+    const accounts = await this.#newIdentityAccounts(row.id, user, []);
+    const password = options.includePasswordHash ? user.password?.phc.reveal() : undefined;
+    await this.#write(`creating user ${user.sourceId}`, () =>
+      this.#ctx.adapter.transaction(async (trx) => {
+        await trx.create({ model: 'user', data: row, forceAllowId: true });
+        if (password) await trx.create({ model: 'account', data: credentialAccount(row.id, password, row.createdAt) });
+        for (const a of accounts) await trx.create({ model: 'account', data: { ...a, userId: row.id, createdAt: row.createdAt, updatedAt: row.createdAt } });
+      }),
+    );
+    return { id: row.id, externalId: user.sourceId, email: row.email };
+  }
+
+  async updateUser(ref: TargetUserRef, user: CanonicalUser, options: CreateUserOptions): Promise<TargetUserRef> {
+    const row = this.#userRow(user);
+    const current = (await this.#read(`reading user ${ref.id}`, () => this.#ctx.internalAdapter.findUserById(ref.id))) as UserRecord | null;
+    if (!current) throw new FlaglessError('E_TARGET_CONFLICT', `user ${ref.id} is no longer in Better Auth; re-run to create it`, { errorClass: 'retriable' });
+    const accounts = (await this.#read(`reading accounts of ${ref.id}`, () => this.#ctx.internalAdapter.findAccounts(ref.id))) as AccountRecord[];
+
+    const changes = userChanges(current, row);
+    const credential = accounts.find((a) => a.providerId === CREDENTIAL_PROVIDER && a.accountId === ref.id);
+    const hash = options.includePasswordHash ? user.password?.phc.reveal() : undefined;
+    // A password already in Better Auth wins: it is either this hash, a re-hash of it after a
+    // sign-in, or one the user set since. Only a missing one is filled in.
+    const fillPassword = hash !== undefined && !credential?.password;
+    const newAccounts = await this.#newIdentityAccounts(ref.id, user, accounts);
+
+    if (Object.keys(changes).length > 0 || fillPassword || newAccounts.length > 0) {
+      const now = new Date();
+      await this.#write(`updating user ${ref.id}`, () =>
+        this.#ctx.adapter.transaction(async (trx) => {
+          if (Object.keys(changes).length > 0)
+            await trx.update({ model: 'user', where: [{ field: 'id', value: ref.id }], update: { ...changes, updatedAt: now } });
+          if (fillPassword && credential)
+            await trx.update({ model: 'account', where: [{ field: 'id', value: credential.id }], update: { password: hash, updatedAt: now } });
+          else if (fillPassword) await trx.create({ model: 'account', data: credentialAccount(ref.id, hash, now) });
+          for (const a of newAccounts) await trx.create({ model: 'account', data: { ...a, userId: ref.id, createdAt: now, updatedAt: now } });
+        }),
+      );
+    }
+    return { id: ref.id, externalId: user.sourceId, email: changes.email ?? current.email };
+  }
+
+  async findOrganization(key: { externalId: string; name: string }): Promise<TargetOrgRef | undefined> {
+    const byId = await this.#read('finding an organization', () => this.#orgs.findOrganizationById(key.externalId));
+    if (byId) return { id: byId.id, externalId: byId.id, name: byId.name };
+    // An organization the application created itself: linked by name when exactly one matches.
+    const byName = await this.#read('finding an organization by name', () =>
+      this.#ctx.adapter.findMany<{ id: string; name: string }>({ model: 'organization', where: [{ field: 'name', value: key.name }], limit: 2 }),
+    );
+    const only = byName.length === 1 ? byName[0] : undefined;
+    return only ? { id: only.id, name: only.name } : undefined;
+  }
+
+  async createOrganization(org: Organization): Promise<TargetOrgRef> {
+    const base = slugify(org.slug ?? org.name);
+    const createdAt = org.createdAt && !Number.isNaN(Date.parse(org.createdAt)) ? new Date(org.createdAt) : new Date();
+    for (let attempt = 0; attempt < SLUG_ATTEMPTS; attempt++) {
+      const slug = slugCandidate(base, attempt);
+      const taken = await this.#read('checking an organization slug', () => this.#orgs.findOrganizationBySlug(slug));
+      if (taken) {
+        if (taken.id === org.sourceId) return { id: taken.id, externalId: taken.id, name: taken.name };
+        continue;
+      }
+      try {
+        const created = await this.#write(`creating organization ${org.sourceId}`, () =>
+          this.#orgs.createOrganization({
+            organization: { id: org.sourceId, name: org.name, slug, createdAt, ...(Object.keys(org.metadata).length > 0 ? { metadata: org.metadata } : {}) },
+          }),
+        );
+        return { id: created.id, externalId: created.id, name: created.name };
+      } catch (e) {
+        if (!(e instanceof FlaglessError) || e.code !== 'E_TARGET_CONFLICT') throw e;
+        // Someone took the id or the slug meanwhile: the id means it is ours already.
+        const existing = await this.#read('finding an organization', () => this.#orgs.findOrganizationById(org.sourceId));
+        if (existing) return { id: existing.id, externalId: existing.id, name: existing.name };
+      }
+    }
+    throw new FlaglessError('E_TARGET_CONFLICT', `organization ${org.sourceId}: no free slug after ${SLUG_ATTEMPTS} tries from "${base}"`, { errorClass: 'skippable' });
+  }
+
+  async ensureMembership(user: TargetUserRef, org: TargetOrgRef, roles: string[]): Promise<'created' | 'updated' | 'exists'> {
+    const role = toRoleString(roles);
+    const member = (await this.#read('reading a membership', () =>
+      this.#orgs.checkMembership({ userId: user.id, organizationId: org.id }),
+    )) as MemberRecord | null;
+    if (!member) {
+      await this.#write(`adding ${user.id} to ${org.id}`, () => this.#orgs.createMember({ organizationId: org.id, userId: user.id, role, createdAt: new Date() }));
+      return 'created';
+    }
+    if (sameRoles(member.role, role)) return 'exists';
+    await this.#write(`updating the role of ${user.id} in ${org.id}`, () => this.#orgs.updateMember(member.id, role));
+    return 'updated';
+  }
+
+  async getUser(ref: TargetUserRef): Promise<TargetUserView | undefined> {
+    const user = (await this.#read(`reading user ${ref.id}`, () => this.#ctx.internalAdapter.findUserById(ref.id))) as UserRecord | null;
+    if (!user) return undefined;
+    const [view] = await this.#views([user]);
+    return view;
+  }
+
+  async *listUsers(): AsyncIterable<TargetUserView> {
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.#read('listing users', () =>
+        this.#ctx.adapter.findMany<UserRecord>({
+          model: 'user',
+          where: after === undefined ? [] : [{ field: 'id', operator: 'gt', value: after }],
+          limit: PAGE_SIZE,
+          sortBy: { field: 'id', direction: 'asc' },
+        }),
+      );
+      if (page.length === 0) return;
+      yield* await this.#views(page);
+      if (page.length < PAGE_SIZE) return;
+      after = page[page.length - 1]!.id;
+    }
+  }
+
+  /**
+   * Through `auth.api.signInEmail`, the application's own sign-in. Like any real sign-in it
+   * re-hashes an imported hash to native scrypt (flaglessImport), so `verify --logins` also
+   * completes the move of the users it signs in as.
+   */
+  async login(identifier: string, password: string): Promise<LoginResult> {
+    if (!looksLikeEmail(identifier)) return { ok: false, reason: 'Better Auth signs in by email; the identifier is not one' };
+    try {
+      const res = await this.#auth.api.signInEmail({ body: { email: identifier, password } });
+      // flagless's proof-of-login session is of no use to anyone: remove it from the target.
+      await this.#ctx.internalAdapter.deleteSession(res.token).catch(() => undefined);
+      return { ok: true, userId: res.user.id };
+    } catch (e) {
+      if (isAPIError(e) && e.statusCode < 500) {
+        const body = e.body as { code?: unknown } | undefined;
+        return { ok: false, reason: typeof body?.code === 'string' ? body.code : String(e.status) };
+      }
+      throw classifyDbError(e, 'signing in', 'read');
+    }
+  }
+
+  async setPassword(ref: TargetUserRef, plaintext: string): Promise<void> {
+    const hash = await this.#ctx.password.hash(plaintext);
+    const credential = await this.#read(`reading the credential of ${ref.id}`, () => this.#ctx.internalAdapter.findCredentialAccount(ref.id));
+    await this.#write(`setting the password of ${ref.id}`, async () => {
+      if (credential) await this.#ctx.internalAdapter.updatePassword(ref.id, hash);
+      else await this.#ctx.internalAdapter.linkAccount({ providerId: CREDENTIAL_PROVIDER, accountId: ref.id, userId: ref.id, password: hash });
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#database.close();
+  }
+
+  #userRow(user: CanonicalUser): BetterAuthUserRow {
+    const row = toUserRow(user);
+    if (!row) throw new FlaglessError('E_NO_EMAIL', `user ${user.sourceId} has no email address; Better Auth requires one`, { errorClass: 'skippable' });
+    return row;
+  }
+
+  /** The user's social/enterprise accounts not yet in `existing`; one owned by another user is a conflict. */
+  async #newIdentityAccounts(userId: string, user: CanonicalUser, existing: AccountRecord[]): Promise<BetterAuthAccountRow[]> {
+    const have = new Set(existing.map((a) => `${a.providerId}\u0000${a.accountId}`));
+    const out: BetterAuthAccountRow[] = [];
+    for (const identity of user.identities) {
+      const account = toIdentityAccount(identity);
+      const key = `${account.providerId}\u0000${account.accountId}`;
+      if (have.has(key)) continue;
+      have.add(key);
+      const owner = (await this.#read('finding a linked account', () => this.#ctx.internalAdapter.findAccountByKey(account))) as AccountRecord | null;
+      if (owner && owner.userId !== userId)
+        throw new FlaglessError('E_TARGET_CONFLICT', `user ${user.sourceId}: the ${account.providerId} login is already linked to Better Auth user ${owner.userId}`, { errorClass: 'skippable' });
+      if (!owner) out.push(account);
+    }
+    return out;
+  }
+
+  async #views(users: UserRecord[]): Promise<TargetUserView[]> {
+    const ids = users.map((u) => u.id);
+    const [accounts, members] = await Promise.all([
+      this.#read('reading accounts', () => this.#ctx.adapter.findMany<AccountRecord>({ model: 'account', where: [{ field: 'userId', operator: 'in', value: ids }] })),
+      this.#read('reading memberships', () => this.#ctx.adapter.findMany<MemberRecord>({ model: 'member', where: [{ field: 'userId', operator: 'in', value: ids }] })),
+    ]);
+    return users.map((u) => {
+      const mine = accounts.filter((a) => a.userId === u.id);
+      return {
+        id: u.id,
+        // Users flagless created carry their source id as id; an application's own signup shows it too.
+        externalId: u.id,
+        email: u.email,
+        emailVerified: Boolean(u.emailVerified),
+        displayName: u.name || undefined,
+        metadata: { public: parseJsonObject(u.publicMetadata), private: parseJsonObject(u.privateMetadata) },
+        memberships: members
+          .filter((m) => m.userId === u.id)
+          .map((m) => ({ organizationId: m.organizationId, organizationExternalId: m.organizationId, roles: roleList(m.role) })),
+        identities: mine.filter((a) => a.providerId !== CREDENTIAL_PROVIDER).map((a) => ({ provider: a.providerId, providerUserId: a.accountId })),
+        hasPassword: mine.some((a) => a.providerId === CREDENTIAL_PROVIDER && a.accountId === u.id && typeof a.password === 'string' && a.password !== ''),
+      };
+    });
+  }
+}
+
+function credentialAccount(userId: string, password: string, at: Date) {
+  return { providerId: CREDENTIAL_PROVIDER, accountId: userId, userId, password, createdAt: at, updatedAt: at };
+}
+
+/** The fields of `current` the source record changes; a verified email is never un-verified. */
+function userChanges(current: UserRecord, row: BetterAuthUserRow): Partial<Pick<BetterAuthUserRow, 'name' | 'email' | 'emailVerified' | 'image' | 'publicMetadata' | 'privateMetadata'>> {
+  const changes: ReturnType<typeof userChanges> = {};
+  if (row.name && row.name !== current.name) changes.name = row.name;
+  if (row.email !== current.email) changes.email = row.email;
+  if (row.emailVerified && !current.emailVerified) changes.emailVerified = true;
+  if (row.image && row.image !== current.image) changes.image = row.image;
+  if (row.publicMetadata !== null && row.publicMetadata !== (current.publicMetadata ?? null)) changes.publicMetadata = row.publicMetadata;
+  if (row.privateMetadata !== null && row.privateMetadata !== (current.privateMetadata ?? null)) changes.privateMetadata = row.privateMetadata;
+  return changes;
+}

@@ -1,0 +1,37 @@
+import { FlaglessError } from '../../protocol/errors.js';
+import type { Generator } from '../../protocol/generate.js';
+import type { Source, SourceConnector, SourceItem, SourceOptions } from '../../protocol/source.js';
+import { readClerkApi } from './api.js';
+import { generateClerk } from './generate.js';
+import { readClerkFile } from './read.js';
+import { sniffClerk } from './sniff.js';
+
+// No wrapping generator: each layer of `yield*` costs an async step per item.
+function read(options: SourceOptions): AsyncIterable<SourceItem> {
+  if (options.api) return readClerkApi(options);
+  const file = options.file ?? options.apiDump;
+  if (!file) return failing(new FlaglessError('E_USAGE', 'clerk: give --file <users.csv> (the dashboard export), --api-dump <dump.json>, or --api.'));
+  return readClerkFile({ ...options, file });
+}
+
+/** Errors surface on the first read, as the protocol says, not when the source is opened. */
+// eslint-disable-next-line require-yield
+async function* failing(error: Error): AsyncGenerator<SourceItem> {
+  throw error;
+}
+
+export const source = {
+  vendor: 'clerk',
+  displayName: 'Clerk',
+  formats:
+    'the dashboard "Export users" CSV (password digests, TOTP secrets), optionally joined by user id with --api-dump ' +
+    '(Backend API JSON {users, organizations, memberships}: social links, metadata, bans, organizations and roles); ' +
+    'a Backend API dump alone; or the live Backend API with --api (CLERK_SECRET_KEY).',
+  sniff: sniffClerk,
+  open(options: SourceOptions): Source {
+    // Nothing is checked here: bad input surfaces on the first read, as the protocol says.
+    return { vendor: 'clerk', read: () => read(options) };
+  },
+} satisfies SourceConnector;
+
+export const generate: Generator = generateClerk;

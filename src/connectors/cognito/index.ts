@@ -1,0 +1,22 @@
+/**
+ * Amazon Cognito user pools as a source: saved ListUsers JSON (streamed) or the live API, plus
+ * groups (from --api-dump or the API). Cognito exports no password hashes: users with a password
+ * are planned for a just-in-time move or a reset.
+ */
+import type { SourceConnector } from '../../protocol/source.js';
+import { looksLikeCognito } from '../firebase/vendor-heads.js';
+import { readCognitoApi } from './api.js';
+import { readCognitoFile } from './read.js';
+
+export const source = {
+  vendor: 'cognito',
+  displayName: 'Amazon Cognito',
+  formats:
+    'Saved ListUsers JSON (`aws cognito-idp list-users --user-pool-id ID > users.json`: {"Users": [...]}; also an array of pages, or NDJSON of users), with --api-dump {"groups": [...], "memberships": [{GroupName, Username}]}; or --api (COGNITO_USER_POOL_ID, AWS_REGION, AWS credentials).',
+  sniff: looksLikeCognito,
+  open(options) {
+    return { vendor: 'cognito', read: () => (options.api ? readCognitoApi(options) : readCognitoFile(options)) };
+  },
+} satisfies SourceConnector;
+
+export { generateCognito as generate } from './generate.js';

@@ -1,0 +1,88 @@
+/**
+ * Streams a `firebase auth:export` JSON file: every element of its `users` array becomes a
+ * canonical user, in file order, with the line it starts on. Memory stays flat in the number of
+ * users (one element at a time, plus an 8-byte fingerprint per id for duplicate detection).
+ */
+import { readFile } from 'node:fs/promises';
+import { FlaglessError } from '../../protocol/errors.js';
+import type { Problem } from '../../protocol/problem.js';
+import type { SourceItem, SourceOptions } from '../../protocol/source.js';
+import { openExportFile, readHead, readTextChunks } from './export-file.js';
+import { parseHashConfig, type FirebaseHashConfig } from './hash-config.js';
+import { scanJsonElements, type ScanStats } from './json-elements.js';
+import { mapFirebaseUser } from './map.js';
+import { SeenIds } from './seen-ids.js';
+import { guessVendor, looksLikeFirebase, startsLikeJson } from './vendor-heads.js';
+
+const WHAT = 'Firebase export';
+
+async function loadHashConfig(path: string): Promise<FirebaseHashConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'read error';
+    throw new FlaglessError('E_INPUT_UNREADABLE', `cannot read the hash config ${path}: ${code === 'ENOENT' ? 'it does not exist' : code}.`, { cause: e });
+  }
+  if (text.trim() === '') throw new FlaglessError('E_INPUT_EMPTY', `the hash config ${path} is empty.`);
+  const parsed = parseHashConfig(text);
+  if (!parsed.ok) throw new FlaglessError(parsed.code, `${path}: ${parsed.message}.`);
+  return parsed.config;
+}
+
+function vendorName(v: string): string {
+  return { clerk: 'Clerk CSV export', auth0: 'Auth0 user-export NDJSON', cognito: 'Cognito ListUsers JSON', firebase: 'Firebase export' }[v] ?? v;
+}
+
+export async function* readFirebaseExport(options: SourceOptions): AsyncGenerator<SourceItem> {
+  if (options.api) throw new FlaglessError('E_USAGE', 'Firebase is read from a `firebase auth:export users.json --format=json` file: pass --file, not --api.');
+  if (!options.file) throw new FlaglessError('E_USAGE', 'Firebase: pass the `firebase auth:export` JSON with --file (and the project hash config with --hash-config).');
+  const path = options.file;
+  const file = await openExportFile(path, WHAT);
+  const head = await readHead(file, WHAT);
+  if (head.trim() === '') throw new FlaglessError('E_INPUT_EMPTY', `the ${WHAT} ${path} has only whitespace.`);
+  if (!looksLikeFirebase(head)) {
+    const other = guessVendor(head);
+    if (other) throw new FlaglessError('E_WRONG_VENDOR', `${path} is not a Firebase auth:export file: it looks like a ${vendorName(other)} (use --from ${other}).`);
+    if (!startsLikeJson(head)) {
+      yield { type: 'problem', problem: { code: 'E_SOURCE_PARSE', severity: 'error', file: path, line: 1, message: 'the file is not JSON: expected the output of `firebase auth:export users.json --format=json` ({"users": [...]})' } };
+      return;
+    }
+  }
+  const hashConfig = options.hashConfig ? await loadHashConfig(options.hashConfig) : undefined;
+
+  const seen = new SeenIds();
+  let reportedMissingConfig = false;
+  let stats: ScanStats | undefined;
+  const problem = (p: Omit<Problem, 'file'>): SourceItem => ({ type: 'problem', problem: { ...p, file: path } });
+
+  const events = scanJsonElements(readTextChunks(file, WHAT), { match: (p) => p === '.users[]' }, (s) => (stats = s));
+  for await (const ev of events) {
+    if (ev.kind === 'malformed') {
+      yield problem({ code: 'E_SOURCE_PARSE', severity: 'error', line: ev.line, message: ev.element ? `${ev.message}; the user is skipped, the rest is read` : ev.message });
+      continue;
+    }
+    const result = mapFirebaseUser(ev.value, hashConfig ? { hashConfig } : {});
+    for (const p of result.problems) yield problem({ ...p, line: ev.line });
+    const user = result.user;
+    if (!user) continue;
+    if (!seen.add(user.sourceId)) {
+      yield problem({ code: 'E_DUPLICATE_ID', severity: 'error', line: ev.line, sourceId: user.sourceId, message: 'another user earlier in the file has the same localId: this one is skipped' });
+      continue;
+    }
+    if (result.hashWithoutConfig && !reportedMissingConfig) {
+      reportedMissingConfig = true;
+      yield problem({
+        code: 'E_HASH_CONFIG_MISSING',
+        severity: 'error',
+        line: ev.line,
+        message:
+          'users have Firebase scrypt password hashes but no hash config was given: pass --hash-config with the hash_config the Firebase console shows (Authentication > Users > ⋮ > Password hash parameters). Until then these users are marked for a just-in-time move or reset.',
+      });
+    }
+    yield { type: 'user', user, file: path, line: ev.line };
+  }
+  if (stats && !stats.arrays.has('.users') && stats.elements === 0) {
+    yield problem({ code: 'E_SOURCE_PARSE', severity: 'error', line: 1, message: 'the JSON has no "users" array: expected the output of `firebase auth:export users.json --format=json`' });
+  }
+}

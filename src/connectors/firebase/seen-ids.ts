@@ -1,0 +1,73 @@
+/**
+ * "Have we seen this id before?" for millions of ids in a few bytes each. Duplicate detection
+ * needs memory proportional to the number of users; a Set of strings costs ~80 bytes an id
+ * (80 MB at a million), so this keeps a 64-bit fingerprint per id in an open-addressing table
+ * of typed arrays instead (8 bytes a slot, at most half full: 16 MB at a million).
+ * Two different ids collide with probability about n²/2⁶⁵ (≈3e-8 at a million): a false
+ * "duplicate" is that unlikely, and a real duplicate is never missed.
+ */
+export class SeenIds {
+  #hi = new Uint32Array(1024);
+  #lo = new Uint32Array(1024);
+  #count = 0;
+
+  get size(): number {
+    return this.#count;
+  }
+
+  /** Records `id`; returns false when it was already recorded. */
+  add(id: string): boolean {
+    let h1 = 0x811c9dc5;
+    let h2 = 0x9747b28c;
+    for (let i = 0; i < id.length; i++) {
+      const c = id.charCodeAt(i);
+      h1 = Math.imul(h1 ^ c, 0x01000193);
+      h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+      h2 ^= h2 >>> 15;
+    }
+    h1 = fmix(h1 ^ id.length) >>> 0;
+    h2 = fmix(h2 ^ h1) >>> 0;
+    if (h1 === 0 && h2 === 0) h2 = 1; // (0, 0) marks an empty slot
+    if ((this.#count + 1) * 2 > this.#hi.length) this.#grow();
+    return this.#insert(h1, h2);
+  }
+
+  #insert(h1: number, h2: number): boolean {
+    const mask = this.#hi.length - 1;
+    let slot = (h1 ^ Math.imul(h2, 0x9e3779b1)) & mask;
+    while (true) {
+      const a = this.#hi[slot]!;
+      const b = this.#lo[slot]!;
+      if (a === 0 && b === 0) {
+        this.#hi[slot] = h1;
+        this.#lo[slot] = h2;
+        this.#count++;
+        return true;
+      }
+      if (a === h1 && b === h2) return false;
+      slot = (slot + 1) & mask;
+    }
+  }
+
+  #grow(): void {
+    const oldHi = this.#hi;
+    const oldLo = this.#lo;
+    this.#hi = new Uint32Array(oldHi.length * 2);
+    this.#lo = new Uint32Array(oldLo.length * 2);
+    this.#count = 0;
+    for (let i = 0; i < oldHi.length; i++) {
+      const a = oldHi[i]!;
+      const b = oldLo[i]!;
+      if (a !== 0 || b !== 0) this.#insert(a, b);
+    }
+  }
+}
+
+function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h;
+}

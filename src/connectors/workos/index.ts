@@ -1,0 +1,12 @@
+import type { Target, TargetConnector, TargetOptions } from '../../protocol/target.js';
+import { workosCapabilities } from './capabilities.js';
+
+/** The WorkOS target connector. The SDK loads only when a target is opened. */
+export const target = {
+  name: 'workos',
+  capabilities: workosCapabilities,
+  async open(options: TargetOptions): Promise<Target> {
+    const { openWorkosTarget } = await import('./api.js');
+    return openWorkosTarget(options);
+  },
+} satisfies TargetConnector;

@@ -1,0 +1,48 @@
+import { primaryEmail, type CanonicalUser } from '../model/user.js';
+import type { TargetUserRef } from '../protocol/target.js';
+import { createOnce } from './create-once.js';
+import { planUser } from './plan.js';
+import { RecordFailure } from './request.js';
+import type { RunContext } from './run-context.js';
+import type { LedgerRecord } from './state/types.js';
+
+/** Outcomes after which the target holds this user as ours, so a changed source record is an update. */
+const HELD = new Set(['created', 'recovered', 'linked', 'updated']);
+
+/** Moves one claimed user: create exactly once, update a changed one, or resolve one left in flight. */
+export async function applyUser(ctx: RunContext, rec: LedgerRecord, user: CanonicalUser): Promise<void> {
+  const plan = planUser(user, ctx.capabilities, ctx.plan);
+  const t = ctx.target;
+  const email = primaryEmail(user)?.address;
+  const key = { externalId: user.sourceId, ...(email ? { email } : {}) };
+  try {
+    if (plan.action === 'skip') {
+      return await ctx.done('user', user.sourceId, { outcome: 'skipped' });
+    }
+    if (rec.state === 'planned' && rec.targetId && rec.outcome && HELD.has(rec.outcome)) {
+      // Moved before and changed in the source since: bring the target in line.
+      const ref: TargetUserRef = { id: rec.targetId, externalId: user.sourceId, ...(email ? { email } : {}) };
+      await ctx.requester.call(
+        () => t.updateUser(ref, plan.user, plan.createOptions),
+        () => ctx.markWriting('user', user.sourceId),
+      );
+      return await ctx.done('user', user.sourceId, { targetId: rec.targetId, outcome: 'updated' });
+    }
+    await createOnce<TargetUserRef>(ctx, {
+      kind: 'user',
+      sourceId: user.sourceId,
+      // `attempts > 0`: a request went out before (a crash, or a failure that may have been applied).
+      wasWriting: rec.state === 'writing' || rec.attempts > 0,
+      find: () => t.findUser(key),
+      create: () => t.createUser(plan.user, plan.createOptions),
+      link: async (found) => {
+        await ctx.requester.call(() => t.updateUser(found, plan.user, plan.createOptions));
+      },
+      onDuplicate: { code: 'E_DUPLICATE_EMAIL', create: false },
+      describe: (found) => `the account ${found.email ?? found.id}`,
+    });
+  } catch (e) {
+    if (e instanceof RecordFailure) return ctx.fail('user', user.sourceId, e.failure);
+    throw e;
+  }
+}

@@ -1,0 +1,190 @@
+import type { CanonicalUser } from '../model/user.js';
+import { isFlaglessError } from '../protocol/errors.js';
+import type { Source } from '../protocol/source.js';
+import type { Target } from '../protocol/target.js';
+import { applyMembership } from './apply-membership.js';
+import { applyOrganization } from './apply-organization.js';
+import { applyUser } from './apply-user.js';
+import { AbortedError } from './concurrency.js';
+import { digest } from './fingerprint.js';
+import { planPass } from './plan-pass.js';
+import type { PlanReport } from './plan-report.js';
+import { ProgressMeter, type Progress } from './progress.js';
+import { Requester } from './request.js';
+import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
+import { RunContext, type OnConflict } from './run-context.js';
+import { summarize, type MigrateSummary } from './summary.js';
+import type { RecordState, StateStore } from './state/types.js';
+import { TaskPool } from './task-pool.js';
+
+/**
+ * `migrate`: plan, then apply: organizations, then users, then memberships.
+ *
+ * 1. Plan pass: stream the source once, write every record's plan to the ledger (idempotent upsert;
+ *    a done record whose source changed is re-planned as an update).
+ * 2. Organizations: claimed from the ledger (their fields are in the plan payload).
+ * 3. Users: stream the source again, batch by batch; claim each batch's records that need work and
+ *    apply them. The ledger is the memory: user data (hashes included) is never stored in it.
+ * 4. Memberships: claimed from the ledger once their user and organization are settled.
+ *
+ * A finished run re-run sends nothing: every record is done with an unchanged digest.
+ */
+export interface MigrateOptions {
+  source: Source;
+  /** What makes two invocations the same migration: same key, same ledger run (re-runs, parallel workers). */
+  runKey: string;
+  /** Where the source came from, for the runs table. */
+  sourceFingerprint: string;
+  target: Target;
+  /** Target name and instance, for the runs table and the id map. */
+  targetLabel: string;
+  store: StateStore;
+  concurrency?: number;
+  /** Requests per second; defaults to the target's documented limit. */
+  rate?: number;
+  onConflict?: OnConflict;
+  /** Run only the quarantined records. */
+  retryFailed?: boolean;
+  missingPassword?: 'jit' | 'reset';
+  batchSize?: number;
+  retry?: RetryPolicy;
+  /** Aborting stops taking new work, waits for requests in flight, and leaves the ledger consistent. */
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+  progressIntervalMs?: number;
+  /** Saved with the run (must hold no secret). */
+  runOptions?: Record<string, unknown>;
+}
+
+export const DEFAULT_CONCURRENCY = 8;
+export const DEFAULT_BATCH_SIZE = 500;
+/** Targets that document no limit (a local Keycloak, a database) still get a bucket, a generous one. */
+export const UNDOCUMENTED_RATE = 1000;
+
+export function runIdFor(runKey: string): string {
+  return digest(runKey).slice(0, 16);
+}
+
+export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
+  const started = performance.now();
+  const { store, target, source } = opts;
+  const caps = target.capabilities;
+  const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
+  const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
+  const rate = opts.rate ?? caps.rateLimitPerSecond ?? UNDOCUMENTED_RATE;
+  const policy = opts.retry ?? DEFAULT_RETRY;
+  const states: RecordState[] = opts.retryFailed ? ['failed'] : ['planned'];
+
+  await store.acquireWorker();
+  const run = await store.beginRun({
+    id: runIdFor(opts.runKey),
+    sourceFingerprint: opts.sourceFingerprint,
+    target: opts.targetLabel,
+    options: opts.runOptions ?? {},
+    startedAt: new Date().toISOString(),
+  });
+
+  const controller = new AbortController();
+  const onExternalAbort = () => controller.abort(opts.signal?.reason);
+  if (opts.signal?.aborted) controller.abort(opts.signal.reason);
+  opts.signal?.addEventListener('abort', onExternalAbort, { once: true });
+
+  const writes0 = target.stats.writes;
+  const reads0 = target.stats.reads;
+  const requester = new Requester({ concurrency, rate, retry: policy, signal: controller.signal });
+  const ctx = new RunContext(run.id, store, target, caps, requester, { missingPassword: opts.missingPassword ?? 'jit', ...(target.lossyNotes ? { targetNotes: target.lossyNotes.bind(target) } : {}) }, opts.onConflict ?? 'link', policy);
+  const meter = new ProgressMeter(() => ({ ...ctx.counts, writes: target.stats.writes - writes0 }), opts.onProgress, opts.progressIntervalMs);
+  const pool = new TaskPool(concurrency * 2, controller);
+  let plan: PlanReport | undefined;
+  let fatal: { code: string; message: string } | undefined;
+
+  meter.start();
+  try {
+    plan = await planPass({
+      source,
+      capabilities: caps,
+      plan: ctx.plan,
+      batchSize,
+      signal: controller.signal,
+      lookup: (kind, ids) => store.getMany(run.id, kind, ids),
+      write: (records) => store.plan(run.id, records),
+    });
+    const before = await store.tally(run.id);
+    meter.total = (['organization', 'user', 'membership'] as const).reduce((n, k) => n + states.reduce((m, s) => m + before[k][s], 0) + (opts.retryFailed ? 0 : before[k].writing), 0);
+
+    meter.phase = 'organizations';
+    for (;;) {
+      const recs = await store.claim(run.id, 'organization', { states, limit: batchSize });
+      if (recs.length === 0) break;
+      for (const r of recs) await pool.spawn(() => applyOrganization(ctx, r));
+    }
+    await pool.drain();
+
+    meter.phase = 'users';
+    let batch: CanonicalUser[] = [];
+    const flush = async () => {
+      if (batch.length === 0) return;
+      const byId = new Map(batch.map((u) => [u.sourceId, u]));
+      batch = [];
+      const recs = await store.claim(run.id, 'user', { states, sourceIds: [...byId.keys()] });
+      for (const r of recs) {
+        const user = byId.get(r.sourceId) as CanonicalUser;
+        await pool.spawn(() => applyUser(ctx, r, user));
+      }
+    };
+    for await (const item of source.read()) {
+      if (controller.signal.aborted) throw new AbortedError();
+      if (item.type !== 'user') continue;
+      batch.push(item.user);
+      if (batch.length >= batchSize) await flush();
+    }
+    await flush();
+    await pool.drain();
+
+    meter.phase = 'memberships';
+    for (;;) {
+      if (controller.signal.aborted) throw new AbortedError();
+      const recs = await store.claimMemberships(run.id, { states, limit: batchSize });
+      if (recs.length === 0) break;
+      const users = await store.getMany(run.id, 'user', [...new Set(recs.map((r) => r.userSourceId ?? ''))]);
+      const orgs = await store.getMany(run.id, 'organization', [...new Set(recs.map((r) => r.orgSourceId ?? ''))]);
+      for (const r of recs) await pool.spawn(() => applyMembership(ctx, r, users.get(r.userSourceId ?? ''), orgs.get(r.orgSourceId ?? '')));
+    }
+    await pool.drain();
+    meter.phase = 'done';
+  } catch (e) {
+    if (!(e instanceof AbortedError)) fatal = errorOf(e);
+  } finally {
+    // Requests in flight finish and are recorded; nothing new starts.
+    try {
+      await pool.drain();
+    } catch (e) {
+      if (!(e instanceof AbortedError)) fatal ??= errorOf(e);
+    }
+    meter.stop();
+    requester.close();
+    opts.signal?.removeEventListener('abort', onExternalAbort);
+    await store.release(run.id);
+  }
+  const interrupted = opts.signal?.aborted ? String(opts.signal.reason ?? 'aborted') : undefined;
+  if (!interrupted && !fatal) await store.finishRun(run.id);
+  meter.emit();
+  return summarize({
+    store,
+    runId: run.id,
+    targetLabel: opts.targetLabel,
+    plan,
+    counts: ctx.counts,
+    writes: target.stats.writes - writes0,
+    reads: target.stats.reads - reads0,
+    requester,
+    elapsedMs: performance.now() - started,
+    ...(interrupted ? { interrupted } : {}),
+    ...(fatal ? { fatal } : {}),
+  });
+}
+
+function errorOf(e: unknown): { code: string; message: string } {
+  if (isFlaglessError(e)) return { code: e.code, message: e.message };
+  return { code: 'E_INTERNAL', message: e instanceof Error ? e.message : String(e) };
+}

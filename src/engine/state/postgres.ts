@@ -1,0 +1,322 @@
+import pg from 'pg';
+import { FlaglessError } from '../../protocol/errors.js';
+import { clip, nowIso, rowsToTally, rowToRecord, rowToRun, type RecordRow, type RunRow, type TallyRow } from './rows.js';
+import { randomWorkerId, schemaStatements, SCHEMA_VERSION } from './schema.js';
+import type { ClaimOptions, EntityKind, IdMapRow, LedgerRecord, Outcome, PlannedRecord, RunInfo, StateStore, Tally } from './types.js';
+
+/** First key of every advisory lock flagless takes ('flg'); the second is the worker id (0 = schema DDL). */
+const LOCK_NAMESPACE = 0x00666c67;
+
+/**
+ * The shared ledger on PostgreSQL: the same tables as SQLite, in their own schema (`?schema=` in
+ * the URL, default `flagless`). Several `migrate` workers share one run: each claims rows with
+ * `FOR UPDATE SKIP LOCKED` and owns them until it settles them. A worker holds a session advisory
+ * lock (LOCK_NAMESPACE, workerId) for its lifetime, which PostgreSQL drops the moment its
+ * connection dies: so a `writing` row whose owner's lock is gone was left by a dead worker, and is
+ * resolved by lookup, while a live worker's rows are never touched (no lease timeout to guess).
+ */
+export class PostgresStore implements StateStore {
+  readonly kind = 'postgres' as const;
+  readonly location: string;
+  readonly workerId = randomWorkerId();
+  readonly #pool: pg.Pool;
+  readonly #p: string;
+  readonly #schema: string;
+  #lockClient: pg.PoolClient | pg.Client | undefined;
+
+  private constructor(location: string, pool: pg.Pool, schema: string) {
+    this.location = location;
+    this.#pool = pool;
+    this.#schema = schema;
+    this.#p = `${quoteIdent(schema)}.`;
+  }
+
+  /** `url`: postgres://user:pass@host:port/db?schema=name. The schema is created if absent (unless readonly). */
+  static async open(url: string, opts: { readonly?: boolean } = {}): Promise<PostgresStore> {
+    const { connectionString, schema, display } = parseStateUrl(url);
+    const pool = new pg.Pool({ connectionString, max: 6 });
+    pool.on('error', () => {
+      /* an idle client lost its connection; the next query reconnects or fails loudly */
+    });
+    const store = new PostgresStore(display, pool, schema);
+    try {
+      if (!opts.readonly) await store.#migrate();
+      const v = await pool.query<{ value: string }>(`SELECT value FROM ${store.#p}meta WHERE key = 'schema_version'`);
+      const version = v.rows[0]?.value;
+      if (version && Number(version) > SCHEMA_VERSION) {
+        throw new FlaglessError('E_STATE', `the ledger in ${display} was written by a newer flagless (schema ${version}); upgrade flagless`);
+      }
+    } catch (e) {
+      await pool.end().catch(() => undefined);
+      if (e instanceof FlaglessError) throw e;
+      throw new FlaglessError(opts.readonly ? 'E_INPUT_UNREADABLE' : 'E_STATE', `cannot use the PostgreSQL ledger at ${display}: ${(e as Error).message}`, { cause: e });
+    }
+    return store;
+  }
+
+  async #migrate(): Promise<void> {
+    const c = await this.#pool.connect();
+    try {
+      await c.query('BEGIN');
+      // Two workers starting together must not race on CREATE TABLE IF NOT EXISTS.
+      await c.query('SELECT pg_advisory_xact_lock($1, 0)', [LOCK_NAMESPACE]);
+      await c.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.#schema)}`);
+      for (const s of schemaStatements(this.#p)) await c.query(s);
+      await c.query(`INSERT INTO ${this.#p}meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO NOTHING`, [String(SCHEMA_VERSION)]);
+      await c.query('COMMIT');
+    } catch (e) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      c.release();
+    }
+  }
+
+  async acquireWorker(): Promise<void> {
+    if (this.#lockClient) return;
+    const c = await this.#pool.connect();
+    await c.query('SELECT pg_advisory_lock($1, $2)', [LOCK_NAMESPACE, this.workerId]);
+    this.#lockClient = c;
+  }
+
+  async beginRun(run: RunInfo): Promise<RunInfo> {
+    await this.#pool.query(
+      `INSERT INTO ${this.#p}runs (id, source_fingerprint, target, options, started_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (id) DO UPDATE SET source_fingerprint = excluded.source_fingerprint, options = excluded.options, finished_at = NULL`,
+      [run.id, run.sourceFingerprint, run.target, JSON.stringify(run.options), run.startedAt],
+    );
+    return (await this.getRun(run.id))!;
+  }
+
+  async finishRun(runId: string): Promise<void> {
+    await this.#pool.query(`UPDATE ${this.#p}runs SET finished_at = $1 WHERE id = $2`, [nowIso(), runId]);
+  }
+
+  async getRun(runId: string): Promise<RunInfo | undefined> {
+    const r = await this.#pool.query<RunRow>(`SELECT * FROM ${this.#p}runs WHERE id = $1`, [runId]);
+    return r.rows[0] ? rowToRun(r.rows[0]) : undefined;
+  }
+
+  async listRuns(): Promise<RunInfo[]> {
+    const r = await this.#pool.query<RunRow>(`SELECT * FROM ${this.#p}runs ORDER BY started_at`);
+    return r.rows.map(rowToRun);
+  }
+
+  async plan(runId: string, records: readonly PlannedRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const now = nowIso();
+    const cols = (r: PlannedRecord) => [
+      r.kind,
+      r.sourceId,
+      JSON.stringify(r.lossy),
+      r.fingerprint,
+      r.payload === undefined ? null : JSON.stringify(r.payload),
+      r.userSourceId ?? null,
+      r.orgSourceId ?? null,
+      r.skipReason === undefined ? null : clip(r.skipReason),
+    ];
+    const planned = records.filter((r) => r.skipReason === undefined).map(cols);
+    const skipped = records.filter((r) => r.skipReason !== undefined).map(cols);
+    const input = `SELECT * FROM json_to_recordset($2::json) AS x(k text, id text, lossy text, fp text, payload text, u text, o text, reason text)`;
+    const asJson = (rows: unknown[][]) => JSON.stringify(rows.map(([k, id, lossy, fp, payload, u, o, reason]) => ({ k, id, lossy, fp, payload, u, o, reason })));
+    const c = await this.#pool.connect();
+    try {
+      await c.query('BEGIN');
+      if (planned.length) {
+        await c.query(
+          `INSERT INTO ${this.#p}records AS r (run_id, kind, source_id, state, lossy, fingerprint, payload, user_source_id, org_source_id, updated_at)
+           SELECT $1, k, id, 'planned', lossy, fp, payload, u, o, $3 FROM (${input}) AS i
+           ON CONFLICT (run_id, kind, source_id) DO UPDATE SET
+             state = CASE WHEN r.state = 'done' AND r.fingerprint IS DISTINCT FROM excluded.fingerprint THEN 'planned' ELSE r.state END,
+             updated_at = CASE WHEN r.state = 'done' AND r.fingerprint IS DISTINCT FROM excluded.fingerprint THEN excluded.updated_at ELSE r.updated_at END,
+             fingerprint = excluded.fingerprint, lossy = excluded.lossy, payload = excluded.payload,
+             user_source_id = excluded.user_source_id, org_source_id = excluded.org_source_id`,
+          [runId, asJson(planned), now],
+        );
+      }
+      if (skipped.length) {
+        await c.query(
+          `INSERT INTO ${this.#p}records AS r (run_id, kind, source_id, state, outcome, error_message, lossy, fingerprint, payload, user_source_id, org_source_id, updated_at)
+           SELECT $1, k, id, 'done', 'skipped', reason, lossy, fp, payload, u, o, $3 FROM (${input}) AS i
+           ON CONFLICT (run_id, kind, source_id) DO UPDATE SET
+             state = 'done', outcome = 'skipped', error_code = NULL, error_message = excluded.error_message,
+             fingerprint = excluded.fingerprint, lossy = excluded.lossy, payload = excluded.payload, updated_at = excluded.updated_at
+           WHERE r.state IN ('planned', 'failed') OR (r.state = 'done' AND r.outcome = 'skipped')`,
+          [runId, asJson(skipped), now],
+        );
+      }
+      await c.query('COMMIT');
+    } catch (e) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      c.release();
+    }
+  }
+
+  /** The owner of a row is free to be replaced when no session holds its advisory lock. */
+  #ownerFree(alias: string): string {
+    return `(${alias}.owner IS NULL OR (${alias}.owner <> $me AND NOT EXISTS (
+      SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+        AND l.classid = ${LOCK_NAMESPACE} AND l.objid::bigint = ${alias}.owner AND l.objsubid = 2 AND l.granted)))`;
+  }
+
+  async claim(runId: string, kind: EntityKind, opts: ClaimOptions): Promise<LedgerRecord[]> {
+    const sql = `WITH c AS (
+        SELECT run_id, kind, source_id FROM ${this.#p}records r
+        WHERE run_id = $run AND kind = $kind
+          AND ($ids::text[] IS NULL OR source_id = ANY($ids::text[]))
+          AND (state = ANY($states::text[]) OR state = 'writing')
+          AND ${this.#ownerFree('r')}
+        ORDER BY source_id
+        LIMIT $limit
+        FOR UPDATE SKIP LOCKED)
+      UPDATE ${this.#p}records AS t SET owner = $me FROM c
+      WHERE t.run_id = c.run_id AND t.kind = c.kind AND t.source_id = c.source_id
+      RETURNING t.*`;
+    return this.#claimQuery(sql, { run: runId, kind, ids: opts.sourceIds ? [...opts.sourceIds] : null, states: [...opts.states], limit: opts.limit ?? null });
+  }
+
+  async claimMemberships(runId: string, opts: ClaimOptions): Promise<LedgerRecord[]> {
+    const sql = `WITH c AS (
+        SELECT m.run_id, m.kind, m.source_id FROM ${this.#p}records m
+        LEFT JOIN ${this.#p}records u ON u.run_id = m.run_id AND u.kind = 'user' AND u.source_id = m.user_source_id
+        LEFT JOIN ${this.#p}records o ON o.run_id = m.run_id AND o.kind = 'organization' AND o.source_id = m.org_source_id
+        WHERE m.run_id = $run AND m.kind = 'membership'
+          AND (m.state = ANY($states::text[]) OR m.state = 'writing')
+          AND ${this.#ownerFree('m')}
+          AND (u.state IS NULL OR u.state IN ('done', 'failed'))
+          AND (o.state IS NULL OR o.state IN ('done', 'failed'))
+        ORDER BY m.source_id
+        LIMIT $limit
+        FOR UPDATE OF m SKIP LOCKED)
+      UPDATE ${this.#p}records AS t SET owner = $me FROM c
+      WHERE t.run_id = c.run_id AND t.kind = c.kind AND t.source_id = c.source_id
+      RETURNING t.*`;
+    return this.#claimQuery(sql, { run: runId, kind: 'membership', ids: null, states: [...opts.states], limit: opts.limit ?? null });
+  }
+
+  async #claimQuery(sql: string, named: Record<string, unknown>): Promise<LedgerRecord[]> {
+    const { text, values } = bindNamed(sql, { ...named, me: this.workerId });
+    const r = await this.#pool.query<RecordRow>(text, values);
+    return r.rows.map(rowToRecord);
+  }
+
+  async markWriting(runId: string, kind: EntityKind, sourceId: string): Promise<void> {
+    await this.#pool.query(`UPDATE ${this.#p}records SET state = 'writing', attempts = attempts + 1, updated_at = $1 WHERE run_id = $2 AND kind = $3 AND source_id = $4`, [
+      nowIso(),
+      runId,
+      kind,
+      sourceId,
+    ]);
+  }
+
+  async markDone(runId: string, kind: EntityKind, sourceId: string, result: { targetId?: string; outcome: Outcome }): Promise<void> {
+    await this.#pool.query(
+      `UPDATE ${this.#p}records SET state = 'done', outcome = $1, target_id = COALESCE($2, target_id), error_code = NULL, error_message = NULL, updated_at = $3
+       WHERE run_id = $4 AND kind = $5 AND source_id = $6`,
+      [result.outcome, result.targetId ?? null, nowIso(), runId, kind, sourceId],
+    );
+  }
+
+  async markFailed(runId: string, kind: EntityKind, sourceId: string, error: { code: string; message: string }): Promise<void> {
+    await this.#pool.query(
+      `UPDATE ${this.#p}records SET state = 'failed', error_code = $1, error_message = $2, updated_at = $3 WHERE run_id = $4 AND kind = $5 AND source_id = $6`,
+      [error.code, clip(error.message), nowIso(), runId, kind, sourceId],
+    );
+  }
+
+  async release(runId: string): Promise<void> {
+    await this.#pool.query(`UPDATE ${this.#p}records SET owner = NULL WHERE run_id = $1 AND owner = $2`, [runId, this.workerId]);
+  }
+
+  async get(runId: string, kind: EntityKind, sourceId: string): Promise<LedgerRecord | undefined> {
+    const r = await this.#pool.query<RecordRow>(`SELECT * FROM ${this.#p}records WHERE run_id = $1 AND kind = $2 AND source_id = $3`, [runId, kind, sourceId]);
+    return r.rows[0] ? rowToRecord(r.rows[0]) : undefined;
+  }
+
+  async getMany(runId: string, kind: EntityKind, sourceIds: readonly string[]): Promise<Map<string, LedgerRecord>> {
+    const r = await this.#pool.query<RecordRow>(`SELECT * FROM ${this.#p}records WHERE run_id = $1 AND kind = $2 AND source_id = ANY($3::text[])`, [runId, kind, [...sourceIds]]);
+    return new Map(r.rows.map((row) => [row.source_id, rowToRecord(row)]));
+  }
+
+  async tally(runId: string): Promise<Tally> {
+    const r = await this.#pool.query<TallyRow>(
+      `SELECT kind, state, outcome, COUNT(*) AS n, SUM(CASE WHEN lossy <> '[]' THEN 1 ELSE 0 END) AS lossy FROM ${this.#p}records WHERE run_id = $1 GROUP BY kind, state, outcome`,
+      [runId],
+    );
+    return rowsToTally(r.rows);
+  }
+
+  async failures(runId: string, limit: number): Promise<LedgerRecord[]> {
+    const r = await this.#pool.query<RecordRow>(`SELECT * FROM ${this.#p}records WHERE run_id = $1 AND state = 'failed' ORDER BY updated_at, kind, source_id LIMIT $2`, [runId, limit]);
+    return r.rows.map(rowToRecord);
+  }
+
+  async *idMap(runId?: string): AsyncIterable<IdMapRow> {
+    // Keyset pages: constant memory however large the map.
+    let after: [string, string, string] = ['', '~', ''];
+    for (;;) {
+      const r = await this.#pool.query<{ run_id: string; target: string; kind: 'user' | 'organization'; source_id: string; target_id: string; outcome: Outcome | null }>(
+        `SELECT r.run_id, runs.target, r.kind, r.source_id, r.target_id, r.outcome FROM ${this.#p}records r JOIN ${this.#p}runs runs ON runs.id = r.run_id
+         WHERE r.kind IN ('user', 'organization') AND r.state = 'done' AND r.target_id IS NOT NULL AND ($1::text IS NULL OR r.run_id = $1)
+           AND (r.run_id > $2 OR (r.run_id = $2 AND (r.kind < $3 OR (r.kind = $3 AND r.source_id > $4))))
+         ORDER BY r.run_id, r.kind DESC, r.source_id LIMIT 1000`,
+        [runId ?? null, after[0], after[1], after[2]],
+      );
+      for (const row of r.rows) {
+        yield { runId: row.run_id, target: row.target, kind: row.kind, sourceId: row.source_id, targetId: row.target_id, ...(row.outcome ? { outcome: row.outcome } : {}) };
+      }
+      const last = r.rows[r.rows.length - 1];
+      if (!last || r.rows.length < 1000) return;
+      after = [last.run_id, last.kind, last.source_id];
+    }
+  }
+
+  async close(): Promise<void> {
+    const c = this.#lockClient;
+    this.#lockClient = undefined;
+    if (c) {
+      await c.query('SELECT pg_advisory_unlock($1, $2)', [LOCK_NAMESPACE, this.workerId]).catch(() => undefined);
+      (c as pg.PoolClient).release?.();
+    }
+    await this.#pool.end();
+  }
+
+  /** Tests: drop this store's schema. */
+  async dropSchema(): Promise<void> {
+    await this.#pool.query(`DROP SCHEMA IF EXISTS ${quoteIdent(this.#schema)} CASCADE`);
+  }
+}
+
+/** Splits `?schema=` off a postgres:// URL and builds a display form without the password. */
+export function parseStateUrl(url: string): { connectionString: string; schema: string; display: string } {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new FlaglessError('E_USAGE', `--state: not a valid postgres:// URL`);
+  }
+  const schema = u.searchParams.get('schema') ?? 'flagless';
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) throw new FlaglessError('E_USAGE', `--state: schema "${schema}" must be a plain SQL identifier`);
+  u.searchParams.delete('schema');
+  const display = new URL(u.toString());
+  if (display.password) display.password = '***';
+  return { connectionString: u.toString(), schema, display: display.toString() };
+}
+
+function quoteIdent(s: string): string {
+  return `"${s.replace(/"/g, '""')}"`;
+}
+
+/** `$name` placeholders → `$1..$n` (each distinct name bound once). */
+function bindNamed(sql: string, named: Record<string, unknown>): { text: string; values: unknown[] } {
+  const order: string[] = [];
+  const text = sql.replace(/\$([a-z]+)/g, (_, name: string) => {
+    if (!(name in named)) throw new Error(`unbound SQL parameter $${name}`);
+    let i = order.indexOf(name);
+    if (i < 0) i = order.push(name) - 1;
+    return `$${i + 1}`;
+  });
+  return { text, values: order.map((n) => named[n]) };
+}

@@ -1,0 +1,256 @@
+import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { FlaglessError } from '../../protocol/errors.js';
+import { clip, nowIso, rowsToTally, rowToRecord, rowToRun, type RecordRow, type RunRow, type TallyRow } from './rows.js';
+import { randomWorkerId, schemaStatements, SCHEMA_VERSION } from './schema.js';
+import type { ClaimOptions, EntityKind, IdMapRow, LedgerRecord, Outcome, PlannedRecord, RunInfo, StateStore, Tally } from './types.js';
+
+/**
+ * The default ledger: one SQLite file (WAL). One `migrate` process per file: SQLite serialises
+ * writers anyway, and the lock row lets a second process fail fast with a clear message instead
+ * of waiting on the database. Several workers need `--state postgres://...`.
+ *
+ * synchronous=NORMAL in WAL survives `kill -9` (the WAL is written before each commit returns);
+ * only an OS crash can lose the last commits, and then a lost `writing` mark is still harmless: the
+ * re-sent create meets the target's own uniqueness and is resolved by lookup (run-user.ts).
+ */
+export class SqliteStore implements StateStore {
+  readonly kind = 'sqlite' as const;
+  readonly location: string;
+  readonly workerId = randomWorkerId();
+  readonly #db: Database.Database;
+  #lockHeld = false;
+
+  private constructor(path: string, db: Database.Database) {
+    this.location = path;
+    this.#db = db;
+  }
+
+  /** Opens (and creates) the state file. `readonly` opens an existing file without creating anything. */
+  static open(path: string, opts: { readonly?: boolean } = {}): SqliteStore {
+    let db: Database.Database;
+    try {
+      if (!opts.readonly && path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      db = new Database(path, opts.readonly ? { readonly: true, fileMustExist: true } : {});
+    } catch (e) {
+      throw new FlaglessError(opts.readonly ? 'E_INPUT_UNREADABLE' : 'E_STATE', `cannot open the state file ${path}: ${(e as Error).message}`, { cause: e });
+    }
+    const store = new SqliteStore(path, db);
+    try {
+      db.pragma('busy_timeout = 5000');
+      if (!opts.readonly) {
+        db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = NORMAL');
+        db.transaction(() => {
+          for (const s of schemaStatements('')) db.exec(s);
+          db.prepare(`INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO NOTHING`).run(String(SCHEMA_VERSION));
+        })();
+      }
+      const v = db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).get() as { value: string } | undefined;
+      if (v && Number(v.value) > SCHEMA_VERSION) {
+        throw new FlaglessError('E_STATE', `the state file ${path} was written by a newer flagless (schema ${v.value}); upgrade flagless`);
+      }
+    } catch (e) {
+      db.close();
+      if (e instanceof FlaglessError) throw e;
+      throw new FlaglessError('E_STATE', `the state file ${path} is not a flagless ledger: ${(e as Error).message}`, { cause: e });
+    }
+    return store;
+  }
+
+  async acquireWorker(): Promise<void> {
+    const me = { pid: process.pid, host: hostname(), owner: this.workerId };
+    this.#db.transaction(() => {
+      const held = this.#db.prepare(`SELECT pid, host, acquired_at FROM locks WHERE name = 'migrate'`).get() as { pid: number; host: string; acquired_at: string } | undefined;
+      if (held && held.pid !== me.pid && (held.host !== me.host || processAlive(held.pid))) {
+        throw new FlaglessError(
+          'E_STATE',
+          `the state file ${this.location} is in use by another flagless migrate (pid ${held.pid} on ${held.host}, since ${held.acquired_at}). ` +
+            'A SQLite state file takes one migrate process at a time; to run several workers use --state postgres://...',
+        );
+      }
+      this.#db
+        .prepare(`INSERT INTO locks (name, pid, host, owner, acquired_at) VALUES ('migrate', ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET pid = excluded.pid, host = excluded.host, owner = excluded.owner, acquired_at = excluded.acquired_at`)
+        .run(me.pid, me.host, me.owner, nowIso());
+    }).immediate();
+    this.#lockHeld = true;
+  }
+
+  async beginRun(run: RunInfo): Promise<RunInfo> {
+    this.#db
+      .prepare(
+        `INSERT INTO runs (id, source_fingerprint, target, options, started_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET source_fingerprint = excluded.source_fingerprint, options = excluded.options, finished_at = NULL`,
+      )
+      .run(run.id, run.sourceFingerprint, run.target, JSON.stringify(run.options), run.startedAt);
+    return (await this.getRun(run.id))!;
+  }
+
+  async finishRun(runId: string): Promise<void> {
+    this.#db.prepare(`UPDATE runs SET finished_at = ? WHERE id = ?`).run(nowIso(), runId);
+  }
+
+  async getRun(runId: string): Promise<RunInfo | undefined> {
+    const r = this.#db.prepare(`SELECT * FROM runs WHERE id = ?`).get(runId) as RunRow | undefined;
+    return r ? rowToRun(r) : undefined;
+  }
+
+  async listRuns(): Promise<RunInfo[]> {
+    return (this.#db.prepare(`SELECT * FROM runs ORDER BY started_at`).all() as RunRow[]).map(rowToRun);
+  }
+
+  async plan(runId: string, records: readonly PlannedRecord[]): Promise<void> {
+    const now = nowIso();
+    const upsert = this.#db.prepare(
+      `INSERT INTO records (run_id, kind, source_id, state, lossy, fingerprint, payload, user_source_id, org_source_id, updated_at)
+       VALUES (@run, @kind, @id, 'planned', @lossy, @fp, @payload, @user, @org, @now)
+       ON CONFLICT (run_id, kind, source_id) DO UPDATE SET
+         state = CASE WHEN records.state = 'done' AND records.fingerprint IS NOT excluded.fingerprint THEN 'planned' ELSE records.state END,
+         updated_at = CASE WHEN records.state = 'done' AND records.fingerprint IS NOT excluded.fingerprint THEN excluded.updated_at ELSE records.updated_at END,
+         fingerprint = excluded.fingerprint, lossy = excluded.lossy, payload = excluded.payload,
+         user_source_id = excluded.user_source_id, org_source_id = excluded.org_source_id`,
+    );
+    // A plan-time skip is settled at once, unless the record was already moved or is in flight.
+    const skip = this.#db.prepare(
+      `INSERT INTO records (run_id, kind, source_id, state, outcome, error_message, lossy, fingerprint, payload, user_source_id, org_source_id, updated_at)
+       VALUES (@run, @kind, @id, 'done', 'skipped', @reason, @lossy, @fp, @payload, @user, @org, @now)
+       ON CONFLICT (run_id, kind, source_id) DO UPDATE SET
+         state = 'done', outcome = 'skipped', error_code = NULL, error_message = excluded.error_message,
+         fingerprint = excluded.fingerprint, lossy = excluded.lossy, payload = excluded.payload, updated_at = excluded.updated_at
+       WHERE records.state IN ('planned', 'failed') OR (records.state = 'done' AND records.outcome = 'skipped')`,
+    );
+    this.#db.transaction(() => {
+      for (const r of records) {
+        const params = {
+          run: runId,
+          kind: r.kind,
+          id: r.sourceId,
+          lossy: JSON.stringify(r.lossy),
+          fp: r.fingerprint,
+          payload: r.payload === undefined ? null : JSON.stringify(r.payload),
+          user: r.userSourceId ?? null,
+          org: r.orgSourceId ?? null,
+          now,
+        };
+        if (r.skipReason !== undefined) skip.run({ ...params, reason: clip(r.skipReason) });
+        else upsert.run(params);
+      }
+    })();
+  }
+
+  async claim(runId: string, kind: EntityKind, opts: ClaimOptions): Promise<LedgerRecord[]> {
+    const ids = opts.sourceIds ? JSON.stringify(opts.sourceIds) : null;
+    const rows = this.#db
+      .prepare(
+        `UPDATE records SET owner = @me
+         WHERE rowid IN (SELECT rowid FROM records WHERE run_id = @run AND kind = @kind
+                           AND (@ids IS NULL OR source_id IN (SELECT value FROM json_each(@ids)))
+                           AND (state IN (SELECT value FROM json_each(@states)) OR state = 'writing')
+                           AND (owner IS NULL OR owner <> @me)
+                         LIMIT @limit)
+         RETURNING *`,
+      )
+      .all({ me: this.workerId, run: runId, kind, ids, states: JSON.stringify(opts.states), limit: opts.limit ?? -1 }) as RecordRow[];
+    return rows.map(rowToRecord);
+  }
+
+  async claimMemberships(runId: string, opts: ClaimOptions): Promise<LedgerRecord[]> {
+    const rows = this.#db
+      .prepare(
+        `UPDATE records SET owner = @me
+         WHERE rowid IN (
+           SELECT m.rowid FROM records m
+           LEFT JOIN records u ON u.run_id = m.run_id AND u.kind = 'user' AND u.source_id = m.user_source_id
+           LEFT JOIN records o ON o.run_id = m.run_id AND o.kind = 'organization' AND o.source_id = m.org_source_id
+           WHERE m.run_id = @run AND m.kind = 'membership'
+             AND (m.state IN (SELECT value FROM json_each(@states)) OR m.state = 'writing')
+             AND (m.owner IS NULL OR m.owner <> @me)
+             AND (u.state IS NULL OR u.state IN ('done', 'failed'))
+             AND (o.state IS NULL OR o.state IN ('done', 'failed'))
+           LIMIT @limit)
+         RETURNING *`,
+      )
+      .all({ me: this.workerId, run: runId, states: JSON.stringify(opts.states), limit: opts.limit ?? -1 }) as RecordRow[];
+    return rows.map(rowToRecord);
+  }
+
+  async markWriting(runId: string, kind: EntityKind, sourceId: string): Promise<void> {
+    this.#db
+      .prepare(`UPDATE records SET state = 'writing', attempts = attempts + 1, updated_at = ? WHERE run_id = ? AND kind = ? AND source_id = ?`)
+      .run(nowIso(), runId, kind, sourceId);
+  }
+
+  async markDone(runId: string, kind: EntityKind, sourceId: string, result: { targetId?: string; outcome: Outcome }): Promise<void> {
+    this.#db
+      .prepare(
+        `UPDATE records SET state = 'done', outcome = ?, target_id = COALESCE(?, target_id), error_code = NULL, error_message = NULL, updated_at = ?
+         WHERE run_id = ? AND kind = ? AND source_id = ?`,
+      )
+      .run(result.outcome, result.targetId ?? null, nowIso(), runId, kind, sourceId);
+  }
+
+  async markFailed(runId: string, kind: EntityKind, sourceId: string, error: { code: string; message: string }): Promise<void> {
+    this.#db
+      .prepare(`UPDATE records SET state = 'failed', error_code = ?, error_message = ?, updated_at = ? WHERE run_id = ? AND kind = ? AND source_id = ?`)
+      .run(error.code, clip(error.message), nowIso(), runId, kind, sourceId);
+  }
+
+  async release(runId: string): Promise<void> {
+    this.#db.prepare(`UPDATE records SET owner = NULL WHERE run_id = ? AND owner = ?`).run(runId, this.workerId);
+  }
+
+  async get(runId: string, kind: EntityKind, sourceId: string): Promise<LedgerRecord | undefined> {
+    const r = this.#db.prepare(`SELECT * FROM records WHERE run_id = ? AND kind = ? AND source_id = ?`).get(runId, kind, sourceId) as RecordRow | undefined;
+    return r ? rowToRecord(r) : undefined;
+  }
+
+  async getMany(runId: string, kind: EntityKind, sourceIds: readonly string[]): Promise<Map<string, LedgerRecord>> {
+    const rows = this.#db
+      .prepare(`SELECT * FROM records WHERE run_id = ? AND kind = ? AND source_id IN (SELECT value FROM json_each(?))`)
+      .all(runId, kind, JSON.stringify(sourceIds)) as RecordRow[];
+    return new Map(rows.map((r) => [r.source_id, rowToRecord(r)]));
+  }
+
+  async tally(runId: string): Promise<Tally> {
+    const rows = this.#db
+      .prepare(`SELECT kind, state, outcome, COUNT(*) AS n, SUM(CASE WHEN lossy <> '[]' THEN 1 ELSE 0 END) AS lossy FROM records WHERE run_id = ? GROUP BY kind, state, outcome`)
+      .all(runId) as TallyRow[];
+    return rowsToTally(rows);
+  }
+
+  async failures(runId: string, limit: number): Promise<LedgerRecord[]> {
+    const rows = this.#db.prepare(`SELECT * FROM records WHERE run_id = ? AND state = 'failed' ORDER BY updated_at, kind, source_id LIMIT ?`).all(runId, limit) as RecordRow[];
+    return rows.map(rowToRecord);
+  }
+
+  async *idMap(runId?: string): AsyncIterable<IdMapRow> {
+    const stmt = this.#db.prepare(
+      `SELECT r.run_id, runs.target, r.kind, r.source_id, r.target_id, r.outcome FROM records r JOIN runs ON runs.id = r.run_id
+       WHERE r.kind IN ('user', 'organization') AND r.state = 'done' AND r.target_id IS NOT NULL AND (? IS NULL OR r.run_id = ?)
+       ORDER BY r.run_id, r.kind DESC, r.source_id`,
+    );
+    for (const r of stmt.iterate(runId ?? null, runId ?? null) as IterableIterator<{ run_id: string; target: string; kind: 'user' | 'organization'; source_id: string; target_id: string; outcome: Outcome | null }>) {
+      yield { runId: r.run_id, target: r.target, kind: r.kind, sourceId: r.source_id, targetId: r.target_id, ...(r.outcome ? { outcome: r.outcome } : {}) };
+    }
+  }
+
+  async close(): Promise<void> {
+    if (!this.#db.open) return;
+    if (this.#lockHeld) {
+      this.#db.prepare(`DELETE FROM locks WHERE name = 'migrate' AND owner = ?`).run(this.workerId);
+      this.#lockHeld = false;
+    }
+    this.#db.close();
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

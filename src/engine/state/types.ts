@@ -1,0 +1,163 @@
+import type { LossyNote } from '../../model/user.js';
+
+/**
+ * The ledger: one row per record a run moves, the write-ahead log of every target write.
+ *
+ *   planned ──claim──▶ (planned, owned) ──markWriting──▶ writing ──ack──▶ done
+ *                                                          │ └──reject──▶ failed (quarantine)
+ *                                                          └──crash──▶ writing, owner dead:
+ *                                                               resolved by a lookup in the target
+ *
+ * `writing` is committed BEFORE a request is sent and `done` only AFTER the target acknowledged
+ * it, so after a crash every record is either untouched (`planned`), settled (`done`/`failed`),
+ * or possibly applied (`writing`), and only the last needs a lookup in the target.
+ *
+ * The same schema lives in SQLite (one migrate process per file) and PostgreSQL (several workers
+ * share a run and claim rows with `FOR UPDATE SKIP LOCKED`). The id map is the `records` table:
+ * `target_id` of done users and organizations. Nothing secret is ever stored here: no hashes,
+ * no TOTP secrets, no passwords; error messages come from FlaglessError messages, which never
+ * carry secrets.
+ */
+export type EntityKind = 'user' | 'organization' | 'membership';
+export const ENTITY_KINDS: readonly EntityKind[] = ['organization', 'user', 'membership'];
+
+export type RecordState = 'planned' | 'writing' | 'done' | 'failed';
+export const RECORD_STATES: readonly RecordState[] = ['planned', 'writing', 'done', 'failed'];
+
+/** How a done record got there. `recovered`: a write found applied in the target after a crash or a lost reply. */
+export type Outcome = 'created' | 'linked' | 'updated' | 'skipped' | 'recovered';
+export const OUTCOMES: readonly Outcome[] = ['created', 'linked', 'updated', 'skipped', 'recovered'];
+
+export interface RunInfo {
+  /** Stable for one (source, target) pair, so re-runs and parallel workers share it. */
+  id: string;
+  /** Where the source came from (vendor, file, size, mtime): for humans, not for identity. */
+  sourceFingerprint: string;
+  /** Target name and instance (url, db, realm). */
+  target: string;
+  /** The options of the last invocation (no secrets). */
+  options: Record<string, unknown>;
+  startedAt: string;
+  finishedAt?: string;
+}
+
+/** What planning writes for one record. Inserting is idempotent; a changed fingerprint re-plans a done record. */
+export interface PlannedRecord {
+  kind: EntityKind;
+  sourceId: string;
+  /** Digest of what would be written (see fingerprint.ts): a change makes a done record an update. */
+  fingerprint: string;
+  lossy: LossyNote[];
+  /**
+   * Non-secret data the engine needs without reading the source again: an organization's fields,
+   * a membership's roles. Users carry none (their data, hashes included, stays in the export).
+   */
+  payload?: unknown;
+  /** Memberships: the user and the organization (source ids). */
+  userSourceId?: string;
+  orgSourceId?: string;
+  /** The plan skips this record (a reason is kept in `errorMessage`); it is recorded done/skipped. */
+  skipReason?: string;
+}
+
+export interface LedgerRecord {
+  runId: string;
+  kind: EntityKind;
+  sourceId: string;
+  state: RecordState;
+  outcome?: Outcome;
+  targetId?: string;
+  attempts: number;
+  errorCode?: string;
+  errorMessage?: string;
+  lossy: LossyNote[];
+  fingerprint?: string;
+  payload?: unknown;
+  userSourceId?: string;
+  orgSourceId?: string;
+  /** The worker that claimed the row (null when free). */
+  owner?: number;
+  updatedAt: string;
+}
+
+export type KindTally = Record<RecordState, number> & Record<Outcome, number> & { lossy: number; total: number };
+export type Tally = Record<EntityKind, KindTally>;
+
+export function emptyKindTally(): KindTally {
+  return {
+    planned: 0, writing: 0, done: 0, failed: 0,
+    created: 0, linked: 0, updated: 0, skipped: 0, recovered: 0,
+    lossy: 0, total: 0,
+  };
+}
+
+export function emptyTally(): Tally {
+  return { user: emptyKindTally(), organization: emptyKindTally(), membership: emptyKindTally() };
+}
+
+export interface IdMapRow {
+  runId: string;
+  target: string;
+  kind: 'user' | 'organization';
+  sourceId: string;
+  targetId: string;
+  outcome?: Outcome;
+}
+
+export interface ClaimOptions {
+  /** Which settled states to take (planned for a normal run, failed for --retry-failed). `writing` left by a dead worker is always taken. */
+  states: readonly RecordState[];
+  /** Only these source ids (a streamed batch), or any matching row. */
+  sourceIds?: readonly string[];
+  limit?: number;
+}
+
+export interface StateStore {
+  readonly kind: 'sqlite' | 'postgres';
+  /** The path, or the URL without its password, for messages. */
+  readonly location: string;
+  /** This process's worker id: the `owner` of the rows it claims. */
+  readonly workerId: number;
+
+  /**
+   * Registers this process as a worker that may claim rows. SQLite: one migrate process per file
+   * (a lock row; a second live process gets E_STATE). PostgreSQL: a session advisory lock, so other
+   * workers can tell a live owner from a dead one.
+   */
+  acquireWorker(): Promise<void>;
+  beginRun(run: RunInfo): Promise<RunInfo>;
+  finishRun(runId: string): Promise<void>;
+  getRun(runId: string): Promise<RunInfo | undefined>;
+  listRuns(): Promise<RunInfo[]>;
+
+  /** Upserts planned records in one transaction. */
+  plan(runId: string, records: readonly PlannedRecord[]): Promise<void>;
+  /**
+   * Takes rows for this worker: rows in `states`, plus `writing` rows whose owner is dead.
+   * Never returns a row another live worker (or this one) holds.
+   */
+  claim(runId: string, kind: EntityKind, opts: ClaimOptions): Promise<LedgerRecord[]>;
+  /** Like claim, for memberships whose user and organization are settled (done or failed, or absent). */
+  claimMemberships(runId: string, opts: ClaimOptions): Promise<LedgerRecord[]>;
+  /** Write-ahead: committed before the request is sent. */
+  markWriting(runId: string, kind: EntityKind, sourceId: string): Promise<void>;
+  /**
+   * Committed after the target acknowledged. The row stays owned by this worker until release(),
+   * so a worker never takes back a record it settled in the same invocation (a failure is retried
+   * only by a later --retry-failed).
+   */
+  markDone(runId: string, kind: EntityKind, sourceId: string, result: { targetId?: string; outcome: Outcome }): Promise<void>;
+  /** Quarantine (owned until release(), like markDone). */
+  markFailed(runId: string, kind: EntityKind, sourceId: string, error: { code: string; message: string }): Promise<void>;
+  /** Gives back every row this worker holds (end of an invocation, shutdown). States are left as they are. */
+  release(runId: string): Promise<void>;
+
+  get(runId: string, kind: EntityKind, sourceId: string): Promise<LedgerRecord | undefined>;
+  getMany(runId: string, kind: EntityKind, sourceIds: readonly string[]): Promise<Map<string, LedgerRecord>>;
+  tally(runId: string): Promise<Tally>;
+  /** Quarantined records, oldest first. */
+  failures(runId: string, limit: number): Promise<LedgerRecord[]>;
+  /** Source id → target id of settled users and organizations (all runs, or one). */
+  idMap(runId?: string): AsyncIterable<IdMapRow>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,91 @@
+import { createReadStream } from 'node:fs';
+import { parse } from 'csv-parse';
+import { FlaglessError } from '../protocol/errors.js';
+import type { Target } from '../protocol/target.js';
+import { AbortedError } from './concurrency.js';
+import { RecordFailure, Requester } from './request.js';
+import { TaskPool } from './task-pool.js';
+
+/**
+ * `verify --logins`: signs in as each listed user through the target's real login API, with the
+ * same bounded concurrency and shared rate limit as a migration. The report names each failed
+ * identifier and why, never the password.
+ */
+export interface LoginReport {
+  total: number;
+  succeeded: number;
+  failed: { identifier: string; reason: string }[];
+}
+
+export interface Credential {
+  identifier: string;
+  password: string;
+  line: number;
+}
+
+/** Streams `identifier,password` rows (header required; extra columns ignored). */
+export async function* readCredentials(path: string): AsyncIterable<Credential | { line: number; error: string }> {
+  const parser = createReadStream(path).pipe(parse({ columns: true, skip_empty_lines: true, trim: false, bom: true, relax_column_count: true, info: true }));
+  let checked = false;
+  try {
+    for await (const rec of parser as AsyncIterable<{ record: Record<string, string | undefined>; info: { lines: number } }>) {
+      if (!checked) {
+        checked = true;
+        if (!('identifier' in rec.record) || !('password' in rec.record)) {
+          throw new FlaglessError('E_INPUT_UNREADABLE', `${path}: the logins CSV needs the header "identifier,password"`);
+        }
+      }
+      const identifier = rec.record.identifier?.trim();
+      const password = rec.record.password;
+      if (!identifier || password === undefined || password === '') yield { line: rec.info.lines, error: 'missing identifier or password' };
+      else yield { identifier, password, line: rec.info.lines };
+    }
+  } catch (e) {
+    if (e instanceof FlaglessError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR') throw new FlaglessError('E_INPUT_UNREADABLE', `cannot read ${path} (${code})`);
+    throw new FlaglessError('E_INPUT_UNREADABLE', `${path}: not a readable CSV (${(e as Error).message.split('\n')[0]})`);
+  }
+}
+
+export async function checkLogins(
+  target: Target,
+  credentials: AsyncIterable<Credential | { line: number; error: string }>,
+  opts: { concurrency: number; rate: number; signal?: AbortSignal; maxListed?: number },
+): Promise<LoginReport> {
+  const report: LoginReport = { total: 0, succeeded: 0, failed: [] };
+  const maxListed = opts.maxListed ?? 1000;
+  const controller = new AbortController();
+  opts.signal?.addEventListener('abort', () => controller.abort(opts.signal?.reason), { once: true });
+  const requester = new Requester({ concurrency: opts.concurrency, rate: opts.rate, signal: controller.signal });
+  const pool = new TaskPool(opts.concurrency, controller);
+  const fail = (identifier: string, reason: string) => {
+    if (report.failed.length < maxListed) report.failed.push({ identifier, reason });
+  };
+  try {
+    for await (const c of credentials) {
+      report.total++;
+      if ('error' in c) {
+        fail(`line ${c.line}`, c.error);
+        continue;
+      }
+      await pool.spawn(async () => {
+        try {
+          const r = await requester.call(() => target.login(c.identifier, c.password));
+          if (r.ok) report.succeeded++;
+          else fail(c.identifier, r.reason);
+        } catch (e) {
+          if (e instanceof RecordFailure) fail(c.identifier, `${e.failure.code}: ${e.failure.message}`);
+          else throw e;
+        }
+      });
+    }
+    await pool.drain();
+  } catch (e) {
+    if (!(e instanceof AbortedError)) throw e;
+  } finally {
+    await pool.drain().catch(() => undefined);
+    requester.close();
+  }
+  return report;
+}

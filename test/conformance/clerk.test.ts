@@ -1,0 +1,2 @@
+import { runSourceConformance } from './source-suite.js';
+runSourceConformance({ vendor: 'clerk', load: () => import('../../src/connectors/clerk/index.js') });
