@@ -15,7 +15,7 @@ import { AbortedError } from './concurrency.js';
 export interface RateLimiterOptions {
   /** The ceiling, in requests per second. */
   rate: number;
-  /** Bucket capacity; small, so an idle bucket cannot release a burst a strict server rejects. */
+  /** Bucket capacity (default: 0.1 s of the rate, at least 2). */
   burst?: number;
   /** AIMD floor, requests per second. */
   minRate?: number;
@@ -67,9 +67,9 @@ export class TokenBucket {
   constructor(opts: RateLimiterOptions) {
     if (!(opts.rate > 0) || !Number.isFinite(opts.rate)) throw new RangeError(`rate must be a positive number, got ${opts.rate}`);
     this.ceiling = opts.rate;
-    // Two requests' worth at API-like rates (absorbs timer lateness without a burst a strict server
-    // would reject); 20 ms' worth at local-database rates, where 1 ms timers would cap the rate.
-    this.burst = opts.burst ?? Math.max(1, Math.min(opts.rate, Math.max(2, opts.rate / 50)));
+    // A tenth of a second's worth (at least two): enough to make up for event-loop stalls (GC, a
+    // WAL checkpoint) without letting an idle bucket release a burst a strict server would refuse.
+    this.burst = opts.burst ?? Math.max(1, Math.min(opts.rate, Math.max(2, opts.rate / 10)));
     this.#minRate = opts.minRate ?? Math.min(opts.rate, Math.max(0.5, opts.rate / 20));
     this.#decreaseFactor = opts.decreaseFactor ?? 0.7;
     this.#increasePerSecond = opts.increasePerSecond ?? 0.05;

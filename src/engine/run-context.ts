@@ -15,11 +15,6 @@ export interface InvocationCounts {
 
 /** Everything the apply steps share. Settling a record goes through `done`/`fail` so counts stay true. */
 export class RunContext {
-  readonly counts: InvocationCounts = {
-    processed: { user: 0, organization: 0, membership: 0 },
-    failed: { user: 0, organization: 0, membership: 0 },
-  };
-
   constructor(
     readonly runId: string,
     readonly store: StateStore,
@@ -29,6 +24,7 @@ export class RunContext {
     readonly plan: PlanOptions,
     readonly onConflict: OnConflict,
     readonly policy: RetryPolicy,
+    readonly counts: InvocationCounts,
   ) {}
 
   markWriting(kind: EntityKind, sourceId: string): Promise<void> {

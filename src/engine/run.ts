@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { CanonicalUser } from '../model/user.js';
 import { isFlaglessError } from '../protocol/errors.js';
 import type { Source } from '../protocol/source.js';
@@ -12,7 +13,8 @@ import type { PlanReport } from './plan-report.js';
 import { ProgressMeter, type Progress } from './progress.js';
 import { Requester } from './request.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
-import { RunContext, type OnConflict } from './run-context.js';
+import { RunContext, type InvocationCounts, type OnConflict } from './run-context.js';
+import type { PlanOptions } from './plan.js';
 import { summarize, type MigrateSummary } from './summary.js';
 import type { RecordState, StateStore } from './state/types.js';
 import { TaskPool } from './task-pool.js';
@@ -85,15 +87,19 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
   });
 
   const controller = new AbortController();
+  // Every waiting request listens to this signal: thousands of listeners are expected.
+  setMaxListeners(0, controller.signal);
   const onExternalAbort = () => controller.abort(opts.signal?.reason);
   if (opts.signal?.aborted) controller.abort(opts.signal.reason);
   opts.signal?.addEventListener('abort', onExternalAbort, { once: true });
 
   const writes0 = target.stats.writes;
   const reads0 = target.stats.reads;
-  const requester = new Requester({ concurrency, rate, retry: policy, signal: controller.signal });
-  const ctx = new RunContext(run.id, store, target, caps, requester, { missingPassword: opts.missingPassword ?? 'jit', ...(target.lossyNotes ? { targetNotes: target.lossyNotes.bind(target) } : {}) }, opts.onConflict ?? 'link', policy);
-  const meter = new ProgressMeter(() => ({ ...ctx.counts, writes: target.stats.writes - writes0 }), opts.onProgress, opts.progressIntervalMs);
+  const planOptions: PlanOptions = { missingPassword: opts.missingPassword ?? 'jit', ...(target.lossyNotes ? { targetNotes: target.lossyNotes.bind(target) } : {}) };
+  const counts: InvocationCounts = { processed: { user: 0, organization: 0, membership: 0 }, failed: { user: 0, organization: 0, membership: 0 } };
+  const meter = new ProgressMeter(() => ({ ...counts, writes: target.stats.writes - writes0 }), opts.onProgress, opts.progressIntervalMs);
+  // The bucket starts when the writes start: tokens saved up during planning would be a burst.
+  let requester: Requester | undefined;
   const pool = new TaskPool(concurrency * 2, controller);
   let plan: PlanReport | undefined;
   let fatal: { code: string; message: string } | undefined;
@@ -103,7 +109,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
     plan = await planPass({
       source,
       capabilities: caps,
-      plan: ctx.plan,
+      plan: planOptions,
       batchSize,
       signal: controller.signal,
       lookup: (kind, ids) => store.getMany(run.id, kind, ids),
@@ -111,6 +117,9 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
     });
     const before = await store.tally(run.id);
     meter.total = (['organization', 'user', 'membership'] as const).reduce((n, k) => n + states.reduce((m, s) => m + before[k][s], 0) + (opts.retryFailed ? 0 : before[k].writing), 0);
+
+    requester = new Requester({ concurrency, rate, retry: policy, signal: controller.signal });
+    const ctx = new RunContext(run.id, store, target, caps, requester, planOptions, opts.onConflict ?? 'link', policy, counts);
 
     meter.phase = 'organizations';
     for (;;) {
@@ -162,7 +171,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
       if (!(e instanceof AbortedError)) fatal ??= errorOf(e);
     }
     meter.stop();
-    requester.close();
+    requester?.close();
     opts.signal?.removeEventListener('abort', onExternalAbort);
     await store.release(run.id);
   }
@@ -174,10 +183,10 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
     runId: run.id,
     targetLabel: opts.targetLabel,
     plan,
-    counts: ctx.counts,
+    counts,
     writes: target.stats.writes - writes0,
     reads: target.stats.reads - reads0,
-    requester,
+    rateLimited: requester?.bucket.stats.rateLimited ?? 0,
     elapsedMs: performance.now() - started,
     ...(interrupted ? { interrupted } : {}),
     ...(fatal ? { fatal } : {}),

@@ -1,5 +1,4 @@
 import type { PlanReport } from './plan-report.js';
-import type { Requester } from './request.js';
 import type { InvocationCounts } from './run-context.js';
 import type { EntityKind, KindTally, StateStore } from './state/types.js';
 
@@ -80,7 +79,7 @@ export async function summarize(input: {
   counts: InvocationCounts;
   writes: number;
   reads: number;
-  requester: Requester;
+  rateLimited: number;
   elapsedMs: number;
   interrupted?: string;
   fatal?: { code: string; message: string };
@@ -101,7 +100,7 @@ export async function summarize(input: {
     writes: input.writes,
     reads: input.reads,
     processed: { ...input.counts.processed },
-    rateLimited: input.requester.bucket.stats.rateLimited,
+    rateLimited: input.rateLimited,
     elapsedSeconds: Math.round(elapsedSeconds * 1000) / 1000,
     writesPerSecond: elapsedSeconds > 0 ? Math.round((input.writes / elapsedSeconds) * 100) / 100 : 0,
     quarantine: failures.map((r) => ({ kind: r.kind, sourceId: r.sourceId, code: r.errorCode ?? 'E_INTERNAL', message: r.errorMessage ?? '', attempts: r.attempts })),

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { createReadStream } from 'node:fs';
 import { parse } from 'csv-parse';
 import { FlaglessError } from '../protocol/errors.js';
@@ -56,6 +57,7 @@ export async function checkLogins(
   const report: LoginReport = { total: 0, succeeded: 0, failed: [] };
   const maxListed = opts.maxListed ?? 1000;
   const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
   opts.signal?.addEventListener('abort', () => controller.abort(opts.signal?.reason), { once: true });
   const requester = new Requester({ concurrency: opts.concurrency, rate: opts.rate, signal: controller.signal });
   const pool = new TaskPool(opts.concurrency, controller);

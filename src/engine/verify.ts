@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { normalizeEmail } from '../model/email.js';
 import { primaryEmail, type CanonicalUser, type Organization } from '../model/user.js';
 import type { Source } from '../protocol/source.js';
@@ -80,6 +81,7 @@ export async function verify(opts: VerifyOptions): Promise<VerifyReport> {
   const caps = target.capabilities;
   const max = opts.maxListed ?? 1000;
   const requester = new Requester({ concurrency: opts.concurrency ?? 4, rate: opts.rate ?? caps.rateLimitPerSecond ?? 1000, ...(opts.signal ? { signal: opts.signal } : {}) });
+  if (opts.signal) setMaxListeners(0, opts.signal);
 
   const byExternalId = new Map<string, TargetUserView[]>();
   const byEmail = new Map<string, TargetUserView>();

@@ -81,6 +81,8 @@ export class FakeTargetState {
   /** Counts per method of requests received, and of writes actually applied. */
   readonly received: Record<string, number> = {};
   applied = 0;
+  /** Requests per method whose change was applied (a conflict or a fault before apply is not). */
+  readonly appliedBy: Record<string, number> = {};
   inFlight = 0;
   maxInFlight = 0;
   faults: FakeFaults = {};
@@ -137,9 +139,9 @@ export class FakeTargetState {
         if (s.fault === '429') throw new FlaglessError('E_RATE_LIMITED', 'rate limited (429)', { errorClass: 'retriable', retryAfterSeconds: s.retryAfterSeconds ?? 0 });
         if (s.fault === '5xx') throw new FlaglessError('E_TARGET_UNAVAILABLE', 'server error (500)', { errorClass: 'retriable' });
         if (s.fault === 'skippable') throw new FlaglessError('E_TARGET_VALIDATION', 'rejected by a scripted fault', { errorClass: 'skippable' });
-        const r = await apply();
+        await apply();
         if (write) this.applied++;
-        void r;
+        this.appliedBy[method] = (this.appliedBy[method] ?? 0) + 1;
         throw resetError();
       }
       const f = this.faults;
@@ -149,6 +151,7 @@ export class FakeTargetState {
       }
       const result = await apply();
       if (write) this.applied++;
+      this.appliedBy[method] = (this.appliedBy[method] ?? 0) + 1;
       if (write && f.rateResetAfterApply && this.#rng.chance(f.rateResetAfterApply)) throw resetError();
       return result;
     } finally {

@@ -25,6 +25,8 @@ function assertExactlyTheSource(target: FakeTarget, f: ReturnType<typeof makeFix
   assert.equal(target.state.orgs.size, f.organizations.length);
   assert.equal(target.state.memberships.size, moved.reduce((n, u) => n + u.memberships.length, 0));
   for (const u of moved) assert.ok([...target.state.users.values()].some((t) => t.externalId === u.sourceId), u.sourceId);
+  assert.equal(target.state.appliedBy.createUser, moved.length, 'no user was created twice');
+  assert.equal(target.state.appliedBy.createOrganization, f.organizations.length, 'no organization was created twice');
 }
 
 describe('faults', () => {
@@ -39,7 +41,7 @@ describe('faults', () => {
     for (const q of await store.failures(s.runId, 1000)) assert.ok(q.errorCode && q.errorMessage, `${q.sourceId} quarantined without a reason`);
     await store.close();
     // With 5 attempts per record, a 10% fault rate leaves (almost surely) nothing quarantined.
-    assert.equal(s.complete, true, JSON.stringify(s.quarantine));
+    assert.equal(s.complete, true, `not complete: ${JSON.stringify({ users: s.users, organizations: s.organizations, memberships: s.memberships, quarantine: s.quarantine, fatal: s.fatal })}`);
     assert.ok(s.users.recovered > 0, 'some creates were applied but unacknowledged, and recovered by lookup');
     assert.equal(s.users.linked, 0, 'our own writes are never mistaken for pre-existing accounts');
     assert.ok(s.rateLimited > 0);
@@ -148,7 +150,12 @@ describe('faults', () => {
     const s = await runMigrate(target, memorySource(f), newState(), { rate: 150, concurrency: 3, onProgress: (p) => progress.push(p), progressIntervalMs: 300 });
     const t = target.state.accepted;
     const achieved = (t.length - 1) / ((t[t.length - 1]! - t[0]!) / 1000);
-    assert.ok(achieved / 150 >= 0.95 && achieved / 150 <= 1.02, `achieved ${achieved.toFixed(1)}/s at a limit of 150/s`);
+    assert.ok(achieved / 150 >= 0.95, `achieved ${achieved.toFixed(1)}/s at a limit of 150/s`);
+    // Never above the limit beyond the bucket's small burst (0.1 s worth), in any one-second window.
+    for (let i = 0, j = 0; i < t.length; i++) {
+      while (t[i]! - t[j]! > 1000) j++;
+      assert.ok(i - j + 1 <= 150 + 15 + 1, `${i - j + 1} requests in one second`);
+    }
     assert.equal(target.state.maxInFlight, 3);
     assert.equal(s.users.created, 300);
     const mid = progress.find((p) => p.phase === 'users' && p.done > 0 && p.etaSeconds !== undefined);

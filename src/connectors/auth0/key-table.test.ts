@@ -44,8 +44,8 @@ describe('auth0 KeyTable', () => {
   it('lists unmatched entries in insertion order', () => {
     const table = new KeyTable();
     for (const [i, k] of ['a', 'b', 'c', 'd'].entries()) table.add(k, undefined, i + 1);
-    assert.equal(table.markMatched(table.find('b')!), false);
-    assert.equal(table.markMatched(table.find('b')!), true);
+    assert.equal(table.markMatched(table.find('b')!, 7), undefined);
+    assert.equal(table.markMatched(table.find('b')!, 9), 7);
     table.markMatched(table.find('d')!);
     assert.deepEqual([...table.unmatched()].map((o) => table.key(o)), ['a', 'c']);
   });
@@ -71,9 +71,9 @@ describe('auth0 PasswordIndex', () => {
     assert.equal(index.add('euclid', undefined, 2), undefined);
     assert.equal(index.add('60425da93519d90068f82966', randomBcrypt(), 3), undefined);
     assert.equal(index.add('5dea9f9c82dd7c0e76e4ec93', randomBcrypt(), 4), 1, 'a duplicate key names the first line');
-    assert.deepEqual(index.take('5dea9f9c82dd7c0e76e4ec93'), { hash: h1, line: 1, alreadyMatched: false });
-    assert.deepEqual(index.take('5dea9f9c82dd7c0e76e4ec93'), { hash: h1, line: 1, alreadyMatched: true });
-    assert.deepEqual(index.take('euclid'), { hash: undefined, line: 2, alreadyMatched: false });
+    assert.deepEqual(index.take('5dea9f9c82dd7c0e76e4ec93', 10), { hash: h1, line: 1, takenAt: undefined });
+    assert.deepEqual(index.take('5dea9f9c82dd7c0e76e4ec93', 20), { hash: h1, line: 1, takenAt: 10 });
+    assert.deepEqual(index.take('euclid'), { hash: undefined, line: 2, takenAt: undefined });
     assert.equal(index.take('nobody'), undefined);
     assert.deepEqual([...index.unmatched()], [{ key: '60425da93519d90068f82966', line: 3 }]);
   });

@@ -5,7 +5,7 @@
  *
  * Layout: every entry's encoded key, then its value bytes, sit back to back in 1 MiB chunks of
  * one arena (no copying as it grows, less than a chunk of slack); per-entry offsets, lengths,
- * line numbers and a "matched" flag live in typed arrays; an open-addressing table of entry
+ * line numbers and the line of whatever matched the entry live in typed arrays; an open-addressing table of entry
  * ordinals, kept at most half full, finds them. Keys compare byte for byte, so there are no false
  * matches. Keys that end in a 24-hex-digit MongoDB ObjectId (`5dea...`, `auth0|5dea...`) store
  * the ObjectId as its 12 bytes.
@@ -93,7 +93,7 @@ export class KeyTable {
   #keyLen = new Uint16Array(1024);
   #valueLen = new Uint16Array(1024);
   #line = new Uint32Array(1024);
-  #matched = new Uint8Array(1024);
+  #matchedBy = new Uint32Array(1024); // ordinal -> 0 = unmatched, else the matching line + 1
   #slots = new Int32Array(2048).fill(EMPTY);
   #size = 0;
   #scratch = Buffer.allocUnsafe(256);
@@ -163,16 +163,20 @@ export class KeyTable {
     return decodeKey(chunk.subarray(from, from + this.#keyLen[ord]!));
   }
 
-  /** Marks an entry as matched; returns whether it already was. */
-  markMatched(ord: number): boolean {
-    const was = this.#matched[ord] === 1;
-    this.#matched[ord] = 1;
-    return was;
+  /**
+   * Marks an entry as matched by something at `line` (0 when it has no line). Returns undefined
+   * the first time, else the line of the first match (0 when that had no line).
+   */
+  markMatched(ord: number, line = 0): number | undefined {
+    const was = this.#matchedBy[ord]!;
+    if (was !== 0) return was - 1;
+    this.#matchedBy[ord] = line + 1;
+    return undefined;
   }
 
   /** Ordinals of entries never marked as matched, in insertion order. */
   *unmatched(): Generator<number> {
-    for (let ord = 0; ord < this.#size; ord++) if (this.#matched[ord] !== 1) yield ord;
+    for (let ord = 0; ord < this.#size; ord++) if (this.#matchedBy[ord] === 0) yield ord;
   }
 
   #hashOf(ord: number): number {
@@ -214,6 +218,6 @@ export class KeyTable {
     this.#keyLen = grow(this.#keyLen, new Uint16Array(cap));
     this.#valueLen = grow(this.#valueLen, new Uint16Array(cap));
     this.#line = grow(this.#line, new Uint32Array(cap));
-    this.#matched = grow(this.#matched, new Uint8Array(cap));
+    this.#matchedBy = grow(this.#matchedBy, new Uint32Array(cap));
   }
 }

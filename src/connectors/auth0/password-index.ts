@@ -25,8 +25,8 @@ export interface PasswordEntry {
   hash: string | undefined;
   /** Line of the record in the password file. */
   line: number;
-  /** True when an earlier user already took this record (two users claim one id). */
-  alreadyMatched: boolean;
+  /** When an earlier user already took this record (two users with one id): that user's line (0 = no line). */
+  takenAt: number | undefined;
 }
 
 export class PasswordIndex {
@@ -45,13 +45,13 @@ export class PasswordIndex {
     return earlier === undefined ? undefined : this.#table.line(earlier);
   }
 
-  /** Looks a key up and marks its record as matched. */
-  take(key: string): PasswordEntry | undefined {
+  /** Looks a key up and marks its record as taken by the user at `userLine`. */
+  take(key: string, userLine = 0): PasswordEntry | undefined {
     const ord = this.#table.find(key);
     if (ord === undefined) return undefined;
-    const alreadyMatched = this.#table.markMatched(ord);
+    const takenAt = this.#table.markMatched(ord, userLine);
     const value = this.#table.value(ord);
-    return { hash: value.length === 0 ? undefined : decodeHash(value), line: this.#table.line(ord), alreadyMatched };
+    return { hash: value.length === 0 ? undefined : decodeHash(value), line: this.#table.line(ord), takenAt };
   }
 
   /** Records no user took, in file order. */

@@ -117,13 +117,22 @@ describe('auth0 file reader', () => {
 
   it('reports a second record with the same user_id and keeps the first', async () => {
     const rows = users();
-    const file = write('dup.ndjson', ndjson([rows[0], rows[3], { ...rows[0], email: 'other@example.com' }]));
-    const r = await readAll({ file });
-    assert.equal(r.users.length, 2);
-    assert.equal(r.users[0]!.emails[0]!.address, 'a@example.com');
-    const dup = r.problems.find((p) => p.code === 'E_DUPLICATE_ID');
-    assert.equal(dup?.line, 3);
-    assert.match(dup!.message, /first on line 1/);
+    const file = write('dup.ndjson', ndjson([rows[0], rows[3], { ...(rows[0] as object), email: 'other@example.com' }, rows[1], rows[1]]));
+    const passwords = write('dup-passwords.ndjson', ndjson([passwordRecord(OID_A, hashA)]));
+    // Without a password file the id set finds them; with one, the password index does for
+    // database users that have a record (OID_A), and the id set for the others (OID_B).
+    for (const options of [{ file }, { file, passwords }]) {
+      const r = await readAll(options);
+      assert.equal(r.users.length, 3);
+      assert.equal(r.users[0]!.emails[0]!.address, 'a@example.com');
+      const dups = r.problems.filter((p) => p.code === 'E_DUPLICATE_ID');
+      assert.deepEqual(dups.map((p) => [p.sourceId, p.line]), [
+        [`auth0|${OID_A}`, 3],
+        [`auth0|${OID_B}`, 5],
+      ]);
+      assert.match(dups[0]!.message, /first on line 1/);
+      assert.match(dups[1]!.message, /first on line 4/);
+    }
   });
 
   it('reads a gzipped export as the export job delivers it', async () => {

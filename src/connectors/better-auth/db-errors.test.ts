@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { FlaglessError } from '../../protocol/errors.js';
 import { classifyDbError } from './db-errors.js';
+import { tempDir } from '../../../test/helpers/better-auth.js';
 import { target } from './index.js';
 
 function sqliteError(sql: string): unknown {
@@ -58,9 +61,16 @@ describe('Better Auth database errors', () => {
       target.open({ env: {}, db: 'postgres://postgres@127.0.0.1:1/none' }),
       (e: unknown) => e instanceof FlaglessError && e.code === 'E_TARGET_UNAVAILABLE' && e.errorClass === 'fatal',
     );
-    await assert.rejects(
-      target.open({ env: {}, db: '/proc/flagless-cannot-write-here/ba.db' }),
-      (e: unknown) => e instanceof FlaglessError && e.errorClass === 'fatal',
-    );
+    const tmp = tempDir();
+    try {
+      const notADir = path.join(tmp.dir, 'a-file');
+      fs.writeFileSync(notADir, '');
+      await assert.rejects(
+        target.open({ env: {}, db: path.join(notADir, 'ba.db') }),
+        (e: unknown) => e instanceof FlaglessError && e.code === 'E_TARGET_UNAVAILABLE' && e.errorClass === 'fatal' && /cannot create or open the SQLite file/.test(e.message),
+      );
+    } finally {
+      tmp.remove();
+    }
   });
 });

@@ -69,6 +69,8 @@ export function classifyDbError(e: unknown, what: string, phase: 'open' | 'write
     return new FlaglessError('E_TARGET_UNAVAILABLE', `${what}: PostgreSQL failed (SQLSTATE ${code}); check the database and Better Auth's schema in it`, { errorClass: 'fatal' });
   }
 
+  if (['ENOENT', 'EACCES', 'EPERM', 'ENOTDIR', 'EEXIST', 'EISDIR', 'EROFS', 'ENOSPC'].includes(code))
+    return new FlaglessError('E_TARGET_UNAVAILABLE', `${what}: cannot create or open the SQLite file named by --db (${code})`, { errorClass: 'fatal' });
   if (RETRIABLE_NODE_CODES.has(code))
     return new FlaglessError('E_TARGET_UNAVAILABLE', `${what}: the database connection failed (${code})`, { errorClass: phase === 'open' ? 'fatal' : 'retriable' });
 

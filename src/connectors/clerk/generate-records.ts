@@ -8,7 +8,7 @@ import type { ClerkCsvColumn, ClerkOrganizationJson, ClerkUserJson } from './typ
 export const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 /** Clerk ids: a prefix and 27 base62 characters (`user_2YDryYFVMM1W1plDDKz7Gzf4we6`). */
-export function clerkId(rng: Prng, prefix: 'org' | 'orgmem' | 'eac'): string {
+export function clerkId(rng: Prng, prefix: 'org'): string {
   return `${prefix}_2${rng.id(26, BASE62)}`;
 }
 
@@ -100,24 +100,21 @@ export function makeUser(rng: Prng, draw: UserDraw): GeneratedUser {
     password_hasher: draw.hasher ?? '',
   };
 
-  const api: ClerkUserJson = { id, object: 'user' };
+  // Only what the CSV lacks, in Clerk's field names (the API returns much more per user).
+  const api: ClerkUserJson = { id };
   let interesting = false;
   if (draw.kind === 'social') {
     const google = rng.chance(0.6);
     api.external_accounts = [
       {
-        id: clerkId(rng, 'eac'),
         provider: google ? 'oauth_google' : 'oauth_github',
         provider_user_id: google ? `1${rng.id(20, '0123456789')}` : String(rng.int(1_000_000, 99_999_999)),
         email_address: email ?? '',
-        first_name: person.firstName,
-        last_name: person.lastName,
-        verification: { status: 'verified', strategy: google ? 'oauth_google' : 'oauth_github' },
       },
     ];
     interesting = true;
   }
-  if (rng.chance(0.12)) {
+  if (rng.chance(0.08)) {
     api.public_metadata = { plan: rng.pick(['free', 'pro', 'team']), onboarded: rng.chance(0.8) };
     api.private_metadata = { stripeCustomerId: `cus_${rng.id(14, BASE62)}` };
     if (rng.chance(0.25)) api.unsafe_metadata = { theme: rng.pick(['dark', 'light']) };
@@ -133,11 +130,9 @@ export function makeUser(rng: Prng, draw: UserDraw): GeneratedUser {
   }
   const createdAt = Date.parse(fakeIsoDate(rng));
   if (interesting) {
-    api.password_enabled = hasPassword;
-    api.totp_enabled = totp !== '';
-    api.two_factor_enabled = totp !== '';
+    if (hasPassword) api.password_enabled = true;
+    if (totp !== '') api.totp_enabled = true;
     api.created_at = createdAt;
-    api.updated_at = createdAt;
   }
   return { id, row, ...(email ? { email } : {}), ...(username ? { username } : {}), ...(interesting ? { api } : {}) };
 }

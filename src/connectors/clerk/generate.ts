@@ -31,24 +31,21 @@ export function baseOf(out: string): string {
  */
 async function bcryptPool(rng: Prng): Promise<PooledHash[]> {
   const { hash } = await import('@node-rs/bcrypt');
-  const pool: PooledHash[] = [];
-  for (let i = 0; i < POOL_SIZE; i++) {
-    const plaintext = fakePassword(rng);
-    const salt = Buffer.from(rng.hex(16), 'hex');
-    let mcf = await hash(plaintext, 10, salt);
-    if (i % 2 === 1) mcf = mcf.replace(/^\$2b\$/, '$2a$');
-    pool.push({ plaintext, hash: fromBcrypt(mcf) });
-  }
-  return pool;
+  // Draw every plaintext and salt first (the seed fixes them), then hash on the thread pool at once.
+  const draws = Array.from({ length: POOL_SIZE }, () => ({ plaintext: fakePassword(rng), salt: Buffer.from(rng.hex(16), 'hex') }));
+  return Promise.all(
+    draws.map(async ({ plaintext, salt }, i) => {
+      const mcf = await hash(plaintext, 10, salt);
+      return { plaintext, hash: fromBcrypt(i % 2 === 1 ? mcf.replace(/^\$2b\$/, '$2a$') : mcf) };
+    }),
+  );
 }
 
 async function argon2Pool(rng: Prng): Promise<PooledHash[]> {
-  const pool: PooledHash[] = [];
-  for (let i = 0; i < POOL_SIZE; i++) {
-    const salt = Buffer.from(rng.hex(16), 'hex').toString('base64');
-    pool.push(...(await buildHashPool('argon2id', 1, rng, { salt })));
-  }
-  return pool;
+  // One Prng per entry, drawn in order, so the pool is the same whatever order the hashes finish in.
+  const seeds = Array.from({ length: POOL_SIZE }, () => ({ salt: Buffer.from(rng.hex(16), 'hex').toString('base64'), rng: new Prng(rng.hex(8)) }));
+  const pools = await Promise.all(seeds.map((s) => buildHashPool('argon2id', 1, s.rng, { salt: s.salt })));
+  return pools.flat();
 }
 
 interface TrapPlan {
@@ -78,8 +75,7 @@ export async function generateClerk(options: GenerateOptions): Promise<GenerateR
   const rng = new Prng(options.seed);
   const dumpPath = `${baseOf(options.out)}.api.json`;
   const traps = planTraps(options.users, options.clean === true);
-  const bcrypt = await bcryptPool(rng);
-  const argon2 = await argon2Pool(rng);
+  const [bcrypt, argon2] = await Promise.all([bcryptPool(rng), argon2Pool(rng)]);
 
   const orgCount = Math.max(3, Math.round(options.users / 20));
   const organizations: ClerkOrganizationJson[] = [];
@@ -166,8 +162,6 @@ export async function generateClerk(options: GenerateOptions): Promise<GenerateR
     for (let m = 0; m < members.count; m++) {
       const orgIndex = members.org[m]!;
       const membership = {
-        id: clerkId(rng, 'orgmem'),
-        object: 'organization_membership',
         role: members.admin[m] ? 'org:admin' : 'org:member',
         organization: { id: orgIndex < 0 ? missingOrg : organizations[orgIndex]!.id },
         public_user_data: { user_id: userIdFor(options.seed, members.user[m]!) },

@@ -5,82 +5,74 @@
  *    "memberships": [{"GroupName", "Username"}],                          (from ListUsersInGroup)
  *    "users": [UserType, ...]}                                            (optional: ListUsers)
  *
- * It is joined to the users by Username, so it is read whole (groups and memberships are the
- * join; `users` is read only when there is no --file).
+ * Streamed like the export (a large pool has hundreds of thousands of memberships): groups and
+ * memberships are kept, being the join by Username; `users` is read in a second pass, and only
+ * when there is no --file.
  */
-import { readFile } from 'node:fs/promises';
 import type { Organization } from '../../model/user.js';
-import { FlaglessError } from '../../protocol/errors.js';
 import type { Problem } from '../../protocol/problem.js';
+import { openExportFile, readTextChunks, type ExportFile } from '../firebase/export-file.js';
+import { scanJsonElements, type ScanEvent } from '../firebase/json-elements.js';
 import { GroupMembers, groupToOrganization, type CognitoGroup } from './groups.js';
 
+const WHAT = 'API dump';
+const GROUP_PATHS = new Set(['.groups[]', '.Groups[]']);
+const MEMBERSHIP_PATHS = new Set(['.memberships[]', '.Memberships[]']);
+const USER_PATHS = new Set(['.users[]', '.Users[]']);
+
 export interface CognitoDump {
+  file: ExportFile;
   organizations: Organization[];
   members: GroupMembers;
-  users: unknown[];
   problems: Problem[];
 }
 
-function list(o: Record<string, unknown>, ...keys: string[]): unknown[] {
-  for (const k of keys) if (Array.isArray(o[k])) return o[k] as unknown[];
-  return [];
+function malformed(path: string, ev: Extract<ScanEvent, { kind: 'malformed' }>): Problem {
+  return { code: 'E_SOURCE_PARSE', severity: 'error', file: path, line: ev.line, message: ev.element ? `${ev.message}; that entry of the API dump is skipped` : ev.message };
 }
 
-export function parseCognitoDump(text: string, file: string): CognitoDump {
-  const dump: CognitoDump = { organizations: [], members: new GroupMembers(), users: [], problems: [] };
-  let root: unknown;
-  try {
-    root = JSON.parse(text);
-  } catch {
-    dump.problems.push({ code: 'E_SOURCE_PARSE', severity: 'error', file, line: 1, message: 'the API dump is not valid JSON: groups and memberships are not read' });
-    return dump;
-  }
-  if (!root || typeof root !== 'object' || Array.isArray(root)) {
-    dump.problems.push({ code: 'E_SOURCE_PARSE', severity: 'error', file, line: 1, message: 'the API dump is not a JSON object {"groups": [...], "memberships": [...]}' });
-    return dump;
-  }
-  const r = root as Record<string, unknown>;
-  const names = new Set<string>();
-  for (const g of list(r, 'groups', 'Groups')) {
-    const org = g && typeof g === 'object' ? groupToOrganization(g as CognitoGroup) : undefined;
-    if (!org) {
-      dump.problems.push({ code: 'E_SOURCE_FIELD', severity: 'warning', file, message: 'a group without GroupName is skipped' });
+/** Groups and memberships. Fails with E_INPUT_UNREADABLE / E_INPUT_EMPTY before reading. */
+export async function loadCognitoDump(path: string): Promise<CognitoDump> {
+  const file = await openExportFile(path, WHAT);
+  const dump: CognitoDump = { file, organizations: [], members: new GroupMembers(), problems: [] };
+  const defined = new Set<string>();
+  const match = (p: string): boolean => GROUP_PATHS.has(p) || MEMBERSHIP_PATHS.has(p);
+  let sawAny = false;
+  for await (const ev of scanJsonElements(readTextChunks(file, WHAT), { match })) {
+    if (ev.kind === 'malformed') {
+      dump.problems.push(malformed(path, ev));
       continue;
     }
-    if (names.has(org.sourceId)) continue;
-    names.add(org.sourceId);
-    dump.organizations.push(org);
-  }
-  const unknownGroups = new Set<string>();
-  for (const m of list(r, 'memberships', 'Memberships')) {
-    const mm = (m && typeof m === 'object' ? m : {}) as Record<string, unknown>;
-    const group = typeof mm.GroupName === 'string' ? mm.GroupName : undefined;
-    const username = typeof mm.Username === 'string' ? mm.Username : undefined;
-    if (!group || !username) {
-      dump.problems.push({ code: 'E_SOURCE_FIELD', severity: 'warning', file, message: 'a membership without GroupName or Username is skipped' });
-      continue;
-    }
-    if (!names.has(group)) {
-      if (!unknownGroups.has(group)) {
-        unknownGroups.add(group);
-        dump.problems.push({ code: 'E_MEMBERSHIP_ORPHAN', severity: 'warning', file, message: `memberships name the group ${JSON.stringify(group)}, which is not in "groups": they are skipped` });
+    sawAny = true;
+    const v = (ev.value && typeof ev.value === 'object' ? ev.value : {}) as Record<string, unknown>;
+    if (GROUP_PATHS.has(ev.path)) {
+      const org = groupToOrganization(v as CognitoGroup);
+      if (!org) dump.problems.push({ code: 'E_SOURCE_FIELD', severity: 'warning', file: path, line: ev.line, message: 'a group without GroupName is skipped' });
+      else if (!defined.has(org.sourceId)) {
+        defined.add(org.sourceId);
+        dump.organizations.push(org);
       }
       continue;
     }
-    dump.members.add(username, group);
+    if (typeof v.GroupName !== 'string' || typeof v.Username !== 'string' || !v.GroupName || !v.Username) {
+      dump.problems.push({ code: 'E_SOURCE_FIELD', severity: 'warning', file: path, line: ev.line, message: 'a membership without GroupName or Username is skipped' });
+      continue;
+    }
+    dump.members.add(v.Username, v.GroupName);
   }
-  dump.users = list(r, 'users', 'Users');
+  // Memberships may come before the groups in the file: check them once everything is read.
+  for (const group of dump.members.groupNames()) {
+    if (defined.has(group)) continue;
+    const n = dump.members.dropGroup(group);
+    dump.problems.push({ code: 'E_MEMBERSHIP_ORPHAN', severity: 'warning', file: path, message: `${n} membership(s) name the group ${JSON.stringify(group)}, which is not in "groups": they are skipped` });
+  }
+  if (!sawAny && dump.problems.length === 0) {
+    dump.problems.push({ code: 'E_SOURCE_FIELD', severity: 'warning', file: path, line: 1, message: 'the API dump has no "groups" or "memberships": no organizations are read' });
+  }
   return dump;
 }
 
-export async function loadCognitoDump(path: string): Promise<CognitoDump> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'read error';
-    throw new FlaglessError('E_INPUT_UNREADABLE', `cannot read the API dump ${path}: ${code === 'ENOENT' ? 'it does not exist' : code}.`, { cause: e });
-  }
-  if (text.trim() === '') throw new FlaglessError('E_INPUT_EMPTY', `the API dump ${path} is empty.`);
-  return parseCognitoDump(text, path);
+/** The dump's own `users` list (ListUsers' UserType), streamed. */
+export async function* dumpUsers(dump: CognitoDump): AsyncGenerator<ScanEvent> {
+  yield* scanJsonElements(readTextChunks(dump.file, WHAT), { match: (p) => USER_PATHS.has(p) });
 }

@@ -36,13 +36,38 @@ function cliDate(iso: string): string {
 
 type Attr = { Name: string; Value: string };
 
-const ITEM_HEAD = '{\n    "Users": [\n'.length;
-const ITEM_TAIL = '\n    ]\n}'.length;
+interface CliUser {
+  Username: string;
+  Attributes: Attr[];
+  UserCreateDate: string;
+  UserLastModifiedDate: string;
+  Enabled: boolean;
+  UserStatus: string;
+  MFAOptions?: { DeliveryMedium: string; AttributeName: string }[];
+}
 
-/** The value indented as an item of the CLI's `Users` list (stringify indents it for us). */
-function cliItem(value: unknown): string {
-  const whole = JSON.stringify({ Users: [value] }, null, 4);
-  return whole.slice(ITEM_HEAD, whole.length - ITEM_TAIL);
+const q = JSON.stringify;
+
+/**
+ * One user exactly as `JSON.stringify({Users: [user]}, null, 4)` lays it out inside the list
+ * (which is how the CLI prints it); written by hand because this runs a million times and is
+ * twice as fast as stringify with indentation. A test checks the two agree on a whole file.
+ */
+function cliItem(u: CliUser): string {
+  let s = `        {\n            "Username": ${q(u.Username)},\n            "Attributes": [`;
+  for (let i = 0; i < u.Attributes.length; i++) {
+    const a = u.Attributes[i]!;
+    s += `${i === 0 ? '' : ','}\n                {\n                    "Name": ${q(a.Name)},\n                    "Value": ${q(a.Value)}\n                }`;
+  }
+  s += `\n            ],\n            "UserCreateDate": ${q(u.UserCreateDate)},\n            "UserLastModifiedDate": ${q(u.UserLastModifiedDate)},\n            "Enabled": ${u.Enabled},\n            "UserStatus": ${q(u.UserStatus)}`;
+  if (u.MFAOptions) {
+    s += ',\n            "MFAOptions": [';
+    u.MFAOptions.forEach((m, i) => {
+      s += `${i === 0 ? '' : ','}\n                {\n                    "DeliveryMedium": ${q(m.DeliveryMedium)},\n                    "AttributeName": ${q(m.AttributeName)}\n                }`;
+    });
+    s += '\n            ]';
+  }
+  return `${s}\n        }`;
 }
 
 export async function generateCognito(options: GenerateOptions): Promise<GenerateResult> {
@@ -54,7 +79,7 @@ export async function generateCognito(options: GenerateOptions): Promise<Generat
   const memberships: { GroupName: string; Username: string }[] = [];
 
   const out = new TextFileWriter(options.out);
-  await out.write('{\n    "Users": [\n');
+  await out.write(n === 0 ? '{\n    "Users": []\n}\n' : '{\n    "Users": [\n');
   for (let i = 0; i < n; i++) {
     const person = fakePerson(rng, i);
     const sub = uuid(rng);
@@ -101,7 +126,7 @@ export async function generateCognito(options: GenerateOptions): Promise<Generat
 
     const enabled = !rng.chance(0.02);
     if (!enabled) traps.disabled = (traps.disabled ?? 0) + 1;
-    const user: Record<string, unknown> = {
+    const user: CliUser = {
       Username: username,
       Attributes: attrs,
       UserCreateDate: cliDate(created),
@@ -120,7 +145,7 @@ export async function generateCognito(options: GenerateOptions): Promise<Generat
     await out.write(i === 0 ? cliItem(user) : `,\n${cliItem(user)}`);
     if (options.onProgress && (i + 1) % 10_000 === 0) options.onProgress(i + 1);
   }
-  await out.write(n === 0 ? '    ]\n}\n' : '\n    ]\n}\n');
+  if (n > 0) await out.write('\n    ]\n}\n');
   await out.close();
   options.onProgress?.(n);
 

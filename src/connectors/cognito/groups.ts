@@ -32,25 +32,59 @@ export function groupToOrganization(g: CognitoGroup): Organization | undefined {
   return { sourceId: g.GroupName, name: g.GroupName, metadata, ...(createdAt ? { createdAt } : {}) };
 }
 
-/** Username → the names of its groups, built from (GroupName, Username) pairs. */
+/**
+ * Username → the names of its groups, built from (GroupName, Username) pairs. This is the join,
+ * held whole; it is kept small: one interned string per group name, and a user in one group
+ * (the common case) costs a map entry holding that string, not an array.
+ */
 export class GroupMembers {
-  readonly #byUser = new Map<string, string[]>();
+  readonly #byUser = new Map<string, string | string[]>();
+  readonly #names = new Map<string, string>();
 
   add(username: string, groupName: string): void {
-    const list = this.#byUser.get(username);
-    if (!list) this.#byUser.set(username, [groupName]);
-    else if (!list.includes(groupName)) list.push(groupName);
+    let name = this.#names.get(groupName);
+    if (name === undefined) {
+      name = groupName;
+      this.#names.set(name, name);
+    }
+    const current = this.#byUser.get(username);
+    if (current === undefined) this.#byUser.set(username, name);
+    else if (typeof current === 'string') {
+      if (current !== name) this.#byUser.set(username, [current, name]);
+    } else if (!current.includes(name)) current.push(name);
   }
 
   /** The user's groups, removing them: what is left at the end names users not in the export. */
   take(username: string): string[] | undefined {
-    const list = this.#byUser.get(username);
-    if (list) this.#byUser.delete(username);
-    return list;
+    const current = this.#byUser.get(username);
+    if (current === undefined) return undefined;
+    this.#byUser.delete(username);
+    return typeof current === 'string' ? [current] : current;
   }
 
-  leftover(): IterableIterator<[string, string[]]> {
-    return this.#byUser.entries();
+  /** Drops every membership of a group (one that the dump does not define); returns how many. */
+  dropGroup(groupName: string): number {
+    let dropped = 0;
+    for (const [username, current] of this.#byUser) {
+      if (current === groupName) {
+        this.#byUser.delete(username);
+        dropped++;
+      } else if (typeof current !== 'string' && current.includes(groupName)) {
+        const rest = current.filter((g) => g !== groupName);
+        this.#byUser.set(username, rest.length === 1 ? rest[0]! : rest);
+        dropped++;
+      }
+    }
+    this.#names.delete(groupName);
+    return dropped;
+  }
+
+  groupNames(): string[] {
+    return [...this.#names.keys()];
+  }
+
+  *leftover(): Generator<[string, string[]]> {
+    for (const [username, current] of this.#byUser) yield [username, typeof current === 'string' ? [current] : current];
   }
 
   get size(): number {

@@ -168,7 +168,8 @@ describe('cognito generate', () => {
     assert.equal(readFileSync(join(dir, 'gen-logins.csv'), 'utf8'), 'identifier,password\n', 'no hashes, so no plaintexts: the header only');
     const parsed = JSON.parse(readFileSync(out, 'utf8')) as { Users: unknown[] };
     assert.equal(parsed.Users.length, 5000);
-    assert.match(readFileSync(out, 'utf8').slice(0, 60), /^\{\n {4}"Users": \[\n {8}\{\n {12}"Username"/);
+    const text = readFileSync(out, 'utf8');
+    assert.equal(text, `${JSON.stringify(parsed, null, 4)}\n`, 'laid out as the AWS CLI prints JSON (4-space indent)');
 
     const { users, organizations, problems } = await readAll({ file: out, apiDump: res.files[1]!.path });
     assert.equal(users.length, 5000);

@@ -11,7 +11,7 @@ import { FlaglessError } from '../../protocol/errors.js';
 import { openExportFile, readHead, readTextChunks } from '../firebase/export-file.js';
 import { scanJsonElements, type ScanStats } from '../firebase/json-elements.js';
 import { guessVendor, looksLikeCognito, startsLikeJson } from '../firebase/vendor-heads.js';
-import { loadCognitoDump, type CognitoDump } from './api-dump.js';
+import { dumpUsers, loadCognitoDump, type CognitoDump } from './api-dump.js';
 import { CognitoUserStream } from './users.js';
 
 const WHAT = 'Cognito export';
@@ -38,11 +38,15 @@ export async function* readCognitoFile(options: SourceOptions): AsyncGenerator<S
   let dump: CognitoDump | undefined;
   if (!path) {
     if (!options.apiDump) throw new FlaglessError('E_USAGE', 'Cognito: pass saved ListUsers JSON with --file (and groups with --api-dump), or --api to read the user pool live.');
-    dump = await loadCognitoDump(options.apiDump);
+    const apiDump = options.apiDump;
+    dump = await loadCognitoDump(apiDump);
     yield* dumpPrologue(dump);
-    const stream = new CognitoUserStream(dump.members, options.apiDump);
-    for (const u of dump.users) yield* stream.user(u, undefined);
-    yield* stream.finish(options.apiDump);
+    const stream = new CognitoUserStream(dump.members, apiDump);
+    for await (const ev of dumpUsers(dump)) {
+      if (ev.kind === 'malformed') yield { type: 'problem', problem: { code: 'E_SOURCE_PARSE', severity: 'error', file: apiDump, line: ev.line, message: ev.message } };
+      else yield* stream.user(ev.value, ev.line);
+    }
+    yield* stream.finish(apiDump);
     return;
   }
 

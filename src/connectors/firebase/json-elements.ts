@@ -15,7 +15,7 @@
  */
 
 export type ScanEvent =
-  | { kind: 'element'; value: unknown; line: number }
+  | { kind: 'element'; value: unknown; line: number; path: string }
   /** `element`: one element was lost and reading goes on; otherwise the structure around elements broke. */
   | { kind: 'malformed'; message: string; line: number; element: boolean };
 
@@ -93,6 +93,7 @@ export class JsonElementScanner {
   #capEscape = false;
   #capScalar = false;
   #elementLine = 0;
+  #elementPath = '';
   /** Indentation of the element's opening line when it opened a line, else -1 (minified). */
   #elementIndent = -1;
   /** Indentation elements of the current array opened at: where to resynchronise. */
@@ -247,6 +248,7 @@ export class JsonElementScanner {
       if (top === undefined) this.stats.rootValues++;
       if (this.#match(path)) {
         if (top && top.kind === 'arr') this.#resyncIndent = lineStartIndent;
+        this.#elementPath = path;
         this.#startCapture(s, i, c, lineStartIndent);
         return i + 1;
       }
@@ -515,7 +517,7 @@ export class JsonElementScanner {
       return;
     }
     this.stats.elements++;
-    this.#events.push({ kind: 'element', value, line: this.#elementLine });
+    this.#events.push({ kind: 'element', value, line: this.#elementLine, path: this.#elementPath });
   }
 
   #malformed(line: number, message: string): void {

@@ -11,9 +11,9 @@ import { newId, userJson, type SimUser } from './sim-state.js';
  * algorithm it was imported as.
  *
  * Failures:
- * - wrong password, unknown email, or a user without a password: 401
- *   `{code: 'invalid_credentials', message: 'Invalid credentials'}` (workos/emulate; the real status
- *   is not documented — the connector also accepts 400 for it);
+ * - wrong password, unknown email, or a user without a password: 401 (or 400 with
+ *   `invalidCredentialsStatus`) `{code: 'invalid_credentials', message: 'Invalid credentials'}`
+ *   (workos/emulate; the real status is not documented — the connector handles both);
  * - 10 attempts per 60 s per email (workos.com/docs/reference/rate-limits): 429 with Retry-After;
  * - unknown client_id: 400 `{error: 'invalid_client'}`; a client_secret that is not the API key:
  *   401 `{error: 'invalid_client'}` (OAuth-style bodies, OauthException in the SDK);
@@ -66,7 +66,7 @@ async function authenticate(ctx: SimContext, req: SimRequest): Promise<SimRespon
   const ok = user?.password ? await verifyPassword(user.password.hash, password).catch(() => false) : false;
   if (!user || !ok) {
     ctx.onLogin(false);
-    throw new SimApiError(401, 'Invalid credentials', 'invalid_credentials');
+    throw new SimApiError(ctx.invalidCredentialsStatus, 'Invalid credentials', 'invalid_credentials');
   }
   if (ctx.requireEmailVerification && !user.emailVerified) {
     ctx.onLogin(false);

@@ -13,6 +13,7 @@ export interface SimContext {
   /** Role slugs that exist in the environment; undefined accepts any well-formed slug. */
   roles: readonly string[] | undefined;
   requireEmailVerification: boolean;
+  invalidCredentialsStatus: 400 | 401;
   loginLimiter: SlidingWindowLimiter | undefined;
   /** Counts one applied mutation (stats.writesApplied). */
   commit(): void;

@@ -47,6 +47,11 @@ export interface WorkosSimulatorOptions {
   roles?: string[];
   /** Refuse password sign-in for unverified emails (email_verification_required). Default false. */
   requireEmailVerification?: boolean;
+  /**
+   * HTTP status of a wrong-password answer (`{code: 'invalid_credentials'}`). Default 401, as
+   * workos/emulate answers; WorkOS does not document it, so the connector handles 400 too.
+   */
+  invalidCredentialsStatus?: 400 | 401;
 }
 
 export interface WorkosSimulatorStats {
@@ -142,6 +147,7 @@ export async function startWorkosSimulator(opts: WorkosSimulatorOptions = {}): P
     clientId,
     roles: opts.roles,
     requireEmailVerification: opts.requireEmailVerification ?? false,
+    invalidCredentialsStatus: opts.invalidCredentialsStatus ?? 401,
     loginLimiter: perEmail > 0 ? new SlidingWindowLimiter(perEmail, 60_000) : undefined,
     commit: () => void counters.writesApplied++,
     onLogin: (ok) => void (ok ? counters.logins.succeeded++ : counters.logins.failed++),

@@ -193,6 +193,19 @@ describe('WorkOS target: users, organizations, memberships through the SDK', () 
     assert.equal((await t.login('pw@example.com', 'old-secret')).ok, false);
   });
 
+  it('login when WorkOS answers a wrong password with 400 instead of 401: same result, no key check needed', async () => {
+    const local = await openOn({ invalidCredentialsStatus: 400 });
+    try {
+      await local.t.createUser(withHash(user('user_400', 'four@example.com'), await hashPassword('bcrypt', 'right', { cost: 4 })), IMPORT);
+      const reads = local.t.stats.reads;
+      assert.deepEqual(await local.t.login('four@example.com', 'wrong'), { ok: false, reason: 'invalid_credentials' });
+      assert.equal(local.t.stats.reads, reads);
+      assert.equal((await local.t.login('four@example.com', 'right')).ok, true);
+    } finally {
+      await local.sim.stop();
+    }
+  });
+
   it('a hash WorkOS cannot take is left out (user created for JIT) and named in lossyNotes', async () => {
     // Django's sha1$ is sha1(salt ∥ password): an ssha1 hash with no LDAP {SSHA} form.
     const hash = await hashPassword('ssha1', 'pw', { saltPosition: 'prefix' });

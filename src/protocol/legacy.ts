@@ -1,0 +1,71 @@
+import type { CanonicalUser } from '../model/user.js';
+
+/**
+ * The legacy side of the gateway: something that can tell whether a password is right for a user
+ * of the provider being left, without moving anything. Two kinds exist: the export's own hashes
+ * (vendor-free, in the gateway) and the legacy providers' login APIs (one per vendor connector,
+ * `src/connectors/<vendor>/legacy-login.ts`).
+ *
+ * A verifier never throws for an answer it got: a wrong password, an unknown user, a blocked
+ * account and an outage are all verdicts. It throws only for a bug. A verdict never carries the
+ * password or a hash; `detail` is safe to log.
+ */
+export type LegacyFailureReason =
+  /** The user exists and the password is wrong (or the provider will not say which of the two). */
+  | 'invalid_credentials'
+  /** No user with this identifier (only when the provider says so; many never do). */
+  | 'unknown_user'
+  /** The user exists but this verifier cannot check a password for it (social-only, no usable hash, reset required). */
+  | 'no_password'
+  /** The account is disabled, banned, blocked or locked at the legacy provider: never moved. */
+  | 'disabled'
+  /** The legacy provider could not answer (down, timing out, rate limiting, misconfigured). */
+  | 'unavailable';
+
+export const LEGACY_FAILURE_REASONS: readonly LegacyFailureReason[] = ['invalid_credentials', 'unknown_user', 'no_password', 'disabled', 'unavailable'];
+
+export type LegacyVerdict =
+  | {
+      ok: true;
+      /** The user's id at the legacy provider: the same `sourceId` the vendor's source reader gives. */
+      sourceId: string;
+      /** What the provider's answer tells about the user, when it tells anything. */
+      user?: CanonicalUser;
+    }
+  | {
+      ok: false;
+      reason: LegacyFailureReason;
+      /** For `unavailable`: how long the provider asked us to wait (HTTP Retry-After), when it did. */
+      retryAfterSeconds?: number;
+      /** A short, secret-free explanation for logs (the vendor's error code, "no usable hash"...). */
+      detail?: string;
+      /** For `invalid_credentials`/`disabled`/`no_password`: the user, when the provider names it. */
+      sourceId?: string;
+    };
+
+export interface LegacyVerifyContext {
+  /** The end user's address, for providers that count failures per address (Auth0 `auth0-forwarded-for`). */
+  clientIp?: string;
+}
+
+export interface LegacyVerifier {
+  /** For logs and metrics: `export`, `auth0`, `cognito`, `firebase`, `clerk`, `chain`. */
+  readonly name: string;
+  /** Checks `password` for the user `identifier` names (an email address or a username). */
+  verify(identifier: string, password: string, context?: LegacyVerifyContext): Promise<LegacyVerdict>;
+  /**
+   * Finds a user without a password (the lazy-migration lookups targets make before asking for
+   * one). Absent when the provider offers no such lookup with the credentials the verifier has.
+   */
+  lookup?(identifier: string): Promise<{ sourceId: string; user?: CanonicalUser } | undefined>;
+  close(): Promise<void>;
+}
+
+/** A wrong-password-or-unknown verdict that reveals nothing about which of the two it was. */
+export function invalidCredentials(detail?: string, sourceId?: string): LegacyVerdict {
+  return { ok: false, reason: 'invalid_credentials', ...(detail ? { detail } : {}), ...(sourceId ? { sourceId } : {}) };
+}
+
+export function legacyUnavailable(detail: string, retryAfterSeconds?: number): LegacyVerdict {
+  return { ok: false, reason: 'unavailable', detail, ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) };
+}
