@@ -1,3 +1,4 @@
+import { TARGET_CAPABILITIES } from '../connectors/index.js';
 import { SOURCE_VENDORS } from '../protocol/source.js';
 import type { CommandSpec, FlagSpec } from './spec.js';
 
@@ -20,6 +21,16 @@ const SOURCE_URL_FLAG: FlagSpec = { name: 'source-url', type: 'string', value: '
 
 /** The flags that say where users come from; shared by assess, migrate and verify. */
 export const SOURCE_FLAGS: FlagSpec[] = [FROM_FLAG, FILE_FLAG, PASSWORDS_FLAG, HASH_CONFIG_FLAG, API_DUMP_FLAG, API_FLAG, SOURCE_URL_FLAG];
+
+/** The flags that say where users go; shared by migrate, verify (and serve). */
+export const TARGET_FLAGS: FlagSpec[] = [
+  { name: 'to', type: 'string', value: 'target', required: true, choices: TARGET_CAPABILITIES.map((c) => c.name), description: 'The provider to move users into.' },
+  { name: 'target-url', type: 'string', value: 'url', description: "Override the target's base URL (WorkOS: default WORKOS_API_URL or https://api.workos.com; credentials come from the environment, e.g. WORKOS_API_KEY)." },
+  { name: 'db', type: 'string', value: 'path|url', description: 'For database-backed targets (Better Auth): a SQLite path or postgres:// URL.' },
+  { name: 'realm', type: 'string', value: 'name', description: 'Keycloak only: the realm to import into.' },
+];
+const STATE_FLAG: FlagSpec = { name: 'state', type: 'string', value: 'path|url', description: 'The ledger: a SQLite file (default .flagless/state.db; one migrate process at a time) or postgres://user@host/db[?schema=name] (several workers share one run).' };
+const MISSING_PASSWORD_FLAG: FlagSpec = { name: 'missing-password', type: 'string', value: 'mode', choices: ['jit', 'reset'], default: 'jit', description: 'Users without a hash the target accepts: jit = moved at their next sign-in through `flagless serve`; reset = the target asks them to set a new password.' };
 
 export const COMMANDS: CommandSpec[] = [
   {
@@ -53,6 +64,60 @@ export const COMMANDS: CommandSpec[] = [
     ],
     examples: ['flagless generate clerk --users 1000 --out users.csv --plaintexts logins.csv'],
     load: () => import('./run-generate.js'),
+  },
+  {
+    name: 'migrate',
+    summary: 'Move users, organizations and memberships into a target: resumable, rate-limited, exactly once.',
+    description:
+      'Plans every record from the target\'s capabilities (what is created, skipped or lossy, and why), then applies: organizations, users, memberships. Every write is recorded in the ledger before it is sent and confirmed after the target acknowledged it, so a run killed at any moment resumes without creating anything twice, and a finished run run again sends nothing. One token bucket paces every request at the target\'s documented limit (or --rate), honouring Retry-After; 5xx and dropped connections are retried with jittered back-off after a lookup; records the target rejects are quarantined with a reason (--retry-failed runs only them). An account that already exists in the target is linked, skipped or quarantined per --on-conflict, and its memberships are repaired. Progress on stderr; --json prints the summary (counts per entity and outcome, and `writes`). Exit 0 when every record is done, 1 with quarantined or pending records, 2 on bad usage or unreadable input, 130/143 after SIGINT/SIGTERM (run the same command again to continue).',
+    flags: [
+      ...SOURCE_FLAGS,
+      ...TARGET_FLAGS,
+      { name: 'dry-run', type: 'boolean', description: 'Print the plan (per entity: create, update, skip, lossy, and why) and stop: no target call, no state file created.' },
+      STATE_FLAG,
+      { name: 'concurrency', type: 'string', value: 'N', default: '8', description: 'Most requests in flight at once.' },
+      { name: 'rate', type: 'string', value: 'R', description: "Requests per second (default: the target's documented limit, e.g. 50 for WorkOS)." },
+      { name: 'on-conflict', type: 'string', value: 'mode', choices: ['link', 'skip', 'fail'], default: 'link', description: 'When an account with the same email already exists in the target: link it (update it from the source and repair its memberships), skip it, or quarantine the record.' },
+      { name: 'retry-failed', type: 'boolean', description: 'Run only the records quarantined by earlier runs.' },
+      MISSING_PASSWORD_FLAG,
+    ],
+    examples: [
+      'flagless migrate --from clerk --file users.csv --to workos --dry-run',
+      'WORKOS_API_KEY=sk_... flagless migrate --from clerk --file users.csv --api-dump clerk-api.json --to workos --json',
+      'flagless migrate --from auth0 --file users.ndjson --passwords pw.ndjson --to workos --state postgres://localhost/flagless --concurrency 16',
+      'flagless migrate --from clerk --file users.csv --to workos --retry-failed',
+    ],
+    load: () => import('./run-migrate.js'),
+  },
+  {
+    name: 'verify',
+    summary: "Reconcile the source with the target through the target's API, and sign in as users.",
+    description:
+      "Reads every user of the target through its own API (not the ledger) and compares with the source, record by record, as the plan says they should look: missing users, extra users, duplicates, field mismatches (email, verified flag, names, external id, metadata), missing organizations, memberships and roles, and social links where the target stores them. With --logins (a CSV with the header identifier,password) it signs in as each user through the target's real login API and reports the success rate and each failure's reason, never the password. Exit 0 when nothing is missing or wrong and every login works, 1 otherwise.",
+    flags: [
+      ...SOURCE_FLAGS,
+      ...TARGET_FLAGS,
+      { name: 'logins', type: 'string', value: 'path', description: 'CSV with header identifier,password (e.g. from `flagless generate --plaintexts`): sign in as each.' },
+      { name: 'concurrency', type: 'string', value: 'N', default: '4', description: 'Most requests in flight at once.' },
+      { name: 'rate', type: 'string', value: 'R', description: "Requests per second (default: the target's documented limit)." },
+      MISSING_PASSWORD_FLAG,
+    ],
+    examples: ['flagless verify --from clerk --file users.csv --to workos --logins logins.csv --json'],
+    load: () => import('./run-verify.js'),
+  },
+  {
+    name: 'ids',
+    summary: 'Export the id map (source id → target id for users and organizations) from the ledger.',
+    description:
+      "What the application needs to rewrite its own foreign keys after a migration. Reads the ledger only (the file or database `migrate` wrote), changes nothing. Columns: kind, source_id, target_id, target, run_id.",
+    positionals: [{ name: 'action', description: 'What to do with the id map.', required: true, choices: ['export'] }],
+    flags: [
+      { name: 'format', type: 'string', value: 'fmt', choices: ['csv', 'json'], description: 'Output format (default csv; json with --json).' },
+      STATE_FLAG,
+      { name: 'run', type: 'string', value: 'id', description: 'Only this run (the `runId` migrate prints); default every run in the ledger.' },
+    ],
+    examples: ['flagless ids export --format csv > ids.csv', 'flagless ids export --format json --state postgres://localhost/flagless'],
+    load: () => import('./run-ids.js'),
   },
   {
     name: 'demo',

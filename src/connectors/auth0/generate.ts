@@ -13,9 +13,13 @@ import { caseVariant, isDatabaseKind, makeMemberships, makeOrganization, makePas
 import type { Auth0Organization } from './types.js';
 
 const HASH_POOL_SIZE = 16;
-const CHUNK_BYTES = 1 << 16;
+const CHUNK_CHARS = 1 << 16;
 
-/** Buffers lines and writes them in 64 KiB chunks, waiting for 'drain' when the stream says so. */
+/**
+ * Buffers text and writes it in 64 KiB chunks, waiting for 'drain' when the stream asks to.
+ * `add` is synchronous so that a million users do not cost millions of promises; the generator
+ * awaits `flushIfFull` once per user.
+ */
 class ChunkedWriter {
   readonly #stream: WriteStream;
   #buffer = '';
@@ -26,9 +30,11 @@ class ChunkedWriter {
       this.#failure ??= e;
     });
   }
-  async write(text: string): Promise<void> {
+  add(text: string): void {
     this.#buffer += text;
-    if (this.#buffer.length >= CHUNK_BYTES) await this.flush();
+  }
+  get full(): boolean {
+    return this.#buffer.length >= CHUNK_CHARS;
   }
   async flush(): Promise<void> {
     if (this.#failure) throw this.#failure;
@@ -101,9 +107,9 @@ export async function generateAuth0Export(options: GenerateOptions): Promise<Gen
   try {
     // The dump: organizations up front, memberships streamed as users are made. Its `users` stays
     // empty: the export file carries them, the dump adds what the export job cannot give.
-    await api.write(`{"organizations":[\n${organizations.map((o) => JSON.stringify(o)).join(',\n')}\n],\n"roles":${JSON.stringify(ROLES)},\n"memberships":[`);
+    api.add(`{"organizations":[\n${organizations.map((o) => JSON.stringify(o)).join(',\n')}\n],\n"roles":${JSON.stringify(ROLES)},\n"memberships":[`);
     let firstMembership = true;
-    await plaintexts?.write('identifier,password\n');
+    plaintexts?.add('identifier,password\n');
     const emailsForTraps = new Map<number, string>();
     const wantedEmails = new Set(traps.duplicateOf.values());
     let missingPlanted = false;
@@ -115,7 +121,7 @@ export async function generateAuth0Export(options: GenerateOptions): Promise<Gen
       const user = makeUser(rng, i, duplicateEmail ? caseVariant(duplicateEmail) : undefined);
       if (duplicateEmail) trapCounts.duplicateEmailGroups++;
       if (wantedEmails.has(i)) emailsForTraps.set(i, user.record.email!);
-      await users.write(`${JSON.stringify(user.record)}\n`);
+      users.add(`${JSON.stringify(user.record)}\n`);
 
       if (isDatabaseKind(user.kind)) {
         if (!missingPlanted && i >= traps.missingPasswordFrom) {
@@ -123,15 +129,16 @@ export async function generateAuth0Export(options: GenerateOptions): Promise<Gen
           trapCounts.usersWithoutPasswordRecord++;
         } else {
           const pooled = pool[poolAt++ % pool.length]!;
-          await passwords.write(`${JSON.stringify(makePasswordRecord(rng, user, i, pooled.hash.phc.reveal()))}\n`);
+          passwords.add(`${JSON.stringify(makePasswordRecord(rng, user, i, pooled.hash.phc.reveal()))}\n`);
           // The case-variant copies stay out of the logins file: their identifier is ambiguous.
-          if (!duplicateEmail) await plaintexts?.write(`${csvField(user.record.email!)},${csvField(pooled.plaintext)}\n`);
+          if (!duplicateEmail) plaintexts?.add(`${csvField(user.record.email!)},${csvField(pooled.plaintext)}\n`);
         }
       }
       for (const m of makeMemberships(rng, user.record.user_id!, organizations)) {
-        await api.write(`${firstMembership ? '\n' : ',\n'}${JSON.stringify(m)}`);
+        api.add(`${firstMembership ? '\n' : ',\n'}${JSON.stringify(m)}`);
         firstMembership = false;
       }
+      for (const w of writers) if (w.full) await w.flush();
       if (options.onProgress && (i + 1) % 10_000 === 0) options.onProgress(i + 1);
     }
     for (let k = 0; k < traps.orphanPasswords; k++) {
@@ -139,10 +146,10 @@ export async function generateAuth0Export(options: GenerateOptions): Promise<Gen
       const orphanId = objectId(rng, options.users + 1 + k);
       const pooled = pool[poolAt++ % pool.length]!;
       const record = { _id: { $oid: orphanId }, email_verified: true, email: `deleted.user.${k}@example.com`, passwordHash: pooled.hash.phc.reveal(), password_set_date: { $date: '2021-03-05T12:00:00.000Z' }, tenant: TENANT, connection: DATABASE_CONNECTION, _tmp_is_unique: true };
-      await passwords.write(`${JSON.stringify(record)}\n`);
+      passwords.add(`${JSON.stringify(record)}\n`);
       trapCounts.passwordsWithoutUser++;
     }
-    await api.write('\n],\n"users":[]}\n');
+    api.add('\n],\n"users":[]}\n');
     for (const w of writers) await w.close();
   } catch (e) {
     for (const w of writers) w.destroy();

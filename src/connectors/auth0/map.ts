@@ -113,7 +113,8 @@ export interface MapContext {
 }
 
 export interface MappedUser {
-  user: CanonicalUser;
+  /** Absent when the record cannot become a user (no user_id); `problems` says why. */
+  user?: CanonicalUser;
   problems: ProblemDraft[];
 }
 
@@ -215,8 +216,8 @@ function passwordFromLookup(lookup: PasswordLookup, sourceId: string, problems: 
   }
 }
 
-/** Maps one Auth0 user. Returns undefined user when the record has no usable `user_id`. */
-export function mapAuth0User(raw: Auth0User, ctx: MapContext): { user?: CanonicalUser; problems: ProblemDraft[] } {
+/** Maps one Auth0 user record (export line, API object) with what the readers found for it. */
+export function mapAuth0User(raw: Auth0User, ctx: MapContext): MappedUser {
   const problems: ProblemDraft[] = [];
   const userId = str(raw.user_id);
   if (!userId) {

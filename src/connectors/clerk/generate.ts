@@ -30,9 +30,10 @@ export function baseOf(out: string): string {
  * `$2a$`, as older Clerk exports have it: identical to `$2b$` for passwords under 72 bytes.
  */
 async function bcryptPool(rng: Prng): Promise<PooledHash[]> {
-  const { hash } = await import('@node-rs/bcrypt');
-  // Draw every plaintext and salt first (the seed fixes them), then hash on the thread pool at once.
+  // Draw every plaintext and salt first, before any await (the seed fixes them), then hash on the
+  // thread pool at once.
   const draws = Array.from({ length: POOL_SIZE }, () => ({ plaintext: fakePassword(rng), salt: Buffer.from(rng.hex(16), 'hex') }));
+  const { hash } = await import('@node-rs/bcrypt');
   return Promise.all(
     draws.map(async ({ plaintext, salt }, i) => {
       const mcf = await hash(plaintext, 10, salt);
@@ -75,6 +76,7 @@ export async function generateClerk(options: GenerateOptions): Promise<GenerateR
   const rng = new Prng(options.seed);
   const dumpPath = `${baseOf(options.out)}.api.json`;
   const traps = planTraps(options.users, options.clean === true);
+  // Both pools draw from the seed synchronously, bcrypt's first, then hash concurrently.
   const [bcrypt, argon2] = await Promise.all([bcryptPool(rng), argon2Pool(rng)]);
 
   const orgCount = Math.max(3, Math.round(options.users / 20));

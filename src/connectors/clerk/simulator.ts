@@ -15,6 +15,129 @@ import type { ClerkMembershipJson, ClerkOrganizationJson, ClerkUserJson } from '
  * Error bodies are `{"errors":[{"message","long_message","code"}]}` as the SDK parses them; the
  * exact 429 error code is not documented (UNVERIFIED: `too_many_requests`).
  */
+/**
+ * The resources in the complete shape Clerk returns (UserJSON, OrganizationJSON,
+ * OrganizationMembershipJSON in @clerk/backend): the SDK dereferences fields such as
+ * `email_addresses[].linked_to` and fails on a partial object, so tests give partial data and the
+ * simulator fills in what Clerk always sends.
+ */
+function fullVerification(v: { status?: string | null; strategy?: string | null } | null | undefined, strategy: string) {
+  return v ? { object: 'verification', status: v.status ?? 'verified', strategy: v.strategy ?? strategy, attempts: null, expire_at: null } : null;
+}
+
+function fullUser(u: ClerkUserJson): Record<string, unknown> {
+  return {
+    object: 'user',
+    username: null,
+    first_name: null,
+    last_name: null,
+    image_url: 'https://img.clerk.com/default',
+    has_image: false,
+    primary_email_address_id: null,
+    primary_phone_number_id: null,
+    primary_web3_wallet_id: null,
+    password_enabled: false,
+    two_factor_enabled: false,
+    totp_enabled: false,
+    backup_code_enabled: false,
+    public_metadata: {},
+    private_metadata: {},
+    unsafe_metadata: {},
+    external_id: null,
+    last_sign_in_at: null,
+    banned: false,
+    locked: false,
+    lockout_expires_in_seconds: null,
+    verification_attempts_remaining: 100,
+    created_at: 0,
+    updated_at: 0,
+    last_active_at: null,
+    create_organization_enabled: true,
+    create_organizations_limit: null,
+    delete_self_enabled: true,
+    legal_accepted_at: null,
+    organization_memberships: null,
+    ...u,
+    email_addresses: (u.email_addresses ?? []).map((e, i) => ({
+      object: 'email_address',
+      id: e.id ?? `idn_${u.id}_e${i}`,
+      email_address: e.email_address,
+      reserved: false,
+      verification: fullVerification(e.verification, 'email_code'),
+      linked_to: [],
+    })),
+    phone_numbers: (u.phone_numbers ?? []).map((p, i) => ({
+      object: 'phone_number',
+      id: p.id ?? `idn_${u.id}_p${i}`,
+      phone_number: p.phone_number,
+      reserved_for_second_factor: p.reserved_for_second_factor ?? false,
+      default_second_factor: p.default_second_factor ?? false,
+      reserved: false,
+      verification: fullVerification(p.verification, 'phone_code'),
+      linked_to: [],
+      backup_codes: null,
+    })),
+    web3_wallets: u.web3_wallets ?? [],
+    external_accounts: (u.external_accounts ?? []).map((a, i) => ({
+      object: 'external_account',
+      id: a.id ?? `eac_${u.id}_${i}`,
+      provider: a.provider,
+      identification_id: `idn_${u.id}_x${i}`,
+      provider_user_id: a.provider_user_id,
+      approved_scopes: 'email profile',
+      email_address: a.email_address ?? '',
+      first_name: a.first_name ?? '',
+      last_name: a.last_name ?? '',
+      image_url: '',
+      username: a.username ?? null,
+      phone_number: null,
+      public_metadata: {},
+      label: null,
+      verification: fullVerification(a.verification ?? { status: 'verified' }, a.provider),
+    })),
+    enterprise_accounts: u.enterprise_accounts ?? [],
+  };
+}
+
+function fullOrganization(o: ClerkOrganizationJson): Record<string, unknown> {
+  return {
+    object: 'organization',
+    image_url: '',
+    has_image: false,
+    max_allowed_memberships: 5,
+    admin_delete_enabled: true,
+    public_metadata: {},
+    private_metadata: {},
+    created_at: 0,
+    updated_at: 0,
+    ...o,
+  };
+}
+
+function fullMembership(m: ClerkMembershipJson, orgs: Map<string, Record<string, unknown>>, users: Map<string, ClerkUserJson>): Record<string, unknown> {
+  const u = users.get(m.public_user_data.user_id);
+  return {
+    object: 'organization_membership',
+    id: m.id ?? `orgmem_${m.organization.id}_${m.public_user_data.user_id}`,
+    role: m.role,
+    permissions: [],
+    public_metadata: {},
+    private_metadata: {},
+    created_at: 0,
+    updated_at: 0,
+    // Clerk embeds the whole organization; a membership of an unknown one keeps only its id.
+    organization: orgs.get(m.organization.id) ?? fullOrganization({ id: m.organization.id, name: '' }),
+    public_user_data: {
+      identifier: u?.email_addresses?.[0]?.email_address ?? '',
+      first_name: u?.first_name ?? null,
+      last_name: u?.last_name ?? null,
+      image_url: '',
+      has_image: false,
+      user_id: m.public_user_data.user_id,
+    },
+  };
+}
+
 export interface ClerkSimulatorData {
   users: ClerkUserJson[];
   organizations?: ClerkOrganizationJson[];
@@ -92,9 +215,11 @@ export async function startClerkSimulator(data: ClerkSimulatorData, options: Cle
   let injectedRetryAfter = 1;
   let windowStart = Date.now();
   let windowCount = 0;
-  const users = data.users.map((u) => ({ object: 'user', ...u }));
-  const organizations = (data.organizations ?? []).map((o) => ({ object: 'organization', ...o }));
-  const memberships = (data.memberships ?? []).map((m) => ({ object: 'organization_membership', ...m }));
+  const users = data.users.map(fullUser);
+  const organizations = (data.organizations ?? []).map(fullOrganization);
+  const orgById = new Map(organizations.map((o) => [o.id as string, o]));
+  const userById = new Map(data.users.map((u) => [u.id, u]));
+  const memberships = (data.memberships ?? []).map((m) => fullMembership(m, orgById, userById));
 
   const handle = (req: IncomingMessage): { status: number; body: unknown; headers?: Record<string, string> } => {
     if (req.headers.authorization !== `Bearer ${options.secretKey}`) {
@@ -121,15 +246,15 @@ export async function startClerkSimulator(data: ClerkSimulatorData, options: Cle
     const q = url.searchParams;
     switch (url.pathname) {
       case '/v1/users':
-        return { status: 200, body: page(ordered(users, q, USER_ORDER, (u, f) => (u as unknown as Record<string, unknown>)[f]), q) };
+        return { status: 200, body: page(ordered(users, q, USER_ORDER, (u, f) => u[f]), q) };
       case '/v1/users/count':
         return { status: 200, body: { object: 'total_count', total_count: users.length } };
       case '/v1/organizations': {
-        const list = ordered(organizations, q, ORG_ORDER, (o, f) => (o as unknown as Record<string, unknown>)[f]);
+        const list = ordered(organizations, q, ORG_ORDER, (o, f) => o[f]);
         return { status: 200, body: { data: page(list, q), total_count: organizations.length } };
       }
       case '/v1/organization_memberships': {
-        const list = ordered(memberships, q, MEMBERSHIP_ORDER, (m, f) => (m as unknown as Record<string, unknown>)[f]);
+        const list = ordered(memberships, q, MEMBERSHIP_ORDER, (m, f) => m[f]);
         return { status: 200, body: { data: page(list, q), total_count: memberships.length } };
       }
       default:

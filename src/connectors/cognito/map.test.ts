@@ -148,6 +148,7 @@ describe('mapCognitoUser', () => {
     assert.equal(cognitoDate(1622935709457), '2021-06-05T23:28:29.457Z');
     assert.equal(cognitoDate(new Date(1622935709457)), '2021-06-05T23:28:29.457Z');
     assert.equal(cognitoDate('soon'), undefined);
+    assert.equal(cognitoDate('2021-13-01T00:00:00Z'), undefined);
     assert.equal(cognitoDate(undefined), undefined);
   });
 });

@@ -69,7 +69,12 @@ export function cognitoDate(v: unknown): string | undefined {
     if (m) {
       // Parsed by hand: Date.parse is slow on the CLI's microsecond form, and this runs per user.
       const [, y, mo, d, h, mi, s, frac, zone] = m;
-      let t = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), frac ? Number(frac.slice(0, 3).padEnd(3, '0')) : 0);
+      const ms3 = frac ? frac.slice(0, 3).padEnd(3, '0') : '000';
+      if ((zone === undefined || zone === 'Z' || zone === 'z' || zone === '+00:00') && Number(mo) >= 1 && Number(mo) <= 12 && Number(d) >= 1 && Number(d) <= 28 && Number(h) < 24 && Number(mi) < 60 && Number(s) < 60) {
+        return `${y}-${mo}-${d}T${h}:${mi}:${s}.${ms3}Z`; // already UTC and valid: no Date needed
+      }
+      if (Number(mo) < 1 || Number(mo) > 12 || Number(d) < 1 || Number(d) > 31 || Number(h) > 23 || Number(mi) > 59 || Number(s) > 60) return undefined;
+      let t = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), Number(ms3));
       if (zone && zone !== 'Z' && zone !== 'z') t -= (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6))) * 60_000;
       return Number.isNaN(t) ? undefined : new Date(t).toISOString();
     }

@@ -9,6 +9,7 @@
 import { HashError, hashParts, type HashAlgorithm, type PasswordHash } from '../../model/password/index.js';
 import { splitPhc } from '../../model/password/phc-fields.js';
 import type { Secret } from '../../model/secret.js';
+import { FlaglessError } from '../../protocol/errors.js';
 
 /** The subset of Keycloak's CredentialRepresentation that imports use. */
 export interface KeycloakCredential {
@@ -150,7 +151,7 @@ export interface TotpOptions {
  */
 export function keycloakOtpCredential(options: TotpOptions): KeycloakCredential {
   const value = options.secret.reveal().replace(/[\s=-]/g, '').toUpperCase();
-  if (!/^[A-Z2-7]+$/.test(value)) throw new HashError('E_HASH_MALFORMED', 'TOTP secret is not base32');
+  if (!/^[A-Z2-7]+$/.test(value)) throw new FlaglessError('E_SOURCE_FIELD', 'TOTP secret is not base32', { errorClass: 'skippable' });
   return {
     type: 'otp',
     userLabel: options.label ?? 'Authenticator',

@@ -1,0 +1,22 @@
+import { exportIds, type IdsFormat } from '../engine/ids.js';
+import { openStateStore, stateMayExist, DEFAULT_STATE_PATH } from '../engine/state/open.js';
+import { FlaglessError } from '../protocol/errors.js';
+import { str } from './open-target.js';
+import { EXIT_OK, type CommandIo, type ParsedCommand } from './spec.js';
+
+/** `flagless ids export`: the id map on stdout (CSV or JSON), read from the ledger without changing it. */
+export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
+  const format = (str(args.flags.format) ?? (io.json ? 'json' : 'csv')) as IdsFormat;
+  const state = str(args.flags.state);
+  if (!stateMayExist(state)) {
+    throw new FlaglessError('E_INPUT_UNREADABLE', `no ledger at ${state ?? DEFAULT_STATE_PATH}: run \`flagless migrate\` first, or pass --state`);
+  }
+  const store = await openStateStore(state, { readonly: true });
+  try {
+    const n = await exportIds(store, format, (chunk) => io.out(chunk), str(args.flags.run));
+    if (!io.quiet) io.err(`flagless: ${n} ids exported from ${store.location}`);
+    return EXIT_OK;
+  } finally {
+    await store.close();
+  }
+}
