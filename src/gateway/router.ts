@@ -203,7 +203,7 @@ export class LoginRouter {
       }
       if (claim.row.state === 'migrated') {
         // Another request (here or on another instance) moved this user while we verified the same password.
-        await this.#state(() => store.remember(normalizeIdentifier(identifier), sourceId));
+        for (const k of this.#identifiers(identifier, undefined)) await this.#state(() => store.remember(k, sourceId));
         return { ok: true, route: 'legacy', userId: claim.row.targetId ?? sourceId, sourceId, migration: 'concurrent' };
       }
       if (Date.now() + wait > deadline) {
@@ -324,7 +324,10 @@ export class LoginRouter {
     return u;
   }
 
+  /** The identifiers that will route to this user: never one the export shares between several users. */
   #identifiers(identifier: string, user: CanonicalUser | undefined): string[] {
-    return [...new Set([normalizeIdentifier(identifier), ...(user ? identifiersOf(user) : [])])];
+    const all = new Set([normalizeIdentifier(identifier), ...(user ? identifiersOf(user) : [])]);
+    const index = this.#o.index;
+    return [...all].filter((k) => !index || index.sourceIdsFor(k).length <= 1);
   }
 }

@@ -15,7 +15,6 @@ function read(options: SourceOptions): AsyncIterable<SourceItem> {
 }
 
 /** Errors surface on the first read, as the protocol says, not when the source is opened. */
-// eslint-disable-next-line require-yield
 async function* failing(error: Error): AsyncGenerator<SourceItem> {
   throw error;
 }
