@@ -52,7 +52,14 @@ export async function* readCredentials(path: string): AsyncIterable<Credential |
 export async function checkLogins(
   target: Target,
   credentials: AsyncIterable<Credential | { line: number; error: string }>,
-  opts: { concurrency: number; rate: number; signal?: AbortSignal; maxListed?: number },
+  opts: {
+    concurrency: number;
+    rate: number;
+    signal?: AbortSignal;
+    maxListed?: number;
+    /** Why a failure is expected for this identifier, if it is (a user moved without a hash). */
+    explain?: (identifier: string) => string | undefined;
+  },
 ): Promise<LoginReport> {
   const report: LoginReport = { total: 0, succeeded: 0, failed: [] };
   const maxListed = opts.maxListed ?? 1000;
@@ -62,7 +69,8 @@ export async function checkLogins(
   const requester = new Requester({ concurrency: opts.concurrency, rate: opts.rate, signal: controller.signal });
   const pool = new TaskPool(opts.concurrency, controller);
   const fail = (identifier: string, reason: string) => {
-    if (report.failed.length < maxListed) report.failed.push({ identifier, reason });
+    const why = opts.explain?.(identifier);
+    if (report.failed.length < maxListed) report.failed.push({ identifier, reason: why ? `${reason}: ${why}` : reason });
   };
   try {
     for await (const c of credentials) {

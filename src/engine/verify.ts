@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { normalizeEmail } from '../model/email.js';
+import { looksLikeEmail, normalizeEmail } from '../model/email.js';
 import { primaryEmail, type CanonicalUser, type Organization } from '../model/user.js';
 import type { Source } from '../protocol/source.js';
 import type { Target, TargetOrgRef, TargetUserView } from '../protocol/target.js';
@@ -41,7 +41,7 @@ export interface VerifyReport {
   users: { source: number; expected: number; skippedByPlan: number; target: number; matched: number };
   organizations: { expected: number; found: number };
   counts: { missing: number; extra: number; duplicates: number; mismatches: number; missingOrganizations: number; missingMemberships: number; missingSocialLinks: number };
-  missing: { sourceId: string; email?: string }[];
+  missing: { sourceId: string; email?: string; reason?: string }[];
   extra: { targetId: string; email?: string; externalId?: string }[];
   duplicates: { externalId: string; targetIds: string[] }[];
   mismatches: Mismatch[];
@@ -103,6 +103,8 @@ export async function verify(opts: VerifyOptions): Promise<VerifyReport> {
   const users = { source: 0, expected: 0, skippedByPlan: 0, target: targetCount, matched: 0 };
   const planOptions = { ...opts.plan, ...(target.lossyNotes ? { targetNotes: target.lossyNotes.bind(target) } : {}) };
   const roleName = (r: string) => target.roleName?.(r) ?? r;
+  /** Emails of users the plan moves without a hash (JIT or reset): their sign-in is expected to fail. */
+  const noImportedPassword = new Set<string>();
 
   const findOrg = (sourceId: string): Promise<TargetOrgRef | undefined> => {
     let p = orgRefs.get(sourceId);
@@ -128,9 +130,16 @@ export async function verify(opts: VerifyOptions): Promise<VerifyReport> {
     const email = primaryEmail(user);
     const candidates = byExternalId.get(user.sourceId) ?? [];
     if (candidates.length > 1) duplicates.add({ externalId: user.sourceId, targetIds: candidates.map((c) => c.id) });
-    const view = candidates[0] ?? (email ? byEmail.get(email.normalized || normalizeEmail(email.address)) : undefined);
+    if (plan.password !== 'import' && plan.password !== 'none' && email) noImportedPassword.add(normalizeEmail(email.address));
+    const byMail = email ? byEmail.get(email.normalized || normalizeEmail(email.address)) : undefined;
+    // An account found by email that carries another record's external id is that record's, not this one's.
+    const view = candidates[0] ?? (byMail && (byMail.externalId === undefined || byMail.externalId === user.sourceId) ? byMail : undefined);
     if (!view) {
-      missing.add({ sourceId: user.sourceId, ...(email ? { email: email.address } : {}) });
+      missing.add({
+        sourceId: user.sourceId,
+        ...(email ? { email: email.address } : {}),
+        ...(byMail?.externalId ? { reason: `the email belongs to the target account of ${byMail.externalId}` } : {}),
+      });
       return;
     }
     matched.add(view.id);
@@ -249,6 +258,10 @@ export async function verify(opts: VerifyOptions): Promise<VerifyReport> {
       rate: opts.rate ?? caps.rateLimitPerSecond ?? 1000,
       maxListed: max,
       ...(opts.signal ? { signal: opts.signal } : {}),
+      explain: (identifier) =>
+        looksLikeEmail(identifier) && noImportedPassword.has(normalizeEmail(identifier))
+          ? `no hash was imported for this user (the plan moves the password by ${opts.plan.missingPassword === 'jit' ? 'JIT' : 'reset'})`
+          : undefined,
     });
   }
   const c = report.counts;
@@ -264,7 +277,7 @@ export function formatVerify(r: VerifyReport): string {
     `  organizations ${r.organizations.found}/${r.organizations.expected}`,
     `  missing users ${c.missing}, duplicates ${c.duplicates}, field mismatches ${c.mismatches}, missing organizations ${c.missingOrganizations}, missing memberships ${c.missingMemberships}, missing social links ${c.missingSocialLinks}, extra users ${c.extra} (not in the source)`,
   ];
-  for (const m of r.missing.slice(0, 10)) lines.push(`    missing ${m.sourceId}${m.email ? ` <${m.email}>` : ''}`);
+  for (const m of r.missing.slice(0, 10)) lines.push(`    missing ${m.sourceId}${m.email ? ` <${m.email}>` : ''}${m.reason ? `: ${m.reason}` : ''}`);
   for (const d of r.duplicates.slice(0, 10)) lines.push(`    duplicate ${d.externalId}: ${d.targetIds.join(', ')}`);
   for (const m of r.mismatches.slice(0, 10)) lines.push(`    ${m.sourceId} ${m.field}${'expected' in m ? `: expected ${JSON.stringify(m.expected)}, target has ${JSON.stringify(m.actual)}` : ' differs'}`);
   for (const m of r.missingMemberships.slice(0, 10)) lines.push(`    ${m.sourceId} in ${m.organizationId}: ${m.reason}`);

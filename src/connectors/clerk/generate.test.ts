@@ -98,7 +98,7 @@ describe('flagless generate clerk', () => {
     const byEmail = new Map(r.users.filter((u) => u.emails[0]).map((u) => [u.emails.find((e) => e.primary)!.address.trim(), u]));
     const rows = parse(readFileSync(join(dir, 'logins.csv'), 'utf8'), { columns: true }) as { identifier: string; password: string }[];
     const importing = r.users.filter((u) => u.passwordPlan === 'import').length;
-    assert.equal(rows.length, importing - result.traps.duplicateEmails, 'one row per importable password (trap duplicates left out)');
+    assert.equal(rows.length, importing - (result.traps.duplicateEmails ?? 0), 'one row per importable password (trap duplicates left out)');
     const seen = new Set<string>();
     for (const row of rows) {
       const u = byEmail.get(row.identifier);

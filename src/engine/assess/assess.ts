@@ -92,6 +92,8 @@ export async function assess(source: Source, options: AssessOptions): Promise<As
   };
   const seenEmails = new SeenIndex();
   const groups = new Map<string, DuplicateEmailGroup>();
+  /** The file users came from, for pointing at duplicate groups (sources read one user file). */
+  let userFile: string | undefined;
 
   const addProblem = (p: Problem) => {
     report.problemCount++;
@@ -106,6 +108,7 @@ export async function assess(source: Source, options: AssessOptions): Promise<As
     else if (item.type === 'organization') report.organizations++;
     else {
       countUser(report, item.user);
+      userFile ??= item.file;
       options.targets.forEach((caps, i) => addUserToFit(report.targets[i]!, caps, item.user));
       for (const email of distinctEmails(item.user)) {
         const first = seenEmails.add(email, item.user.sourceId, item.line ?? 0);
@@ -129,6 +132,7 @@ export async function assess(source: Source, options: AssessOptions): Promise<As
       code: 'E_DUPLICATE_EMAIL',
       severity: 'error',
       message: `${group.users.length} users share the email ${group.email} (${group.users.map((u) => u.sourceId).join(', ')}); flagless never merges them: decide which one keeps it.`,
+      ...(userFile ? { file: userFile } : {}),
       ...(group.users[0]?.line ? { line: group.users[0].line } : {}),
       sourceId: group.users[0]?.sourceId ?? '',
     });

@@ -1,0 +1,24 @@
+import type { Target } from '../protocol/target.js';
+import type { LegacyVerifier } from '../protocol/legacy.js';
+import type { FailureLog } from './failure-log.js';
+import type { ExportIndex } from './legacy/export-index.js';
+import type { BruteForceGuard } from './limiter.js';
+import type { GatewayMetrics } from './metrics.js';
+import type { LoginRouter } from './router.js';
+import type { GatewayStore } from './state/types.js';
+
+/** What every route of one gateway instance shares. */
+export interface GatewayContext {
+  router: LoginRouter;
+  store: GatewayStore;
+  target: Target;
+  legacy: LegacyVerifier;
+  index?: ExportIndex;
+  metrics: GatewayMetrics;
+  failures: FailureLog;
+  guard: BruteForceGuard;
+  /** The token lazy-migration callers present; the lazy endpoints are off without one. */
+  token?: string;
+  /** Shown on the dashboard. */
+  labels: { legacy: string; target: string; state: string };
+}
