@@ -15,7 +15,15 @@ import { TaskPool } from './task-pool.js';
 export interface LoginReport {
   total: number;
   succeeded: number;
+  /** Sign-ins that should have worked and did not. */
   failed: { identifier: string; reason: string }[];
+  /**
+   * Sign-ins that failed as the plan said they would: users it does not move (disabled where the
+   * target cannot disable) or moves without a hash (JIT or reset). Not counted against success.
+   */
+  expectedFailures: { identifier: string; reason: string }[];
+  /** Unexpected failures, counted in full (the lists are capped). */
+  failedCount: number;
 }
 
 export interface Credential {
@@ -57,11 +65,11 @@ export async function checkLogins(
     rate: number;
     signal?: AbortSignal;
     maxListed?: number;
-    /** Why a failure is expected for this identifier, if it is (a user moved without a hash). */
+    /** Why a failure is expected for this identifier, if it is (a user the plan does not move, or moves without a hash). */
     explain?: (identifier: string) => string | undefined;
   },
 ): Promise<LoginReport> {
-  const report: LoginReport = { total: 0, succeeded: 0, failed: [] };
+  const report: LoginReport = { total: 0, succeeded: 0, failed: [], expectedFailures: [], failedCount: 0 };
   const maxListed = opts.maxListed ?? 1000;
   const controller = new AbortController();
   setMaxListeners(0, controller.signal);
@@ -70,7 +78,9 @@ export async function checkLogins(
   const pool = new TaskPool(opts.concurrency, controller);
   const fail = (identifier: string, reason: string) => {
     const why = opts.explain?.(identifier);
-    if (report.failed.length < maxListed) report.failed.push({ identifier, reason: why ? `${reason}: ${why}` : reason });
+    const list = why ? report.expectedFailures : report.failed;
+    if (!why) report.failedCount++;
+    if (list.length < maxListed) list.push({ identifier, reason: why ? `${reason}: ${why}` : reason });
   };
   try {
     for await (const c of credentials) {

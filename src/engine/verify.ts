@@ -105,6 +105,8 @@ export async function verify(opts: VerifyOptions): Promise<VerifyReport> {
   const roleName = (r: string) => target.roleName?.(r) ?? r;
   /** Emails of users the plan moves without a hash (JIT or reset): their sign-in is expected to fail. */
   const noImportedPassword = new Set<string>();
+  /** Emails of users the plan does not move at all, with the reason. */
+  const notMoved = new Map<string, string>();
 
   const findOrg = (sourceId: string): Promise<TargetOrgRef | undefined> => {
     let p = orgRefs.get(sourceId);
@@ -124,6 +126,8 @@ export async function verify(opts: VerifyOptions): Promise<VerifyReport> {
     const plan = planUser(user, caps, planOptions);
     if (plan.action === 'skip') {
       users.skippedByPlan++;
+      const e = primaryEmail(user);
+      if (e) notMoved.set(normalizeEmail(e.address), plan.skipReason ?? 'skipped by the plan');
       return;
     }
     users.expected++;
@@ -258,15 +262,18 @@ export async function verify(opts: VerifyOptions): Promise<VerifyReport> {
       rate: opts.rate ?? caps.rateLimitPerSecond ?? 1000,
       maxListed: max,
       ...(opts.signal ? { signal: opts.signal } : {}),
-      explain: (identifier) =>
-        looksLikeEmail(identifier) && noImportedPassword.has(normalizeEmail(identifier))
-          ? `no hash was imported for this user (the plan moves the password by ${opts.plan.missingPassword === 'jit' ? 'JIT' : 'reset'})`
-          : undefined,
+      explain: (identifier) => {
+        if (!looksLikeEmail(identifier)) return undefined;
+        const key = normalizeEmail(identifier);
+        if (notMoved.has(key)) return `the user is not moved: ${notMoved.get(key)}`;
+        if (noImportedPassword.has(key)) return `no hash was imported for this user (the plan moves the password by ${opts.plan.missingPassword === 'jit' ? 'JIT' : 'reset'})`;
+        return undefined;
+      },
     });
   }
   const c = report.counts;
   // Extra users are reported, not failed: a signup during the transition is expected. Duplicates fail.
-  report.ok = c.missing + c.duplicates + c.mismatches + c.missingOrganizations + c.missingMemberships + c.missingSocialLinks === 0 && (!report.logins || report.logins.succeeded === report.logins.total);
+  report.ok = c.missing + c.duplicates + c.mismatches + c.missingOrganizations + c.missingMemberships + c.missingSocialLinks === 0 && (!report.logins || report.logins.failedCount === 0);
   return report;
 }
 
@@ -283,9 +290,12 @@ export function formatVerify(r: VerifyReport): string {
   for (const m of r.missingMemberships.slice(0, 10)) lines.push(`    ${m.sourceId} in ${m.organizationId}: ${m.reason}`);
   for (const e of r.extra.slice(0, 10)) lines.push(`    extra ${e.targetId}${e.email ? ` <${e.email}>` : ''}`);
   if (r.logins) {
-    const rate = r.logins.total ? ((100 * r.logins.succeeded) / r.logins.total).toFixed(2) : '100.00';
-    lines.push(`  logins ${r.logins.succeeded}/${r.logins.total} succeeded (${rate}%)`);
+    const expected = r.logins.total - r.logins.succeeded - r.logins.failedCount;
+    const tried = r.logins.total - expected;
+    const rate = tried ? ((100 * r.logins.succeeded) / tried).toFixed(2) : '100.00';
+    lines.push(`  logins ${r.logins.succeeded}/${tried} succeeded (${rate}%)${expected ? `; ${expected} failed as planned (users not moved, or moved without a hash)` : ''}`);
     for (const f of r.logins.failed.slice(0, 10)) lines.push(`    ${f.identifier}: ${f.reason}`);
+    for (const f of r.logins.expectedFailures.slice(0, 5)) lines.push(`    (as planned) ${f.identifier}: ${f.reason}`);
   }
   lines.push(r.ok ? '  OK: everything the plan moves is in the target' : '  NOT OK: see above');
   return lines.join('\n');

@@ -79,13 +79,23 @@ describe('verify', () => {
     rows.push(`${withHash[0]!.emails[0]!.address},not-the-password-S3cret`);
     rows.push(`nobody@example.com,whatever-P4ss`);
     rows.push(`,`);
+    rows.push(`${f.users[3]!.emails[0]!.address},md5-user-pw`); // moved without a hash (md5): JIT
+    rows.push(`${f.users[5]!.emails[0]!.address},correct horse 1`); // disabled: not moved
     const path = join(dir, 'creds.csv');
     writeFileSync(path, rows.join('\n') + '\n');
     const before = target.state.received.login ?? 0;
     const r = await verify({ source: memorySource(f), target, plan: { missingPassword: 'jit' }, credentials: readCredentials(path) });
-    assert.equal((target.state.received.login ?? 0) - before, 10);
-    assert.equal(r.logins!.total, 11);
+    assert.equal((target.state.received.login ?? 0) - before, 12);
+    assert.equal(r.logins!.total, 13);
     assert.equal(r.logins!.succeeded, 8);
+    assert.equal(r.logins!.failedCount, 3);
+    assert.deepEqual(
+      [...r.logins!.expectedFailures].sort((a, b) => a.identifier.localeCompare(b.identifier)),
+      [
+        { identifier: f.users[3]!.emails[0]!.address, reason: 'no password set: no hash was imported for this user (the plan moves the password by JIT)' },
+        { identifier: f.users[5]!.emails[0]!.address, reason: 'unknown user: the user is not moved: the user is disabled and Fake cannot disable users; moving it would re-enable the account' },
+      ].sort((a, b) => a.identifier.localeCompare(b.identifier)),
+    );
     const byId = (a: { identifier: string }, b: { identifier: string }) => a.identifier.localeCompare(b.identifier);
     assert.deepEqual(
       [...r.logins!.failed].sort(byId),

@@ -29,6 +29,8 @@ export interface CsvReadOptions {
 const NL = 0x0a;
 const QUOTE = 0x22;
 const CHUNK_BYTES = 256 * 1024;
+/** A single line longer than this is not a user row: it is skipped, so memory stays bounded. */
+const MAX_LINE_BYTES = 8 * 1024 * 1024;
 
 interface Run {
   start: number;
@@ -47,9 +49,8 @@ interface Run {
  * ends at a newline outside quotes; quotes are counted, which is exact for well-formed CSV),
  * and csv-parse then parses each contiguous run of records. A run that fails is re-parsed one
  * record at a time, so a bad record is pinned to its own line and costs no other record.
- */
-/**
- * Yields the events of each chunk read as one array: a consumer pays one async step per chunk,
+ *
+ * The events of each chunk read come as one array: a consumer pays one async step per chunk,
  * not per row, which matters at a million rows.
  */
 export async function* readCsvRecords(path: string, options: CsvReadOptions = {}): AsyncGenerator<CsvEvent[]> {
@@ -58,6 +59,7 @@ export async function* readCsvRecords(path: string, options: CsvReadOptions = {}
   let carry: Buffer | undefined;
   let lineNo = 1; // line number of the first byte of `carry` / the next buffer
   let first = true;
+  let skipping = false; // inside an over-long line, dropping bytes until its newline
 
   const stream = createReadStream(path, { highWaterMark: options.chunkBytes ?? CHUNK_BYTES });
   try {
@@ -77,6 +79,16 @@ export async function* readCsvRecords(path: string, options: CsvReadOptions = {}
       }
       if (first && buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
       first = false;
+      if (skipping) {
+        const nl = buf.indexOf(NL);
+        if (nl === -1) {
+          carry = undefined;
+          continue;
+        }
+        buf = buf.subarray(nl + 1);
+        lineNo++;
+        skipping = false;
+      }
 
       const scan = scanRecords(buf, lineNo, done, maxLines, options.looksLikeRecordStart);
       const events: CsvEvent[] = [];
@@ -103,6 +115,11 @@ export async function* readCsvRecords(path: string, options: CsvReadOptions = {}
       if (events.length > 0) yield events;
       carry = scan.rest < buf.length ? Buffer.from(buf.subarray(scan.rest)) : undefined;
       lineNo = scan.restLine;
+      if (carry && carry.length > MAX_LINE_BYTES && carry.indexOf(NL) === -1) {
+        yield [{ kind: 'error', line: lineNo, message: `the line is longer than ${MAX_LINE_BYTES / 1024 / 1024} MB, which no user row is; it was skipped` }];
+        carry = undefined;
+        skipping = true;
+      }
     }
   } finally {
     stream.destroy();

@@ -45,15 +45,15 @@ export const CLERK_PASSWORD_HASHERS = [
 
 /** Hashers flagless cannot verify, with why, so the report says what those users need. */
 const UNSUPPORTED: Record<string, string> = {
-  awscognito: 'is a pointer to an AWS Cognito user pool, not a hash',
-  bcrypt_peppered: 'needs the application pepper, which the export does not carry',
-  bcrypt_sha256_django: 'pre-hashes with SHA-256 before bcrypt (Django bcrypt_sha256), which flagless does not verify',
-  hmac_sha256_utf16_b64: 'needs the HMAC key, which the export does not carry',
-  md5_phpass: 'is phpass, which flagless does not verify',
-  phpass: 'is phpass, which flagless does not verify',
-  md5_salted: 'salt$hash: Clerk does not document whether the salt goes before or after the password',
-  sha256_salted: 'salt$hash: Clerk does not document whether the salt goes before or after the password',
-  sha512_symfony: 'is Symfony MessageDigestPasswordEncoder, which flagless does not verify',
+  awscognito: 'the digest points at an AWS Cognito user pool, it is not a hash',
+  bcrypt_peppered: 'verifying needs the application pepper, which the export does not carry',
+  bcrypt_sha256_django: 'Django bcrypt_sha256 (SHA-256 before bcrypt) is not verified by flagless',
+  hmac_sha256_utf16_b64: 'verifying needs the HMAC key, which the export does not carry',
+  md5_phpass: 'phpass is not verified by flagless',
+  phpass: 'phpass is not verified by flagless',
+  md5_salted: 'Clerk does not document whether the salt goes before or after the password in salt$hash',
+  sha256_salted: 'Clerk does not document whether the salt goes before or after the password in salt$hash',
+  sha512_symfony: 'Symfony MessageDigestPasswordEncoder is not verified by flagless',
 };
 
 export interface ClerkPassword {
@@ -73,7 +73,7 @@ export function clerkPassword(hasherCell: string | undefined, digestCell: string
   const hasher = (hasherCell ?? '').trim().toLowerCase();
   if (digest === '') return { plan: 'none' };
   const why = UNSUPPORTED[hasher];
-  if (why) return unusable('E_HASH_UNSUPPORTED', `password_hasher ${hasher} ${why}; the user moves without a password (JIT or reset)`);
+  if (why) return unusable('E_HASH_UNSUPPORTED', `password_hasher ${hasher}: ${why}; the user moves without a password (JIT or reset)`);
   try {
     return { password: parseDigest(hasher, digest), plan: 'import' };
   } catch (e) {
@@ -150,7 +150,7 @@ function parseDigest(hasher: string, digest: string): PasswordHash {
       // No hasher named: take the digest if it describes itself ($2b$…, $argon2id$…, {SSHA}…).
       return detectHash(digest);
     default:
-      throw new HashError('E_HASH_UNSUPPORTED', 'is not a hasher Clerk documents');
+      throw new HashError('E_HASH_UNSUPPORTED', 'not a hasher Clerk documents');
   }
 }
 

@@ -2,7 +2,6 @@ import { FlaglessError } from '../../protocol/errors.js';
 import type { Generator } from '../../protocol/generate.js';
 import type { Source, SourceConnector, SourceItem, SourceOptions } from '../../protocol/source.js';
 import { readClerkApi } from './api.js';
-import { generateClerk } from './generate.js';
 import { readClerkFile } from './read.js';
 import { sniffClerk } from './sniff.js';
 
@@ -33,4 +32,5 @@ export const source = {
   },
 } satisfies SourceConnector;
 
-export const generate: Generator = generateClerk;
+/** The generator (and csv-stringify, the hash pools) loads only when asked for: reading never needs it. */
+export const generate: Generator = async (options) => (await import('./generate.js')).generateClerk(options);

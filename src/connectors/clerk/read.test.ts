@@ -160,6 +160,23 @@ describe('clerk CSV export', () => {
     assert.equal(whole.users[299]!.lastName, 'Q "299"');
   });
 
+  it('skips a line too long to be a row without holding it, and reads on', async () => {
+    const huge = `user_2huge,${'x'.repeat(9 * 1024 * 1024)},,,,,,,,,,,`;
+    const p = file('huge.csv', [HEADER, 'user_2h1,A,,,a@example.com,,,,,,,,', huge, 'user_2h2,B,,,b@example.com,,,,,,,,'].join('\n'));
+    const r = await readAll({ file: p });
+    assert.deepEqual(
+      r.users.map((u) => [u.sourceId, r.lines.get(u.sourceId)]),
+      [
+        ['user_2h1', 2],
+        ['user_2h2', 4],
+      ],
+    );
+    assert.deepEqual(
+      r.problems.map((p) => [p.code, p.line]),
+      [['E_SOURCE_PARSE', 3]],
+    );
+  });
+
   it('reports duplicate and missing ids and keeps the first row of an id', async () => {
     const r = await readAll({
       file: file('dup.csv', [HEADER, 'user_2x,A,,,a@example.com,,,,,,,,', 'user_2x,B,,,b@example.com,,,,,,,,', ',C,,,c@example.com,,,,,,,,'].join('\n')),
@@ -188,6 +205,7 @@ describe('clerk CSV export', () => {
   });
 
   it('fails clearly: empty file, blank file, unreadable path, directory', async () => {
+    assert.doesNotThrow(() => source.open({ file: join(dir, 'missing.csv') }), 'open() never throws: errors come on the first read');
     await expectError({ file: file('empty.csv', '') }, 'E_INPUT_EMPTY');
     await expectError({ file: file('blank.csv', '\n \n') }, 'E_INPUT_EMPTY');
     await expectError({ file: join(dir, 'missing.csv') }, 'E_INPUT_UNREADABLE', /no such file/);

@@ -1,0 +1,140 @@
+/**
+ * `npm run bench:migrate`: how close `migrate` runs to a target's rate limit.
+ *
+ * N users (default 5,000) go into the local WorkOS simulator through the real WorkOS connector
+ * (official SDK over HTTP), the simulator enforcing a fixed write limit (default 50/s, WorkOS's
+ * documented 500 per 10 s). Utilization = write requests the simulator accepted per second ÷ the
+ * limit, over the whole `migrate` call (planning included). Then the same with 10% faults
+ * (5xx, dropped connections, replies lost after the write was applied): every record must end
+ * done, none quarantined, none doubled.
+ *
+ * Flags: --users N, --rate-limit R, --smoke (200 users at 100/s: seconds; a test runs it).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import bcrypt from '@node-rs/bcrypt';
+import { TARGET_MODULES } from '../src/connectors/index.js';
+import { startWorkosSimulator } from '../src/connectors/workos/simulator.js';
+import { migrate } from '../src/engine/run.js';
+import { SqliteStore } from '../src/engine/state/sqlite.js';
+import { normalizeEmail } from '../src/model/email.js';
+import { secret } from '../src/model/secret.js';
+import { emptyUser, type CanonicalUser } from '../src/model/user.js';
+import type { Source, SourceItem } from '../src/protocol/source.js';
+
+export interface BenchCase {
+  name: string;
+  users: number;
+  rateLimit: number;
+  faults: string;
+}
+
+export interface BenchResult extends BenchCase {
+  seconds: number;
+  acceptedWrites: number;
+  usersCreated: number;
+  quarantined: number;
+  pending: number;
+  duplicates: number;
+  rateLimited: number;
+  /** Accepted write requests per second ÷ the limit. */
+  utilization: number;
+  /** Users created per second ÷ the limit (what faults cost). */
+  goodput: number;
+}
+
+function users(n: number): Source {
+  // Real bcrypt hashes (a small pool, reused: hashing is not what is measured).
+  const pool = Array.from({ length: 8 }, (_, i) => bcrypt.hashSync(`bench password ${i}`, 4));
+  return {
+    vendor: 'clerk',
+    async *read(): AsyncIterable<SourceItem> {
+      for (let i = 0; i < n; i++) {
+        const u: CanonicalUser = emptyUser(`user_bench_${String(i).padStart(7, '0')}`);
+        const address = `bench.user.${i}@example.com`;
+        u.emails = [{ address, normalized: normalizeEmail(address), verified: true, primary: true }];
+        u.firstName = 'Bench';
+        u.lastName = `User ${i}`;
+        u.password = { algorithm: 'bcrypt', phc: secret(pool[i % pool.length]!), params: { cost: 4 }, insecure: false };
+        u.passwordPlan = 'import';
+        yield { type: 'user', user: u };
+      }
+    },
+  };
+}
+
+export async function runCase(c: BenchCase): Promise<BenchResult> {
+  const sim = await startWorkosSimulator({ rateLimit: c.rateLimit, faults: c.faults, seed: 42, timeoutHoldMs: 5_000 });
+  const dir = mkdtempSync(join(tmpdir(), 'flagless-bench-'));
+  const store = SqliteStore.open(join(dir, 'state.db'));
+  try {
+    const connector = (await TARGET_MODULES.workos!()).target;
+    const target = await connector.open({ env: { WORKOS_API_KEY: sim.apiKey, WORKOS_CLIENT_ID: sim.clientId, WORKOS_TIMEOUT_MS: '3000' }, url: sim.url });
+    const t0 = performance.now();
+    const summary = await migrate({
+      source: users(c.users),
+      runKey: `bench→${c.name}`,
+      sourceFingerprint: 'bench',
+      target,
+      targetLabel: `workos@${sim.url}`,
+      store,
+      concurrency: 8,
+      rate: c.rateLimit,
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    const stats = sim.stats();
+    const ext = sim.users().map((u) => u.external_id);
+    return {
+      ...c,
+      seconds: Math.round(seconds * 100) / 100,
+      acceptedWrites: stats.acceptedWrites,
+      usersCreated: stats.users,
+      quarantined: summary.users.quarantined,
+      pending: summary.users.pending,
+      duplicates: ext.length - new Set(ext).size,
+      rateLimited: stats.rateLimited,
+      utilization: Math.round((stats.acceptedWrites / seconds / c.rateLimit) * 1000) / 1000,
+      goodput: Math.round((stats.users / seconds / c.rateLimit) * 1000) / 1000,
+    };
+  } finally {
+    await store.close();
+    await sim.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export const FAULTS_10 = '5xx=0.06,reset=0.02,reset-after-commit=0.02';
+
+export function cases(opts: { users: number; rateLimit: number }): BenchCase[] {
+  return [
+    { name: 'clean', users: opts.users, rateLimit: opts.rateLimit, faults: '' },
+    { name: '10% faults', users: opts.users, rateLimit: opts.rateLimit, faults: FAULTS_10 },
+  ];
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { users: { type: 'string' }, 'rate-limit': { type: 'string' }, smoke: { type: 'boolean' } } });
+  const smoke = values.smoke === true;
+  const n = Number(values.users ?? (smoke ? 200 : 5000));
+  const rateLimit = Number(values['rate-limit'] ?? (smoke ? 100 : 50));
+  process.stderr.write(`bench:migrate: ${n} users into the WorkOS simulator at ${rateLimit} writes/s (expect ~${Math.ceil(n / rateLimit)} s per case)\n`);
+  const results: BenchResult[] = [];
+  for (const c of cases({ users: n, rateLimit })) {
+    const r = await runCase(c);
+    results.push(r);
+    process.stderr.write(
+      `  ${r.name.padEnd(11)} ${r.users} users in ${r.seconds}s: utilization ${r.utilization} (accepted writes/s ÷ limit), goodput ${r.goodput}, created ${r.usersCreated}, quarantined ${r.quarantined}, duplicates ${r.duplicates}, 429s ${r.rateLimited}\n`,
+    );
+  }
+  process.stdout.write(JSON.stringify({ node: process.version, results }, null, 2) + '\n');
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((e) => {
+    process.stderr.write(`bench:migrate failed: ${(e as Error).stack ?? String(e)}\n`);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,139 @@
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { LegacyVerifier } from '../protocol/legacy.js';
+import type { Target } from '../protocol/target.js';
+import type { GatewayContext } from './context.js';
+import { FailureLog } from './failure-log.js';
+import type { ExportIndex } from './legacy/export-index.js';
+import { BruteForceGuard, type BruteForceOptions } from './limiter.js';
+import { createGatewayLogger } from './logger.js';
+import { GatewayMetrics } from './metrics.js';
+import type { JitPasswordMode } from './provision.js';
+import { LoginRouter } from './router.js';
+import { registerDashboard } from './routes/dashboard.js';
+import { registerLazy } from './routes/lazy.js';
+import { registerLogin } from './routes/login.js';
+import { registerOps } from './routes/ops.js';
+import type { GatewayStore } from './state/types.js';
+
+/**
+ * `flagless serve`: one gateway instance. It owns nothing but its HTTP server, metrics and
+ * counters; the store, verifier, target and index are opened by the caller (the CLI, a test, the
+ * benchmark) and handed in, and `close()` closes them in order (stop taking requests, flush the
+ * failure counts, then the dependencies).
+ */
+export interface GatewayOptions {
+  store: GatewayStore;
+  legacy: LegacyVerifier;
+  target: Target;
+  index?: ExportIndex;
+  /** Token for the lazy-migration endpoints (off without one). */
+  token?: string;
+  limits?: BruteForceOptions;
+  passwordMode?: JitPasswordMode;
+  /** Trust X-Forwarded-For from this many proxies / these addresses (Fastify's `trustProxy`). */
+  trustProxy?: boolean | string | string[];
+  logger?: Logger;
+  /** Timing knobs (tests shorten them). */
+  leaseMs?: number;
+  waitMs?: number;
+  targetTimeoutMs?: number;
+  legacyTimeoutMs?: number;
+  failureFlushMs?: number;
+  defaultMetrics?: boolean;
+  labels?: Partial<GatewayContext['labels']>;
+  /** Close the store, verifier and target with the gateway (default true). */
+  ownsDependencies?: boolean;
+}
+
+export interface Gateway {
+  app: FastifyInstance;
+  context: GatewayContext;
+  listen(opts: { port: number; host?: string }): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
+  const logger = opts.logger ?? createGatewayLogger();
+  const metrics = new GatewayMetrics({ defaultMetrics: opts.defaultMetrics ?? false });
+  const failures = new FailureLog(opts.store, opts.failureFlushMs ?? 5000);
+  const router = new LoginRouter({
+    store: opts.store,
+    legacy: opts.legacy,
+    target: opts.target,
+    ...(opts.index ? { index: opts.index } : {}),
+    metrics,
+    failures,
+    ...(opts.passwordMode ? { passwordMode: opts.passwordMode } : {}),
+    ...(opts.leaseMs !== undefined ? { leaseMs: opts.leaseMs } : {}),
+    ...(opts.waitMs !== undefined ? { waitMs: opts.waitMs } : {}),
+    ...(opts.targetTimeoutMs !== undefined ? { targetTimeoutMs: opts.targetTimeoutMs } : {}),
+    ...(opts.legacyTimeoutMs !== undefined ? { legacyTimeoutMs: opts.legacyTimeoutMs } : {}),
+    log: logger,
+  });
+  const context: GatewayContext = {
+    router,
+    store: opts.store,
+    target: opts.target,
+    legacy: opts.legacy,
+    ...(opts.index ? { index: opts.index } : {}),
+    metrics,
+    failures,
+    guard: new BruteForceGuard(opts.limits),
+    ...(opts.token ? { token: opts.token } : {}),
+    labels: { legacy: opts.legacy.name, target: opts.target.capabilities.displayName, state: opts.store.location, ...opts.labels },
+  };
+
+  const app = Fastify({
+    loggerInstance: logger,
+    trustProxy: opts.trustProxy ?? false,
+    // Request logs carry method, URL and status; never a body or a header value.
+    bodyLimit: 64 * 1024,
+  }) as unknown as FastifyInstance;
+
+  // Fastify's own messages for malformed bodies can quote the body (a JSON syntax error shows the
+  // text around the fault, which may be the password), so none of them reaches a client or a log.
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status === 500) req.log.error({ code: err.code ?? 'E_INTERNAL' }, 'request failed');
+    else req.log.info({ code: err.code ?? 'bad_request', status }, 'request rejected');
+    const message = err.validation
+      ? `the body does not match the expected shape (${err.validation.map((v) => `${v.instancePath || '/'} ${v.message ?? ''}`.trim()).join('; ')})`
+      : status === 415
+        ? 'the body must be application/json'
+        : status === 413
+          ? 'the body is too large'
+          : status === 500
+            ? 'internal error'
+            : 'the request is malformed';
+    return reply.code(status).send({ ok: false, error: { code: status === 500 ? 'internal' : 'bad_request', message } });
+  });
+  app.setNotFoundHandler((_req, reply) => reply.code(404).send({ ok: false, error: { code: 'not_found', message: 'no such endpoint' } }));
+
+  registerLogin(app, context);
+  registerLazy(app, context);
+  registerOps(app, context);
+  registerDashboard(app, context);
+  await app.ready();
+
+  let closed = false;
+  return {
+    app,
+    context,
+    async listen({ port, host = '127.0.0.1' }) {
+      return app.listen({ port, host });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await app.close();
+      await failures.close();
+      if (opts.ownsDependencies !== false) {
+        await opts.legacy.close().catch(() => undefined);
+        await opts.target.close().catch(() => undefined);
+        await opts.store.close().catch(() => undefined);
+        await opts.index?.close().catch(() => undefined);
+      }
+    },
+  };
+}

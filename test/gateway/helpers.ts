@@ -1,0 +1,194 @@
+/**
+ * Shared parts of the gateway tests: a generated Clerk export with known passwords, the real
+ * Better Auth target on SQLite, the gateway on a port of its own, and a target wrapper that
+ * fails on demand (an outage in the middle of a JIT move).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { parse } from 'csv-parse/sync';
+import pino from 'pino';
+import { generate as generateClerk, source as clerkSource } from '../../src/connectors/clerk/index.js';
+import { target as betterAuth } from '../../src/connectors/better-auth/index.js';
+import { FlaglessError } from '../../src/protocol/errors.js';
+import type { LegacyVerifier } from '../../src/protocol/legacy.js';
+import type { Target } from '../../src/protocol/target.js';
+import { buildExportIndex, type ExportIndex, type ExportIndexStorage } from '../../src/gateway/legacy/export-index.js';
+import { ExportVerifier } from '../../src/gateway/legacy/export-verifier.js';
+import { createGateway, type Gateway, type GatewayOptions } from '../../src/gateway/server.js';
+import { openGatewayStore } from '../../src/gateway/state/open.js';
+import type { SqlGatewayStore } from '../../src/gateway/state/sql-store.js';
+
+export function tempDir(): { dir: string; remove: () => void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flagless-'));
+  return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface ClerkExport {
+  csv: string;
+  apiDump: string;
+  logins: { identifier: string; password: string }[];
+}
+
+export async function clerkExport(dir: string, users: number, opts: { clean?: boolean; seed?: string } = {}): Promise<ClerkExport> {
+  const csv = path.join(dir, 'users.csv');
+  const plaintexts = path.join(dir, 'logins.csv');
+  const result = await generateClerk({ users, out: csv, seed: opts.seed ?? 'gateway', plaintexts, clean: opts.clean ?? true });
+  const apiDump = result.files.find((f) => f.role === 'api-dump')?.path ?? '';
+  const logins = (parse(fs.readFileSync(plaintexts, 'utf8'), { columns: true }) as { identifier: string; password: string }[]).map((r) => ({ identifier: r.identifier, password: r.password }));
+  return { csv, apiDump, logins };
+}
+
+export async function clerkIndex(exp: ClerkExport, storage: ExportIndexStorage = 'memory'): Promise<ExportIndex> {
+  const src = clerkSource.open({ file: exp.csv, ...(exp.apiDump ? { apiDump: exp.apiDump } : {}), env: {} });
+  return buildExportIndex(src, storage);
+}
+
+export async function openBetterAuth(db: string): Promise<Target> {
+  return betterAuth.open({ env: { BETTER_AUTH_SECRET: 'flagless-test-secret-0123456789abcdef0123456789' }, db });
+}
+
+/** Captures log lines so tests can assert nothing secret was written. */
+export function captureLogs(): { logger: pino.Logger; text: () => string } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      chunks.push(String(chunk));
+      cb();
+    },
+  });
+  return { logger: pino({ level: 'debug', redact: { paths: ['password', '*.password'], censor: '[redacted]' } }, stream), text: () => chunks.join('') };
+}
+
+export interface Running {
+  gateway: Gateway;
+  url: string;
+  store: SqlGatewayStore;
+  post(pathname: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
+  get(pathname: string, headers?: Record<string, string>): Promise<{ status: number; body: any; text: string; headers: Headers }>;
+  close(): Promise<void>;
+}
+
+export async function startGateway(options: Omit<GatewayOptions, 'store'> & { state: string }): Promise<Running> {
+  const store = await openGatewayStore(options.state);
+  const { state: _state, ...rest } = options;
+  const gateway = await createGateway({ failureFlushMs: 200, logger: pino({ level: 'silent' }), ...rest, store });
+  const url = await gateway.listen({ port: 0, host: '127.0.0.1' });
+  return {
+    gateway,
+    url,
+    store,
+    async post(pathname, body, headers = {}) {
+      const res = await fetch(url + pathname, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+    },
+    async get(pathname, headers = {}) {
+      const res = await fetch(url + pathname, { headers });
+      const text = await res.text();
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = undefined;
+      }
+      return { status: res.status, body, text, headers: res.headers };
+    },
+    close: () => gateway.close(),
+  };
+}
+
+/** Logins of users the gateway can move: enabled, with a hash, identifier naming one user. */
+export function movableLogins(exp: ClerkExport, index: ExportIndex): { identifier: string; password: string }[] {
+  return exp.logins.filter((l) => {
+    const ids = index.sourceIdsFor(l.identifier);
+    const u = ids.length === 1 ? index.user(ids[0]!) : undefined;
+    return u !== undefined && !u.disabled && u.passwordPlan === 'import';
+  });
+}
+
+export function exportVerifier(index: ExportIndex): LegacyVerifier {
+  return new ExportVerifier(index);
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight. */
+export async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= items.length) return;
+        out[i] = await fn(items[i]!, i);
+      }
+    }),
+  );
+  return out;
+}
+
+/** A Target whose methods can be made to fail (an outage) and whose calls are counted. */
+export class FaultyTarget implements Target {
+  readonly calls: Record<string, number> = {};
+  failing = new Set<string>();
+  constructor(readonly inner: Target) {}
+  get capabilities() {
+    return this.inner.capabilities;
+  }
+  get stats() {
+    return this.inner.stats;
+  }
+  #gate(name: string): void {
+    this.calls[name] = (this.calls[name] ?? 0) + 1;
+    if (this.failing.has(name)) throw new FlaglessError('E_TARGET_UNAVAILABLE', `simulated outage in ${name}`, { errorClass: 'retriable' });
+  }
+  async findUser(...a: Parameters<Target['findUser']>) {
+    this.#gate('findUser');
+    return this.inner.findUser(...a);
+  }
+  async createUser(...a: Parameters<Target['createUser']>) {
+    this.#gate('createUser');
+    return this.inner.createUser(...a);
+  }
+  async updateUser(...a: Parameters<Target['updateUser']>) {
+    this.#gate('updateUser');
+    return this.inner.updateUser(...a);
+  }
+  async findOrganization(...a: Parameters<Target['findOrganization']>) {
+    this.#gate('findOrganization');
+    return this.inner.findOrganization(...a);
+  }
+  async createOrganization(...a: Parameters<Target['createOrganization']>) {
+    this.#gate('createOrganization');
+    return this.inner.createOrganization(...a);
+  }
+  async ensureMembership(...a: Parameters<Target['ensureMembership']>) {
+    this.#gate('ensureMembership');
+    return this.inner.ensureMembership(...a);
+  }
+  async getUser(...a: Parameters<Target['getUser']>) {
+    this.#gate('getUser');
+    return this.inner.getUser(...a);
+  }
+  listUsers() {
+    return this.inner.listUsers();
+  }
+  async login(...a: Parameters<Target['login']>) {
+    this.#gate('login');
+    return this.inner.login(...a);
+  }
+  async setPassword(...a: Parameters<Target['setPassword']>) {
+    this.#gate('setPassword');
+    return this.inner.setPassword(...a);
+  }
+  async close() {
+    return this.inner.close();
+  }
+}
+
+export async function countTargetUsers(target: Target): Promise<number> {
+  let n = 0;
+  for await (const _ of target.listUsers()) n++;
+  return n;
+}
