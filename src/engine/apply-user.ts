@@ -19,8 +19,9 @@ export async function applyUser(ctx: RunContext, rec: LedgerRecord, user: Canoni
     if (plan.action === 'skip') {
       return await ctx.done('user', user.sourceId, { outcome: 'skipped' });
     }
-    if (rec.state === 'planned' && rec.targetId && rec.outcome && HELD.has(rec.outcome)) {
-      // Moved before and changed in the source since: bring the target in line.
+    if (rec.targetId && rec.outcome && HELD.has(rec.outcome)) {
+      // Moved before and changed in the source since (or an update was cut short by a crash or a
+      // failure): bring the target in line. An update is idempotent, so it is simply sent again.
       const ref: TargetUserRef = { id: rec.targetId, externalId: user.sourceId, ...(email ? { email } : {}) };
       await ctx.requester.call(
         () => t.updateUser(ref, plan.user, plan.createOptions),

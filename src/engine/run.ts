@@ -116,7 +116,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
       write: (records) => store.plan(run.id, records),
     });
     const before = await store.tally(run.id);
-    meter.total = (['organization', 'user', 'membership'] as const).reduce((n, k) => n + states.reduce((m, s) => m + before[k][s], 0) + (opts.retryFailed ? 0 : before[k].writing), 0);
+    meter.total = (['organization', 'user', 'membership'] as const).reduce((n, k) => n + states.reduce((m, s) => m + before[k][s], 0) + before[k].writing, 0);
 
     requester = new Requester({ concurrency, rate, retry: policy, signal: controller.signal });
     const ctx = new RunContext(run.id, store, target, caps, requester, planOptions, opts.onConflict ?? 'link', policy, counts);

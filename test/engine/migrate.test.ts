@@ -6,6 +6,7 @@ import { dryRun } from '../../src/engine/dry-run.js';
 import { exportIds } from '../../src/engine/ids.js';
 import { openStateStore } from '../../src/engine/state/open.js';
 import { normalizeEmail } from '../../src/model/email.js';
+import { FlaglessError } from '../../src/protocol/errors.js';
 import { FakeTarget } from './fake-target.js';
 import { makeFixture, memorySource, tempDir } from './fixtures.js';
 import { runMigrate, statePath } from './harness.js';
@@ -82,6 +83,20 @@ describe('migrate', () => {
     assert.equal(target.stats.writes - before, 2);
     assert.deepEqual(target.state.memberships.get(`${[...target.state.users.values()].find((u) => u.externalId === f.users[7]!.sourceId)!.id} ${[...target.state.orgs.values()].find((o) => o.externalId === 'org_0')!.id}`), ['billing']);
     assert.equal([...target.state.users.values()].find((u) => u.externalId === f.users[4]!.sourceId)!.firstName, 'Renamed');
+
+    // An update cut short (here by a fatal error after the ledger said 'writing') is sent again
+    // on the next run, not mistaken for an applied create.
+    f.users[5]!.lastName = 'Changed';
+    const update = target.updateUser.bind(target);
+    target.updateUser = async () => {
+      throw new FlaglessError('E_TARGET_AUTH', 'key revoked');
+    };
+    const stopped = await runMigrate(target, memorySource(f), state);
+    assert.equal(stopped.fatal?.code, 'E_TARGET_AUTH');
+    target.updateUser = update;
+    const resumed = await runMigrate(target, memorySource(f), state);
+    assert.equal(resumed.complete, true);
+    assert.equal([...target.state.users.values()].find((u) => u.externalId === f.users[5]!.sourceId)!.lastName, 'Changed');
   });
 
   for (const mode of ['link', 'skip', 'fail'] as const) {
