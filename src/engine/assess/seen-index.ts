@@ -1,11 +1,11 @@
-import { createHash } from 'node:crypto';
-
 /**
  * A compact "have I seen this key before?" index for millions of keys (normalized emails).
  * Keys are reduced to 64-bit digests in an open-addressing table of typed arrays, and each
  * entry remembers its first holder's label (a source id) in one growing byte pool, so memory is
- * about 40 bytes per key instead of the ~150 a Map of strings costs. A digest collision between
- * two different keys has a probability around n²/2^65 (≈ 3·10⁻⁸ for a million keys).
+ * about 40 bytes per key instead of the ~150 a Map of strings costs. The digest is two independent
+ * 32-bit multiplicative hashes (not cryptographic: keys are not adversarial here, and a crypto hash
+ * per key cost a tenth of assess's time); a collision between two different keys has a probability
+ * around n²/2^65 (≈ 3·10⁻⁸ for a million keys).
  */
 export class SeenIndex {
   #hi: Uint32Array;
@@ -36,9 +36,7 @@ export class SeenIndex {
    * is seen, or the first holder's label and line when it was seen before.
    */
   add(key: string, label: string, line: number): { label: string; line: number } | undefined {
-    const d = createHash('sha1').update(key).digest();
-    const hi = d.readUInt32LE(0);
-    const lo = d.readUInt32LE(4);
+    const [hi, lo] = digest64(key);
     const mask = this.#first.length - 1;
     let slot = lo & mask;
     for (;;) {
@@ -103,4 +101,18 @@ export class SeenIndex {
       this.#first[slot] = ord;
     }
   }
+}
+
+/** Two 32-bit lanes of a murmur-style string hash (cyrb53's mixing, kept as 64 bits). */
+function digest64(key: string): [number, number] {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < key.length; i++) {
+    const ch = key.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return [h1 >>> 0, h2 >>> 0];
 }
