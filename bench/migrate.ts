@@ -8,7 +8,7 @@
  * (5xx, dropped connections, replies lost after the write was applied): every record must end
  * done, none quarantined, none doubled.
  *
- * Flags: --users N, --rate-limit R, --smoke (200 users at 100/s: seconds; a test runs it).
+ * Flags: --users N, --rate-limit R, --only clean|faults, --smoke (200 users at 100/s: seconds; a test runs it).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -116,13 +116,14 @@ export function cases(opts: { users: number; rateLimit: number }): BenchCase[] {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { users: { type: 'string' }, 'rate-limit': { type: 'string' }, smoke: { type: 'boolean' } } });
+  const { values } = parseArgs({ options: { users: { type: 'string' }, 'rate-limit': { type: 'string' }, only: { type: 'string' }, smoke: { type: 'boolean' } } });
   const smoke = values.smoke === true;
   const n = Number(values.users ?? (smoke ? 200 : 5000));
   const rateLimit = Number(values['rate-limit'] ?? (smoke ? 100 : 50));
   process.stderr.write(`bench:migrate: ${n} users into the WorkOS simulator at ${rateLimit} writes/s (expect ~${Math.ceil(n / rateLimit)} s per case)\n`);
   const results: BenchResult[] = [];
-  for (const c of cases({ users: n, rateLimit })) {
+  const only = values.only;
+  for (const c of cases({ users: n, rateLimit }).filter((x) => !only || (only === 'clean' ? x.faults === '' : x.faults !== ''))) {
     const r = await runCase(c);
     results.push(r);
     process.stderr.write(

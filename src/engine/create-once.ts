@@ -70,7 +70,7 @@ export async function createOnce<R extends FoundRef>(ctx: RunContext, spec: Crea
 
   let wrote = spec.wasWriting;
   if (spec.wasWriting || spec.lookUpFirst) {
-    const found = await req.call(() => spec.find());
+    const found = await req.call(() => spec.find(), undefined, 'read');
     if (found && (await settle(found, wrote, true)) !== 'create') return;
   }
   for (let attempt = 1; ; attempt++) {
@@ -84,7 +84,7 @@ export async function createOnce<R extends FoundRef>(ctx: RunContext, spec: Crea
       if (!(e instanceof RecordFailure)) throw e;
       const f = e.failure;
       if (f.code === 'E_TARGET_CONFLICT') {
-        const found = await req.call(() => spec.find());
+        const found = await req.call(() => spec.find(), undefined, 'read');
         if (!found) return ctx.fail(kind, sourceId, f);
         if ((await settle(found, wrote, false)) !== 'create') return;
         return ctx.fail(kind, sourceId, f);
@@ -92,7 +92,7 @@ export async function createOnce<R extends FoundRef>(ctx: RunContext, spec: Crea
       if (f.kind !== 'retriable') return ctx.fail(kind, sourceId, f);
       wrote = true;
       // Ambiguous: the create may have been applied before the failure. Look before re-sending.
-      const found = await req.call(() => spec.find());
+      const found = await req.call(() => spec.find(), undefined, 'read');
       if (found && (await settle(found, true, true)) !== 'create') return;
       if (attempt >= ctx.policy.maxAttempts) return ctx.fail(kind, sourceId, exhausted(f, attempt));
       await req.backoff(attempt);

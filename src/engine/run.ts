@@ -118,7 +118,13 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
     const before = await store.tally(run.id);
     meter.total = (['organization', 'user', 'membership'] as const).reduce((n, k) => n + states.reduce((m, s) => m + before[k][s], 0) + before[k].writing, 0);
 
-    requester = new Requester({ concurrency, rate, retry: policy, signal: controller.signal });
+    requester = new Requester({
+      concurrency,
+      rate,
+      ...(caps.readRateLimitPerSecond !== undefined ? { readRate: caps.readRateLimitPerSecond } : {}),
+      retry: policy,
+      signal: controller.signal,
+    });
     const ctx = new RunContext(run.id, store, target, caps, requester, planOptions, opts.onConflict ?? 'link', policy, counts);
 
     meter.phase = 'organizations';
@@ -186,7 +192,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
     counts,
     writes: target.stats.writes - writes0,
     reads: target.stats.reads - reads0,
-    rateLimited: requester?.bucket.stats.rateLimited ?? 0,
+    rateLimited: requester?.rateLimited ?? 0,
     elapsedMs: performance.now() - started,
     ...(interrupted ? { interrupted } : {}),
     ...(fatal ? { fatal } : {}),

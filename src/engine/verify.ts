@@ -80,7 +80,7 @@ export async function verify(opts: VerifyOptions): Promise<VerifyReport> {
   const { target } = opts;
   const caps = target.capabilities;
   const max = opts.maxListed ?? 1000;
-  const requester = new Requester({ concurrency: opts.concurrency ?? 4, rate: opts.rate ?? caps.rateLimitPerSecond ?? 1000, ...(opts.signal ? { signal: opts.signal } : {}) });
+  const requester = new Requester({ concurrency: opts.concurrency ?? 4, rate: opts.rate ?? caps.readRateLimitPerSecond ?? caps.rateLimitPerSecond ?? 1000, ...(opts.signal ? { signal: opts.signal } : {}) });
   if (opts.signal) setMaxListeners(0, opts.signal);
 
   const byExternalId = new Map<string, TargetUserView[]>();
@@ -112,7 +112,7 @@ export async function verify(opts: VerifyOptions): Promise<VerifyReport> {
     let p = orgRefs.get(sourceId);
     if (!p) {
       const name = orgs.get(sourceId)?.name ?? sourceId;
-      p = requester.call(() => target.findOrganization({ externalId: sourceId, name })).catch((e) => {
+      p = requester.call(() => target.findOrganization({ externalId: sourceId, name }), undefined, 'read').catch((e) => {
         if (e instanceof RecordFailure) return undefined;
         throw e;
       });

@@ -220,9 +220,11 @@ export class LoginRouter {
   }
 
   async #targetLogin(identifier: string, password: string): Promise<{ ok: true; userId: string } | { ok: false }> {
+    // Every provider flagless knows folds email case; a username is passed as typed, trimmed.
+    const id = looksLikeEmail(identifier) ? normalizeIdentifier(identifier) : identifier.trim();
     try {
       const r = await this.#o.metrics.time(this.#o.metrics.targetSeconds, { operation: 'login' }, (v) => (v.ok ? 'ok' : 'invalid'), () =>
-        withTimeout(this.#o.target.login(identifier, password), this.#o.targetTimeoutMs, 'signing in at the target'),
+        withTimeout(this.#o.target.login(id, password), this.#o.targetTimeoutMs, 'signing in at the target'),
       );
       return r.ok ? { ok: true, userId: r.userId } : { ok: false };
     } catch (e) {
@@ -234,7 +236,7 @@ export class LoginRouter {
     const { legacy, metrics } = this.#o;
     try {
       return await metrics.time(metrics.legacySeconds, { verifier: legacy.name }, (v) => (v.ok ? 'ok' : v.reason), () =>
-        withTimeout(legacy.verify(identifier, password, context), this.#o.legacyTimeoutMs, 'verifying at the legacy provider'),
+        withTimeout(legacy.verify(identifier.trim(), password, context), this.#o.legacyTimeoutMs, 'verifying at the legacy provider'),
       );
     } catch (e) {
       throw new Unavailable('legacy_unavailable', (e as Error).message);

@@ -28,6 +28,13 @@ export interface TargetCapabilities {
   readonly metadataMaxBytes?: number;
   /** Documented write rate limit, requests per second; the engine's token bucket starts here. */
   readonly rateLimitPerSecond?: number;
+  /**
+   * Documented read rate limit, requests per second, when the target limits reads apart from
+   * writes (WorkOS: 1,000 per 10 s). The engine then paces lookups with their own bucket, so
+   * the lookups of a crash recovery or a fault storm do not eat into the write rate. Absent: reads
+   * share the write bucket.
+   */
+  readonly readRateLimitPerSecond?: number;
   /** Records per write request when the target accepts batches (1 = one per request). */
   readonly batchSize: number;
 }

@@ -156,7 +156,7 @@ describe('faults', () => {
       while (t[i]! - t[j]! > 1000) j++;
       assert.ok(i - j + 1 <= 150 + 15 + 1, `${i - j + 1} requests in one second`);
     }
-    assert.equal(target.state.maxInFlight, 3);
+    assert.ok(target.state.maxInFlight <= 3, `${target.state.maxInFlight} in flight`);
     assert.equal(s.users.created, 300);
     const mid = progress.find((p) => p.phase === 'users' && p.done > 0 && p.etaSeconds !== undefined);
     assert.ok(mid, 'progress reports count, rate and ETA');

@@ -191,6 +191,29 @@ describe('migrate', () => {
     assert.equal(p2.users.create, 0);
   });
 
+  test('no secret reaches the ledger, the summary or the quarantine', async () => {
+    const f = makeFixture({ users: 30, organizations: 2, md5Every: 10 });
+    const target = new FakeTarget();
+    target.state.faults = { rate5xx: 0.2 };
+    target.state.script.push({ method: 'createUser', fault: 'skippable' });
+    const state = newState();
+    const summary = await runMigrate(target, memorySource(f), state);
+    const secrets = new Set<string>();
+    for (const u of f.users) {
+      if (u.password) secrets.add(u.password.phc.reveal());
+      for (const m of u.mfa) if (m.secret) secrets.add(m.secret.reveal());
+    }
+    for (const p of f.passwords.values()) secrets.add(p);
+    const { readFileSync } = await import('node:fs');
+    const ledger = readFileSync(state).toString('latin1') + (existsSync(`${state}-wal`) ? readFileSync(`${state}-wal`).toString('latin1') : '');
+    const report = JSON.stringify(summary);
+    assert.ok(summary.quarantine.length > 0 && report.includes('[redacted]') === false);
+    for (const sec of secrets) {
+      assert.ok(!ledger.includes(sec), 'a secret is in the ledger');
+      assert.ok(!report.includes(sec), 'a secret is in the summary');
+    }
+  });
+
   test('ids export: source id → target id for users and organizations, CSV and JSON', async () => {
     const f = makeFixture({ users: 8, organizations: 2 });
     const target = new FakeTarget();

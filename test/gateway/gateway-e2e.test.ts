@@ -28,7 +28,7 @@ describe('gateway end to end: Clerk export → Better Auth (SQLite)', { timeout:
     exp.logins = movableLogins(exp, index).slice(0, USERS);
     assert.equal(exp.logins.length, USERS, `${USERS} generated users have a known password`);
     target = new FaultyTarget(await openBetterAuth(path.join(tmp.dir, 'target.db')));
-    gw = await startGateway({ state: path.join(tmp.dir, 'state.db'), legacy: new ExportVerifier(index), target, index, leaseMs: 5_000 });
+    gw = await startGateway({ state: path.join(tmp.dir, 'state.db'), legacy: new ExportVerifier(index), target, index, leaseMs: 5_000, limits: { perAddress: { limit: 100_000, windowMs: 60_000 } } });
   });
 
   after(async () => {

@@ -1,9 +1,8 @@
-import { readFile } from 'node:fs/promises';
+import { openExportFile, readWholeText } from '../../engine/io/export-file.js';
 import type { Membership } from '../../model/user.js';
 import { FlaglessError } from '../../protocol/errors.js';
 import type { SourceItem } from '../../protocol/source.js';
 import { mapMembership, mapOrganization } from './map.js';
-import { checkInputFile } from './ndjson-lines.js';
 import type { Auth0ApiDump, Auth0User } from './types.js';
 
 const WHAT = 'API dump';
@@ -22,14 +21,12 @@ function lineAt(text: string, position: number): number {
 
 /**
  * Reads `--api-dump` (`{"users":[...],"organizations":[...],"memberships":[...]}` saved from the
- * Management API). It is one JSON document, so it is read whole: it carries organizations and
+ * Management API, gzipped or not). It is one JSON document, so it is read whole: it carries organizations and
  * memberships, which are far fewer than users. Yields the organizations and any problems;
  * returns the users and the memberships keyed by user_id for the join.
  */
 export async function* loadApiDump(path: string): AsyncGenerator<SourceItem, LoadedApiDump> {
-  const { gzipped } = await checkInputFile(path, WHAT);
-  if (gzipped) throw new FlaglessError('E_INPUT_UNREADABLE', `the ${WHAT} ${path} is gzipped: decompress it first.`);
-  const text = await readFile(path, 'utf8');
+  const text = await readWholeText(await openExportFile(path, WHAT));
   if (text.trim() === '') throw new FlaglessError('E_INPUT_EMPTY', `the ${WHAT} ${path} is empty.`);
   let dump: Auth0ApiDump;
   try {

@@ -4,66 +4,18 @@
  * memberships and roles. Everything streams with backpressure; hashes are real bcrypt from a
  * small pool reused round-robin, so a million users take seconds and every hash verifies.
  */
-import { once } from 'node:events';
-import { createWriteStream, type WriteStream } from 'node:fs';
 import { buildHashPool } from '../../engine/fake/hash-pool.js';
 import { Prng } from '../../engine/fake/prng.js';
+import { csvField } from '../../engine/io/csv-field.js';
+import { sidePath } from '../../engine/io/side-path.js';
+import { TextFileWriter } from '../../engine/io/text-writer.js';
 import type { GenerateOptions, GenerateResult } from '../../protocol/generate.js';
 import { caseVariant, isDatabaseKind, makeMemberships, makeOrganization, makePasswordRecord, makeUser, objectId, ROLES, TENANT, DATABASE_CONNECTION } from './generate-records.js';
 import type { Auth0Organization } from './types.js';
 
 const HASH_POOL_SIZE = 16;
-const CHUNK_CHARS = 1 << 16;
-
-/**
- * Buffers text and writes it in 64 KiB chunks, waiting for 'drain' when the stream asks to.
- * `add` is synchronous so that a million users do not cost millions of promises; the generator
- * awaits `flushIfFull` once per user.
- */
-class ChunkedWriter {
-  readonly #stream: WriteStream;
-  #buffer = '';
-  #failure: Error | undefined;
-  constructor(readonly path: string) {
-    this.#stream = createWriteStream(path);
-    this.#stream.on('error', (e) => {
-      this.#failure ??= e;
-    });
-  }
-  add(text: string): void {
-    this.#buffer += text;
-  }
-  get full(): boolean {
-    return this.#buffer.length >= CHUNK_CHARS;
-  }
-  async flush(): Promise<void> {
-    if (this.#failure) throw this.#failure;
-    if (this.#buffer === '') return;
-    const chunk = this.#buffer;
-    this.#buffer = '';
-    // events.once rejects when the stream emits 'error' while we wait.
-    if (!this.#stream.write(chunk)) await once(this.#stream, 'drain');
-    if (this.#failure) throw this.#failure;
-  }
-  async close(): Promise<void> {
-    await this.flush();
-    this.#stream.end();
-    await once(this.#stream, 'finish');
-    if (this.#failure) throw this.#failure;
-  }
-  destroy(): void {
-    this.#stream.destroy();
-  }
-}
-
-/** `users.ndjson` → `users`; the side files are named after it. */
-export function baseOf(out: string): string {
-  return out.replace(/\.(nd)?json(\.gz)?$/i, '');
-}
-
-function csvField(s: string): string {
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
+/** `users.ndjson` → `users.<side>`: the side files are named after the export. */
+const EXPORT_EXTENSION = /\.(nd)?json(\.gz)?$/i;
 
 interface TrapPlan {
   /** Later index → earlier index whose email it repeats with different case. */
@@ -88,9 +40,8 @@ function planTraps(users: number, clean: boolean): TrapPlan {
 
 export async function generateAuth0Export(options: GenerateOptions): Promise<GenerateResult> {
   const rng = new Prng(options.seed);
-  const base = baseOf(options.out);
-  const passwordsPath = `${base}.passwords.ndjson`;
-  const apiPath = `${base}.api.json`;
+  const passwordsPath = sidePath(options.out, 'passwords.ndjson', EXPORT_EXTENSION);
+  const apiPath = sidePath(options.out, 'api.json', EXPORT_EXTENSION);
   const traps = planTraps(options.users, options.clean === true);
   const pool = await buildHashPool('bcrypt', HASH_POOL_SIZE, rng, { cost: 10 });
 
@@ -98,10 +49,10 @@ export async function generateAuth0Export(options: GenerateOptions): Promise<Gen
   const orgCount = Math.max(3, Math.round(options.users / 20));
   for (let i = 0; i < orgCount; i++) organizations.push(makeOrganization(rng, i));
 
-  const users = new ChunkedWriter(options.out);
-  const passwords = new ChunkedWriter(passwordsPath);
-  const api = new ChunkedWriter(apiPath);
-  const plaintexts = options.plaintexts ? new ChunkedWriter(options.plaintexts) : undefined;
+  const users = new TextFileWriter(options.out);
+  const passwords = new TextFileWriter(passwordsPath);
+  const api = new TextFileWriter(apiPath);
+  const plaintexts = options.plaintexts ? new TextFileWriter(options.plaintexts) : undefined;
   const writers = [users, passwords, api, ...(plaintexts ? [plaintexts] : [])];
   const trapCounts = { duplicateEmailGroups: 0, passwordsWithoutUser: 0, usersWithoutPasswordRecord: 0 };
   try {

@@ -2,7 +2,8 @@
  * Auth0 records ⇄ flagless's canonical user: pure functions, no I/O. The readers (file, API dump,
  * live API) find the password record and the memberships; this file decides what they mean.
  */
-import { looksLikeEmail, normalizeEmail } from '../../model/email.js';
+import { assignDefined, emailAddress, nonBlank as str } from '../../model/build.js';
+import { looksLikeEmail } from '../../model/email.js';
 import { HashError, detectHash } from '../../model/password/index.js';
 import type { PasswordHash } from '../../model/password/types.js';
 import { emptyUser, type CanonicalUser, type LinkedIdentity, type MfaFactor, type Membership, type Organization } from '../../model/user.js';
@@ -52,9 +53,9 @@ const PASSWORDLESS_PROVIDERS = new Set(['email', 'sms']);
 
 /**
  * Is this the head of an Auth0 user export (NDJSON, one user per line)? True when a line carries
- * an Auth0 `user_id` (`"user_id":"<strategy>|...`) or an `identities` array; the password-hash
- * file and other vendors' exports (Clerk CSV, Firebase `{"users":[{"localId"`, Cognito
- * `{"Users":[`) have neither.
+ * an Auth0 `user_id` (`"user_id":"<strategy>|...`) or an `identities` array, which the
+ * password-hash file has not. One JSON document holding a users list (`{"users": [`) is not
+ * NDJSON, whatever its records say.
  */
 export function sniffAuth0(head: string): boolean {
   if (/^\s*\{\s*"(users|Users)"\s*:/.test(head)) return false;
@@ -116,10 +117,6 @@ export interface MappedUser {
   /** Absent when the record cannot become a user (no user_id); `problems` says why. */
   user?: CanonicalUser;
   problems: ProblemDraft[];
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v.trim() !== '' ? v : undefined;
 }
 
 function obj(v: unknown): Record<string, unknown> | undefined {
@@ -231,7 +228,7 @@ export function mapAuth0User(raw: Auth0User, ctx: MapContext): MappedUser {
   const user = emptyUser(userId);
   const email = str(raw.email)?.trim();
   if (email) {
-    user.emails.push({ address: email, normalized: normalizeEmail(email), verified: raw.email_verified === true, primary: true });
+    user.emails.push(emailAddress(email, raw.email_verified === true, true));
     if (!looksLikeEmail(email)) {
       problems.push({ code: 'E_SOURCE_FIELD', severity: 'warning', sourceId: userId, message: `user ${userId} has an email that does not look like an address.` });
     }
@@ -241,29 +238,23 @@ export function mapAuth0User(raw: Auth0User, ctx: MapContext): MappedUser {
   const phone = str(raw.phone_number);
   if (phone) user.phones.push({ number: phone.trim(), verified: raw.phone_verified === true, primary: true });
   const username = str(raw.username);
-  if (username) user.username = username;
-  const given = str(raw.given_name);
-  if (given) user.firstName = given;
-  const family = str(raw.family_name);
-  if (family) user.lastName = family;
-  // Auth0 fills `name` with the email for database users that never set one: carrying it would
-  // show an address where the target expects a display name.
   const name = str(raw.name);
-  if (name && name !== email) user.displayName = name;
-  const picture = str(raw.picture);
-  if (picture) user.imageUrl = picture;
+  assignDefined(user, {
+    username,
+    firstName: str(raw.given_name),
+    lastName: str(raw.family_name),
+    // Auth0 fills `name` with the email for database users that never set one: carrying it would
+    // show an address where the target expects a display name.
+    displayName: name !== email ? name : undefined,
+    imageUrl: str(raw.picture),
+  });
   user.metadata.public = metadataOf(raw, 'user_metadata');
   user.metadata.private = metadataOf(raw, 'app_metadata');
   if (raw.blocked === true) {
     user.disabled = true;
     user.sourceStatus = 'blocked';
   }
-  const created = str(raw.created_at);
-  if (created) user.createdAt = created;
-  const updated = str(raw.updated_at);
-  if (updated) user.updatedAt = updated;
-  const lastLogin = str(raw.last_login);
-  if (lastLogin) user.lastSignInAt = lastLogin;
+  assignDefined(user, { createdAt: str(raw.created_at), updatedAt: str(raw.updated_at), lastSignInAt: str(raw.last_login) });
   const nickname = str(raw.nickname);
   if (nickname && nickname !== username && nickname !== email?.split('@')[0]) {
     user.lossy.push({ field: 'nickname', reason: 'Auth0 nickname has no canonical field' });

@@ -1,7 +1,8 @@
+import { openExportFile } from '../../engine/io/export-file.js';
+import { readTextLines } from '../../engine/io/text-lines.js';
 import { FlaglessError } from '../../protocol/errors.js';
 import type { SourceItem } from '../../protocol/source.js';
 import { passwordKeyOfRecord } from './map.js';
-import { readNdjsonLines } from './ndjson-lines.js';
 import { PasswordIndex } from './password-index.js';
 import type { Auth0PasswordRecord } from './types.js';
 
@@ -14,7 +15,7 @@ const WHAT = 'password file';
 export async function* loadPasswordFile(path: string): AsyncGenerator<SourceItem, PasswordIndex> {
   const index = new PasswordIndex();
   let firstRecord = true;
-  for await (const { line, text } of readNdjsonLines(path, WHAT)) {
+  for await (const { line, text } of readTextLines(await openExportFile(path, WHAT))) {
     let record: Auth0PasswordRecord;
     try {
       record = JSON.parse(text) as Auth0PasswordRecord;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
+import { checkVendorOfFile } from '../../cli/open-source.js';
 import { hashPassword, verifyPassword } from '../../model/password/index.js';
 import type { CanonicalUser, Organization } from '../../model/user.js';
 import { FlaglessError } from '../../protocol/errors.js';
@@ -220,9 +221,16 @@ describe('auth0 file reader', () => {
   });
 
   it("names the vendor of another vendor's file, and the password file given as the export", async () => {
-    await rejectsWith({ file: write('firebase.json', JSON.stringify({ users: [{ localId: 'abc', email: 'a@b.c' }] }, null, 2)) }, 'E_WRONG_VENDOR', /Firebase/);
-    await rejectsWith({ file: write('cognito.json', JSON.stringify({ Users: [{ Username: 'abc', UserStatus: 'CONFIRMED' }] })) }, 'E_WRONG_VENDOR', /Cognito/);
-    await rejectsWith({ file: write('clerk.csv', 'id,first_name,last_name,username,primary_email_address\nuser_1,A,B,,a@b.c\n') }, 'E_WRONG_VENDOR', /Clerk/);
+    // The reader knows only its own format; which vendor a file is, the CLI says from every connector's sniff.
+    const notAuth0 = /is not an Auth0 users-export NDJSON .*--from/;
+    const firebase = write('firebase.json', JSON.stringify({ users: [{ localId: 'abc', email: 'a@b.c' }] }, null, 2));
+    const cognito = write('cognito.json', JSON.stringify({ Users: [{ Username: 'abc', UserStatus: 'CONFIRMED' }] }));
+    await rejectsWith({ file: firebase }, 'E_WRONG_VENDOR', notAuth0);
+    await rejectsWith({ file: cognito }, 'E_WRONG_VENDOR', notAuth0);
+    await rejectsWith({ file: write('clerk.csv', 'id,first_name,last_name,username,primary_email_address\nuser_1,A,B,,a@b.c\n') }, 'E_WRONG_VENDOR', notAuth0);
+    for (const [file, vendor] of [[firebase, 'firebase'], [cognito, 'cognito']] as const) {
+      await assert.rejects(checkVendorOfFile('auth0', file), (e: unknown) => e instanceof FlaglessError && e.code === 'E_WRONG_VENDOR' && e.message.includes(`--from ${vendor}`));
+    }
     await rejectsWith({ file: write('passwords-as-file.ndjson', ndjson([passwordRecord(OID_A, hashA)])) }, 'E_USAGE', /--passwords/);
     const file = write('users-ok.ndjson', ndjson(users()));
     await rejectsWith({ file, passwords: file }, 'E_USAGE', /--file/);

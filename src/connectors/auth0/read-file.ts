@@ -1,59 +1,43 @@
-import { createReadStream } from 'node:fs';
-import type { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { openExportFile, readHead, type ExportFile } from '../../engine/io/export-file.js';
+import { headShape } from '../../engine/io/head-shape.js';
+import { readTextLines } from '../../engine/io/text-lines.js';
 import { FlaglessError } from '../../protocol/errors.js';
 import type { SourceItem, SourceOptions } from '../../protocol/source.js';
 import { loadApiDump } from './api-dump.js';
 import { UserJoiner, type JoinContext } from './join.js';
 import { looksLikePasswordFile, sniffAuth0 } from './map.js';
-import { checkInputFile, readNdjsonLines } from './ndjson-lines.js';
 import { loadPasswordFile } from './passwords.js';
 import type { Auth0User } from './types.js';
 
 const WHAT = 'user export';
 
-/** The first bytes of a (possibly gzipped) file, as text. */
-async function readHead(path: string, gzipped: boolean, bytes = 8192): Promise<string> {
-  const file = createReadStream(path, gzipped ? {} : { start: 0, end: bytes - 1 });
-  const input: Readable = gzipped ? file.pipe(createGunzip()) : file;
-  let head = '';
-  try {
-    for await (const chunk of input) {
-      head += (chunk as Buffer).toString('utf8');
-      if (head.length >= bytes) break;
-    }
-  } catch {
-    // A corrupt gzip stream is reported by the full read, with its line.
-  } finally {
-    file.destroy();
-    input.destroy();
-  }
-  return head;
-}
-
 /**
- * Names the vendor of a file that is not an Auth0 export, from the marks each format leaves in
- * its first bytes. Kept here rather than asking the other connectors so that a connector never
- * loads another; the CLI's cross-vendor sniff covers the general case.
+ * Why a file without Auth0's marks is clearly not a users export (NDJSON: one user object per
+ * line), or undefined when it may be a broken one (then every line is reported as it is read).
+ * Only the layout is judged; which vendor it is, the CLI says from every connector's sniff.
  */
-export function otherVendorOf(head: string): string | undefined {
-  const firstLine = head.split(/\r?\n/, 1)[0] ?? '';
-  if (/^\uFEFF?"?id"?,/.test(firstLine) && /primary_email_address/.test(firstLine)) return 'Clerk (CSV export; use --from clerk)';
-  if (/"localId"\s*:/.test(head) || /^\s*\{\s*"users"\s*:\s*\[/.test(head)) return 'Firebase (auth:export JSON; use --from firebase)';
-  if (/^\s*\{\s*"Users"\s*:\s*\[/.test(head) || (/"UserStatus"\s*:/.test(head) && /"Username"\s*:/.test(head))) return 'Cognito (ListUsers JSON; use --from cognito)';
+export function notAuth0Export(head: string): string | undefined {
+  const shape = headShape(head);
+  // The export job can also write CSV (format "csv"): its header names user_id. Read as NDJSON,
+  // each of its lines is reported, as before this check existed.
+  if (shape.kind === 'csv') return shape.columns.includes('user_id') ? undefined : 'it is a CSV table';
+  if (shape.kind === 'json-array') return 'it is one JSON array, not one user object per line';
+  if (shape.kind === 'json-object' && shape.firstValueIsList) return `it is one JSON document holding a "${shape.firstKey}" list, not one user object per line`;
   return undefined;
 }
 
-async function checkUserFileHead(path: string): Promise<void> {
-  const { gzipped } = await checkInputFile(path, WHAT);
-  const head = await readHead(path, gzipped);
-  if (head.trim() === '') return; // readNdjsonLines reports the empty file
-  if (sniffAuth0(head)) return;
+/** Opens the user export, refusing at once a file that is clearly not one. */
+async function openUserFile(path: string): Promise<ExportFile> {
+  const file = await openExportFile(path, WHAT);
+  const head = await readHead(file, 8192);
+  if (head.trim() === '') return file; // readTextLines reports the empty file
+  if (sniffAuth0(head)) return file;
   if (looksLikePasswordFile(head)) {
     throw new FlaglessError('E_USAGE', `${path} is the password-hash file Auth0 support sends, not the user export: pass it with --passwords, and the users-export job's NDJSON with --file.`);
   }
-  const other = otherVendorOf(head);
-  if (other) throw new FlaglessError('E_WRONG_VENDOR', `${path} is not an Auth0 user export: it looks like a ${other}.`);
+  const why = notAuth0Export(head);
+  if (why) throw new FlaglessError('E_WRONG_VENDOR', `${path} is not an Auth0 users-export NDJSON (${why}); run \`flagless assess\` with the right --from.`);
+  return file;
 }
 
 /**
@@ -65,7 +49,7 @@ export async function* readAuth0Files(options: SourceOptions): AsyncGenerator<So
     throw new FlaglessError('E_USAGE', 'Auth0: give the users-export NDJSON with --file (or --api-dump, or --api for the live Management API).');
   }
   // Check the user file before the slower loads, so a wrong path fails at once.
-  if (options.file) await checkUserFileHead(options.file);
+  const userFile = options.file ? await openUserFile(options.file) : undefined;
 
   const ctx: JoinContext = {};
   let dumpUsers: Auth0User[] = [];
@@ -79,7 +63,7 @@ export async function* readAuth0Files(options: SourceOptions): AsyncGenerator<So
     ctx.passwords = { index, file: options.passwords };
   }
 
-  if (!options.file) {
+  if (!userFile) {
     const joiner = new UserJoiner(ctx);
     for (const raw of dumpUsers) yield* joiner.accept(raw, options.apiDump, undefined);
     yield* joiner.finish();
@@ -89,9 +73,9 @@ export async function* readAuth0Files(options: SourceOptions): AsyncGenerator<So
     ctx.apiUsers = new Map();
     for (const u of dumpUsers) if (typeof u.user_id === 'string') ctx.apiUsers.set(u.user_id, u);
   }
-  const file = options.file;
+  const file = userFile.path;
   const joiner = new UserJoiner(ctx);
-  for await (const { line, text } of readNdjsonLines(file, WHAT)) {
+  for await (const { line, text } of readTextLines(userFile)) {
     let raw: unknown;
     try {
       raw = JSON.parse(text);

@@ -11,8 +11,8 @@
  */
 import type { Organization } from '../../model/user.js';
 import type { Problem } from '../../protocol/problem.js';
-import { openExportFile, readTextChunks, type ExportFile } from '../firebase/export-file.js';
-import { scanJsonElements, type ScanEvent } from '../firebase/json-elements.js';
+import { openExportFile, readTextChunks, type ExportFile } from '../../engine/io/export-file.js';
+import { scanJsonElements, type ScanEvent } from '../../engine/io/json-element-scanner.js';
 import { GroupMembers, groupToOrganization, type CognitoGroup } from './groups.js';
 
 const WHAT = 'API dump';
@@ -38,7 +38,7 @@ export async function loadCognitoDump(path: string): Promise<CognitoDump> {
   const defined = new Set<string>();
   const match = (p: string): boolean => GROUP_PATHS.has(p) || MEMBERSHIP_PATHS.has(p);
   let sawAny = false;
-  for await (const ev of scanJsonElements(readTextChunks(file, WHAT), { match })) {
+  for await (const ev of scanJsonElements(readTextChunks(file), { match })) {
     if (ev.kind === 'malformed') {
       dump.problems.push(malformed(path, ev));
       continue;
@@ -74,5 +74,5 @@ export async function loadCognitoDump(path: string): Promise<CognitoDump> {
 
 /** The dump's own `users` list (ListUsers' UserType), streamed. */
 export async function* dumpUsers(dump: CognitoDump): AsyncGenerator<ScanEvent> {
-  yield* scanJsonElements(readTextChunks(dump.file, WHAT), { match: (p) => USER_PATHS.has(p) });
+  yield* scanJsonElements(readTextChunks(dump.file), { match: (p) => USER_PATHS.has(p) });
 }

@@ -14,7 +14,8 @@
 import { fakeIsoDate, fakePerson, fakePhone } from '../../engine/fake/people.js';
 import { Prng } from '../../engine/fake/prng.js';
 import type { GenerateOptions, GenerateResult } from '../../protocol/generate.js';
-import { sidePath, TextFileWriter } from '../firebase/text-writer.js';
+import { sidePath } from '../../engine/io/side-path.js';
+import { TextFileWriter } from '../../engine/io/text-writer.js';
 
 const GROUPS = [
   { GroupName: 'admin', Description: 'Administrators', Precedence: 1 },

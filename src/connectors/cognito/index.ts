@@ -4,9 +4,9 @@
  * are planned for a just-in-time move or a reset.
  */
 import type { SourceConnector } from '../../protocol/source.js';
-import { looksLikeCognito } from '../firebase/vendor-heads.js';
 import { readCognitoApi } from './api.js';
 import { readCognitoFile } from './read.js';
+import { looksLikeCognito } from './sniff.js';
 
 export const source = {
   vendor: 'cognito',

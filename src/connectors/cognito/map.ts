@@ -17,7 +17,8 @@
  * Cognito exports no password hashes: every user with a password is planned for a just-in-time
  * move (the gateway signs the user in at Cognito once, then sets the password at the target).
  */
-import { looksLikeEmail, normalizeEmail } from '../../model/email.js';
+import { assignDefined, emailAddress, nonBlank as str } from '../../model/build.js';
+import { looksLikeEmail } from '../../model/email.js';
 import type { CanonicalUser, LinkedIdentity, LossyNote, MfaFactor } from '../../model/user.js';
 import { emptyUser } from '../../model/user.js';
 import type { Problem } from '../../protocol/problem.js';
@@ -43,10 +44,6 @@ const CONSUMED = new Set(['sub', 'email', 'email_verified', 'phone_number', 'pho
 const PROFILE = new Set(['address', 'birthdate', 'gender', 'locale', 'middle_name', 'nickname', 'profile', 'website', 'zoneinfo', 'updated_at']);
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v.trim() !== '' ? v : undefined;
-}
 
 function truthy(v: string | undefined): boolean {
   return v !== undefined && v.trim().toLowerCase() === 'true';
@@ -186,19 +183,17 @@ export function mapCognitoUser(record: unknown, ctx: CognitoMapContext = {}): Co
   if (email) {
     const address = email.trim();
     if (!looksLikeEmail(address)) problems.push({ code: 'E_SOURCE_FIELD', severity: 'warning', sourceId: username, message: 'the email attribute does not look like an email address' });
-    user.emails.push({ address, normalized: normalizeEmail(address), verified: truthy(attrs.get('email_verified')), primary: true });
+    user.emails.push(emailAddress(address, truthy(attrs.get('email_verified')), true));
   }
   const phone = str(attrs.get('phone_number'))?.trim();
   if (phone) user.phones.push({ number: phone, verified: truthy(attrs.get('phone_number_verified')), primary: true });
 
-  const given = str(attrs.get('given_name'));
-  if (given) user.firstName = given;
-  const family = str(attrs.get('family_name'));
-  if (family) user.lastName = family;
-  const name = str(attrs.get('name'));
-  if (name) user.displayName = name;
-  const picture = str(attrs.get('picture'));
-  if (picture) user.imageUrl = picture;
+  assignDefined(user, {
+    firstName: str(attrs.get('given_name')),
+    lastName: str(attrs.get('family_name')),
+    displayName: str(attrs.get('name')),
+    imageUrl: str(attrs.get('picture')),
+  });
 
   // A Username is a sign-in name only when the pool uses usernames: with email or phone as the
   // username Cognito makes it a UUID (= sub), and federated users get `<Provider>_<id>`.
@@ -229,10 +224,7 @@ export function mapCognitoUser(record: unknown, ctx: CognitoMapContext = {}): Co
   }
 
   user.mfa = mapMfa(r, phone, lossy);
-  user.createdAt = cognitoDate(r.UserCreateDate);
-  user.updatedAt = cognitoDate(r.UserLastModifiedDate);
-  if (user.createdAt === undefined) delete user.createdAt;
-  if (user.updatedAt === undefined) delete user.updatedAt;
+  assignDefined(user, { createdAt: cognitoDate(r.UserCreateDate), updatedAt: cognitoDate(r.UserLastModifiedDate) });
 
   if (federated) {
     user.passwordPlan = 'none';

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { checkVendorOfFile } from '../../cli/open-source.js';
 import type { CanonicalUser, Organization } from '../../model/user.js';
 import { isFlaglessError } from '../../protocol/errors.js';
 import type { Problem } from '../../protocol/problem.js';
@@ -138,9 +139,16 @@ describe('cognito source: bad input', () => {
     await firstStepFails({ file: write('blank.json', '\n \n') }, 'E_INPUT_EMPTY');
     await firstStepFails({ file: join(dir, 'missing.json') }, 'E_INPUT_UNREADABLE');
     await firstStepFails({ file: dir }, 'E_INPUT_UNREADABLE');
-    await firstStepFails({ file: write('fb.json', '{"users": [\n{\n  "localId": "x"\n}]}') }, 'E_WRONG_VENDOR', /--from firebase/);
-    await firstStepFails({ file: write('clerk.csv', 'id,first_name,last_name,username,primary_email_address,password_digest\n') }, 'E_WRONG_VENDOR', /--from clerk/);
-    await firstStepFails({ file: write('a0.ndjson', '{"user_id":"auth0|1","email":"a@b.c"}\n') }, 'E_WRONG_VENDOR', /--from auth0/);
+    // The reader knows only its own format; which vendor a file is, the CLI says from every connector's sniff.
+    const notCognito = /is not saved Cognito ListUsers output .*--from/;
+    const firebase = write('fb.json', '{"users": [\n{\n  "localId": "x"\n}]}');
+    const auth0 = write('a0.ndjson', '{"user_id":"auth0|1","email":"a@b.c"}\n');
+    await firstStepFails({ file: firebase }, 'E_WRONG_VENDOR', notCognito);
+    await firstStepFails({ file: write('clerk.csv', 'id,first_name,last_name,username,primary_email_address,password_digest\n') }, 'E_WRONG_VENDOR', notCognito);
+    await firstStepFails({ file: auth0 }, 'E_WRONG_VENDOR', notCognito);
+    for (const [file, vendor] of [[firebase, 'firebase'], [auth0, 'auth0']] as const) {
+      await assert.rejects(checkVendorOfFile('cognito', file), (e: unknown) => isFlaglessError(e) && e.code === 'E_WRONG_VENDOR' && e.message.includes(`--from ${vendor}`));
+    }
     await firstStepFails({ file: write('ok.json', JSON.stringify({ Users: [U1] })), apiDump: join(dir, 'no-dump.json') }, 'E_INPUT_UNREADABLE');
     await firstStepFails({}, 'E_USAGE');
   });

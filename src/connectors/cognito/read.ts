@@ -6,18 +6,16 @@
  * - the users themselves: NDJSON of UserType, or a JSON array of UserType (`jq '.Users[]'`).
  * Which one is decided from the first key of the file. `--api-dump` adds groups (see groups.ts).
  */
-import type { SourceItem, SourceOptions } from '../../protocol/source.js';
+import { openExportFile, readHead, readTextChunks, requireText } from '../../engine/io/export-file.js';
+import { headShape } from '../../engine/io/head-shape.js';
+import { scanJsonElements, type ScanStats } from '../../engine/io/json-element-scanner.js';
 import { FlaglessError } from '../../protocol/errors.js';
-import { openExportFile, readHead, readTextChunks } from '../firebase/export-file.js';
-import { scanJsonElements, type ScanStats } from '../firebase/json-elements.js';
-import { guessVendor, looksLikeCognito, startsLikeJson } from '../firebase/vendor-heads.js';
+import type { SourceItem, SourceOptions } from '../../protocol/source.js';
 import { dumpUsers, loadCognitoDump, type CognitoDump } from './api-dump.js';
+import { looksLikeCognito, notCognito, USER_KEYS } from './sniff.js';
 import { CognitoUserStream } from './users.js';
 
 const WHAT = 'Cognito export';
-
-/** Members of UserType: a file whose first key is one of these holds users, not pages. */
-const USER_KEYS = new Set(['Username', 'Attributes', 'UserAttributes', 'UserCreateDate', 'UserLastModifiedDate', 'Enabled', 'UserStatus', 'MFAOptions']);
 
 /** The element paths that hold users, from how the file starts. */
 export function userPaths(head: string): Set<string> {
@@ -27,10 +25,6 @@ export function userPaths(head: string): Set<string> {
   const holdsUsers = firstKey !== undefined && USER_KEYS.has(firstKey);
   if (isArray) return new Set(holdsUsers ? ['[]'] : ['[].Users[]']);
   return new Set(holdsUsers ? [''] : ['.Users[]']);
-}
-
-function vendorName(v: string): string {
-  return { clerk: 'Clerk CSV export', auth0: 'Auth0 user-export NDJSON', firebase: 'Firebase auth:export JSON', cognito: 'Cognito export' }[v] ?? v;
 }
 
 export async function* readCognitoFile(options: SourceOptions): AsyncGenerator<SourceItem> {
@@ -51,12 +45,13 @@ export async function* readCognitoFile(options: SourceOptions): AsyncGenerator<S
   }
 
   const file = await openExportFile(path, WHAT);
-  const head = await readHead(file, WHAT);
-  if (head.trim() === '') throw new FlaglessError('E_INPUT_EMPTY', `the ${WHAT} ${path} has only whitespace.`);
+  const head = await readHead(file);
+  requireText(file, head);
   if (!looksLikeCognito(head)) {
-    const other = guessVendor(head);
-    if (other) throw new FlaglessError('E_WRONG_VENDOR', `${path} is not a Cognito ListUsers export: it looks like a ${vendorName(other)} (use --from ${other}).`);
-    if (!startsLikeJson(head)) {
+    const shape = headShape(head);
+    const why = notCognito(head, shape);
+    if (why) throw new FlaglessError('E_WRONG_VENDOR', `${path} is not saved Cognito ListUsers output (${why}); run \`flagless assess\` with the right --from.`);
+    if (shape.kind !== 'json-object' && shape.kind !== 'json-array') {
       yield { type: 'problem', problem: { code: 'E_SOURCE_PARSE', severity: 'error', file: path, line: 1, message: 'the file is not JSON: expected saved ListUsers output ({"Users": [...]}), or NDJSON of Cognito users' } };
       return;
     }
@@ -69,7 +64,7 @@ export async function* readCognitoFile(options: SourceOptions): AsyncGenerator<S
   const paths = userPaths(head);
   const stream = new CognitoUserStream(dump?.members, path);
   let stats: ScanStats | undefined;
-  for await (const ev of scanJsonElements(readTextChunks(file, WHAT), { match: (p) => paths.has(p) }, (s) => (stats = s))) {
+  for await (const ev of scanJsonElements(readTextChunks(file), { match: (p) => paths.has(p) }, (s) => (stats = s))) {
     if (ev.kind === 'malformed') {
       yield { type: 'problem', problem: { code: 'E_SOURCE_PARSE', severity: 'error', file: path, line: ev.line, message: ev.element ? `${ev.message}; the user is skipped, the rest is read` : ev.message } };
       continue;

@@ -10,13 +10,15 @@
  * Traps (unless clean): a Google-only user whose email differs from another user's only in case,
  * and one user whose customAttributes is not valid JSON.
  */
-import { buildHashPool, type PooledHash } from '../../engine/fake/hash-pool.js';
+import { buildHashPool } from '../../engine/fake/hash-pool.js';
 import { fakeIsoDate, fakePerson, fakePhone } from '../../engine/fake/people.js';
 import { Prng } from '../../engine/fake/prng.js';
+import { csvField } from '../../engine/io/csv-field.js';
+import { sidePath } from '../../engine/io/side-path.js';
+import { TextFileWriter } from '../../engine/io/text-writer.js';
 import { hashParts } from '../../model/password/index.js';
 import type { GenerateOptions, GenerateResult } from '../../protocol/generate.js';
 import { formatHashConfig, type FirebaseHashConfig } from './hash-config.js';
-import { csvField, sidePath, TextFileWriter } from './text-writer.js';
 
 const POOL_SIZE = 16;
 const UID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -27,16 +29,13 @@ interface PoolEntry {
   salt: string;
 }
 
+/** Real Firebase scrypt hashes (buildHashPool draws each salt from the seed), as the export writes them. */
 async function firebasePool(rng: Prng, config: FirebaseHashConfig): Promise<PoolEntry[]> {
-  const entries: PoolEntry[] = [];
-  for (let i = 0; i < POOL_SIZE; i++) {
-    // One pool entry at a time so that each gets its own salt drawn from the seeded PRNG.
-    const salt = Buffer.from(rng.hex(16), 'hex').toString('base64');
-    const [pooled] = (await buildHashPool('firebase-scrypt', 1, rng, { ...config, salt })) as [PooledHash];
-    const parts = hashParts(pooled.hash);
-    entries.push({ plaintext: pooled.plaintext, passwordHash: parts.hash.toString('base64'), salt: parts.salt.toString('base64') });
-  }
-  return entries;
+  const pool = await buildHashPool('firebase-scrypt', POOL_SIZE, rng, { ...config });
+  return pool.map(({ plaintext, hash }) => {
+    const parts = hashParts(hash);
+    return { plaintext, passwordHash: parts.hash.toString('base64'), salt: parts.salt.toString('base64') };
+  });
 }
 
 function msEpoch(iso: string): string {

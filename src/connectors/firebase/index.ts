@@ -4,7 +4,7 @@
  */
 import type { SourceConnector } from '../../protocol/source.js';
 import { readFirebaseExport } from './read.js';
-import { looksLikeFirebase } from './vendor-heads.js';
+import { looksLikeFirebase } from './sniff.js';
 
 export const source = {
   vendor: 'firebase',

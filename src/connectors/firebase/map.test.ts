@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { verifyPassword } from '../../model/password/index.js';
-import { mapFirebaseUser, msToIso } from './map.js';
+import { isoFromEpochMs as msToIso } from '../../model/build.js';
+import { mapFirebaseUser } from './map.js';
 
 // Firebase's published modified-scrypt vector (github.com/firebase/scrypt README).
 const CONFIG = {

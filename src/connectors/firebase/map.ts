@@ -12,7 +12,8 @@
  * still read mfaInfo (Identity Toolkit MfaEnrollment: phoneInfo | totpInfo | emailInfo) for
  * exports made through the API, and any other provider a hand-made export carries.
  */
-import { looksLikeEmail, normalizeEmail } from '../../model/email.js';
+import { assignDefined, emailAddress, isoFromDateString, isoFromEpochMs, nonBlank as str } from '../../model/build.js';
+import { looksLikeEmail } from '../../model/email.js';
 import { fromFirebaseScrypt, HashError } from '../../model/password/index.js';
 import type { CanonicalUser, LinkedIdentity, LossyNote, MfaFactor } from '../../model/user.js';
 import { emptyUser } from '../../model/user.js';
@@ -32,24 +33,6 @@ export interface FirebaseMapResult {
   problems: RecordProblem[];
   /** The user has a password hash but no hash config was given (the reader reports it once). */
   hashWithoutConfig: boolean;
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v.trim() !== '' ? v : undefined;
-}
-
-/** Millisecond epoch (string or number) → ISO 8601; undefined when absent or not a time. */
-export function msToIso(v: unknown): string | undefined {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d{1,16}$/.test(v.trim()) ? Number(v) : NaN;
-  if (!Number.isFinite(n)) return undefined;
-  const d = new Date(n);
-  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
-}
-
-function isoOrUndefined(v: unknown): string | undefined {
-  if (typeof v !== 'string') return undefined;
-  const d = new Date(v);
-  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
 }
 
 /** Firebase provider ids → canonical provider names. `password` and `phone` are not links. */
@@ -92,7 +75,7 @@ function mapMfa(entries: unknown, problems: RecordProblem[], lossy: LossyNote[],
     if (e === null || typeof e !== 'object') continue;
     const m = e as Record<string, unknown>;
     const label = str(m.displayName);
-    const enrolledAt = isoOrUndefined(m.enrolledAt);
+    const enrolledAt = isoFromDateString(m.enrolledAt);
     const common = { ...(label ? { label } : {}), ...(enrolledAt ? { enrolledAt } : {}) };
     const phone = str(m.unobfuscatedPhoneInfo) ?? str(m.phoneInfo);
     if (phone) {
@@ -150,21 +133,19 @@ export function mapFirebaseUser(record: unknown, ctx: FirebaseMapContext): Fireb
     if (!looksLikeEmail(address)) {
       problems.push({ code: 'E_SOURCE_FIELD', severity: 'warning', sourceId: localId, message: 'the email address does not look like an email address' });
     }
-    user.emails.push({ address, normalized: normalizeEmail(address), verified: r.emailVerified === true, primary: true });
+    user.emails.push(emailAddress(address, r.emailVerified === true, true));
   }
   const phone = str(r.phoneNumber);
   // Firebase keeps no verified flag for phoneNumber: it is the phone sign-in identifier, which
   // phone auth verified by SMS when the user signed up with it.
   if (phone) user.phones.push({ number: phone.trim(), verified: true, primary: true });
 
-  const displayName = str(r.displayName);
-  if (displayName) user.displayName = displayName;
-  const photoUrl = str(r.photoUrl);
-  if (photoUrl) user.imageUrl = photoUrl;
-  const createdAt = msToIso(r.createdAt);
-  if (createdAt) user.createdAt = createdAt;
-  const lastSignInAt = msToIso(r.lastSignedInAt ?? r.lastLoginAt);
-  if (lastSignInAt) user.lastSignInAt = lastSignInAt;
+  assignDefined(user, {
+    displayName: str(r.displayName),
+    imageUrl: str(r.photoUrl),
+    createdAt: isoFromEpochMs(r.createdAt),
+    lastSignInAt: isoFromEpochMs(r.lastSignedInAt ?? r.lastLoginAt),
+  });
   user.disabled = r.disabled === true;
   if (user.disabled) user.sourceStatus = 'disabled';
 

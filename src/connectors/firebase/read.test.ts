@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
+import { checkVendorOfFile } from '../../cli/open-source.js';
 import { verifyPassword } from '../../model/password/index.js';
 import type { CanonicalUser } from '../../model/user.js';
 import { isFlaglessError } from '../../protocol/errors.js';
@@ -196,7 +197,9 @@ describe('firebase source: bad input', () => {
     const cognito = write('cognito.json', '{\n    "Users": [\n        {"Username": "u1", "Attributes": []}\n    ]\n}\n');
     for (const [file, vendor] of [[clerk, 'clerk'], [auth0, 'auth0'], [cognito, 'cognito']] as const) {
       const it = source.open({ file }).read()[Symbol.asyncIterator]();
-      await assert.rejects(it.next(), (e: unknown) => isFlaglessError(e) && e.code === 'E_WRONG_VENDOR' && e.message.includes(`--from ${vendor}`));
+      await assert.rejects(it.next(), (e: unknown) => isFlaglessError(e) && e.code === 'E_WRONG_VENDOR' && /is not a Firebase auth:export file .*--from/.test(e.message));
+      // The reader knows only its own format; which vendor the file is, the CLI says from every connector's sniff.
+      await assert.rejects(checkVendorOfFile('firebase', file), (e: unknown) => isFlaglessError(e) && e.code === 'E_WRONG_VENDOR' && e.message.includes(`--from ${vendor}`));
     }
   });
 

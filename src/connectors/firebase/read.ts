@@ -3,35 +3,26 @@
  * canonical user, in file order, with the line it starts on. Memory stays flat in the number of
  * users (one element at a time, plus an 8-byte fingerprint per id for duplicate detection).
  */
-import { readFile } from 'node:fs/promises';
+import { openExportFile, readHead, readTextChunks, readWholeText, requireText } from '../../engine/io/export-file.js';
+import { headShape } from '../../engine/io/head-shape.js';
+import { scanJsonElements, type ScanStats } from '../../engine/io/json-element-scanner.js';
+import { SeenIds } from '../../engine/io/seen-ids.js';
 import { FlaglessError } from '../../protocol/errors.js';
 import type { Problem } from '../../protocol/problem.js';
 import type { SourceItem, SourceOptions } from '../../protocol/source.js';
-import { openExportFile, readHead, readTextChunks } from './export-file.js';
 import { parseHashConfig, type FirebaseHashConfig } from './hash-config.js';
-import { scanJsonElements, type ScanStats } from './json-elements.js';
 import { mapFirebaseUser } from './map.js';
-import { SeenIds } from './seen-ids.js';
-import { guessVendor, looksLikeFirebase, startsLikeJson } from './vendor-heads.js';
+import { looksLikeFirebase, notFirebase } from './sniff.js';
 
 const WHAT = 'Firebase export';
 
 async function loadHashConfig(path: string): Promise<FirebaseHashConfig> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'read error';
-    throw new FlaglessError('E_INPUT_UNREADABLE', `cannot read the hash config ${path}: ${code === 'ENOENT' ? 'it does not exist' : code}.`, { cause: e });
-  }
-  if (text.trim() === '') throw new FlaglessError('E_INPUT_EMPTY', `the hash config ${path} is empty.`);
+  const file = await openExportFile(path, 'hash config');
+  const text = await readWholeText(file);
+  requireText(file, text);
   const parsed = parseHashConfig(text);
   if (!parsed.ok) throw new FlaglessError(parsed.code, `${path}: ${parsed.message}.`);
   return parsed.config;
-}
-
-function vendorName(v: string): string {
-  return { clerk: 'Clerk CSV export', auth0: 'Auth0 user-export NDJSON', cognito: 'Cognito ListUsers JSON', firebase: 'Firebase export' }[v] ?? v;
 }
 
 export async function* readFirebaseExport(options: SourceOptions): AsyncGenerator<SourceItem> {
@@ -39,12 +30,13 @@ export async function* readFirebaseExport(options: SourceOptions): AsyncGenerato
   if (!options.file) throw new FlaglessError('E_USAGE', 'Firebase: pass the `firebase auth:export` JSON with --file (and the project hash config with --hash-config).');
   const path = options.file;
   const file = await openExportFile(path, WHAT);
-  const head = await readHead(file, WHAT);
-  if (head.trim() === '') throw new FlaglessError('E_INPUT_EMPTY', `the ${WHAT} ${path} has only whitespace.`);
+  const head = await readHead(file);
+  requireText(file, head);
   if (!looksLikeFirebase(head)) {
-    const other = guessVendor(head);
-    if (other) throw new FlaglessError('E_WRONG_VENDOR', `${path} is not a Firebase auth:export file: it looks like a ${vendorName(other)} (use --from ${other}).`);
-    if (!startsLikeJson(head)) {
+    const shape = headShape(head);
+    const why = notFirebase(head, shape);
+    if (why) throw new FlaglessError('E_WRONG_VENDOR', `${path} is not a Firebase auth:export file (${why}); run \`flagless assess\` with the right --from.`);
+    if (shape.kind !== 'json-object' && shape.kind !== 'json-array') {
       yield { type: 'problem', problem: { code: 'E_SOURCE_PARSE', severity: 'error', file: path, line: 1, message: 'the file is not JSON: expected the output of `firebase auth:export users.json --format=json` ({"users": [...]})' } };
       return;
     }
@@ -56,7 +48,7 @@ export async function* readFirebaseExport(options: SourceOptions): AsyncGenerato
   let stats: ScanStats | undefined;
   const problem = (p: Omit<Problem, 'file'>): SourceItem => ({ type: 'problem', problem: { ...p, file: path } });
 
-  const events = scanJsonElements(readTextChunks(file, WHAT), { match: (p) => p === '.users[]' }, (s) => (stats = s));
+  const events = scanJsonElements(readTextChunks(file), { match: (p) => p === '.users[]' }, (s) => (stats = s));
   for await (const ev of events) {
     if (ev.kind === 'malformed') {
       yield problem({ code: 'E_SOURCE_PARSE', severity: 'error', line: ev.line, message: ev.element ? `${ev.message}; the user is skipped, the rest is read` : ev.message });

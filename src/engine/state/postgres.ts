@@ -49,6 +49,9 @@ export class PostgresStore implements StateStore {
     } catch (e) {
       await pool.end().catch(() => undefined);
       if (e instanceof FlaglessError) throw e;
+      if ((e as { code?: string }).code === '42P01') {
+        throw new FlaglessError('E_INPUT_UNREADABLE', `no flagless ledger in ${display} (schema "${schema}"): run \`flagless migrate\` with this --state first`, { cause: e });
+      }
       throw new FlaglessError(opts.readonly ? 'E_INPUT_UNREADABLE' : 'E_STATE', `cannot use the PostgreSQL ledger at ${display}: ${(e as Error).message}`, { cause: e });
     }
     return store;
@@ -154,15 +157,21 @@ export class PostgresStore implements StateStore {
     }
   }
 
-  /** The owner of a row is free to be replaced when no session holds its advisory lock. */
+  /** Workers alive now: those whose session holds their advisory lock (read once per claim). */
+  #liveWorkers(): string {
+    return `live AS MATERIALIZED (
+      SELECT l.objid::bigint AS id FROM pg_locks l
+      WHERE l.locktype = 'advisory' AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+        AND l.classid = ${LOCK_NAMESPACE} AND l.objsubid = 2 AND l.granted)`;
+  }
+
+  /** A row is free when nobody owns it, or its owner is another worker that is no longer alive. */
   #ownerFree(alias: string): string {
-    return `(${alias}.owner IS NULL OR (${alias}.owner <> $me AND NOT EXISTS (
-      SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-        AND l.classid = ${LOCK_NAMESPACE} AND l.objid::bigint = ${alias}.owner AND l.objsubid = 2 AND l.granted)))`;
+    return `(${alias}.owner IS NULL OR (${alias}.owner <> $me AND ${alias}.owner NOT IN (SELECT id FROM live)))`;
   }
 
   async claim(runId: string, kind: EntityKind, opts: ClaimOptions): Promise<LedgerRecord[]> {
-    const sql = `WITH c AS (
+    const sql = `WITH ${this.#liveWorkers()}, c AS (
         SELECT run_id, kind, source_id FROM ${this.#p}records r
         WHERE run_id = $run AND kind = $kind
           AND ($ids::text[] IS NULL OR source_id = ANY($ids::text[]))
@@ -178,7 +187,7 @@ export class PostgresStore implements StateStore {
   }
 
   async claimMemberships(runId: string, opts: ClaimOptions): Promise<LedgerRecord[]> {
-    const sql = `WITH c AS (
+    const sql = `WITH ${this.#liveWorkers()}, c AS (
         SELECT m.run_id, m.kind, m.source_id FROM ${this.#p}records m
         LEFT JOIN ${this.#p}records u ON u.run_id = m.run_id AND u.kind = 'user' AND u.source_id = m.user_source_id
         LEFT JOIN ${this.#p}records o ON o.run_id = m.run_id AND o.kind = 'organization' AND o.source_id = m.org_source_id

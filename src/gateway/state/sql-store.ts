@@ -98,7 +98,7 @@ export class SqlGatewayStore implements GatewayStore {
          ON CONFLICT (source_id) DO UPDATE SET state = 'claimed', owner = excluded.owner, claim_expires_ms = excluded.claim_expires_ms,
            attempts = g.attempts + 1, updated_at = excluded.updated_at
          WHERE g.state = 'legacy' OR (g.state = 'claimed' AND g.claim_expires_ms < $5)
-         RETURNING g.source_id`,
+         RETURNING source_id`,
         [sourceId, owner, now + leaseMs, iso, now],
       );
       if (taken.length > 0) return { claimed: true };

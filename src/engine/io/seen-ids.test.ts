@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { csvField } from './csv-field.js';
 import { SeenIds } from './seen-ids.js';
-import { csvField, sidePath } from './text-writer.js';
+import { sidePath } from './side-path.js';
 
 describe('SeenIds', () => {
   it('says false exactly for ids seen before, across growth of the table', () => {

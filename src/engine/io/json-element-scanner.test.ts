@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { JsonElementScanner, type ScanEvent } from './json-elements.js';
+import { JsonElementScanner, type ScanEvent } from './json-element-scanner.js';
 
 /** Feeds `text` in chunks of `size` characters (every size exercises other chunk boundaries). */
 function scan(text: string, path: string, size = text.length, maxElementChars?: number): ScanEvent[] {

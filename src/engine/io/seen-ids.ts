@@ -1,15 +1,24 @@
 /**
  * "Have we seen this id before?" for millions of ids in a few bytes each. Duplicate detection
- * needs memory proportional to the number of users; a Set of strings costs ~80 bytes an id
- * (80 MB at a million), so this keeps a 64-bit fingerprint per id in an open-addressing table
- * of typed arrays instead (8 bytes a slot, at most half full: 16 MB at a million).
+ * needs memory proportional to the number of users; a Set of strings costs ~80-150 bytes an id
+ * (80 MB and more at a million), so this keeps a 64-bit fingerprint per id in an open-addressing
+ * table of typed arrays instead (8 bytes a slot, at most half full: 16 MB at a million).
  * Two different ids collide with probability about n²/2⁶⁵ (≈3e-8 at a million): a false
- * "duplicate" is that unlikely, and a real duplicate is never missed.
+ * "duplicate" is that unlikely, and a real duplicate is never missed. Readers name the id they
+ * think is repeated, so a user can check.
  */
 export class SeenIds {
-  #hi = new Uint32Array(1024);
-  #lo = new Uint32Array(1024);
+  #hi: Uint32Array;
+  #lo: Uint32Array;
   #count = 0;
+
+  /** `expected`: how many ids are likely, to size the table once instead of growing it. */
+  constructor(expected = 512) {
+    let slots = 1024;
+    while (slots < expected * 2) slots <<= 1;
+    this.#hi = new Uint32Array(slots);
+    this.#lo = new Uint32Array(slots);
+  }
 
   get size(): number {
     return this.#count;
@@ -63,6 +72,7 @@ export class SeenIds {
   }
 }
 
+/** murmur3's finalizer: spreads every input bit over the whole word. */
 function fmix(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);

@@ -1,7 +1,11 @@
 /**
- * A file written as a stream of strings, with backpressure: text is gathered into ~256 KiB
- * writes, and when the OS buffer is full the producer waits for 'drain' instead of piling the
- * whole export up in memory.
+ * A file written as a stream of strings, with backpressure, for generators that write exports of
+ * a million users: text is gathered into ~256 KiB writes, and when the OS buffer is full the
+ * producer waits for 'drain' instead of piling the whole export up in memory. Write failures
+ * (a missing directory, no permission) become E_USAGE naming the path.
+ *
+ * Two ways to write: `await write(text)` flushes by itself; in a hot loop, `add(text)` (synchronous,
+ * no promise per call) and `if (w.full) await w.flush()` once per record.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
@@ -20,16 +24,26 @@ export class TextFileWriter {
   constructor(path: string) {
     this.path = path;
     this.#stream = createWriteStream(path, { encoding: 'utf8' });
-    this.#stream.on('error', (e) => (this.#error = e));
+    this.#stream.on('error', (e) => (this.#error ??= e));
+  }
+
+  /** Buffers `text`; never waits. Call `flush` when `full`. */
+  add(text: string): void {
+    this.#parts.push(text);
+    this.#chars += text.length;
+  }
+
+  /** Enough is buffered for one write. */
+  get full(): boolean {
+    return this.#chars >= FLUSH_CHARS;
   }
 
   async write(text: string): Promise<void> {
-    this.#parts.push(text);
-    this.#chars += text.length;
-    if (this.#chars >= FLUSH_CHARS) await this.#flush();
+    this.add(text);
+    if (this.full) await this.flush();
   }
 
-  async #flush(): Promise<void> {
+  async flush(): Promise<void> {
     this.#check();
     if (this.#parts.length === 0) return;
     const chunk = this.#parts.join('');
@@ -46,7 +60,7 @@ export class TextFileWriter {
   }
 
   async close(): Promise<void> {
-    await this.#flush();
+    await this.flush();
     this.#stream.end();
     try {
       await finished(this.#stream);
@@ -56,23 +70,16 @@ export class TextFileWriter {
     this.#check();
   }
 
+  /** Abandons the file (after a failure elsewhere): nothing more is written. */
+  destroy(): void {
+    this.#parts = [];
+    this.#stream.destroy();
+  }
+
   #check(): void {
     if (this.#error !== undefined) {
       const code = (this.#error as NodeJS.ErrnoException).code ?? 'write error';
       throw new FlaglessError('E_USAGE', `cannot write ${this.path}: ${code}.`, { cause: this.#error });
     }
   }
-}
-
-/** A CSV field, quoted only when it must be (RFC 4180). */
-export function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}
-
-/** `users.json` → `users.<suffix>`: where side files of a generated export go. */
-export function sidePath(out: string, suffix: string): string {
-  const slash = Math.max(out.lastIndexOf('/'), out.lastIndexOf('\\'));
-  const dot = out.lastIndexOf('.');
-  const base = dot > slash + 1 ? out.slice(0, dot) : out;
-  return `${base}.${suffix}`;
 }

@@ -7,8 +7,8 @@
  * one arena (no copying as it grows, less than a chunk of slack); per-entry offsets, lengths,
  * line numbers and the line of whatever matched the entry live in typed arrays; an open-addressing table of entry
  * ordinals, kept at most half full, finds them. Keys compare byte for byte, so there are no false
- * matches. Keys that end in a 24-hex-digit MongoDB ObjectId (`5dea...`, `auth0|5dea...`) store
- * the ObjectId as its 12 bytes.
+ * matches. Keys that end in a 24-hex-digit MongoDB ObjectId (`5dea...`, `<provider>|5dea...`, as
+ * databases built on MongoDB hand them out) store the ObjectId as its 12 bytes. Vendor-free.
  */
 
 const EMPTY = -1;

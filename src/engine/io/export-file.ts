@@ -1,0 +1,136 @@
+/**
+ * Opening an export file for a streaming reader: the checks that must fail at once with an error a
+ * user can act on (missing, unreadable, not a file: E_INPUT_UNREADABLE; zero bytes:
+ * E_INPUT_EMPTY), its first characters for sniffing, and its content as a stream of text or byte
+ * chunks. A gzipped file (`users.json.gz`, what Auth0's export job delivers) is read through
+ * gunzip transparently, whatever its name. Vendor-free: every source reader opens files here.
+ */
+import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { FlaglessError } from '../../protocol/errors.js';
+
+const CHUNK_BYTES = 1 << 20;
+
+export interface ExportFile {
+  path: string;
+  /** What the file is, for messages: `the <what> <path> is empty.` */
+  what: string;
+  gzipped: boolean;
+}
+
+function reasonOf(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'it is a directory, not a file';
+  return code ?? (e instanceof Error ? e.message : String(e));
+}
+
+/** `cannot read the <what> <path><where>: <why>.` as E_INPUT_UNREADABLE. */
+export function unreadable(path: string, what: string, e: unknown, where = ''): FlaglessError {
+  return new FlaglessError('E_INPUT_UNREADABLE', `cannot read the ${what} ${path}${where}: ${reasonOf(e)}.`, { cause: e });
+}
+
+async function startsWithGzipMagic(path: string): Promise<boolean> {
+  const fh = await open(path, 'r');
+  try {
+    const { buffer, bytesRead } = await fh.read(Buffer.alloc(2), 0, 2, 0);
+    return bytesRead === 2 && buffer[0] === 0x1f && buffer[1] === 0x8b;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Fails with E_INPUT_UNREADABLE or E_INPUT_EMPTY before anything is read. */
+export async function openExportFile(path: string, what: string): Promise<ExportFile> {
+  let info;
+  try {
+    info = await stat(path);
+  } catch (e) {
+    throw unreadable(path, what, e);
+  }
+  if (info.isDirectory()) throw unreadable(path, what, Object.assign(new Error('directory'), { code: 'EISDIR' }));
+  // A named pipe is read as it comes: peeking at its first bytes would consume them.
+  if (info.isFIFO()) return { path, what, gzipped: false };
+  if (!info.isFile()) throw new FlaglessError('E_INPUT_UNREADABLE', `cannot read the ${what} ${path}: it is not a file.`);
+  if (info.size === 0) throw new FlaglessError('E_INPUT_EMPTY', `the ${what} ${path} is empty.`);
+  try {
+    return { path, what, gzipped: await startsWithGzipMagic(path) }; // also proves it opens for reading
+  } catch (e) {
+    throw unreadable(path, what, e);
+  }
+}
+
+function byteStream(file: ExportFile, options: { end?: number; chunkBytes?: number } = {}): Readable {
+  const raw = createReadStream(file.path, {
+    highWaterMark: options.chunkBytes ?? CHUNK_BYTES,
+    ...(options.end !== undefined && !file.gzipped ? { start: 0, end: options.end } : {}),
+  });
+  if (!file.gzipped) return raw;
+  const bytes = raw.pipe(createGunzip());
+  raw.on('error', (e) => bytes.destroy(e));
+  return bytes;
+}
+
+function textStream(file: ExportFile, range?: { end: number }): Readable {
+  const text = byteStream(file, range ?? {});
+  text.setEncoding('utf8'); // a StringDecoder: multi-byte characters split across chunks stay whole
+  return text;
+}
+
+/** The first `chars` characters of the text (less if the file is shorter), without a BOM. */
+export async function readHead(file: ExportFile, chars = 64 * 1024): Promise<string> {
+  const stream = textStream(file, { end: chars * 4 });
+  let head = '';
+  try {
+    for await (const chunk of stream) {
+      head += chunk as string;
+      if (head.length >= chars) break;
+    }
+  } catch (e) {
+    // A corrupt gzip stream after the first bytes is reported by the full read.
+    if (head === '') throw unreadable(file.path, file.what, e);
+  } finally {
+    stream.destroy();
+  }
+  return head.charCodeAt(0) === 0xfeff ? head.slice(1) : head;
+}
+
+/** E_INPUT_EMPTY when the head is nothing but whitespace. */
+export function requireText(file: ExportFile, head: string): void {
+  if (head.trim() === '') throw new FlaglessError('E_INPUT_EMPTY', `the ${file.what} ${file.path} has nothing but whitespace.`);
+}
+
+/** The whole text, chunk by chunk (about 1 MiB each). Read errors become E_INPUT_UNREADABLE. */
+export async function* readTextChunks(file: ExportFile): AsyncGenerator<string> {
+  const stream = textStream(file);
+  try {
+    for await (const chunk of stream) yield chunk as string;
+  } catch (e) {
+    throw unreadable(file.path, file.what, e);
+  } finally {
+    stream.destroy();
+  }
+}
+
+/** The whole content as bytes (gunzipped), for readers that cut records themselves. */
+export async function* readByteChunks(file: ExportFile, chunkBytes = 256 * 1024): AsyncGenerator<Buffer> {
+  const stream = byteStream(file, { chunkBytes });
+  try {
+    for await (const chunk of stream) yield chunk as Buffer;
+  } catch (e) {
+    throw unreadable(file.path, file.what, e);
+  } finally {
+    stream.destroy();
+  }
+}
+
+/** The whole text at once, for small side files (a hash config, an API dump read whole). */
+export async function readWholeText(file: ExportFile): Promise<string> {
+  const parts: string[] = [];
+  for await (const chunk of readTextChunks(file)) parts.push(chunk);
+  const text = parts.join('');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}

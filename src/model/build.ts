@@ -1,0 +1,52 @@
+/**
+ * Small pure helpers the source mappers share when they build canonical records: optional text
+ * fields, email addresses with their matching key, one primary among addresses or phones, and
+ * ISO 8601 timestamps from epoch milliseconds or date strings. No vendor knowledge, no I/O.
+ */
+import { normalizeEmail } from './email.js';
+import type { EmailAddress } from './user.js';
+
+/** The value when it is a string with something besides whitespace, else undefined. */
+export function nonBlank(v: unknown): string | undefined {
+  return typeof v === 'string' && v.trim() !== '' ? v : undefined;
+}
+
+/**
+ * Sets each field whose value is not undefined, in the order given: the mappers' many optional
+ * fields (`firstName: nonBlank(raw.given_name), ...`) in one statement instead of two lines each.
+ */
+export function assignDefined<T extends object>(target: T, values: { [K in keyof T]?: T[K] | undefined }): T {
+  for (const key of Object.keys(values) as (keyof T)[]) {
+    const value = values[key];
+    if (value !== undefined) target[key] = value as T[keyof T];
+  }
+  return target;
+}
+
+/** An address as the source had it, with the key that matching and duplicate detection use. */
+export function emailAddress(address: string, verified: boolean, primary: boolean): EmailAddress {
+  return { address, normalized: normalizeEmail(address), verified, primary };
+}
+
+/** Exactly one primary when there is anything: the marked one, else the first verified, else the first. */
+export function withOnePrimary<T extends { primary: boolean; verified: boolean }>(items: T[]): T[] {
+  if (items.length === 0 || items.some((i) => i.primary)) return items;
+  const pick = items.find((i) => i.verified) ?? items[0]!;
+  pick.primary = true;
+  return items;
+}
+
+/** Milliseconds since the epoch (a number, or digits in a string) → ISO 8601; undefined when it is not a time. */
+export function isoFromEpochMs(v: unknown): string | undefined {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d{1,16}$/.test(v.trim()) ? Number(v) : NaN;
+  if (!Number.isFinite(n)) return undefined;
+  const d = new Date(n);
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+}
+
+/** A date string Date can read → ISO 8601 (UTC); undefined when it is not one. */
+export function isoFromDateString(v: unknown): string | undefined {
+  if (typeof v !== 'string') return undefined;
+  const d = new Date(v);
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+}
