@@ -12,19 +12,18 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
     throw new FlaglessError('E_INPUT_UNREADABLE', `no ledger at ${state ?? DEFAULT_STATE_PATH}: run \`flagless migrate\` first, or pass --state`);
   }
   const store = await openStateStore(state, { readonly: true });
-  // `flagless ids export | head`: a reader that goes away is not an error.
+  // `flagless ids export | head`: a reader that goes away is not an error. The listener stays for
+  // the life of the process: the EPIPE of a buffered write can arrive after the export finished.
   let closed = false;
-  const onError = (e: NodeJS.ErrnoException) => {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') closed = true;
     else throw e;
-  };
-  process.stdout.on('error', onError);
+  });
   try {
     const n = await exportIds(store, format, (chunk) => closed || io.out(chunk), str(args.flags.run));
     if (!io.quiet && !closed) io.err(`flagless: ${n} ids exported from ${store.location}`);
     return EXIT_OK;
   } finally {
-    process.stdout.off('error', onError);
     await store.close();
   }
 }

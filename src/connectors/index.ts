@@ -36,5 +36,6 @@ export const TARGET_CAPABILITIES: readonly TargetCapabilities[] = [
 /** Target connector modules by target name, loaded lazily (their SDKs with them). */
 export const TARGET_MODULES: Record<string, () => Promise<{ target: TargetConnector }>> = {
   workos: () => import('./workos/index.js'),
+  keycloak: () => import('./keycloak/index.js'),
   'better-auth': () => import('./better-auth/index.js'),
 };

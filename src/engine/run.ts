@@ -6,6 +6,7 @@ import type { Target } from '../protocol/target.js';
 import { applyMembership } from './apply-membership.js';
 import { applyOrganization } from './apply-organization.js';
 import { applyUser } from './apply-user.js';
+import { spawnUserBatches } from './apply-user-batch.js';
 import { AbortedError } from './concurrency.js';
 import { digest } from './fingerprint.js';
 import { planPass } from './plan-pass.js';
@@ -142,6 +143,11 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
       const byId = new Map(batch.map((u) => [u.sourceId, u]));
       batch = [];
       const recs = await store.claim(run.id, 'user', { states, sourceIds: [...byId.keys()] });
+      if (target.createUsers && caps.batchSize > 1) {
+        // A target with an all-or-nothing bulk create gets first-time creates in batches (apply-user-batch.ts).
+        await spawnUserBatches(ctx, pool, recs.map((r) => ({ rec: r, user: byId.get(r.sourceId) as CanonicalUser })));
+        return;
+      }
       for (const r of recs) {
         const user = byId.get(r.sourceId) as CanonicalUser;
         await pool.spawn(() => applyUser(ctx, r, user));

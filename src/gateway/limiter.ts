@@ -1,11 +1,12 @@
 /**
- * Brute-force protection: a sliding-window counter per key (an identifier, a client address).
- * Each key keeps the count of the current fixed window and the previous one; the estimate is
- * `previous × (remaining share of the window) + current`, the usual sliding-window approximation
- * (exact at window edges, never more than one window's worth off, O(1) memory per key).
+ * Brute-force protection: an exact sliding window per key (an identifier, a client address).
+ * Each key keeps the times of its last `limit` events in a small ring; the key is over its limit
+ * when it holds `limit` events and the oldest is younger than the window, and Retry-After is the
+ * time until that oldest one leaves the window. Exact at every instant (no burst at a window
+ * edge), O(limit) memory per key; limits for logins are small (10, 100).
  *
- * Memory is bounded: keys idle for two windows are swept, and beyond `maxKeys` the oldest keys
- * are dropped first (a flood of random identifiers cannot grow the map without bound).
+ * Memory is bounded: idle keys are swept, and beyond `maxKeys` the oldest keys are dropped first
+ * (a flood of random identifiers cannot grow the map without bound).
  *
  * Counts live in one gateway instance; with several instances behind a load balancer the
  * effective limit is per instance (sticky routing by client address keeps it close).
@@ -16,95 +17,74 @@ export interface WindowRule {
   windowMs: number;
 }
 
-interface Slot {
-  windowStart: number;
-  current: number;
-  previous: number;
+interface Ring {
+  times: Float64Array;
+  /** Events recorded (≤ limit). */
+  count: number;
+  /** Index of the next write (also the oldest entry once full). */
+  next: number;
+  last: number;
 }
 
 export class SlidingWindow {
   readonly #rule: WindowRule;
   readonly #maxKeys: number;
-  readonly #slots = new Map<string, Slot>();
+  readonly #rings = new Map<string, Ring>();
   readonly #now: () => number;
+  #lastSweep = 0;
 
   constructor(rule: WindowRule, opts: { maxKeys?: number; now?: () => number } = {}) {
-    if (!(rule.limit > 0) || !(rule.windowMs > 0)) throw new Error('a sliding window needs a positive limit and window');
-    this.#rule = rule;
-    this.#maxKeys = opts.maxKeys ?? 100_000;
+    if (!(rule.limit >= 1) || !(rule.windowMs > 0)) throw new Error('a sliding window needs a positive limit and window');
+    this.#rule = { limit: Math.floor(rule.limit), windowMs: rule.windowMs };
+    this.#maxKeys = opts.maxKeys ?? 50_000;
     this.#now = opts.now ?? Date.now;
-  }
-
-  #slot(key: string, now: number): Slot {
-    const w = this.#rule.windowMs;
-    const start = now - (now % w);
-    let s = this.#slots.get(key);
-    if (!s) {
-      s = { windowStart: start, current: 0, previous: 0 };
-      if (this.#slots.size >= this.#maxKeys) this.#sweep(now, true);
-      this.#slots.set(key, s);
-    } else if (s.windowStart !== start) {
-      s.previous = start - s.windowStart === w ? s.current : 0;
-      s.current = 0;
-      s.windowStart = start;
-    }
-    return s;
-  }
-
-  #estimate(s: Slot, now: number): number {
-    const w = this.#rule.windowMs;
-    const elapsed = (now - s.windowStart) / w;
-    return s.previous * (1 - elapsed) + s.current;
   }
 
   /** Seconds until one more event would be allowed (0 when it is allowed now). */
   retryAfterSeconds(key: string): number {
-    const now = this.#now();
-    const s = this.#slots.get(key);
-    if (!s) return 0;
-    const slot = this.#slot(key, now);
-    const est = this.#estimate(slot, now);
-    if (est < this.#rule.limit) return 0;
-    const w = this.#rule.windowMs;
-    // Solve previous × (1 − t/w) + current < limit for the earliest t in this window, else wait for the next one.
-    if (slot.current < this.#rule.limit && slot.previous > 0) {
-      const t = w * (1 - (this.#rule.limit - slot.current) / slot.previous);
-      const wait = slot.windowStart + t - now;
-      if (wait > 0) return Math.max(1, Math.ceil(wait / 1000));
-    }
-    const nextWindow = slot.windowStart + w - now;
-    // In the next window `current` becomes `previous` and is weighted down from 1.
-    const t2 = slot.current > 0 ? w * (1 - this.#rule.limit / slot.current) : 0;
-    return Math.max(1, Math.ceil((nextWindow + Math.max(0, t2)) / 1000));
+    const r = this.#rings.get(key);
+    if (!r || r.count < this.#rule.limit) return 0;
+    const oldest = r.times[r.next]!;
+    const wait = oldest + this.#rule.windowMs - this.#now();
+    return wait > 0 ? Math.max(1, Math.ceil(wait / 1000)) : 0;
   }
 
-  /** Whether the key is at or over its limit right now. */
   blocked(key: string): boolean {
     return this.retryAfterSeconds(key) > 0;
   }
 
   hit(key: string): void {
     const now = this.#now();
-    this.#slot(key, now).current++;
+    let r = this.#rings.get(key);
+    if (!r) {
+      if (this.#rings.size >= this.#maxKeys) this.#sweep(now, true);
+      r = { times: new Float64Array(this.#rule.limit), count: 0, next: 0, last: now };
+      this.#rings.set(key, r);
+    }
+    r.times[r.next] = now;
+    r.next = (r.next + 1) % this.#rule.limit;
+    r.count = Math.min(r.count + 1, this.#rule.limit);
+    r.last = now;
+    if (now - this.#lastSweep > this.#rule.windowMs) this.#sweep(now, false);
   }
 
   reset(key: string): void {
-    this.#slots.delete(key);
+    this.#rings.delete(key);
   }
 
   get size(): number {
-    return this.#slots.size;
+    return this.#rings.size;
   }
 
   #sweep(now: number, force: boolean): void {
-    const w = this.#rule.windowMs;
-    for (const [k, s] of this.#slots) if (now - s.windowStart >= 2 * w) this.#slots.delete(k);
-    if (force && this.#slots.size >= this.#maxKeys) {
+    this.#lastSweep = now;
+    for (const [k, r] of this.#rings) if (now - r.last >= this.#rule.windowMs) this.#rings.delete(k);
+    if (force && this.#rings.size >= this.#maxKeys) {
       // Maps iterate in insertion order: drop the oldest tenth.
       let drop = Math.ceil(this.#maxKeys / 10);
-      for (const k of this.#slots.keys()) {
+      for (const k of this.#rings.keys()) {
         if (drop-- <= 0) break;
-        this.#slots.delete(k);
+        this.#rings.delete(k);
       }
     }
   }

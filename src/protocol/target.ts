@@ -59,6 +59,14 @@ export interface Target {
   /** Looks a user up by external id (= the source id), then by email. */
   findUser(key: { externalId: string; email?: string }): Promise<TargetUserRef | undefined>;
   createUser(user: CanonicalUser, options: CreateUserOptions): Promise<TargetUserRef>;
+  /**
+   * Optional bulk create (Keycloak's realm partial import), all or nothing: either every user is
+   * created and their refs come back in order, or it throws and, unless the failure is ambiguous
+   * (retriable: a lost reply), none was. The engine sends only first-time creates this way, at most
+   * `capabilities.batchSize` per call, and moves the users of a failed batch one by one, each looked
+   * up first, so a batch applied before its reply was lost is recovered, never doubled.
+   */
+  createUsers?(batch: readonly { user: CanonicalUser; options: CreateUserOptions }[]): Promise<TargetUserRef[]>;
   /** Brings an existing user in line with the source record (linking a signup, repairing a partial run). */
   updateUser(ref: TargetUserRef, user: CanonicalUser, options: CreateUserOptions): Promise<TargetUserRef>;
   findOrganization(key: { externalId: string; name: string }): Promise<TargetOrgRef | undefined>;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 
 function walk(dir: string, out: string[] = []): string[] {
@@ -18,6 +18,11 @@ function importsOf(file: string): string[] {
   const re = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
   for (const m of text.matchAll(re)) specs.push((m[1] ?? m[2])!);
   return specs;
+}
+
+/** Where a relative import points, as a path from the repo root (`src/engine/io/x.js`); undefined for packages. */
+function target(file: string, spec: string): string | undefined {
+  return spec.startsWith('.') ? relative(process.cwd(), resolve(dirname(file), spec)).split('\\').join('/') : undefined;
 }
 
 // Vendor SDKs may only be imported by their connector.
@@ -50,6 +55,32 @@ describe('layers (DESIGN.md): imports point down only', () => {
   it('protocol imports only model', () => {
     for (const f of walk('src/protocol')) {
       for (const spec of importsOf(f)) assert.ok(!/\/engine\//.test(spec), `${f} imports ${spec}`);
+    }
+  });
+
+  it('connectors never import each other: src/connectors/<a>/ imports nothing from src/connectors/<b>/', () => {
+    const vendors = readdirSync('src/connectors').filter((n) => statSync(join('src/connectors', n)).isDirectory());
+    assert.ok(vendors.length >= 4, 'the connector folders are found');
+    for (const vendor of vendors) {
+      for (const f of walk(join('src/connectors', vendor))) {
+        for (const spec of importsOf(f)) {
+          const to = target(f, spec);
+          const other = to?.match(/^src\/connectors\/([^/]+)\//)?.[1];
+          assert.ok(other === undefined || other === vendor, `${f} imports ${spec}, from the ${other} connector`);
+        }
+      }
+    }
+  });
+
+  it('src/engine/io is vendor-free: it imports only node builtins, itself, protocol and model', () => {
+    const files = walk('src/engine/io');
+    assert.ok(files.length > 0, 'src/engine/io has files');
+    for (const f of files) {
+      for (const spec of importsOf(f)) {
+        const to = target(f, spec);
+        if (to === undefined) assert.ok(spec.startsWith('node:'), `${f} imports the package ${spec}`);
+        else assert.ok(/^src\/(engine\/io|protocol|model)\//.test(to), `${f} imports ${spec} (${to}), outside engine/io, protocol and model`);
+      }
     }
   });
 

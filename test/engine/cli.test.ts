@@ -29,7 +29,8 @@ interface Run {
   stderr: string;
 }
 
-function cli(args: string[], opts: { killAfterMs?: number; signal?: NodeJS.Signals; env?: Record<string, string> } = {}): Promise<Run> {
+/** `killWhen`: polled every 20 ms once the child runs; the signal is sent when it first holds (e.g. the child is mid-migration). */
+function cli(args: string[], opts: { killWhen?: () => boolean; signal?: NodeJS.Signals; env?: Record<string, string> } = {}): Promise<Run> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [...process.execArgv, entry, ...args], {
       env: { ...process.env, WORKOS_API_URL: sim.url, WORKOS_API_KEY: sim.apiKey, WORKOS_CLIENT_ID: sim.clientId, ...opts.env },
@@ -39,9 +40,17 @@ function cli(args: string[], opts: { killAfterMs?: number; signal?: NodeJS.Signa
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = opts.killAfterMs === undefined ? undefined : setTimeout(() => child.kill(opts.signal ?? 'SIGKILL'), opts.killAfterMs);
+    const timer =
+      opts.killWhen === undefined
+        ? undefined
+        : setInterval(() => {
+            if (opts.killWhen!()) {
+              clearInterval(timer);
+              child.kill(opts.signal ?? 'SIGKILL');
+            }
+          }, 20);
     child.on('exit', (code, signal) => {
-      if (timer) clearTimeout(timer);
+      if (timer) clearInterval(timer);
       resolve({ code, signal, stdout, stderr });
     });
   });
@@ -117,13 +126,15 @@ describe('migrate, verify and ids through the CLI (WorkOS simulator)', () => {
     sim = await startWorkosSimulator({ rateLimit: 40, seed: 2, faults: 'reset-after-commit=0.05,5xx=0.05' });
     try {
       const state = join(dir, 'run2.db');
-      const interrupted = await cli(['migrate', ...SOURCE, '--to', 'workos', '--state', state, '--rate', '15', '--json'], { killAfterMs: 2500, signal: 'SIGINT' });
+      // Signals are sent once the child is writing (start-up time varies with the machine's load).
+      const interrupted = await cli(['migrate', ...SOURCE, '--to', 'workos', '--state', state, '--rate', '15', '--json'], { killWhen: () => sim.stats().writes >= 12, signal: 'SIGINT' });
       assert.equal(interrupted.code, 130, interrupted.stderr);
       const s1 = JSON.parse(interrupted.stdout) as MigrateSummary;
       assert.equal(s1.interrupted, 'SIGINT');
       assert.ok(s1.users.pending > 0 || s1.memberships.pending > 0);
 
-      const killed = await cli(['migrate', ...SOURCE, '--to', 'workos', '--state', state, '--rate', '15'], { killAfterMs: 2500 });
+      const before = sim.stats().writes;
+      const killed = await cli(['migrate', ...SOURCE, '--to', 'workos', '--state', state, '--rate', '15'], { killWhen: () => sim.stats().writes >= before + 12 });
       assert.equal(killed.signal, 'SIGKILL');
 
       const finished = await cli(['migrate', ...SOURCE, '--to', 'workos', '--state', state, '--json']);

@@ -1,8 +1,8 @@
-import type { Membership } from '../../model/user.js';
+import { SeenIds } from '../../engine/io/seen-ids.js';
 import { backoffMs, sleep } from '../../engine/retry.js';
+import type { Membership } from '../../model/user.js';
 import { FlaglessError } from '../../protocol/errors.js';
 import type { SourceItem, SourceOptions } from '../../protocol/source.js';
-import { IdSet } from './id-set.js';
 import { identifierProblem, membershipFromJson, organizationFromJson, userFromApiJson } from './map.js';
 import type { ClerkMembershipJson, ClerkOrganizationJson, ClerkUserJson } from './types.js';
 
@@ -150,7 +150,7 @@ export async function* readClerkApi(options: SourceOptions, apiOptions: ClerkApi
   }
 
   // Oldest first, so users who sign up while we read land on later pages instead of shifting earlier ones.
-  const seen = new IdSet();
+  const seen = new SeenIds();
   for await (const batch of pages<ClerkUserJson>(
     'GET /v1/users',
     (limit, offset) => clerk.users.getUserList({ limit, offset, orderBy: '+created_at' }) as unknown as Promise<Page<ClerkUserJson>>,

@@ -1,5 +1,5 @@
-import { createReadStream } from 'node:fs';
 import { parse } from 'csv-parse/sync';
+import { openExportFile, readByteChunks, type ExportFile } from '../../engine/io/export-file.js';
 
 /**
  * What the CSV reader yields, in file order. `line` is 1-based: the line where the record
@@ -53,7 +53,8 @@ interface Run {
  * The events of each chunk read come as one array: a consumer pays one async step per chunk,
  * not per row, which matters at a million rows.
  */
-export async function* readCsvRecords(path: string, options: CsvReadOptions = {}): AsyncGenerator<CsvEvent[]> {
+export async function* readCsvRecords(input: ExportFile | string, options: CsvReadOptions = {}): AsyncGenerator<CsvEvent[]> {
+  const file = typeof input === 'string' ? await openExportFile(input, 'CSV file') : input;
   const maxLines = options.maxRecordLines ?? 100;
   let columns: string[] | undefined;
   let carry: Buffer | undefined;
@@ -61,10 +62,10 @@ export async function* readCsvRecords(path: string, options: CsvReadOptions = {}
   let first = true;
   let skipping = false; // inside an over-long line, dropping bytes until its newline
 
-  const stream = createReadStream(path, { highWaterMark: options.chunkBytes ?? CHUNK_BYTES });
+  // Bytes, not text: records are cut on byte offsets (a gzipped export is gunzipped on the way).
+  const iterator = readByteChunks(file, options.chunkBytes ?? CHUNK_BYTES);
   try {
     let done = false;
-    const iterator = stream[Symbol.asyncIterator]();
     while (!done) {
       const next = await iterator.next();
       let buf: Buffer;
@@ -74,7 +75,7 @@ export async function* readCsvRecords(path: string, options: CsvReadOptions = {}
         // A last line without a newline: end it, so it is scanned like every other line.
         buf = Buffer.concat([carry, Buffer.from('\n')]);
       } else {
-        const chunk = next.value as Buffer;
+        const chunk = next.value;
         buf = carry ? Buffer.concat([carry, chunk]) : chunk;
       }
       if (first && buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
@@ -122,7 +123,7 @@ export async function* readCsvRecords(path: string, options: CsvReadOptions = {}
       }
     }
   } finally {
-    stream.destroy();
+    await iterator.return(undefined);
   }
 }
 

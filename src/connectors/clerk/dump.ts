@@ -1,8 +1,8 @@
-import { stat } from 'node:fs/promises';
+import { openExportFile, readTextChunks } from '../../engine/io/export-file.js';
+import { scanJsonElements, type ScanEvent, type ScanStats } from '../../engine/io/json-element-scanner.js';
 import type { Membership, Organization } from '../../model/user.js';
 import { FlaglessError } from '../../protocol/errors.js';
 import type { Problem } from '../../protocol/problem.js';
-import { readJsonSections, type JsonElement } from './json-sections.js';
 import { membershipFromJson, organizationFromJson } from './map.js';
 import type { ClerkMembershipJson, ClerkOrganizationJson, ClerkUserJson } from './types.js';
 
@@ -81,16 +81,54 @@ export interface ClerkDumpIndex {
   problems: DumpProblem[];
 }
 
-const SECTIONS = new Set(['users', 'organizations', 'memberships', 'data']);
+/**
+ * Where the dump's lists stand, and the section each one is: `{users, organizations, memberships}`
+ * as saved from the Backend API, `{data: [...]}` (a user list response), or a bare array of users.
+ */
+const SECTION_OF = new Map([
+  ['.users[]', 'users'],
+  ['.data[]', 'users'],
+  ['[]', 'users'],
+  ['.organizations[]', 'organizations'],
+  ['.memberships[]', 'memberships'],
+]);
 
-function parseElement<T>(el: JsonElement, problems: DumpProblem[]): T | undefined {
-  try {
-    return JSON.parse(el.text) as T;
-  } catch {
-    // JSON.parse quotes the text around the error, which may be metadata: only the place is said.
-    problems.push({ code: 'E_SOURCE_PARSE', severity: 'error', line: el.line, message: `${el.section}[${el.index}] in the API dump is not valid JSON; it was skipped` });
-    return undefined;
+/** One element of a section, with its place for messages (`users[3]`). */
+interface DumpElement {
+  section: string;
+  index: number;
+  line: number;
+  value: unknown;
+  text: string;
+}
+
+/**
+ * The dump's elements in file order. The dump is strict JSON: a broken element is a problem (the
+ * rest is read), anything else that is not JSON fails with its line.
+ */
+async function* dumpElements(path: string, problems: DumpProblem[]): AsyncGenerator<DumpElement> {
+  const file = await openExportFile(path, 'Clerk API dump');
+  const indexes = new Map<string, number>();
+  const place = (ev: { path?: string }): { section: string; index: number } => {
+    const key = ev.path ?? '';
+    const index = indexes.get(key) ?? 0;
+    indexes.set(key, index + 1);
+    return { section: SECTION_OF.get(key) ?? 'users', index };
+  };
+  let stats: ScanStats | undefined;
+  const events: AsyncIterable<ScanEvent> = scanJsonElements(readTextChunks(file), { match: (p) => SECTION_OF.has(p) }, (s) => (stats = s));
+  for await (const ev of events) {
+    if (ev.kind === 'element') {
+      yield { ...place(ev), line: ev.line, value: ev.value, text: ev.text };
+    } else if (ev.element && ev.intact) {
+      // The scanner's message never quotes the text (it may be metadata): only the place is said.
+      const { section, index } = place(ev);
+      problems.push({ code: 'E_SOURCE_PARSE', severity: 'error', line: ev.line, message: `${section}[${index}] in the API dump is not valid JSON; it was skipped` });
+    } else {
+      throw new FlaglessError('E_SOURCE_PARSE', `${path} line ${ev.line}: not valid JSON (${ev.message}).`);
+    }
   }
+  if (stats && stats.rootValues > 1) throw new FlaglessError('E_SOURCE_PARSE', `${path}: not valid JSON (there is text after the end of the document).`);
 }
 
 /**
@@ -100,16 +138,6 @@ function parseElement<T>(el: JsonElement, problems: DumpProblem[]): T | undefine
  * something the CSV lacks in it.
  */
 export async function loadClerkDump(path: string): Promise<ClerkDumpIndex> {
-  try {
-    const info = await stat(path);
-    if (info.isDirectory()) throw Object.assign(new Error('directory'), { code: 'EISDIR' });
-    if (info.size === 0) throw new FlaglessError('E_INPUT_EMPTY', `the Clerk API dump ${path} is empty.`);
-  } catch (e) {
-    if (e instanceof FlaglessError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (code ?? 'unreadable');
-    throw new FlaglessError('E_INPUT_UNREADABLE', `cannot read the Clerk API dump ${path}: ${why}.`, { cause: e });
-  }
   const problems: DumpProblem[] = [];
   const users = new Map<string, string>();
   const organizations: Organization[] = [];
@@ -120,42 +148,40 @@ export async function loadClerkDump(path: string): Promise<ClerkDumpIndex> {
   // Memberships read before their organization was declared: settled at the end.
   const pending: { userId: string; orgId: string; role: string; line: number }[] = [];
 
-  for await (const batch of readJsonSections(path, SECTIONS)) {
-    for (const el of batch) {
-      if (el.section === 'users') {
-        const u = parseElement<ClerkUserJson>(el, problems);
-        if (!u) continue;
-        if (typeof u !== 'object' || typeof u.id !== 'string' || u.id === '') {
-          problems.push({ code: 'E_SOURCE_FIELD', severity: 'error', line: el.line, message: `users[${el.index}] in the API dump has no id; it was skipped` });
-        } else if (users.has(u.id)) {
-          problems.push({ code: 'E_DUPLICATE_ID', severity: 'error', line: el.line, sourceId: u.id, message: `users[${el.index}] in the API dump repeats the id ${u.id}; the first one is used` });
-        } else {
-          users.set(u.id, el.text);
-        }
-      } else if (el.section === 'organizations') {
-        sawOrganizations = true;
-        const o = parseElement<ClerkOrganizationJson>(el, problems);
-        if (!o) continue;
-        if (typeof o !== 'object' || typeof o.id !== 'string' || typeof o.name !== 'string') {
-          problems.push({ code: 'E_SOURCE_FIELD', severity: 'error', line: el.line, message: `organizations[${el.index}] in the API dump has no id or name; it was skipped` });
-        } else if (!declared.has(o.id)) {
-          declared.add(o.id);
-          organizations.push(organizationFromJson(o));
-        }
-      } else if (el.section === 'memberships') {
-        const m = parseElement<ClerkMembershipJson>(el, problems);
-        const mapped = m && typeof m === 'object' ? membershipFromJson(m) : undefined;
-        if (!mapped) {
-          if (m) problems.push({ code: 'E_SOURCE_FIELD', severity: 'error', line: el.line, message: `memberships[${el.index}] in the API dump has no user or organization id; it was skipped` });
-          continue;
-        }
-        const orgId = mapped.membership.organizationId;
-        const role = mapped.membership.roles[0] ?? '';
-        const org = m!.organization as Partial<ClerkOrganizationJson>;
-        if (typeof org.name === 'string' && !embedded.has(orgId)) embedded.set(orgId, org as ClerkOrganizationJson);
-        if (declared.has(orgId)) memberships.add(mapped.userId, orgId, role);
-        else pending.push({ userId: mapped.userId, orgId, role, line: el.line });
+  for await (const el of dumpElements(path, problems)) {
+    if (el.section === 'users') {
+      const u = el.value as ClerkUserJson;
+      if (!u) continue;
+      if (typeof u !== 'object' || typeof u.id !== 'string' || u.id === '') {
+        problems.push({ code: 'E_SOURCE_FIELD', severity: 'error', line: el.line, message: `users[${el.index}] in the API dump has no id; it was skipped` });
+      } else if (users.has(u.id)) {
+        problems.push({ code: 'E_DUPLICATE_ID', severity: 'error', line: el.line, sourceId: u.id, message: `users[${el.index}] in the API dump repeats the id ${u.id}; the first one is used` });
+      } else {
+        users.set(u.id, el.text);
       }
+    } else if (el.section === 'organizations') {
+      sawOrganizations = true;
+      const o = el.value as ClerkOrganizationJson;
+      if (!o) continue;
+      if (typeof o !== 'object' || typeof o.id !== 'string' || typeof o.name !== 'string') {
+        problems.push({ code: 'E_SOURCE_FIELD', severity: 'error', line: el.line, message: `organizations[${el.index}] in the API dump has no id or name; it was skipped` });
+      } else if (!declared.has(o.id)) {
+        declared.add(o.id);
+        organizations.push(organizationFromJson(o));
+      }
+    } else if (el.section === 'memberships') {
+      const m = el.value as ClerkMembershipJson;
+      const mapped = m && typeof m === 'object' ? membershipFromJson(m) : undefined;
+      if (!mapped) {
+        if (m) problems.push({ code: 'E_SOURCE_FIELD', severity: 'error', line: el.line, message: `memberships[${el.index}] in the API dump has no user or organization id; it was skipped` });
+        continue;
+      }
+      const orgId = mapped.membership.organizationId;
+      const role = mapped.membership.roles[0] ?? '';
+      const org = m!.organization as Partial<ClerkOrganizationJson>;
+      if (typeof org.name === 'string' && !embedded.has(orgId)) embedded.set(orgId, org as ClerkOrganizationJson);
+      if (declared.has(orgId)) memberships.add(mapped.userId, orgId, role);
+      else pending.push({ userId: mapped.userId, orgId, role, line: el.line });
     }
   }
 

@@ -8,45 +8,31 @@
  */
 import { stringify } from 'csv-stringify/sync';
 import { buildHashPool, type PooledHash } from '../../engine/fake/hash-pool.js';
-import { fakePassword } from '../../engine/fake/people.js';
 import { Prng } from '../../engine/fake/prng.js';
+import { csvField } from '../../engine/io/csv-field.js';
+import { sidePath } from '../../engine/io/side-path.js';
+import { TextFileWriter } from '../../engine/io/text-writer.js';
 import { fromBcrypt } from '../../model/password/index.js';
 import type { GenerateOptions, GenerateResult } from '../../protocol/generate.js';
 import { clerkId, drawKind, makeOrganization, makeUser, unsupportedDigest, userIdFor, type UserDraw } from './generate-records.js';
-import { TextSink } from './text-sink.js';
 import { CLERK_CSV_COLUMNS, type ClerkOrganizationJson } from './types.js';
 
 const POOL_SIZE = 16;
 const CSV_BATCH = 2000;
 
-/** `users.csv` -> `users`; the dump is `<base>.api.json`. */
-export function baseOf(out: string): string {
-  return out.replace(/\.csv$/i, '');
-}
-
 /**
- * bcrypt with a salt drawn from the seed (@node-rs/bcrypt takes a 16-byte salt), so the CSV is
- * byte-for-byte reproducible; buildHashPool's bcrypt salts are random. Half the pool is written
+ * The bcrypt and argon2id pools, each from its own seeded Prng (drawn here, in order) so that
+ * both hash at once and still come out the same for a seed. Half the bcrypt pool is written
  * `$2a$`, as older Clerk exports have it: identical to `$2b$` for passwords under 72 bytes.
  */
-async function bcryptPool(rng: Prng): Promise<PooledHash[]> {
-  // Draw every plaintext and salt first, before any await (the seed fixes them), then hash on the
-  // thread pool at once.
-  const draws = Array.from({ length: POOL_SIZE }, () => ({ plaintext: fakePassword(rng), salt: Buffer.from(rng.hex(16), 'hex') }));
-  const { hash } = await import('@node-rs/bcrypt');
-  return Promise.all(
-    draws.map(async ({ plaintext, salt }, i) => {
-      const mcf = await hash(plaintext, 10, salt);
-      return { plaintext, hash: fromBcrypt(i % 2 === 1 ? mcf.replace(/^\$2b\$/, '$2a$') : mcf) };
-    }),
-  );
-}
-
-async function argon2Pool(rng: Prng): Promise<PooledHash[]> {
-  // One Prng per entry, drawn in order, so the pool is the same whatever order the hashes finish in.
-  const seeds = Array.from({ length: POOL_SIZE }, () => ({ salt: Buffer.from(rng.hex(16), 'hex').toString('base64'), rng: new Prng(rng.hex(8)) }));
-  const pools = await Promise.all(seeds.map((s) => buildHashPool('argon2id', 1, s.rng, { salt: s.salt })));
-  return pools.flat();
+async function hashPools(rng: Prng): Promise<{ bcrypt: PooledHash[]; argon2: PooledHash[] }> {
+  const bcryptRng = new Prng(rng.hex(8));
+  const argon2Rng = new Prng(rng.hex(8));
+  const [bcrypt, argon2] = await Promise.all([buildHashPool('bcrypt', POOL_SIZE, bcryptRng, { cost: 10 }), buildHashPool('argon2id', POOL_SIZE, argon2Rng)]);
+  return {
+    bcrypt: bcrypt.map(({ plaintext, hash }, i) => (i % 2 === 1 ? { plaintext, hash: fromBcrypt(hash.phc.reveal().replace(/^\$2b\$/, '$2a$')) } : { plaintext, hash })),
+    argon2,
+  };
 }
 
 interface TrapPlan {
@@ -74,10 +60,9 @@ function planTraps(users: number, clean: boolean): TrapPlan {
 
 export async function generateClerk(options: GenerateOptions): Promise<GenerateResult> {
   const rng = new Prng(options.seed);
-  const dumpPath = `${baseOf(options.out)}.api.json`;
+  const dumpPath = sidePath(options.out, 'api.json', /\.csv$/i);
   const traps = planTraps(options.users, options.clean === true);
-  // Both pools draw from the seed synchronously, bcrypt's first, then hash concurrently.
-  const [bcrypt, argon2] = await Promise.all([bcryptPool(rng), argon2Pool(rng)]);
+  const { bcrypt, argon2 } = await hashPools(rng);
 
   const orgCount = Math.max(3, Math.round(options.users / 20));
   const organizations: ClerkOrganizationJson[] = [];
@@ -86,17 +71,17 @@ export async function generateClerk(options: GenerateOptions): Promise<GenerateR
   // written after the users without holding a million objects or ids.
   const members = new MembershipColumns(Math.ceil(options.users * 0.65) + 16);
 
-  // Rows are stringified by csv-stringify in batches and written through a sink that waits for
+  // Rows are stringified by csv-stringify in batches and written through a writer that waits for
   // 'drain': one write per batch instead of one per row keeps a million rows fast.
-  const csv = new TextSink(options.out);
+  const csv = new TextFileWriter(options.out);
   let rows: Record<string, string>[] = [];
   const flushRows = async (header: boolean) => {
     await csv.write(stringify(rows, { header, columns: [...CLERK_CSV_COLUMNS] }));
     rows = [];
   };
   let headerWritten = false;
-  const dump = new TextSink(dumpPath);
-  const plaintexts = options.plaintexts ? new TextSink(options.plaintexts) : undefined;
+  const dump = new TextFileWriter(dumpPath);
+  const plaintexts = options.plaintexts ? new TextFileWriter(options.plaintexts) : undefined;
   const trapCounts = { duplicateEmails: 0, unsupportedHashers: 0, orphanMemberships: 0 };
   const remembered = new Map<number, string>();
   const wanted = new Set([...traps.duplicateOf.values()].map((d) => d.source));
@@ -146,7 +131,7 @@ export async function generateClerk(options: GenerateOptions): Promise<GenerateR
         firstDumpUser = false;
       }
       // Plaintexts for every password that imports; a trap duplicate's identifier would be ambiguous.
-      if (pooled && plaintexts && !dup) await plaintexts.write(`${csvCell((user.email ?? user.username ?? user.id).trim())},${csvCell(pooled.plaintext)}\n`);
+      if (pooled && plaintexts && !dup) await plaintexts.write(`${csvField((user.email ?? user.username ?? user.id).trim())},${csvField(pooled.plaintext)}\n`);
 
       if (rng.chance(0.6) || i === traps.orphanMembershipAt) {
         members.add(i, i === traps.orphanMembershipAt ? -1 : rng.int(0, orgCount), rng.chance(0.15));
@@ -218,8 +203,4 @@ class MembershipColumns {
     this.admin[this.count] = admin ? 1 : 0;
     this.count++;
   }
-}
-
-function csvCell(s: string): string {
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }

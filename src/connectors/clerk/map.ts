@@ -1,3 +1,4 @@
+import { assignDefined, emailAddress, isoFromEpochMs, nonBlank as nonEmpty, withOnePrimary } from '../../model/build.js';
 import { normalizeEmail } from '../../model/email.js';
 import { Secret } from '../../model/secret.js';
 import {
@@ -46,10 +47,6 @@ export function splitMultiValued(cell: string | undefined): string[] {
     .filter((v) => v !== '');
 }
 
-function nonEmpty(value: string | null | undefined): string | undefined {
-  return value === null || value === undefined || value.trim() === '' ? undefined : value;
-}
-
 /**
  * The CSV's email columns as canonical addresses: primary first, then verified, then unverified,
  * each address once. A primary address listed in neither column counts as verified, since
@@ -61,7 +58,7 @@ function csvEmails(row: ClerkCsvRow): EmailAddress[] {
   if (primaryCell && !row.email_addresses && !row.unverified_email_addresses && (row.verified_email_addresses === primaryCell || !row.verified_email_addresses)) {
     const address = primaryCell.trim();
     if (address !== '' && address.indexOf('|') === -1 && address.indexOf(',') === -1) {
-      return [{ address, normalized: normalizeEmail(address), verified: true, primary: true }];
+      return [emailAddress(address, true, true)];
     }
   }
   const verified = splitMultiValued(row.verified_email_addresses);
@@ -106,14 +103,6 @@ function csvPhones(row: ClerkCsvRow): PhoneNumber[] {
   return withOnePrimary(out);
 }
 
-/** Exactly one primary when there is anything: the marked one, else the first verified, else the first. */
-function withOnePrimary<T extends { primary: boolean; verified: boolean }>(items: T[]): T[] {
-  if (items.length === 0 || items.some((i) => i.primary)) return items;
-  const pick = items.find((i) => i.verified) ?? items[0]!;
-  pick.primary = true;
-  return items;
-}
-
 /** Metadata columns some Clerk CSV exports carry as JSON text. */
 function csvMetadata(row: ClerkCsvRow, column: 'public_metadata' | 'private_metadata' | 'unsafe_metadata', problems: MapProblem[], id: string): Record<string, unknown> {
   const text = nonEmpty(row[column]);
@@ -135,12 +124,7 @@ export function userFromCsvRow(row: ClerkCsvRow): Mapped {
   const user = emptyUser(id);
   user.emails = csvEmails(row);
   user.phones = csvPhones(row);
-  const username = nonEmpty(row.username);
-  if (username) user.username = username;
-  const firstName = nonEmpty(row.first_name);
-  if (firstName) user.firstName = firstName;
-  const lastName = nonEmpty(row.last_name);
-  if (lastName) user.lastName = lastName;
+  assignDefined(user, { username: nonEmpty(row.username), firstName: nonEmpty(row.first_name), lastName: nonEmpty(row.last_name) });
   const pw = clerkPassword(row.password_hasher, row.password_digest);
   if (pw.password) user.password = pw.password;
   user.passwordPlan = pw.plan;
@@ -204,10 +188,9 @@ function identityFromEnterprise(a: ClerkEnterpriseAccountJson): LinkedIdentity |
   };
 }
 
+/** Clerk's timestamps are epoch milliseconds; 0 (or less) means "never". */
 function isoFromMs(ms: number | null | undefined): string | undefined {
-  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0) return undefined;
-  const d = new Date(ms);
-  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+  return typeof ms === 'number' && ms > 0 ? isoFromEpochMs(ms) : undefined;
 }
 
 function verified(v: { verification?: { status?: string | null } | null }): boolean {
@@ -218,12 +201,7 @@ function apiEmails(json: ClerkUserJson): EmailAddress[] {
   return withOnePrimary(
     (json.email_addresses ?? [])
       .filter((e: ClerkEmailAddressJson) => nonEmpty(e.email_address))
-      .map((e) => ({
-        address: e.email_address,
-        normalized: normalizeEmail(e.email_address),
-        verified: verified(e),
-        primary: e.id !== undefined && e.id === json.primary_email_address_id,
-      })),
+      .map((e) => emailAddress(e.email_address, verified(e), e.id !== undefined && e.id === json.primary_email_address_id)),
   );
 }
 
@@ -243,12 +221,7 @@ export function userFromApiJson(json: ClerkUserJson): Mapped {
   const user = emptyUser(json.id);
   user.emails = apiEmails(json);
   user.phones = apiPhones(json);
-  const username = nonEmpty(json.username);
-  if (username) user.username = username;
-  const firstName = nonEmpty(json.first_name);
-  if (firstName) user.firstName = firstName;
-  const lastName = nonEmpty(json.last_name);
-  if (lastName) user.lastName = lastName;
+  assignDefined(user, { username: nonEmpty(json.username), firstName: nonEmpty(json.first_name), lastName: nonEmpty(json.last_name) });
   if (json.password_enabled) {
     user.passwordPlan = 'jit';
     user.lossy.push({ field: 'password', reason: "Clerk's Backend API never returns password digests; only the dashboard CSV export has them" });
@@ -280,10 +253,7 @@ export function enrichCsvUser(user: CanonicalUser, json: ClerkUserJson): void {
 }
 
 function enrich(user: CanonicalUser, json: ClerkUserJson): void {
-  const externalId = nonEmpty(json.external_id);
-  if (externalId) user.externalId = externalId;
-  const imageUrl = nonEmpty(json.image_url);
-  if (imageUrl) user.imageUrl = imageUrl;
+  assignDefined(user, { externalId: nonEmpty(json.external_id), imageUrl: nonEmpty(json.image_url) });
   for (const p of json.phone_numbers ?? []) {
     if ((p.reserved_for_second_factor || p.default_second_factor) && !user.mfa.some((f) => f.kind === 'sms' && f.phoneNumber === p.phone_number)) {
       user.mfa.push({ kind: 'sms', phoneNumber: p.phone_number });
@@ -312,12 +282,7 @@ function enrich(user: CanonicalUser, json: ClerkUserJson): void {
     // A lockout after failed attempts is temporary in Clerk: the user is not disabled.
     user.sourceStatus = 'locked';
   }
-  const createdAt = isoFromMs(json.created_at);
-  if (createdAt) user.createdAt = createdAt;
-  const updatedAt = isoFromMs(json.updated_at);
-  if (updatedAt) user.updatedAt = updatedAt;
-  const lastSignInAt = isoFromMs(json.last_sign_in_at);
-  if (lastSignInAt) user.lastSignInAt = lastSignInAt;
+  assignDefined(user, { createdAt: isoFromMs(json.created_at), updatedAt: isoFromMs(json.updated_at), lastSignInAt: isoFromMs(json.last_sign_in_at) });
 }
 
 export function organizationFromJson(json: ClerkOrganizationJson): Organization {

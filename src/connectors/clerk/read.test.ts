@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { hash as bcryptHash } from '@node-rs/bcrypt';
+import { checkVendorOfFile } from '../../cli/open-source.js';
 import { verifyPassword } from '../../model/password/index.js';
 import type { CanonicalUser, Organization } from '../../model/user.js';
 import { FlaglessError } from '../../protocol/errors.js';
@@ -214,9 +215,17 @@ describe('clerk CSV export', () => {
   });
 
   it("names another vendor's file, and rejects a CSV without Clerk's columns at line 1", async () => {
-    await expectError({ file: file('auth0.ndjson', '{"user_id":"auth0|abc","email":"a@example.com","identities":[]}\n') }, 'E_WRONG_VENDOR', /Auth0/);
-    await expectError({ file: file('firebase.json', '{"users":[{"localId":"x1","email":"a@example.com","passwordHash":"abc"}]}') }, 'E_WRONG_VENDOR', /Firebase/);
-    await expectError({ file: file('cognito.json', '{"Users":[{"Username":"a","UserStatus":"CONFIRMED"}]}') }, 'E_WRONG_VENDOR', /Cognito/);
+    // The reader knows only its own format; which vendor a file is, the CLI says from every connector's sniff.
+    const notClerk = /is JSON but not a Clerk export .*--from/;
+    const others = {
+      auth0: file('auth0.ndjson', '{"user_id":"auth0|abc","email":"a@example.com","identities":[]}\n'),
+      firebase: file('firebase.json', '{"users":[{"localId":"x1","email":"a@example.com","passwordHash":"abc"}]}'),
+      cognito: file('cognito.json', '{"Users":[{"Username":"a","UserStatus":"CONFIRMED"}]}'),
+    };
+    for (const [vendor, path] of Object.entries(others)) {
+      await expectError({ file: path }, 'E_WRONG_VENDOR', notClerk);
+      await assert.rejects(checkVendorOfFile('clerk', path), (e: unknown) => e instanceof FlaglessError && e.code === 'E_WRONG_VENDOR' && e.message.includes(`--from ${vendor}`));
+    }
     await expectError({ file: file('other.csv', 'name,email\nAda,a@example.com\n') }, 'E_SOURCE_PARSE', /line 1.*id and password_digest/);
     await expectError({ file: file('json.json', '{"items":[{"name":"x"}]}') }, 'E_WRONG_VENDOR');
   });

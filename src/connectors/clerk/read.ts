@@ -1,51 +1,17 @@
-import { open, stat } from 'node:fs/promises';
+import { openWithHead } from '../../engine/io/export-file.js';
+import { SeenIds } from '../../engine/io/seen-ids.js';
 import type { CanonicalUser } from '../../model/user.js';
 import { FlaglessError } from '../../protocol/errors.js';
 import type { Problem } from '../../protocol/problem.js';
 import type { SourceItem, SourceOptions } from '../../protocol/source.js';
 import { readCsvRecords } from './csv-records.js';
 import { loadClerkDump, type ClerkDumpIndex } from './dump.js';
-import { IdSet } from './id-set.js';
 import { enrichCsvUser, identifierProblem, lossyOrphanMembership, userFromApiJson, userFromCsvRow, type MapProblem } from './map.js';
-import { headerCells, looksLikeClerkJson, looksLikeJson, otherVendorOf } from './sniff.js';
+import { headerCells, looksLikeClerkJson, looksLikeJson } from './sniff.js';
 import { CLERK_REQUIRED_COLUMNS, type ClerkCsvRow, type ClerkUserJson } from './types.js';
 
 /** Clerk user ids: `user_` and base62. A continuation line starting like this is a new row. */
 const RECORD_START = /^user_[A-Za-z0-9]+,/;
-
-/** Checks the input file and returns its first bytes; failures are errors a user can act on. */
-export async function openInput(path: string, what: string): Promise<string> {
-  let info;
-  try {
-    info = await stat(path);
-  } catch (e) {
-    throw new FlaglessError('E_INPUT_UNREADABLE', `cannot read the ${what} ${path}: ${reason(e)}.`, { cause: e });
-  }
-  if (info.isDirectory()) throw new FlaglessError('E_INPUT_UNREADABLE', `cannot read the ${what} ${path}: it is a directory.`);
-  if (info.isFile() && info.size === 0) throw new FlaglessError('E_INPUT_EMPTY', `the ${what} ${path} is empty.`);
-  let handle;
-  try {
-    handle = await open(path, 'r');
-    const buf = Buffer.alloc(8192);
-    const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
-    const head = buf.subarray(0, bytesRead).toString('utf8');
-    if (head.replace(/^\uFEFF/, '').trim() === '') throw new FlaglessError('E_INPUT_EMPTY', `the ${what} ${path} has nothing but blank lines.`);
-    return head;
-  } catch (e) {
-    if (e instanceof FlaglessError) throw e;
-    throw new FlaglessError('E_INPUT_UNREADABLE', `cannot read the ${what} ${path}: ${reason(e)}.`, { cause: e });
-  } finally {
-    await handle?.close();
-  }
-}
-
-function reason(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'EISDIR') return 'it is a directory';
-  return code ?? 'unreadable';
-}
 
 function problemItem(p: MapProblem, file?: string, line?: number): SourceItem {
   const problem: Problem = { ...p, ...(file ? { file } : {}), ...(line ? { line } : {}) };
@@ -55,13 +21,14 @@ function problemItem(p: MapProblem, file?: string, line?: number): SourceItem {
 /** Reads a Clerk export file: the dashboard CSV (with an optional API dump) or an API dump alone. */
 export async function* readClerkFile(options: SourceOptions & { file: string }): AsyncGenerator<SourceItem> {
   const file = options.file;
-  const head = await openInput(file, 'Clerk export');
-  const other = otherVendorOf(head);
-  if (other) throw new FlaglessError('E_WRONG_VENDOR', `${file} looks like a ${other} export, not a Clerk export. Use the matching --from.`);
+  const { file: input, head } = await openWithHead(file, 'Clerk export', 8192);
 
   if (looksLikeJson(head)) {
     if (!looksLikeClerkJson(head)) {
-      throw new FlaglessError('E_WRONG_VENDOR', `${file} is JSON but not Clerk's (no "id": "user_..." users); pass the dashboard CSV or a Backend API dump.`);
+      throw new FlaglessError(
+        'E_WRONG_VENDOR',
+        `${file} is JSON but not a Clerk export (no "id": "user_..." users): pass the dashboard CSV or a Backend API dump, or run \`flagless assess\` with the right --from.`,
+      );
     }
     if (options.apiDump && options.apiDump !== file) {
       throw new FlaglessError('E_USAGE', `${file} is already a Clerk API dump: pass the dashboard CSV as --file and the dump as --api-dump, or the dump alone.`);
@@ -85,9 +52,9 @@ export async function* readClerkFile(options: SourceOptions & { file: string }):
 
   // The CSV rows, one chunk of events at a time, mapped here in the same generator: at a million
   // rows every extra async step per row shows.
-  const seen = new IdSet(); // one entry per user: ids are checked for duplicates across the file
+  const seen = new SeenIds(1 << 16); // one entry per user: ids are checked for duplicates across the file
   let columns: string[] = [];
-  for await (const events of readCsvRecords(file, { looksLikeRecordStart: (l) => RECORD_START.test(l), commentsBeforeHeader: true })) {
+  for await (const events of readCsvRecords(input, { looksLikeRecordStart: (l) => RECORD_START.test(l), commentsBeforeHeader: true })) {
     for (const ev of events) {
       if (ev.kind === 'error') {
         yield problemItem({ code: 'E_SOURCE_PARSE', severity: 'error', message: ev.message }, file, ev.line);

@@ -1,7 +1,7 @@
 import { CLERK_REQUIRED_COLUMNS } from './types.js';
 
-// Recognising files by their first bytes: what the CLI uses to name the right `--from`, and
-// what the reader uses to tell a CSV export from an API dump and from other vendors' files.
+// Recognising Clerk's files by their first bytes: what the CLI's `sniff` uses to name the right
+// `--from`, and what the reader uses to tell a CSV export from an API dump. Only Clerk's own marks.
 
 /** The head without a BOM, leading blank lines and leading `#` comment lines. */
 function meaningfulHead(head: string): string {
@@ -28,25 +28,10 @@ export function headerCells(head: string): string[] {
   return first.split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
 }
 
-/** Another vendor's export, named, when its first bytes say so. */
-export function otherVendorOf(head: string): string | undefined {
-  const t = meaningfulHead(head);
-  if (/^\{\s*"users"\s*:\s*\[\s*\{\s*"localId"/.test(t) || /"localId"\s*:/.test(t.slice(0, 2000)) && /"passwordHash"|"providerUserInfo"/.test(t)) {
-    return 'Firebase (firebase auth:export)';
-  }
-  if (/"Users"\s*:\s*\[/.test(t) || (/"Username"\s*:/.test(t) && /"UserStatus"|"Attributes"/.test(t))) return 'AWS Cognito (ListUsers)';
-  if (/^\{[^\n]*"user_id"\s*:\s*"[a-z0-9-]+\|/.test(t) || (/^\{[^\n]*"user_id"\s*:/.test(t) && /"identities"\s*:|"app_metadata"|"user_metadata"/.test(t))) {
-    return 'Auth0 (user export NDJSON)';
-  }
-  if (/^\{[^\n]*"_id"\s*:\s*\{\s*"\$oid"/.test(t)) return 'Auth0 (password hash export)';
-  return undefined;
-}
-
 /** A Clerk API dump or user list: Clerk's snake_case User JSON with `user_...` ids. */
 export function looksLikeClerkJson(head: string): boolean {
   const t = meaningfulHead(head);
   if (!(t.startsWith('{') || t.startsWith('['))) return false;
-  if (otherVendorOf(t)) return false;
   return /"primary_email_address_id"\s*:/.test(t) || /"id"\s*:\s*"user_[A-Za-z0-9]/.test(t) || /^\{\s*"(users|organizations|memberships)"\s*:\s*\[\s*\]/.test(t);
 }
 

@@ -6,7 +6,7 @@
  * - the users themselves: NDJSON of UserType, or a JSON array of UserType (`jq '.Users[]'`).
  * Which one is decided from the first key of the file. `--api-dump` adds groups (see groups.ts).
  */
-import { openExportFile, readHead, readTextChunks, requireText } from '../../engine/io/export-file.js';
+import { openWithHead, readTextChunks } from '../../engine/io/export-file.js';
 import { headShape } from '../../engine/io/head-shape.js';
 import { scanJsonElements, type ScanStats } from '../../engine/io/json-element-scanner.js';
 import { FlaglessError } from '../../protocol/errors.js';
@@ -44,9 +44,7 @@ export async function* readCognitoFile(options: SourceOptions): AsyncGenerator<S
     return;
   }
 
-  const file = await openExportFile(path, WHAT);
-  const head = await readHead(file);
-  requireText(file, head);
+  const { file, head } = await openWithHead(path, WHAT);
   if (!looksLikeCognito(head)) {
     const shape = headShape(head);
     const why = notCognito(head, shape);

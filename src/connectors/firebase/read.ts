@@ -3,7 +3,7 @@
  * canonical user, in file order, with the line it starts on. Memory stays flat in the number of
  * users (one element at a time, plus an 8-byte fingerprint per id for duplicate detection).
  */
-import { openExportFile, readHead, readTextChunks, readWholeText, requireText } from '../../engine/io/export-file.js';
+import { openExportFile, openWithHead, readTextChunks, readWholeText, requireText } from '../../engine/io/export-file.js';
 import { headShape } from '../../engine/io/head-shape.js';
 import { scanJsonElements, type ScanStats } from '../../engine/io/json-element-scanner.js';
 import { SeenIds } from '../../engine/io/seen-ids.js';
@@ -29,9 +29,7 @@ export async function* readFirebaseExport(options: SourceOptions): AsyncGenerato
   if (options.api) throw new FlaglessError('E_USAGE', 'Firebase is read from a `firebase auth:export users.json --format=json` file: pass --file, not --api.');
   if (!options.file) throw new FlaglessError('E_USAGE', 'Firebase: pass the `firebase auth:export` JSON with --file (and the project hash config with --hash-config).');
   const path = options.file;
-  const file = await openExportFile(path, WHAT);
-  const head = await readHead(file);
-  requireText(file, head);
+  const { file, head } = await openWithHead(path, WHAT);
   if (!looksLikeFirebase(head)) {
     const shape = headShape(head);
     const why = notFirebase(head, shape);

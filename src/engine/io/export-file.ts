@@ -103,6 +103,14 @@ export function requireText(file: ExportFile, head: string): void {
   if (head.trim() === '') throw new FlaglessError('E_INPUT_EMPTY', `the ${file.what} ${file.path} has nothing but whitespace.`);
 }
 
+/** Opens the file and reads its head for sniffing; E_INPUT_EMPTY when the head is only whitespace. */
+export async function openWithHead(path: string, what: string, chars?: number): Promise<{ file: ExportFile; head: string }> {
+  const file = await openExportFile(path, what);
+  const head = await readHead(file, chars);
+  requireText(file, head);
+  return { file, head };
+}
+
 /** The whole text, chunk by chunk (about 1 MiB each). Read errors become E_INPUT_UNREADABLE. */
 export async function* readTextChunks(file: ExportFile): AsyncGenerator<string> {
   const stream = textStream(file);

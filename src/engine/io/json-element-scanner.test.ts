@@ -96,6 +96,19 @@ describe('JsonElementScanner', () => {
     assert.deepEqual(summary(events).map((e) => e[1]), ['a', 'malformed', 'c']);
   });
 
+  it("hands over each element's own text and path, and says whether a lost element was intact", () => {
+    const text = '{"users": [\n{"id": "a"},\n{"id": "b",,},\n{"id": "c"\n]}';
+    const events = scan(text, '.users[]', 5);
+    assert.deepEqual(
+      events.map((e) => (e.kind === 'element' ? [e.line, e.path, e.text] : [e.line, e.path, e.element, e.intact])),
+      [
+        [2, '.users[]', '{"id": "a"}'],
+        [3, '.users[]', true, true],
+        [4, '.users[]', true, false],
+      ],
+    );
+  });
+
   it('yields nothing for JSON without the wanted array, and says which arrays it saw', () => {
     const s = new JsonElementScanner({ match: (p) => p === '.users[]' });
     assert.deepEqual([...s.push('{"Users": [{"id": "a"}], "other": []}'), ...s.end()], []);

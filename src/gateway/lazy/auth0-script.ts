@@ -19,7 +19,7 @@ export const AUTH0_LOGIN_SCRIPT = `async function login(userNameOrEmail, passwor
       body: JSON.stringify({ username: userNameOrEmail, password: password }),
     });
     if (res.status === 200) return callback(null, await res.json());
-    if (res.status === 401 || res.status === 403) {
+    if (res.status === 403) {
       return callback(new WrongUsernameOrPasswordError(userNameOrEmail, 'Wrong email or password.'));
     }
     return callback(new Error('flagless gateway answered ' + res.status));

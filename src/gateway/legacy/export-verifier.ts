@@ -78,9 +78,8 @@ export class ExportVerifier implements LegacyVerifier {
     return user ? { sourceId: user.sourceId, user } : undefined;
   }
 
-  async close(): Promise<void> {
-    await this.#index.close();
-  }
+  /** The index belongs to whoever built it (the gateway closes the one it is given). */
+  async close(): Promise<void> {}
 }
 
 /**

@@ -17,7 +17,7 @@ import { rateLimited } from './login.js';
  *   POST /v1/lazy/kratos/password-migration {identifier, password}
  *        → 200 {"status":"password_match"} | 403 | 503 (Kratos shows a 502 "try again later")
  * Auth0 custom database (scripts from `flagless serve --auth0-script`):
- *   POST /v1/lazy/auth0/login {username, password} → 200 profile | 401
+ *   POST /v1/lazy/auth0/login {username, password} → 200 profile | 403 (wrong credentials) | 401 (bad token)
  *   GET  /v1/lazy/auth0/users/{usernameOrEmail}    → 200 profile | 404
  *
  * Every call needs `Authorization: Bearer <token>` or Basic with the token as password; without
@@ -96,7 +96,8 @@ export function registerLazy(app: FastifyInstance, ctx: GatewayContext): void {
       const r = await check(ctx, 'lazy_auth0', req.body.username, req.body.password);
       if ('limited' in r) return rateLimited(reply, r.limited);
       if (!r.ok) {
-        const status = r.status === 503 ? 503 : 401;
+        // 403, not 401: the script must tell a wrong password from a gateway refusing its token.
+        const status = r.status === 503 ? 503 : 403;
         return reply.code(status).send({ ok: false, error: { code: r.code, message: r.message } });
       }
       const found = await ctx.router.lookup(req.body.username).catch(() => undefined);

@@ -1,0 +1,418 @@
+// The Keycloak target: one realm of a real Keycloak 26 server through its admin REST API.
+//
+// - Users: POST /users with the credentials inside (one request, nothing half-made), or in bulk
+//   through the realm partial import (createUsers: one transaction, ifResourceExists FAIL, so a batch
+//   is all or nothing). Found again by the `flagless_source_id` attribute (admin search `q`).
+// - Organizations: Keycloak 26 organizations. Keycloak organizations have no roles: a membership
+//   role becomes an organization group named after it (`org:admin` → group `admin`, Keycloak 26.6+),
+//   created on first use and marked with the attribute `flagless_role`, so a changed role moves the
+//   user between flagless's groups and leaves groups made by hand alone.
+// - Sign-in (`login`): the OpenID Connect token endpoint, password grant (see realm.ts).
+// Every request counts in `stats` (GET as a read, anything else as a write), so a re-run of a
+// finished migration shows zero writes.
+import type UserRepresentation from '@keycloak/keycloak-admin-client/lib/defs/userRepresentation.js';
+import { type CanonicalUser, type LossyNote, type Organization } from '../../model/user.js';
+import type { TargetCapabilities } from '../../protocol/capabilities.js';
+import { FlaglessError } from '../../protocol/errors.js';
+import type { CreateUserOptions, LoginResult, Target, TargetOrgRef, TargetUserRef, TargetUserView } from '../../protocol/target.js';
+import type { KeycloakAdminHttp } from './admin-http.js';
+import { keycloakCapabilities } from './capabilities.js';
+import {
+  decodeSourceId,
+  foreignAttributes,
+  fromKeycloakUser,
+  identityProviderName,
+  isPlainEmail,
+  ROLE_ATTRIBUTE,
+  roleGroupName,
+  roleGroupNames,
+  SOURCE_ID_ATTRIBUTE,
+  sourceIdQuery,
+  toKeycloakOrganization,
+  toKeycloakUser,
+} from './map.js';
+import { enableOrganizations, ensureVerifyClient, IdentityProviders, VERIFY_CLIENT_ID, type RealmState } from './realm.js';
+
+interface OrgRep {
+  id?: string;
+  name?: string;
+  attributes?: Record<string, string[]>;
+}
+interface GroupRep {
+  id?: string;
+  name?: string;
+  attributes?: Record<string, string[]>;
+}
+interface CredentialRep {
+  id?: string;
+  type?: string;
+}
+interface FederatedIdentityRep {
+  identityProvider?: string;
+  userId?: string;
+  userName?: string;
+}
+/** One user of a partial import result. */
+interface ImportResult {
+  action?: string;
+  resourceType?: string;
+  resourceName?: string;
+  id?: string;
+}
+
+/** At most `limit` of `items` at a time through `fn`. */
+async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
+}
+
+function orgRef(o: OrgRep): TargetOrgRef {
+  const stored = o.attributes?.[SOURCE_ID_ATTRIBUTE]?.[0];
+  return { id: o.id ?? '', name: o.name ?? '', ...(stored ? { externalId: decodeSourceId(stored) } : {}) };
+}
+
+function userRef(u: UserRepresentation): TargetUserRef {
+  const stored = u.attributes?.[SOURCE_ID_ATTRIBUTE]?.[0];
+  return { id: u.id ?? '', ...(stored ? { externalId: decodeSourceId(stored) } : {}), ...(u.email ? { email: u.email } : {}) };
+}
+
+/** Keycloak's error_description as a reason code: "Invalid user credentials" → invalid_user_credentials. */
+function reasonCode(description: string, fallback: string): string {
+  const code = description.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
+  return code || fallback;
+}
+
+/** The `sub` claim of a JWT (the Keycloak user id), read without verifying: it came from the token endpoint itself. */
+function tokenSubject(jwt: string): string {
+  try {
+    const sub = (JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as { sub?: unknown }).sub;
+    return typeof sub === 'string' ? sub : '';
+  } catch {
+    return '';
+  }
+}
+
+export class KeycloakTarget implements Target {
+  readonly capabilities: TargetCapabilities = keycloakCapabilities;
+  readonly stats: { writes: number; reads: number };
+  readonly identityProviders: IdentityProviders;
+  readonly #http: KeycloakAdminHttp;
+  readonly #realm: RealmState;
+  #verifySecret: Promise<string> | undefined;
+  /** Organization id → its groups by name (flagless's role groups and any others), loaded once per organization. */
+  readonly #orgGroups = new Map<string, Promise<Map<string, GroupRep>>>();
+
+  constructor(http: KeycloakAdminHttp, realm: RealmState) {
+    this.#http = http;
+    this.#realm = realm;
+    this.stats = http.stats;
+    this.identityProviders = new IdentityProviders(http);
+  }
+
+  get realm(): string {
+    return this.#http.realm;
+  }
+
+  /** Whether open() created the realm. */
+  get realmCreated(): boolean {
+    return this.#realm.created;
+  }
+
+  lossyNotes(user: CanonicalUser, options: CreateUserOptions): LossyNote[] {
+    return toKeycloakUser(user, options, this.#realm.profile, false).lossy;
+  }
+
+  roleName(role: string): string | undefined {
+    return roleGroupName(role);
+  }
+
+  async findUser(key: { externalId: string; email?: string }): Promise<TargetUserRef | undefined> {
+    const bySource = await this.#http.get<UserRepresentation[]>('/users', { what: 'find user by source id', query: { q: sourceIdQuery(key.externalId), exact: true, max: 2 } });
+    const hit = bySource.body.find((u) => userRef(u).externalId === key.externalId);
+    if (hit) return userRef(hit);
+    if (key.email) {
+      const byEmail = await this.#http.get<UserRepresentation[]>('/users', { what: 'find user by email', query: { email: key.email, exact: true, max: 2 } });
+      const found = byEmail.body.find((u) => u.email?.toLowerCase() === key.email!.trim().toLowerCase());
+      if (found) return userRef(found);
+    }
+    return undefined;
+  }
+
+  async createUser(user: CanonicalUser, options: CreateUserOptions): Promise<TargetUserRef> {
+    const plan = toKeycloakUser(user, options, this.#realm.profile);
+    await this.identityProviders.ensure(plan.identityProviders);
+    const r = await this.#http.request('POST', '/users', { what: 'create user', body: { ...plan.rep, credentials: plan.credentials } });
+    if (!r.createdId) throw new FlaglessError('E_TARGET_UNAVAILABLE', 'Keycloak create user: no Location in the answer', { errorClass: 'retriable' });
+    return { id: r.createdId, externalId: user.sourceId, ...(plan.rep.email ? { email: plan.rep.email } : {}) };
+  }
+
+  /**
+   * Bulk create through the realm partial import: one request, one transaction. With
+   * ifResourceExists FAIL, a user that exists already (same username or email) fails the whole
+   * batch with 409 and nothing is written; the engine then moves those users one by one. Users
+   * whose email only Keycloak's own validator can judge are refused here for the same reason
+   * (the partial import skips the user-profile validation that POST /users applies).
+   */
+  async createUsers(batch: readonly { user: CanonicalUser; options: CreateUserOptions }[]): Promise<TargetUserRef[]> {
+    const plans = batch.map((b) => toKeycloakUser(b.user, b.options, this.#realm.profile));
+    if (plans.some((p) => p.rep.email !== undefined && !isPlainEmail(p.rep.email))) {
+      throw new FlaglessError('E_TARGET_VALIDATION', 'Keycloak partial import: an email address needs Keycloak\'s own validation; these users go one by one', { errorClass: 'skippable' });
+    }
+    await this.identityProviders.ensure(plans.flatMap((p) => p.identityProviders));
+    const r = await this.#http.request<{ results?: ImportResult[] }>('POST', '/partialImport', {
+      what: `import ${batch.length} users`,
+      body: { ifResourceExists: 'FAIL', users: plans.map((p) => ({ ...p.rep, credentials: p.credentials })) },
+    });
+    const ids = new Map<string, string>();
+    for (const x of r.body?.results ?? []) {
+      if (x.resourceType === 'USER' && x.action === 'ADDED' && x.resourceName && x.id) ids.set(x.resourceName.toLowerCase(), x.id);
+    }
+    return plans.map((p, i) => {
+      const id = ids.get(p.rep.username!.toLowerCase());
+      // Cannot happen with FAIL; if it does, the engine resolves every user of the batch by lookup.
+      if (!id) throw new FlaglessError('E_TARGET_UNAVAILABLE', `Keycloak partial import: no result for user ${i + 1} of the batch`, { errorClass: 'retriable' });
+      return { id, externalId: batch[i]!.user.sourceId, ...(p.rep.email ? { email: p.rep.email } : {}) };
+    });
+  }
+
+  async updateUser(ref: TargetUserRef, user: CanonicalUser, options: CreateUserOptions): Promise<TargetUserRef> {
+    const plan = toKeycloakUser(user, options, this.#realm.profile);
+    const path = `/users/${encodeURIComponent(ref.id)}`;
+    const current = await this.#http.get<UserRepresentation>(path, { what: 'read user', accept: [404] });
+    if (current.status === 404) throw new FlaglessError('E_TARGET_VALIDATION', `Keycloak user ${ref.id} no longer exists`, { errorClass: 'skippable' });
+    const existing = current.body;
+    const { federatedIdentities: links = [], createdTimestamp: _created, username: _username, ...fields } = plan.rep;
+    const credentials = [...plan.credentials.filter((c) => c.type === 'password')];
+    if (plan.credentials.some((c) => c.type === 'otp')) {
+      // A user who enrolled an authenticator in Keycloak keeps it; the source's secret is added only to users without one.
+      const stored = await this.#http.get<CredentialRep[]>(`${path}/credentials`, { what: 'read credentials' });
+      if (!stored.body.some((c) => c.type === 'otp')) credentials.push(...plan.credentials.filter((c) => c.type === 'otp'));
+    }
+    await this.identityProviders.ensure(plan.identityProviders);
+    const body: UserRepresentation = {
+      ...existing,
+      ...fields,
+      // The account keeps its username (applications may key on it); never un-verify an address verified since.
+      username: existing.username,
+      emailVerified: existing.email?.toLowerCase() === fields.email?.toLowerCase() && existing.emailVerified ? true : (fields.emailVerified ?? false),
+      attributes: { ...foreignAttributes(existing.attributes), ...fields.attributes },
+      requiredActions: [...new Set([...(existing.requiredActions ?? []), ...(fields.requiredActions ?? [])])],
+      // A password credential in a PUT replaces the stored password (Keycloak keeps one per user).
+      ...(credentials.length ? { credentials } : {}),
+    };
+    await this.#http.request('PUT', path, { what: 'update user', body });
+    if (links.length) {
+      const { body: have } = await this.#http.get<FederatedIdentityRep[]>(`${path}/federated-identity`, { what: 'read linked identities' });
+      for (const l of links) {
+        if (have.some((h) => h.identityProvider === l.identityProvider)) continue;
+        await this.#http.request('POST', `${path}/federated-identity/${encodeURIComponent(l.identityProvider)}`, { what: 'link identity', body: l, accept: [409] });
+      }
+    }
+    return { id: ref.id, externalId: user.sourceId, ...(fields.email ? { email: fields.email } : {}) };
+  }
+
+  async findOrganization(key: { externalId: string; name: string }): Promise<TargetOrgRef | undefined> {
+    if (!this.#realm.organizationsEnabled) return undefined;
+    const bySource = await this.#http.get<OrgRep[]>('/organizations', { what: 'find organization by source id', query: { q: sourceIdQuery(key.externalId), exact: true, briefRepresentation: false, max: 2 } });
+    const hit = bySource.body.find((o) => orgRef(o).externalId === key.externalId);
+    if (hit) return orgRef(hit);
+    const name = key.name.trim();
+    if (!name) return undefined;
+    const byName = await this.#http.get<OrgRep[]>('/organizations', { what: 'find organization by name', query: { search: name, exact: true, briefRepresentation: false, max: 10 } });
+    const same = byName.body.filter((o) => o.name === name);
+    return same.length === 1 ? orgRef(same[0]!) : undefined;
+  }
+
+  async createOrganization(org: Organization): Promise<TargetOrgRef> {
+    if (!this.#realm.organizationsEnabled) {
+      await enableOrganizations(this.#http);
+      this.#realm.organizationsEnabled = true;
+    }
+    for (const disambiguate of [false, true]) {
+      const rep = toKeycloakOrganization(org, disambiguate);
+      const r = await this.#http.request('POST', '/organizations', { what: 'create organization', body: rep, accept: disambiguate ? [] : [409] });
+      if (r.status === 201 && r.createdId) return { id: r.createdId, name: rep.name ?? org.name, externalId: org.sourceId };
+      // 409: the name or alias is taken. By this organization itself (an earlier write whose answer was lost)?
+      const mine = await this.#http.get<OrgRep[]>('/organizations', { what: 'find organization by source id', query: { q: sourceIdQuery(org.sourceId), exact: true, briefRepresentation: false, max: 2 } });
+      const hit = mine.body.find((o) => orgRef(o).externalId === org.sourceId);
+      if (hit) return orgRef(hit);
+    }
+    throw new FlaglessError('E_TARGET_UNAVAILABLE', 'Keycloak create organization: no Location in the answer', { errorClass: 'retriable' });
+  }
+
+  #groupsOf(orgId: string): Promise<Map<string, GroupRep>> {
+    let p = this.#orgGroups.get(orgId);
+    if (!p) {
+      p = this.#http
+        .get<GroupRep[]>(`/organizations/${encodeURIComponent(orgId)}/groups`, { what: 'list organization groups', query: { briefRepresentation: false, max: 1000 } })
+        .then(({ body }) => new Map(body.filter((g) => g.name && g.id).map((g) => [g.name!, g])));
+      p.catch(() => this.#orgGroups.delete(orgId));
+      this.#orgGroups.set(orgId, p);
+    }
+    return p;
+  }
+
+  async #roleGroup(orgId: string, name: string, role: string): Promise<GroupRep> {
+    const groups = await this.#groupsOf(orgId);
+    const known = groups.get(name);
+    if (known) return known;
+    const base = `/organizations/${encodeURIComponent(orgId)}/groups`;
+    const r = await this.#http.request('POST', base, { what: 'create organization group', body: { name, attributes: { [ROLE_ATTRIBUTE]: [role] } }, accept: [409] });
+    let group: GroupRep | undefined = r.createdId ? { id: r.createdId, name, attributes: { [ROLE_ATTRIBUTE]: [role] } } : undefined;
+    if (!group) {
+      // Made by another worker meanwhile: read it.
+      const { body } = await this.#http.get<GroupRep[]>(base, { what: 'list organization groups', query: { search: name, exact: true, briefRepresentation: false } });
+      group = body.find((g) => g.name === name);
+      if (!group?.id) throw new FlaglessError('E_TARGET_CONFLICT', `Keycloak organization group "${name}" exists but cannot be read`, { errorClass: 'skippable' });
+    }
+    groups.set(name, group);
+    return group;
+  }
+
+  async ensureMembership(user: TargetUserRef, org: TargetOrgRef, roles: string[]): Promise<'created' | 'updated' | 'exists'> {
+    const base = `/organizations/${encodeURIComponent(org.id)}/members`;
+    const member = await this.#http.get(`${base}/${encodeURIComponent(user.id)}`, { what: 'read organization member', accept: [404] });
+    let created = false;
+    if (member.status === 404) {
+      const r = await this.#http.request('POST', base, { what: 'add organization member', body: JSON.stringify(user.id), accept: [409] });
+      created = r.status === 201;
+    }
+    const wanted = roleGroupNames(roles);
+    // No roles in the source: the user is a plain member; groups are left as they are.
+    if (wanted.length === 0) return created ? 'created' : 'exists';
+    const current = created
+      ? []
+      : (await this.#http.get<GroupRep[]>(`${base}/${encodeURIComponent(user.id)}/groups`, { what: 'read organization group memberships', query: { briefRepresentation: false, max: 1000 } })).body;
+    let changed = false;
+    const groupsBase = `/organizations/${encodeURIComponent(org.id)}/groups`;
+    for (const name of wanted) {
+      if (current.some((g) => g.name === name)) continue;
+      const role = roles.find((r) => roleGroupName(r) === name) ?? name;
+      const group = await this.#roleGroup(org.id, name, role);
+      await this.#http.request('PUT', `${groupsBase}/${encodeURIComponent(group.id!)}/members/${encodeURIComponent(user.id)}`, { what: 'add to organization group', accept: [409] });
+      changed = true;
+    }
+    for (const g of current) {
+      // A role the source no longer gives: leave flagless's group for it (groups made by hand stay).
+      if (g.id && g.name && g.attributes?.[ROLE_ATTRIBUTE] && !wanted.includes(g.name)) {
+        await this.#http.request('DELETE', `${groupsBase}/${encodeURIComponent(g.id)}/members/${encodeURIComponent(user.id)}`, { what: 'leave organization group', accept: [404] });
+        changed = true;
+      }
+    }
+    return created ? 'created' : changed ? 'updated' : 'exists';
+  }
+
+  async #identities(userId: string): Promise<TargetUserView['identities']> {
+    const { body } = await this.#http.get<FederatedIdentityRep[]>(`/users/${encodeURIComponent(userId)}/federated-identity`, { what: 'read linked identities' });
+    return body.filter((f) => f.identityProvider && f.userId).map((f) => ({ provider: identityProviderName(f.identityProvider!), providerUserId: f.userId! }));
+  }
+
+  async getUser(ref: TargetUserRef): Promise<TargetUserView | undefined> {
+    const path = `/users/${encodeURIComponent(ref.id)}`;
+    const r = await this.#http.get<UserRepresentation>(path, { what: 'read user', accept: [404] });
+    if (r.status === 404) return undefined;
+    const memberships: TargetUserView['memberships'] = [];
+    if (this.#realm.organizationsEnabled) {
+      const { body: orgs } = await this.#http.get<OrgRep[]>(`/organizations/members/${encodeURIComponent(ref.id)}/organizations`, { what: "read the user's organizations", query: { briefRepresentation: false } });
+      for (const o of orgs) {
+        if (!o.id) continue;
+        const { body: groups } = await this.#http.get<GroupRep[]>(`/organizations/${encodeURIComponent(o.id)}/members/${encodeURIComponent(ref.id)}/groups`, { what: 'read organization group memberships', query: { max: 1000 } });
+        const ext = orgRef(o).externalId;
+        memberships.push({ organizationId: o.id, ...(ext ? { organizationExternalId: ext } : {}), roles: groups.map((g) => g.name ?? '').filter((n) => n) });
+      }
+    }
+    return { ...fromKeycloakUser(r.body), memberships, identities: await this.#identities(ref.id) };
+  }
+
+  async *listUsers(): AsyncIterable<TargetUserView> {
+    // Memberships and links are gathered per organization and per identity provider first, so
+    // the users are listed page by page without a request per user for them.
+    const memberships = new Map<string, TargetUserView['memberships']>();
+    if (this.#realm.organizationsEnabled) {
+      for await (const orgs of this.#http.pages<OrgRep>('/organizations', { what: 'list organizations', query: { briefRepresentation: false } })) {
+        for (const o of orgs) {
+          if (!o.id) continue;
+          const ext = orgRef(o).externalId;
+          const entries = new Map<string, string[]>();
+          for await (const members of this.#http.pages<UserRepresentation>(`/organizations/${encodeURIComponent(o.id)}/members`, { what: 'list organization members', query: { briefRepresentation: true } })) {
+            for (const m of members) if (m.id) entries.set(m.id, []);
+          }
+          for (const g of (await this.#groupsOf(o.id)).values()) {
+            for await (const members of this.#http.pages<UserRepresentation>(`/organizations/${encodeURIComponent(o.id)}/groups/${encodeURIComponent(g.id!)}/members`, { what: 'list organization group members', query: { briefRepresentation: true } })) {
+              for (const m of members) if (m.id) entries.get(m.id)?.push(g.name!);
+            }
+          }
+          for (const [userId, roles] of entries) {
+            const list = memberships.get(userId) ?? [];
+            list.push({ organizationId: o.id, ...(ext ? { organizationExternalId: ext } : {}), roles });
+            memberships.set(userId, list);
+          }
+        }
+      }
+    }
+    const linked = new Set<string>();
+    for (const alias of await this.identityProviders.aliases()) {
+      for await (const users of this.#http.pages<UserRepresentation>('/users', { what: 'list linked users', query: { idpAlias: alias, briefRepresentation: true } })) {
+        for (const u of users) if (u.id) linked.add(u.id);
+      }
+    }
+    for await (const users of this.#http.pages<UserRepresentation>('/users', { what: 'list users', query: { briefRepresentation: false } })) {
+      const identities = new Map<string, TargetUserView['identities']>();
+      await eachLimited(
+        users.filter((u) => u.id && linked.has(u.id)),
+        8,
+        async (u) => void identities.set(u.id!, await this.#identities(u.id!)),
+      );
+      for (const u of users) yield { ...fromKeycloakUser(u), memberships: memberships.get(u.id ?? '') ?? [], identities: identities.get(u.id ?? '') ?? [] };
+    }
+  }
+
+  async login(identifier: string, password: string): Promise<LoginResult> {
+    for (let attempt = 1; ; attempt++) {
+      const secret = await (this.#verifySecret ??= ensureVerifyClient(this.#http).catch((e: unknown) => {
+        this.#verifySecret = undefined;
+        throw e;
+      }));
+      this.stats.writes++;
+      let res: Response;
+      try {
+        res = await fetch(`${this.#http.baseUrl}/realms/${encodeURIComponent(this.realm)}/protocol/openid-connect/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ grant_type: 'password', client_id: VERIFY_CLIENT_ID, client_secret: secret, username: identifier.trim(), password, scope: 'openid' }),
+          signal: AbortSignal.timeout(30_000),
+        });
+      } catch (e) {
+        throw new FlaglessError('E_TARGET_UNAVAILABLE', `Keycloak sign-in: ${e instanceof Error ? e.message : 'network error'}`, { errorClass: 'retriable' });
+      }
+      const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+      if (res.ok && typeof body.access_token === 'string') {
+        return { ok: true, userId: tokenSubject(body.access_token) };
+      }
+      const error = typeof body.error === 'string' ? body.error : '';
+      const description = typeof body.error_description === 'string' ? body.error_description : '';
+      if (res.status === 401 && error === 'unauthorized_client' && attempt === 1) {
+        // The client's secret was changed since it was read: read it again, once.
+        this.#verifySecret = undefined;
+        continue;
+      }
+      if (res.status === 400 && error === 'invalid_grant') return { ok: false, reason: reasonCode(description, 'invalid_grant') };
+      if (res.status === 429) throw new FlaglessError('E_RATE_LIMITED', 'Keycloak sign-in: HTTP 429', { errorClass: 'retriable' });
+      if (res.status >= 500) throw new FlaglessError('E_TARGET_UNAVAILABLE', `Keycloak sign-in: HTTP ${res.status}`, { errorClass: 'retriable' });
+      throw new FlaglessError('E_TARGET_AUTH', `Keycloak sign-in through client '${VERIFY_CLIENT_ID}': HTTP ${res.status} ${error}${description ? ` (${description})` : ''}`);
+    }
+  }
+
+  async setPassword(ref: TargetUserRef, plaintext: string): Promise<void> {
+    // temporary=false also clears a pending UPDATE_PASSWORD required action.
+    await this.#http.request('PUT', `/users/${encodeURIComponent(ref.id)}/reset-password`, { what: 'set password', body: { type: 'password', value: plaintext, temporary: false } });
+  }
+
+  async close(): Promise<void> {
+    // Nothing held: fetch pools its connections, the admin client holds none.
+  }
+}

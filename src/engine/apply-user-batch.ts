@@ -1,0 +1,62 @@
+import type { CanonicalUser } from '../model/user.js';
+import { applyUser } from './apply-user.js';
+import { planUser, type UserPlan } from './plan.js';
+import { RecordFailure } from './request.js';
+import type { RunContext } from './run-context.js';
+import type { LedgerRecord } from './state/types.js';
+import type { TaskPool } from './task-pool.js';
+
+/**
+ * Users in bulk, for targets with an all-or-nothing bulk create (`Target.createUsers`, e.g. the
+ * Keycloak realm partial import: one request and one transaction for many users).
+ *
+ * Only first-time creates go in a batch: records never sent before (`planned`, no attempts), that
+ * the plan creates. Updates, skips, records left `writing` by a crash and records retried after a
+ * failure take the one-by-one path (applyUser), which looks a user up before it sends anything.
+ *
+ * Every record of a batch is marked `writing` before the request is sent and `done` after the
+ * target answered. When the batch fails, whatever the reason (a conflict with an existing account,
+ * a record the target refuses, a lost reply), its users are moved one by one as if left `writing`:
+ * each is looked up first, so a batch that was applied is recovered, one that was not is created
+ * user by user, and a refused record is quarantined alone.
+ */
+export async function spawnUserBatches(ctx: RunContext, pool: TaskPool, items: readonly { rec: LedgerRecord; user: CanonicalUser }[]): Promise<void> {
+  const size = Math.max(1, ctx.capabilities.batchSize);
+  let batch: { rec: LedgerRecord; user: CanonicalUser; plan: UserPlan }[] = [];
+  const send = async () => {
+    const chunk = batch;
+    batch = [];
+    if (chunk.length === 1) await pool.spawn(() => applyUser(ctx, chunk[0]!.rec, chunk[0]!.user));
+    else if (chunk.length > 1) await pool.spawn(() => applyUserBatch(ctx, chunk));
+  };
+  for (const { rec, user } of items) {
+    const plan = planUser(user, ctx.capabilities, ctx.plan);
+    const firstCreate = plan.action === 'create' && rec.state === 'planned' && rec.attempts === 0 && !rec.targetId;
+    if (!firstCreate) {
+      await pool.spawn(() => applyUser(ctx, rec, user));
+      continue;
+    }
+    batch.push({ rec, user, plan });
+    if (batch.length >= size) await send();
+  }
+  await send();
+}
+
+async function applyUserBatch(ctx: RunContext, chunk: readonly { rec: LedgerRecord; user: CanonicalUser; plan: UserPlan }[]): Promise<void> {
+  const t = ctx.target;
+  let refs;
+  try {
+    refs = await ctx.requester.once(
+      () => t.createUsers!(chunk.map((c) => ({ user: c.plan.user, options: c.plan.createOptions }))),
+      async () => {
+        for (const c of chunk) await ctx.markWriting('user', c.user.sourceId);
+      },
+    );
+  } catch (e) {
+    if (!(e instanceof RecordFailure)) throw e;
+    // One by one, each looked up first (state `writing`): nothing doubled, nothing lost.
+    await Promise.all(chunk.map((c) => applyUser(ctx, { ...c.rec, state: 'writing' }, c.user)));
+    return;
+  }
+  for (const [i, c] of chunk.entries()) await ctx.done('user', c.user.sourceId, { targetId: refs[i]!.id, outcome: 'created' });
+}
