@@ -123,7 +123,7 @@ export const COMMANDS: CommandSpec[] = [
     name: 'demo',
     summary: 'See the whole product work in one command, on embedded defaults.',
     description:
-      'Generates a small Clerk export with known passwords in ./flagless-demo/, assesses it, and prints what would move, what is lossy and why, and the next commands to try. Needs nothing beyond `npm ci`; can be run again and again.',
+      'Generates a small Clerk export with known passwords (bcrypt and argon2 hashes, TOTP, social-only users, organizations) in ./flagless-demo/, assesses it, migrates it into Better Auth on an embedded SQLite file (twice, to show the re-run writes nothing), verifies every user through Better Auth and signs in as sample users with their original passwords, then prints what moved, what is lossy and why, the sign-in success rate and the next commands to try. Needs nothing beyond `npm ci`; can be run again and again.',
     flags: [
       { name: 'dir', type: 'string', value: 'path', default: 'flagless-demo', description: 'Where the demo writes its files.' },
       { name: 'users', type: 'string', value: 'N', default: '300', description: 'How many users the generated export has.' },
@@ -151,6 +151,33 @@ export const COMMANDS: CommandSpec[] = [
     ],
     examples: ['flagless sim workos --port 4100', 'flagless sim workos --rate-limit 50 --faults 5xx=0.1,reset-after-commit=0.02 --json'],
     load: () => import('./run-sim.js'),
+  },
+  {
+    name: 'serve',
+    summary: 'Run the gateway: route each login by the user\'s migration flag and move users at their first successful login.',
+    description:
+      'An HTTP service the application calls instead of its provider for password sign-in: POST /v1/login {identifier, password}. A user already on the target signs in there; anyone else is checked against the legacy provider (the export\'s own hashes, or the vendor\'s login API), and on success is created in the target with profile, social links, organizations and metadata, gets the typed password as the target\'s native password, and is marked migrated; the answer names the user\'s id in the target. A wrong password never writes anything; an outage answers 503 and loses nothing. New sign-ups go straight to the target (the application uses the target\'s own sign-up). With --token it also answers the lazy-migration calls of Keycloak (user-migration provider), Ory Kratos (password-migration hook) and Auth0 (custom-database scripts, see --auth0-script). Also serves /dashboard, /metrics (Prometheus), /healthz and /readyz. State lives next to the migrate ledger (--state): SQLite by default, PostgreSQL when several gateway instances run. Runs until SIGINT/SIGTERM.',
+    flags: [
+      { name: 'config', type: 'string', value: 'path', description: 'A JSON config (or a JS module exporting one) whose keys are these flag names; flags on the command line win.' },
+      ...SOURCE_FLAGS.map((f) => (f.name === 'from' ? { ...f, required: false, description: `${f.description} Required (here or in --config).` } : f)),
+      ...TARGET_FLAGS.map((f) => (f.name === 'to' ? { ...f, required: false, description: `${f.description} Required (here or in --config).` } : f)),
+      STATE_FLAG,
+      { name: 'port', type: 'string', value: 'N', description: 'Port to listen on (default 8787; 0 picks a free one).' },
+      { name: 'host', type: 'string', value: 'addr', description: 'Address to listen on (default 127.0.0.1; put a TLS proxy in front before opening it wider).' },
+      { name: 'token', type: 'string', value: 'T', description: 'Bearer token (or Basic password) the lazy-migration endpoints require; they are off without one. Also FLAGLESS_GATEWAY_TOKEN.' },
+      { name: 'legacy', type: 'string', value: 'mode', choices: ['auto', 'export', 'api'], description: "How passwords are checked at the legacy side: export = the export's hashes; api = the vendor's login API (Auth0 password-realm grant, Cognito USER_PASSWORD_AUTH, Firebase signInWithPassword, Clerk verify_password; credentials from the environment); auto (default) = the export, then the API for users it cannot check when credentials are set." },
+      { name: 'jit-password', type: 'string', value: 'mode', choices: ['native', 'import-hash'], description: "native (default): set the typed password as the target's own hash; import-hash: write the export's hash when the target accepts it (one slow hash less per first login)." },
+      { name: 'index-storage', type: 'string', value: 'where', choices: ['memory', 'sqlite'], description: 'Where the export index lives: memory (default, fastest) or a private temporary SQLite file (large exports).' },
+      { name: 'trust-proxy', type: 'boolean', description: 'Take the client address from X-Forwarded-For (behind a reverse proxy), for the per-address limits.' },
+      { name: 'auth0-script', type: 'string', value: 'path', description: 'Write the Auth0 custom-database Login and Get User scripts (calling this gateway) to this file.' },
+      { name: 'log-level', type: 'string', value: 'level', description: 'pino log level (default info; warn with --quiet).' },
+    ],
+    examples: [
+      'flagless serve --from clerk --file users.csv --to better-auth --db auth.db --port 8787',
+      'flagless serve --config flagless.config.json',
+      'flagless serve --from auth0 --legacy api --to keycloak --realm app --state postgres://gw@db/flagless --token "$GATEWAY_TOKEN" --auth0-script auth0-scripts.js',
+    ],
+    load: () => import('./run-serve.js'),
   },
 ];
 

@@ -117,7 +117,10 @@ export function planUser(user: CanonicalUser, caps: TargetCapabilities, opts: Pl
     socialLinks: { import: 0, lossy: 0 },
     mfaFactors: { import: 0, lossy: 0 },
   };
-  if (user.disabled && !caps.disabledUsers) {
+  if (caps.requiresEmail && user.emails.length === 0) {
+    plan.action = 'skip';
+    plan.skipReason = `the user has no email address and ${caps.displayName} requires one (phone-only or username-only account)`;
+  } else if (user.disabled && !caps.disabledUsers) {
     // Moving a blocked account into a target that cannot block it would let it sign in again.
     plan.action = 'skip';
     plan.skipReason = `the user is disabled and ${caps.displayName} cannot disable users; moving it would re-enable the account`;

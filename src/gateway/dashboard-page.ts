@@ -104,7 +104,11 @@ export function renderDashboard(data: DashboardCounts, labels: DashboardLabels, 
   const remaining = total !== undefined ? Math.max(0, total - data.migrated) : undefined;
   const pct = total ? Math.min(100, (100 * data.migrated) / total) : undefined;
 
-  const buckets = [...new Set([...data.series.bulk, ...data.series.jit, ...data.series.completed, ...data.series.lazy].map((p) => p.bucket))].sort();
+  const moved = [...new Set([...data.series.bulk, ...data.series.jit, ...data.series.completed, ...data.series.lazy].map((p) => p.bucket))].sort();
+  // The hour before the first move (everyone still on legacy) and the current hour frame the lines.
+  const hour = (d: Date) => d.toISOString().slice(0, 13);
+  const buckets = moved.length ? [hour(new Date(Date.parse(`${moved[0]}:00:00Z`) - 3600_000)), ...moved] : [];
+  if (buckets.length && buckets[buckets.length - 1]! < hour(now)) buckets.push(hour(now));
   const bulkC = cumulative(buckets, data.series.bulk);
   const jitC = cumulative(buckets, [...data.series.jit, ...data.series.completed]);
   const lazyC = cumulative(buckets, data.series.lazy);

@@ -20,6 +20,8 @@ export interface TargetCapabilities {
   readonly organizations: boolean;
   readonly roles: boolean;
   readonly usernames: boolean;
+  /** Every user needs an email address (phone-only and username-only users cannot move). */
+  readonly requiresEmail: boolean;
   readonly phoneNumbers: boolean;
   readonly disabledUsers: boolean;
   /** Where metadata goes: both kinds kept apart, merged into one bag, or nowhere. */

@@ -25,6 +25,7 @@ export const FAKE_CAPABILITIES: TargetCapabilities = {
   organizations: true,
   roles: true,
   usernames: false,
+  requiresEmail: false,
   phoneNumbers: false,
   disabledUsers: false,
   metadata: 'single',

@@ -22,6 +22,7 @@ export const betterAuthCapabilities = {
   organizations: true,
   roles: true,
   usernames: false,
+  requiresEmail: true,
   phoneNumbers: false,
   disabledUsers: false,
   metadata: 'public-private',

@@ -26,6 +26,7 @@ import {
   slugCandidate,
   slugify,
   toIdentityAccount,
+  toRoleName,
   toRoleString,
   toUserRow,
   type BetterAuthAccountRow,
@@ -54,6 +55,7 @@ interface MemberRecord {
 }
 
 const PAGE_SIZE = 200;
+const ROW_PAGE_SIZE = 1000;
 const SLUG_ATTEMPTS = 20;
 
 export class BetterAuthTarget implements Target {
@@ -97,7 +99,13 @@ export class BetterAuthTarget implements Target {
     if (!key.email) return undefined;
     const email = emailForBetterAuth(key.email);
     const byEmail = await this.#read('finding a user by email', () => this.#ctx.internalAdapter.findUserByEmail(email));
-    return byEmail ? { id: byEmail.user.id, email: byEmail.user.email } : undefined;
+    // Users flagless created have the source id as their id, so the id says whose account this is:
+    // the engine then tells a signup to link (a random id) from another export record (never merged).
+    return byEmail ? { id: byEmail.user.id, externalId: byEmail.user.id, email: byEmail.user.email } : undefined;
+  }
+
+  roleName(role: string): string {
+    return toRoleName(role);
   }
 
   /**
@@ -286,11 +294,26 @@ export class BetterAuthTarget implements Target {
     return out;
   }
 
+  /**
+   * Every row of `model` belonging to `userIds`, page by page: the adapter's findMany returns at
+   * most 100 rows when no limit is given, which silently cut memberships of busy pages.
+   */
+  async #findAll<T extends { id: string }>(model: 'account' | 'member', userIds: string[], what: string): Promise<T[]> {
+    const rows: T[] = [];
+    for (;;) {
+      const page = await this.#read(what, () =>
+        this.#ctx.adapter.findMany<T>({ model, where: [{ field: 'userId', operator: 'in', value: userIds }], limit: ROW_PAGE_SIZE, offset: rows.length, sortBy: { field: 'id', direction: 'asc' } }),
+      );
+      rows.push(...page);
+      if (page.length < ROW_PAGE_SIZE) return rows;
+    }
+  }
+
   async #views(users: UserRecord[]): Promise<TargetUserView[]> {
     const ids = users.map((u) => u.id);
     const [accounts, members] = await Promise.all([
-      this.#read('reading accounts', () => this.#ctx.adapter.findMany<AccountRecord>({ model: 'account', where: [{ field: 'userId', operator: 'in', value: ids }] })),
-      this.#read('reading memberships', () => this.#ctx.adapter.findMany<MemberRecord>({ model: 'member', where: [{ field: 'userId', operator: 'in', value: ids }] })),
+      this.#findAll<AccountRecord>('account', ids, 'reading accounts'),
+      this.#findAll<MemberRecord>('member', ids, 'reading memberships'),
     ]);
     return users.map((u) => {
       const mine = accounts.filter((a) => a.userId === u.id);

@@ -18,6 +18,7 @@ export const keycloakCapabilities = {
   organizations: true,
   roles: true,
   usernames: true,
+  requiresEmail: false,
   phoneNumbers: false,
   disabledUsers: true,
   metadata: 'single',

@@ -25,6 +25,7 @@ export const workosCapabilities = {
   organizations: true,
   roles: true,
   usernames: false,
+  requiresEmail: true,
   phoneNumbers: false,
   disabledUsers: false,
   metadata: 'single',

@@ -25,6 +25,8 @@ export interface TargetFit {
     usernames: number;
     phoneNumbers: number;
     disabledFlags: number;
+    /** Users that cannot move at all: no email address where the target requires one. */
+    withoutEmail: number;
   };
   /** Users whose public and private metadata end up in one place at the target. */
   metadataMerged: number;
@@ -35,7 +37,7 @@ export function emptyFit(caps: TargetCapabilities): TargetFit {
     target: caps.name,
     displayName: caps.displayName,
     passwords: { native: 0, withExtension: 0, jitOrReset: 0, none: 0 },
-    lost: { totpFactors: 0, smsFactors: 0, socialLinks: 0, memberships: 0, metadata: 0, usernames: 0, phoneNumbers: 0, disabledFlags: 0 },
+    lost: { totpFactors: 0, smsFactors: 0, socialLinks: 0, memberships: 0, metadata: 0, usernames: 0, phoneNumbers: 0, disabledFlags: 0, withoutEmail: 0 },
     metadataMerged: 0,
   };
 }
@@ -63,6 +65,7 @@ export function addUserToFit(fit: TargetFit, caps: TargetCapabilities, user: Can
   if (!caps.usernames && user.username) fit.lost.usernames++;
   if (!caps.phoneNumbers && user.phones.length > 0) fit.lost.phoneNumbers++;
   if (!caps.disabledUsers && user.disabled) fit.lost.disabledFlags++;
+  if (caps.requiresEmail && user.emails.length === 0) fit.lost.withoutEmail++;
 
   const hasPublic = hasKeys(user.metadata.public);
   const hasPrivate = hasKeys(user.metadata.private);
