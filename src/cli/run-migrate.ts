@@ -44,7 +44,7 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
     try {
       const plan = await dryRun({ source, capabilities: connector.capabilities, missingPassword, runKey, ...(store ? { store } : {}) });
       if (io.json) io.out(JSON.stringify({ dryRun: true, target: label, plan }, null, 2));
-      else io.out(formatPlan(plan, label));
+      else io.err(formatPlan(plan, label));
       return plan.problems.errors > 0 ? EXIT_PROBLEMS : EXIT_OK;
     } finally {
       await store?.close();
@@ -83,7 +83,7 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
     });
     io.progressDone();
     if (io.json) io.out(JSON.stringify(summary, null, 2));
-    else io.out(formatSummary(summary));
+    else io.err(formatSummary(summary));
     return exitFor(summary);
   } finally {
     process.off('SIGINT', onSignal);

@@ -1,0 +1,258 @@
+/**
+ * npm run bench:gateway [-- --users 200 --concurrency 8 --pairs 200] [--smoke] [--json]
+ *
+ * In one run, on this machine (2 cores here):
+ *  1. raw bcrypt: cost-10 verifications/s with @node-rs/bcrypt, the physical limit of any JIT
+ *     login from a bcrypt export (measured before and after the JIT runs; the mean is used);
+ *  2. JIT logins/s through the gateway over HTTP (legacy = a generated Clerk export's bcrypt cost-10
+ *     hashes, target = Better Auth on SQLite, state = SQLite), every login a first login:
+ *     `native` (the default: the typed password is also hashed by the target: two slow hashes per
+ *     login) and `import-hash` (the export's hash is written with the user: one slow hash);
+ *     goal: JIT/raw ≥ 0.9;
+ *  3. the latency a routed login adds for an already-migrated user: the same logins through the
+ *     gateway (HTTP) and straight at the target (in process), interleaved; reported as the
+ *     difference of p99s and as the p99 of the per-request overhead (routed time minus the time
+ *     spent in the target inside that request); goal: p99 overhead < 5 ms.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { availableParallelism } from 'node:os';
+import pino from 'pino';
+import { generate as generateClerk, source as clerkSource } from '../src/connectors/clerk/index.js';
+import { target as betterAuth } from '../src/connectors/better-auth/index.js';
+import { buildExportIndex, type ExportIndex } from '../src/gateway/legacy/export-index.js';
+import { ExportVerifier } from '../src/gateway/legacy/export-verifier.js';
+import type { JitPasswordMode } from '../src/gateway/provision.js';
+import { createGateway } from '../src/gateway/server.js';
+import { openGatewayStore } from '../src/gateway/state/open.js';
+import type { Target } from '../src/protocol/target.js';
+
+export interface GatewayBenchOptions {
+  users: number;
+  concurrency: number;
+  pairs: number;
+}
+
+export interface GatewayBenchResult {
+  cores: number;
+  users: number;
+  concurrency: number;
+  rawBcryptPerSec: number;
+  jit: Record<JitPasswordMode, { loginsPerSec: number; ratio: number }>;
+  migrated: {
+    pairs: number;
+    routedP50Ms: number;
+    routedP99Ms: number;
+    directP50Ms: number;
+    directP99Ms: number;
+    addedP99Ms: number;
+    overheadP50Ms: number;
+    overheadP99Ms: number;
+  };
+}
+
+const SECRET = 'bench-secret-0123456789abcdef0123456789abcdef';
+
+function pct(values: number[], p: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? 0;
+}
+
+async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      for (let i = next++; i < items.length; i = next++) await fn(items[i]!);
+    }),
+  );
+}
+
+/** A target that records how long each login spent inside it (for the per-request overhead). */
+class TimedTarget {
+  readonly spans: number[] = [];
+  constructor(readonly inner: Target) {}
+  wrap(): Target {
+    const self = this;
+    return new Proxy(this.inner, {
+      get(t, prop, receiver) {
+        if (prop === 'login')
+          return async (identifier: string, password: string) => {
+            const start = performance.now();
+            try {
+              return await t.login(identifier, password);
+            } finally {
+              self.spans.push(performance.now() - start);
+            }
+          };
+        const v = Reflect.get(t, prop, receiver);
+        return typeof v === 'function' ? v.bind(t) : v;
+      },
+    });
+  }
+}
+
+async function rawBcrypt(hashes: { hash: string; password: string }[], concurrency: number): Promise<number> {
+  const { verify } = await import('@node-rs/bcrypt');
+  const start = performance.now();
+  await pool(hashes, concurrency, async (h) => {
+    if (!(await verify(h.password, h.hash))) throw new Error('bench: a known password did not verify');
+  });
+  return (hashes.length * 1000) / (performance.now() - start);
+}
+
+async function startGateway(dir: string, name: string, index: ExportIndex, mode: JitPasswordMode, timed = false) {
+  const target = await betterAuth.open({ env: { BETTER_AUTH_SECRET: SECRET }, db: join(dir, `${name}-target.db`) });
+  const store = await openGatewayStore(join(dir, `${name}-state.db`));
+  const t = timed ? new TimedTarget(target) : undefined;
+  const gateway = await createGateway({
+    store,
+    legacy: new ExportVerifier(index),
+    target: t ? t.wrap() : target,
+    index,
+    passwordMode: mode,
+    logger: pino({ level: 'silent' }),
+    limits: { perAddress: { limit: 1_000_000, windowMs: 60_000 }, perIdentifier: { limit: 1_000_000, windowMs: 60_000 } },
+    ownsDependencies: false,
+  });
+  const url = await gateway.listen({ port: 0, host: '127.0.0.1' });
+  return {
+    url,
+    target,
+    timed: t,
+    async close() {
+      await gateway.close();
+      await store.close();
+      await target.close();
+    },
+  };
+}
+
+async function login(url: string, body: { identifier: string; password: string }): Promise<void> {
+  const res = await fetch(`${url}/v1/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`bench: login answered ${res.status}: ${text}`);
+}
+
+export async function runGatewayBench(opts: GatewayBenchOptions, log: (line: string) => void = () => undefined): Promise<GatewayBenchResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'flagless-bench-gateway-'));
+  try {
+    // Enough users that `users` of them have a bcrypt hash (the generator mixes in argon2id).
+    const csv = join(dir, 'users.csv');
+    const plaintexts = join(dir, 'logins.csv');
+    await generateClerk({ users: Math.ceil(opts.users * 3) + 20, out: csv, seed: 'bench-gateway', plaintexts, clean: true });
+    const index = await buildExportIndex(clerkSource.open({ file: csv, env: {} }));
+    const { parse } = await import('csv-parse/sync');
+    const all = parse(await (await import('node:fs/promises')).readFile(plaintexts, 'utf8'), { columns: true }) as { identifier: string; password: string }[];
+    const logins = all
+      .map((l) => ({ l, u: index.sourceIdsFor(l.identifier).length === 1 ? index.user(index.sourceIdsFor(l.identifier)[0]!) : undefined }))
+      .filter(({ u }) => u && !u.disabled && u.password?.algorithm === 'bcrypt' && Number(u.password.params.cost) === 10)
+      .slice(0, opts.users);
+    if (logins.length < opts.users) throw new Error(`bench: only ${logins.length} bcrypt cost-10 users generated`);
+    const bodies = logins.map(({ l }) => l);
+    const hashes = logins.map(({ l, u }) => ({ hash: u!.password!.phc.reveal(), password: l.password }));
+    log(`bench: ${bodies.length} users with bcrypt cost 10, concurrency ${opts.concurrency}, ${availableParallelism()} cores`);
+
+    const raw1 = await rawBcrypt(hashes, opts.concurrency);
+    log(`  raw bcrypt verify: ${raw1.toFixed(1)}/s`);
+    const jit = {} as GatewayBenchResult['jit'];
+    for (const mode of ['native', 'import-hash'] as const) {
+      const gw = await startGateway(dir, mode, index, mode);
+      try {
+        const start = performance.now();
+        await pool(bodies, opts.concurrency, (b) => login(gw.url, b));
+        jit[mode] = { loginsPerSec: (bodies.length * 1000) / (performance.now() - start), ratio: 0 };
+        log(`  JIT logins (${mode}): ${jit[mode].loginsPerSec.toFixed(1)}/s`);
+      } finally {
+        await gw.close();
+      }
+    }
+    const raw2 = await rawBcrypt(hashes, opts.concurrency);
+    log(`  raw bcrypt verify (again): ${raw2.toFixed(1)}/s`);
+    const raw = (raw1 + raw2) / 2;
+    for (const mode of ['native', 'import-hash'] as const) jit[mode].ratio = jit[mode].loginsPerSec / raw;
+
+    // Migrated users: move them first (import-hash, quick), then sign each in once at the target so
+    // it holds its native hash, as a migrated user's target does after the first sign-in.
+    const gw = await startGateway(dir, 'latency', index, 'import-hash', true);
+    try {
+      const sample = bodies.slice(0, Math.min(bodies.length, opts.pairs));
+      await pool(sample, opts.concurrency, (b) => login(gw.url, b));
+      for (const b of sample) await gw.target.login(b.identifier, b.password);
+      const routed: number[] = [];
+      const direct: number[] = [];
+      const overhead: number[] = [];
+      for (let i = 0; i < opts.pairs; i++) {
+        const b = sample[i % sample.length]!;
+        const d0 = performance.now();
+        const r = await gw.target.login(b.identifier, b.password);
+        if (!r.ok) throw new Error('bench: a migrated user could not sign in at the target');
+        direct.push(performance.now() - d0);
+        const before = gw.timed!.spans.length;
+        const r0 = performance.now();
+        await login(gw.url, b);
+        const total = performance.now() - r0;
+        routed.push(total);
+        const inside = gw.timed!.spans.slice(before).reduce((a, x) => a + x, 0);
+        overhead.push(total - inside);
+      }
+      const result: GatewayBenchResult = {
+        cores: availableParallelism(),
+        users: bodies.length,
+        concurrency: opts.concurrency,
+        rawBcryptPerSec: raw,
+        jit,
+        migrated: {
+          pairs: opts.pairs,
+          routedP50Ms: pct(routed, 50),
+          routedP99Ms: pct(routed, 99),
+          directP50Ms: pct(direct, 50),
+          directP99Ms: pct(direct, 99),
+          addedP99Ms: pct(routed, 99) - pct(direct, 99),
+          overheadP50Ms: pct(overhead, 50),
+          overheadP99Ms: pct(overhead, 99),
+        },
+      };
+      return result;
+    } finally {
+      await gw.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function formatGatewayBench(r: GatewayBenchResult): string {
+  const f = (n: number) => n.toFixed(1);
+  const m = r.migrated;
+  return [
+    `flagless gateway benchmark (${r.cores} cores, ${r.users} users, concurrency ${r.concurrency})`,
+    `  raw bcrypt cost-10 verifications: ${f(r.rawBcryptPerSec)}/s`,
+    `  JIT logins, native password:      ${f(r.jit.native.loginsPerSec)}/s  ratio ${r.jit.native.ratio.toFixed(2)} (two slow hashes per login: bcrypt + the target's scrypt)`,
+    `  JIT logins, import-hash:          ${f(r.jit['import-hash'].loginsPerSec)}/s  ratio ${r.jit['import-hash'].ratio.toFixed(2)} (goal ≥ 0.90)`,
+    `  migrated user, ${m.pairs} logins: routed p50 ${f(m.routedP50Ms)} ms / p99 ${f(m.routedP99Ms)} ms; direct p50 ${f(m.directP50Ms)} ms / p99 ${f(m.directP99Ms)} ms`,
+    `  added latency: p99(routed) − p99(direct) = ${f(m.addedP99Ms)} ms; per-request overhead p50 ${m.overheadP50Ms.toFixed(2)} ms / p99 ${m.overheadP99Ms.toFixed(2)} ms (goal p99 < 5 ms)`,
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { users: { type: 'string' }, concurrency: { type: 'string' }, pairs: { type: 'string' }, smoke: { type: 'boolean' }, json: { type: 'boolean' } } });
+  const smoke = values.smoke === true;
+  const opts: GatewayBenchOptions = {
+    users: Number(values.users ?? (smoke ? 8 : 200)),
+    concurrency: Number(values.concurrency ?? (smoke ? 4 : 8)),
+    pairs: Number(values.pairs ?? (smoke ? 6 : 200)),
+  };
+  const result = await runGatewayBench(opts, (l) => process.stderr.write(`${l}\n`));
+  if (values.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  else process.stdout.write(`${formatGatewayBench(result)}\n`);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((e) => {
+    process.stderr.write(`bench:gateway failed: ${(e as Error).stack ?? e}\n`);
+    process.exitCode = 1;
+  });
+}
