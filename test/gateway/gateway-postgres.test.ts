@@ -54,6 +54,10 @@ describe('two gateway instances on PostgreSQL', { skip: available ? false : `Pos
           target,
           index,
           ownsDependencies: true,
+          // Generous waits: this machine may be busy; the claim, not the timing, is under test.
+          waitMs: 60_000,
+          targetTimeoutMs: 60_000,
+          legacyTimeoutMs: 60_000,
           limits: { perAddress: { limit: 100_000, windowMs: 60_000 }, perIdentifier: { limit: 100_000, windowMs: 60_000 } },
         }),
       );
@@ -110,6 +114,10 @@ describe('two gateway instances on PostgreSQL', { skip: available ? false : `Pos
       const direct = await targets[0]!.inner.login(l.identifier, l.password);
       assert.equal(direct.ok, true);
     }
+    const dashboard = (await gws[1]!.get('/dashboard/data')).body;
+    assert.equal(dashboard.byRoute.jit, 1 + logins.length, 'the dashboard counts every JIT move once, whichever instance made it');
+    assert.equal(dashboard.migrated, 1 + logins.length);
+    assert.ok(dashboard.failures.some((f: { reason: string; count: number }) => f.reason === 'invalid_credentials' && f.count === 10), 'failures from both instances add up');
   });
 
   it('a claim left by a dead instance expires and the next login completes the user', async () => {

@@ -22,5 +22,5 @@ export const keycloakCapabilities = {
   phoneNumbers: false,
   disabledUsers: true,
   metadata: 'single',
-  batchSize: 500,
+  batchSize: 10,
 } as const satisfies TargetCapabilities;
