@@ -15,10 +15,10 @@ import type { TaskPool } from './task-pool.js';
  * failure take the one-by-one path (applyUser), which looks a user up before it sends anything.
  *
  * Every record of a batch is marked `writing` before the request is sent and `done` after the
- * target answered. When the batch fails, whatever the reason (a conflict with an existing account,
- * a record the target refuses, a lost reply), its users are moved one by one as if left `writing`:
- * each is looked up first, so a batch that was applied is recovered, one that was not is created
- * user by user, and a refused record is quarantined alone.
+ * target answered. When the batch fails, its users are moved one by one: after an ambiguous failure
+ * each is looked up first (a batch that was applied is recovered, never doubled); after a refusal
+ * (a conflict with an existing account, a record the target rejects) each is created alone, so the
+ * existing account is linked per --on-conflict and a bad record is quarantined alone.
  */
 export async function spawnUserBatches(ctx: RunContext, pool: TaskPool, items: readonly { rec: LedgerRecord; user: CanonicalUser }[]): Promise<void> {
   const size = Math.max(1, ctx.capabilities.batchSize);
@@ -54,8 +54,11 @@ async function applyUserBatch(ctx: RunContext, chunk: readonly { rec: LedgerReco
     );
   } catch (e) {
     if (!(e instanceof RecordFailure)) throw e;
-    // One by one, each looked up first (state `writing`): nothing doubled, nothing lost.
-    await Promise.all(chunk.map((c) => applyUser(ctx, { ...c.rec, state: 'writing' }, c.user)));
+    // One by one. After an ambiguous failure (a lost reply, a 5xx: the batch may have been applied)
+    // each user is looked up first, as if left `writing`; after a refusal nothing was written, and
+    // each is simply created, a conflict then settled per --on-conflict like any other.
+    const ambiguous = e.failure.kind === 'retriable';
+    await Promise.all(chunk.map((c) => applyUser(ctx, ambiguous ? { ...c.rec, state: 'writing' } : c.rec, c.user)));
     return;
   }
   for (const [i, c] of chunk.entries()) await ctx.done('user', c.user.sourceId, { targetId: refs[i]!.id, outcome: 'created' });

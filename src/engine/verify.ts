@@ -107,6 +107,8 @@ export async function verify(opts: VerifyOptions): Promise<VerifyReport> {
   const noImportedPassword = new Set<string>();
   /** Emails of users the plan does not move at all, with the reason. */
   const notMoved = new Map<string, string>();
+  /** Emails of users disabled in the source and moved disabled (a target that can disable users): their sign-in must fail. */
+  const movedDisabled = new Set<string>();
 
   const findOrg = (sourceId: string): Promise<TargetOrgRef | undefined> => {
     let p = orgRefs.get(sourceId);
@@ -135,6 +137,7 @@ export async function verify(opts: VerifyOptions): Promise<VerifyReport> {
     const candidates = byExternalId.get(user.sourceId) ?? [];
     if (candidates.length > 1) duplicates.add({ externalId: user.sourceId, targetIds: candidates.map((c) => c.id) });
     if (plan.password !== 'import' && plan.password !== 'none' && email) noImportedPassword.add(normalizeEmail(email.address));
+    if (user.disabled && email) movedDisabled.add(normalizeEmail(email.address));
     const byMail = email ? byEmail.get(email.normalized || normalizeEmail(email.address)) : undefined;
     // An account found by email that carries another record's external id is that record's, not this one's.
     const view = candidates[0] ?? (byMail && (byMail.externalId === undefined || byMail.externalId === user.sourceId) ? byMail : undefined);
@@ -266,6 +269,7 @@ export async function verify(opts: VerifyOptions): Promise<VerifyReport> {
         if (!looksLikeEmail(identifier)) return undefined;
         const key = normalizeEmail(identifier);
         if (notMoved.has(key)) return `the user is not moved: ${notMoved.get(key)}`;
+        if (movedDisabled.has(key)) return 'the user is disabled in the source and was moved disabled';
         if (noImportedPassword.has(key)) return `no hash was imported for this user (the plan moves the password by ${opts.plan.missingPassword === 'jit' ? 'JIT' : 'reset'})`;
         return undefined;
       },

@@ -37,7 +37,11 @@ export class Provisioner {
     this.#mode = opts.passwordMode ?? 'native';
   }
 
-  async provision(user: CanonicalUser, password: string): Promise<ProvisionResult> {
+  /**
+   * `mayBeOurs`: an earlier attempt for this user may have written to the target (a crash, a
+   * timeout), so a match without an external id (targets that keep none) is taken as ours.
+   */
+  async provision(user: CanonicalUser, password: string, opts: { mayBeOurs?: boolean } = {}): Promise<ProvisionResult> {
     const caps = this.#target.capabilities;
     const plan = planUser(user, caps, { missingPassword: 'jit' });
     if (plan.action === 'skip') throw new FlaglessError('E_TARGET_VALIDATION', `user ${user.sourceId} is not moved: ${plan.skipReason}`, { errorClass: 'skippable' });
@@ -49,7 +53,8 @@ export class Provisioner {
     const email = primaryEmail(user)?.address;
     const key = { externalId: user.sourceId, ...(email ? { email } : {}) };
     let route: ProvisionResult['route'] = 'jit';
-    let ref = await this.#ours(key, user.sourceId);
+    const mayBeOurs = opts.mayBeOurs ?? false;
+    let ref = await this.#ours(key, user.sourceId, mayBeOurs);
     if (ref) route = 'completed';
     else {
       try {
@@ -57,7 +62,7 @@ export class Provisioner {
       } catch (e) {
         if (!isFlaglessError(e) || e.code !== 'E_TARGET_CONFLICT') throw e;
         // Someone created it meanwhile (another instance whose claim expired): ours if it carries our id.
-        ref = await this.#ours(key, user.sourceId);
+        ref = await this.#ours(key, user.sourceId, mayBeOurs);
         if (!ref) throw e;
         route = 'completed';
       }
@@ -68,10 +73,10 @@ export class Provisioner {
   }
 
   /** The target's record for this user, if it is ours; an account with the email that is not ours is a conflict. */
-  async #ours(key: { externalId: string; email?: string }, sourceId: string): Promise<TargetUserRef | undefined> {
+  async #ours(key: { externalId: string; email?: string }, sourceId: string, mayBeOurs: boolean): Promise<TargetUserRef | undefined> {
     const found = await this.#target.findUser(key);
     if (!found) return undefined;
-    if (found.externalId === sourceId) return found;
+    if (found.externalId === sourceId || (found.externalId === undefined && mayBeOurs)) return found;
     throw new FlaglessError(
       'E_TARGET_CONFLICT',
       `the target already has an account with this user's email that was not created from source user ${sourceId} (a signup during the transition); it is not linked automatically`,

@@ -190,7 +190,7 @@ export class LoginRouter {
         let result;
         try {
           result = await this.#o.metrics.time(this.#o.metrics.targetSeconds, { operation: 'provision' }, () => 'ok', () =>
-            withTimeout(this.#provisioner.provision(user, password), this.#o.targetTimeoutMs, 'provisioning the user in the target'),
+            withTimeout(this.#provisioner.provision(user, password, { mayBeOurs: claim.attempts > 1 }), this.#o.targetTimeoutMs, 'provisioning the user in the target'),
           );
         } catch (e) {
           await store.release(sourceId, this.#o.owner, isFlaglessError(e) ? `${e.code}: ${e.message}` : String((e as Error).message ?? e)).catch(() => undefined);

@@ -34,3 +34,4 @@ export const generate: Generator = async (options) => {
   const { generateAuth0Export } = await import('./generate.js');
   return generateAuth0Export(options);
 };
+export { auth0LegacyVerifier } from './legacy-login.js';

@@ -34,3 +34,4 @@ export const source = {
 
 /** The generator (and csv-stringify, the hash pools) loads only when asked for: reading never needs it. */
 export const generate: Generator = async (options) => (await import('./generate.js')).generateClerk(options);
+export { clerkLegacyVerifier } from './legacy-login.js';

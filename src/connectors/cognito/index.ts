@@ -20,3 +20,4 @@ export const source = {
 } satisfies SourceConnector;
 
 export { generateCognito as generate } from './generate.js';
+export { cognitoLegacyVerifier } from './legacy-login.js';

@@ -18,3 +18,4 @@ export const source = {
 } satisfies SourceConnector;
 
 export { generateFirebase as generate } from './generate.js';
+export { firebaseLegacyVerifier } from './legacy-login.js';

@@ -118,7 +118,12 @@ export async function connectKeycloak(options: KeycloakConnectionOptions): Promi
     try {
       await admin.auth(credentials);
     } catch (e) {
-      throw toFlaglessError(e, 'admin sign-in');
+      const err = toFlaglessError(e, 'admin sign-in');
+      // Keycloak answers wrong admin credentials with 400/401 invalid_grant: the run cannot go on.
+      if (err.code === 'E_TARGET_VALIDATION') {
+        throw new FlaglessError('E_TARGET_AUTH', `${err.message}: check KEYCLOAK_ADMIN_USERNAME / KEYCLOAK_ADMIN_PASSWORD`, { cause: e });
+      }
+      throw err;
     }
     const exp = decodeExp(admin.accessToken);
     expiresAt = exp ? exp * 1000 : Date.now() + 50_000;

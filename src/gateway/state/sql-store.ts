@@ -92,16 +92,16 @@ export class SqlGatewayStore implements GatewayStore {
       const iso = new Date(now).toISOString();
       // One atomic statement: a fresh row, a row on legacy, or a claim whose lease ran out is taken;
       // a migrated user or a live claim is left alone (RETURNING gives nothing).
-      const taken = await this.#d.query<{ source_id: string }>(
+      const taken = await this.#d.query<{ source_id: string; attempts: number | string }>(
         `INSERT INTO ${this.#p}gateway_users AS g (source_id, state, owner, claim_expires_ms, attempts, updated_at)
          VALUES ($1, 'claimed', $2, $3, 1, $4)
          ON CONFLICT (source_id) DO UPDATE SET state = 'claimed', owner = excluded.owner, claim_expires_ms = excluded.claim_expires_ms,
            attempts = g.attempts + 1, updated_at = excluded.updated_at
          WHERE g.state = 'legacy' OR (g.state = 'claimed' AND g.claim_expires_ms < $5)
-         RETURNING source_id`,
+         RETURNING source_id, attempts`,
         [sourceId, owner, now + leaseMs, iso, now],
       );
-      if (taken.length > 0) return { claimed: true };
+      if (taken[0]) return { claimed: true, attempts: Number(taken[0].attempts) };
       const row = await this.get(sourceId);
       if (!row) throw new FlaglessError('E_STATE', `user ${sourceId} vanished from the gateway state while being claimed`, { errorClass: 'retriable' });
       return { claimed: false, row };

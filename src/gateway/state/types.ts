@@ -46,7 +46,8 @@ export type Resolved =
   /** An account created in the target directly (a signup during the transition): the target alone answers. */
   | { kind: 'native'; targetId: string };
 
-export type ClaimResult = { claimed: true } | { claimed: false; row: GatewayUserRow };
+/** `attempts` counts claims of this user so far, this one included: above 1, an earlier attempt may have written to the target. */
+export type ClaimResult = { claimed: true; attempts: number } | { claimed: false; row: GatewayUserRow };
 
 export interface SeriesPoint {
   /** Hour bucket, `YYYY-MM-DDTHH`. */
