@@ -10,13 +10,14 @@
  *     `--concurrency` requests at a time: what a hand-written import script does at best;
  *   - flagless: the `migrate` engine (SQLite ledger, plan pass, write-ahead records, rate limiter)
  *     through the Keycloak target, same batch size (the target's capabilities) and concurrency.
- * The cases alternate (`--rounds`, default 2 each, direct first) so both see the same server
- * warmth and the same background load; the ratio is flagless users/s ÷ direct users/s over all rounds.
+ * The cases alternate (`--rounds`, default 2 each; direct first in odd rounds, flagless first in even
+ * ones) so both see the same server warmth and background load; realms are deleted only at the end.
+ * The ratio is flagless users/s ÷ direct users/s over all rounds.
  * Both realms must end with exactly N users, none quarantined, and a few flagless-migrated users
  * must sign in with their original passwords.
  *
  * Flags: --users N, --rounds R, --concurrency C (default 2: this 2-core machine runs Keycloak too),
- * --smoke (200 users, 1 round: seconds; a test runs it).
+ * --only direct|flagless (one case, for profiling), --smoke (200 users, 1 round: seconds; a test runs it).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,6 +44,8 @@ export interface KeycloakBenchOptions {
   users: number;
   rounds: number;
   concurrency: number;
+  /** Run one case only (profiling). */
+  only?: 'direct' | 'flagless';
 }
 
 export interface CaseResult {
@@ -94,6 +97,7 @@ async function deleteRealm(http: KeycloakAdminHttp): Promise<void> {
   await http.request('DELETE', '', { what: 'delete realm', accept: [404] });
 }
 
+/** Runs the cases on the server scripts/keycloak.mjs runs (started, with a lease, if needed; the caller releases it). */
 export async function runKeycloakBench(opts: KeycloakBenchOptions, log: (line: string) => void = () => undefined): Promise<KeycloakBenchResult> {
   const kc = await useKeycloak();
   const conn = await connectKeycloak({ url: kc.url, username: kc.username, password: kc.password });
@@ -104,10 +108,11 @@ export async function runKeycloakBench(opts: KeycloakBenchOptions, log: (line: s
   const cases: CaseResult[] = [];
   const signIns = { tried: 0, succeeded: 0 };
   const dir = mkdtempSync(join(tmpdir(), 'flagless-bench-kc-'));
+  const realms: KeycloakAdminHttp[] = [];
   try {
     for (let round = 1; round <= opts.rounds; round++) {
       // direct: the same representations, posted straight to the partial import endpoint.
-      {
+      const runDirect = async () => {
         const http = new KeycloakAdminHttp(kc.url, `bench-direct-${stamp}-${round}`, token);
         const realm = await prepareRealm(http);
         const t0 = performance.now();
@@ -132,10 +137,10 @@ export async function runKeycloakBench(opts: KeycloakBenchOptions, log: (line: s
         const r: CaseResult = { name: 'direct', round, seconds, usersPerSecond: opts.users / seconds, usersInRealm: await usersIn(http), quarantined: 0, requests };
         cases.push(r);
         log(`  round ${round} direct:   ${opts.users} users in ${seconds.toFixed(2)} s = ${r.usersPerSecond.toFixed(0)}/s (${requests} requests)`);
-        await deleteRealm(http);
-      }
+        realms.push(http);
+      };
       // flagless: the migrate engine through the Keycloak target.
-      {
+      const runFlagless = async () => {
         const realmName = `bench-flagless-${stamp}-${round}`;
         const t = (await keycloakTarget.open({ env: { ...process.env, KEYCLOAK_URL: kc.url }, realm: realmName })) as KeycloakTarget;
         const store = SqliteStore.open(join(dir, `state-${round}.db`));
@@ -172,13 +177,21 @@ export async function runKeycloakBench(opts: KeycloakBenchOptions, log: (line: s
         } finally {
           await store.close();
           await t.close();
-          await deleteRealm(http);
+          realms.push(http);
         }
+      };
+      // Alternating order (direct first in odd rounds, flagless first in even ones): neither case
+      // always runs on a server still busy with the other's work.
+      const order = round % 2 === 1 ? [runDirect, runFlagless] : [runFlagless, runDirect];
+      for (const run of order) {
+        if ((run === runDirect && opts.only === 'flagless') || (run === runFlagless && opts.only === 'direct')) continue;
+        await run();
       }
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
-    await releaseKeycloak();
+    // Realms are deleted at the end: a deletion running next to a measured case would slow it.
+    for (const http of realms) await deleteRealm(http).catch(() => undefined);
   }
   const total = (name: CaseResult['name']) => {
     const seconds = cases.filter((c) => c.name === name).reduce((s, c) => s + c.seconds, 0);
@@ -200,15 +213,16 @@ export async function runKeycloakBench(opts: KeycloakBenchOptions, log: (line: s
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { users: { type: 'string' }, rounds: { type: 'string' }, concurrency: { type: 'string' }, smoke: { type: 'boolean' } } });
+  const { values } = parseArgs({ options: { users: { type: 'string' }, rounds: { type: 'string' }, concurrency: { type: 'string' }, only: { type: 'string' }, smoke: { type: 'boolean' } } });
   const smoke = values.smoke === true;
   const opts: KeycloakBenchOptions = {
     users: Number(values.users ?? (smoke ? 200 : 10_000)),
     rounds: Number(values.rounds ?? (smoke ? 1 : 2)),
     concurrency: Number(values.concurrency ?? 2),
+    ...(values.only === 'direct' || values.only === 'flagless' ? { only: values.only } : {}),
   };
   process.stderr.write(`bench:keycloak: ${opts.users} users with bcrypt hashes, direct partial import vs flagless migrate, ${opts.rounds} round(s) each, concurrency ${opts.concurrency}\n`);
-  const r = await runKeycloakBench(opts, (line) => process.stderr.write(`${line}\n`));
+  const r = await runKeycloakBench(opts, (line) => process.stderr.write(`${line}\n`)).finally(() => releaseKeycloak());
   process.stderr.write(
     `  direct ${r.direct.usersPerSecond}/s, flagless ${r.flagless.usersPerSecond}/s: ratio ${r.ratio} (goal ≥ 0.9); sign-ins ${r.signIns.succeeded}/${r.signIns.tried}\n`,
   );

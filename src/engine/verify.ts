@@ -155,6 +155,8 @@ export async function verify(opts: VerifyOptions): Promise<VerifyReport> {
     const mismatch = (field: string, expected?: unknown, actual?: unknown, show = true) =>
       mismatches.add({ sourceId: user.sourceId, targetId: view.id, field, ...(show ? { expected, actual } : {}) });
 
+    // A field the plan says the target cannot hold as it is (the target's own lossy notes) is not a mismatch.
+    const lossyField = (field: string) => plan.lossy.some((n) => n.field === field);
     if (email && (!view.email || normalizeEmail(view.email) !== normalizeEmail(email.address))) mismatch('email', email.address, view.email);
     if (email && view.emailVerified !== undefined && view.emailVerified !== email.verified) mismatch('emailVerified', email.verified, view.emailVerified);
     if (view.firstName === undefined && view.lastName === undefined && view.displayName !== undefined) {
@@ -162,11 +164,14 @@ export async function verify(opts: VerifyOptions): Promise<VerifyReport> {
       const want = user.displayName?.trim() || [user.firstName?.trim(), user.lastName?.trim()].filter((x) => x).join(' ');
       if (want && view.displayName !== want) mismatch('displayName', want, view.displayName);
     } else {
-      if (user.firstName && view.firstName !== user.firstName) mismatch('firstName', user.firstName, view.firstName);
-      if (user.lastName && view.lastName !== user.lastName) mismatch('lastName', user.lastName, view.lastName);
+      if (user.firstName && !lossyField('firstName') && view.firstName !== user.firstName) mismatch('firstName', user.firstName, view.firstName);
+      if (user.lastName && !lossyField('lastName') && view.lastName !== user.lastName) mismatch('lastName', user.lastName, view.lastName);
     }
     if (view.externalId !== undefined && view.externalId !== user.sourceId) mismatch('externalId', user.sourceId, view.externalId);
-    if (plan.user.username && view.username !== undefined && view.username !== plan.user.username) mismatch('username', plan.user.username, view.username);
+    // Usernames compare case-insensitively (Keycloak, for one, stores them lower-cased).
+    if (plan.user.username && !lossyField('username') && view.username !== undefined && view.username.toLowerCase() !== plan.user.username.toLowerCase()) {
+      mismatch('username', plan.user.username, view.username);
+    }
 
     if (caps.metadata !== 'none') {
       const want = plan.user.metadata;

@@ -93,7 +93,7 @@ export class SlidingWindow {
 export interface BruteForceOptions {
   /** Failed logins per identifier (default 10 per 15 minutes, Auth0's default threshold). */
   perIdentifier?: WindowRule;
-  /** Login attempts per client address, failed or not (default 100 per minute). */
+  /** Login attempts per end-user address, failed or not (default 300 per minute). */
   perAddress?: WindowRule;
   now?: () => number;
 }
@@ -110,7 +110,7 @@ export class BruteForceGuard {
   constructor(opts: BruteForceOptions = {}) {
     const now = opts.now ? { now: opts.now } : {};
     this.identifiers = new SlidingWindow(opts.perIdentifier ?? { limit: 10, windowMs: 15 * 60_000 }, now);
-    this.addresses = new SlidingWindow(opts.perAddress ?? { limit: 100, windowMs: 60_000 }, now);
+    this.addresses = new SlidingWindow(opts.perAddress ?? { limit: 300, windowMs: 60_000 }, now);
   }
 
   /** Checks both limits and counts the attempt against the address; a number is a Retry-After in seconds. */

@@ -118,6 +118,10 @@ describe('gateway operations over HTTP', { timeout: 120_000 }, () => {
     const limited = await gw.post('/v1/login', exp.logins[2]!, from('198.51.100.77'));
     assert.equal(limited.status, 429);
     assert.equal((await gw.post('/v1/login', exp.logins[2]!, from('198.51.100.78'))).status, 200);
+    // The application server passes the end user's address in the body.
+    for (let i = 0; i < 8; i++) await gw.post('/v1/login', { identifier: `other${i}@example.com`, password: 'x', clientIp: '203.0.113.200' }, from('192.0.2.99'));
+    assert.equal((await gw.post('/v1/login', { ...exp.logins[7]!, clientIp: '203.0.113.200' }, from('192.0.2.99'))).status, 429);
+    assert.equal((await gw.post('/v1/login', { ...exp.logins[7]!, clientIp: '203.0.113.201' }, from('192.0.2.99'))).status, 200);
   });
 
   it('rejects malformed bodies with 400 without echoing them', async () => {

@@ -406,7 +406,8 @@ describe('Keycloak target (real server)', { timeout: 15 * 60_000 }, () => {
     await clerk.generate({ users: 60, out: file, plaintexts: logins, seed: 21, clean: true });
     const e2eRealm = `flagless-cli-${process.pid}-${randomBytes(3).toString('hex')}`;
     extraRealms.push(e2eRealm);
-    const entry = new URL('../engine/cli-entry.ts', import.meta.url).pathname;
+    // From source (tsx) or compiled (npm test runs dist/).
+    const entry = new URL(`../engine/cli-entry.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url).pathname;
     const cli = (args: string[]) =>
       new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
         const child = spawn(process.execPath, [...process.execArgv, entry, ...args], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });

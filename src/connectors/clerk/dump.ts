@@ -116,7 +116,7 @@ async function* dumpElements(path: string, problems: DumpProblem[]): AsyncGenera
     return { section: SECTION_OF.get(key) ?? 'users', index };
   };
   let stats: ScanStats | undefined;
-  const events: AsyncIterable<ScanEvent> = scanJsonElements(readTextChunks(file), { match: (p) => SECTION_OF.has(p) }, (s) => (stats = s));
+  const events: AsyncIterable<ScanEvent> = scanJsonElements(readTextChunks(file), { match: (p) => SECTION_OF.has(p), keepText: true }, (s) => (stats = s));
   for await (const ev of events) {
     if (ev.kind === 'element') {
       yield { ...place(ev), line: ev.line, value: ev.value, text: ev.text };

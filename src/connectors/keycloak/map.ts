@@ -202,8 +202,9 @@ function usernameFor(user: CanonicalUser, email: string | undefined, lossy: Loss
 }
 
 function personNames(user: CanonicalUser, lossy: LossyNote[]): { firstName?: string; lastName?: string } {
-  let first = user.firstName?.trim();
-  let last = user.lastName?.trim();
+  // Names go as the source has them (verify compares them exactly); blank ones count as absent.
+  let first = user.firstName?.trim() ? user.firstName : undefined;
+  let last = user.lastName?.trim() ? user.lastName : undefined;
   if (!first && !last) {
     // A display name alone is split at its last space (as for WorkOS).
     const display = user.displayName?.trim();

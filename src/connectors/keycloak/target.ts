@@ -198,7 +198,7 @@ export class KeycloakTarget implements Target {
       ...fields,
       // The account keeps its username (applications may key on it); never un-verify an address verified since.
       username: existing.username,
-      emailVerified: existing.email?.toLowerCase() === fields.email?.toLowerCase() && existing.emailVerified ? true : (fields.emailVerified ?? false),
+      emailVerified: fields.email === undefined || (existing.email?.toLowerCase() === fields.email.toLowerCase() && existing.emailVerified) ? existing.emailVerified : (fields.emailVerified ?? false),
       attributes: { ...foreignAttributes(existing.attributes), ...fields.attributes },
       requiredActions: [...new Set([...(existing.requiredActions ?? []), ...(fields.requiredActions ?? [])])],
       // A password credential in a PUT replaces the stored password (Keycloak keeps one per user).

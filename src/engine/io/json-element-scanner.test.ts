@@ -98,7 +98,10 @@ describe('JsonElementScanner', () => {
 
   it("hands over each element's own text and path, and says whether a lost element was intact", () => {
     const text = '{"users": [\n{"id": "a"},\n{"id": "b",,},\n{"id": "c"\n]}';
-    const events = scan(text, '.users[]', 5);
+    const s = new JsonElementScanner({ match: (p) => p === '.users[]', keepText: true });
+    const events: ScanEvent[] = [];
+    for (let i = 0; i < text.length; i += 5) events.push(...s.push(text.slice(i, i + 5)));
+    events.push(...s.end());
     assert.deepEqual(
       events.map((e) => (e.kind === 'element' ? [e.line, e.path, e.text] : [e.line, e.path, e.element, e.intact])),
       [
@@ -107,6 +110,8 @@ describe('JsonElementScanner', () => {
         [4, '.users[]', true, false],
       ],
     );
+    const [first] = scan(text, '.users[]', 5);
+    assert.equal(first?.kind === 'element' && first.text, '', 'no text unless asked for');
   });
 
   it('yields nothing for JSON without the wanted array, and says which arrays it saw', () => {

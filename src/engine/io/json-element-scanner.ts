@@ -113,6 +113,13 @@ function scanResync(st: ScanState, s: string, start: number): number {
   return i;
 }
 
+/**
+ * How much text is scanned at once. Every element found in it is parsed before the first is
+ * handed on, and parsed values that wait while the consumer works through the others outlive
+ * young-generation GC: a 1 MiB read would leave thousands of records a step as old garbage.
+ */
+const SCAN_SLICE_CHARS = 64 * 1024;
+
 /** Runs the scanner over a stream of text chunks (a leading BOM is dropped). */
 export async function* scanJsonElements(chunks: AsyncIterable<string>, options: ScanOptions, stats?: (s: ScanStats) => void): AsyncGenerator<ScanEvent> {
   const scanner = new JsonElementScanner(options);
@@ -122,7 +129,7 @@ export async function* scanJsonElements(chunks: AsyncIterable<string>, options: 
       if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
       first = false;
     }
-    yield* scanner.push(chunk);
+    for (let at = 0; at < chunk.length; at += SCAN_SLICE_CHARS) yield* scanner.push(chunk.length <= SCAN_SLICE_CHARS ? chunk : chunk.slice(at, at + SCAN_SLICE_CHARS));
   }
   yield* scanner.end();
   stats?.(scanner.stats);

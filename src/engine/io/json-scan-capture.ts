@@ -155,7 +155,7 @@ export function finishElement(st: ScanState): void {
     return;
   }
   st.stats.elements++;
-  st.events.push({ kind: 'element', value, text, line: st.elementLine, path: st.elementPath });
+  st.events.push({ kind: 'element', value, text: st.keepText ? text : '', line: st.elementLine, path: st.elementPath });
 }
 
 /**

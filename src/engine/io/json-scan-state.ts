@@ -5,6 +5,7 @@
  */
 
 export type ScanEvent =
+  /** `text`: the element's own source text when `keepText` was asked for, else ''. */
   | { kind: 'element'; value: unknown; text: string; line: number; path: string }
   /**
    * `element`: one element was lost and reading goes on, `path` says where it stood, and `intact`
@@ -22,6 +23,12 @@ export interface ScanOptions {
   match: (path: string) => boolean;
   /** An element longer than this is reported and skipped: it bounds memory. Default 16 MiB. */
   maxElementChars?: number;
+  /**
+   * Hand each element's source text over with its value (a reader that stores records as text).
+   * Off by default: text held until the consumer reaches its event outlives young-generation GC,
+   * and a million elements' worth of it would pile up as old garbage.
+   */
+  keepText?: boolean;
 }
 
 export interface ScanStats {
@@ -58,6 +65,7 @@ export class ScanState {
   readonly stats: ScanStats = { rootValues: 0, arrays: new Set(), elements: 0 };
   readonly match: (path: string) => boolean;
   readonly maxChars: number;
+  readonly keepText: boolean;
 
   stack: Frame[] = [];
   line = 1;
@@ -99,6 +107,7 @@ export class ScanState {
   constructor(options: ScanOptions) {
     this.match = options.match;
     this.maxChars = options.maxElementChars ?? 16 * 1024 * 1024;
+    this.keepText = options.keepText === true;
   }
 
   top(): Frame | undefined {

@@ -4,8 +4,11 @@ import type { LoginAnswer } from '../router.js';
 import type { GatewayContext } from '../context.js';
 
 /**
- * `POST /v1/login {identifier, password}`: the one call an application makes instead of its
- * provider's password sign-in. Answers:
+ * `POST /v1/login {identifier, password, clientIp?}`: the one call an application makes instead
+ * of its provider's password sign-in. The caller is the application's server, so the end user's
+ * address comes in `clientIp` (or X-Forwarded-For with --trust-proxy); without either, the
+ * per-address limit counts the application server itself. The gateway is an internal service:
+ * bind it to a private address. Answers:
  *   200 {ok: true, route: 'target'|'legacy', userId, sourceId?, migration?}
  *       `userId` is the user's id in the TARGET (the new provider), whichever side verified.
  *   401 invalid_credentials · 403 disabled · 409 conflict · 429 rate_limited (Retry-After)
@@ -19,6 +22,7 @@ export const LOGIN_BODY_SCHEMA = {
   properties: {
     identifier: { type: 'string', minLength: 1, maxLength: 320 },
     password: { type: 'string', minLength: 1, maxLength: 4096 },
+    clientIp: { type: 'string', minLength: 1, maxLength: 64 },
   },
 } as const;
 
@@ -42,17 +46,18 @@ export function rateLimited(reply: FastifyReply, retryAfterSeconds: number): Fas
 }
 
 export function registerLogin(app: FastifyInstance, ctx: GatewayContext): void {
-  app.post<{ Body: { identifier: string; password: string } }>('/v1/login', { schema: { body: LOGIN_BODY_SCHEMA } }, async (req, reply) => {
+  app.post<{ Body: { identifier: string; password: string; clientIp?: string } }>('/v1/login', { schema: { body: LOGIN_BODY_SCHEMA } }, async (req, reply) => {
     const { identifier, password } = req.body;
+    const clientIp = req.body.clientIp ?? req.ip;
     const key = normalizeIdentifier(identifier);
-    const admitted = ctx.guard.admit(key, req.ip);
+    const admitted = ctx.guard.admit(key, clientIp);
     if (!admitted.ok) {
       ctx.metrics.logins.inc({ route: 'none', outcome: 'rate_limited' });
       ctx.failures.add('rate_limited');
       req.log.warn({ scope: admitted.scope }, 'login rate limited');
       return rateLimited(reply, admitted.retryAfterSeconds);
     }
-    const answer = await ctx.router.login(identifier, password, { clientIp: req.ip });
+    const answer = await ctx.router.login(identifier, password, { clientIp });
     if (answer.ok) ctx.guard.succeeded(key);
     else if (answer.status === 401 || answer.status === 403) ctx.guard.failed(key);
     return sendAnswer(reply, answer);

@@ -65,7 +65,7 @@ export class SqlGatewayStore implements GatewayStore {
 
   resolve(identifier: string): Promise<Resolved | undefined> {
     return this.#guard('resolving a login', async () => {
-      const rows = await this.#d.query<UserRowDb & { i_source_id: string | null; native_target_id: string | null; has_user: number | string | null }>(
+      const rows = await this.#d.query<UserRowDb & { i_source_id: string | null; native_target_id: string | null }>(
         `SELECT i.source_id AS i_source_id, i.native_target_id, ${USER_COLS}
          FROM ${this.#p}gateway_identifiers i LEFT JOIN ${this.#p}gateway_users u ON u.source_id = i.source_id
          WHERE i.identifier = $1`,
