@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { FlaglessError } from '../../protocol/errors.js';
+import { inTransaction } from './pg-transaction.js';
 import { clip, nowIso, rowsToTally, rowToRecord, rowToRun, type RecordRow, type RunRow, type TallyRow } from './rows.js';
 import { randomWorkerId, schemaStatements, SCHEMA_VERSION } from './schema.js';
 import type { ClaimOptions, EntityKind, IdMapRow, LedgerRecord, Outcome, PlannedRecord, RunInfo, StateStore, Tally } from './types.js';
@@ -58,21 +59,13 @@ export class PostgresStore implements StateStore {
   }
 
   async #migrate(): Promise<void> {
-    const c = await this.#pool.connect();
-    try {
-      await c.query('BEGIN');
+    await inTransaction(this.#pool, async (c) => {
       // Two workers starting together must not race on CREATE TABLE IF NOT EXISTS.
       await c.query('SELECT pg_advisory_xact_lock($1, 0)', [LOCK_NAMESPACE]);
       await c.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.#schema)}`);
       for (const s of schemaStatements(this.#p)) await c.query(s);
       await c.query(`INSERT INTO ${this.#p}meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO NOTHING`, [String(SCHEMA_VERSION)]);
-      await c.query('COMMIT');
-    } catch (e) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw e;
-    } finally {
-      c.release();
-    }
+    });
   }
 
   async acquireWorker(): Promise<void> {
@@ -122,9 +115,7 @@ export class PostgresStore implements StateStore {
     const skipped = records.filter((r) => r.skipReason !== undefined).map(cols);
     const input = `SELECT * FROM json_to_recordset($2::json) AS x(k text, id text, lossy text, fp text, payload text, u text, o text, reason text)`;
     const asJson = (rows: unknown[][]) => JSON.stringify(rows.map(([k, id, lossy, fp, payload, u, o, reason]) => ({ k, id, lossy, fp, payload, u, o, reason })));
-    const c = await this.#pool.connect();
-    try {
-      await c.query('BEGIN');
+    await inTransaction(this.#pool, async (c) => {
       if (planned.length) {
         await c.query(
           `INSERT INTO ${this.#p}records AS r (run_id, kind, source_id, state, lossy, fingerprint, payload, user_source_id, org_source_id, updated_at)
@@ -148,13 +139,7 @@ export class PostgresStore implements StateStore {
           [runId, asJson(skipped), now],
         );
       }
-      await c.query('COMMIT');
-    } catch (e) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw e;
-    } finally {
-      c.release();
-    }
+    });
   }
 
   /** Workers alive now: those whose session holds their advisory lock (read once per claim). */

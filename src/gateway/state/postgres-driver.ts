@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { parseStateUrl } from '../../engine/state/postgres.js';
+import { inTransaction } from '../../engine/state/pg-transaction.js';
 import type { SqlDriver, Statement } from './driver.js';
 
 /**
@@ -36,36 +37,20 @@ export class PostgresDriver implements SqlDriver {
   }
 
   async batch(statements: readonly Statement[]): Promise<number[]> {
-    const c = await this.#pool.connect();
-    try {
-      await c.query('BEGIN');
+    return inTransaction(this.#pool, async (c) => {
       const counts: number[] = [];
       for (const st of statements) counts.push((await c.query(st.sql, st.params as unknown[] | undefined)).rowCount ?? 0);
-      await c.query('COMMIT');
       return counts;
-    } catch (e) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw e;
-    } finally {
-      c.release();
-    }
+    });
   }
 
   /** Creates the schema and the gateway's tables; an advisory lock keeps two instances starting together from racing. */
   async migrate(ddl: readonly string[]): Promise<void> {
-    const c = await this.#pool.connect();
-    try {
-      await c.query('BEGIN');
+    await inTransaction(this.#pool, async (c) => {
       await c.query(`SELECT pg_advisory_xact_lock(hashtext('flagless-gateway-ddl'))`);
       await c.query(`CREATE SCHEMA IF NOT EXISTS "${this.schema.replace(/"/g, '""')}"`);
       for (const s of ddl) await c.query(s);
-      await c.query('COMMIT');
-    } catch (e) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw e;
-    } finally {
-      c.release();
-    }
+    });
   }
 
   isMissingTable(e: unknown): boolean {
