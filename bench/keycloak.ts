@@ -16,7 +16,7 @@
  * Both realms must end with exactly N users, none quarantined, and a few flagless-migrated users
  * must sign in with their original passwords.
  *
- * Flags: --users N, --rounds R, --concurrency C (default 2: this 2-core machine runs Keycloak too),
+ * Flags: --users N, --rounds R, --concurrency C (requests in flight, both cases; default 4),
  * --only direct|flagless (one case, for profiling), --smoke (200 users, 1 round: seconds; a test runs it).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -218,7 +218,7 @@ async function main(): Promise<void> {
   const opts: KeycloakBenchOptions = {
     users: Number(values.users ?? (smoke ? 200 : 10_000)),
     rounds: Number(values.rounds ?? (smoke ? 1 : 2)),
-    concurrency: Number(values.concurrency ?? 2),
+    concurrency: Number(values.concurrency ?? 4),
     ...(values.only === 'direct' || values.only === 'flagless' ? { only: values.only } : {}),
   };
   process.stderr.write(`bench:keycloak: ${opts.users} users with bcrypt hashes, direct partial import vs flagless migrate, ${opts.rounds} round(s) each, concurrency ${opts.concurrency}\n`);

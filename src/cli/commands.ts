@@ -1,4 +1,5 @@
 import { TARGET_CAPABILITIES } from '../connectors/index.js';
+import { LOG_LEVELS } from '../engine/log.js';
 import { SOURCE_VENDORS } from '../protocol/source.js';
 import type { CommandSpec, FlagSpec } from './spec.js';
 
@@ -9,6 +10,8 @@ import type { CommandSpec, FlagSpec } from './spec.js';
 
 export const JSON_FLAG: FlagSpec = { name: 'json', type: 'boolean', description: 'Machine-readable output on stdout (human output and progress stay on stderr).' };
 export const QUIET_FLAG: FlagSpec = { name: 'quiet', type: 'boolean', description: 'No progress output.' };
+/** Structured logs (pino JSON lines on stderr; secrets redacted). */
+export const LOG_LEVEL_FLAG: FlagSpec = { name: 'log-level', type: 'string', value: 'level', choices: LOG_LEVELS, description: 'pino log level for JSON logs on stderr (serve: default info, warn with --quiet; migrate and verify: default silent; debug logs every target call, secrets redacted).' };
 export const HELP_FLAG: FlagSpec = { name: 'help', short: 'h', type: 'boolean', description: 'Show help for this command.' };
 
 const FROM_FLAG: FlagSpec = { name: 'from', type: 'string', value: 'vendor', required: true, choices: SOURCE_VENDORS, description: 'The provider the export comes from.' };
@@ -79,6 +82,7 @@ export const COMMANDS: CommandSpec[] = [
       { name: 'rate', type: 'string', value: 'R', description: "Write requests per second (default: the target's documented limit, e.g. 50 for WorkOS)." },
       { name: 'on-conflict', type: 'string', value: 'mode', choices: ['link', 'skip', 'fail'], default: 'link', description: 'When an account with the same email already exists in the target: link it (update it from the source and repair its memberships), skip it, or quarantine the record.' },
       { name: 'retry-failed', type: 'boolean', description: 'Run only the records quarantined by earlier runs.' },
+      LOG_LEVEL_FLAG,
       MISSING_PASSWORD_FLAG,
     ],
     examples: [
@@ -98,6 +102,7 @@ export const COMMANDS: CommandSpec[] = [
       ...SOURCE_FLAGS,
       ...TARGET_FLAGS,
       { name: 'logins', type: 'string', value: 'path', description: 'CSV with header identifier,password (e.g. from `flagless generate --plaintexts`): sign in as each.' },
+      LOG_LEVEL_FLAG,
       { name: 'concurrency', type: 'string', value: 'N', default: '4', description: 'Most requests in flight at once.' },
       { name: 'rate', type: 'string', value: 'R', description: "Requests per second (default: the target's documented limit)." },
       MISSING_PASSWORD_FLAG,
@@ -170,7 +175,7 @@ export const COMMANDS: CommandSpec[] = [
       { name: 'index-storage', type: 'string', value: 'where', choices: ['memory', 'sqlite'], description: 'Where the export index lives: memory (default, fastest) or a private temporary SQLite file (large exports).' },
       { name: 'trust-proxy', type: 'boolean', description: 'Take the client address from X-Forwarded-For (behind a reverse proxy), for the per-address limits.' },
       { name: 'auth0-script', type: 'string', value: 'path', description: 'Write the Auth0 custom-database Login and Get User scripts (calling this gateway) to this file.' },
-      { name: 'log-level', type: 'string', value: 'level', description: 'pino log level (default info; warn with --quiet).' },
+      LOG_LEVEL_FLAG,
     ],
     examples: [
       'flagless serve --from clerk --file users.csv --to better-auth --db auth.db --port 8787',

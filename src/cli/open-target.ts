@@ -1,6 +1,8 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { TARGET_CAPABILITIES, TARGET_MODULES } from '../connectors/index.js';
+import { createLogger } from '../engine/log.js';
+import { loggedTarget } from '../engine/logged-target.js';
 import { FlaglessError } from '../protocol/errors.js';
 import type { Target, TargetConnector, TargetOptions } from '../protocol/target.js';
 import type { FlagValues } from './spec.js';
@@ -71,8 +73,14 @@ export function sourceFingerprint(flags: FlagValues): string {
 export async function openTarget(flags: FlagValues, env: Record<string, string | undefined> = process.env): Promise<{ connector: TargetConnector; target: Target; label: string }> {
   const name = str(flags.to);
   const connector = await loadTargetConnector(name);
-  const target = await connector.open(targetOptionsFromFlags(flags, env));
+  const target = withTargetLog(await connector.open(targetOptionsFromFlags(flags, env)), flags);
   return { connector, target, label: targetLabel(connector.name, flags, env) };
+}
+
+/** With `--log-level debug`, every target call is logged (secrets redacted); otherwise the target as is. */
+export function withTargetLog(target: Target, flags: FlagValues): Target {
+  const level = str(flags['log-level']);
+  return level ? loggedTarget(target, createLogger({ service: 'flagless', level })) : target;
 }
 
 /** A positive integer flag, or E_USAGE. */

@@ -6,7 +6,7 @@ import type { StateStore } from '../engine/state/types.js';
 import { formatSummary, type MigrateSummary } from '../engine/summary.js';
 import type { Target } from '../protocol/target.js';
 import { openSource, sourceVendorFromFlags } from './open-source.js';
-import { loadTargetConnector, positiveInt, positiveNumber, sourceFingerprint, str, targetLabel, targetOptionsFromFlags } from './open-target.js';
+import { loadTargetConnector, positiveInt, positiveNumber, sourceFingerprint, str, targetLabel, targetOptionsFromFlags, withTargetLog } from './open-target.js';
 import { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, type CommandIo, type ParsedCommand } from './spec.js';
 
 /**
@@ -63,7 +63,7 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    target = await connector.open(targetOptionsFromFlags(flags, env));
+    target = withTargetLog(await connector.open(targetOptionsFromFlags(flags, env)), flags);
     store = await openStateStore(stateSpec);
     const summary = await migrate({
       source,

@@ -49,7 +49,9 @@ async function applyUserBatch(ctx: RunContext, chunk: readonly { rec: LedgerReco
     refs = await ctx.requester.once(
       () => t.createUsers!(chunk.map((c) => ({ user: c.plan.user, options: c.plan.createOptions }))),
       async () => {
-        for (const c of chunk) await ctx.markWriting('user', c.user.sourceId);
+        const store = ctx.store;
+        if (store.markWritingMany) await store.markWritingMany(ctx.runId, 'user', chunk.map((c) => c.user.sourceId));
+        else for (const c of chunk) await ctx.markWriting('user', c.user.sourceId);
       },
     );
   } catch (e) {
@@ -61,5 +63,10 @@ async function applyUserBatch(ctx: RunContext, chunk: readonly { rec: LedgerReco
     await Promise.all(chunk.map((c) => applyUser(ctx, ambiguous ? { ...c.rec, state: 'writing' } : c.rec, c.user)));
     return;
   }
-  for (const [i, c] of chunk.entries()) await ctx.done('user', c.user.sourceId, { targetId: refs[i]!.id, outcome: 'created' });
+  if (ctx.store.markDoneMany) {
+    await ctx.store.markDoneMany(ctx.runId, 'user', chunk.map((c, i) => ({ sourceId: c.user.sourceId, targetId: refs[i]!.id, outcome: 'created' as const })));
+    ctx.counts.processed.user += chunk.length;
+  } else {
+    for (const [i, c] of chunk.entries()) await ctx.done('user', c.user.sourceId, { targetId: refs[i]!.id, outcome: 'created' });
+  }
 }

@@ -6,7 +6,10 @@ import { FlaglessError } from '../../src/protocol/errors.js';
 import type { CreateUserOptions, TargetUserRef } from '../../src/protocol/target.js';
 import { FakeTarget, resetError } from './fake-target.js';
 import { makeFixture, memorySource, tempDir } from './fixtures.js';
-import { runMigrate, statePath } from './harness.js';
+import { FAST_RETRY, runMigrate, statePath } from './harness.js';
+import { migrate } from '../../src/engine/run.js';
+import { openStateStore } from '../../src/engine/state/open.js';
+import type { StateStore } from '../../src/engine/state/types.js';
 
 /**
  * The bulk path (`Target.createUsers`, the Keycloak partial import): first-time creates go in
@@ -92,5 +95,26 @@ describe('migrate: users in all-or-nothing batches (Target.createUsers)', () => 
     assert.equal(s.users.created, 12);
     assert.deepEqual(t.batches, []);
     assert.equal(t.state.received.createUser, 12);
+  });
+
+  test('a ledger without the bulk marks (markWritingMany / markDoneMany) is marked record by record, same result', async () => {
+    const f = makeFixture({ users: 25, organizations: 1 });
+    const t = new BulkFakeTarget(10);
+    t.bulkScript.push('reset-after-apply');
+    const inner = await openStateStore(statePath(dir, 'e.db'));
+    // Every method but the optional bulk ones (the PostgreSQL ledger has none).
+    const store = new Proxy(inner, {
+      get: (o, k) => (k === 'markWritingMany' || k === 'markDoneMany' ? undefined : typeof Reflect.get(o, k) === 'function' ? Reflect.get(o, k).bind(o) : Reflect.get(o, k)),
+    }) as StateStore;
+    assert.equal(store.markDoneMany, undefined);
+    try {
+      const s = await migrate({ source: memorySource(f), runKey: 'clerk→fake', sourceFingerprint: 'memory', target: t, targetLabel: 'fake', store, concurrency: 4, rate: 5000, retry: FAST_RETRY });
+      assert.equal(s.complete, true, JSON.stringify(s.quarantine));
+      assert.equal(s.users.created + s.users.recovered, 25);
+      assert.equal(s.users.recovered, 10);
+      assert.equal(t.state.users.size, 25);
+    } finally {
+      await inner.close();
+    }
   });
 });

@@ -191,6 +191,26 @@ export class SqliteStore implements StateStore {
       .run(result.outcome, result.targetId ?? null, nowIso(), runId, kind, sourceId);
   }
 
+  async markWritingMany(runId: string, kind: EntityKind, sourceIds: readonly string[]): Promise<void> {
+    this.#db
+      .prepare(
+        `UPDATE records SET state = 'writing', attempts = attempts + 1, updated_at = ?
+         WHERE run_id = ? AND kind = ? AND source_id IN (SELECT value FROM json_each(?))`,
+      )
+      .run(nowIso(), runId, kind, JSON.stringify(sourceIds));
+  }
+
+  async markDoneMany(runId: string, kind: EntityKind, results: readonly { sourceId: string; targetId?: string; outcome: Outcome }[]): Promise<void> {
+    this.#db
+      .prepare(
+        `UPDATE records SET state = 'done', outcome = j.value ->> '$.outcome', target_id = COALESCE(j.value ->> '$.targetId', target_id),
+           error_code = NULL, error_message = NULL, updated_at = ?
+         FROM json_each(?) AS j
+         WHERE run_id = ? AND kind = ? AND source_id = j.value ->> '$.sourceId'`,
+      )
+      .run(nowIso(), JSON.stringify(results), runId, kind);
+  }
+
   async markFailed(runId: string, kind: EntityKind, sourceId: string, error: { code: string; message: string }): Promise<void> {
     this.#db
       .prepare(`UPDATE records SET state = 'failed', error_code = ?, error_message = ?, updated_at = ? WHERE run_id = ? AND kind = ? AND source_id = ?`)

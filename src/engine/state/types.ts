@@ -147,6 +147,10 @@ export interface StateStore {
    * only by a later --retry-failed).
    */
   markDone(runId: string, kind: EntityKind, sourceId: string, result: { targetId?: string; outcome: Outcome }): Promise<void>;
+  /** Optional: markWriting for several records in one transaction (a bulk create's batch). */
+  markWritingMany?(runId: string, kind: EntityKind, sourceIds: readonly string[]): Promise<void>;
+  /** Optional: markDone for several records in one transaction (a bulk create's batch). */
+  markDoneMany?(runId: string, kind: EntityKind, results: readonly { sourceId: string; targetId?: string; outcome: Outcome }[]): Promise<void>;
   /** Quarantine (owned until release(), like markDone). */
   markFailed(runId: string, kind: EntityKind, sourceId: string, error: { code: string; message: string }): Promise<void>;
   /** Gives back every row this worker holds (end of an invocation, shutdown). States are left as they are. */
