@@ -126,6 +126,8 @@ export const run: CommandRunner = async (args, io) => {
   L.push(`  open ${rel(join(dir, 'assess.html'))}                         the assessment as a page`);
   L.push(`  node bin/flagless.js migrate --from clerk --file ${rel(sourceOptions.file!)}${sourceOptions.apiDump ? ` --api-dump ${rel(sourceOptions.apiDump)}` : ''} --to better-auth --db ${rel(db)} --state ${rel(statePath)} --dry-run`);
   L.push(`  node bin/flagless.js verify --from clerk --file ${rel(sourceOptions.file!)} --to better-auth --db ${rel(db)} --logins ${rel(join(dir, 'logins.csv'))}`);
+  L.push(`  node bin/flagless.js serve --from clerk --file ${rel(sourceOptions.file!)}${sourceOptions.apiDump ? ` --api-dump ${rel(sourceOptions.apiDump)}` : ''} --to better-auth --db ${rel(join(dir, 'jit.db'))} --state ${rel(join(dir, 'gateway-state.db'))}`);
+  L.push('      the gateway: POST /v1/login {identifier, password} moves each user at their first sign-in (see /dashboard)');
   L.push('  node bin/flagless.js sim workos        a local WorkOS to migrate into (then --to workos)');
   L.push('  node bin/flagless.js --help');
   io.err(L.join('\n'));

@@ -201,14 +201,14 @@ export class SqliteStore implements StateStore {
   }
 
   async markDoneMany(runId: string, kind: EntityKind, results: readonly { sourceId: string; targetId?: string; outcome: Outcome }[]): Promise<void> {
-    this.#db
-      .prepare(
-        `UPDATE records SET state = 'done', outcome = j.value ->> '$.outcome', target_id = COALESCE(j.value ->> '$.targetId', target_id),
-           error_code = NULL, error_message = NULL, updated_at = ?
-         FROM json_each(?) AS j
-         WHERE run_id = ? AND kind = ? AND source_id = j.value ->> '$.sourceId'`,
-      )
-      .run(nowIso(), JSON.stringify(results), runId, kind);
+    const stmt = this.#db.prepare(
+      `UPDATE records SET state = 'done', outcome = ?, target_id = COALESCE(?, target_id), error_code = NULL, error_message = NULL, updated_at = ?
+       WHERE run_id = ? AND kind = ? AND source_id = ?`,
+    );
+    const now = nowIso();
+    this.#db.transaction(() => {
+      for (const r of results) stmt.run(r.outcome, r.targetId ?? null, now, runId, kind, r.sourceId);
+    })();
   }
 
   async markFailed(runId: string, kind: EntityKind, sourceId: string, error: { code: string; message: string }): Promise<void> {
