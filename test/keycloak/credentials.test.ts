@@ -9,6 +9,7 @@ import {
 } from '../../src/connectors/keycloak/credentials.js';
 import { HashError, detectHash, fromBcrypt, fromFirebaseScrypt, fromPbkdf2 } from '../../src/model/password/index.js';
 import { Secret } from '../../src/model/secret.js';
+import { FIREBASE_SAMPLE } from '../helpers/vectors.js';
 
 const parse = (c: { credentialData: string; secretData: string }) => ({
   credentialData: JSON.parse(c.credentialData) as unknown,
@@ -28,14 +29,7 @@ describe('Keycloak credential builders', () => {
 
   it('firebase-scrypt: signer key and separator in secretData, rounds and memCost in credentialData', () => {
     const c = keycloakPasswordCredential(
-      fromFirebaseScrypt({
-        hash: 'lSrfV15cpx95/sZS2W9c9Kp6i/LVgQNDNC/qzrCnh1SAyZvqmZqAjTdn3aoItz+VHjoZilo78198JAdRuid5lQ==',
-        salt: '42xEC+ixf3L2lw==',
-        signerKey: 'jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==',
-        saltSeparator: 'Bw==',
-        rounds: 8,
-        memCost: 14,
-      }),
+      fromFirebaseScrypt(FIREBASE_SAMPLE),
     );
     assert.deepEqual(parse(c), {
       credentialData: { hashIterations: 8, algorithm: 'firebase-scrypt', additionalParameters: { rounds: ['8'], memCost: ['14'] } },

@@ -21,18 +21,12 @@ import { keycloakOtpCredential, keycloakPasswordCredential, type KeycloakCredent
 import { detectHash, fromBcrypt, fromFirebaseScrypt, fromPbkdf2 } from '../../src/model/password/index.js';
 import { Secret } from '../../src/model/secret.js';
 import { releaseKeycloak, useKeycloak, type LocalKeycloak } from './server-helper.js';
+import { FIREBASE_SAMPLE } from '../helpers/vectors.js';
 
 const CLIENT_ID = 'flagless-proof';
 
 // Firebase's published sample: the project's hash config and one exported user.
-const FIREBASE = {
-  hash: 'lSrfV15cpx95/sZS2W9c9Kp6i/LVgQNDNC/qzrCnh1SAyZvqmZqAjTdn3aoItz+VHjoZilo78198JAdRuid5lQ==',
-  salt: '42xEC+ixf3L2lw==',
-  signerKey: 'jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==',
-  saltSeparator: 'Bw==',
-  rounds: 8,
-  memCost: 14,
-};
+const FIREBASE = FIREBASE_SAMPLE;
 
 const B32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 function base32Encode(bytes: Buffer): string {

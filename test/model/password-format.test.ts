@@ -15,16 +15,10 @@ import {
   type PasswordHash,
 } from '../../src/model/password/index.js';
 import { Secret } from '../../src/model/secret.js';
+import { FIREBASE_SAMPLE } from '../helpers/vectors.js';
 
 const CH = 'correct horse';
-const FIREBASE = {
-  hash: 'lSrfV15cpx95/sZS2W9c9Kp6i/LVgQNDNC/qzrCnh1SAyZvqmZqAjTdn3aoItz+VHjoZilo78198JAdRuid5lQ==',
-  salt: '42xEC+ixf3L2lw==',
-  signerKey: 'jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==',
-  saltSeparator: 'Bw==',
-  rounds: 8,
-  memCost: 14,
-};
+const FIREBASE = FIREBASE_SAMPLE;
 const WORKOS_FORM =
   `$firebase-scrypt$hash=${FIREBASE.hash}$salt=${FIREBASE.salt}$sk=${FIREBASE.signerKey}$ss=${FIREBASE.saltSeparator}$r=8$m=14`;
 

@@ -14,6 +14,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { detectHash, fromFirebaseScrypt, fromMd5, fromPbkdf2, fromSaltedSha, verifyPassword, type PasswordHash } from '../../src/model/password/index.js';
+import { FIREBASE_SAMPLE } from '../helpers/vectors.js';
 
 async function assertVerifies(h: PasswordHash, password: string): Promise<void> {
   assert.equal(await verifyPassword(h, password), true, `${h.algorithm} should accept the right password`);
@@ -97,14 +98,7 @@ describe('scrypt vectors', () => {
 
 describe('firebase-scrypt vector (firebase/scrypt README)', () => {
   it('verifies user1password', async () => {
-    const h = fromFirebaseScrypt({
-      hash: 'lSrfV15cpx95/sZS2W9c9Kp6i/LVgQNDNC/qzrCnh1SAyZvqmZqAjTdn3aoItz+VHjoZilo78198JAdRuid5lQ==',
-      salt: '42xEC+ixf3L2lw==',
-      signerKey: 'jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==',
-      saltSeparator: 'Bw==',
-      rounds: 8,
-      memCost: 14,
-    });
+    const h = fromFirebaseScrypt(FIREBASE_SAMPLE);
     await assertVerifies(h, 'user1password');
   });
 });

@@ -7,6 +7,7 @@ import { workosCapabilities } from './capabilities.js';
 import { WORKOS_HASH_TYPES, WORKOS_TYPE_ALGORITHMS, decodeWorkosHash, encodeForWorkos } from './hash-types.js';
 import { toWorkosMetadata, toWorkosOrganization, toWorkosRoleSlug, toWorkosRoleSlugs, toWorkosUser } from './map.js';
 import { validateUserBody } from './sim-validate.js';
+import { FIREBASE_SAMPLE } from '../../../test/helpers/vectors.js';
 
 const IMPORT: CreateUserOptions = { includePasswordHash: true, missingPassword: 'jit' };
 
@@ -84,14 +85,7 @@ describe('WorkOS map: users', () => {
 
 describe('WorkOS hash strings', () => {
   it('firebase-scrypt goes in the official importer form (padded base64) and round-trips', async () => {
-    const h = fromFirebaseScrypt({
-      hash: 'lSrfV15cpx95/sZS2W9c9Kp6i/LVgQNDNC/qzrCnh1SAyZvqmZqAjTdn3aoItz+VHjoZilo78198JAdRuid5lQ==',
-      salt: '42xEC+ixf3L2lw==',
-      signerKey: 'jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==',
-      saltSeparator: 'Bw==',
-      rounds: 8,
-      memCost: 14,
-    });
+    const h = fromFirebaseScrypt(FIREBASE_SAMPLE);
     const encoded = encodeForWorkos(h)!;
     assert.equal(encoded.type, 'firebase-scrypt');
     assert.match(encoded.hash, /^\$firebase-scrypt\$hash=[A-Za-z0-9+/]+={0,2}\$salt=42xEC\+ixf3L2lw==\$sk=[A-Za-z0-9+/]+={0,2}\$ss=Bw==\$r=8\$m=14$/);
