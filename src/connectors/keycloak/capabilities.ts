@@ -22,5 +22,7 @@ export const keycloakCapabilities = {
   phoneNumbers: false,
   disabledUsers: true,
   metadata: 'single',
+  // Users per realm partial import (Target.createUsers): one transaction whose cost grows faster
+  // than linearly with its size; 10 was the fastest measured (bench/README.md, Keycloak).
   batchSize: 10,
 } as const satisfies TargetCapabilities;
