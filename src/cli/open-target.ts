@@ -54,7 +54,7 @@ export function targetLabel(name: string, flags: FlagValues, env: Record<string,
   const envName = name.toUpperCase().replace(/[^A-Z0-9]/g, '_');
   const where = str(flags['target-url']) ?? str(flags.db) ?? env[`${envName}_API_URL`] ?? env[`${envName}_URL`] ?? 'default';
   const realm = str(flags.realm);
-  return `${name}@${withoutSecrets(where)}${realm ? `/${realm}` : ''}`;
+  return `${name}@${withoutSecrets(where).replace(/\/+$/, '')}${realm ? `/${realm}` : ''}`;
 }
 
 /** Where the source came from, for the runs table (not its identity: a re-export is the same migration). */
