@@ -9,6 +9,9 @@ import { isAPIError } from 'better-auth/api';
 import { emptyUser, type CanonicalUser } from '../../src/model/user.js';
 import { normalizeEmail } from '../../src/model/email.js';
 import type { PasswordHash } from '../../src/model/password/types.js';
+import type { Target } from '../../src/protocol/target.js';
+import { openFlaglessAuth, type FlaglessAuth } from '../../src/connectors/better-auth/app.js';
+import { target as betterAuthTarget } from '../../src/connectors/better-auth/index.js';
 
 export function tempDir(): { dir: string; remove: () => void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flagless-'));
@@ -51,4 +54,21 @@ export async function signIn(auth: SignInApi, email: string, password: string): 
     const body = e.body as { code?: string } | undefined;
     return { ok: false, status: String(e.status), code: body?.code };
   }
+}
+
+/**
+ * The set-up two suites share: flagless's target and, beside it, the application's own Better Auth
+ * instance (its own secret) on the same SQLite file. Call from `before`; `close` from `after`.
+ */
+export async function openTargetAndApp(dbPath: string): Promise<{ target: Target; app: FlaglessAuth; close: () => Promise<void> }> {
+  const target = await betterAuthTarget.open({ env: {}, db: dbPath });
+  const opened = await openFlaglessAuth(dbPath, { secret: 'application-secret-0123456789-abcdefghijklmnop' });
+  return {
+    target,
+    app: opened.auth,
+    close: async () => {
+      await target.close();
+      opened.database.close();
+    },
+  };
 }

@@ -6,9 +6,8 @@ import { fromBcrypt, hashPassword } from '../../model/password/index.js';
 import type { HashAlgorithm, PasswordHash } from '../../model/password/types.js';
 import { FlaglessError } from '../../protocol/errors.js';
 import type { Target } from '../../protocol/target.js';
-import { person, signIn, tempDir, WITH_HASH } from '../../../test/helpers/better-auth.js';
-import { openFlaglessAuth, type FlaglessAuth } from './app.js';
-import { target as betterAuthTarget } from './index.js';
+import { openTargetAndApp, person, signIn, tempDir, WITH_HASH } from '../../../test/helpers/better-auth.js';
+import type { FlaglessAuth } from './app.js';
 import { isBetterAuthNativeHash } from './verifier.js';
 
 // Firebase's documented sample hash config (console "Password hash parameters" format).
@@ -43,13 +42,9 @@ describe('Better Auth target on SQLite', () => {
   let closeApp: () => Promise<void>;
 
   before(async () => {
-    target = await betterAuthTarget.open({ env: {}, db: dbPath });
-    const opened = await openFlaglessAuth(dbPath, { secret: 'application-secret-0123456789-abcdefghijklmnop' });
-    app = opened.auth;
-    closeApp = () => opened.database.close();
+    ({ target, app, close: closeApp } = await openTargetAndApp(dbPath));
   });
   after(async () => {
-    await target.close();
     await closeApp();
     tmp.remove();
   });

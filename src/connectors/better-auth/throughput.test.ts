@@ -8,9 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import { betterAuth } from 'better-auth';
 import { hashPassword } from '../../model/password/index.js';
 import type { Target } from '../../protocol/target.js';
-import { person, signIn, tempDir, WITH_HASH } from '../../../test/helpers/better-auth.js';
-import { openDatabase, openFlaglessAuth, type BetterAuthDatabase, type FlaglessAuth } from './app.js';
-import { target as betterAuthTarget } from './index.js';
+import { openTargetAndApp, person, signIn, tempDir, WITH_HASH } from '../../../test/helpers/better-auth.js';
+import { openDatabase, type BetterAuthDatabase, type FlaglessAuth } from './app.js';
 import { flaglessImport } from './verifier.js';
 
 const N = 20;
@@ -34,13 +33,9 @@ describe('Better Auth sign-in and write throughput', () => {
   let closeApp: () => Promise<void>;
 
   before(async () => {
-    target = await betterAuthTarget.open({ env: {}, db: dbPath });
-    const opened = await openFlaglessAuth(dbPath, { secret: 'application-secret-0123456789-abcdefghijklmnop' });
-    app = opened.auth;
-    closeApp = () => opened.database.close();
+    ({ target, app, close: closeApp } = await openTargetAndApp(dbPath));
   });
   after(async () => {
-    await target.close();
     await closeApp();
     tmp.remove();
   });
