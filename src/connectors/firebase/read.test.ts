@@ -44,11 +44,6 @@ function write(name: string, text: string | Buffer): string {
   return path;
 }
 
-/** 1-based line of the first line of the file equal to `text` after `fromLine`. */
-function lineOf(file: string, predicate: (line: string) => boolean): number {
-  return readFileSync(file, 'utf8').split('\n').findIndex(predicate) + 1;
-}
-
 describe('firebase source: a generated export', () => {
   const N = 30_000;
   let out: string;

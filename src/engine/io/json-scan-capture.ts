@@ -3,7 +3,7 @@
  * brackets and strings, then hands the text to JSON.parse. A pretty-printed element that never
  * closes is noticed when the next element opens a line at its indentation.
  */
-import { BACKSLASH, CLOSE_ARR, CLOSE_OBJ, isLiteralChar, NL, OPEN_ARR, OPEN_OBJ, QUOTE, type ScanState } from './json-scan-state.js';
+import { CLOSE_ARR, CLOSE_OBJ, isLiteralChar, OPEN_ARR, OPEN_OBJ, QUOTE, type ScanState } from './json-scan-state.js';
 
 /** Starts capturing the element whose first character `c` is at `i`. */
 export function startCapture(st: ScanState, i: number, c: number, lineStartIndent: number): void {
