@@ -4,7 +4,7 @@ import { betterAuthCapabilities } from '../../src/connectors/better-auth/capabil
 import { keycloakCapabilities } from '../../src/connectors/keycloak/capabilities.js';
 import { workosCapabilities } from '../../src/connectors/workos/capabilities.js';
 import { assess } from '../../src/engine/assess/assess.js';
-import { SeenIndex } from '../../src/engine/assess/seen-index.js';
+import { SeenIndex } from '../../src/engine/io/seen-index.js';
 import { normalizeEmail } from '../../src/model/email.js';
 import { hashPassword } from '../../src/model/password/index.js';
 import { Secret } from '../../src/model/secret.js';
@@ -29,9 +29,21 @@ function sourceOf(items: SourceItem[]): Source {
 describe('SeenIndex', () => {
   it('finds every repeat and no false repeat among 300k keys, remembering the first holder', () => {
     const idx = new SeenIndex(16);
-    for (let i = 0; i < 300_000; i++) assert.equal(idx.add(`user${i}@example.com`, `id${i}`, i + 1), undefined);
+    for (let i = 0; i < 300_000; i++) assert.equal(idx.add(`user${i}@example.com`, i + 1, `id${i}`), undefined);
     assert.equal(idx.size, 300_000);
-    for (const i of [0, 1, 4242, 299_999]) assert.deepEqual(idx.add(`user${i}@example.com`, 'other', 7), { label: `id${i}`, line: i + 1 });
+    for (const i of [0, 1, 4242, 299_999]) assert.deepEqual(idx.add(`user${i}@example.com`, 7, 'other'), { label: `id${i}`, line: i + 1 });
+    idx.close();
+  });
+
+  it('keeps labels of any length and script, whether still buffered or already on disk', () => {
+    const idx = new SeenIndex();
+    const labels = ['é-ünïcødé-🙂', 'x'.repeat(70_000), 'short', 'y'.repeat(30_000), 'last'];
+    labels.forEach((label, i) => assert.equal(idx.add(`k${i}`, i + 1, label), undefined));
+    // The last label is still in the write buffer; the long ones went to disk.
+    labels.forEach((label, i) => assert.deepEqual(idx.add(`k${i}`, 99, 'again'), { label, line: i + 1 }));
+    assert.equal(idx.add('no-label', 5), undefined);
+    assert.deepEqual(idx.add('no-label', 6, 'late'), { label: '', line: 5 });
+    idx.close();
   });
 });
 

@@ -9,7 +9,7 @@
 import type { Membership } from '../../model/user.js';
 import type { Problem } from '../../protocol/problem.js';
 import type { SourceItem } from '../../protocol/source.js';
-import { KeyTable } from '../../engine/io/key-table.js';
+import { SeenIndex } from '../../engine/io/seen-index.js';
 import { completeFromApi, mapAuth0User, passwordKeyOfUser, type PasswordLookup } from './map.js';
 import type { PasswordIndex } from './password-index.js';
 import { DATABASE_PROVIDER, type Auth0User } from './types.js';
@@ -24,8 +24,8 @@ export interface JoinContext {
 
 export class UserJoiner {
   readonly #ctx: JoinContext;
-  /** user_ids seen so far (for E_DUPLICATE_ID), except those the password index tracks. */
-  readonly #seenIds = new KeyTable();
+  /** user_ids seen so far (for E_DUPLICATE_ID), except those the password index tracks; no labels, so it never touches the disk. */
+  readonly #seenIds = new SeenIndex();
 
   constructor(ctx: JoinContext) {
     this.#ctx = ctx;
@@ -91,8 +91,7 @@ export class UserJoiner {
 
   /** Records a user_id; returns the line of its first holder when it was seen before (0 = no line). */
   #seen(userId: string, line: number | undefined): number | undefined {
-    const earlier = this.#seenIds.add(userId, undefined, line ?? 0);
-    return earlier === undefined ? undefined : this.#seenIds.line(earlier);
+    return this.#seenIds.add(userId, line ?? 0)?.line;
   }
 
   /** After the last user: the password records no user took. */

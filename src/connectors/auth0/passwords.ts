@@ -1,5 +1,5 @@
 import { openExportFile } from '../../engine/io/export-file.js';
-import { readTextLines } from '../../engine/io/text-lines.js';
+import { readTextLineBatches } from '../../engine/io/text-lines.js';
 import { FlaglessError } from '../../protocol/errors.js';
 import type { SourceItem } from '../../protocol/source.js';
 import { passwordKeyOfRecord } from './map.js';
@@ -15,7 +15,9 @@ const WHAT = 'password file';
 export async function* loadPasswordFile(path: string): AsyncGenerator<SourceItem, PasswordIndex> {
   const index = new PasswordIndex();
   let firstRecord = true;
-  for await (const { line, text } of readTextLines(await openExportFile(path, WHAT))) {
+  for await (const batch of readTextLineBatches(await openExportFile(path, WHAT))) for (let i = 0; i < batch.texts.length; i++) {
+    const line = batch.lines[i]!;
+    const text = batch.texts[i]!;
     let record: Auth0PasswordRecord;
     try {
       record = JSON.parse(text) as Auth0PasswordRecord;

@@ -1,6 +1,6 @@
 import { openExportFile, readHead, type ExportFile } from '../../engine/io/export-file.js';
 import { headShape } from '../../engine/io/head-shape.js';
-import { readTextLines } from '../../engine/io/text-lines.js';
+import { readTextLineBatches } from '../../engine/io/text-lines.js';
 import { FlaglessError } from '../../protocol/errors.js';
 import type { SourceItem, SourceOptions } from '../../protocol/source.js';
 import { loadApiDump } from './api-dump.js';
@@ -30,7 +30,7 @@ export function notAuth0Export(head: string): string | undefined {
 async function openUserFile(path: string): Promise<ExportFile> {
   const file = await openExportFile(path, WHAT);
   const head = await readHead(file, 8192);
-  if (head.trim() === '') return file; // readTextLines reports the empty file
+  if (head.trim() === '') return file; // readTextLineBatches reports the empty file
   if (sniffAuth0(head)) return file;
   if (looksLikePasswordFile(head)) {
     throw new FlaglessError('E_USAGE', `${path} is the password-hash file Auth0 support sends, not the user export: pass it with --passwords, and the users-export job's NDJSON with --file.`);
@@ -75,7 +75,9 @@ export async function* readAuth0Files(options: SourceOptions): AsyncGenerator<So
   }
   const file = userFile.path;
   const joiner = new UserJoiner(ctx);
-  for await (const { line, text } of readTextLines(userFile)) {
+  for await (const batch of readTextLineBatches(userFile)) for (let b = 0; b < batch.texts.length; b++) {
+    const line = batch.lines[b]!;
+    const text = batch.texts[b]!;
     let raw: unknown;
     try {
       raw = JSON.parse(text);

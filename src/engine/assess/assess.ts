@@ -5,8 +5,8 @@ import type { TargetCapabilities } from '../../protocol/capabilities.js';
 import type { ErrorCode } from '../../protocol/errors.js';
 import type { Problem } from '../../protocol/problem.js';
 import type { Source } from '../../protocol/source.js';
-import { SeenIndex } from './seen-index.js';
-import { addUserToFit, emptyFit, type TargetFit } from './target-fit.js';
+import { SeenIndex } from '../io/seen-index.js';
+import { addUserToFit, emptyFit, UserFacts, type TargetFit } from './target-fit.js';
 
 /** How many problems and duplicate groups a report lists in full (all are counted). */
 export const LISTED_PROBLEMS = 1000;
@@ -90,6 +90,7 @@ export async function assess(source: Source, options: AssessOptions): Promise<As
     durationMs: 0,
     usersPerSecond: 0,
   };
+  const targets = options.targets;
   const seenEmails = new SeenIndex();
   const groups = new Map<string, DuplicateEmailGroup>();
   /** The file users came from, for pointing at duplicate groups (sources read one user file). */
@@ -103,25 +104,30 @@ export async function assess(source: Source, options: AssessOptions): Promise<As
     if (report.problems.length < LISTED_PROBLEMS) report.problems.push(p);
   };
 
-  for await (const item of source.read()) {
-    if (item.type === 'problem') addProblem(item.problem);
-    else if (item.type === 'organization') report.organizations++;
-    else {
-      countUser(report, item.user);
-      userFile ??= item.file;
-      options.targets.forEach((caps, i) => addUserToFit(report.targets[i]!, caps, item.user));
-      for (const email of distinctEmails(item.user)) {
-        const first = seenEmails.add(email, item.user.sourceId, item.line ?? 0);
-        if (!first) continue;
-        let group = groups.get(email);
-        if (!group) {
-          group = { email, users: [{ sourceId: first.label, ...(first.line ? { line: first.line } : {}) }] };
-          groups.set(email, group);
+  try {
+    for await (const item of source.read()) {
+      if (item.type === 'problem') addProblem(item.problem);
+      else if (item.type === 'organization') report.organizations++;
+      else {
+        const facts = new UserFacts(item.user);
+        countUser(report, facts);
+        userFile ??= item.file;
+        for (let i = 0; i < targets.length; i++) addUserToFit(report.targets[i]!, targets[i]!, facts);
+        for (const email of distinctEmails(item.user)) {
+          const first = seenEmails.add(email, item.line ?? 0, item.user.sourceId);
+          if (!first) continue;
+          let group = groups.get(email);
+          if (!group) {
+            group = { email, users: [{ sourceId: first.label, ...(first.line ? { line: first.line } : {}) }] };
+            groups.set(email, group);
+          }
+          group.users.push({ sourceId: item.user.sourceId, ...(item.line ? { line: item.line } : {}) });
         }
-        group.users.push({ sourceId: item.user.sourceId, ...(item.line ? { line: item.line } : {}) });
+        if (options.onProgress && report.users % 10_000 === 0) options.onProgress(report.users);
       }
-      if (options.onProgress && report.users % 10_000 === 0) options.onProgress(report.users);
     }
+  } finally {
+    seenEmails.close();
   }
 
   for (const group of groups.values()) {
@@ -143,28 +149,44 @@ export async function assess(source: Source, options: AssessOptions): Promise<As
 }
 
 /** Each normalized address once per user: a user listing the same address twice is not a duplicate group. */
-function distinctEmails(user: CanonicalUser): Set<string> {
+function distinctEmails(user: CanonicalUser): Iterable<string> {
+  if (user.emails.length === 1) return [user.emails[0]!.normalized || normalizeEmail(user.emails[0]!.address)];
   const out = new Set<string>();
   for (const e of user.emails) out.add(e.normalized || normalizeEmail(e.address));
   return out;
 }
 
-function countUser(r: AssessReport, u: CanonicalUser): void {
+/** The variant label of each hash seen, by its non-secret parameters (one string per user otherwise). */
+const variantCache = new Map<string, string>();
+
+function hashVariant(h: NonNullable<CanonicalUser['password']>): string {
+  const key = `${h.algorithm} ${h.insecure === true} ${JSON.stringify(h.params)}`;
+  let label = variantCache.get(key);
+  if (label === undefined) {
+    label = describeHash(h);
+    if (variantCache.size < 1000) variantCache.set(key, label);
+  }
+  return label;
+}
+
+function countUser(r: AssessReport, facts: UserFacts): void {
+  const u = facts.user;
   r.users++;
   r.passwordPlans[u.passwordPlan]++;
   if (u.passwordPlan !== 'none') r.withPassword++;
   if (u.password) {
     r.hashAlgorithms[u.password.algorithm] = (r.hashAlgorithms[u.password.algorithm] ?? 0) + 1;
-    const variant = describeHash(u.password);
+    const variant = hashVariant(u.password);
     r.hashVariants[variant] = (r.hashVariants[variant] ?? 0) + 1;
     if (u.password.insecure) r.insecureHashes++;
   }
   // Users, not factors: "how many people must re-enrol" is the question a report answers.
-  const totp = u.mfa.filter((f) => f.kind === 'totp');
-  if (totp.length > 0) r.mfa.totp++;
-  if (totp.some((f) => f.secret)) r.mfa.totpWithSecret++;
-  if (u.mfa.some((f) => f.kind === 'sms')) r.mfa.sms++;
-  if (u.mfa.some((f) => f.kind !== 'totp' && f.kind !== 'sms')) r.mfa.other++;
+  if (u.mfa.length > 0) {
+    if (facts.hasTotp) r.mfa.totp++;
+    if (u.mfa.some((f) => f.kind === 'totp' && f.secret)) r.mfa.totpWithSecret++;
+    if (facts.hasSms) r.mfa.sms++;
+    if (u.mfa.some((f) => f.kind !== 'totp' && f.kind !== 'sms')) r.mfa.other++;
+  }
   if (u.identities.length > 0) {
     r.withSocialLinks++;
     if (u.passwordPlan === 'none') r.socialOnly++;
@@ -173,6 +195,6 @@ function countUser(r: AssessReport, u: CanonicalUser): void {
   if (u.disabled) r.disabled++;
   if (u.emails.length === 0) r.withoutEmail++;
   else if (!u.emails.some((e) => e.verified)) r.unverifiedEmail++;
-  if (Object.keys(u.metadata.public).length > 0 || Object.keys(u.metadata.private).length > 0) r.withMetadata++;
+  if (facts.hasPublic || facts.hasPrivate) r.withMetadata++;
   r.memberships += u.memberships.length;
 }

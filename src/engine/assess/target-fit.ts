@@ -47,8 +47,44 @@ function hasKeys(o: Record<string, unknown>): boolean {
   return false;
 }
 
+/** What every target's fit asks of one user, worked out once per user rather than once per target. */
+export class UserFacts {
+  readonly user: CanonicalUser;
+  readonly hasPublic: boolean;
+  readonly hasPrivate: boolean;
+  readonly totpSecretMissing: boolean;
+  readonly hasTotp: boolean;
+  readonly hasSms: boolean;
+  #metadataBytes: number | undefined;
+
+  constructor(user: CanonicalUser) {
+    this.user = user;
+    this.hasPublic = hasKeys(user.metadata.public);
+    this.hasPrivate = hasKeys(user.metadata.private);
+    let totp = false;
+    let missing = false;
+    let sms = false;
+    for (const f of user.mfa) {
+      if (f.kind === 'totp') {
+        totp = true;
+        if (!f.secret) missing = true;
+      } else if (f.kind === 'sms') sms = true;
+    }
+    this.hasTotp = totp;
+    this.totpSecretMissing = missing;
+    this.hasSms = sms;
+  }
+
+  /** Size of the metadata as JSON, computed on the first target that has a limit. */
+  get metadataBytes(): number {
+    this.#metadataBytes ??= Buffer.byteLength(JSON.stringify(this.user.metadata));
+    return this.#metadataBytes;
+  }
+}
+
 /** Adds one user to a target's fit. Decided from capability data only. */
-export function addUserToFit(fit: TargetFit, caps: TargetCapabilities, user: CanonicalUser): void {
+export function addUserToFit(fit: TargetFit, caps: TargetCapabilities, facts: UserFacts): void {
+  const user = facts.user;
   const hash = user.password;
   if (user.passwordPlan === 'import' && hash) {
     if (caps.nativeHashes.includes(hash.algorithm)) fit.passwords.native++;
@@ -58,8 +94,8 @@ export function addUserToFit(fit: TargetFit, caps: TargetCapabilities, user: Can
   else fit.passwords.none++;
 
   // A TOTP factor without its secret is lost whatever the target: the source did not export it.
-  if (user.mfa.some((f) => f.kind === 'totp' && (!f.secret || !caps.totpSecrets))) fit.lost.totpFactors++;
-  if (!caps.smsFactors && user.mfa.some((f) => f.kind === 'sms')) fit.lost.smsFactors++;
+  if (facts.hasTotp && (facts.totpSecretMissing || !caps.totpSecrets)) fit.lost.totpFactors++;
+  if (!caps.smsFactors && facts.hasSms) fit.lost.smsFactors++;
   if (!caps.socialLinks && user.identities.length > 0) fit.lost.socialLinks++;
   if (!caps.organizations && user.memberships.length > 0) fit.lost.memberships++;
   if (!caps.usernames && user.username) fit.lost.usernames++;
@@ -67,16 +103,11 @@ export function addUserToFit(fit: TargetFit, caps: TargetCapabilities, user: Can
   if (!caps.disabledUsers && user.disabled) fit.lost.disabledFlags++;
   if (caps.requiresEmail && user.emails.length === 0) fit.lost.withoutEmail++;
 
-  const hasPublic = hasKeys(user.metadata.public);
-  const hasPrivate = hasKeys(user.metadata.private);
-  if (hasPublic || hasPrivate) {
+  if (facts.hasPublic || facts.hasPrivate) {
     if (caps.metadata === 'none') fit.lost.metadata++;
     else {
-      if (caps.metadata === 'single' && hasPublic && hasPrivate) fit.metadataMerged++;
-      if (caps.metadataMaxBytes !== undefined) {
-        const size = Buffer.byteLength(JSON.stringify(user.metadata));
-        if (size > caps.metadataMaxBytes) fit.lost.metadata++;
-      }
+      if (caps.metadata === 'single' && facts.hasPublic && facts.hasPrivate) fit.metadataMerged++;
+      if (caps.metadataMaxBytes !== undefined && facts.metadataBytes > caps.metadataMaxBytes) fit.lost.metadata++;
     }
   }
 }
