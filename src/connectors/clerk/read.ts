@@ -54,6 +54,9 @@ export async function* readClerkFile(options: SourceOptions & { file: string }):
   // rows every extra async step per row shows.
   const seen = new SeenIds(1 << 16); // one entry per user: ids are checked for duplicates across the file
   let columns: string[] = [];
+  // Rows are copies of one template with every column already present, so they share one shape
+  // (a row object built key by key from a header ends up a slow dictionary).
+  let template: ClerkCsvRow = {};
   for await (const events of readCsvRecords(input, { looksLikeRecordStart: (l) => RECORD_START.test(l), commentsBeforeHeader: true })) {
     for (const ev of events) {
       if (ev.kind === 'error') {
@@ -64,9 +67,11 @@ export async function* readClerkFile(options: SourceOptions & { file: string }):
         const missingCols = CLERK_REQUIRED_COLUMNS.filter((c) => !ev.columns.includes(c));
         if (missingCols.length > 0) throw new FlaglessError('E_SOURCE_PARSE', `${file} line ${ev.line}: the header lacks ${missingCols.join(' and ')}.`);
         columns = ev.columns;
+        template = {};
+        for (const c of columns) template[c] = undefined;
         continue;
       }
-      const row: ClerkCsvRow = {};
+      const row: ClerkCsvRow = { ...template };
       for (let i = 0; i < columns.length; i++) row[columns[i]!] = ev.cells[i];
       const id = (row.id ?? '').trim();
       if (id === '') {

@@ -156,19 +156,6 @@ function distinctEmails(user: CanonicalUser): Iterable<string> {
   return out;
 }
 
-/** The variant label of each hash seen, by its non-secret parameters (one string per user otherwise). */
-const variantCache = new Map<string, string>();
-
-function hashVariant(h: NonNullable<CanonicalUser['password']>): string {
-  const key = `${h.algorithm} ${h.insecure === true} ${JSON.stringify(h.params)}`;
-  let label = variantCache.get(key);
-  if (label === undefined) {
-    label = describeHash(h);
-    if (variantCache.size < 1000) variantCache.set(key, label);
-  }
-  return label;
-}
-
 function countUser(r: AssessReport, facts: UserFacts): void {
   const u = facts.user;
   r.users++;
@@ -176,7 +163,7 @@ function countUser(r: AssessReport, facts: UserFacts): void {
   if (u.passwordPlan !== 'none') r.withPassword++;
   if (u.password) {
     r.hashAlgorithms[u.password.algorithm] = (r.hashAlgorithms[u.password.algorithm] ?? 0) + 1;
-    const variant = hashVariant(u.password);
+    const variant = describeHash(u.password);
     r.hashVariants[variant] = (r.hashVariants[variant] ?? 0) + 1;
     if (u.password.insecure) r.insecureHashes++;
   }
