@@ -10,6 +10,19 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const KEYCLOAK_VERSION = '26.7.3';
+/**
+ * An older release the tests also run, to prove the fallbacks for servers before 26.6
+ * (organizations as realm groups). Chosen with FLAGLESS_KEYCLOAK_VERSION.
+ */
+export const KEYCLOAK_OLDER_VERSION = '26.5.6';
+
+/** The release this process works with: FLAGLESS_KEYCLOAK_VERSION, or KEYCLOAK_VERSION. */
+export function keycloakVersion() {
+  const v = process.env.FLAGLESS_KEYCLOAK_VERSION?.trim();
+  if (!v) return KEYCLOAK_VERSION;
+  if (!/^\d+\.\d+\.\d+$/.test(v)) throw new KeycloakScriptError(`FLAGLESS_KEYCLOAK_VERSION must look like 26.5.6; got "${v}"`);
+  return v;
+}
 const MIN_JAVA = 17;
 const EXTENSION_JAR = 'flagless-keycloak-extension.jar';
 
@@ -18,11 +31,14 @@ const extensionDir = path.join(repoRoot, 'keycloak-extension');
 
 export function paths() {
   const cache = process.env.FLAGLESS_CACHE_DIR || path.join(os.homedir(), '.cache', 'flagless');
-  const dir = path.join(cache, 'keycloak');
+  const version = keycloakVersion();
+  // Another release gets its own folder: its own state, lock and leases, so both can run at once.
+  const dir = path.join(cache, version === KEYCLOAK_VERSION ? 'keycloak' : `keycloak-${version}`);
   return {
     dir,
-    home: path.join(dir, `keycloak-${KEYCLOAK_VERSION}`),
-    archive: path.join(dir, `keycloak-quarkus-dist-${KEYCLOAK_VERSION}.tar.gz`),
+    version,
+    home: path.join(dir, `keycloak-${version}`),
+    archive: path.join(dir, `keycloak-quarkus-dist-${version}.tar.gz`),
     state: path.join(dir, 'state.json'),
     log: path.join(dir, 'server.log'),
     lock: path.join(dir, 'lock'),
@@ -96,7 +112,7 @@ function treeHash(root) {
   };
   walk(path.join(root, 'pom.xml'));
   walk(path.join(root, 'src'));
-  h.update(KEYCLOAK_VERSION);
+  h.update(KEYCLOAK_VERSION); // the extension is built against the main release and runs on both
   return h.digest('hex');
 }
 
@@ -104,8 +120,8 @@ function fetchServer(java) {
   const p = paths();
   if (fs.existsSync(path.join(p.home, 'bin', 'kc.sh'))) return false;
   if (!fs.existsSync(p.archive)) {
-    say(`fetching org.keycloak:keycloak-quarkus-dist:${KEYCLOAK_VERSION}:tar.gz from Maven Central`);
-    run('mvn', ['-q', '-B', 'dependency:copy', `-Dartifact=org.keycloak:keycloak-quarkus-dist:${KEYCLOAK_VERSION}:tar.gz`, `-DoutputDirectory=${p.dir}`], {
+    say(`fetching org.keycloak:keycloak-quarkus-dist:${p.version}:tar.gz from Maven Central`);
+    run('mvn', ['-q', '-B', 'dependency:copy', `-Dartifact=org.keycloak:keycloak-quarkus-dist:${p.version}:tar.gz`, `-DoutputDirectory=${p.dir}`], {
       cwd: p.dir,
       env: { JAVA_HOME: java.javaHome },
       what: 'mvn dependency:copy',
@@ -115,7 +131,7 @@ function fetchServer(java) {
   const staging = fs.mkdtempSync(path.join(p.dir, 'unpack-'));
   try {
     run('tar', ['xzf', p.archive, '-C', staging], { what: 'tar xzf' });
-    fs.renameSync(path.join(staging, `keycloak-${KEYCLOAK_VERSION}`), p.home);
+    fs.renameSync(path.join(staging, `keycloak-${p.version}`), p.home);
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
   }

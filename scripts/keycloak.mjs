@@ -16,15 +16,16 @@
 // master realm is first created: `reset` to change them), KEYCLOAK_HTTP_PORT / KEYCLOAK_MANAGEMENT_PORT
 // (default: free ports), FLAGLESS_CACHE_DIR (default ~/.cache/flagless), FLAGLESS_KEYCLOAK_JAVA_HOME
 // (default: the newest JDK >= 17 under /usr/lib/jvm), FLAGLESS_KEYCLOAK_JAVA_OPTS_APPEND (extra JVM flags,
-// default -XX:TieredStopAtLevel=1), KEYCLOAK_START_TIMEOUT_SECONDS (default 300).
+// default -XX:TieredStopAtLevel=1), KEYCLOAK_START_TIMEOUT_SECONDS (default 300), FLAGLESS_KEYCLOAK_VERSION
+// (another release, e.g. the older one the tests run: its own cache folder, state and leases).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { KEYCLOAK_VERSION, KeycloakScriptError, chooseJavaHome, paths, prepare, say } from './keycloak-prepare.mjs';
+import { KEYCLOAK_OLDER_VERSION, KEYCLOAK_VERSION, KeycloakScriptError, chooseJavaHome, keycloakVersion, paths, prepare, say } from './keycloak-prepare.mjs';
 
-export { KEYCLOAK_VERSION, chooseJavaHome, paths, prepare };
+export { KEYCLOAK_OLDER_VERSION, KEYCLOAK_VERSION, chooseJavaHome, keycloakVersion, paths, prepare };
 export const DEFAULT_ADMIN_USERNAME = 'admin';
 export const DEFAULT_ADMIN_PASSWORD = 'admin-flagless';
 const HEAP = '-Xms64m -Xmx768m';
@@ -200,7 +201,7 @@ async function launch(java, owner) {
     httpPort,
     managementPort,
     healthUrl: `http://127.0.0.1:${managementPort}/health/ready`,
-    version: KEYCLOAK_VERSION,
+    version: keycloakVersion(),
     javaHome: java.javaHome,
     javaMajor: java.major,
     javaOptsAppend,
@@ -313,7 +314,7 @@ async function main(argv) {
       const t0 = Date.now();
       const r = await prepare();
       const secs = ((Date.now() - t0) / 1000).toFixed(1);
-      print({ ...r, home: paths().home, seconds: Number(secs) }, `Keycloak ${KEYCLOAK_VERSION} ready in ${paths().home} (JDK ${r.java.major}, ${secs} s)`);
+      print({ ...r, home: paths().home, seconds: Number(secs) }, `Keycloak ${keycloakVersion()} ready in ${paths().home} (JDK ${r.java.major}, ${secs} s)`);
       return 0;
     }
     case 'start': {

@@ -4,6 +4,7 @@
 // Debian's Chromium for the gateway dashboard test. Idempotent and quick when all is there.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { KEYCLOAK_OLDER_VERSION } from './keycloak-prepare.mjs';
 
 const say = (m) => process.stderr.write(`prepare-tests: ${m}\n`);
 
@@ -28,5 +29,7 @@ function ensureChromium() {
 }
 
 ensureChromium();
-// Fetch + unpack Keycloak and build the extension now, so the first Keycloak test does not time out on it.
+// Fetch + unpack Keycloak and build the extension now, so the first Keycloak test does not time out on it;
+// then the older release the fallback test runs (organizations as groups before 26.6).
 execFileSync(process.execPath, ['scripts/keycloak.mjs', 'prepare'], { stdio: 'inherit' });
+execFileSync(process.execPath, ['scripts/keycloak.mjs', 'prepare'], { stdio: 'inherit', env: { ...process.env, FLAGLESS_KEYCLOAK_VERSION: KEYCLOAK_OLDER_VERSION } });

@@ -24,9 +24,10 @@ export interface LocalKeycloak {
 
 let starting: Promise<LocalKeycloak> | undefined;
 
-async function script(args: string[], timeoutMs: number): Promise<string> {
+async function script(args: string[], timeoutMs: number, version?: string): Promise<string> {
   try {
-    const { stdout } = await run(process.execPath, [SCRIPT, ...args], { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 });
+    const env = version ? { ...process.env, FLAGLESS_KEYCLOAK_VERSION: version } : process.env;
+    const { stdout } = await run(process.execPath, [SCRIPT, ...args], { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, env });
     return stdout;
   } catch (e) {
     const err = e as { stderr?: string; message: string };
@@ -34,29 +35,45 @@ async function script(args: string[], timeoutMs: number): Promise<string> {
   }
 }
 
+/** Starts a server of `version` (prepared in its own cache folder) and parses its state. */
+async function startServer(version?: string): Promise<LocalKeycloak> {
+  const out = await script(['start', '--json', '--lease', LEASE, '--lease-pid', String(process.pid)], 9 * 60_000, version);
+  const state = JSON.parse(out.trim().split('\n').pop() ?? '{}') as {
+    url: string;
+    version: string;
+    startedNow: boolean;
+    cold?: boolean;
+    seconds: number;
+  };
+  const { username, password } = defaultKeycloakConnection();
+  return {
+    url: state.url,
+    username,
+    password,
+    version: state.version,
+    startedNow: state.startedNow,
+    cold: state.cold === true,
+    seconds: state.seconds,
+  };
+}
+
 /** Prepares and starts the server once per test process (idempotent). */
 export function useKeycloak(): Promise<LocalKeycloak> {
-  starting ??= (async () => {
-    const out = await script(['start', '--json', '--lease', LEASE, '--lease-pid', String(process.pid)], 9 * 60_000);
-    const state = JSON.parse(out.trim().split('\n').pop() ?? '{}') as {
-      url: string;
-      version: string;
-      startedNow: boolean;
-      cold?: boolean;
-      seconds: number;
-    };
-    const { username, password } = defaultKeycloakConnection();
-    return {
-      url: state.url,
-      username,
-      password,
-      version: state.version,
-      startedNow: state.startedNow,
-      cold: state.cold === true,
-      seconds: state.seconds,
-    };
-  })();
+  starting ??= startServer();
   return starting;
+}
+
+/**
+ * The older release the tests also run (KEYCLOAK_OLDER_VERSION in scripts/keycloak-prepare.mjs), for
+ * the fallbacks of servers before 26.6. Its own folder, state and leases; stop it with
+ * `releaseOlderKeycloak(version)`.
+ */
+export function useOlderKeycloak(version: string): Promise<LocalKeycloak> {
+  return startServer(version);
+}
+
+export async function releaseOlderKeycloak(version: string): Promise<void> {
+  await script(['stop', '--json', '--lease', LEASE], 2 * 60_000, version);
 }
 
 /** Drops this process's lease; the script stops the server when the tests started it and no lease is left. */

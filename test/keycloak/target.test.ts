@@ -24,7 +24,7 @@ import { hashPassword } from '../../src/model/password/index.js';
 import { primaryEmail, emptyUser, type CanonicalUser, type Organization } from '../../src/model/user.js';
 import { FlaglessError } from '../../src/protocol/errors.js';
 import type { SourceVendor } from '../../src/protocol/source.js';
-import type { CreateUserOptions, TargetUserRef } from '../../src/protocol/target.js';
+import type { CreateUserOptions, TargetUserRef, TargetUserView } from '../../src/protocol/target.js';
 import { releaseKeycloak, useKeycloak, type LocalKeycloak } from './server-helper.js';
 
 const IMPORT: CreateUserOptions = { includePasswordHash: true, missingPassword: 'jit' };
@@ -265,22 +265,26 @@ describe('Keycloak target (real server)', { timeout: 15 * 60_000 }, () => {
     assert.ok(idps.some((p) => p.alias.startsWith('saml-')), 'an Auth0 enterprise SAML connection');
   });
 
-  test('organizations with membership roles as organization groups; every second pass is reads only', async () => {
+  /**
+   * Organizations and membership roles through a target, twice (the second pass only reads), then
+   * what the target reads back: the same for Keycloak organizations and for the realm-groups mode.
+   */
+  async function organizationsCase(target: KeycloakTarget, userRefs: Map<string, TargetUserRef>): Promise<void> {
     const orgRefs = new Map<string, { id: string; name: string }>();
     let memberships = 0;
     const pass = async () => {
       for (const e of exports.values()) {
         for (const org of e.organizations) {
-          const found = await t.findOrganization({ externalId: org.sourceId, name: org.name });
-          orgRefs.set(org.sourceId, found ?? (await t.createOrganization(org)));
+          const found = await target.findOrganization({ externalId: org.sourceId, name: org.name });
+          orgRefs.set(org.sourceId, found ?? (await target.createOrganization(org)));
         }
         for (const u of e.users) {
-          const ref = refs.get(u.sourceId);
+          const ref = userRefs.get(u.sourceId);
           if (!ref) continue;
           for (const m of u.memberships) {
             const org = orgRefs.get(m.organizationId);
             if (!org) continue;
-            await t.ensureMembership(ref, org, m.roles);
+            await target.ensureMembership(ref, org, m.roles);
             memberships++;
           }
         }
@@ -288,33 +292,65 @@ describe('Keycloak target (real server)', { timeout: 15 * 60_000 }, () => {
     };
     await pass();
     assert.ok(memberships >= 10, `${memberships} memberships`);
-    const writes = t.stats.writes;
+    const writes = target.stats.writes;
     memberships = 0;
     await pass();
-    assert.equal(t.stats.writes, writes, 'the second pass writes nothing');
+    assert.equal(target.stats.writes, writes, 'the second pass writes nothing');
 
-    // Visible through the target's reads, with the role as an organization group.
+    // Visible through the target's reads, with the role as a group.
     const clerk = exports.get('clerk')!;
-    const admin1 = clerk.users.find((u) => u.memberships.some((m) => m.roles.includes('org:admin')) && refs.has(u.sourceId))!;
-    const view = await t.getUser(refs.get(admin1.sourceId)!);
+    const admin1 = clerk.users.find((u) => u.memberships.some((m) => m.roles.includes('org:admin')) && userRefs.has(u.sourceId))!;
+    const view = await target.getUser(userRefs.get(admin1.sourceId)!);
     const m = admin1.memberships.find((x) => x.roles.includes('org:admin'))!;
     const entry = view!.memberships.find((x) => x.organizationExternalId === m.organizationId);
     assert.ok(entry, 'member of the organization');
     assert.deepEqual(entry.roles, ['admin']);
-    assert.equal(t.roleName('org:admin'), 'admin');
+    assert.equal(target.roleName('org:admin'), 'admin');
+    // listUsers (what verify reads) gathers the same, per organization rather than per user.
+    let listed: TargetUserView | undefined;
+    for await (const v of target.listUsers()) if (v.id === userRefs.get(admin1.sourceId)!.id) listed = v;
+    assert.deepEqual(listed?.memberships.find((x) => x.organizationExternalId === m.organizationId)?.roles, ['admin']);
 
     // A changed role moves the user between flagless's role groups.
     const org = orgRefs.get(m.organizationId)!;
-    const ref = refs.get(admin1.sourceId)!;
-    assert.equal(await t.ensureMembership(ref, { ...org }, ['org:member']), 'updated');
-    assert.deepEqual((await t.getUser(ref))!.memberships.find((x) => x.organizationId === org.id)!.roles, ['member']);
-    assert.equal(await t.ensureMembership(ref, { ...org }, ['org:admin']), 'updated');
-    assert.equal(await t.ensureMembership(ref, { ...org }, ['org:admin']), 'exists');
+    const ref = userRefs.get(admin1.sourceId)!;
+    assert.equal(await target.ensureMembership(ref, { ...org }, ['org:member']), 'updated');
+    assert.deepEqual((await target.getUser(ref))!.memberships.find((x) => x.organizationId === org.id)!.roles, ['member']);
+    assert.equal(await target.ensureMembership(ref, { ...org }, ['org:admin']), 'updated');
+    assert.equal(await target.ensureMembership(ref, { ...org }, ['org:admin']), 'exists');
 
     // The organization is found by its source id; a same-named one gets a distinct name.
-    const dup = await t.createOrganization({ sourceId: 'org_other', name: clerk.organizations[0]!.name, metadata: {} });
+    const dup = await target.createOrganization({ sourceId: 'org_other', name: clerk.organizations[0]!.name, metadata: {} });
     assert.notEqual(dup.id, orgRefs.get(clerk.organizations[0]!.sourceId)!.id);
-    assert.equal((await t.findOrganization({ externalId: 'org_other', name: 'x' }))?.id, dup.id);
+    assert.equal((await target.findOrganization({ externalId: 'org_other', name: 'x' }))?.id, dup.id);
+  }
+
+  test('organizations with membership roles as organization groups; every second pass is reads only', async () => {
+    assert.equal(t.organizationMode, 'organizations', 'Keycloak 26.7 has organization groups');
+    await organizationsCase(t, refs);
+  });
+
+  test('KEYCLOAK_ORGANIZATIONS=groups (the mode for servers before 26.6): organizations as realm groups, same guarantees', async () => {
+    const name = `${realm}-groups`;
+    extraRealms.push(name);
+    const g = (await keycloak.open({ env: { ...env(), KEYCLOAK_ORGANIZATIONS: 'groups' }, realm: name })) as KeycloakTarget;
+    assert.equal(g.organizationMode, 'groups');
+    const groupRefs = new Map<string, TargetUserRef>();
+    for (const e of exports.values()) {
+      for (const u of e.users) {
+        if (u.memberships.length === 0 || !refs.has(u.sourceId)) continue;
+        const copy: CanonicalUser = { ...u, passwordPlan: 'none' };
+        delete copy.password;
+        groupRefs.set(u.sourceId, await g.createUser(copy, { includePasswordHash: false, missingPassword: 'reset' }));
+      }
+    }
+    await organizationsCase(g, groupRefs);
+    // Nothing went to Keycloak organizations: the realm did not even switch them on.
+    const gAdmin = new KeycloakAdminHttp(kc.url, name, () => conn.admin.getAccessToken());
+    const { body: rep } = await gAdmin.get<{ organizationsEnabled?: boolean }>('', { what: 'realm' });
+    assert.notEqual(rep.organizationsEnabled, true);
+    const { body: top } = await gAdmin.get<{ name: string }[]>('/groups', { what: 'groups', query: { briefRepresentation: true } });
+    assert.deepEqual(top.map((x) => x.name), ['organizations']);
   });
 
   test('findUser by source id then email is reads only; listUsers sees what was written', async () => {

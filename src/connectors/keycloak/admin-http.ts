@@ -58,16 +58,17 @@ export class KeycloakAdminHttp {
     private readonly timeoutMs = 30_000,
   ) {}
 
-  /** `path` below /admin/realms/{realm} ('' for the realm itself); `root` for /admin/realms. */
-  url(path: string, query?: AdminRequest['query'], root = false): string {
-    const base = root ? `${this.baseUrl}/admin/realms${path}` : `${this.baseUrl}/admin/realms/${encodeURIComponent(this.realm)}${path}`;
+  /** `path` below /admin/realms/{realm} ('' for the realm itself); `root` for /admin/realms, `'admin'` for /admin (serverinfo). */
+  url(path: string, query?: AdminRequest['query'], root: boolean | 'admin' = false): string {
+    const base =
+      root === 'admin' ? `${this.baseUrl}/admin${path}` : root ? `${this.baseUrl}/admin/realms${path}` : `${this.baseUrl}/admin/realms/${encodeURIComponent(this.realm)}${path}`;
     const q = new URLSearchParams();
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) q.set(k, String(v));
     const s = q.toString();
     return s ? `${base}?${s}` : base;
   }
 
-  async request<T = unknown>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, req: AdminRequest & { root?: boolean }): Promise<AdminResponse<T>> {
+  async request<T = unknown>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, req: AdminRequest & { root?: boolean | 'admin' }): Promise<AdminResponse<T>> {
     if (method === 'GET') this.stats.reads++;
     else this.stats.writes++;
     const token = await this.token();

@@ -4,7 +4,9 @@
  * Connection: `--target-url` or KEYCLOAK_URL (default: the server `npm run keycloak:start` runs,
  * read from its state file), KEYCLOAK_ADMIN_USERNAME / KEYCLOAK_ADMIN_PASSWORD (default: that
  * server's bootstrap admin), KEYCLOAK_ADMIN_REALM (the admin's realm, default master) and
- * KEYCLOAK_TIMEOUT_MS (per request, default 30 000). The admin client and the target's code load
+ * KEYCLOAK_TIMEOUT_MS (per request, default 30 000). KEYCLOAK_ORGANIZATIONS=organizations|groups
+ * overrides where organizations go (default: Keycloak organizations from 26.6, realm groups
+ * before). The admin client and the target's code load
  * only when the target is opened.
  */
 import fs from 'node:fs';
@@ -22,6 +24,7 @@ export interface KeycloakTargetConnection {
   adminRealm: string;
   realm: string;
   timeoutMs: number;
+  organizationMode?: 'organizations' | 'groups';
 }
 
 /** Reads the connection settings from the target options; throws FlaglessError (fatal) when unusable. */
@@ -47,6 +50,8 @@ export function keycloakTargetConnection(options: TargetOptions, localStatePath?
     throw new FlaglessError('E_USAGE', `the Keycloak URL (--target-url or KEYCLOAK_URL) is not an http(s) URL, e.g. http://127.0.0.1:8080`);
   }
   const timeout = Number(env.KEYCLOAK_TIMEOUT_MS ?? 30_000);
+  const mode = env.KEYCLOAK_ORGANIZATIONS?.trim();
+  if (mode && mode !== 'organizations' && mode !== 'groups') throw new FlaglessError('E_USAGE', `KEYCLOAK_ORGANIZATIONS must be organizations or groups; got "${mode}"`);
   return {
     url,
     username: env.KEYCLOAK_ADMIN_USERNAME || LOCAL_ADMIN_USERNAME,
@@ -54,6 +59,7 @@ export function keycloakTargetConnection(options: TargetOptions, localStatePath?
     adminRealm: env.KEYCLOAK_ADMIN_REALM || 'master',
     realm,
     timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : 30_000,
+    ...(mode ? { organizationMode: mode as 'organizations' | 'groups' } : {}),
   };
 }
 
@@ -67,7 +73,7 @@ async function open(options: TargetOptions): Promise<Target> {
   const c = keycloakTargetConnection(options, localKeycloakStatePath());
   const conn = await connectKeycloak({ url: c.url, username: c.username, password: c.password, adminRealm: c.adminRealm, timeoutMs: c.timeoutMs });
   const http = new KeycloakAdminHttp(conn.url, c.realm, () => conn.admin.getAccessToken(), c.timeoutMs);
-  return new KeycloakTarget(http, await prepareRealm(http));
+  return new KeycloakTarget(http, await prepareRealm(http, c.organizationMode ? { organizationMode: c.organizationMode } : {}));
 }
 
 export const target = { name: 'keycloak', capabilities: keycloakCapabilities, open } satisfies TargetConnector;

@@ -9,7 +9,8 @@
 //   sources do not guarantee them, and Keycloak refuses every password grant of a user who lacks a
 //   required attribute ("Account is not fully set up"). In an existing realm the operator's
 //   profile stands, and the plan reports users who lack what it requires;
-// - organizations, switched on at the first organization it creates;
+// - organizations, switched on at the first organization it creates; on servers without
+//   organization groups (before 26.6) organizations become realm groups instead (org-groups.ts);
 // - identity providers for linked social accounts: Keycloak silently drops a federated identity
 //   whose provider does not exist, so a missing one is created as a DISABLED placeholder
 //   (no client id or secret; display name says so), which keeps the links until an operator
@@ -37,9 +38,34 @@ interface ProfileConfig {
   [k: string]: unknown;
 }
 
+/** Where organizations go: Keycloak organizations (26.6+, with role groups) or realm groups. */
+export type OrganizationMode = 'organizations' | 'groups';
+
+/** The first Keycloak with organization groups, which roles need. */
+export const ORGANIZATION_GROUPS_SINCE = [26, 6] as const;
+
+/** `organizations` from 26.6 on, `groups` before (or when the version cannot be read). */
+export function organizationModeFor(version: string | undefined): OrganizationMode {
+  const m = /^(\d+)\.(\d+)/.exec(version ?? '');
+  if (!m) return 'groups';
+  const [major, minor] = [Number(m[1]), Number(m[2])];
+  const [wantMajor, wantMinor] = ORGANIZATION_GROUPS_SINCE;
+  return major > wantMajor || (major === wantMajor && minor >= wantMinor) ? 'organizations' : 'groups';
+}
+
+/** The server's version from /admin/serverinfo (undefined when it cannot be read). */
+export async function serverVersion(http: KeycloakAdminHttp): Promise<string | undefined> {
+  const r = await http.request<{ systemInfo?: { version?: string } }>('GET', '/serverinfo', { root: 'admin', what: 'read the server version', accept: [403, 404] }).catch(() => undefined);
+  if (!r || r.status !== 200) return undefined;
+  return r.body.systemInfo?.version;
+}
+
 export interface RealmState {
   created: boolean;
   organizationsEnabled: boolean;
+  organizationMode: OrganizationMode;
+  /** The server's version as /admin/serverinfo reports it. */
+  serverVersion?: string;
   profile: ProfileRequirements;
 }
 
@@ -51,14 +77,20 @@ function requires(config: ProfileConfig, name: string): boolean {
   return !roles || roles.length === 0 ? !a.required.scopes?.length : roles.includes('user');
 }
 
-export async function prepareRealm(http: KeycloakAdminHttp): Promise<RealmState> {
+/**
+ * `organizationMode`: forced by the caller (KEYCLOAK_ORGANIZATIONS), else chosen from the server's
+ * version.
+ */
+export async function prepareRealm(http: KeycloakAdminHttp, opts: { organizationMode?: OrganizationMode } = {}): Promise<RealmState> {
+  const version = await serverVersion(http);
+  const organizationMode = opts.organizationMode ?? organizationModeFor(version);
   const found = await http.get<{ organizationsEnabled?: boolean }>('', { what: `read realm '${http.realm}'`, accept: [404] });
   let created = false;
   let organizationsEnabled = found.status === 200 && found.body.organizationsEnabled === true;
   if (found.status === 404) {
-    const r = await http.request('POST', '', { root: true, what: `create realm '${http.realm}'`, body: { realm: http.realm, enabled: true, organizationsEnabled: true }, accept: [409] });
+    const r = await http.request('POST', '', { root: true, what: `create realm '${http.realm}'`, body: { realm: http.realm, enabled: true, ...(organizationMode === 'organizations' ? { organizationsEnabled: true } : {}) }, accept: [409] });
     created = r.status === 201;
-    organizationsEnabled = created;
+    organizationsEnabled = created && organizationMode === 'organizations';
   }
   const { body: profile } = await http.get<ProfileConfig>('/users/profile', { what: 'read the user profile' });
   let changed = false;
@@ -78,6 +110,8 @@ export async function prepareRealm(http: KeycloakAdminHttp): Promise<RealmState>
   return {
     created,
     organizationsEnabled,
+    organizationMode,
+    ...(version ? { serverVersion: version } : {}),
     profile: { email: requires(profile, 'email'), firstName: requires(profile, 'firstName'), lastName: requires(profile, 'lastName') },
   };
 }

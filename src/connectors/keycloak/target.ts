@@ -3,7 +3,7 @@
 // - Users: POST /users with the credentials inside (one request, nothing half-made), or in bulk
 //   through the realm partial import (createUsers: one transaction, ifResourceExists FAIL, so a batch
 //   is all or nothing). Found again by the `flagless_source_id` attribute (admin search `q`).
-// - Organizations: Keycloak 26 organizations. Keycloak organizations have no roles: a membership
+// - Organizations: Keycloak 26 organizations (on servers before 26.6, realm groups: org-groups.ts). Keycloak organizations have no roles: a membership
 //   role becomes an organization group named after it (`org:admin` → group `admin`, Keycloak 26.6+),
 //   created on first use and marked with the attribute `flagless_role`, so a changed role moves the
 //   user between flagless's groups and leaves groups made by hand alone.
@@ -31,6 +31,7 @@ import {
   toKeycloakOrganization,
   toKeycloakUser,
 } from './map.js';
+import { OrganizationGroups } from './org-groups.js';
 import { enableOrganizations, ensureVerifyClient, IdentityProviders, VERIFY_CLIENT_ID, type RealmState } from './realm.js';
 
 interface OrgRep {
@@ -105,10 +106,13 @@ export class KeycloakTarget implements Target {
   #verifySecret: Promise<string> | undefined;
   /** Organization id → its groups by name (flagless's role groups and any others), loaded once per organization. */
   readonly #orgGroups = new Map<string, Promise<Map<string, GroupRep>>>();
+  /** Set when organizations become realm groups (servers before 26.6, or KEYCLOAK_ORGANIZATIONS=groups). */
+  readonly #asGroups: OrganizationGroups | undefined;
 
   constructor(http: KeycloakAdminHttp, realm: RealmState) {
     this.#http = http;
     this.#realm = realm;
+    this.#asGroups = realm.organizationMode === 'groups' ? new OrganizationGroups(http) : undefined;
     this.stats = http.stats;
     this.identityProviders = new IdentityProviders(http);
   }
@@ -215,7 +219,13 @@ export class KeycloakTarget implements Target {
     return { id: ref.id, externalId: user.sourceId, ...(fields.email ? { email: fields.email } : {}) };
   }
 
+  /** Where organizations go: `organizations` or `groups`. */
+  get organizationMode(): RealmState['organizationMode'] {
+    return this.#realm.organizationMode;
+  }
+
   async findOrganization(key: { externalId: string; name: string }): Promise<TargetOrgRef | undefined> {
+    if (this.#asGroups) return this.#asGroups.find(key);
     if (!this.#realm.organizationsEnabled) return undefined;
     const bySource = await this.#http.get<OrgRep[]>('/organizations', { what: 'find organization by source id', query: { q: sourceIdQuery(key.externalId), exact: true, briefRepresentation: false, max: 2 } });
     const hit = bySource.body.find((o) => orgRef(o).externalId === key.externalId);
@@ -228,6 +238,7 @@ export class KeycloakTarget implements Target {
   }
 
   async createOrganization(org: Organization): Promise<TargetOrgRef> {
+    if (this.#asGroups) return this.#asGroups.create(org);
     if (!this.#realm.organizationsEnabled) {
       await enableOrganizations(this.#http);
       this.#realm.organizationsEnabled = true;
@@ -274,6 +285,7 @@ export class KeycloakTarget implements Target {
   }
 
   async ensureMembership(user: TargetUserRef, org: TargetOrgRef, roles: string[]): Promise<'created' | 'updated' | 'exists'> {
+    if (this.#asGroups) return this.#asGroups.ensureMembership(user, org, roles);
     const base = `/organizations/${encodeURIComponent(org.id)}/members`;
     const member = await this.#http.get(`${base}/${encodeURIComponent(user.id)}`, { what: 'read organization member', accept: [404] });
     let created = false;
@@ -315,8 +327,8 @@ export class KeycloakTarget implements Target {
     const path = `/users/${encodeURIComponent(ref.id)}`;
     const r = await this.#http.get<UserRepresentation>(path, { what: 'read user', accept: [404] });
     if (r.status === 404) return undefined;
-    const memberships: TargetUserView['memberships'] = [];
-    if (this.#realm.organizationsEnabled) {
+    const memberships: TargetUserView['memberships'] = this.#asGroups ? await this.#asGroups.memberships(ref.id) : [];
+    if (!this.#asGroups && this.#realm.organizationsEnabled) {
       const { body: orgs } = await this.#http.get<OrgRep[]>(`/organizations/members/${encodeURIComponent(ref.id)}/organizations`, { what: "read the user's organizations", query: { briefRepresentation: false } });
       for (const o of orgs) {
         if (!o.id) continue;
@@ -331,8 +343,8 @@ export class KeycloakTarget implements Target {
   async *listUsers(): AsyncIterable<TargetUserView> {
     // Memberships and links are gathered per organization and per identity provider first, so
     // the users are listed page by page without a request per user for them.
-    const memberships = new Map<string, TargetUserView['memberships']>();
-    if (this.#realm.organizationsEnabled) {
+    const memberships = this.#asGroups ? await this.#asGroups.allMemberships() : new Map<string, TargetUserView['memberships']>();
+    if (!this.#asGroups && this.#realm.organizationsEnabled) {
       for await (const orgs of this.#http.pages<OrgRep>('/organizations', { what: 'list organizations', query: { briefRepresentation: false } })) {
         for (const o of orgs) {
           if (!o.id) continue;
