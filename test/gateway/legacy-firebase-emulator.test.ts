@@ -3,9 +3,10 @@
  * side with the strict simulator: the same users, the same questions, the same verdicts, so the
  * simulator the other tests use is checked against Google's own emulator.
  *
- * firebase-tools is about 700 packages, so it is not a dependency of flagless. The test runs
- * when it can find it: FLAGLESS_FIREBASE_TOOLS=/path/to/node_modules/firebase-tools, or an
- * installed `firebase-tools` package; otherwise it is skipped and says why.
+ * firebase-tools is about 600 packages, so it is not a dependency of flagless: it has its own
+ * lockfile in test/firebase-emulator, which `npm test` installs (scripts/prepare-tests.mjs), or
+ * FLAGLESS_FIREBASE_TOOLS=/path/to/node_modules/firebase-tools points at another copy. Without it
+ * the test fails and says how to get it: it is never skipped.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -23,6 +24,8 @@ import { tempDir } from './helpers.js';
 function findFirebaseTools(): string | undefined {
   const fromEnv = process.env.FLAGLESS_FIREBASE_TOOLS;
   if (fromEnv && fs.existsSync(path.join(fromEnv, 'package.json'))) return fromEnv;
+  const local = path.resolve('test', 'firebase-emulator', 'node_modules', 'firebase-tools');
+  if (fs.existsSync(path.join(local, 'package.json'))) return local;
   try {
     return path.dirname(createRequire(import.meta.url).resolve('firebase-tools/package.json'));
   } catch {
@@ -46,7 +49,11 @@ const USERS = [
   { email: 'off@example.com', password: 'Off-Pw-1' },
 ];
 
-describe('Firebase legacy verifier: emulator and simulator agree', { skip: tools ? false : 'firebase-tools not found (set FLAGLESS_FIREBASE_TOOLS)', timeout: 120_000 }, () => {
+describe('Firebase legacy verifier: emulator and simulator agree', { timeout: 120_000 }, () => {
+  it('has the Firebase Auth emulator to run against', () => {
+    assert.ok(tools, 'firebase-tools not found: run `node scripts/prepare-tests.mjs` (npm test does), or set FLAGLESS_FIREBASE_TOOLS');
+  });
+
   const tmp = tempDir();
   let child: ChildProcess | undefined;
   let emulatorUrl = '';
