@@ -16,7 +16,8 @@ function users(n: number, fp = 'fp'): PlannedRecord[] {
 }
 
 /** The same state-machine suite against both stores: they share one schema and one contract. */
-function ledgerSuite(name: string, open: () => Promise<StateStore>, cleanup: (s: StateStore) => Promise<void>) {
+/** `open(sameAs)`: a second store on the same ledger as `sameAs` (two workers), else a fresh ledger where the store allows. */
+function ledgerSuite(name: string, open: (sameAs?: StateStore) => Promise<StateStore>, cleanup: (s: StateStore) => Promise<void>) {
   describe(`ledger on ${name}`, () => {
     test('planned → writing → done | failed, idempotent planning, tally, id map', async () => {
       const s = await open();
@@ -91,9 +92,42 @@ function ledgerSuite(name: string, open: () => Promise<StateStore>, cleanup: (s:
       }
     });
 
+    test('batch marks: a whole batch goes writing, then done with each its own outcome and target id, in one call each', async () => {
+      const s = await open();
+      const run = { ...RUN, id: 'run-batch-marks' };
+      try {
+        await s.acquireWorker();
+        await s.beginRun(run);
+        await s.plan(run.id, users(4));
+        assert.ok(s.markWritingMany && s.markDoneMany, `${name} has the batch marks`);
+        await s.claim(run.id, 'user', { states: ['planned'] });
+        await s.markWritingMany(run.id, 'user', ['u0', 'u1', 'u2']);
+        await s.markWritingMany(run.id, 'user', []);
+        const states = async () => Promise.all(['u0', 'u1', 'u2', 'u3'].map(async (id) => (await s.get(run.id, 'user', id))!));
+        assert.deepEqual((await states()).map((r) => [r.state, r.attempts]), [['writing', 1], ['writing', 1], ['writing', 1], ['planned', 0]]);
+        await s.markDoneMany(run.id, 'user', [
+          { sourceId: 'u0', targetId: 'T0', outcome: 'created' },
+          { sourceId: 'u1', outcome: 'linked' },
+          { sourceId: 'u2', targetId: 'T2', outcome: 'recovered' },
+        ]);
+        await s.markDoneMany(run.id, 'user', []);
+        assert.deepEqual(
+          (await states()).map((r) => [r.sourceId, r.state, r.outcome ?? null, r.targetId ?? null]),
+          [
+            ['u0', 'done', 'created', 'T0'],
+            ['u1', 'done', 'linked', null],
+            ['u2', 'done', 'recovered', 'T2'],
+            ['u3', 'planned', null, null],
+          ],
+        );
+      } finally {
+        await cleanup(s);
+      }
+    });
+
     test('a writing row left by a dead worker is handed out again (for a lookup), a live one is not', async () => {
       const a = await open();
-      const b = await open();
+      const b = await open(a);
       try {
         await a.acquireWorker();
         await a.beginRun(RUN);
@@ -137,14 +171,9 @@ after(() => sqliteDirs.forEach((c) => c()));
   const { dir, cleanup } = tempDir();
   sqliteDirs.push(cleanup);
   let n = 0;
-  let path = '';
   ledgerSuite(
     'SQLite',
-    async () => {
-      // Two opens within one test share a file; each test gets a new one.
-      if (!path || n++ % 2 === 0) path = join(dir, `state-${n}.db`);
-      return SqliteStore.open(path);
-    },
+    async (sameAs) => SqliteStore.open(sameAs ? (sameAs as SqliteStore).location : join(dir, `state-${++n}.db`)),
     async (s) => s.close(),
   );
 }

@@ -213,6 +213,26 @@ export class PostgresStore implements StateStore {
     );
   }
 
+  /** A whole batch marked `writing` in one statement (one round trip instead of one per record). */
+  async markWritingMany(runId: string, kind: EntityKind, sourceIds: readonly string[]): Promise<void> {
+    if (sourceIds.length === 0) return;
+    await this.#pool.query(
+      `UPDATE ${this.#p}records SET state = 'writing', attempts = attempts + 1, updated_at = $1 WHERE run_id = $2 AND kind = $3 AND source_id = ANY($4::text[])`,
+      [nowIso(), runId, kind, [...sourceIds]],
+    );
+  }
+
+  /** A whole batch marked done in one statement: each row's outcome and target id from parallel arrays. */
+  async markDoneMany(runId: string, kind: EntityKind, results: readonly { sourceId: string; targetId?: string; outcome: Outcome }[]): Promise<void> {
+    if (results.length === 0) return;
+    await this.#pool.query(
+      `UPDATE ${this.#p}records AS r SET state = 'done', outcome = v.outcome, target_id = COALESCE(v.target_id, r.target_id), error_code = NULL, error_message = NULL, updated_at = $1
+       FROM unnest($4::text[], $5::text[], $6::text[]) AS v(source_id, outcome, target_id)
+       WHERE r.run_id = $2 AND r.kind = $3 AND r.source_id = v.source_id`,
+      [nowIso(), runId, kind, results.map((x) => x.sourceId), results.map((x) => x.outcome), results.map((x) => x.targetId ?? null)],
+    );
+  }
+
   async markFailed(runId: string, kind: EntityKind, sourceId: string, error: { code: string; message: string }): Promise<void> {
     await this.#pool.query(
       `UPDATE ${this.#p}records SET state = 'failed', error_code = $1, error_message = $2, updated_at = $3 WHERE run_id = $4 AND kind = $5 AND source_id = $6`,
