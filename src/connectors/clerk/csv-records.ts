@@ -243,29 +243,45 @@ const CR = 0x0d;
  * A run's records in order. A record without a quote or a carriage return is split on commas
  * here: with csv-parse's options above (no quote in it, no trimming, no comments) that is exactly
  * what csv-parse would return, at a fraction of the cost, and most rows of a real export are like
- * that. Consecutive records that have either go through csv-parse together.
+ * that. The others are copied together and go through csv-parse in one call (a call has a fixed
+ * cost that small groups would pay again and again).
  */
 function parseRun(buf: Buffer, run: Run, width: number, out: CsvEvent[]): void {
   let nextQuote = buf.indexOf(QUOTE, run.start);
   let nextCr = buf.indexOf(CR, run.start);
-  let pending: Run['records'] = [];
-  const flush = () => {
-    if (pending.length === 0) return;
-    parseWithCsvParse(buf, { start: pending[0]!.start, end: pending[pending.length - 1]!.end, records: pending }, width, out);
-    pending = [];
-  };
-  for (const r of run.records) {
+  const events: (CsvEvent | undefined)[] = new Array(run.records.length);
+  const quoted: number[] = [];
+  for (let i = 0; i < run.records.length; i++) {
+    const r = run.records[i]!;
     if (nextQuote !== -1 && nextQuote < r.start) nextQuote = buf.indexOf(QUOTE, r.start);
     if (nextCr !== -1 && nextCr < r.start) nextCr = buf.indexOf(CR, r.start);
     const plain = (nextQuote === -1 || nextQuote >= r.end) && (nextCr === -1 || nextCr >= r.end);
-    if (!plain) {
-      pending.push(r);
-      continue;
-    }
-    flush();
-    out.push(rowEvent(r.line, buf.toString('utf8', r.start, r.end).split(','), width));
+    if (plain) events[i] = rowEvent(r.line, buf.toString('utf8', r.start, r.end).split(','), width);
+    else quoted.push(i);
   }
-  flush();
+  if (quoted.length === run.records.length) {
+    parseWithCsvParse(buf, run, width, out);
+    return;
+  }
+  if (quoted.length > 0) {
+    // The quoted records one after the other, each ending in a newline, as their own small file.
+    let size = 0;
+    for (const i of quoted) size += run.records[i]!.end - run.records[i]!.start + 1;
+    const joined = Buffer.allocUnsafe(size);
+    const records: Run['records'] = [];
+    let at = 0;
+    for (const i of quoted) {
+      const r = run.records[i]!;
+      buf.copy(joined, at, r.start, r.end);
+      records.push({ line: r.line, start: at, end: at + (r.end - r.start) });
+      at += r.end - r.start;
+      joined[at++] = NL;
+    }
+    const parsed: CsvEvent[] = [];
+    parseWithCsvParse(joined, { start: 0, end: at - 1, records }, width, parsed);
+    quoted.forEach((i, k) => (events[i] = parsed[k]));
+  }
+  for (const e of events) out.push(e!);
 }
 
 function parseWithCsvParse(buf: Buffer, run: Run, width: number, out: CsvEvent[]): void {
