@@ -13,15 +13,10 @@ import { FlaglessError } from '../../protocol/errors.js';
 import type { TargetOrgRef, TargetUserRef, TargetUserView } from '../../protocol/target.js';
 import type { KeycloakAdminHttp } from './admin-http.js';
 import { decodeSourceId, ROLE_ATTRIBUTE, roleGroupName, roleGroupNames, SOURCE_ID_ATTRIBUTE, toKeycloakOrganization } from './map.js';
+import { RoleGroups, type GroupRep } from './role-groups.js';
 
 export const ORGANIZATIONS_GROUP = 'organizations';
 
-interface GroupRep {
-  id?: string;
-  name?: string;
-  path?: string;
-  attributes?: Record<string, string[]>;
-}
 
 function externalIdOf(g: GroupRep): string | undefined {
   const stored = g.attributes?.[SOURCE_ID_ATTRIBUTE]?.[0];
@@ -33,11 +28,15 @@ export class OrganizationGroups {
   #parent: Promise<string> | undefined;
   /** The organization groups under the parent, by id, loaded once (and again after a clash). */
   #orgs: Promise<Map<string, GroupRep>> | undefined;
-  /** Organization group id → its role subgroups by name. */
-  readonly #roles = new Map<string, Promise<Map<string, GroupRep>>>();
+  /** Each organization group's role subgroups. */
+  readonly #roles: RoleGroups;
 
   constructor(http: KeycloakAdminHttp) {
     this.#http = http;
+    this.#roles = new RoleGroups({
+      list: (orgGroupId) => this.#children(orgGroupId),
+      create: async (orgGroupId, body) => (await http.request('POST', `/groups/${encodeURIComponent(orgGroupId)}/children`, { what: 'create role group', body, accept: [409] })).createdId,
+    });
   }
 
   /** The id of the top-level `organizations` group, created when missing. */
@@ -97,31 +96,6 @@ export class OrganizationGroups {
     throw new FlaglessError('E_TARGET_UNAVAILABLE', 'Keycloak create organization group: no Location in the answer', { errorClass: 'retriable' });
   }
 
-  #roleGroups(orgGroupId: string): Promise<Map<string, GroupRep>> {
-    let p = this.#roles.get(orgGroupId);
-    if (!p) {
-      p = this.#children(orgGroupId).then((groups) => new Map(groups.filter((g) => g.id && g.name).map((g) => [g.name!, g])));
-      p.catch(() => this.#roles.delete(orgGroupId));
-      this.#roles.set(orgGroupId, p);
-    }
-    return p;
-  }
-
-  async #roleGroup(orgGroupId: string, name: string, role: string): Promise<GroupRep> {
-    const groups = await this.#roleGroups(orgGroupId);
-    const known = groups.get(name);
-    if (known) return known;
-    const r = await this.#http.request('POST', `/groups/${encodeURIComponent(orgGroupId)}/children`, { what: 'create role group', body: { name, attributes: { [ROLE_ATTRIBUTE]: [role] } }, accept: [409] });
-    let group: GroupRep | undefined = r.createdId ? { id: r.createdId, name, attributes: { [ROLE_ATTRIBUTE]: [role] } } : undefined;
-    if (!group) {
-      // Made by another worker meanwhile: read it.
-      group = (await this.#children(orgGroupId)).find((g) => g.name === name);
-      if (!group?.id) throw new FlaglessError('E_TARGET_CONFLICT', `Keycloak role group "${name}" exists but cannot be read`, { errorClass: 'skippable' });
-    }
-    groups.set(name, group);
-    return group;
-  }
-
   /** The user's groups (with ids, paths and attributes). */
   async #userGroups(userId: string): Promise<GroupRep[]> {
     const { body } = await this.#http.get<GroupRep[]>(`/users/${encodeURIComponent(userId)}/groups`, { what: "read the user's groups", query: { briefRepresentation: false, max: 1000 } });
@@ -139,13 +113,13 @@ export class OrganizationGroups {
     const wanted = roleGroupNames(roles);
     // No roles in the source: the user is a plain member; role groups are left as they are.
     if (wanted.length === 0) return created ? 'created' : 'exists';
-    const roleGroups = await this.#roleGroups(org.id);
+    const roleGroups = await this.#roles.of(org.id);
     const mineNow = current.filter((g) => g.id !== undefined && [...roleGroups.values()].some((r) => r.id === g.id));
     let changed = false;
     for (const name of wanted) {
       if (mineNow.some((g) => g.name === name)) continue;
       const role = roles.find((r) => roleGroupName(r) === name) ?? name;
-      const group = await this.#roleGroup(org.id, name, role);
+      const group = await this.#roles.ensure(org.id, name, role);
       await this.#http.request('PUT', `${userGroups}/${encodeURIComponent(group.id!)}`, { what: 'join role group', accept: [409] });
       changed = true;
     }
@@ -165,7 +139,7 @@ export class OrganizationGroups {
     for (const org of (await this.#organizations(true)).values()) {
       const entries = new Map<string, string[]>();
       for (const id of await groupMembers(this.#http, org.id!)) entries.set(id, []);
-      for (const role of (await this.#roleGroups(org.id!)).values()) {
+      for (const role of (await this.#roles.of(org.id!)).values()) {
         for (const id of await groupMembers(this.#http, role.id!)) entries.get(id)?.push(role.name!);
       }
       const ext = externalIdOf(org);
@@ -188,7 +162,7 @@ export class OrganizationGroups {
     for (const g of groups) {
       const org = g.id ? orgs.get(g.id) : undefined;
       if (!org) continue;
-      const roleIds = new Set([...(await this.#roleGroups(org.id!)).values()].map((r) => r.id));
+      const roleIds = new Set([...(await this.#roles.of(org.id!)).values()].map((r) => r.id));
       const roles = groups.filter((r) => roleIds.has(r.id)).map((r) => r.name ?? '').filter((n) => n);
       const ext = externalIdOf(org);
       out.push({ organizationId: org.id!, ...(ext ? { organizationExternalId: ext } : {}), roles });

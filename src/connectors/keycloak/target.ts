@@ -32,14 +32,10 @@ import {
   toKeycloakUser,
 } from './map.js';
 import { OrganizationGroups } from './org-groups.js';
+import { RoleGroups, type GroupRep } from './role-groups.js';
 import { enableOrganizations, ensureVerifyClient, IdentityProviders, VERIFY_CLIENT_ID, type RealmState } from './realm.js';
 
 interface OrgRep {
-  id?: string;
-  name?: string;
-  attributes?: Record<string, string[]>;
-}
-interface GroupRep {
   id?: string;
   name?: string;
   attributes?: Record<string, string[]>;
@@ -104,8 +100,8 @@ export class KeycloakTarget implements Target {
   readonly #http: KeycloakAdminHttp;
   readonly #realm: RealmState;
   #verifySecret: Promise<string> | undefined;
-  /** Organization id → its groups by name (flagless's role groups and any others), loaded once per organization. */
-  readonly #orgGroups = new Map<string, Promise<Map<string, GroupRep>>>();
+  /** Each organization's groups (flagless's role groups and any others), loaded once per organization. */
+  readonly #orgGroups: RoleGroups;
   /** Set when organizations become realm groups (servers before 26.6, or KEYCLOAK_ORGANIZATIONS=groups). */
   readonly #asGroups: OrganizationGroups | undefined;
 
@@ -113,6 +109,11 @@ export class KeycloakTarget implements Target {
     this.#http = http;
     this.#realm = realm;
     this.#asGroups = realm.organizationMode === 'groups' ? new OrganizationGroups(http) : undefined;
+    const base = (orgId: string) => `/organizations/${encodeURIComponent(orgId)}/groups`;
+    this.#orgGroups = new RoleGroups({
+      list: async (orgId) => (await http.get<GroupRep[]>(base(orgId), { what: 'list organization groups', query: { briefRepresentation: false, max: 1000 } })).body,
+      create: async (orgId, body) => (await http.request('POST', base(orgId), { what: 'create organization group', body, accept: [409] })).createdId,
+    });
     this.stats = http.stats;
     this.identityProviders = new IdentityProviders(http);
   }
@@ -255,35 +256,6 @@ export class KeycloakTarget implements Target {
     throw new FlaglessError('E_TARGET_UNAVAILABLE', 'Keycloak create organization: no Location in the answer', { errorClass: 'retriable' });
   }
 
-  #groupsOf(orgId: string): Promise<Map<string, GroupRep>> {
-    let p = this.#orgGroups.get(orgId);
-    if (!p) {
-      p = this.#http
-        .get<GroupRep[]>(`/organizations/${encodeURIComponent(orgId)}/groups`, { what: 'list organization groups', query: { briefRepresentation: false, max: 1000 } })
-        .then(({ body }) => new Map(body.filter((g) => g.name && g.id).map((g) => [g.name!, g])));
-      p.catch(() => this.#orgGroups.delete(orgId));
-      this.#orgGroups.set(orgId, p);
-    }
-    return p;
-  }
-
-  async #roleGroup(orgId: string, name: string, role: string): Promise<GroupRep> {
-    const groups = await this.#groupsOf(orgId);
-    const known = groups.get(name);
-    if (known) return known;
-    const base = `/organizations/${encodeURIComponent(orgId)}/groups`;
-    const r = await this.#http.request('POST', base, { what: 'create organization group', body: { name, attributes: { [ROLE_ATTRIBUTE]: [role] } }, accept: [409] });
-    let group: GroupRep | undefined = r.createdId ? { id: r.createdId, name, attributes: { [ROLE_ATTRIBUTE]: [role] } } : undefined;
-    if (!group) {
-      // Made by another worker meanwhile: read it.
-      const { body } = await this.#http.get<GroupRep[]>(base, { what: 'list organization groups', query: { search: name, exact: true, briefRepresentation: false } });
-      group = body.find((g) => g.name === name);
-      if (!group?.id) throw new FlaglessError('E_TARGET_CONFLICT', `Keycloak organization group "${name}" exists but cannot be read`, { errorClass: 'skippable' });
-    }
-    groups.set(name, group);
-    return group;
-  }
-
   async ensureMembership(user: TargetUserRef, org: TargetOrgRef, roles: string[]): Promise<'created' | 'updated' | 'exists'> {
     if (this.#asGroups) return this.#asGroups.ensureMembership(user, org, roles);
     const base = `/organizations/${encodeURIComponent(org.id)}/members`;
@@ -304,7 +276,7 @@ export class KeycloakTarget implements Target {
     for (const name of wanted) {
       if (current.some((g) => g.name === name)) continue;
       const role = roles.find((r) => roleGroupName(r) === name) ?? name;
-      const group = await this.#roleGroup(org.id, name, role);
+      const group = await this.#orgGroups.ensure(org.id, name, role);
       await this.#http.request('PUT', `${groupsBase}/${encodeURIComponent(group.id!)}/members/${encodeURIComponent(user.id)}`, { what: 'add to organization group', accept: [409] });
       changed = true;
     }
@@ -353,7 +325,7 @@ export class KeycloakTarget implements Target {
           for await (const members of this.#http.pages<UserRepresentation>(`/organizations/${encodeURIComponent(o.id)}/members`, { what: 'list organization members', query: { briefRepresentation: true } })) {
             for (const m of members) if (m.id) entries.set(m.id, []);
           }
-          for (const g of (await this.#groupsOf(o.id)).values()) {
+          for (const g of (await this.#orgGroups.of(o.id)).values()) {
             for await (const members of this.#http.pages<UserRepresentation>(`/organizations/${encodeURIComponent(o.id)}/groups/${encodeURIComponent(g.id!)}/members`, { what: 'list organization group members', query: { briefRepresentation: true } })) {
               for (const m of members) if (m.id) entries.get(m.id)?.push(g.name!);
             }

@@ -5,8 +5,11 @@
  * table of typed arrays instead (8 bytes a slot, at most half full: 16 MB at a million).
  * Two different ids collide with probability about n²/2⁶⁵ (≈3e-8 at a million): a false
  * "duplicate" is that unlikely, and a real duplicate is never missed. Readers name the id they
- * think is repeated, so a user can check.
+ * think is repeated, so a user can check. The fingerprint is SeenIndex's; this table keeps no
+ * ordinals or lines, for readers that only need a yes or no.
  */
+import { digest64 } from './seen-index.js';
+
 export class SeenIds {
   #hi: Uint32Array;
   #lo: Uint32Array;
@@ -26,17 +29,8 @@ export class SeenIds {
 
   /** Records `id`; returns false when it was already recorded. */
   add(id: string): boolean {
-    let h1 = 0x811c9dc5;
-    let h2 = 0x9747b28c;
-    for (let i = 0; i < id.length; i++) {
-      const c = id.charCodeAt(i);
-      h1 = Math.imul(h1 ^ c, 0x01000193);
-      h2 = Math.imul(h2 ^ c, 0x5bd1e995);
-      h2 ^= h2 >>> 15;
-    }
-    h1 = fmix(h1 ^ id.length) >>> 0;
-    h2 = fmix(h2 ^ h1) >>> 0;
-    if (h1 === 0 && h2 === 0) h2 = 1; // (0, 0) marks an empty slot
+    const [h1, lo] = digest64(id);
+    const h2 = h1 === 0 && lo === 0 ? 1 : lo; // (0, 0) marks an empty slot
     if ((this.#count + 1) * 2 > this.#hi.length) this.#grow();
     return this.#insert(h1, h2);
   }
@@ -70,14 +64,4 @@ export class SeenIds {
       if (a !== 0 || b !== 0) this.#insert(a, b);
     }
   }
-}
-
-/** murmur3's finalizer: spreads every input bit over the whole word. */
-function fmix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h;
 }

@@ -163,7 +163,7 @@ export class SeenIndex {
 }
 
 /** Two 32-bit lanes of a murmur-style string hash (cyrb53's mixing, kept as 64 bits). */
-function digest64(key: string): [number, number] {
+export function digest64(key: string): [number, number] {
   let h1 = 0xdeadbeef;
   let h2 = 0x41c6ce57;
   for (let i = 0; i < key.length; i++) {
