@@ -96,6 +96,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
 
   const writes0 = target.stats.writes;
   const reads0 = target.stats.reads;
+  const events0 = { ...(target.events ?? {}) };
   const planOptions: PlanOptions = { missingPassword: opts.missingPassword ?? 'jit', ...(target.lossyNotes ? { targetNotes: target.lossyNotes.bind(target) } : {}) };
   const counts: InvocationCounts = { processed: { user: 0, organization: 0, membership: 0 }, failed: { user: 0, organization: 0, membership: 0 } };
   const meter = new ProgressMeter(() => ({ ...counts, writes: target.stats.writes - writes0 }), opts.onProgress, opts.progressIntervalMs);
@@ -200,6 +201,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
     reads: target.stats.reads - reads0,
     rateLimited: requester?.rateLimited ?? 0,
     elapsedMs: performance.now() - started,
+    ...(target.events ? { targetEvents: Object.fromEntries(Object.entries(target.events).map(([k, v]) => [k, v - (events0[k] ?? 0)])) } : {}),
     ...(interrupted ? { interrupted } : {}),
     ...(fatal ? { fatal } : {}),
   });

@@ -47,6 +47,8 @@ export interface MigrateSummary {
   writesPerSecond: number;
   plan?: PlanReport;
   quarantine: QuarantineEntry[];
+  /** Side effects the target counted during this run (e.g. Keycloak reset emails), when it counts any. */
+  targetEvents?: Record<string, number>;
   /** The signal that stopped the run (SIGINT, SIGTERM), if one did. */
   interrupted?: string;
   /** The fatal error that stopped the run, if one did. */
@@ -81,6 +83,7 @@ export async function summarize(input: {
   reads: number;
   rateLimited: number;
   elapsedMs: number;
+  targetEvents?: Record<string, number>;
   interrupted?: string;
   fatal?: { code: string; message: string };
 }): Promise<MigrateSummary> {
@@ -107,6 +110,7 @@ export async function summarize(input: {
     complete: false,
   };
   if (input.plan) summary.plan = input.plan;
+  if (input.targetEvents && Object.keys(input.targetEvents).length > 0) summary.targetEvents = input.targetEvents;
   if (input.interrupted) summary.interrupted = input.interrupted;
   if (input.fatal) summary.fatal = input.fatal;
   const open = [users, organizations, memberships].reduce((n, e) => n + e.quarantined + e.pending, 0);
@@ -124,6 +128,7 @@ export function formatSummary(s: MigrateSummary): string {
     row('memberships', s.memberships),
     `  this run: ${s.writes} writes, ${s.reads} reads, ${s.rateLimited} rate-limited, ${s.elapsedSeconds.toFixed(1)}s (${s.writesPerSecond} writes/s)`,
   ];
+  if (s.targetEvents) lines.push(`  at the target: ${Object.entries(s.targetEvents).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   if (s.plan && (s.plan.problems.errors || s.plan.problems.warnings)) lines.push(`  source problems: ${s.plan.problems.errors} errors, ${s.plan.problems.warnings} warnings`);
   if (s.quarantine.length) {
     lines.push('  quarantined (retry with --retry-failed once fixed):');

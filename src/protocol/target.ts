@@ -56,6 +56,11 @@ export interface Target {
   readonly capabilities: TargetCapabilities;
   /** Requests that changed the target, counted by the connector at the HTTP/DB call. */
   readonly stats: { writes: number; reads: number };
+  /**
+   * Optional: side effects the target counted beyond writes, by name (Keycloak: `resetEmailsSent`,
+   * `resetEmailsFailed`). The migrate summary reports how each moved during the run.
+   */
+  readonly events?: Readonly<Record<string, number>>;
   /** Looks a user up by external id (= the source id), then by email. */
   findUser(key: { externalId: string; email?: string }): Promise<TargetUserRef | undefined>;
   createUser(user: CanonicalUser, options: CreateUserOptions): Promise<TargetUserRef>;

@@ -4,6 +4,7 @@ import { after, describe, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import { dryRun } from '../../src/engine/dry-run.js';
 import { exportIds } from '../../src/engine/ids.js';
+import { formatSummary } from '../../src/engine/summary.js';
 import { openStateStore } from '../../src/engine/state/open.js';
 import { normalizeEmail } from '../../src/model/email.js';
 import { FlaglessError } from '../../src/protocol/errors.js';
@@ -65,6 +66,34 @@ describe('migrate', () => {
     assert.deepEqual(s2.users, s1.users);
     assert.deepEqual(s2.memberships, s1.memberships);
     assert.deepEqual(s2.processed, { user: 0, organization: 0, membership: 0 });
+  });
+
+  test('side effects the target counts (Target.events) are reported for this run only, and printed', async () => {
+    const f = makeFixture({ users: 12, organizations: 1 });
+    const target = new FakeTarget();
+    // A target that counts one event per user it creates (as Keycloak counts reset emails).
+    const events = { welcomeMails: 5 };
+    const counting = new Proxy(target, {
+      get(t, prop, receiver) {
+        if (prop === 'events') return events;
+        if (prop === 'createUser')
+          return async (...args: Parameters<FakeTarget['createUser']>) => {
+            const ref = await t.createUser(...args);
+            events.welcomeMails++;
+            return ref;
+          };
+        const v = Reflect.get(t, prop, receiver);
+        return typeof v === 'function' ? v.bind(t) : v;
+      },
+    });
+    const state = newState();
+    const s1 = await runMigrate(counting, memorySource(f), state);
+    assert.deepEqual(s1.targetEvents, { welcomeMails: s1.users.created });
+    assert.match(formatSummary(s1), new RegExp(`at the target: welcomeMails ${s1.users.created}`));
+    const s2 = await runMigrate(counting, memorySource(f), state);
+    assert.deepEqual(s2.targetEvents, { welcomeMails: 0 });
+    // A target without events: no such field.
+    assert.equal((await runMigrate(new FakeTarget(), memorySource(f), newState())).targetEvents, undefined);
   });
 
   test('a record changed in the source is updated; new memberships are added; nothing else is sent', async () => {

@@ -26,6 +26,7 @@ import { FlaglessError } from '../../src/protocol/errors.js';
 import type { SourceVendor } from '../../src/protocol/source.js';
 import type { CreateUserOptions, TargetUserRef, TargetUserView } from '../../src/protocol/target.js';
 import { releaseKeycloak, useKeycloak, type LocalKeycloak } from './server-helper.js';
+import { SmtpSink } from './smtp-sink.js';
 
 const IMPORT: CreateUserOptions = { includePasswordHash: true, missingPassword: 'jit' };
 const B32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
@@ -328,6 +329,48 @@ describe('Keycloak target (real server)', { timeout: 15 * 60_000 }, () => {
   test('organizations with membership roles as organization groups; every second pass is reads only', async () => {
     assert.equal(t.organizationMode, 'organizations', 'Keycloak 26.7 has organization groups');
     await organizationsCase(t, refs);
+  });
+
+  test('KEYCLOAK_SEND_RESET_EMAIL: users created without a password get Keycloak\'s update-password email, once', async () => {
+    const name = `${realm}-mail`;
+    extraRealms.push(name);
+    const mailEnv = { ...env(), KEYCLOAK_SEND_RESET_EMAIL: '1' };
+    // A realm without email settings is refused at open, before any user.
+    await assert.rejects(keycloak.open({ env: mailEnv, realm: name }), (e: unknown) => e instanceof FlaglessError && e.code === 'E_USAGE' && /no email settings/.test(e.message));
+    const sink = await new SmtpSink().start();
+    try {
+      const mAdmin = new KeycloakAdminHttp(kc.url, name, () => conn.admin.getAccessToken());
+      const { body: rep } = await mAdmin.get<Record<string, unknown>>('', { what: 'realm' });
+      await mAdmin.request('PUT', '', { what: 'email settings', body: { ...rep, smtpServer: { host: '127.0.0.1', port: String(sink.port), from: 'noreply@flagless.test', auth: 'false', ssl: 'false', starttls: 'false' } } });
+      const m = (await keycloak.open({ env: mailEnv, realm: name })) as KeycloakTarget;
+      const reset: CreateUserOptions = { includePasswordHash: true, missingPassword: 'reset' };
+      const person = (id: string, email: string, extra: Partial<CanonicalUser> = {}): CanonicalUser => ({
+        ...emptyUser(id),
+        emails: [{ address: email, normalized: email, verified: true, primary: true }],
+        passwordPlan: 'jit',
+        ...extra,
+      });
+      await m.createUser(person('mail-1', 'one@mail.test'), reset);
+      await m.createUsers!([
+        { user: person('mail-2', 'two@mail.test'), options: reset },
+        { user: person('mail-3', 'three@mail.test'), options: reset },
+        // Not mailed: a user whose password moves with them, and a disabled account.
+        { user: person('mail-4', 'four@mail.test', { password: await hashPassword('bcrypt', 'Four-Pw-1', { cost: 4 }), passwordPlan: 'import' }), options: reset },
+        { user: person('mail-5', 'five@mail.test', { disabled: true }), options: reset },
+      ]);
+      // Without the option nothing is mailed, even for the same kind of user.
+      await t.createUser(person('mail-6', 'six@mail.test'), reset);
+      assert.deepEqual(m.events, { resetEmailsSent: 3, resetEmailsFailed: 0 });
+      assert.deepEqual(t.events.resetEmailsSent, 0);
+      const to = sink.mails.flatMap((x) => x.to).sort();
+      assert.deepEqual(to, ['one@mail.test', 'three@mail.test', 'two@mail.test']);
+      for (const mail of sink.mails) assert.match(mail.data.replace(/=\r\n/g, ''), /action-token/, 'the email carries Keycloak\'s action link');
+      // Found again by a re-run, a user is not created, so not mailed again.
+      assert.ok(await m.findUser({ externalId: 'mail-1' }));
+      assert.equal(sink.mails.length, 3);
+    } finally {
+      await sink.close();
+    }
   });
 
   test('KEYCLOAK_ORGANIZATIONS=groups (the mode for servers before 26.6): organizations as realm groups, same guarantees', async () => {

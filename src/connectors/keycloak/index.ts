@@ -6,7 +6,9 @@
  * server's bootstrap admin), KEYCLOAK_ADMIN_REALM (the admin's realm, default master) and
  * KEYCLOAK_TIMEOUT_MS (per request, default 30 000). KEYCLOAK_ORGANIZATIONS=organizations|groups
  * overrides where organizations go (default: Keycloak organizations from 26.6, realm groups
- * before). The admin client and the target's code load
+ * before). KEYCLOAK_SEND_RESET_EMAIL=1: a user created without a password (`--missing-password
+ * reset`) also gets Keycloak's "update your password" email (execute-actions-email), which needs
+ * the realm's SMTP settings. The admin client and the target's code load
  * only when the target is opened.
  */
 import fs from 'node:fs';
@@ -25,6 +27,7 @@ export interface KeycloakTargetConnection {
   realm: string;
   timeoutMs: number;
   organizationMode?: 'organizations' | 'groups';
+  sendResetEmail?: boolean;
 }
 
 /** Reads the connection settings from the target options; throws FlaglessError (fatal) when unusable. */
@@ -51,6 +54,8 @@ export function keycloakTargetConnection(options: TargetOptions, localStatePath?
   }
   const timeout = Number(env.KEYCLOAK_TIMEOUT_MS ?? 30_000);
   const mode = env.KEYCLOAK_ORGANIZATIONS?.trim();
+  const resetEmail = env.KEYCLOAK_SEND_RESET_EMAIL?.trim().toLowerCase();
+  if (resetEmail && !['1', 'true', 'yes', '0', 'false', 'no'].includes(resetEmail)) throw new FlaglessError('E_USAGE', `KEYCLOAK_SEND_RESET_EMAIL must be 1/true/yes or 0/false/no; got "${resetEmail}"`);
   if (mode && mode !== 'organizations' && mode !== 'groups') throw new FlaglessError('E_USAGE', `KEYCLOAK_ORGANIZATIONS must be organizations or groups; got "${mode}"`);
   return {
     url,
@@ -60,6 +65,7 @@ export function keycloakTargetConnection(options: TargetOptions, localStatePath?
     realm,
     timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : 30_000,
     ...(mode ? { organizationMode: mode as 'organizations' | 'groups' } : {}),
+    ...(resetEmail && ['1', 'true', 'yes'].includes(resetEmail) ? { sendResetEmail: true } : {}),
   };
 }
 
@@ -73,7 +79,8 @@ async function open(options: TargetOptions): Promise<Target> {
   const c = keycloakTargetConnection(options, localKeycloakStatePath());
   const conn = await connectKeycloak({ url: c.url, username: c.username, password: c.password, adminRealm: c.adminRealm, timeoutMs: c.timeoutMs });
   const http = new KeycloakAdminHttp(conn.url, c.realm, () => conn.admin.getAccessToken(), c.timeoutMs);
-  return new KeycloakTarget(http, await prepareRealm(http, c.organizationMode ? { organizationMode: c.organizationMode } : {}));
+  const realm = await prepareRealm(http, { ...(c.organizationMode ? { organizationMode: c.organizationMode } : {}), ...(c.sendResetEmail ? { sendResetEmail: true } : {}) });
+  return new KeycloakTarget(http, realm);
 }
 
 export const target = { name: 'keycloak', capabilities: keycloakCapabilities, open } satisfies TargetConnector;

@@ -66,6 +66,8 @@ export interface RealmState {
   organizationMode: OrganizationMode;
   /** The server's version as /admin/serverinfo reports it. */
   serverVersion?: string;
+  /** Send the execute-actions email (UPDATE_PASSWORD) to users created without a password. */
+  sendResetEmail: boolean;
   profile: ProfileRequirements;
 }
 
@@ -81,7 +83,7 @@ function requires(config: ProfileConfig, name: string): boolean {
  * `organizationMode`: forced by the caller (KEYCLOAK_ORGANIZATIONS), else chosen from the server's
  * version.
  */
-export async function prepareRealm(http: KeycloakAdminHttp, opts: { organizationMode?: OrganizationMode } = {}): Promise<RealmState> {
+export async function prepareRealm(http: KeycloakAdminHttp, opts: { organizationMode?: OrganizationMode; sendResetEmail?: boolean } = {}): Promise<RealmState> {
   const version = await serverVersion(http);
   const organizationMode = opts.organizationMode ?? organizationModeFor(version);
   const found = await http.get<{ organizationsEnabled?: boolean }>('', { what: `read realm '${http.realm}'`, accept: [404] });
@@ -91,6 +93,16 @@ export async function prepareRealm(http: KeycloakAdminHttp, opts: { organization
     const r = await http.request('POST', '', { root: true, what: `create realm '${http.realm}'`, body: { realm: http.realm, enabled: true, ...(organizationMode === 'organizations' ? { organizationsEnabled: true } : {}) }, accept: [409] });
     created = r.status === 201;
     organizationsEnabled = created && organizationMode === 'organizations';
+  }
+  if (opts.sendResetEmail) {
+    // Fail now, not at the first user: Keycloak answers every email it cannot send with a 500.
+    const { body: rep } = await http.get<{ smtpServer?: Record<string, string> }>('', { what: `read realm '${http.realm}'` });
+    if (!rep.smtpServer?.host || !rep.smtpServer.from) {
+      throw new FlaglessError(
+        'E_USAGE',
+        `KEYCLOAK_SEND_RESET_EMAIL is set, but realm '${http.realm}' has no email settings (host and from address): set them under Realm settings → Email, or leave the variable out (the users still get the UPDATE_PASSWORD action and can use "Forgot password").`,
+      );
+    }
   }
   const { body: profile } = await http.get<ProfileConfig>('/users/profile', { what: 'read the user profile' });
   let changed = false;
@@ -112,6 +124,7 @@ export async function prepareRealm(http: KeycloakAdminHttp, opts: { organization
     organizationsEnabled,
     organizationMode,
     ...(version ? { serverVersion: version } : {}),
+    sendResetEmail: opts.sendResetEmail === true,
     profile: { email: requires(profile, 'email'), firstName: requires(profile, 'firstName'), lastName: requires(profile, 'lastName') },
   };
 }

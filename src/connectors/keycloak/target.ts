@@ -96,6 +96,8 @@ function tokenSubject(jwt: string): string {
 export class KeycloakTarget implements Target {
   readonly capabilities: TargetCapabilities = keycloakCapabilities;
   readonly stats: { writes: number; reads: number };
+  /** Reset emails (KEYCLOAK_SEND_RESET_EMAIL) sent and refused, for the migrate summary. */
+  readonly events = { resetEmailsSent: 0, resetEmailsFailed: 0 };
   readonly identityProviders: IdentityProviders;
   readonly #http: KeycloakAdminHttp;
   readonly #realm: RealmState;
@@ -152,7 +154,24 @@ export class KeycloakTarget implements Target {
     await this.identityProviders.ensure(plan.identityProviders);
     const r = await this.#http.request('POST', '/users', { what: 'create user', body: { ...plan.rep, credentials: plan.credentials } });
     if (!r.createdId) throw new FlaglessError('E_TARGET_UNAVAILABLE', 'Keycloak create user: no Location in the answer', { errorClass: 'retriable' });
+    await this.#resetEmail(r.createdId, plan.rep);
     return { id: r.createdId, externalId: user.sourceId, ...(plan.rep.email ? { email: plan.rep.email } : {}) };
+  }
+
+  /**
+   * With KEYCLOAK_SEND_RESET_EMAIL, a user just created with the UPDATE_PASSWORD action and an email
+   * gets Keycloak's own "update your password" email, once: only at creation, so a re-run (which
+   * finds the user) never mails again. A refusal does not undo the user; it is counted in `events`
+   * for the summary, and the email can be sent again from the admin console.
+   */
+  async #resetEmail(id: string, rep: UserRepresentation): Promise<void> {
+    // Keycloak refuses the email to a disabled account: such a user is not mailed.
+    if (!this.#realm.sendResetEmail || !rep.email || rep.enabled === false || !rep.requiredActions?.includes('UPDATE_PASSWORD')) return;
+    const r = await this.#http
+      .request('PUT', `/users/${encodeURIComponent(id)}/execute-actions-email`, { what: 'send the update-password email', body: ['UPDATE_PASSWORD'], accept: [400, 500] })
+      .catch(() => undefined);
+    if (r && r.status < 300) this.events.resetEmailsSent++;
+    else this.events.resetEmailsFailed++;
   }
 
   /**
@@ -176,12 +195,14 @@ export class KeycloakTarget implements Target {
     for (const x of r.body?.results ?? []) {
       if (x.resourceType === 'USER' && x.action === 'ADDED' && x.resourceName && x.id) ids.set(x.resourceName.toLowerCase(), x.id);
     }
-    return plans.map((p, i) => {
+    const refs = plans.map((p, i) => {
       const id = ids.get(p.rep.username!.toLowerCase());
       // Cannot happen with FAIL; if it does, the engine resolves every user of the batch by lookup.
       if (!id) throw new FlaglessError('E_TARGET_UNAVAILABLE', `Keycloak partial import: no result for user ${i + 1} of the batch`, { errorClass: 'retriable' });
       return { id, externalId: batch[i]!.user.sourceId, ...(p.rep.email ? { email: p.rep.email } : {}) };
     });
+    for (let i = 0; i < refs.length; i++) await this.#resetEmail(refs[i]!.id, plans[i]!.rep);
+    return refs;
   }
 
   async updateUser(ref: TargetUserRef, user: CanonicalUser, options: CreateUserOptions): Promise<TargetUserRef> {
