@@ -361,7 +361,7 @@ describe('Keycloak target (real server)', { timeout: 15 * 60_000 }, () => {
       // Without the option nothing is mailed, even for the same kind of user.
       await t.createUser(person('mail-6', 'six@mail.test'), reset);
       assert.deepEqual(m.events, { resetEmailsSent: 3, resetEmailsFailed: 0 });
-      assert.deepEqual(t.events.resetEmailsSent, 0);
+      assert.equal(t.events, undefined, 'no reset-email counts without the option');
       const to = sink.mails.flatMap((x) => x.to).sort();
       assert.deepEqual(to, ['one@mail.test', 'three@mail.test', 'two@mail.test']);
       for (const mail of sink.mails) assert.match(mail.data.replace(/=\r\n/g, ''), /action-token/, 'the email carries Keycloak\'s action link');

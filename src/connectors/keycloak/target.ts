@@ -96,8 +96,7 @@ function tokenSubject(jwt: string): string {
 export class KeycloakTarget implements Target {
   readonly capabilities: TargetCapabilities = keycloakCapabilities;
   readonly stats: { writes: number; reads: number };
-  /** Reset emails (KEYCLOAK_SEND_RESET_EMAIL) sent and refused, for the migrate summary. */
-  readonly events = { resetEmailsSent: 0, resetEmailsFailed: 0 };
+  readonly #events = { resetEmailsSent: 0, resetEmailsFailed: 0 };
   readonly identityProviders: IdentityProviders;
   readonly #http: KeycloakAdminHttp;
   readonly #realm: RealmState;
@@ -170,8 +169,8 @@ export class KeycloakTarget implements Target {
     const r = await this.#http
       .request('PUT', `/users/${encodeURIComponent(id)}/execute-actions-email`, { what: 'send the update-password email', body: ['UPDATE_PASSWORD'], accept: [400, 500] })
       .catch(() => undefined);
-    if (r && r.status < 300) this.events.resetEmailsSent++;
-    else this.events.resetEmailsFailed++;
+    if (r && r.status < 300) this.#events.resetEmailsSent++;
+    else this.#events.resetEmailsFailed++;
   }
 
   /**
@@ -239,6 +238,11 @@ export class KeycloakTarget implements Target {
       }
     }
     return { id: ref.id, externalId: user.sourceId, ...(fields.email ? { email: fields.email } : {}) };
+  }
+
+  /** Reset emails sent and refused, for the migrate summary: only when KEYCLOAK_SEND_RESET_EMAIL asks for them. */
+  get events(): Readonly<Record<string, number>> | undefined {
+    return this.#realm.sendResetEmail ? { ...this.#events } : undefined;
   }
 
   /** Where organizations go: `organizations` or `groups`. */
