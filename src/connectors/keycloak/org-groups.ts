@@ -17,7 +17,6 @@ import { RoleGroups, type GroupRep } from './role-groups.js';
 
 export const ORGANIZATIONS_GROUP = 'organizations';
 
-
 function externalIdOf(g: GroupRep): string | undefined {
   const stored = g.attributes?.[SOURCE_ID_ATTRIBUTE]?.[0];
   return stored ? decodeSourceId(stored) : undefined;
