@@ -100,7 +100,7 @@ export async function prepareRealm(http: KeycloakAdminHttp, opts: { organization
     if (!rep.smtpServer?.host || !rep.smtpServer.from) {
       throw new FlaglessError(
         'E_USAGE',
-        `KEYCLOAK_SEND_RESET_EMAIL is set, but realm '${http.realm}' has no email settings (host and from address): set them under Realm settings → Email, or leave the variable out (the users still get the UPDATE_PASSWORD action and can use "Forgot password").`,
+        `KEYCLOAK_SEND_RESET_EMAIL is set, but realm '${http.realm}' has no email settings (host and from address): set them under Realm settings → Email, or leave the variable out (the users still get the UPDATE_PASSWORD action; an admin can send the email later from the console, or switch on "Forgot password" for the realm).`,
       );
     }
   }
