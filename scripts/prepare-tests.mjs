@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Installs what the test suite needs besides flagless's own npm packages, so that `npm ci && npm test`
 // works on a fresh machine: the Keycloak servers and flagless's extension (from Maven Central,
-// cached), Debian's Chromium for the gateway dashboard test, and the Firebase Auth emulator. Idempotent and quick when all is there.
+// cached), Debian's Chromium for the gateway dashboard test, and the Firebase Auth emulator.
+// Idempotent and quick when all is there.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
