@@ -5,6 +5,7 @@ import { keycloakCapabilities } from '../../src/connectors/keycloak/capabilities
 import { workosCapabilities } from '../../src/connectors/workos/capabilities.js';
 import { assess } from '../../src/engine/assess/assess.js';
 import { SeenIndex } from '../../src/engine/io/seen-index.js';
+import { UserFacts } from '../../src/engine/assess/target-fit.js';
 import { normalizeEmail } from '../../src/model/email.js';
 import { hashPassword } from '../../src/model/password/index.js';
 import { Secret } from '../../src/model/secret.js';
@@ -44,6 +45,25 @@ describe('SeenIndex', () => {
     assert.equal(idx.add('no-label', 5), undefined);
     assert.deepEqual(idx.add('no-label', 6, 'late'), { label: '', line: 5 });
     idx.close();
+  });
+});
+
+describe('UserFacts.metadataOver', () => {
+  it('agrees with the serialized size for every limit, whether the shortcut or JSON.stringify decides', () => {
+    const cases: CanonicalUser['metadata'][] = [
+      { public: {}, private: {} },
+      { public: { locale: 'en', theme: 'dark' }, private: { plan: 'pro', seats: 12, trial: false, ref: null } },
+      { public: { 'quote"and\\slash': 'tab\tnew\nline\u0001', emoji: '🙂🙂', accents: 'Zoë Ærø' }, private: { big: -1.2345678901234567e-308, n: Number.NaN } },
+      { public: { nested: { deep: [1, 2, 3] } }, private: { gone: undefined } },
+      { public: { long: 'x'.repeat(700) }, private: {} },
+    ];
+    for (const metadata of cases) {
+      const exact = Buffer.byteLength(JSON.stringify(metadata));
+      for (const max of [0, 10, exact - 1, exact, exact + 1, 200, 6400]) {
+        const facts = new UserFacts({ ...emptyUser('u'), metadata });
+        assert.equal(facts.metadataOver(max), exact > max, `${JSON.stringify(metadata)} against ${max}`);
+      }
+    }
   });
 });
 

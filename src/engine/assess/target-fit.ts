@@ -47,6 +47,24 @@ function hasKeys(o: Record<string, unknown>): boolean {
   return false;
 }
 
+/**
+ * An upper bound of the UTF-8 bytes of `o` as JSON when every value is a string, number, boolean
+ * or null (6 bytes per UTF-16 unit covers `\uXXXX` escapes); `Infinity` for anything nested, or as
+ * soon as the bound passes `stopAt`.
+ */
+function flatJsonBound(o: Record<string, unknown>, stopAt: number): number {
+  let n = 2;
+  for (const key in o) {
+    const v = o[key];
+    n += key.length * 6 + 4;
+    if (typeof v === 'string') n += v.length * 6 + 2;
+    else if (typeof v === 'number' || typeof v === 'boolean' || v === null) n += 24;
+    else if (v !== undefined) return Infinity;
+    if (n > stopAt) return Infinity;
+  }
+  return n;
+}
+
 /** What every target's fit asks of one user, worked out once per user rather than once per target. */
 export class UserFacts {
   readonly user: CanonicalUser;
@@ -80,6 +98,18 @@ export class UserFacts {
     this.#metadataBytes ??= Buffer.byteLength(JSON.stringify(this.user.metadata));
     return this.#metadataBytes;
   }
+
+  /**
+   * Whether the metadata as JSON is over `max` bytes. Most users' metadata is a few short flat
+   * values whose worst-case size is far under any limit: that is checked without serializing.
+   */
+  metadataOver(max: number): boolean {
+    if (this.#metadataBytes === undefined) {
+      const bound = flatJsonBound(this.user.metadata.public, max) + flatJsonBound(this.user.metadata.private, max) + 32;
+      if (bound <= max) return false;
+    }
+    return this.metadataBytes > max;
+  }
 }
 
 /** Adds one user to a target's fit. Decided from capability data only. */
@@ -107,7 +137,7 @@ export function addUserToFit(fit: TargetFit, caps: TargetCapabilities, facts: Us
     if (caps.metadata === 'none') fit.lost.metadata++;
     else {
       if (caps.metadata === 'single' && facts.hasPublic && facts.hasPrivate) fit.metadataMerged++;
-      if (caps.metadataMaxBytes !== undefined && facts.metadataBytes > caps.metadataMaxBytes) fit.lost.metadata++;
+      if (caps.metadataMaxBytes !== undefined && facts.metadataOver(caps.metadataMaxBytes)) fit.lost.metadata++;
     }
   }
 }
