@@ -60,4 +60,26 @@ describe('readCsvRecords', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('reads line endings alike whatever the first line ends with: a CR before the newline ends the row, a lone CR is text', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flagless-csv-'));
+    try {
+      const rows = (text: string) => {
+        const file = join(dir, `x${Math.random()}.csv`);
+        writeFileSync(file, text);
+        return (async () => {
+          const events: CsvEvent[] = [];
+          for await (const batch of readCsvRecords(file)) events.push(...batch);
+          return events.map((e) => (e.kind === 'row' ? e.cells : e.kind));
+        })();
+      };
+      const expected = [['u1', 'a\rb', 'z'], ['u2', 'q\r\nx', 'y'], ['u3', 'w', 'v']];
+      // LF file with a CRLF line and a lone CR in a plain and a quoted row; the same as CRLF throughout.
+      assert.deepEqual(await rows('id,a,b\nu1,a\rb,z\nu2,"q\r\nx",y\r\nu3,w,v\n'), ['header', ...expected]);
+      assert.deepEqual(await rows('id,a,b\r\nu1,a\rb,z\r\nu2,"q\r\nx",y\r\nu3,w,v\r\n'), ['header', ...expected]);
+      assert.deepEqual(await rows('id,a,b\r\nu1,"a\rb",z\r\nu2,"q\r\nx",y\r\nu3,"w",v\r\n'), ['header', ...expected]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -234,37 +234,32 @@ function isBlank(buf: Buffer, start: number, end: number): boolean {
 }
 
 // Cell counts are checked here against the header, not by csv-parse: it compares with the first
-// row of each parse call, which would blame every good row after a bad first one.
-const PARSE_OPTIONS = { relax_column_count: true, skip_empty_lines: false } as const;
-
-const CR = 0x0d;
+// row of each parse call, which would blame every good row after a bad first one. Records reach
+// csv-parse already cut by the scanner (at newlines outside quotes, a CR before the newline
+// dropped), one per line of what it is given: its record delimiter is the newline, so a CR inside
+// a cell is text, as it is for the plain rows split below, and every file is read alike whatever
+// its first line ends with.
+const PARSE_OPTIONS = { relax_column_count: true, skip_empty_lines: false, record_delimiter: '\n' } as const;
 
 /**
- * A run's records in order. A record without a quote or a carriage return is split on commas
- * here: with csv-parse's options above (no quote in it, no trimming, no comments) that is exactly
- * what csv-parse would return, at a fraction of the cost, and most rows of a real export are like
- * that. The others are copied together and go through csv-parse in one call (a call has a fixed
- * cost that small groups would pay again and again).
+ * A run's records in order. A record without a quote is split on commas here: with csv-parse's
+ * options above (no quote in it, no trimming, no comments, newline-delimited) that is exactly what
+ * csv-parse returns for it, at a fraction of the cost, and most rows of a real export are like
+ * that. The records with quotes are copied one after the other, each ending in a newline, and go
+ * through csv-parse in one call (a call has a fixed cost that small groups would pay again and
+ * again).
  */
 function parseRun(buf: Buffer, run: Run, width: number, out: CsvEvent[]): void {
   let nextQuote = buf.indexOf(QUOTE, run.start);
-  let nextCr = buf.indexOf(CR, run.start);
   const events: (CsvEvent | undefined)[] = new Array(run.records.length);
   const quoted: number[] = [];
   for (let i = 0; i < run.records.length; i++) {
     const r = run.records[i]!;
     if (nextQuote !== -1 && nextQuote < r.start) nextQuote = buf.indexOf(QUOTE, r.start);
-    if (nextCr !== -1 && nextCr < r.start) nextCr = buf.indexOf(CR, r.start);
-    const plain = (nextQuote === -1 || nextQuote >= r.end) && (nextCr === -1 || nextCr >= r.end);
-    if (plain) events[i] = rowEvent(r.line, buf.toString('utf8', r.start, r.end).split(','), width);
+    if (nextQuote === -1 || nextQuote >= r.end) events[i] = rowEvent(r.line, buf.toString('utf8', r.start, r.end).split(','), width);
     else quoted.push(i);
   }
-  if (quoted.length === run.records.length) {
-    parseWithCsvParse(buf, run, width, out);
-    return;
-  }
   if (quoted.length > 0) {
-    // The quoted records one after the other, each ending in a newline, as their own small file.
     let size = 0;
     for (const i of quoted) size += run.records[i]!.end - run.records[i]!.start + 1;
     const joined = Buffer.allocUnsafe(size);
