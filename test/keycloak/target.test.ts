@@ -335,11 +335,15 @@ describe('Keycloak target (real server)', { timeout: 15 * 60_000 }, () => {
     const name = `${realm}-mail`;
     extraRealms.push(name);
     const mailEnv = { ...env(), KEYCLOAK_SEND_RESET_EMAIL: '1' };
-    // A realm without email settings is refused at open, before any user.
-    await assert.rejects(keycloak.open({ env: mailEnv, realm: name }), (e: unknown) => e instanceof FlaglessError && e.code === 'E_USAGE' && /no email settings/.test(e.message));
+    // A realm without email settings is refused at open, before anything is written (not even the realm).
+    const mAdmin = new KeycloakAdminHttp(kc.url, name, () => conn.admin.getAccessToken());
+    await assert.rejects(keycloak.open({ env: mailEnv, realm: name }), (e: unknown) => e instanceof FlaglessError && e.code === 'E_USAGE' && /does not exist yet, so it has no email settings/.test(e.message));
+    assert.equal((await mAdmin.get('', { what: 'realm', accept: [404] })).status, 404);
+    // Created (with its user profile set up) by an open without the option; then given email settings.
+    await keycloak.open({ env: env(), realm: name });
+    await assert.rejects(keycloak.open({ env: mailEnv, realm: name }), (e: unknown) => e instanceof FlaglessError && e.code === 'E_USAGE' && /' has no email settings/.test(e.message));
     const sink = await new SmtpSink().start();
     try {
-      const mAdmin = new KeycloakAdminHttp(kc.url, name, () => conn.admin.getAccessToken());
       const { body: rep } = await mAdmin.get<Record<string, unknown>>('', { what: 'realm' });
       await mAdmin.request('PUT', '', { what: 'email settings', body: { ...rep, smtpServer: { host: '127.0.0.1', port: String(sink.port), from: 'noreply@flagless.test', auth: 'false', ssl: 'false', starttls: 'false' } } });
       const m = (await keycloak.open({ env: mailEnv, realm: name })) as KeycloakTarget;

@@ -156,7 +156,9 @@ export class OrganizationGroups {
     const groups = await this.#userGroups(userId);
     let orgs = await this.#organizations();
     // An organization group another process created since the list was read: read it again.
-    if (groups.some((g) => g.id && !orgs.has(g.id) && g.path?.startsWith(`/${ORGANIZATIONS_GROUP}/`))) orgs = await this.#organizations(true);
+    // (Only a group right under /organizations: role subgroups are one level deeper.)
+    const prefix = `/${ORGANIZATIONS_GROUP}/`;
+    if (groups.some((g) => g.id && !orgs.has(g.id) && g.path?.startsWith(prefix) && !g.path.slice(prefix.length).includes('/'))) orgs = await this.#organizations(true);
     const out: TargetUserView['memberships'] = [];
     for (const g of groups) {
       const org = g.id ? orgs.get(g.id) : undefined;

@@ -55,8 +55,10 @@ export function organizationModeFor(version: string | undefined): OrganizationMo
 
 /** The server's version from /admin/serverinfo (undefined when it cannot be read). */
 export async function serverVersion(http: KeycloakAdminHttp): Promise<string | undefined> {
-  const r = await http.request<{ systemInfo?: { version?: string } }>('GET', '/serverinfo', { root: 'admin', what: 'read the server version', accept: [403, 404] }).catch(() => undefined);
-  if (!r || r.status !== 200) return undefined;
+  // Only "not allowed" and "not there" mean unknown; an outage or a timeout fails the open, so that
+  // one bad moment cannot send one run's organizations to groups and the next run's elsewhere.
+  const r = await http.request<{ systemInfo?: { version?: string } }>('GET', '/serverinfo', { root: 'admin', what: 'read the server version', accept: [403, 404] });
+  if (r.status !== 200) return undefined;
   return r.body.systemInfo?.version;
 }
 
@@ -86,23 +88,24 @@ function requires(config: ProfileConfig, name: string): boolean {
 export async function prepareRealm(http: KeycloakAdminHttp, opts: { organizationMode?: OrganizationMode; sendResetEmail?: boolean } = {}): Promise<RealmState> {
   const version = await serverVersion(http);
   const organizationMode = opts.organizationMode ?? organizationModeFor(version);
-  const found = await http.get<{ organizationsEnabled?: boolean }>('', { what: `read realm '${http.realm}'`, accept: [404] });
+  const found = await http.get<{ organizationsEnabled?: boolean; smtpServer?: Record<string, string> }>('', { what: `read realm '${http.realm}'`, accept: [404] });
+  if (opts.sendResetEmail) {
+    // Checked before anything is written (a realm created now would have no email settings): Keycloak
+    // answers every email it cannot send with a 500.
+    const smtp = found.status === 200 ? found.body.smtpServer : undefined;
+    if (!smtp?.host || !smtp.from) {
+      throw new FlaglessError(
+        'E_USAGE',
+        `KEYCLOAK_SEND_RESET_EMAIL is set, but realm '${http.realm}' ${found.status === 404 ? 'does not exist yet, so it has' : 'has'} no email settings (host and from address): set them under Realm settings → Email, or leave the variable out (the users still get the UPDATE_PASSWORD action; an admin can send the email later from the console, or switch on "Forgot password" for the realm).`,
+      );
+    }
+  }
   let created = false;
   let organizationsEnabled = found.status === 200 && found.body.organizationsEnabled === true;
   if (found.status === 404) {
     const r = await http.request('POST', '', { root: true, what: `create realm '${http.realm}'`, body: { realm: http.realm, enabled: true, ...(organizationMode === 'organizations' ? { organizationsEnabled: true } : {}) }, accept: [409] });
     created = r.status === 201;
     organizationsEnabled = created && organizationMode === 'organizations';
-  }
-  if (opts.sendResetEmail) {
-    // Fail now, not at the first user: Keycloak answers every email it cannot send with a 500.
-    const { body: rep } = await http.get<{ smtpServer?: Record<string, string> }>('', { what: `read realm '${http.realm}'` });
-    if (!rep.smtpServer?.host || !rep.smtpServer.from) {
-      throw new FlaglessError(
-        'E_USAGE',
-        `KEYCLOAK_SEND_RESET_EMAIL is set, but realm '${http.realm}' has no email settings (host and from address): set them under Realm settings → Email, or leave the variable out (the users still get the UPDATE_PASSWORD action; an admin can send the email later from the console, or switch on "Forgot password" for the realm).`,
-      );
-    }
   }
   const { body: profile } = await http.get<ProfileConfig>('/users/profile', { what: 'read the user profile' });
   let changed = false;

@@ -112,7 +112,11 @@ export class KeycloakTarget implements Target {
     this.#asGroups = realm.organizationMode === 'groups' ? new OrganizationGroups(http) : undefined;
     const base = (orgId: string) => `/organizations/${encodeURIComponent(orgId)}/groups`;
     this.#orgGroups = new RoleGroups({
-      list: async (orgId) => (await http.get<GroupRep[]>(base(orgId), { what: 'list organization groups', query: { briefRepresentation: false, max: 1000 } })).body,
+      list: async (orgId) => {
+        const all: GroupRep[] = [];
+        for await (const page of http.pages<GroupRep>(base(orgId), { what: 'list organization groups', query: { briefRepresentation: false } }, 500)) all.push(...page);
+        return all;
+      },
       create: async (orgId, body) => (await http.request('POST', base(orgId), { what: 'create organization group', body, accept: [409] })).createdId,
     });
     this.stats = http.stats;
