@@ -4,27 +4,14 @@
  * cognito-local stores its pools in its working directory: a temp folder, removed after.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
-import { createRequire } from 'node:module';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { cognitoLegacyVerifier, cognitoVerdictOf } from '../../src/connectors/cognito/legacy-login.js';
+import { freePort, startCognitoLocal, stopChild } from '../helpers/processes.js';
 import { countTargetUsers, openBetterAuth, startGateway, tempDir } from './helpers.js';
 
-const require = createRequire(import.meta.url);
-const START = path.join(path.dirname(require.resolve('cognito-local/package.json')), 'lib', 'bin', 'start.js');
 const CREDS = { accessKeyId: 'local', secretAccessKey: 'local' };
-
-async function freePort(): Promise<number> {
-  const s = createServer().listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const port = (s.address() as { port: number }).port;
-  s.close();
-  await once(s, 'close');
-  return port;
-}
 
 describe('Cognito legacy verifier (cognito-local)', { timeout: 120_000 }, () => {
   const tmp = tempDir();
@@ -35,24 +22,7 @@ describe('Cognito legacy verifier (cognito-local)', { timeout: 120_000 }, () => 
   let alice = '';
 
   before(async () => {
-    const port = await freePort();
-    endpoint = `http://127.0.0.1:${port}`;
-    const proc = spawn(process.execPath, [START], { cwd: tmp.dir, env: { ...process.env, HOST: '127.0.0.1', PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
-    child = proc;
-    let log = '';
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`cognito-local did not start:\n${log}`)), 60_000);
-      const onData = (d: Buffer) => {
-        log += d.toString();
-        if (log.includes('running on')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      proc.stdout?.on('data', onData);
-      proc.stderr?.on('data', onData);
-      proc.once('exit', (code) => reject(new Error(`cognito-local exited (${code}):\n${log}`)));
-    });
+    ({ endpoint, child } = await startCognitoLocal(tmp.dir));
     const sdk = await import('@aws-sdk/client-cognito-identity-provider');
     const c = new sdk.CognitoIdentityProviderClient({ endpoint, region: 'us-east-1', credentials: CREDS });
     poolId = (await c.send(new sdk.CreateUserPoolCommand({ PoolName: 'legacy' }))).UserPool!.Id!;
@@ -85,13 +55,7 @@ describe('Cognito legacy verifier (cognito-local)', { timeout: 120_000 }, () => 
   });
 
   after(async () => {
-    if (child && child.exitCode === null) {
-      const exited = once(child, 'exit');
-      child.kill('SIGTERM');
-      const t = setTimeout(() => child?.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(t);
-    }
+    await stopChild(child);
     tmp.remove();
   });
 

@@ -10,15 +10,14 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { firebaseLegacyVerifier } from '../../src/connectors/firebase/legacy-login.js';
 import { startFirebaseSim, type FirebaseSim } from '../../src/connectors/firebase/legacy-sim.js';
 import type { LegacyVerdict } from '../../src/protocol/legacy.js';
+import { freePort, stopChild } from '../helpers/processes.js';
 import { tempDir } from './helpers.js';
 
 function findFirebaseTools(): string | undefined {
@@ -31,15 +30,6 @@ function findFirebaseTools(): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer().listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const port = (s.address() as { port: number }).port;
-  s.close();
-  await once(s, 'close');
-  return port;
 }
 
 const tools = findFirebaseTools();
@@ -96,13 +86,7 @@ describe('Firebase legacy verifier: emulator and simulator agree', { timeout: 12
 
   after(async () => {
     await sim?.close();
-    if (child && child.exitCode === null) {
-      const exited = once(child, 'exit');
-      child.kill('SIGINT');
-      const t = setTimeout(() => child?.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(t);
-    }
+    await stopChild(child, 'SIGINT', 15_000);
     tmp.remove();
   });
 

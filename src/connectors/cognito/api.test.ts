@@ -5,35 +5,20 @@
  * only as far as one page goes.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import type { CanonicalUser, Organization } from '../../model/user.js';
 import { isFlaglessError } from '../../protocol/errors.js';
 import type { Problem } from '../../protocol/problem.js';
+import { startCognitoLocal, stopChild } from '../../../test/helpers/processes.js';
 import { source } from './index.js';
 
-const require = createRequire(import.meta.url);
-const START = join(dirname(require.resolve('cognito-local/package.json')), 'lib', 'bin', 'start.js');
 const SECRET_KEY = 'flagless-test-secret-key-0123456789';
 const CREDENTIALS = { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: SECRET_KEY, AWS_REGION: 'us-east-1' };
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  await once(server, 'close');
-  if (!address || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 let cwd: string;
 let child: ChildProcess | undefined;
@@ -45,27 +30,7 @@ let client: CognitoIdentityProviderClient | undefined;
 
 before(async () => {
   cwd = mkdtempSync(join(tmpdir(), 'flagless-'));
-  const port = await freePort();
-  endpoint = `http://127.0.0.1:${port}`;
-  const proc = spawn(process.execPath, [START], { cwd, env: { ...process.env, HOST: '127.0.0.1', PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
-  child = proc;
-  let log = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`cognito-local did not start in 60 s:\n${log}`)), 60_000);
-    const onData = (d: Buffer): void => {
-      log += d.toString();
-      if (log.includes('running on')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    proc.stdout?.on('data', onData);
-    proc.stderr?.on('data', onData);
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`cognito-local exited (${code}):\n${log}`));
-    });
-  });
+  ({ endpoint, child } = await startCognitoLocal(cwd));
 
   const sdk = await import('@aws-sdk/client-cognito-identity-provider');
   const c = new sdk.CognitoIdentityProviderClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
@@ -100,13 +65,7 @@ before(async () => {
 
 after(async () => {
   client?.destroy();
-  if (child && child.exitCode === null && child.signalCode === null) {
-    const exited = once(child, 'exit');
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child?.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
-  }
+  await stopChild(child);
   rmSync(cwd, { recursive: true, force: true });
 });
 
