@@ -3,7 +3,7 @@
 // refused, Keycloak re-hashes each imported credential to its default algorithm on the first
 // sign-in, and an imported TOTP secret must be presented as a valid code.
 import assert from 'node:assert/strict';
-import { createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
+import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { hash as bcryptHash } from '@node-rs/bcrypt';
 import { hash as argon2Hash } from '@node-rs/argon2';
@@ -22,53 +22,12 @@ import { detectHash, fromBcrypt, fromFirebaseScrypt, fromPbkdf2 } from '../../sr
 import { Secret } from '../../src/model/secret.js';
 import { releaseKeycloak, useKeycloak, type LocalKeycloak } from './server-helper.js';
 import { FIREBASE_SAMPLE } from '../helpers/vectors.js';
+import { base32Decode, base32Encode, totp } from '../helpers/totp.js';
 
 const CLIENT_ID = 'flagless-proof';
 
 // Firebase's published sample: the project's hash config and one exported user.
 const FIREBASE = FIREBASE_SAMPLE;
-
-const B32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-function base32Encode(bytes: Buffer): string {
-  let bits = 0;
-  let value = 0;
-  let out = '';
-  for (const byte of bytes) {
-    value = (value << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      out += B32[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  if (bits > 0) out += B32[(value << (5 - bits)) & 31];
-  return out;
-}
-function base32Decode(text: string): Buffer {
-  let bits = 0;
-  let value = 0;
-  const out: number[] = [];
-  for (const ch of text) {
-    value = (value << 5) | B32.indexOf(ch);
-    bits += 5;
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 255);
-      bits -= 8;
-    }
-  }
-  return Buffer.from(out);
-}
-
-/** RFC 6238 TOTP (HMAC-SHA1, 6 digits, 30 s), `step` periods from now. */
-function totp(key: Buffer, step = 0, now = Date.now()): string {
-  const counter = Math.floor(now / 1000 / 30) + step;
-  const msg = Buffer.alloc(8);
-  msg.writeBigUInt64BE(BigInt(counter));
-  const mac = createHmac('sha1', key).update(msg).digest();
-  const offset = (mac[mac.length - 1] ?? 0) & 0x0f;
-  const bin = mac.readUInt32BE(offset) & 0x7fffffff;
-  return String(bin % 1_000_000).padStart(6, '0');
-}
 
 /** A code that is certainly not valid now (Keycloak accepts one step either side). */
 function wrongTotp(key: Buffer): string {

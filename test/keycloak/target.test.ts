@@ -5,7 +5,7 @@
 // missing-password policies, linking an existing account, and `flagless migrate` / `verify` end to end.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,44 +27,10 @@ import type { SourceVendor } from '../../src/protocol/source.js';
 import type { CreateUserOptions, TargetUserRef, TargetUserView } from '../../src/protocol/target.js';
 import { releaseKeycloak, useKeycloak, type LocalKeycloak } from './server-helper.js';
 import { SmtpSink } from './smtp-sink.js';
+import { base32Decode, totp } from '../helpers/totp.js';
+import { failure } from '../helpers/failure.js';
 
 const IMPORT: CreateUserOptions = { includePasswordHash: true, missingPassword: 'jit' };
-const B32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-
-function base32Decode(text: string): Buffer {
-  let bits = 0;
-  let value = 0;
-  const out: number[] = [];
-  for (const ch of text.replace(/[\s=-]/g, '').toUpperCase()) {
-    value = (value << 5) | B32.indexOf(ch);
-    bits += 5;
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 255);
-      bits -= 8;
-    }
-  }
-  return Buffer.from(out);
-}
-
-/** RFC 6238 TOTP (HMAC-SHA1, 6 digits, 30 s), `step` periods from now. */
-function totp(key: Buffer, step = 0): string {
-  const msg = Buffer.alloc(8);
-  msg.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30_000) + step));
-  const mac = createHmac('sha1', key).update(msg).digest();
-  const offset = mac[mac.length - 1]! & 0x0f;
-  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
-}
-
-async function failure(p: Promise<unknown>): Promise<FlaglessError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof FlaglessError, `a FlaglessError, not ${String(e)}`);
-    return e;
-  }
-  assert.fail('expected a failure');
-}
-
 interface Exported {
   vendor: SourceVendor;
   users: CanonicalUser[];

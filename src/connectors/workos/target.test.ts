@@ -10,6 +10,7 @@ import { TARGET_MODULES } from '../index.js';
 import { workosConnection } from './api.js';
 import { target } from './index.js';
 import { startWorkosSimulator, type WorkosSimulator, type WorkosSimulatorOptions } from './simulator.js';
+import { failure } from '../../../test/helpers/failure.js';
 
 const IMPORT: CreateUserOptions = { includePasswordHash: true, missingPassword: 'jit' };
 
@@ -32,16 +33,6 @@ function envFor(sim: WorkosSimulator, extra: Record<string, string> = {}): Recor
 function sdkFor(sim: WorkosSimulator): WorkOS {
   const u = new URL(sim.url);
   return new WorkOS(sim.apiKey, { apiHostname: u.hostname, port: Number(u.port), https: false });
-}
-
-async function failure(p: Promise<unknown>): Promise<FlaglessError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof FlaglessError, `a FlaglessError, not ${String(e)}`);
-    return e;
-  }
-  assert.fail('expected a failure');
 }
 
 async function openOn(opts: WorkosSimulatorOptions, env: Record<string, string> = {}) {
