@@ -11,7 +11,7 @@ import type { Target } from '../../src/protocol/target.js';
 import { normalizeIdentifier } from '../../src/gateway/identifier.js';
 import type { ExportIndex } from '../../src/gateway/legacy/export-index.js';
 import { ExportVerifier } from '../../src/gateway/legacy/export-verifier.js';
-import { clerkExport, clerkIndex, countTargetUsers, FaultyTarget, movableLogins, openBetterAuth, pool, startGateway, tempDir, type ClerkExport, type Running } from './helpers.js';
+import { clerkExport, clerkIndex, countTargetUsers, faultyTarget, type FaultyTarget, movableLogins, openBetterAuth, pool, startGateway, tempDir, type ClerkExport, type Running } from './helpers.js';
 
 const USERS = 200;
 
@@ -27,7 +27,7 @@ describe('gateway end to end: Clerk export → Better Auth (SQLite)', { timeout:
     index = await clerkIndex(exp);
     exp.logins = movableLogins(exp, index).slice(0, USERS);
     assert.equal(exp.logins.length, USERS, `${USERS} generated users have a known password`);
-    target = new FaultyTarget(await openBetterAuth(path.join(tmp.dir, 'target.db')));
+    target = faultyTarget(await openBetterAuth(path.join(tmp.dir, 'target.db')));
     gw = await startGateway({ state: path.join(tmp.dir, 'state.db'), legacy: new ExportVerifier(index), target, index, leaseMs: 5_000, limits: { perAddress: { limit: 100_000, windowMs: 60_000 } } });
   });
 
@@ -117,7 +117,7 @@ describe('gateway outages and half-moved users', { timeout: 120_000 }, () => {
     exp.logins = movableLogins(exp, index);
     assert.ok(exp.logins.length >= 8);
     inner = await openBetterAuth(path.join(tmp.dir, 'target.db'));
-    target = new FaultyTarget(inner);
+    target = faultyTarget(inner);
     const verifier = new ExportVerifier(index);
     const legacy: LegacyVerifier = {
       name: 'export',

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { ExportVerifier } from '../../src/gateway/legacy/export-verifier.js';
 import type { ExportIndex } from '../../src/gateway/legacy/export-index.js';
-import { clerkExport, clerkIndex, countTargetUsers, FaultyTarget, movableLogins, openBetterAuth, startGateway, tempDir, type ClerkExport, type Running } from './helpers.js';
+import { clerkExport, clerkIndex, countTargetUsers, faultyTarget, type FaultyTarget, movableLogins, openBetterAuth, startGateway, tempDir, type ClerkExport, type Running } from './helpers.js';
 
 const BASE = process.env.FLAGLESS_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 const STATE_SCHEMA = `flagless_gw_${randomBytes(4).toString('hex')}`;
@@ -45,7 +45,7 @@ describe('two gateway instances on PostgreSQL', { skip: available ? false : `Pos
     index = await clerkIndex(exp);
     exp.logins = movableLogins(exp, index);
     for (let i = 0; i < 2; i++) {
-      const target = new FaultyTarget(await openBetterAuth(TARGET_URL));
+      const target = faultyTarget(await openBetterAuth(TARGET_URL));
       targets.push(target);
       gws.push(
         await startGateway({

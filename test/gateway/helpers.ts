@@ -129,62 +129,35 @@ export async function pool<T, R>(items: readonly T[], limit: number, fn: (item: 
 }
 
 /** A Target whose methods can be made to fail (an outage) and whose calls are counted. */
-export class FaultyTarget implements Target {
-  readonly calls: Record<string, number> = {};
-  failing = new Set<string>();
-  constructor(readonly inner: Target) {}
-  get capabilities() {
-    return this.inner.capabilities;
-  }
-  get stats() {
-    return this.inner.stats;
-  }
-  #gate(name: string): void {
-    this.calls[name] = (this.calls[name] ?? 0) + 1;
-    if (this.failing.has(name)) throw new FlaglessError('E_TARGET_UNAVAILABLE', `simulated outage in ${name}`, { errorClass: 'retriable' });
-  }
-  async findUser(...a: Parameters<Target['findUser']>) {
-    this.#gate('findUser');
-    return this.inner.findUser(...a);
-  }
-  async createUser(...a: Parameters<Target['createUser']>) {
-    this.#gate('createUser');
-    return this.inner.createUser(...a);
-  }
-  async updateUser(...a: Parameters<Target['updateUser']>) {
-    this.#gate('updateUser');
-    return this.inner.updateUser(...a);
-  }
-  async findOrganization(...a: Parameters<Target['findOrganization']>) {
-    this.#gate('findOrganization');
-    return this.inner.findOrganization(...a);
-  }
-  async createOrganization(...a: Parameters<Target['createOrganization']>) {
-    this.#gate('createOrganization');
-    return this.inner.createOrganization(...a);
-  }
-  async ensureMembership(...a: Parameters<Target['ensureMembership']>) {
-    this.#gate('ensureMembership');
-    return this.inner.ensureMembership(...a);
-  }
-  async getUser(...a: Parameters<Target['getUser']>) {
-    this.#gate('getUser');
-    return this.inner.getUser(...a);
-  }
-  listUsers() {
-    return this.inner.listUsers();
-  }
-  async login(...a: Parameters<Target['login']>) {
-    this.#gate('login');
-    return this.inner.login(...a);
-  }
-  async setPassword(...a: Parameters<Target['setPassword']>) {
-    this.#gate('setPassword');
-    return this.inner.setPassword(...a);
-  }
-  async close() {
-    return this.inner.close();
-  }
+export interface FaultyTarget extends Target {
+  readonly inner: Target;
+  readonly calls: Record<string, number>;
+  readonly failing: Set<string>;
+}
+
+/** The calls an outage can hit; they are counted. */
+const GATED = new Set(['findUser', 'createUser', 'updateUser', 'findOrganization', 'createOrganization', 'ensureMembership', 'getUser', 'login', 'setPassword']);
+/** Passed through untouched. Anything else (createUsers, lossyNotes...) is absent, as the gateway uses none of it. */
+const PLAIN = new Set(['capabilities', 'stats', 'listUsers', 'close']);
+
+export function faultyTarget(inner: Target): FaultyTarget {
+  const calls: Record<string, number> = {};
+  const failing = new Set<string>();
+  const own: Record<string, unknown> = { inner, calls, failing };
+  return new Proxy(inner, {
+    get(t, prop) {
+      if (typeof prop !== 'string') return undefined;
+      if (prop in own) return own[prop];
+      const v = Reflect.get(t, prop) as unknown;
+      if (PLAIN.has(prop)) return typeof v === 'function' ? v.bind(t) : v;
+      if (!GATED.has(prop) || typeof v !== 'function') return undefined;
+      return async (...args: unknown[]) => {
+        calls[prop] = (calls[prop] ?? 0) + 1;
+        if (failing.has(prop)) throw new FlaglessError('E_TARGET_UNAVAILABLE', `simulated outage in ${prop}`, { errorClass: 'retriable' });
+        return (v as (...a: unknown[]) => unknown).apply(t, args);
+      };
+    },
+  }) as FaultyTarget;
 }
 
 export async function countTargetUsers(target: Target): Promise<number> {

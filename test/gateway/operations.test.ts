@@ -10,7 +10,7 @@ import { BruteForceGuard, SlidingWindow } from '../../src/gateway/limiter.js';
 import { createGatewayLogger } from '../../src/gateway/logger.js';
 import type { ExportIndex } from '../../src/gateway/legacy/export-index.js';
 import { ExportVerifier } from '../../src/gateway/legacy/export-verifier.js';
-import { clerkExport, clerkIndex, FaultyTarget, movableLogins, openBetterAuth, startGateway, tempDir, type ClerkExport, type Running } from './helpers.js';
+import { clerkExport, clerkIndex, faultyTarget, type FaultyTarget, movableLogins, openBetterAuth, startGateway, tempDir, type ClerkExport, type Running } from './helpers.js';
 
 describe('sliding windows', () => {
   it('allows `limit` events per rolling window and says when the next one is allowed', () => {
@@ -78,7 +78,7 @@ describe('gateway operations over HTTP', { timeout: 120_000 }, () => {
     exp = await clerkExport(tmp.dir, 30, { seed: 'ops' });
     index = await clerkIndex(exp);
     exp.logins = movableLogins(exp, index);
-    faulty = new FaultyTarget(await openBetterAuth(path.join(tmp.dir, 'target.db')));
+    faulty = faultyTarget(await openBetterAuth(path.join(tmp.dir, 'target.db')));
     const sink = new Writable({
       write(chunk, _e, cb) {
         logs.push(String(chunk));
