@@ -5,7 +5,7 @@ import { normalizeIdentifier } from '../identifier.js';
 import { toAuth0Profile, toKeycloakUser } from '../lazy/shapes.js';
 import type { LoginRoute } from '../metrics.js';
 import type { LoginAnswer } from '../router.js';
-import { rateLimited } from './login.js';
+import { LOGIN_BODY_SCHEMA, rateLimited } from './login.js';
 
 /**
  * The contracts targets call to pull users lazily, so the target can stay in charge of login:
@@ -50,10 +50,17 @@ async function check(ctx: GatewayContext, route: LoginRoute, identifier: string,
   return answer;
 }
 
+/** A failed check as the callers expect it: 503 when the legacy side could not answer, 403 otherwise (never 401: that means a bad token). */
+function refused(reply: FastifyReply, r: Extract<LoginAnswer, { ok: false }>): FastifyReply {
+  return reply.code(r.status === 503 ? 503 : 403).send({ ok: false, error: { code: r.code, message: r.message } });
+}
+
+const IDENTIFIER = LOGIN_BODY_SCHEMA.properties.identifier;
+
 const PASSWORD_BODY = {
   type: 'object',
   required: ['password'],
-  properties: { password: { type: 'string', minLength: 1, maxLength: 4096 } },
+  properties: { password: LOGIN_BODY_SCHEMA.properties.password },
 } as const;
 
 export function registerLazy(app: FastifyInstance, ctx: GatewayContext): void {
@@ -71,35 +78,30 @@ export function registerLazy(app: FastifyInstance, ctx: GatewayContext): void {
     const r = await check(ctx, 'lazy_keycloak', req.params.username, req.body.password);
     if ('limited' in r) return rateLimited(reply, r.limited);
     if (r.ok) return reply.code(200).send({ ok: true });
-    if (r.status === 503) return reply.code(503).send({ ok: false, error: { code: r.code, message: r.message } });
-    return reply.code(403).send({ ok: false, error: { code: r.code, message: r.message } });
+    return refused(reply, r);
   });
 
   app.post<{ Body: { identifier: string; password: string } }>(
     '/v1/lazy/kratos/password-migration',
-    { schema: { body: { type: 'object', required: ['identifier', 'password'], properties: { identifier: { type: 'string', minLength: 1, maxLength: 320 }, password: PASSWORD_BODY.properties.password } } } },
+    { schema: { body: { type: 'object', required: ['identifier', 'password'], properties: { identifier: IDENTIFIER, password: PASSWORD_BODY.properties.password } } } },
     async (req, reply) => {
       if (!authorized(ctx, req, reply)) return reply;
       const r = await check(ctx, 'lazy_kratos', req.body.identifier, req.body.password);
       if ('limited' in r) return rateLimited(reply, r.limited);
       if (r.ok) return reply.code(200).send({ status: 'password_match' });
-      if (r.status === 503) return reply.code(503).send({ ok: false, error: { code: r.code, message: r.message } });
-      return reply.code(403).send({ ok: false, error: { code: r.code, message: r.message } });
+      return refused(reply, r);
     },
   );
 
   app.post<{ Body: { username: string; password: string } }>(
     '/v1/lazy/auth0/login',
-    { schema: { body: { type: 'object', required: ['username', 'password'], properties: { username: { type: 'string', minLength: 1, maxLength: 320 }, password: PASSWORD_BODY.properties.password } } } },
+    { schema: { body: { type: 'object', required: ['username', 'password'], properties: { username: IDENTIFIER, password: PASSWORD_BODY.properties.password } } } },
     async (req, reply) => {
       if (!authorized(ctx, req, reply)) return reply;
       const r = await check(ctx, 'lazy_auth0', req.body.username, req.body.password);
       if ('limited' in r) return rateLimited(reply, r.limited);
-      if (!r.ok) {
-        // 403, not 401: the script must tell a wrong password from a gateway refusing its token.
-        const status = r.status === 503 ? 503 : 403;
-        return reply.code(status).send({ ok: false, error: { code: r.code, message: r.message } });
-      }
+      // 403, not 401: the script must tell a wrong password from a gateway refusing its token.
+      if (!r.ok) return refused(reply, r);
       const found = await ctx.router.lookup(req.body.username).catch(() => undefined);
       const profile = found && found.sourceId === r.sourceId ? toAuth0Profile(found.user) : { user_id: r.sourceId, ...(req.body.username.includes('@') ? { email: req.body.username } : { username: req.body.username }) };
       return reply.code(200).send(profile);
