@@ -23,6 +23,16 @@ export function assignDefined<T extends object>(target: T, values: { [K in keyof
   return target;
 }
 
+/** Each defined `rename(item)` once, in the order first met (source roles in a target's naming). */
+export function distinctRenamed(items: readonly string[], rename: (item: string) => string | undefined): string[] {
+  const out: string[] = [];
+  for (const item of items) {
+    const n = rename(item);
+    if (n !== undefined && !out.includes(n)) out.push(n);
+  }
+  return out;
+}
+
 /** An address as the source had it, with the key that matching and duplicate detection use. */
 export function emailAddress(address: string, verified: boolean, primary: boolean): EmailAddress {
   return { address, normalized: normalizeEmail(address), verified, primary };

@@ -14,6 +14,7 @@
 // itself: the bulk and one-by-one paths then store the same thing.
 import type UserRepresentation from '@keycloak/keycloak-admin-client/lib/defs/userRepresentation.js';
 import type OrganizationRepresentation from '@keycloak/keycloak-admin-client/lib/defs/organizationRepresentation.js';
+import { distinctRenamed } from '../../model/build.js';
 import { HashError } from '../../model/password/index.js';
 import { primaryEmail, type CanonicalUser, type LinkedIdentity, type LossyNote, type Organization } from '../../model/user.js';
 import { FlaglessError } from '../../protocol/errors.js';
@@ -137,12 +138,7 @@ export function roleGroupName(role: string): string | undefined {
 }
 
 export function roleGroupNames(roles: readonly string[]): string[] {
-  const out: string[] = [];
-  for (const r of roles) {
-    const n = roleGroupName(r);
-    if (n !== undefined && !out.includes(n)) out.push(n);
-  }
-  return out;
+  return distinctRenamed(roles, roleGroupName);
 }
 
 function metadataValue(v: unknown): string {

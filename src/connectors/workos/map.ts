@@ -1,3 +1,4 @@
+import { distinctRenamed } from '../../model/build.js';
 import type { CanonicalUser, LossyNote, Organization } from '../../model/user.js';
 import { primaryEmail } from '../../model/user.js';
 import type { CreateUserOptions } from '../../protocol/target.js';
@@ -187,10 +188,5 @@ export function toWorkosRoleSlug(role: string): string | undefined {
 }
 
 export function toWorkosRoleSlugs(roles: readonly string[]): string[] {
-  const out: string[] = [];
-  for (const r of roles) {
-    const s = toWorkosRoleSlug(r);
-    if (s !== undefined && !out.includes(s)) out.push(s);
-  }
-  return out;
+  return distinctRenamed(roles, toWorkosRoleSlug);
 }
