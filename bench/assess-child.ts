@@ -6,8 +6,8 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parse } from 'csv-parse';
-import { SOURCE_MODULES, TARGET_CAPABILITIES } from '../src/connectors/index.js';
-import { assess } from '../src/engine/assess/assess.js';
+import { assessSource } from '../src/cli/assess-source.js';
+import { SOURCE_MODULES } from '../src/connectors/index.js';
 import type { SourceVendor } from '../src/protocol/source.js';
 
 const [mode, vendor, file, passwords, apiDump] = process.argv.slice(2) as [string, SourceVendor, string, string?, string?];
@@ -27,9 +27,11 @@ async function main(): Promise<void> {
       }
     }
   } else {
+    // What `flagless assess` does: threads as it would choose them (FLAGLESS_BENCH_THREADS overrides).
     const mod = await SOURCE_MODULES[vendor]();
-    const source = mod.source.open({ file, ...(passwords ? { passwords } : {}), ...(apiDump ? { apiDump } : {}) });
-    const report = await assess(source, { targets: TARGET_CAPABILITIES });
+    const options = { file, ...(passwords ? { passwords } : {}), ...(apiDump ? { apiDump } : {}) };
+    const threads = process.env.FLAGLESS_BENCH_THREADS ? Number(process.env.FLAGLESS_BENCH_THREADS) : undefined;
+    const report = await assessSource(mod.source.open(options), vendor, options, threads ? { threads } : {});
     records = report.users;
   }
   const ms = performance.now() - started;

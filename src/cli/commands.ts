@@ -44,6 +44,12 @@ export const COMMANDS: CommandSpec[] = [
     flags: [
       ...SOURCE_FLAGS,
       { name: 'html', type: 'string', value: 'path', description: 'Also write a self-contained HTML report to this path.' },
+      {
+        name: 'threads',
+        type: 'string',
+        value: 'N',
+        description: 'Threads reading a plain NDJSON export (Auth0) at once, each its own part of the file (default: the cores, at most 4; 1 = this thread only).',
+      },
     ],
     examples: [
       'flagless assess --from clerk --file users.csv',

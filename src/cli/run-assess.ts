@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
-import { TARGET_CAPABILITIES } from '../connectors/index.js';
-import { assess } from '../engine/assess/assess.js';
+import { assessSource, defaultThreads } from './assess-source.js';
 import { FlaglessError } from '../protocol/errors.js';
-import { openSource } from './open-source.js';
+import { openSource, sourceOptionsFromFlags, sourceVendorFromFlags } from './open-source.js';
+import { positiveInt } from './open-target.js';
 import { renderAssessHtml } from './report/assess-html.js';
 import { renderAssessText } from './report/assess-text.js';
 import { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, type CommandRunner } from './spec.js';
@@ -10,8 +10,8 @@ import { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, type CommandRunner } from './spec.j
 export const run: CommandRunner = async (args, io) => {
   const source = await openSource(args.flags);
   const file = typeof args.flags.file === 'string' ? args.flags.file : `${source.vendor} API`;
-  const report = await assess(source, {
-    targets: TARGET_CAPABILITIES,
+  const report = await assessSource(source, sourceVendorFromFlags(args.flags), sourceOptionsFromFlags(args.flags), {
+    threads: positiveInt(args.flags, 'threads', defaultThreads()),
     onProgress: (n) => io.progress(`assess: ${n.toLocaleString('en-US')} users read`),
   });
   io.progressDone();

@@ -31,10 +31,41 @@ export interface SourceOptions {
   apiUrl?: string;
 }
 
+/** Bytes [start, end) of the main export file; no `end`: to the end of the file. */
+export interface ByteRange {
+  start: number;
+  end?: number;
+}
+
+/** One read of a source that can be read again, and maybe in parts (see `Source.partition`). */
+export interface PartRead {
+  range: ByteRange;
+  /**
+   * The engine's repeated-id check, used instead of the reader's own in-memory one (whose memory
+   * grows with the users): the line of the id's first holder (0 when unknown) when this record
+   * must be skipped as a repeat, otherwise undefined. The engine finds repeats after a first read
+   * and reads again the parts that hold them, so on a first read this is always undefined.
+   */
+  repeatedId(id: string, line: number): number | undefined;
+  /** The reader says how many lines its range held (blank ones included): line numbers of later parts follow on. */
+  linesRead(lines: number): void;
+}
+
 export interface Source {
   readonly vendor: SourceVendor;
   /** Streams the export: constant memory in the number of users (except what a join requires). */
   read(): AsyncIterable<SourceItem>;
+  /**
+   * For an export file that can be read more than once: the byte ranges to read it in (at most
+   * `maxParts`, one range = the whole file in one read, each starting at a line), or undefined
+   * when it can only be read once with `read()` (an API, a pipe). Parts are read with `readPart`,
+   * possibly at the same time in other threads, and their line numbers are local to the part.
+   * With more than one range, every line a part reports (in problems too) is a line of the main
+   * file, and repeated ids go through `PartRead.repeatedId`. `minPartBytes`: no smaller range.
+   */
+  partition?(maxParts: number, minPartBytes?: number): Promise<ByteRange[] | undefined>;
+  /** One part's items in file order, in batches (a reader yields what it has, one async step per batch). */
+  readPart?(part: PartRead): AsyncIterable<readonly SourceItem[]>;
 }
 
 export interface SourceConnector {

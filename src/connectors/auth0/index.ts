@@ -1,7 +1,7 @@
 import type { Generator } from '../../protocol/generate.js';
 import type { Source, SourceConnector, SourceItem, SourceOptions } from '../../protocol/source.js';
 import { sniffAuth0 } from './map.js';
-import { readAuth0Files } from './read-file.js';
+import { partitionAuth0, readAuth0Batches, readAuth0Files } from './read-file.js';
 
 /**
  * Auth0 as a source: the users-export job's NDJSON (gzipped or not), joined with the password
@@ -21,6 +21,8 @@ export const source = {
         if (options.api) return readLive(options);
         return readAuth0Files(options);
       },
+      partition: (maxParts, minPartBytes) => partitionAuth0(options, maxParts, minPartBytes),
+      readPart: (part) => readAuth0Batches(options, part),
     };
   },
 } satisfies SourceConnector;

@@ -25,10 +25,13 @@ export interface JoinContext {
 export class UserJoiner {
   readonly #ctx: JoinContext;
   /** user_ids seen so far (for E_DUPLICATE_ID), except those the password index tracks; no labels, so it never touches the disk. */
-  readonly #seenIds = new SeenIndex();
+  #seenIds: SeenIndex | undefined;
+  /** The engine's check instead, when it reads the export in parts (see PartRead). */
+  readonly #repeatedId: ((id: string, line: number) => number | undefined) | undefined;
 
-  constructor(ctx: JoinContext) {
+  constructor(ctx: JoinContext, repeatedId?: (id: string, line: number) => number | undefined) {
     this.#ctx = ctx;
+    this.#repeatedId = repeatedId;
   }
 
   /** The items for one record: its problems, then the user (unless it cannot be used). */
@@ -91,6 +94,8 @@ export class UserJoiner {
 
   /** Records a user_id; returns the line of its first holder when it was seen before (0 = no line). */
   #seen(userId: string, line: number | undefined): number | undefined {
+    if (this.#repeatedId) return this.#repeatedId(userId, line ?? 0);
+    this.#seenIds ??= new SeenIndex();
     return this.#seenIds.add(userId, line ?? 0)?.line;
   }
 

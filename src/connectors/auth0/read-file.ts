@@ -1,8 +1,10 @@
+import { stat } from 'node:fs/promises';
 import { openExportFile, readHead, type ExportFile } from '../../engine/io/export-file.js';
 import { headShape } from '../../engine/io/head-shape.js';
+import { lineRanges } from '../../engine/io/line-ranges.js';
 import { readTextLineBatches } from '../../engine/io/text-lines.js';
 import { FlaglessError } from '../../protocol/errors.js';
-import type { SourceItem, SourceOptions } from '../../protocol/source.js';
+import type { ByteRange, PartRead, SourceItem, SourceOptions } from '../../protocol/source.js';
 import { loadApiDump } from './api-dump.js';
 import { UserJoiner, type JoinContext } from './join.js';
 import { looksLikePasswordFile, sniffAuth0 } from './map.js';
@@ -45,6 +47,11 @@ async function openUserFile(path: string): Promise<ExportFile> {
  * (`passwords`) and the Management API dump (`apiDump`). With only `apiDump`, its users are read.
  */
 export async function* readAuth0Files(options: SourceOptions): AsyncGenerator<SourceItem> {
+  for await (const batch of readAuth0Batches(options)) for (let i = 0; i < batch.length; i++) yield batch[i]!;
+}
+
+/** The same items, a batch per chunk of the export (one async step per chunk, not per item); `part`: one range of it. */
+export async function* readAuth0Batches(options: SourceOptions, part?: PartRead): AsyncGenerator<SourceItem[]> {
   if (!options.file && !options.apiDump) {
     throw new FlaglessError('E_USAGE', 'Auth0: give the users-export NDJSON with --file (or --api-dump, or --api for the live Management API).');
   }
@@ -54,19 +61,21 @@ export async function* readAuth0Files(options: SourceOptions): AsyncGenerator<So
   const ctx: JoinContext = {};
   let dumpUsers: Auth0User[] = [];
   if (options.apiDump) {
-    const dump = yield* loadApiDump(options.apiDump);
+    const dump = yield* oneByOne(loadApiDump(options.apiDump));
     ctx.memberships = dump.memberships;
     dumpUsers = dump.users;
   }
   if (options.passwords) {
-    const index = yield* loadPasswordFile(options.passwords);
+    const index = yield* oneByOne(loadPasswordFile(options.passwords));
     ctx.passwords = { index, file: options.passwords };
   }
 
   if (!userFile) {
     const joiner = new UserJoiner(ctx);
-    for (const raw of dumpUsers) yield* joiner.accept(raw, options.apiDump, undefined);
-    yield* joiner.finish();
+    const items: SourceItem[] = [];
+    for (const raw of dumpUsers) items.push(...joiner.accept(raw, options.apiDump, undefined));
+    items.push(...joiner.finish());
+    yield items;
     return;
   }
   if (dumpUsers.length > 0) {
@@ -74,20 +83,58 @@ export async function* readAuth0Files(options: SourceOptions): AsyncGenerator<So
     for (const u of dumpUsers) if (typeof u.user_id === 'string') ctx.apiUsers.set(u.user_id, u);
   }
   const file = userFile.path;
-  const joiner = new UserJoiner(ctx);
-  for await (const batch of readTextLineBatches(userFile)) for (let b = 0; b < batch.texts.length; b++) {
-    const line = batch.lines[b]!;
-    const text = batch.texts[b]!;
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch {
-      // The message stays generic: the line may hold personal data.
-      yield { type: 'problem', problem: { code: 'E_SOURCE_PARSE', severity: 'error', file, line, message: 'the line is not valid JSON: it is skipped, the rest is read.' } };
-      continue;
+  const joiner = new UserJoiner(ctx, part?.repeatedId);
+  const lineOptions = part ? { range: part.range, onEnd: part.linesRead } : {};
+  for await (const batch of readTextLineBatches(userFile, lineOptions)) {
+    const out: SourceItem[] = [];
+    for (let b = 0; b < batch.texts.length; b++) {
+      const line = batch.lines[b]!;
+      let raw: unknown;
+      try {
+        raw = JSON.parse(batch.texts[b]!);
+      } catch {
+        // The message stays generic: the line may hold personal data.
+        out.push({ type: 'problem', problem: { code: 'E_SOURCE_PARSE', severity: 'error', file, line, message: 'the line is not valid JSON: it is skipped, the rest is read.' } });
+        continue;
+      }
+      const items = joiner.accept(raw, file, line);
+      for (let i = 0; i < items.length; i++) out.push(items[i]!);
+      // A chunk holds ~1,500 users: handing them on in smaller batches keeps fewer parsed at once.
+      if (out.length >= BATCH_ITEMS) yield out.splice(0);
     }
-    const items = joiner.accept(raw, file, line);
-    for (let i = 0; i < items.length; i++) yield items[i]!;
+    if (out.length > 0) yield out;
   }
-  yield* joiner.finish();
+  yield [...joiner.finish()];
+}
+
+const BATCH_ITEMS = 128;
+
+/** A loader's problems as batches of one, passing its result on. */
+async function* oneByOne<R>(loader: AsyncGenerator<SourceItem, R>): AsyncGenerator<SourceItem[], R> {
+  for (;;) {
+    const next = await loader.next();
+    if (next.done) return next.value;
+    yield [next.value];
+  }
+}
+
+/** Below this a part is not worth a thread: start-up costs more than it saves. */
+const MIN_PART_BYTES = 4 * 1024 * 1024;
+
+/**
+ * How the export can be read in parts: a plain NDJSON file alone splits at lines; with a password
+ * file or an API dump (joins that need every user in one reader) or gzipped, it is read whole,
+ * but can still be read again. An API or a pipe: once only (undefined).
+ */
+export async function partitionAuth0(options: SourceOptions, maxParts: number, minPartBytes = MIN_PART_BYTES): Promise<ByteRange[] | undefined> {
+  if (options.api || !options.file) return undefined;
+  let file: ExportFile;
+  try {
+    if (!(await stat(options.file)).isFile()) return undefined;
+    file = await openExportFile(options.file, WHAT);
+  } catch {
+    return undefined; // the read reports it
+  }
+  if (file.gzipped || options.passwords || options.apiDump) return [{ start: 0 }];
+  return lineRanges(options.file, maxParts, minPartBytes);
 }

@@ -1,16 +1,21 @@
+import { stat } from 'node:fs/promises';
 import { FlaglessError } from '../../protocol/errors.js';
 import type { Generator } from '../../protocol/generate.js';
-import type { Source, SourceConnector, SourceItem, SourceOptions } from '../../protocol/source.js';
+import type { PartRead, Source, SourceConnector, SourceItem, SourceOptions } from '../../protocol/source.js';
 import { readClerkApi } from './api.js';
 import { readClerkFile } from './read.js';
 import { sniffClerk } from './sniff.js';
 
 // No wrapping generator: each layer of `yield*` costs an async step per item.
-function read(options: SourceOptions): AsyncIterable<SourceItem> {
+function read(options: SourceOptions, part?: PartRead): AsyncIterable<SourceItem> {
   if (options.api) return readClerkApi(options);
   const file = options.file ?? options.apiDump;
   if (!file) return failing(new FlaglessError('E_USAGE', 'clerk: give --file <users.csv> (the dashboard export), --api-dump <dump.json>, or --api.'));
-  return readClerkFile({ ...options, file });
+  return readClerkFile({ ...options, file }, part);
+}
+
+async function* oneByOne(items: AsyncIterable<SourceItem>): AsyncGenerator<SourceItem[]> {
+  for await (const item of items) yield [item];
 }
 
 /** Errors surface on the first read, as the protocol says, not when the source is opened. */
@@ -28,7 +33,21 @@ export const source = {
   sniff: sniffClerk,
   open(options: SourceOptions): Source {
     // Nothing is checked here: bad input surfaces on the first read, as the protocol says.
-    return { vendor: 'clerk', read: () => read(options) };
+    return {
+      vendor: 'clerk',
+      read: () => read(options),
+      // A file can be read again (the engine then checks repeated ids on disk), but only whole.
+      partition: async () => {
+        const file = options.api ? undefined : (options.file ?? options.apiDump);
+        if (!file) return undefined;
+        try {
+          return (await stat(file)).isFile() ? [{ start: 0 }] : undefined;
+        } catch {
+          return undefined; // the read reports it
+        }
+      },
+      readPart: (part) => oneByOne(read(options, part)),
+    };
   },
 } satisfies SourceConnector;
 

@@ -3,7 +3,7 @@ import { SeenIds } from '../../engine/io/seen-ids.js';
 import type { CanonicalUser } from '../../model/user.js';
 import { FlaglessError } from '../../protocol/errors.js';
 import type { Problem } from '../../protocol/problem.js';
-import type { SourceItem, SourceOptions } from '../../protocol/source.js';
+import type { PartRead, SourceItem, SourceOptions } from '../../protocol/source.js';
 import { readCsvRecords } from './csv-records.js';
 import { loadClerkDump, type ClerkDumpIndex } from './dump.js';
 import { enrichCsvUser, identifierProblem, lossyOrphanMembership, userFromApiJson, userFromCsvRow, type MapProblem } from './map.js';
@@ -19,7 +19,8 @@ function problemItem(p: MapProblem, file?: string, line?: number): SourceItem {
 }
 
 /** Reads a Clerk export file: the dashboard CSV (with an optional API dump) or an API dump alone. */
-export async function* readClerkFile(options: SourceOptions & { file: string }): AsyncGenerator<SourceItem> {
+export async function* readClerkFile(options: SourceOptions & { file: string }, part?: PartRead): AsyncGenerator<SourceItem> {
+  if (part && (part.range.start !== 0 || part.range.end !== undefined)) throw new Error('clerk: the CSV is read whole (a quoted cell may hold a line break)');
   const file = options.file;
   const { file: input, head } = await openWithHead(file, 'Clerk export', 8192);
 
@@ -52,7 +53,8 @@ export async function* readClerkFile(options: SourceOptions & { file: string }):
 
   // The CSV rows, one chunk of events at a time, mapped here in the same generator: at a million
   // rows every extra async step per row shows.
-  const seen = new SeenIds(1 << 16); // one entry per user: ids are checked for duplicates across the file
+  // One entry per user: ids are checked for duplicates across the file (by the engine, on disk, when it reads in parts).
+  const seen = part ? undefined : new SeenIds(1 << 16);
   let columns: string[] = [];
   // Rows are copies of one template with every column already present, so they share one shape
   // (a row object built key by key from a header ends up a slow dictionary).
@@ -78,7 +80,7 @@ export async function* readClerkFile(options: SourceOptions & { file: string }):
         yield problemItem({ code: 'E_SOURCE_FIELD', severity: 'error', message: 'the row has no id; it was skipped' }, file, ev.line);
         continue;
       }
-      if (!seen.add(id)) {
+      if (seen ? !seen.add(id) : part!.repeatedId(id, ev.line) !== undefined) {
         yield problemItem({ code: 'E_DUPLICATE_ID', severity: 'error', sourceId: id, message: `the id ${id} appears on an earlier row; this row was skipped` }, file, ev.line);
         continue;
       }

@@ -4,8 +4,8 @@ import type { CanonicalUser } from '../../model/user.js';
 import type { TargetCapabilities } from '../../protocol/capabilities.js';
 import type { ErrorCode } from '../../protocol/errors.js';
 import type { Problem } from '../../protocol/problem.js';
-import type { Source } from '../../protocol/source.js';
-import { SeenIndex } from '../io/seen-index.js';
+import type { ByteRange, Source, SourceItem } from '../../protocol/source.js';
+import { DigestSpill, findRepeats, readLabel, SpillFiles, type Holder, type SpillFds, type SpillToRead, type SpillWritten } from '../io/digest-spill.js';
 import { addUserToFit, emptyFit, UserFacts, type TargetFit } from './target-fit.js';
 
 /** How many problems and duplicate groups a report lists in full (all are counted). */
@@ -55,13 +55,269 @@ export interface AssessReport {
 export interface AssessOptions {
   targets: readonly TargetCapabilities[];
   onProgress?: (users: number) => void;
+  /**
+   * How many parts a source that can be read in parts may be cut into (default 1). Parts after the
+   * first run through `runPart` when it is given (another thread), otherwise here one by one.
+   */
+  parts?: number;
+  /** Smallest part worth its own read (the source's default when absent; tests set it low). */
+  minPartBytes?: number;
+  runPart?: PartRunner;
 }
 
-/** Streams a source once and builds the report. Memory grows only with the duplicate index. */
+/** What one part of a read needs: which bytes, where to spill digests, which records repeat an id. */
+export interface PartInput {
+  index: number;
+  range: ByteRange;
+  emailSpill: SpillFds;
+  idSpill: SpillFds;
+  /** [local line, first holder's line] of each record to skip as a repeated id (a second read). */
+  skip?: [number, number][];
+}
+
+/** A part's report, before repeats are looked for (lines local to the part). Plain data. */
+export interface PartResult {
+  report: AssessReport;
+  /** Lines in the part (blank ones included), when the reader said. */
+  lines: number | undefined;
+  userFile: string | undefined;
+  emails: SpillWritten;
+  ids: SpillWritten;
+}
+
+/** Runs one part elsewhere (a worker thread); stops it when `signal` aborts (another part failed). */
+export type PartRunner = (input: PartInput, onProgress: (users: number) => void, signal?: AbortSignal) => Promise<PartResult>;
+
+/**
+ * Streams a source and builds the report. Memory does not grow with the users: duplicate emails
+ * (and, for sources that can be read again, repeated ids) are found from digests spilled to disk.
+ * A source that can be read in parts is read in up to `options.parts` parts at once; a part
+ * holding a record that repeats an id seen earlier is read a second time, skipping it.
+ */
 export async function assess(source: Source, options: AssessOptions): Promise<AssessReport> {
   const started = performance.now();
-  const report: AssessReport = {
-    source: source.vendor,
+  const ranges = source.partition && source.readPart ? await source.partition(Math.max(1, options.parts ?? 1), options.minPartBytes) : undefined;
+  const files = new SpillFiles();
+  try {
+    let results: PartResult[];
+    if (!ranges) {
+      const emailSpill = files.open();
+      const emails = new DigestSpill(emailSpill);
+      const tally = new PartTally(options.targets, emails, options.onProgress);
+      for await (const item of source.read()) tally.accept(item);
+      results = [{ report: tally.report, lines: undefined, userFile: tally.userFile, emails: emails.finish(), ids: { blocks: [], keys: 0 } }];
+      return finish(source.vendor, results, [{ emailSpill }], options, started);
+    }
+    const progress = new PartProgress(ranges.length, options.onProgress);
+    const run = (input: PartInput, signal: AbortSignal): Promise<PartResult> =>
+      input.index > 0 && options.runPart ? options.runPart(input, progress.of(input.index), signal) : runPart(source, options.targets, input, progress.of(input.index));
+    const inputs: PartInput[] = ranges.map((range, index) => ({ index, range, emailSpill: files.open(), idSpill: files.open() }));
+    results = await runAll(inputs, run, !!options.runPart);
+    // Repeated ids across the whole export: every holder after the first is skipped, in a second read of its part.
+    const offsets = lineOffsets(results);
+    const skips = new Map<number, [number, number][]>();
+    findRepeats(
+      results.map((r, part) => ({ fds: inputs[part]!.idSpill, written: r.ids, part, lineOffset: offsets[part]! })),
+      (holders) => {
+        for (let h = 1; h < holders.length; h++) {
+          const { part, line } = holders[h]!;
+          let list = skips.get(part);
+          if (!list) skips.set(part, (list = []));
+          list.push([line - offsets[part]!, holders[0]!.line]);
+        }
+      },
+    );
+    if (skips.size > 0) {
+      const again = [...skips].map(([part, skip]) => ({ ...inputs[part]!, emailSpill: files.open(), skip }));
+      const reread = await runAll(again, run, !!options.runPart);
+      again.forEach((input, i) => {
+        inputs[input.index] = input;
+        results[input.index] = reread[i]!;
+      });
+    }
+    return finish(source.vendor, results, inputs, options, started);
+  } finally {
+    files.close();
+  }
+}
+
+/** Reads one part here: the source's `readPart`, tallied, with digests spilled. */
+export async function runPart(source: Source, targets: readonly TargetCapabilities[], input: PartInput, onProgress?: (users: number) => void): Promise<PartResult> {
+  if (!source.readPart) throw new Error(`assess: the ${source.vendor} source cannot be read in parts`);
+  const emails = new DigestSpill(input.emailSpill);
+  const ids = new DigestSpill(input.idSpill);
+  const skip = input.skip ? new Map(input.skip) : undefined;
+  let lines: number | undefined;
+  const tally = new PartTally(targets, emails, onProgress);
+  const read = source.readPart({
+    range: input.range,
+    repeatedId: skip
+      ? (_id, line) => skip.get(line)
+      : (id, line) => {
+          ids.add(id, line);
+          return undefined;
+        },
+    linesRead: (n) => (lines = n),
+  });
+  for await (const batch of read) for (let i = 0; i < batch.length; i++) tally.accept(batch[i]!);
+  return { report: tally.report, lines, userFile: tally.userFile, emails: emails.finish(), ids: ids.finish() };
+}
+
+/**
+ * The first part here and the rest at once (through the runner), or all here one after the other.
+ * When one fails the others are stopped, and only then is the failure passed on: their scratch
+ * files must not be closed under them.
+ */
+async function runAll(inputs: PartInput[], run: (input: PartInput, signal: AbortSignal) => Promise<PartResult>, concurrent: boolean): Promise<PartResult[]> {
+  const stop = new AbortController();
+  if (!concurrent) {
+    const out: PartResult[] = [];
+    for (const input of inputs) out.push(await run(input, stop.signal));
+    return out;
+  }
+  const runs = inputs.map((input) =>
+    run(input, stop.signal).catch((e: unknown) => {
+      stop.abort();
+      throw e;
+    }),
+  );
+  const settled = await Promise.allSettled(runs);
+  if (settled.some((s) => s.status === 'rejected')) throw firstFailure(settled);
+  return settled.map((s) => (s as PromiseFulfilledResult<PartResult>).value);
+}
+
+/** The failure of the earliest part that failed on its own (not because it was stopped). */
+function firstFailure(settled: PromiseSettledResult<PartResult>[]): unknown {
+  const reasons = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected').map((s) => s.reason as unknown);
+  return reasons.find((r) => !(r instanceof Error && r.message === PART_STOPPED)) ?? reasons[0];
+}
+
+/** The message a runner rejects with when it stopped a part because another failed. */
+export const PART_STOPPED = 'assess: the part was stopped';
+
+function lineOffsets(results: readonly PartResult[]): number[] {
+  const offsets = [0];
+  for (let i = 0; i + 1 < results.length; i++) {
+    const lines = results[i]!.lines;
+    if (lines === undefined) throw new Error('assess: a part of a read in parts did not say how many lines it held');
+    offsets.push(offsets[i]! + lines);
+  }
+  return offsets;
+}
+
+/** Users read so far over all parts, for one progress line. */
+class PartProgress {
+  readonly #counts: number[];
+  #shown = 0;
+  readonly #onProgress: ((users: number) => void) | undefined;
+
+  constructor(parts: number, onProgress: ((users: number) => void) | undefined) {
+    this.#counts = new Array<number>(parts).fill(0);
+    this.#onProgress = onProgress;
+  }
+
+  of(part: number): (users: number) => void {
+    return (users) => {
+      this.#counts[part] = users;
+      const total = this.#counts.reduce((a, b) => a + b, 0);
+      // A part read a second time starts again from 0: the line never goes back.
+      if (total > this.#shown) {
+        this.#shown = total;
+        this.#onProgress?.(total);
+      }
+    };
+  }
+}
+
+/** Merges the parts' reports (lines made global), then adds the duplicate-email groups. */
+function finish(vendor: string, results: PartResult[], inputs: readonly Pick<PartInput, 'emailSpill'>[], options: AssessOptions, started: number): AssessReport {
+  const offsets = results.length > 1 ? lineOffsets(results) : [0];
+  const report = emptyReport(vendor, options.targets);
+  const listed: Problem[] = [];
+  for (let part = 0; part < results.length; part++) {
+    const r = results[part]!.report;
+    addNumbers(report as unknown as Record<string, unknown>, r as unknown as Record<string, unknown>);
+    for (const p of r.problems) {
+      if (listed.length >= LISTED_PROBLEMS) break;
+      // With more than one part, every line a part reports is a line of the main file (Source.partition).
+      listed.push(offsets[part]! > 0 && p.line !== undefined ? { ...p, line: p.line + offsets[part]! } : p);
+    }
+  }
+  report.problems = listed;
+  const userFile = results.find((r) => r.userFile !== undefined)?.userFile;
+  addDuplicateEmails(
+    report,
+    results.map((r, part) => ({ fds: inputs[part]!.emailSpill, written: r.emails, part, lineOffset: offsets[part]! })),
+    userFile,
+  );
+  report.durationMs = Math.round(performance.now() - started);
+  report.usersPerSecond = report.durationMs > 0 ? Math.round((report.users * 1000) / report.durationMs) : report.users;
+  return report;
+}
+
+/** Sums every count of `from` into `into` (nested records of numbers; targets by position). */
+function addNumbers(into: Record<string, unknown>, from: Record<string, unknown>): void {
+  for (const key in from) {
+    const v = from[key];
+    if (typeof v === 'number') {
+      if (key !== 'durationMs' && key !== 'usersPerSecond') into[key] = ((into[key] as number | undefined) ?? 0) + v;
+    } else if (Array.isArray(v)) {
+      if (key === 'targets') v.forEach((fit, i) => addNumbers((into[key] as Record<string, unknown>[])[i]!, fit as Record<string, unknown>));
+    } else if (v !== null && typeof v === 'object') {
+      into[key] ??= {};
+      addNumbers(into[key] as Record<string, unknown>, v as Record<string, unknown>);
+    }
+  }
+}
+
+/** Label of an email digest: the address and its holder's id, length-prefixed (either may hold any character). */
+function emailLabel(email: string, sourceId: string): string {
+  return `${email.length}:${email}${sourceId}`;
+}
+
+function parseEmailLabel(label: string): { email: string; sourceId: string } {
+  const colon = label.indexOf(':');
+  const length = Number(label.slice(0, colon));
+  return { email: label.slice(colon + 1, colon + 1 + length), sourceId: label.slice(colon + 1 + length) };
+}
+
+/**
+ * Every duplicate-email group is counted; the first ones in file order (by their first holder's
+ * line) are listed, and only those have their labels read back from disk.
+ */
+function addDuplicateEmails(report: AssessReport, spills: SpillToRead[], userFile: string | undefined): void {
+  const keep = Math.max(LISTED_DUPLICATE_GROUPS, LISTED_PROBLEMS - report.problems.length);
+  let kept: Holder[][] = [];
+  const byFirstLine = (a: Holder[], b: Holder[]) => a[0]!.line - b[0]!.line || a[0]!.labelAt - b[0]!.labelAt;
+  findRepeats(spills, (holders) => {
+    report.duplicateEmailGroups++;
+    report.usersInDuplicateGroups += holders.length;
+    report.problemCount++;
+    report.problemsByCode.E_DUPLICATE_EMAIL = (report.problemsByCode.E_DUPLICATE_EMAIL ?? 0) + 1;
+    kept.push(holders);
+    if (kept.length > 2 * keep) kept = kept.sort(byFirstLine).slice(0, keep);
+  });
+  kept.sort(byFirstLine);
+  for (const holders of kept.slice(0, keep)) {
+    const members = holders.map((h) => ({ ...parseEmailLabel(readLabel(h)), line: h.line }));
+    const group: DuplicateEmailGroup = { email: members[0]!.email, users: members.map((m) => ({ sourceId: m.sourceId, ...(m.line ? { line: m.line } : {}) })) };
+    if (report.duplicateEmails.length < LISTED_DUPLICATE_GROUPS) report.duplicateEmails.push(group);
+    if (report.problems.length < LISTED_PROBLEMS) {
+      report.problems.push({
+        code: 'E_DUPLICATE_EMAIL',
+        severity: 'error',
+        message: `${group.users.length} users share the email ${group.email} (${group.users.map((u) => u.sourceId).join(', ')}); flagless never merges them: decide which one keeps it.`,
+        ...(userFile ? { file: userFile } : {}),
+        ...(group.users[0]?.line ? { line: group.users[0].line } : {}),
+        sourceId: group.users[0]?.sourceId ?? '',
+      });
+    }
+  }
+}
+
+function emptyReport(source: string, targets: readonly TargetCapabilities[]): AssessReport {
+  return {
+    source,
     users: 0,
     withPassword: 0,
     passwordPlans: { import: 0, jit: 0, none: 0 },
@@ -86,66 +342,51 @@ export async function assess(source: Source, options: AssessOptions): Promise<As
     problemCount: 0,
     problemsByCode: {},
     problems: [],
-    targets: options.targets.map(emptyFit),
+    targets: targets.map(emptyFit),
     durationMs: 0,
     usersPerSecond: 0,
   };
-  const targets = options.targets;
-  const seenEmails = new SeenIndex();
-  const groups = new Map<string, DuplicateEmailGroup>();
-  /** The file users came from, for pointing at duplicate groups (sources read one user file). */
-  let userFile: string | undefined;
+}
 
-  const addProblem = (p: Problem) => {
+/** One read's counts: everything but the duplicate-email groups, whose digests go to the spill. */
+class PartTally {
+  readonly report: AssessReport;
+  /** The file users came from, for pointing at duplicate groups (sources read one user file). */
+  userFile: string | undefined;
+  readonly #targets: readonly TargetCapabilities[];
+  readonly #emails: DigestSpill;
+  readonly #onProgress: ((users: number) => void) | undefined;
+
+  constructor(targets: readonly TargetCapabilities[], emails: DigestSpill, onProgress: ((users: number) => void) | undefined) {
+    this.report = emptyReport('', targets);
+    this.#targets = targets;
+    this.#emails = emails;
+    this.#onProgress = onProgress;
+  }
+
+  accept(item: SourceItem): void {
+    const report = this.report;
+    if (item.type === 'problem') this.#problem(item.problem);
+    else if (item.type === 'organization') report.organizations++;
+    else {
+      const facts = new UserFacts(item.user);
+      countUser(report, facts);
+      this.userFile ??= item.file;
+      const targets = this.#targets;
+      for (let i = 0; i < targets.length; i++) addUserToFit(report.targets[i]!, targets[i]!, facts);
+      for (const email of distinctEmails(item.user)) this.#emails.add(email, item.line ?? 0, emailLabel(email, item.user.sourceId));
+      if (this.#onProgress && report.users % 10_000 === 0) this.#onProgress(report.users);
+    }
+  }
+
+  #problem(p: Problem): void {
+    const report = this.report;
     report.problemCount++;
     report.problemsByCode[p.code] = (report.problemsByCode[p.code] ?? 0) + 1;
     if (p.code === 'E_PASSWORD_ORPHAN') report.passwordsWithoutUser++;
     if (p.code === 'E_PASSWORD_MISSING') report.usersWithoutPasswordRecord++;
     if (report.problems.length < LISTED_PROBLEMS) report.problems.push(p);
-  };
-
-  try {
-    for await (const item of source.read()) {
-      if (item.type === 'problem') addProblem(item.problem);
-      else if (item.type === 'organization') report.organizations++;
-      else {
-        const facts = new UserFacts(item.user);
-        countUser(report, facts);
-        userFile ??= item.file;
-        for (let i = 0; i < targets.length; i++) addUserToFit(report.targets[i]!, targets[i]!, facts);
-        for (const email of distinctEmails(item.user)) {
-          const first = seenEmails.add(email, item.line ?? 0, item.user.sourceId);
-          if (!first) continue;
-          let group = groups.get(email);
-          if (!group) {
-            group = { email, users: [{ sourceId: first.label, ...(first.line ? { line: first.line } : {}) }] };
-            groups.set(email, group);
-          }
-          group.users.push({ sourceId: item.user.sourceId, ...(item.line ? { line: item.line } : {}) });
-        }
-        if (options.onProgress && report.users % 10_000 === 0) options.onProgress(report.users);
-      }
-    }
-  } finally {
-    seenEmails.close();
   }
-
-  for (const group of groups.values()) {
-    report.duplicateEmailGroups++;
-    report.usersInDuplicateGroups += group.users.length;
-    if (report.duplicateEmails.length < LISTED_DUPLICATE_GROUPS) report.duplicateEmails.push(group);
-    addProblem({
-      code: 'E_DUPLICATE_EMAIL',
-      severity: 'error',
-      message: `${group.users.length} users share the email ${group.email} (${group.users.map((u) => u.sourceId).join(', ')}); flagless never merges them: decide which one keeps it.`,
-      ...(userFile ? { file: userFile } : {}),
-      ...(group.users[0]?.line ? { line: group.users[0].line } : {}),
-      sourceId: group.users[0]?.sourceId ?? '',
-    });
-  }
-  report.durationMs = Math.round(performance.now() - started);
-  report.usersPerSecond = report.durationMs > 0 ? Math.round((report.users * 1000) / report.durationMs) : report.users;
-  return report;
 }
 
 /** Each normalized address once per user: a user listing the same address twice is not a duplicate group. */

@@ -11,7 +11,7 @@ import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { FlaglessError } from '../../protocol/errors.js';
 
-const CHUNK_BYTES = 1 << 20;
+const CHUNK_BYTES = 1 << 16;
 
 export interface ExportFile {
   path: string;
@@ -63,10 +63,13 @@ export async function openExportFile(path: string, what: string): Promise<Export
   }
 }
 
-function byteStream(file: ExportFile, options: { end?: number; chunkBytes?: number } = {}): Readable {
+/** `end` is exclusive here (createReadStream's is inclusive); ranges apply to plain files only. */
+function byteStream(file: ExportFile, options: { start?: number; end?: number; chunkBytes?: number } = {}): Readable {
+  const ranged = !file.gzipped && (options.start !== undefined || options.end !== undefined);
+  if (file.gzipped && options.start) throw new Error('export-file: a gzipped file cannot be read from the middle');
   const raw = createReadStream(file.path, {
     highWaterMark: options.chunkBytes ?? CHUNK_BYTES,
-    ...(options.end !== undefined && !file.gzipped ? { start: 0, end: options.end } : {}),
+    ...(ranged ? { start: options.start ?? 0, ...(options.end !== undefined ? { end: options.end - 1 } : {}) } : {}),
   });
   if (!file.gzipped) return raw;
   const bytes = raw.pipe(createGunzip());
@@ -74,7 +77,7 @@ function byteStream(file: ExportFile, options: { end?: number; chunkBytes?: numb
   return bytes;
 }
 
-function textStream(file: ExportFile, range?: { end: number }): Readable {
+function textStream(file: ExportFile, range?: { start?: number; end?: number }): Readable {
   const text = byteStream(file, range ?? {});
   text.setEncoding('utf8'); // a StringDecoder: multi-byte characters split across chunks stay whole
   return text;
@@ -111,9 +114,12 @@ export async function openWithHead(path: string, what: string, chars?: number): 
   return { file, head };
 }
 
-/** The whole text, chunk by chunk (about 1 MiB each). Read errors become E_INPUT_UNREADABLE. */
-export async function* readTextChunks(file: ExportFile): AsyncGenerator<string> {
-  const stream = textStream(file);
+/**
+ * The whole text, chunk by chunk (about 1 MiB each), or bytes [start, end) of a plain file (which
+ * must start and end between characters). Read errors become E_INPUT_UNREADABLE.
+ */
+export async function* readTextChunks(file: ExportFile, range?: { start?: number; end?: number }): AsyncGenerator<string> {
+  const stream = textStream(file, range);
   try {
     for await (const chunk of stream) yield chunk as string;
   } catch (e) {

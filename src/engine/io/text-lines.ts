@@ -7,6 +7,7 @@
  * than one per line; lines are cut with `indexOf` (native), not a loop over every character.
  */
 import { FlaglessError } from '../../protocol/errors.js';
+import type { ByteRange } from '../../protocol/source.js';
 import { readTextChunks, unreadable, type ExportFile } from './export-file.js';
 
 export interface TextLine {
@@ -30,8 +31,24 @@ function isBlank(text: string): boolean {
   return (c <= 32 || c === 0xa0 || c === 0xfeff || c >= 0x1680) && BLANK.test(text);
 }
 
-/** Fails with E_INPUT_EMPTY at the end when every line was blank; read errors name the last line read. */
-export async function* readTextLineBatches(file: ExportFile): AsyncGenerator<TextLineBatch> {
+export interface LineReadOptions {
+  /**
+   * Bytes [start, end) of a plain file, starting at a line: lines are numbered from 1 at `start`,
+   * and a range that is not the whole file may be all blank (the other ranges may not be).
+   */
+  range?: ByteRange;
+  /** Called at the end with the number of lines read, blank ones included. */
+  onEnd?: (lines: number) => void;
+}
+
+/**
+ * Fails with E_INPUT_EMPTY at the end when every line of the file was blank; read errors name the
+ * last line read.
+ */
+export async function* readTextLineBatches(file: ExportFile, options: LineReadOptions = {}): AsyncGenerator<TextLineBatch> {
+  const range = options.range;
+  const fromStart = !range || range.start === 0;
+  const whole = fromStart && range?.end === undefined;
   let line = 0;
   let nonBlank = 0;
   let carry = '';
@@ -41,13 +58,13 @@ export async function* readTextLineBatches(file: ExportFile): AsyncGenerator<Tex
   let lines: number[] = [];
   const push = (raw: string) => {
     line++;
-    const text = line === 1 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
+    const text = line === 1 && fromStart && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
     if (isBlank(text)) return;
     nonBlank++;
     texts.push(text);
     lines.push(line);
   };
-  const chunks = readTextChunks(file);
+  const chunks = readTextChunks(file, range);
   try {
     for await (const chunk of chunks) {
       let start = 0;
@@ -83,11 +100,12 @@ export async function* readTextLineBatches(file: ExportFile): AsyncGenerator<Tex
     }
   } catch (e) {
     const cause = e instanceof FlaglessError && e.cause !== undefined ? e.cause : e;
-    throw unreadable(file.path, file.what, cause, ` after line ${line}`);
+    throw unreadable(file.path, file.what, cause, ` after line ${line}${whole || !range ? '' : ` of the part from byte ${range.start}`}`);
   }
   if (carry !== '') push(carry);
   if (texts.length > 0) yield { texts, lines };
-  if (nonBlank === 0) throw new FlaglessError('E_INPUT_EMPTY', `the ${file.what} ${file.path} has nothing but blank lines.`);
+  options.onEnd?.(line);
+  if (nonBlank === 0 && whole) throw new FlaglessError('E_INPUT_EMPTY', `the ${file.what} ${file.path} has nothing but blank lines.`);
 }
 
 /** The same lines one by one, for readers where a line's work dwarfs the async hop. */
