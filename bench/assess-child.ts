@@ -1,7 +1,7 @@
 /**
  * One measurement in a fresh process, so peak RSS belongs to that job alone.
  * Usage: node dist/bench/assess-child.js <assess|csv-parse|lines> <vendor> <file> [passwords] [api-dump]
- * Prints one JSON line: {mode, records, ms, maxRssMb}.
+ * Prints one JSON line: {mode, records, ms, maxRssMb[, threads]}. FLAGLESS_BENCH_THREADS sets assess's threads.
  */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -15,6 +15,7 @@ const [mode, vendor, file, passwords, apiDump] = process.argv.slice(2) as [strin
 async function main(): Promise<void> {
   const started = performance.now();
   let records = 0;
+  let parts: number | undefined;
   if (mode === 'csv-parse') {
     // The floor for a CSV reader: csv-parse streaming with a header row, nothing else done.
     for await (const _ of createReadStream(file).pipe(parse({ columns: true, relax_column_count: true }))) records++;
@@ -33,9 +34,10 @@ async function main(): Promise<void> {
     const threads = process.env.FLAGLESS_BENCH_THREADS ? Number(process.env.FLAGLESS_BENCH_THREADS) : undefined;
     const report = await assessSource(mod.source.open(options), vendor, options, threads ? { threads } : {});
     records = report.users;
+    parts = report.parts;
   }
   const ms = performance.now() - started;
-  process.stdout.write(JSON.stringify({ mode, records, ms: Math.round(ms), maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) }) + '\n');
+  process.stdout.write(JSON.stringify({ mode, records, ms: Math.round(ms), maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024), ...(parts ? { threads: parts } : {}) }) + '\n');
 }
 
 main().catch((e) => {

@@ -18,14 +18,17 @@ interface Measure {
   records: number;
   ms: number;
   maxRssMb: number;
+  /** Threads assess read the export with (parts of it at once; 1 for files read whole). */
+  threads?: number;
 }
 
 const { values } = parseArgs({ options: { sizes: { type: 'string' }, smoke: { type: 'boolean' }, keep: { type: 'boolean' } } });
 const sizes = (values.sizes ?? (values.smoke ? '2000' : '100000,1000000')).split(',').map(Number);
 const child = join(import.meta.dirname, 'assess-child.js');
 
-function measure(args: string[]): Measure {
-  return JSON.parse(execFileSync(process.execPath, [child, ...args], { encoding: 'utf8', maxBuffer: 1 << 20 }).trim()) as Measure;
+function measure(args: string[], threads?: number): Measure {
+  const env = { ...process.env, ...(threads ? { FLAGLESS_BENCH_THREADS: String(threads) } : {}) };
+  return JSON.parse(execFileSync(process.execPath, [child, ...args], { encoding: 'utf8', maxBuffer: 1 << 20, env }).trim()) as Measure;
 }
 
 async function main(): Promise<void> {
@@ -39,14 +42,19 @@ async function main(): Promise<void> {
         const file = gen.files.find((f) => f.role === 'export')!.path;
         const passwords = gen.files.find((f) => f.role === 'passwords')?.path ?? '';
         const bare = measure([floor, vendor, file]);
-        // Auth0: the export alone (what the issue names), then joined with the support password
-        // file, which adds a second file to read and an index of it to hold.
-        for (const withPasswords of passwords ? [false, true] : [false]) {
-          const ours = measure(['assess', vendor, file, ...(withPasswords ? [passwords] : [])]);
+        // Auth0: the export alone (what the issue names), with the threads `flagless assess` picks
+        // and with one thread; then joined with the support password file, which adds a second
+        // file to read and an index of it to hold (and is read whole, in one thread).
+        const cases: { withPasswords: boolean; threads?: number }[] = passwords
+          ? [{ withPasswords: false }, { withPasswords: false, threads: 1 }, { withPasswords: true }]
+          : [{ withPasswords: false }];
+        for (const { withPasswords, threads } of cases) {
+          const ours = measure(['assess', vendor, file, ...(withPasswords ? [passwords] : [])], threads);
           if (ours.records !== n) throw new Error(`assess read ${ours.records} users, expected ${n}`);
           const row = {
             vendor,
             input: withPasswords ? `${ext} + passwords` : ext,
+            threads: ours.threads,
             users: n,
             floor,
             floorUsersPerSec: Math.round((bare.records * 1000) / bare.ms),

@@ -33,11 +33,14 @@ export async function assessSource(source: Source, vendor: SourceVendor, options
   });
 }
 
+/** The compiled worker next to this file (or the TypeScript one when run through a loader such as tsx). */
+const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './assess-worker.ts' : './assess-worker.js', import.meta.url);
+
 export function workerRunner(vendor: SourceVendor, options: SourceOptions): PartRunner {
   return (input, onProgress, signal) =>
     new Promise((resolve, reject) => {
       const data: AssessWorkerData = { vendor, options, input };
-      const worker = new Worker(new URL('./assess-worker.js', import.meta.url), { workerData: data });
+      const worker = new Worker(WORKER_URL, { workerData: data });
       let settled = false;
       const settle = (f: () => void) => {
         if (settled) return;

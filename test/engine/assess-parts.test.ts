@@ -33,7 +33,7 @@ async function open(vendor: SourceVendor, options: SourceOptions): Promise<Sourc
 }
 
 function comparable(r: AssessReport): AssessReport {
-  return { ...r, durationMs: 0, usersPerSecond: 0 };
+  return { ...r, durationMs: 0, usersPerSecond: 0, parts: 0 };
 }
 
 /** An Auth0 export with the traps a parallel read can get wrong, spread over the whole file. */
@@ -76,9 +76,11 @@ describe('assess in parts', () => {
     assert.equal(ranges.length, 4);
     for (const parts of [1, 2, 4]) {
       const here = await assess(await open('auth0', options), { targets: TARGET_CAPABILITIES, parts, minPartBytes: 1 });
+      assert.equal(here.parts, parts);
       assert.deepEqual(comparable(here), comparable(reference), `${parts} parts read here`);
     }
     const threaded = await assess(await open('auth0', options), { targets: TARGET_CAPABILITIES, parts: 3, minPartBytes: 1, runPart: workerRunner('auth0', options) });
+    assert.equal(threaded.parts, 3);
     assert.deepEqual(comparable(threaded), comparable(reference), '3 parts in worker threads');
   });
 

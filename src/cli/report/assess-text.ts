@@ -14,7 +14,7 @@ export function renderAssessText(r: AssessReport, file: string): string {
   const L: string[] = [];
   L.push(`flagless assess: ${r.source} export ${file}`);
   L.push('');
-  L.push(`Users                 ${r.users}   (${r.usersPerSecond.toLocaleString('en-US')} users/s, ${(r.durationMs / 1000).toFixed(1)} s)`);
+  L.push(`Users                 ${r.users}   (${r.usersPerSecond.toLocaleString('en-US')} users/s, ${(r.durationMs / 1000).toFixed(1)} s${r.parts > 1 ? `, ${r.parts} threads` : ''})`);
   L.push(`  with a password     ${r.withPassword} (${pct(r.withPassword, r.users)}): hash imports for ${r.passwordPlans.import}, needs JIT or reset for ${r.passwordPlans.jit}`);
   L.push(`  hash algorithms     ${entries(r.hashVariants)}`);
   if (r.insecureHashes) L.push(`  insecure hashes     ${r.insecureHashes} (MD5 / SHA-1: sign-in once, then re-hashed)`);

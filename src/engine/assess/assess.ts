@@ -50,6 +50,8 @@ export interface AssessReport {
   targets: TargetFit[];
   durationMs: number;
   usersPerSecond: number;
+  /** Parts the export was read in at once (each in its own thread but the first); 1 = one read. */
+  parts: number;
 }
 
 export interface AssessOptions {
@@ -244,6 +246,7 @@ function finish(vendor: string, results: PartResult[], inputs: readonly Pick<Par
     }
   }
   report.problems = listed;
+  report.parts = results.length;
   const userFile = results.find((r) => r.userFile !== undefined)?.userFile;
   addDuplicateEmails(
     report,
@@ -260,7 +263,7 @@ function addNumbers(into: Record<string, unknown>, from: Record<string, unknown>
   for (const key in from) {
     const v = from[key];
     if (typeof v === 'number') {
-      if (key !== 'durationMs' && key !== 'usersPerSecond') into[key] = ((into[key] as number | undefined) ?? 0) + v;
+      if (key !== 'durationMs' && key !== 'usersPerSecond' && key !== 'parts') into[key] = ((into[key] as number | undefined) ?? 0) + v;
     } else if (Array.isArray(v)) {
       if (key === 'targets') v.forEach((fit, i) => addNumbers((into[key] as Record<string, unknown>[])[i]!, fit as Record<string, unknown>));
     } else if (v !== null && typeof v === 'object') {
@@ -345,6 +348,7 @@ function emptyReport(source: string, targets: readonly TargetCapabilities[]): As
     targets: targets.map(emptyFit),
     durationMs: 0,
     usersPerSecond: 0,
+    parts: 1,
   };
 }
 
