@@ -1,7 +1,10 @@
 /**
  * Assess with threads: a source that can be read in parts (a plain NDJSON export) is cut into
- * byte ranges, the first read here and each other one in a worker thread (assess-worker.ts).
+ * byte ranges, each read in a worker thread (assess-worker.ts) while this one waits and then
+ * merges. A big file read whole (a CSV, a join) is read in one worker too: a worker's young
+ * generation can be capped (this thread's cannot once it runs), which keeps memory flat.
  */
+import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { TARGET_CAPABILITIES } from '../connectors/index.js';
@@ -12,6 +15,13 @@ import type { AssessWorkerData, AssessWorkerMessage } from './assess-worker.js';
 
 /** At most this many threads by default, whatever the machine: past it the disk is the limit. */
 const MAX_DEFAULT_THREADS = 4;
+/** A smaller export is read in this thread: a worker's start-up would cost more than it saves. */
+const IN_THREAD_BELOW_BYTES = 4 * 1024 * 1024;
+/**
+ * V8 grows a thread's young generation up to 32 MB of semi-spaces as allocation goes on, so a
+ * long read would end up using more memory than a short one; capped, 100k and 1M users take the same.
+ */
+const WORKER_YOUNG_GENERATION_MB = 16;
 
 export function defaultThreads(): number {
   return Math.max(1, Math.min(MAX_DEFAULT_THREADS, availableParallelism()));
@@ -25,12 +35,21 @@ export interface AssessSourceOptions {
 /** `source` must be the one `vendor` and `options` open: workers open it again from them. */
 export async function assessSource(source: Source, vendor: SourceVendor, options: SourceOptions, how: AssessSourceOptions = {}): Promise<AssessReport> {
   const threads = how.threads ?? defaultThreads();
+  const inWorkers = options.file !== undefined && !options.api && (await fileBytes(options.file)) >= IN_THREAD_BELOW_BYTES;
   return assess(source, {
     targets: TARGET_CAPABILITIES,
     parts: threads,
-    ...(threads > 1 ? { runPart: workerRunner(vendor, options) } : {}),
+    ...(inWorkers ? { runPart: workerRunner(vendor, options) } : {}),
     ...(how.onProgress ? { onProgress: how.onProgress } : {}),
   });
+}
+
+async function fileBytes(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return 0; // the read reports it
+  }
 }
 
 /** The compiled worker next to this file (or the TypeScript one when run through a loader such as tsx). */
@@ -40,7 +59,7 @@ export function workerRunner(vendor: SourceVendor, options: SourceOptions): Part
   return (input, onProgress, signal) =>
     new Promise((resolve, reject) => {
       const data: AssessWorkerData = { vendor, options, input };
-      const worker = new Worker(WORKER_URL, { workerData: data });
+      const worker = new Worker(WORKER_URL, { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
       let settled = false;
       const settle = (f: () => void) => {
         if (settled) return;

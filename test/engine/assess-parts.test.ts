@@ -84,6 +84,24 @@ describe('assess in parts', () => {
     assert.deepEqual(comparable(threaded), comparable(reference), '3 parts in worker threads');
   });
 
+  it('runs through the CLI on worker threads for a big export, with the same report', async () => {
+    // 14,000 users make a ~9 MB export: over the size below which assess stays in this thread, and two parts of at least 4 MB.
+    const file = join(dir, 'big.ndjson');
+    assert.equal(flagless(['generate', 'auth0', '--users', '14000', '--out', file, '--seed', '11']).code, 0);
+    const reference = await assess(plainOnly(await open('auth0', { file })), { targets: TARGET_CAPABILITIES });
+    for (const threads of ['2', '1']) {
+      const run = flagless(['assess', '--from', 'auth0', '--file', file, '--json', '--threads', threads]);
+      assert.equal(run.code, 1, run.stderr); // the generated traps are problems
+      const report = JSON.parse(run.stdout) as AssessReport;
+      assert.equal(report.parts, Number(threads));
+      assert.deepEqual(comparable(report), comparable(reference), `--threads ${threads}`);
+      if (threads === '2') assert.match(run.stderr, /users\/s, [\d.]+ s, 2 threads/);
+    }
+    const bad = flagless(['assess', '--from', 'auth0', '--file', file, '--threads', '0']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--threads must be a positive whole number/);
+  });
+
   it('checks repeated Clerk ids on disk and reads again to skip them, as the in-memory check does', async () => {
     const file = join(dir, 'users.csv');
     assert.equal(flagless(['generate', 'clerk', '--users', '500', '--out', file, '--seed', '3']).code, 0);

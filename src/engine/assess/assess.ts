@@ -58,8 +58,9 @@ export interface AssessOptions {
   targets: readonly TargetCapabilities[];
   onProgress?: (users: number) => void;
   /**
-   * How many parts a source that can be read in parts may be cut into (default 1). Parts after the
-   * first run through `runPart` when it is given (another thread), otherwise here one by one.
+   * How many parts a source that can be read in parts may be cut into (default 1). The parts run
+   * through `runPart` when it is given (each in another thread, all at once), otherwise here one
+   * after the other.
    */
   parts?: number;
   /** Smallest part worth its own read (the source's default when absent; tests set it low). */
@@ -112,7 +113,7 @@ export async function assess(source: Source, options: AssessOptions): Promise<As
     }
     const progress = new PartProgress(ranges.length, options.onProgress);
     const run = (input: PartInput, signal: AbortSignal): Promise<PartResult> =>
-      input.index > 0 && options.runPart ? options.runPart(input, progress.of(input.index), signal) : runPart(source, options.targets, input, progress.of(input.index));
+      options.runPart ? options.runPart(input, progress.of(input.index), signal) : runPart(source, options.targets, input, progress.of(input.index));
     const inputs: PartInput[] = ranges.map((range, index) => ({ index, range, emailSpill: files.open(), idSpill: files.open() }));
     results = await runAll(inputs, run, !!options.runPart);
     // Repeated ids across the whole export: every holder after the first is skipped, in a second read of its part.
@@ -166,8 +167,7 @@ export async function runPart(source: Source, targets: readonly TargetCapabiliti
 }
 
 /**
- * The first part here and the rest at once (through the runner), or all here one after the other.
- * When one fails the others are stopped, and only then is the failure passed on: their scratch
+ * All parts at once (through the runner), or all here one after the other. When one fails the others are stopped, and only then is the failure passed on: their scratch
  * files must not be closed under them.
  */
 async function runAll(inputs: PartInput[], run: (input: PartInput, signal: AbortSignal) => Promise<PartResult>, concurrent: boolean): Promise<PartResult[]> {

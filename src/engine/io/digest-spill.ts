@@ -180,18 +180,26 @@ export interface Holder {
  * (part, line) order: the first holder first. Memory: one partition's records at a time.
  */
 export function findRepeats(spills: readonly SpillToRead[], onRepeat: (holders: Holder[]) => void): void {
+  // Parts in order and each part's blocks in order: records come in (part, line) order.
+  const ordered = [...spills].sort((a, b) => a.part - b.part);
+  const totals = new Array<number>(PARTITIONS).fill(0);
+  for (const s of ordered) for (let p = 0; p < PARTITIONS; p++) for (const [, count] of s.written.blocks[p] ?? []) totals[p]! += count;
+  // One set of buffers for the largest partition, reused for every one: dead typed arrays are
+  // external memory V8 frees late, and a fresh set per partition piled up tens of MB.
+  const largest = Math.max(0, ...totals);
+  if (largest < 2) return;
+  let maxCap = 16;
+  while (maxCap < largest * 2) maxCap <<= 1;
+  const block = new ArrayBuffer(largest * RECORD_BYTES);
+  const data = new Uint8Array(block);
+  const u32 = new Uint32Array(block);
+  const f64 = new Float64Array(block);
+  const spillOf = new Uint16Array(largest);
+  const allSlots = new Int32Array(maxCap);
   for (let p = 0; p < PARTITIONS; p++) {
-    let total = 0;
-    for (const s of spills) for (const [, count] of s.written.blocks[p] ?? []) total += count;
+    const total = totals[p]!;
     if (total < 2) continue;
-    const block = new ArrayBuffer(total * RECORD_BYTES);
-    const data = new Uint8Array(block);
-    const u32 = new Uint32Array(block);
-    const f64 = new Float64Array(block);
-    const spillOf = new Uint16Array(total);
     let n = 0;
-    // Parts in order and each part's blocks in order: records come in (part, line) order.
-    const ordered = [...spills].sort((a, b) => a.part - b.part);
     for (let si = 0; si < ordered.length; si++) {
       const s = ordered[si]!;
       for (const [offset, count] of s.written.blocks[p] ?? []) {
@@ -203,7 +211,7 @@ export function findRepeats(spills: readonly SpillToRead[], onRepeat: (holders: 
     // Open addressing on the digest's low word (the high word chose the partition).
     let cap = 16;
     while (cap < total * 2) cap <<= 1;
-    const slots = new Int32Array(cap).fill(-1);
+    const slots = allSlots.subarray(0, cap).fill(-1);
     const mask = cap - 1;
     let repeats: Map<number, number[]> | undefined; // first record -> the later ones
     for (let r = 0; r < total; r++) {
