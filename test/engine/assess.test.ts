@@ -109,4 +109,20 @@ describe('assess', () => {
     const text = JSON.stringify(r);
     assert.ok(!text.includes(bcrypt.phc.reveal()) && !text.includes('JBSWY3DPEHPK3PXP'));
   });
+
+  it('counts every holder of an address shared by many but lists the first fifty, in file order', async () => {
+    const items: SourceItem[] = [];
+    for (let i = 1; i <= 60; i++) items.push({ type: 'user', line: i + 1, user: user(`u${i}`, i % 2 ? 'NoEmail@Company.com' : 'noemail@company.com ') });
+    items.push({ type: 'user', line: 62, user: user('solo', 'solo@example.com') });
+    const r = await assess(sourceOf(items), { targets: [workosCapabilities] });
+    assert.equal(r.duplicateEmailGroups, 1);
+    assert.equal(r.usersInDuplicateGroups, 60);
+    const group = r.duplicateEmails[0]!;
+    assert.equal(group.count, 60);
+    assert.deepEqual(group.users.map((u) => u.sourceId), Array.from({ length: 50 }, (_, i) => `u${i + 1}`));
+    assert.equal(group.users[0]!.line, 2);
+    const problem = r.problems.find((p) => p.code === 'E_DUPLICATE_EMAIL')!;
+    assert.match(problem.message, /^60 users share the email noemail@company\.com \(u1, u2, .*u50 and 10 more\)/);
+    assert.equal(problem.line, 2);
+  });
 });

@@ -53,7 +53,7 @@ th{background:#f4f6f8}.muted{color:#667}.bad{color:#a40000}
 ${table(['target', 'native', 'verifier', 'JIT/reset', 'lost (users)'], targets)}
 <h2>Duplicate emails (${esc(r.duplicateEmailGroups)} groups)</h2>
 <p>flagless never merges accounts: decide which user keeps each address.</p>
-${table(['email', 'users'], r.duplicateEmails.map((g) => [g.email, g.users.map((u) => u.sourceId + (u.line ? ` (line ${u.line})` : '')).join(', ')]))}
+${table(['email', 'users'], r.duplicateEmails.map((g) => [g.email, g.users.map((u) => u.sourceId + (u.line ? ` (line ${u.line})` : '')).join(', ') + (g.count > g.users.length ? `, and ${g.count - g.users.length} more` : '')]))}
 <h2 class="${r.problemCount ? 'bad' : ''}">Problems (${esc(r.problemCount)})</h2>
 ${table(['code', 'count'], kv(r.problemsByCode as Record<string, number>))}
 ${table(['where', 'code', 'message'], r.problems.map((p) => [`${p.file ?? ''}${p.line ? `:${p.line}` : ''}`, p.code, p.message]))}

@@ -14,8 +14,14 @@ export const LISTED_DUPLICATE_GROUPS = 200;
 
 export interface DuplicateEmailGroup {
   email: string;
+  /** How many users share it. */
+  count: number;
+  /** The first LISTED_GROUP_MEMBERS of them, in file order. */
   users: { sourceId: string; line?: number }[];
 }
+
+/** Users listed per duplicate group (a placeholder address can be shared by thousands). */
+export const LISTED_GROUP_MEMBERS = 50;
 
 export interface AssessReport {
   source: string;
@@ -302,14 +308,19 @@ function addDuplicateEmails(report: AssessReport, spills: SpillToRead[], userFil
   });
   kept.sort(byFirstLine);
   for (const holders of kept.slice(0, keep)) {
-    const members = holders.map((h) => ({ ...parseEmailLabel(readLabel(h)), line: h.line }));
-    const group: DuplicateEmailGroup = { email: members[0]!.email, users: members.map((m) => ({ sourceId: m.sourceId, ...(m.line ? { line: m.line } : {}) })) };
+    const members = holders.slice(0, LISTED_GROUP_MEMBERS).map((h) => ({ ...parseEmailLabel(readLabel(h)), line: h.line }));
+    const group: DuplicateEmailGroup = {
+      email: members[0]!.email,
+      count: holders.length,
+      users: members.map((m) => ({ sourceId: m.sourceId, ...(m.line ? { line: m.line } : {}) })),
+    };
     if (report.duplicateEmails.length < LISTED_DUPLICATE_GROUPS) report.duplicateEmails.push(group);
     if (report.problems.length < LISTED_PROBLEMS) {
+      const more = group.count > group.users.length ? ` and ${group.count - group.users.length} more` : '';
       report.problems.push({
         code: 'E_DUPLICATE_EMAIL',
         severity: 'error',
-        message: `${group.users.length} users share the email ${group.email} (${group.users.map((u) => u.sourceId).join(', ')}); flagless never merges them: decide which one keeps it.`,
+        message: `${group.count} users share the email ${group.email} (${group.users.map((u) => u.sourceId).join(', ')}${more}); flagless never merges them: decide which one keeps it.`,
         ...(userFile ? { file: userFile } : {}),
         ...(group.users[0]?.line ? { line: group.users[0].line } : {}),
         sourceId: group.users[0]?.sourceId ?? '',
