@@ -8,7 +8,11 @@ import type { EmailAddress } from './user.js';
 
 /** The value when it is a string with something besides whitespace, else undefined. */
 export function nonBlank(v: unknown): string | undefined {
-  return typeof v === 'string' && v.trim() !== '' ? v : undefined;
+  if (typeof v !== 'string' || v.length === 0) return undefined;
+  // A string that starts with a visible character is not blank: no need to trim it (most are).
+  const c = v.charCodeAt(0);
+  if (c > 32 && c < 0x7f) return v;
+  return v.trim() !== '' ? v : undefined;
 }
 
 /**

@@ -4,8 +4,12 @@
  * group that is reported, never merged silently.
  */
 export function normalizeEmail(address: string): string {
+  // Nearly every address is visible ASCII: nothing to trim, and NFC leaves ASCII as it is.
+  if (VISIBLE_ASCII.test(address)) return address.toLowerCase();
   return address.trim().normalize('NFC').toLowerCase();
 }
+
+const VISIBLE_ASCII = /^[\x21-\x7e]*$/;
 
 /** A light syntax check: one @, something either side, no whitespace. Not RFC 5322. */
 export function looksLikeEmail(address: string): boolean {
