@@ -40,11 +40,23 @@ describe('faults', () => {
     const store = await openStateStore(state, { readonly: true });
     for (const q of await store.failures(s.runId, 1000)) assert.ok(q.errorCode && q.errorMessage, `${q.sourceId} quarantined without a reason`);
     await store.close();
-    // With 5 attempts per record, a 10% fault rate leaves (almost surely) nothing quarantined.
-    assert.equal(s.complete, true, `not complete: ${JSON.stringify({ users: s.users, organizations: s.organizations, memberships: s.memberships, quarantine: s.quarantine, fatal: s.fatal })}`);
+    assert.equal(s.fatal, undefined);
     assert.ok(s.users.recovered > 0, 'some creates were applied but unacknowledged, and recovered by lookup');
     assert.equal(s.users.linked, 0, 'our own writes are never mistaken for pre-existing accounts');
     assert.ok(s.rateLimited > 0);
+    // With 5 attempts per record, about 0.15^5 of the ~700 records (a run in twenty) meet five
+    // faults in a row: the draws follow the order of concurrent calls, so which ones is not
+    // reproducible. Such a record is quarantined as a transient failure, never lost, and the
+    // operator's `--retry-failed` once the outage is over moves it, without doubling anything.
+    const quarantined = s.users.quarantined + s.organizations.quarantined + s.memberships.quarantined;
+    assert.ok(quarantined <= 3, `too many quarantined for a 10% fault rate: ${JSON.stringify(s.quarantine)}`);
+    // Each one gave up on transient faults, or waits for a user (or organization) that did.
+    for (const q of s.quarantine) assert.match(`${q.code} ${q.message}`, /^E_TARGET_UNAVAILABLE .*(gave up after 5 attempts|was not moved \(quarantined\))/);
+    if (!s.complete) {
+      target.state.faults = {};
+      const again = await runMigrate(target, memorySource(f), state, { concurrency: 8, retryFailed: true });
+      assert.equal(again.complete, true, `not complete after --retry-failed: ${JSON.stringify(again.quarantine)}`);
+    }
     assertExactlyTheSource(target, f);
   });
 
