@@ -40,7 +40,7 @@ export const COMMANDS: CommandSpec[] = [
     name: 'assess',
     summary: 'Report what is in an export and what will survive the move to each target.',
     description:
-      'Streams the export and reports users, password hash algorithms, MFA, social-only users, disabled users, users without email, duplicate-email groups, organizations, memberships and every problem with its file and line. For each target flagless knows it says what imports natively, what needs a just-in-time move or a reset, and what is lost. Memory does not grow with the export: duplicate emails and repeated ids are found from digests kept in scratch files (unlinked at once). A plain Auth0 NDJSON export is read in parts on several threads (--threads). Writes nothing anywhere except the optional HTML report. Exit code 1 when problems were found.',
+      'Streams the export and reports users, password hash algorithms, MFA, social-only users, disabled users, users without email, duplicate-email groups, organizations, memberships and every problem with its file and line. For each target flagless knows it says what imports natively, what needs a just-in-time move or a reset, and what is lost. Memory does not grow with the export (except for --passwords, whose records the join holds): duplicate emails and repeated ids are found from digests kept in scratch files (unlinked at once). A plain Auth0 NDJSON export is read in parts on several threads (--threads). Writes nothing anywhere except the optional HTML report. Exit code 1 when problems were found.',
     flags: [
       ...SOURCE_FLAGS,
       { name: 'html', type: 'string', value: 'path', description: 'Also write a self-contained HTML report to this path.' },
@@ -48,7 +48,7 @@ export const COMMANDS: CommandSpec[] = [
         name: 'threads',
         type: 'string',
         value: 'N',
-        description: 'Threads reading a plain NDJSON export (Auth0) at once, each its own part of the file (default: the cores, at most 4; 1 = this thread only).',
+        description: 'Threads reading a plain NDJSON export (Auth0) at once, each its own part of the file (default: the cores, at most 4; 1 = the whole file in one read).',
       },
     ],
     examples: [
