@@ -13,5 +13,10 @@ const VISIBLE_ASCII = /^[\x21-\x7e]*$/;
 
 /** A light syntax check: one @, something either side, no whitespace. Not RFC 5322. */
 export function looksLikeEmail(address: string): boolean {
+  // Visible ASCII holds no whitespace: one @, not first or last, is all there is to check.
+  if (VISIBLE_ASCII.test(address)) {
+    const at = address.indexOf('@');
+    return at > 0 && at < address.length - 1 && address.indexOf('@', at + 1) === -1;
+  }
   return /^[^\s@]+@[^\s@]+$/.test(address.trim());
 }

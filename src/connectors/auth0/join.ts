@@ -22,6 +22,15 @@ export interface JoinContext {
   apiUsers?: Map<string, Auth0User>;
 }
 
+const NO_FILE: PasswordLookup = Object.freeze({ kind: 'no-file' });
+
+/** A problem of this record, placed at its file and line unless it names its own. */
+function addProblem(items: SourceItem[], p: Problem, file: string | undefined, line: number | undefined): void {
+  if (file !== undefined && p.file === undefined) p.file = file;
+  if (line !== undefined && p.line === undefined) p.line = line;
+  items.push({ type: 'problem', problem: p });
+}
+
 export class UserJoiner {
   readonly #ctx: JoinContext;
   /** user_ids seen so far (for E_DUPLICATE_ID), except those the password index tracks; no labels, so it never touches the disk. */
@@ -37,11 +46,7 @@ export class UserJoiner {
   /** The items for one record: its problems, then the user (unless it cannot be used). */
   accept(rawRecord: unknown, file: string | undefined, line: number | undefined): SourceItem[] {
     const items: SourceItem[] = [];
-    const problem = (p: Problem) => {
-      if (file !== undefined && p.file === undefined) p.file = file;
-      if (line !== undefined && p.line === undefined) p.line = line;
-      items.push({ type: 'problem', problem: p });
-    };
+    const problem = (p: Problem) => addProblem(items, p, file, line);
     if (rawRecord === null || typeof rawRecord !== 'object' || Array.isArray(rawRecord)) {
       problem({ code: 'E_SOURCE_PARSE', severity: 'error', message: 'the line is valid JSON but not a user object: it is skipped.' });
       return items;
@@ -49,7 +54,7 @@ export class UserJoiner {
     const fileUser = rawRecord as Auth0User;
     const userId = typeof fileUser.user_id === 'string' && fileUser.user_id !== '' ? fileUser.user_id : undefined;
     const raw = userId ? completeFromApi(fileUser, this.#ctx.apiUsers?.get(userId)) : fileUser;
-    let lookup: PasswordLookup = { kind: 'no-file' };
+    let lookup: PasswordLookup = NO_FILE;
     let firstLine: number | undefined;
     const passwords = this.#ctx.passwords;
     const key = passwords ? passwordKeyOfUser(raw) : undefined;

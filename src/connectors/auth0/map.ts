@@ -67,6 +67,12 @@ export function looksLikePasswordFile(head: string): boolean {
   return /"_id"\s*:\s*\{\s*"\$oid"/.test(head) && /"passwordHash"/.test(head) && !/"user_id"\s*:/.test(head);
 }
 
+/** Whether `nickname` is the part of `email` before its first `@` (Auth0's default nickname). */
+function isLocalPartOf(nickname: string, email: string): boolean {
+  const at = email.indexOf('@');
+  return at === -1 ? nickname === email : at === nickname.length && email.startsWith(nickname);
+}
+
 /** The strategy part of a `user_id` (`auth0`, `google-oauth2`, `samlp`...), or undefined. */
 export function strategyOf(userId: string): string | undefined {
   const bar = userId.indexOf('|');
@@ -123,18 +129,26 @@ function obj(v: unknown): Record<string, unknown> | undefined {
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 }
 
+const USER_PREFIX = 'user_metadata.';
+const APP_PREFIX = 'app_metadata.';
+
 /**
- * Metadata from the whole objects plus any dotted columns the export job was asked for one by one
- * (`{"name":"user_metadata.country"}` lands as a `user_metadata.country` key).
+ * Public (`user_metadata`) and private (`app_metadata`) metadata: the whole objects plus any dotted
+ * columns the export job was asked for one by one (`{"name":"user_metadata.country"}` lands as a
+ * `user_metadata.country` key). One pass over the record's keys finds both kinds.
  */
-function metadataOf(raw: Auth0User, root: 'user_metadata' | 'app_metadata'): Record<string, unknown> {
-  const whole = obj(raw[root]);
-  const out: Record<string, unknown> = whole ? { ...whole } : {};
-  const prefix = `${root}.`;
+function metadataOf(raw: Auth0User): { public: Record<string, unknown>; private: Record<string, unknown> } {
+  const userWhole = obj(raw.user_metadata);
+  const appWhole = obj(raw.app_metadata);
+  const out = { public: userWhole ? { ...userWhole } : {}, private: appWhole ? { ...appWhole } : {} };
   for (const key in raw) {
     // Most records have no dotted column: the first character rules nearly every key out.
-    if (key.charCodeAt(0) !== prefix.charCodeAt(0) || !key.startsWith(prefix)) continue;
-    if (raw[key] !== undefined) out[key.slice(prefix.length)] = raw[key];
+    const c = key.charCodeAt(0);
+    if (c === 117 /* u */ ? !key.startsWith(USER_PREFIX) : c !== 97 /* a */ || !key.startsWith(APP_PREFIX)) continue;
+    const value = raw[key];
+    if (value === undefined) continue;
+    if (c === 117) out.public[key.slice(USER_PREFIX.length)] = value;
+    else out.private[key.slice(APP_PREFIX.length)] = value;
   }
   return out;
 }
@@ -164,7 +178,12 @@ export function mapIdentity(identity: Auth0Identity, fallbackEmail?: string): Li
  * implies (`google-oauth2|123` → google 123; `samlp|acme|jdoe` → saml `acme|jdoe` on `acme`).
  */
 function identitiesOf(raw: Auth0User, userId: string): Auth0Identity[] {
-  if (Array.isArray(raw.identities) && raw.identities.length > 0) return raw.identities.filter((i) => obj(i) !== undefined);
+  const listed = raw.identities;
+  if (Array.isArray(listed) && listed.length > 0) {
+    // Nearly always a list of objects, kept as it is; anything else in it is dropped.
+    for (const i of listed) if (obj(i) === undefined) return listed.filter((j) => obj(j) !== undefined);
+    return listed;
+  }
   const strategy = strategyOf(userId);
   if (!strategy) return [];
   const rest = userId.slice(strategy.length + 1);
@@ -253,8 +272,7 @@ export function mapAuth0User(raw: Auth0User, ctx: MapContext): MappedUser {
   if (name !== undefined && name !== email) user.displayName = name;
   const picture = str(raw.picture);
   if (picture !== undefined) user.imageUrl = picture;
-  user.metadata.public = metadataOf(raw, 'user_metadata');
-  user.metadata.private = metadataOf(raw, 'app_metadata');
+  user.metadata = metadataOf(raw);
   if (raw.blocked === true) {
     user.disabled = true;
     user.sourceStatus = 'blocked';
@@ -266,21 +284,22 @@ export function mapAuth0User(raw: Auth0User, ctx: MapContext): MappedUser {
   const lastSignInAt = str(raw.last_login);
   if (lastSignInAt !== undefined) user.lastSignInAt = lastSignInAt;
   const nickname = str(raw.nickname);
-  if (nickname && nickname !== username && nickname !== email?.split('@')[0]) {
+  if (nickname && nickname !== username && !(email !== undefined && isLocalPartOf(nickname, email))) {
     user.lossy.push({ field: 'nickname', reason: 'Auth0 nickname has no canonical field' });
   }
 
   const identities = identitiesOf(raw, userId);
-  const strategies = new Set<string>();
-  for (const i of identities) {
-    const p = str(i.provider);
-    if (p !== undefined) strategies.add(p);
-  }
-  for (const identity of identities) {
-    const linked = mapIdentity(identity, identity === identities[0] ? email : undefined);
+  let database = false;
+  let passwordless = false;
+  for (let i = 0; i < identities.length; i++) {
+    const identity = identities[i]!;
+    const p = str(identity.provider);
+    if (p === DATABASE_PROVIDER) database = true;
+    else if (p !== undefined && PASSWORDLESS_PROVIDERS.has(p)) passwordless = true;
+    const linked = mapIdentity(identity, i === 0 ? email : undefined);
     if (linked) user.identities.push(linked);
   }
-  const isDatabaseUser = passwordKeyOfUser(raw) !== undefined || strategies.has(DATABASE_PROVIDER);
+  const isDatabaseUser = database || passwordKeyOfUser(raw) !== undefined;
   if (isDatabaseUser) {
     const password = passwordFromLookup(ctx.password, userId, problems, user.lossy);
     if (password) {
@@ -291,7 +310,7 @@ export function mapAuth0User(raw: Auth0User, ctx: MapContext): MappedUser {
     }
   } else {
     user.passwordPlan = 'none';
-    if ([...strategies].some((s) => PASSWORDLESS_PROVIDERS.has(s))) {
+    if (passwordless) {
       user.lossy.push({ field: 'identities', reason: 'Auth0 passwordless (email/SMS code) login: the target must offer a code or magic-link login' });
     }
   }

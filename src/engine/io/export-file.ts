@@ -6,7 +6,7 @@
  * gunzip transparently, whatever its name. Vendor-free: every source reader opens files here.
  */
 import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { FlaglessError } from '../../protocol/errors.js';
@@ -18,6 +18,8 @@ export interface ExportFile {
   /** What the file is, for messages: `the <what> <path> is empty.` */
   what: string;
   gzipped: boolean;
+  /** A named pipe: read as it comes, never at an offset. */
+  pipe?: boolean;
 }
 
 function reasonOf(e: unknown): string {
@@ -53,7 +55,7 @@ export async function openExportFile(path: string, what: string): Promise<Export
   }
   if (info.isDirectory()) throw unreadable(path, what, Object.assign(new Error('directory'), { code: 'EISDIR' }));
   // A named pipe is read as it comes: peeking at its first bytes would consume them.
-  if (info.isFIFO()) return { path, what, gzipped: false };
+  if (info.isFIFO()) return { path, what, gzipped: false, pipe: true };
   if (!info.isFile()) throw new FlaglessError('E_INPUT_UNREADABLE', `cannot read the ${what} ${path}: it is not a file.`);
   if (info.size === 0) throw new FlaglessError('E_INPUT_EMPTY', `the ${what} ${path} is empty.`);
   try {
@@ -128,6 +130,55 @@ export async function* readTextChunks(file: ExportFile, range?: { start?: number
     stream.destroy();
   }
 }
+
+/**
+ * Bytes [start, end) of a file that is not gzipped (the whole file without a range), as views
+ * into one of two buffers: the next chunk is read while the caller works on this one, so the
+ * thread never waits for the disk when the file is cached. A view is valid until the generator is
+ * resumed. Read errors become E_INPUT_UNREADABLE.
+ */
+export async function* readPlainByteChunks(file: ExportFile, range?: { start?: number; end?: number }, chunkBytes = PLAIN_CHUNK_BYTES): AsyncGenerator<Buffer> {
+  if (file.gzipped) throw new Error('export-file: readPlainByteChunks reads plain files only');
+  let handle: FileHandle;
+  try {
+    handle = await open(file.path, 'r');
+  } catch (e) {
+    throw unreadable(file.path, file.what, e);
+  }
+  const buffers = [Buffer.allocUnsafe(chunkBytes), Buffer.allocUnsafe(chunkBytes)];
+  // A pipe is read where it is; a file at explicit offsets, so a range stops at its end.
+  let position = file.pipe ? null : (range?.start ?? 0);
+  const end = range?.end;
+  const readInto = (buffer: Buffer): Promise<number> => {
+    const length = position === null || end === undefined ? buffer.length : Math.min(buffer.length, end - position);
+    if (length <= 0) return Promise.resolve(0);
+    const at = position;
+    return handle.read(buffer, 0, length, at).then(({ bytesRead }) => {
+      if (position !== null) position += bytesRead;
+      return bytesRead;
+    });
+  };
+  try {
+    let which = 0;
+    let pending = readInto(buffers[0]!);
+    for (;;) {
+      const bytesRead = await pending;
+      if (bytesRead === 0) break;
+      const current = buffers[which]!;
+      which ^= 1;
+      pending = readInto(buffers[which]!);
+      // The read ahead may fail while the caller works: it is awaited (and reported) next turn.
+      pending.catch(() => undefined);
+      yield current.subarray(0, bytesRead);
+    }
+  } catch (e) {
+    throw unreadable(file.path, file.what, e);
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
+
+const PLAIN_CHUNK_BYTES = 1 << 19;
 
 /** The whole content as bytes (gunzipped), for readers that cut records themselves. */
 export async function* readByteChunks(file: ExportFile, chunkBytes = 256 * 1024): AsyncGenerator<Buffer> {

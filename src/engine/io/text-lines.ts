@@ -8,7 +8,7 @@
  */
 import { FlaglessError } from '../../protocol/errors.js';
 import type { ByteRange } from '../../protocol/source.js';
-import { readTextChunks, unreadable, type ExportFile } from './export-file.js';
+import { readPlainByteChunks, readTextChunks, unreadable, type ExportFile } from './export-file.js';
 
 export interface TextLine {
   /** 1-based line number in the (decompressed) file. */
@@ -39,6 +39,8 @@ export interface LineReadOptions {
   range?: ByteRange;
   /** Called at the end with the number of lines read, blank ones included. */
   onEnd?: (lines: number) => void;
+  /** Bytes per read of a plain file (tests make it small, to put line ends at chunk edges). */
+  chunkBytes?: number;
 }
 
 /**
@@ -49,63 +51,141 @@ export async function* readTextLineBatches(file: ExportFile, options: LineReadOp
   const range = options.range;
   const fromStart = !range || range.start === 0;
   const whole = fromStart && range?.end === undefined;
-  let line = 0;
-  let nonBlank = 0;
-  let carry = '';
-  // A chunk that ends in `\r` may be half of a `\r\n`: the next chunk says.
-  let afterCr = false;
-  let texts: string[] = [];
-  let lines: number[] = [];
-  const push = (raw: string) => {
-    line++;
-    const text = line === 1 && fromStart && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
-    if (isBlank(text)) return;
-    nonBlank++;
-    texts.push(text);
-    lines.push(line);
-  };
-  const chunks = readTextChunks(file, range);
+  const lines = new LineCollector(fromStart);
   try {
-    for await (const chunk of chunks) {
-      let start = 0;
-      if (afterCr && chunk.charCodeAt(0) === 10) start = 1;
-      afterCr = false;
-      if (chunk.indexOf('\r', start) === -1) {
-        // The common case: `\n` only.
-        for (let nl = chunk.indexOf('\n', start); nl !== -1; nl = chunk.indexOf('\n', start)) {
-          push(carry === '' ? chunk.slice(start, nl) : carry + chunk.slice(start, nl));
-          carry = '';
-          start = nl + 1;
-        }
-      } else {
-        for (let i = start; i < chunk.length; i++) {
-          const c = chunk.charCodeAt(i);
-          if (c !== 10 && c !== 13) continue;
-          push(carry + chunk.slice(start, i));
-          carry = '';
-          if (c === 13) {
-            if (i + 1 < chunk.length) {
-              if (chunk.charCodeAt(i + 1) === 10) i++;
-            } else afterCr = true;
-          }
-          start = i + 1;
-        }
-      }
-      carry += chunk.slice(start);
-      if (texts.length > 0) {
-        yield { texts, lines };
-        texts = [];
-        lines = [];
-      }
-    }
+    // A plain file is cut into lines as bytes and each line decoded alone: no stream decoder, and
+    // the next chunk is read while this one is cut. A gzipped one goes through gunzip as text.
+    const batches = file.gzipped ? textBatches(readTextChunks(file, range), lines) : byteBatches(readPlainByteChunks(file, range, options.chunkBytes), lines);
+    for await (const batch of batches) yield batch;
   } catch (e) {
     const cause = e instanceof FlaglessError && e.cause !== undefined ? e.cause : e;
-    throw unreadable(file.path, file.what, cause, ` after line ${line}${whole || !range ? '' : ` of the part from byte ${range.start}`}`);
+    throw unreadable(file.path, file.what, cause, ` after line ${lines.line}${whole || !range ? '' : ` of the part from byte ${range.start}`}`);
   }
-  if (carry !== '') push(carry);
-  if (texts.length > 0) yield { texts, lines };
-  options.onEnd?.(line);
-  if (nonBlank === 0 && whole) throw new FlaglessError('E_INPUT_EMPTY', `the ${file.what} ${file.path} has nothing but blank lines.`);
+  options.onEnd?.(lines.line);
+  if (lines.nonBlank === 0 && whole) throw new FlaglessError('E_INPUT_EMPTY', `the ${file.what} ${file.path} has nothing but blank lines.`);
+}
+
+/** Numbers lines as they are cut and keeps the non-blank ones of the current chunk. */
+class LineCollector {
+  line = 0;
+  nonBlank = 0;
+  texts: string[] = [];
+  lines: number[] = [];
+  readonly #fromStart: boolean;
+
+  constructor(fromStart: boolean) {
+    this.#fromStart = fromStart;
+  }
+
+  push(raw: string): void {
+    this.line++;
+    const text = this.line === 1 && this.#fromStart && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
+    if (isBlank(text)) return;
+    this.nonBlank++;
+    this.texts.push(text);
+    this.lines.push(this.line);
+  }
+
+  /** The lines collected since the last call, or undefined when there are none. */
+  take(): TextLineBatch | undefined {
+    if (this.texts.length === 0) return undefined;
+    const batch = { texts: this.texts, lines: this.lines };
+    this.texts = [];
+    this.lines = [];
+    return batch;
+  }
+}
+
+const LF = 10;
+const CR = 13;
+
+/**
+ * Lines cut from byte chunks. A line never splits a UTF-8 character at its ends (`\n` and `\r`
+ * bytes occur in no other character), so each is decoded on its own; the part of a line that
+ * runs into the next chunk is kept as bytes until its end is found.
+ */
+async function* byteBatches(chunks: AsyncGenerator<Buffer>, out: LineCollector): AsyncGenerator<TextLineBatch> {
+  let carry: Buffer | undefined;
+  // A chunk that ends in `\r` may be half of a `\r\n`: the next chunk says.
+  let afterCr = false;
+  const push = (bytes: Buffer, from: number, to: number) => {
+    if (carry === undefined) out.push(bytes.toString('utf8', from, to));
+    else {
+      out.push(Buffer.concat([carry, bytes.subarray(from, to)]).toString('utf8'));
+      carry = undefined;
+    }
+  };
+  for await (const bytes of chunks) {
+    let start = 0;
+    if (afterCr && bytes[0] === LF) start = 1;
+    afterCr = false;
+    let nextCr = bytes.indexOf(CR, start);
+    if (nextCr === -1) {
+      // The common case: `\n` only.
+      for (let nl = bytes.indexOf(LF, start); nl !== -1; nl = bytes.indexOf(LF, start)) {
+        push(bytes, start, nl);
+        start = nl + 1;
+      }
+    } else {
+      let nextLf = bytes.indexOf(LF, start);
+      for (;;) {
+        if (nextCr === -1 && nextLf === -1) break;
+        if (nextCr === -1 || (nextLf !== -1 && nextLf < nextCr)) {
+          push(bytes, start, nextLf);
+          start = nextLf + 1;
+        } else {
+          push(bytes, start, nextCr);
+          if (nextCr + 1 === bytes.length) afterCr = true;
+          start = bytes[nextCr + 1] === LF ? nextCr + 2 : nextCr + 1;
+          nextCr = bytes.indexOf(CR, start);
+        }
+        if (nextLf !== -1 && nextLf < start) nextLf = bytes.indexOf(LF, start);
+      }
+    }
+    if (start < bytes.length) carry = carry === undefined ? Buffer.from(bytes.subarray(start)) : Buffer.concat([carry, bytes.subarray(start)]);
+    const batch = out.take();
+    if (batch) yield batch;
+  }
+  if (carry !== undefined) out.push(carry.toString('utf8'));
+  const batch = out.take();
+  if (batch) yield batch;
+}
+
+/** Lines cut from decoded text chunks (a gzipped file, through gunzip). */
+async function* textBatches(chunks: AsyncGenerator<string>, out: LineCollector): AsyncGenerator<TextLineBatch> {
+  let carry = '';
+  let afterCr = false;
+  for await (const chunk of chunks) {
+    let start = 0;
+    if (afterCr && chunk.charCodeAt(0) === LF) start = 1;
+    afterCr = false;
+    if (chunk.indexOf('\r', start) === -1) {
+      for (let nl = chunk.indexOf('\n', start); nl !== -1; nl = chunk.indexOf('\n', start)) {
+        out.push(carry === '' ? chunk.slice(start, nl) : carry + chunk.slice(start, nl));
+        carry = '';
+        start = nl + 1;
+      }
+    } else {
+      for (let i = start; i < chunk.length; i++) {
+        const c = chunk.charCodeAt(i);
+        if (c !== LF && c !== CR) continue;
+        out.push(carry + chunk.slice(start, i));
+        carry = '';
+        if (c === CR) {
+          if (i + 1 < chunk.length) {
+            if (chunk.charCodeAt(i + 1) === LF) i++;
+          } else afterCr = true;
+        }
+        start = i + 1;
+      }
+    }
+    carry += chunk.slice(start);
+    const batch = out.take();
+    if (batch) yield batch;
+  }
+  if (carry !== '') out.push(carry);
+  const batch = out.take();
+  if (batch) yield batch;
 }
 
 /** The same lines one by one, for readers where a line's work dwarfs the async hop. */
