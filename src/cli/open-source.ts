@@ -1,4 +1,5 @@
-import { open as openFile } from 'node:fs/promises';
+import { open as openFile, stat } from 'node:fs/promises';
+import { notAFile } from '../engine/io/export-file.js';
 import { SOURCE_MODULES, loadAllSources, type SourceModule } from '../connectors/index.js';
 import { FlaglessError } from '../protocol/errors.js';
 import { SOURCE_VENDORS, type Source, type SourceOptions, type SourceVendor } from '../protocol/source.js';
@@ -46,8 +47,15 @@ export async function loadSourceModule(vendor: SourceVendor): Promise<SourceModu
 async function readHead(path: string, bytes = 8192): Promise<string | undefined> {
   let handle;
   try {
+    // Opening a pipe would wait for a writer, and reading its head would consume it.
+    const info = await stat(path);
+    if (!info.isFile()) {
+      if (info.isDirectory()) return undefined;
+      throw notAFile(path, 'export');
+    }
     handle = await openFile(path, 'r');
-  } catch {
+  } catch (e) {
+    if (e instanceof FlaglessError) throw e;
     return undefined; // the reader reports the unreadable path with its own message
   }
   try {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,6 +45,24 @@ describe('flagless CLI', () => {
     assert.equal(r.code, 2);
     assert.match(r.stderr, /E_INPUT_EMPTY/);
     assert.equal(JSON.parse(r.stdout).error.code, 'E_INPUT_EMPTY');
+  });
+
+  it('refuses a pipe for --file and --passwords with a way out, before waiting on it', () => {
+    // Nobody writes to the pipe: opening it to read would hang, so the refusal must come first.
+    const pipe = join(dir, 'users.pipe');
+    execFileSync('mkfifo', [pipe]);
+    const users = join(dir, 'users.ndjson');
+    writeFileSync(users, `${JSON.stringify({ user_id: 'auth0|1', email: 'a@example.com', identities: [{ provider: 'auth0', user_id: '1' }] })}\n`);
+    for (const args of [
+      ['--file', pipe],
+      ['--file', users, '--passwords', pipe],
+    ]) {
+      const r = flagless(['assess', '--from', 'auth0', ...args, '--json']);
+      assert.equal(r.code, 2, r.stderr);
+      assert.equal(JSON.parse(r.stdout).error.code, 'E_INPUT_UNREADABLE');
+      assert.match(r.stderr, /users\.pipe: it is a pipe or a device, not a file.*Save it to a file first/);
+      assert.doesNotMatch(r.stderr, /ESPIPE|E_INTERNAL|\n\s+at /);
+    }
   });
 
   it('names the right vendor when a file is passed to the wrong --from', () => {

@@ -18,8 +18,6 @@ export interface ExportFile {
   /** What the file is, for messages: `the <what> <path> is empty.` */
   what: string;
   gzipped: boolean;
-  /** A named pipe: read as it comes, never at an offset. */
-  pipe?: boolean;
 }
 
 function reasonOf(e: unknown): string {
@@ -28,6 +26,18 @@ function reasonOf(e: unknown): string {
   if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
   if (code === 'EISDIR') return 'it is a directory, not a file';
   return code ?? (e instanceof Error ? e.message : String(e));
+}
+
+/**
+ * A pipe, socket or device where a file is needed. An export is read more than once (its head to
+ * know the format, then the records; assess again for repeated ids; migrate to plan and to
+ * apply), which a stream cannot give.
+ */
+export function notAFile(path: string, what: string): FlaglessError {
+  return new FlaglessError(
+    'E_INPUT_UNREADABLE',
+    `cannot read the ${what} ${path}: it is a pipe or a device, not a file, and flagless reads an export more than once. Save it to a file first (a gzipped export can be given as it is).`,
+  );
 }
 
 /** `cannot read the <what> <path><where>: <why>.` as E_INPUT_UNREADABLE. */
@@ -54,9 +64,7 @@ export async function openExportFile(path: string, what: string): Promise<Export
     throw unreadable(path, what, e);
   }
   if (info.isDirectory()) throw unreadable(path, what, Object.assign(new Error('directory'), { code: 'EISDIR' }));
-  // A named pipe is read as it comes: peeking at its first bytes would consume them.
-  if (info.isFIFO()) return { path, what, gzipped: false, pipe: true };
-  if (!info.isFile()) throw new FlaglessError('E_INPUT_UNREADABLE', `cannot read the ${what} ${path}: it is not a file.`);
+  if (!info.isFile()) throw notAFile(path, what);
   if (info.size === 0) throw new FlaglessError('E_INPUT_EMPTY', `the ${what} ${path} is empty.`);
   try {
     return { path, what, gzipped: await startsWithGzipMagic(path) }; // also proves it opens for reading
@@ -146,15 +154,14 @@ export async function* readPlainByteChunks(file: ExportFile, range?: { start?: n
     throw unreadable(file.path, file.what, e);
   }
   const buffers = [Buffer.allocUnsafe(chunkBytes), Buffer.allocUnsafe(chunkBytes)];
-  // A pipe is read where it is; a file at explicit offsets, so a range stops at its end.
-  let position = file.pipe ? null : (range?.start ?? 0);
+  // Read at explicit offsets, so a range stops at its end.
+  let position = range?.start ?? 0;
   const end = range?.end;
   const readInto = (buffer: Buffer): Promise<number> => {
-    const length = position === null || end === undefined ? buffer.length : Math.min(buffer.length, end - position);
+    const length = end === undefined ? buffer.length : Math.min(buffer.length, end - position);
     if (length <= 0) return Promise.resolve(0);
-    const at = position;
-    return handle.read(buffer, 0, length, at).then(({ bytesRead }) => {
-      if (position !== null) position += bytesRead;
+    return handle.read(buffer, 0, length, position).then(({ bytesRead }) => {
+      position += bytesRead;
       return bytesRead;
     });
   };
