@@ -185,7 +185,7 @@ export async function* readPlainByteChunks(file: ExportFile, range?: { start?: n
   }
 }
 
-const PLAIN_CHUNK_BYTES = 1 << 19;
+const PLAIN_CHUNK_BYTES = 1 << 18;
 
 /** The whole content as bytes (gunzipped), for readers that cut records themselves. */
 export async function* readByteChunks(file: ExportFile, chunkBytes = 256 * 1024): AsyncGenerator<Buffer> {
