@@ -105,14 +105,15 @@ const CR = 13;
  * runs into the next chunk is kept as bytes until its end is found.
  */
 async function* byteBatches(chunks: AsyncGenerator<Buffer>, out: LineCollector): AsyncGenerator<TextLineBatch> {
-  let carry: Buffer | undefined;
+  // The start of a line that runs on past its chunk, in pieces (one copy at its end, however long).
+  const carry: Buffer[] = [];
   // A chunk that ends in `\r` may be half of a `\r\n`: the next chunk says.
   let afterCr = false;
   const push = (bytes: Buffer, from: number, to: number) => {
-    if (carry === undefined) out.push(bytes.toString('utf8', from, to));
+    if (carry.length === 0) out.push(bytes.toString('utf8', from, to));
     else {
-      out.push(Buffer.concat([carry, bytes.subarray(from, to)]).toString('utf8'));
-      carry = undefined;
+      carry.push(bytes.subarray(from, to));
+      out.push(Buffer.concat(carry.splice(0)).toString('utf8'));
     }
   };
   for await (const bytes of chunks) {
@@ -142,11 +143,12 @@ async function* byteBatches(chunks: AsyncGenerator<Buffer>, out: LineCollector):
         if (nextLf !== -1 && nextLf < start) nextLf = bytes.indexOf(LF, start);
       }
     }
-    if (start < bytes.length) carry = carry === undefined ? Buffer.from(bytes.subarray(start)) : Buffer.concat([carry, bytes.subarray(start)]);
+    // Copied: the chunk's buffer is reused for a later read.
+    if (start < bytes.length) carry.push(Buffer.from(bytes.subarray(start)));
     const batch = out.take();
     if (batch) yield batch;
   }
-  if (carry !== undefined) out.push(carry.toString('utf8'));
+  if (carry.length > 0) out.push(Buffer.concat(carry).toString('utf8'));
   const batch = out.take();
   if (batch) yield batch;
 }
