@@ -4,7 +4,9 @@
  * `\n`, `\r\n` or a lone `\r` (as node:readline has it). Blank lines are not yielded.
  *
  * The lines come in batches, one per chunk read, so a reader pays one async hop per chunk rather
- * than one per line; lines are cut with `indexOf` (native), not a loop over every character.
+ * than one per line; lines are cut with `indexOf` (native), not a loop over every character. A
+ * plain file is cut as bytes and each line decoded alone (no stream decoder turning whole chunks
+ * into strings first); a gzipped one comes out of gunzip as text and is cut as text.
  */
 import { FlaglessError } from '../../protocol/errors.js';
 import type { ByteRange } from '../../protocol/source.js';
