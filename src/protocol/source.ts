@@ -62,8 +62,10 @@ export interface Source {
    * possibly at the same time in other threads, and their line numbers are local to the part.
    * With more than one range, every line a part reports (in problems too) is a line of the main
    * file, and repeated ids go through `PartRead.repeatedId`. `minPartBytes`: no smaller range.
+   * `firstExtraBytes`: the first range is about this much larger than an even share (its reader
+   * starts sooner than the others).
    */
-  partition?(maxParts: number, minPartBytes?: number): Promise<ByteRange[] | undefined>;
+  partition?(maxParts: number, minPartBytes?: number, firstExtraBytes?: number): Promise<ByteRange[] | undefined>;
   /** One part's items in file order, in batches (a reader yields what it has, one async step per batch). */
   readPart?(part: PartRead): AsyncIterable<readonly SourceItem[]>;
 }

@@ -82,6 +82,23 @@ describe('assess in parts', () => {
     const threaded = await assess(await open('auth0', options), { targets: TARGET_CAPABILITIES, parts: 3, minPartBytes: 1, runPart: workerRunner('auth0', options) });
     assert.equal(threaded.parts, 3);
     assert.deepEqual(comparable(threaded), comparable(reference), '3 parts in worker threads');
+    // As the command does it: the first part here, the others in worker threads at the same time.
+    let elsewhere = 0;
+    const runner = workerRunner('auth0', options);
+    const mixed = await assess(await open('auth0', options), {
+      targets: TARGET_CAPABILITIES,
+      parts: 3,
+      minPartBytes: 1,
+      firstPartHere: true,
+      runPart: (input, onProgress, signal) => {
+        elsewhere++;
+        assert.notEqual(input.index, 0, 'the first part is read here');
+        return runner(input, onProgress, signal);
+      },
+    });
+    assert.equal(mixed.parts, 3);
+    assert.ok(elsewhere >= 2);
+    assert.deepEqual(comparable(mixed), comparable(reference), 'the first part here, 2 in worker threads');
   });
 
   it('runs through the CLI on worker threads for a big export, with the same report', async () => {
@@ -130,15 +147,23 @@ describe('line ranges', () => {
     const text = Array.from({ length: 500 }, (_, i) => `line ${i} ${'é'.repeat(i % 13)}`).join('\r\n');
     writeFileSync(file, text);
     const bytes = readFileSync(file);
+    const sizes = (ranges: { start: number; end?: number }[]) => ranges.map((r) => (r.end ?? bytes.length) - r.start);
     for (const parts of [2, 3, 7]) {
-      const ranges = await lineRanges(file, parts, 1);
-      assert.equal(ranges.length, parts);
-      assert.equal(ranges[0]!.start, 0);
-      for (let i = 1; i < ranges.length; i++) {
-        assert.equal(ranges[i]!.start, ranges[i - 1]!.end);
-        assert.equal(bytes[ranges[i]!.start - 1], 10, 'a range starts right after a newline');
+      for (const extra of [0, 1000]) {
+        const ranges = await lineRanges(file, parts, 1, extra);
+        assert.equal(ranges.length, parts);
+        assert.equal(ranges[0]!.start, 0);
+        for (let i = 1; i < ranges.length; i++) {
+          assert.equal(ranges[i]!.start, ranges[i - 1]!.end);
+          assert.equal(bytes[ranges[i]!.start - 1], 10, 'a range starts right after a newline');
+        }
+        assert.equal(ranges.at(-1)!.end, undefined);
+        // Even shares, or the first one `extra` bytes larger and the others even (within a line or two).
+        const [first, ...rest] = sizes(ranges);
+        const share = bytes.length / parts;
+        assert.ok(Math.abs(first! - (share + extra)) < 60, `${parts} parts, extra ${extra}: first ${first}, share ${share}`);
+        for (const size of rest) assert.ok(Math.abs(size - (bytes.length - first!) / (parts - 1)) < 60, `${parts} parts, extra ${extra}: ${size}`);
       }
-      assert.equal(ranges.at(-1)!.end, undefined);
     }
     assert.deepEqual(await lineRanges(file, 4, bytes.length), [{ start: 0 }]);
   });

@@ -21,7 +21,7 @@ export const source = {
         if (options.api) return readLive(options);
         return readAuth0Files(options);
       },
-      partition: (maxParts, minPartBytes) => partitionAuth0(options, maxParts, minPartBytes),
+      partition: (maxParts, minPartBytes, firstExtraBytes) => partitionAuth0(options, maxParts, minPartBytes, firstExtraBytes),
       readPart: (part) => readAuth0Batches(options, part),
     };
   },

@@ -126,7 +126,7 @@ const MIN_PART_BYTES = 4 * 1024 * 1024;
  * file or an API dump (joins that need every user in one reader) or gzipped, it is read whole,
  * but can still be read again. An API or a pipe: once only (undefined).
  */
-export async function partitionAuth0(options: SourceOptions, maxParts: number, minPartBytes = MIN_PART_BYTES): Promise<ByteRange[] | undefined> {
+export async function partitionAuth0(options: SourceOptions, maxParts: number, minPartBytes = MIN_PART_BYTES, firstExtraBytes = 0): Promise<ByteRange[] | undefined> {
   if (options.api || !options.file) return undefined;
   let file: ExportFile;
   try {
@@ -136,5 +136,5 @@ export async function partitionAuth0(options: SourceOptions, maxParts: number, m
     return undefined; // the read reports it
   }
   if (file.gzipped || options.passwords || options.apiDump) return [{ start: 0 }];
-  return lineRanges(options.file, maxParts, minPartBytes);
+  return lineRanges(options.file, maxParts, minPartBytes, firstExtraBytes);
 }

@@ -10,9 +10,10 @@ const PROBE_BYTES = 64 * 1024;
 
 /**
  * At most `maxParts` ranges of about equal size, none smaller than `minPartBytes` (so small files
- * stay whole: one range). Ranges are contiguous: together they are the whole file.
+ * stay whole: one range), except that the first is `firstExtraBytes` larger (at most half the
+ * file more) and the others share the rest. Ranges are contiguous: together they are the whole file.
  */
-export async function lineRanges(path: string, maxParts: number, minPartBytes: number): Promise<ByteRange[]> {
+export async function lineRanges(path: string, maxParts: number, minPartBytes: number, firstExtraBytes = 0): Promise<ByteRange[]> {
   const size = (await stat(path)).size;
   const parts = Math.max(1, Math.min(Math.floor(maxParts), Math.floor(size / Math.max(1, minPartBytes))));
   if (parts <= 1) return [{ start: 0 }];
@@ -20,8 +21,10 @@ export async function lineRanges(path: string, maxParts: number, minPartBytes: n
   try {
     const cuts: number[] = [];
     const probe = Buffer.allocUnsafe(PROBE_BYTES);
+    const first = Math.floor(size / parts + Math.max(0, Math.min(firstExtraBytes, size / 2)));
     for (let k = 1; k < parts; k++) {
-      let at = Math.max(Math.floor((size * k) / parts), cuts.at(-1) ?? 0);
+      const even = first + Math.floor(((size - first) * (k - 1)) / (parts - 1));
+      let at = Math.max(Math.min(even, size - 1), cuts.at(-1) ?? 0);
       let cut: number | undefined;
       while (at < size) {
         const { bytesRead } = await handle.read(probe, 0, PROBE_BYTES, at);
