@@ -170,6 +170,27 @@ describe('line ranges', () => {
 });
 
 describe('digest spill', () => {
+  it('gives every label back as it was given, across buffer flushes, non-ASCII and longer than the buffer', () => {
+    const files = new SpillFiles();
+    try {
+      const fds = files.open();
+      const spill = new DigestSpill(fds);
+      const labelOf = (i: number) =>
+        i === 777 ? `long ${'ü'.repeat(30_000)} end` : i % 97 === 0 ? `é ${i} 😀 ${'x'.repeat(i % 300)}` : `ascii-${i}-${'y'.repeat(i % 500)}`;
+      // Every key twice, so every label is read back; ~25 MB of labels flush the 64 KiB buffer hundreds of times.
+      for (let round = 0; round < 2; round++) for (let i = 0; i < 20_000; i++) spill.add(`k${i}`, round * 20_000 + i + 1, labelOf(i) + (round ? '+' : ''));
+      let groups = 0;
+      findRepeats([{ fds, written: spill.finish(), part: 0, lineOffset: 0 }], (holders) => {
+        groups++;
+        const i = holders[0]!.line - 1;
+        assert.deepEqual(holders.map(readLabel), [labelOf(i), `${labelOf(i)}+`]);
+      });
+      assert.equal(groups, 20_000);
+    } finally {
+      files.close();
+    }
+  });
+
   it('finds every repeated key across writers, first holder first, with labels, and nothing else', () => {
     const files = new SpillFiles();
     try {

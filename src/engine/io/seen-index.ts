@@ -164,6 +164,14 @@ export class SeenIndex {
 
 /** Two 32-bit lanes of a murmur-style string hash (cyrb53's mixing, kept as 64 bits). */
 export function digest64(key: string): [number, number] {
+  digest64Into(key, SCRATCH);
+  return [SCRATCH[0]!, SCRATCH[1]!];
+}
+
+const SCRATCH = new Uint32Array(2);
+
+/** The same digest written into `out[0]` (high word) and `out[1]` (low word): no array per key on hot paths. */
+export function digest64Into(key: string, out: Uint32Array): void {
   let h1 = 0xdeadbeef;
   let h2 = 0x41c6ce57;
   for (let i = 0; i < key.length; i++) {
@@ -173,5 +181,6 @@ export function digest64(key: string): [number, number] {
   }
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return [h1 >>> 0, h2 >>> 0];
+  out[0] = h1 >>> 0;
+  out[1] = h2 >>> 0;
 }
