@@ -23,7 +23,7 @@ import { FlaglessError } from '../../protocol/errors.js';
 import type { SourceItem, SourceOptions } from '../../protocol/source.js';
 import { UserJoiner, type JoinContext } from './join.js';
 import { mapMembership, mapOrganization } from './map.js';
-import { loadPasswordFile } from './passwords.js';
+import { loadHashReader, loadPasswordFile } from './passwords.js';
 import type { Auth0Organization, Auth0User } from './types.js';
 
 /** Users one query can page through. */
@@ -244,7 +244,7 @@ export async function* readAuth0Api(options: SourceOptions, tuning: Auth0ApiTuni
   const ctx: JoinContext = { memberships };
   if (options.passwords) {
     const index = yield* loadPasswordFile(options.passwords);
-    ctx.passwords = { index, file: options.passwords };
+    ctx.passwords = { index, file: options.passwords, read: await loadHashReader() };
   }
   const joiner = new UserJoiner(ctx);
   for await (const x of listAllUsers(client, tuning)) {

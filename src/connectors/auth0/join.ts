@@ -10,12 +10,12 @@ import type { Membership } from '../../model/user.js';
 import type { Problem } from '../../protocol/problem.js';
 import type { SourceItem } from '../../protocol/source.js';
 import { SeenIndex } from '../../engine/io/seen-index.js';
-import { completeFromApi, mapAuth0User, passwordKeyOfUser, type PasswordLookup } from './map.js';
+import { completeFromApi, mapAuth0User, passwordKeyOfUser, type HashReader, type PasswordLookup } from './map.js';
 import type { PasswordIndex } from './password-index.js';
 import { DATABASE_PROVIDER, type Auth0User } from './types.js';
 
 export interface JoinContext {
-  passwords?: { index: PasswordIndex; file: string };
+  passwords?: { index: PasswordIndex; file: string; read: HashReader };
   /** user_id → the user's organization memberships (from the API dump or the live API). */
   memberships?: Map<string, Membership[]>;
   /** user_id → the same user's API record, completing what the export job left out. */
@@ -60,7 +60,7 @@ export class UserJoiner {
     const key = passwords ? passwordKeyOfUser(raw) : undefined;
     if (passwords && key !== undefined) {
       const entry = passwords.index.take(key, line ?? 0);
-      lookup = entry ? { kind: 'found', hash: entry.hash, line: entry.line } : { kind: 'missing' };
+      lookup = entry ? { kind: 'found', hash: entry.hash, line: entry.line, read: passwords.read } : { kind: 'missing' };
       // A database user whose record another user already took has that user's id: the
       // password index doubles as the duplicate check for them, so the id set below only holds
       // the users without a password record (a third of a typical tenant, not all of it).

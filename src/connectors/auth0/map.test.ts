@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { hashPassword } from '../../model/password/index.js';
 import { completeFromApi, mapAuth0User, mapIdentity, mapMembership, mapOrganization, passwordKeyOfRecord, passwordKeyOfUser, sniffAuth0, type PasswordLookup } from './map.js';
 import type { Auth0User } from './types.js';
+import { HashError, detectHash, hashPassword } from '../../model/password/index.js';
+import { hashReader } from './passwords.js';
 
 const BCRYPT = '$2b$10$.qHPp/srqo1NAAAAAvlkmOdqAbH2Rg0qPv2Txj3ZwXfjJnewSjc4m';
-const found = (hash: string | undefined, line = 7): PasswordLookup => ({ kind: 'found', hash, line });
+const read = hashReader({ detectHash, HashError });
+const found = (hash: string | undefined, line = 7): PasswordLookup => ({ kind: 'found', hash, line, read });
 
 describe('auth0 map: database users', () => {
   const raw: Auth0User = {

@@ -4,7 +4,7 @@
  */
 import { emailAddress, nonBlank as str } from '../../model/build.js';
 import { looksLikeEmail } from '../../model/email.js';
-import { HashError, detectHash } from '../../model/password/index.js';
+import type { HashErrorCode } from '../../model/password/index.js';
 import type { PasswordHash } from '../../model/password/types.js';
 import { emptyUser, type CanonicalUser, type LinkedIdentity, type MfaFactor, type Membership, type Organization } from '../../model/user.js';
 import type { Problem } from '../../protocol/problem.js';
@@ -112,7 +112,16 @@ export type PasswordLookup =
   | { kind: 'no-file' }
   /** A password file was given but holds no record for this user. */
   | { kind: 'missing' }
-  | { kind: 'found'; hash: string | undefined; line: number };
+  | { kind: 'found'; hash: string | undefined; line: number; read: HashReader };
+
+/** A hash string read as the model reads it, or why it cannot be used. */
+export type HashReading = { ok: true; hash: PasswordHash } | { ok: false; code: HashErrorCode; message: string };
+
+/**
+ * Reads a hash string (the model's detectHash, see passwords.ts). Given by the reader that holds
+ * hashes, so that reading an export without any does not load the password-hash code.
+ */
+export type HashReader = (text: string) => HashReading;
 
 export interface MapContext {
   password: PasswordLookup;
@@ -220,19 +229,16 @@ function passwordFromLookup(lookup: PasswordLookup, sourceId: string, problems: 
     });
     return undefined;
   }
-  try {
-    return detectHash(lookup.hash);
-  } catch (e) {
-    if (!(e instanceof HashError)) throw e;
-    // HashError messages name the algorithm and the broken part, never bytes of the hash.
-    problems.push({
-      code: e.code,
-      severity: 'error',
-      sourceId,
-      message: `the password hash of ${sourceId} (password file line ${lookup.line}) cannot be used: ${e.message}. The user moves without a password (JIT login or reset).`,
-    });
-    return undefined;
-  }
+  const read = lookup.read(lookup.hash);
+  if (read.ok) return read.hash;
+  // HashError messages name the algorithm and the broken part, never bytes of the hash.
+  problems.push({
+    code: read.code,
+    severity: 'error',
+    sourceId,
+    message: `the password hash of ${sourceId} (password file line ${lookup.line}) cannot be used: ${read.message}. The user moves without a password (JIT login or reset).`,
+  });
+  return undefined;
 }
 
 /** Maps one Auth0 user record (export line, API object) with what the readers found for it. */

@@ -2,11 +2,28 @@ import { openExportFile } from '../../engine/io/export-file.js';
 import { readTextLineBatches } from '../../engine/io/text-lines.js';
 import { FlaglessError } from '../../protocol/errors.js';
 import type { SourceItem } from '../../protocol/source.js';
-import { passwordKeyOfRecord } from './map.js';
+import { passwordKeyOfRecord, type HashReader } from './map.js';
 import { PasswordIndex } from './password-index.js';
 import type { Auth0PasswordRecord } from './types.js';
 
 const WHAT = 'password file';
+
+/** The model's hash reading, loaded when there is a password file (an export alone has no hashes). */
+export async function loadHashReader(): Promise<HashReader> {
+  return hashReader(await import('../../model/password/index.js'));
+}
+
+/** `detectHash` as a HashReader: its HashError (malformed, unsupported) becomes a reading that says why. */
+export function hashReader(model: Pick<typeof import('../../model/password/index.js'), 'detectHash' | 'HashError'>): HashReader {
+  return (text) => {
+    try {
+      return { ok: true, hash: model.detectHash(text) };
+    } catch (e) {
+      if (!(e instanceof model.HashError)) throw e;
+      return { ok: false, code: e.code, message: e.message };
+    }
+  };
+}
 
 /**
  * Reads the password-hash NDJSON that Auth0 support delivers into a PasswordIndex, yielding a

@@ -8,7 +8,7 @@ import type { ByteRange, PartRead, SourceItem, SourceOptions } from '../../proto
 import { loadApiDump } from './api-dump.js';
 import { UserJoiner, type JoinContext } from './join.js';
 import { looksLikePasswordFile, sniffAuth0 } from './map.js';
-import { loadPasswordFile } from './passwords.js';
+import { loadHashReader, loadPasswordFile } from './passwords.js';
 import type { Auth0User } from './types.js';
 
 const WHAT = 'user export';
@@ -67,7 +67,7 @@ export async function* readAuth0Batches(options: SourceOptions, part?: PartRead)
   }
   if (options.passwords) {
     const index = yield* oneByOne(loadPasswordFile(options.passwords));
-    ctx.passwords = { index, file: options.passwords };
+    ctx.passwords = { index, file: options.passwords, read: await loadHashReader() };
   }
 
   if (!userFile) {

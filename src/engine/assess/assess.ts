@@ -1,5 +1,5 @@
 import { normalizeEmail } from '../../model/email.js';
-import { describeHash } from '../../model/password/index.js';
+import type { PasswordHash } from '../../model/password/index.js';
 import type { CanonicalUser } from '../../model/user.js';
 import type { TargetCapabilities } from '../../protocol/capabilities.js';
 import type { ErrorCode } from '../../protocol/errors.js';
@@ -131,7 +131,10 @@ export async function assess(source: Source, options: AssessOptions): Promise<As
       const emailSpill = files.open();
       const emails = new DigestSpill(emailSpill);
       const tally = new PartTally(options.targets, emails, options.onProgress);
-      for await (const item of source.read()) tally.accept(item);
+      for await (const item of source.read()) {
+        if (!describeHash && item.type === 'user' && item.user.password) await loadDescribeHash();
+        tally.accept(item);
+      }
       results = [{ report: tally.report, lines: undefined, userFile: tally.userFile, emails: emails.finish(), ids: { blocks: [], keys: 0 } }];
       return finish(source.vendor, results, [{ emailSpill }], options, started);
     }
@@ -192,6 +195,7 @@ export async function runPart(source: Source, targets: readonly TargetCapabiliti
   for await (const batch of read) {
     // Another part failed: stop here too (the parts read in other threads are stopped by their runner).
     if (signal?.aborted) throw new Error(PART_STOPPED);
+    if (!describeHash && batch.some((item) => item.type === 'user' && item.user.password)) await loadDescribeHash();
     for (let i = 0; i < batch.length; i++) tally.accept(batch[i]!);
   }
   return { report: tally.report, lines, userFile: tally.userFile, emails: emails.finish(), ids: ids.finish() };
@@ -437,6 +441,17 @@ function distinctEmails(user: CanonicalUser): Iterable<string> {
   return out;
 }
 
+/**
+ * The model's hash descriptions, loaded at the first user with a hash: an export without any
+ * (Auth0 without its password file, Cognito) never loads the password-hash code, which is a good
+ * part of a worker thread's start-up.
+ */
+let describeHash: ((hash: PasswordHash) => string) | undefined;
+
+async function loadDescribeHash(): Promise<void> {
+  describeHash ??= (await import('../../model/password/index.js')).describeHash;
+}
+
 function countUser(r: AssessReport, facts: UserFacts): void {
   const u = facts.user;
   r.users++;
@@ -444,6 +459,7 @@ function countUser(r: AssessReport, facts: UserFacts): void {
   if (u.passwordPlan !== 'none') r.withPassword++;
   if (u.password) {
     r.hashAlgorithms[u.password.algorithm] = (r.hashAlgorithms[u.password.algorithm] ?? 0) + 1;
+    if (!describeHash) throw new Error('assess: a user with a password hash was counted before the hash descriptions were loaded');
     const variant = describeHash(u.password);
     r.hashVariants[variant] = (r.hashVariants[variant] ?? 0) + 1;
     if (u.password.insecure) r.insecureHashes++;
