@@ -11,7 +11,7 @@ import { addUserToFit, emptyFit, UserFacts, type TargetFit } from './target-fit.
 /**
  * How much more of the file the first part gets when it is read in this thread and the others in
  * worker threads: about what one thread reads while a worker starts (~60 ms at ~60 MB/s with two
- * at work), halved, so that both end together (measured: the first part ended 50–85 ms early on
+ * at work), halved, so that both end together (measured: the first part ended 50–110 ms early on
  * even halves of a 64 MB export).
  */
 const HEAD_START_BYTES = 2 * 1024 * 1024;
