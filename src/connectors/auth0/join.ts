@@ -46,9 +46,8 @@ export class UserJoiner {
   /** The items for one record: its problems, then the user (unless it cannot be used). */
   accept(rawRecord: unknown, file: string | undefined, line: number | undefined): SourceItem[] {
     const items: SourceItem[] = [];
-    const problem = (p: Problem) => addProblem(items, p, file, line);
     if (rawRecord === null || typeof rawRecord !== 'object' || Array.isArray(rawRecord)) {
-      problem({ code: 'E_SOURCE_PARSE', severity: 'error', message: 'the line is valid JSON but not a user object: it is skipped.' });
+      addProblem(items, { code: 'E_SOURCE_PARSE', severity: 'error', message: 'the line is valid JSON but not a user object: it is skipped.' }, file, line);
       return items;
     }
     const fileUser = rawRecord as Auth0User;
@@ -70,12 +69,8 @@ export class UserJoiner {
       firstLine = this.#seen(userId, line);
     }
     if (userId && firstLine !== undefined) {
-      problem({
-        code: 'E_DUPLICATE_ID',
-        severity: 'error',
-        sourceId: userId,
-        message: `user_id ${userId} appears again${firstLine ? ` (first on line ${firstLine})` : ''}: this record is skipped; keep one of them.`,
-      });
+      const message = `user_id ${userId} appears again${firstLine ? ` (first on line ${firstLine})` : ''}: this record is skipped; keep one of them.`;
+      addProblem(items, { code: 'E_DUPLICATE_ID', severity: 'error', sourceId: userId, message }, file, line);
       return items;
     }
     const memberships = userId ? this.#ctx.memberships?.get(userId) : undefined;
@@ -83,9 +78,9 @@ export class UserJoiner {
     for (const p of mapped.problems) {
       // A hash that cannot be used is fixed in the password file: point there.
       if (passwords && lookup.kind === 'found' && (p.code === 'E_HASH_MALFORMED' || p.code === 'E_HASH_UNSUPPORTED')) {
-        problem({ ...p, file: passwords.file, line: lookup.line });
+        addProblem(items, { ...p, file: passwords.file, line: lookup.line }, file, line);
       } else {
-        problem({ ...p });
+        addProblem(items, { ...p }, file, line);
       }
     }
     if (mapped.user) {

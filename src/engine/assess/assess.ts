@@ -139,9 +139,9 @@ export async function assess(source: Source, options: AssessOptions): Promise<As
       return finish(source.vendor, results, [{ emailSpill }], options, started);
     }
     const progress = new PartProgress(ranges.length, options.onProgress);
-    const elsewhere = hereFirst && ranges.length > 1 ? (input: PartInput) => input.index > 0 : () => true;
+    const readHere = hereFirst && ranges.length > 1 ? 0 : -1; // the part this thread reads when there is a runner
     const run = (input: PartInput, signal: AbortSignal): Promise<PartResult> =>
-      options.runPart && elsewhere(input)
+      options.runPart && input.index !== readHere
         ? options.runPart(input, progress.of(input.index), signal)
         : runPart(source, options.targets, input, progress.of(input.index), signal);
     const inputs: PartInput[] = ranges.map((range, index) => ({ index, range, emailSpill: files.open(), idSpill: files.open() }));
