@@ -17,7 +17,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import bcrypt from '@node-rs/bcrypt';
 import { TARGET_MODULES } from '../src/connectors/index.js';
-import { startWorkosSimulator } from '../src/connectors/workos/simulator.js';
+import { startWorkosSimulator } from '../src/connectors/workos/sim/server.js';
 import { migrate } from '../src/engine/run.js';
 import { SqliteStore } from '../src/engine/state/sqlite.js';
 import { normalizeEmail } from '../src/model/email.js';

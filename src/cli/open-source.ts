@@ -1,5 +1,5 @@
 import { open as openFile, stat } from 'node:fs/promises';
-import { notAFile } from '../engine/io/export-file.js';
+import { notAFile } from '../lib/io/export-file.js';
 import { SOURCE_MODULES, loadAllSources, type SourceModule } from '../connectors/index.js';
 import { FlaglessError } from '../protocol/errors.js';
 import { SOURCE_VENDORS, type Source, type SourceOptions, type SourceVendor } from '../protocol/source.js';

@@ -37,7 +37,7 @@ export const run: CommandRunner = async (args, io) => {
   const burst = numberFlag(flags, 'burst', 1, 10_000_000);
   const readRateLimit = numberFlag(flags, 'read-rate-limit', 0, 1_000_000);
   const seed = numberFlag(flags, 'seed', 0, 2 ** 32 - 1);
-  const { parseFaultSpec } = await import('../connectors/workos/sim-faults.js');
+  const { parseFaultSpec } = await import('../connectors/workos/sim/faults.js');
   let faults;
   try {
     faults = parseFaultSpec(typeof flags.faults === 'string' ? flags.faults : undefined);
@@ -46,7 +46,7 @@ export const run: CommandRunner = async (args, io) => {
   }
   const roles = typeof flags.roles === 'string' ? flags.roles.split(',').map((r) => r.trim()).filter((r) => r !== '') : undefined;
 
-  const { startWorkosSimulator } = await import('../connectors/workos/simulator.js');
+  const { startWorkosSimulator } = await import('../connectors/workos/sim/server.js');
   let sim;
   try {
     sim = await startWorkosSimulator({

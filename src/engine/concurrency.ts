@@ -1,3 +1,6 @@
+import { AbortedError } from '../lib/backoff.js';
+
+export { AbortedError };
 /**
  * A counting semaphore: a real bound on how many things run at once.
  *
@@ -5,13 +8,6 @@
  * limiter woke every waiter together. Here a permit is handed to exactly one waiter (FIFO) when
  * another is released, so `inFlight` can never exceed `limit`; `maxInFlight` records the proof.
  */
-export class AbortedError extends Error {
-  constructor() {
-    super('aborted');
-    this.name = 'AbortedError';
-  }
-}
-
 export class Semaphore {
   readonly limit: number;
   #inFlight = 0;

@@ -1,6 +1,7 @@
 import { Semaphore } from './concurrency.js';
 import { TokenBucket } from './rate-limit.js';
-import { backoffMs, classify, DEFAULT_RETRY, exhausted, FatalRunError, sleep, type Failure, type RetryPolicy } from './retry.js';
+import { backoffMs, sleep } from '../lib/backoff.js';
+import { classify, DEFAULT_RETRY, exhausted, FatalRunError, type Failure, type RetryPolicy } from './retry.js';
 
 /** A record-level failure: the record goes to the quarantine with this code and reason. */
 export class RecordFailure extends Error {

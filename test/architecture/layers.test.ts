@@ -20,7 +20,7 @@ function importsOf(file: string): string[] {
   return specs;
 }
 
-/** Where a relative import points, as a path from the repo root (`src/engine/io/x.js`); undefined for packages. */
+/** Where a relative import points, as a path from the repo root (`src/lib/io/x.js`); undefined for packages. */
 function target(file: string, spec: string): string | undefined {
   return spec.startsWith('.') ? relative(process.cwd(), resolve(dirname(file), spec)).split('\\').join('/') : undefined;
 }
@@ -29,7 +29,7 @@ function target(file: string, spec: string): string | undefined {
 const VENDOR_PACKAGES = ['@clerk/', 'auth0', '@aws-sdk/', '@workos-inc/', '@keycloak/', 'better-auth', 'firebase'];
 
 describe('layers (DESIGN.md): imports point down only', () => {
-  const lower = ['src/model', 'src/protocol', 'src/engine'];
+  const lower = ['src/model', 'src/protocol', 'src/lib', 'src/engine'];
   for (const layer of lower) {
     it(`${layer} imports no connector, CLI, gateway or vendor SDK`, () => {
       const files = walk(layer);
@@ -54,7 +54,10 @@ describe('layers (DESIGN.md): imports point down only', () => {
 
   it('protocol imports only model', () => {
     for (const f of walk('src/protocol')) {
-      for (const spec of importsOf(f)) assert.ok(!/\/engine\//.test(spec), `${f} imports ${spec}`);
+      for (const spec of importsOf(f)) {
+        const to = target(f, spec);
+        assert.ok(to === undefined || /^src\/(protocol|model)\//.test(to), `${f} imports ${spec}`);
+      }
     }
   });
 
@@ -72,14 +75,35 @@ describe('layers (DESIGN.md): imports point down only', () => {
     }
   });
 
-  it('src/engine/io is vendor-free: it imports only node builtins, itself, protocol and model', () => {
-    const files = walk('src/engine/io');
-    assert.ok(files.length > 0, 'src/engine/io has files');
+  it('src/lib is the toolkit under engine and connectors: it imports only node builtins, itself, protocol, model and the plain parsers it wraps', () => {
+    const files = walk('src/lib');
+    assert.ok(files.length > 0, 'src/lib has files');
+    const allowedPackages = ['csv-parse/sync'];
     for (const f of files) {
       for (const spec of importsOf(f)) {
         const to = target(f, spec);
-        if (to === undefined) assert.ok(spec.startsWith('node:'), `${f} imports the package ${spec}`);
-        else assert.ok(/^src\/(engine\/io|protocol|model)\//.test(to), `${f} imports ${spec} (${to}), outside engine/io, protocol and model`);
+        if (to === undefined) assert.ok(spec.startsWith('node:') || allowedPackages.includes(spec), `${f} imports the package ${spec}`);
+        else assert.ok(/^src\/(lib|protocol|model)\//.test(to), `${f} imports ${spec} (${to}), outside lib, protocol and model`);
+      }
+    }
+  });
+
+  it('a connector is driven, it never drives: src/connectors imports no engine, app, CLI or gateway', () => {
+    for (const f of walk('src/connectors')) {
+      for (const spec of importsOf(f)) {
+        const to = target(f, spec);
+        if (to === undefined) continue;
+        assert.ok(!/^src\/(engine|app|cli|gateway)\//.test(to), `${f} imports ${spec} (${to})`);
+      }
+    }
+  });
+
+  it('the engine names no connector and imports nothing above it', () => {
+    for (const f of walk('src/engine')) {
+      for (const spec of importsOf(f)) {
+        const to = target(f, spec);
+        if (to === undefined) continue;
+        assert.ok(/^src\/(engine|lib|state|protocol|model)\//.test(to), `${f} imports ${spec} (${to}), above the engine`);
       }
     }
   });

@@ -11,8 +11,8 @@ import { after, before, describe, it } from 'node:test';
 import { workerRunner } from '../../src/cli/assess-source.js';
 import { SOURCE_MODULES, TARGET_CAPABILITIES } from '../../src/connectors/index.js';
 import { assess, type AssessReport } from '../../src/engine/assess/assess.js';
-import { DigestSpill, findRepeats, readLabel, SpillFiles } from '../../src/engine/io/digest-spill.js';
-import { lineRanges } from '../../src/engine/io/line-ranges.js';
+import { DigestSpill, findRepeats, readLabel, SpillFiles } from '../../src/lib/io/digest-spill.js';
+import { lineRanges } from '../../src/lib/io/line-ranges.js';
 import type { Source, SourceOptions, SourceVendor } from '../../src/protocol/source.js';
 import { flagless } from '../helpers/cli.js';
 

@@ -4,7 +4,7 @@ import { betterAuthCapabilities } from '../../src/connectors/better-auth/capabil
 import { keycloakCapabilities } from '../../src/connectors/keycloak/capabilities.js';
 import { workosCapabilities } from '../../src/connectors/workos/capabilities.js';
 import { assess } from '../../src/engine/assess/assess.js';
-import { SeenIndex } from '../../src/engine/io/seen-index.js';
+import { SeenIndex } from '../../src/lib/io/seen-index.js';
 import { UserFacts } from '../../src/engine/assess/target-fit.js';
 import { normalizeEmail } from '../../src/model/email.js';
 import { hashPassword } from '../../src/model/password/index.js';

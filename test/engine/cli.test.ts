@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import { SOURCE_MODULES } from '../../src/connectors/index.js';
-import { startWorkosSimulator, type WorkosSimulator } from '../../src/connectors/workos/simulator.js';
+import { startWorkosSimulator, type WorkosSimulator } from '../../src/connectors/workos/sim/server.js';
 import type { MigrateSummary } from '../../src/engine/summary.js';
 import type { VerifyReport } from '../../src/engine/verify.js';
 import { tempDir } from './fixtures.js';

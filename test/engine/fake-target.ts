@@ -4,7 +4,7 @@ import { primaryEmail, type CanonicalUser, type Organization } from '../../src/m
 import type { TargetCapabilities } from '../../src/protocol/capabilities.js';
 import { FlaglessError } from '../../src/protocol/errors.js';
 import type { CreateUserOptions, LoginResult, Target, TargetOrgRef, TargetUserRef, TargetUserView } from '../../src/protocol/target.js';
-import { Prng } from '../../src/engine/fake/prng.js';
+import { Prng } from '../../src/lib/fake/prng.js';
 
 /**
  * A strict in-memory target for engine tests. It behaves like a hosted identity API: unique emails

@@ -3,7 +3,8 @@ import { describe, test } from 'node:test';
 import { AbortedError, Semaphore } from '../../src/engine/concurrency.js';
 import { TokenBucket } from '../../src/engine/rate-limit.js';
 import { RecordFailure, Requester } from '../../src/engine/request.js';
-import { backoffMs, classify, FatalRunError } from '../../src/engine/retry.js';
+import { backoffMs } from '../../src/lib/backoff.js';
+import { classify, FatalRunError } from '../../src/engine/retry.js';
 import { FlaglessError } from '../../src/protocol/errors.js';
 import { FakeTarget, resetError } from './fake-target.js';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import { generate } from '../../src/connectors/clerk/index.js';
-import { startWorkosSimulator, type WorkosSimulator } from '../../src/connectors/workos/simulator.js';
+import { startWorkosSimulator, type WorkosSimulator } from '../../src/connectors/workos/sim/server.js';
 import { flaglessAsync } from '../helpers/cli.js';
 
 /**

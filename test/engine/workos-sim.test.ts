@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { TARGET_MODULES } from '../../src/connectors/index.js';
-import { startWorkosSimulator } from '../../src/connectors/workos/simulator.js';
+import { startWorkosSimulator } from '../../src/connectors/workos/sim/server.js';
 import { migrate } from '../../src/engine/run.js';
 import { SqliteStore } from '../../src/engine/state/sqlite.js';
 import { makeFixture, memorySource, tempDir } from './fixtures.js';

@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { auth0LegacyVerifier, PASSWORD_REALM_GRANT } from '../../src/connectors/auth0/legacy-login.js';
-import { startAuth0Sim, type Auth0Sim } from '../../src/connectors/auth0/legacy-sim.js';
+import { startAuth0Sim, type Auth0Sim } from '../../src/connectors/auth0/sim/legacy.js';
 import { clerkLegacyVerifier } from '../../src/connectors/clerk/legacy-login.js';
-import { startClerkLegacySim, type ClerkLegacySim } from '../../src/connectors/clerk/legacy-sim.js';
+import { startClerkLegacySim, type ClerkLegacySim } from '../../src/connectors/clerk/sim/legacy.js';
 import { firebaseLegacyVerifier } from '../../src/connectors/firebase/legacy-login.js';
-import { startFirebaseSim, type FirebaseSim } from '../../src/connectors/firebase/legacy-sim.js';
+import { startFirebaseSim, type FirebaseSim } from '../../src/connectors/firebase/sim/legacy.js';
 import type { LegacyVerdict, LegacyVerifier } from '../../src/protocol/legacy.js';
 import { openBetterAuth, startGateway, tempDir } from './helpers.js';
 

@@ -15,7 +15,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { firebaseLegacyVerifier } from '../../src/connectors/firebase/legacy-login.js';
-import { startFirebaseSim, type FirebaseSim } from '../../src/connectors/firebase/legacy-sim.js';
+import { startFirebaseSim, type FirebaseSim } from '../../src/connectors/firebase/sim/legacy.js';
 import type { LegacyVerdict } from '../../src/protocol/legacy.js';
 import { freePort, stopChild } from '../helpers/processes.js';
 import { tempDir } from './helpers.js';

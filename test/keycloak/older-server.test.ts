@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { KeycloakAdminHttp } from '../../src/connectors/keycloak/admin-http.js';
-import { connectKeycloak, type KeycloakConnection } from '../../src/connectors/keycloak/api.js';
+import { connectKeycloak, type KeycloakConnection } from '../../src/connectors/keycloak/admin-client.js';
 import { SOURCE_MODULES } from '../../src/connectors/index.js';
 import type { MigrateSummary } from '../../src/engine/summary.js';
 import type { VerifyReport } from '../../src/engine/verify.js';

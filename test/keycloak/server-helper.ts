@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { defaultKeycloakConnection } from '../../src/connectors/keycloak/api.js';
+import { defaultKeycloakConnection } from '../../src/connectors/keycloak/admin-client.js';
 
 const run = promisify(execFile);
 const SCRIPT = path.resolve('scripts', 'keycloak.mjs');

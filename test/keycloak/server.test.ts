@@ -16,7 +16,7 @@ import {
   getStoredCredentials,
   tokenLogin,
   type KeycloakConnection,
-} from '../../src/connectors/keycloak/api.js';
+} from '../../src/connectors/keycloak/admin-client.js';
 import { keycloakOtpCredential, keycloakPasswordCredential, type KeycloakCredential } from '../../src/connectors/keycloak/credentials.js';
 import { detectHash, fromBcrypt, fromFirebaseScrypt, fromPbkdf2 } from '../../src/model/password/index.js';
 import { Secret } from '../../src/model/secret.js';

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import { KeycloakAdminHttp } from '../../src/connectors/keycloak/admin-http.js';
-import { connectKeycloak, ensurePasswordGrantClient, getStoredCredentials, tokenLogin, type KeycloakConnection } from '../../src/connectors/keycloak/api.js';
+import { connectKeycloak, ensurePasswordGrantClient, getStoredCredentials, tokenLogin, type KeycloakConnection } from '../../src/connectors/keycloak/admin-client.js';
 import { target as keycloak } from '../../src/connectors/keycloak/index.js';
 import type { KeycloakTarget } from '../../src/connectors/keycloak/target.js';
 import { SOURCE_MODULES } from '../../src/connectors/index.js';

@@ -1,4 +1,4 @@
-import { openExportFile, readWholeText } from '../../engine/io/export-file.js';
+import { openExportFile, readWholeText } from '../../lib/io/export-file.js';
 import type { Membership } from '../../model/user.js';
 import { FlaglessError } from '../../protocol/errors.js';
 import type { SourceItem } from '../../protocol/source.js';

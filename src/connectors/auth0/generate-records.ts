@@ -3,8 +3,8 @@
  * JSON line, the support password file's line, and Management API memberships. Seeded, so the
  * same seed gives the same export.
  */
-import { fakeIsoDate, fakeOrganizationName, fakePerson, fakePhone } from '../../engine/fake/people.js';
-import type { Prng } from '../../engine/fake/prng.js';
+import { fakeIsoDate, fakeOrganizationName, fakePerson, fakePhone } from '../../lib/fake/people.js';
+import type { Prng } from '../../lib/fake/prng.js';
 import type { Auth0DumpMembership, Auth0Organization, Auth0PasswordRecord, Auth0Role, Auth0User } from './types.js';
 
 export const DATABASE_CONNECTION = 'Username-Password-Authentication';

@@ -4,11 +4,11 @@
  * memberships and roles. Everything streams with backpressure; hashes are real bcrypt from a
  * small pool reused round-robin, so a million users take seconds and every hash verifies.
  */
-import { buildHashPool } from '../../engine/fake/hash-pool.js';
-import { Prng } from '../../engine/fake/prng.js';
-import { csvField } from '../../engine/io/csv-field.js';
-import { sidePath } from '../../engine/io/side-path.js';
-import { TextFileWriter } from '../../engine/io/text-writer.js';
+import { buildHashPool } from '../../lib/fake/hash-pool.js';
+import { Prng } from '../../lib/fake/prng.js';
+import { csvField } from '../../lib/io/csv-field.js';
+import { sidePath } from '../../lib/io/side-path.js';
+import { TextFileWriter } from '../../lib/io/text-writer.js';
 import type { GenerateOptions, GenerateResult } from '../../protocol/generate.js';
 import { caseVariant, isDatabaseKind, makeMemberships, makeOrganization, makePasswordRecord, makeUser, objectId, ROLES, TENANT, DATABASE_CONNECTION } from './generate-records.js';
 import type { Auth0Organization } from './types.js';

@@ -28,7 +28,7 @@ export const source = {
 } satisfies SourceConnector;
 
 async function* readLive(options: SourceOptions): AsyncGenerator<SourceItem> {
-  const { readAuth0Api } = await import('./api.js');
+  const { readAuth0Api } = await import('./read-api.js');
   yield* readAuth0Api(options);
 }
 

@@ -9,7 +9,7 @@
 import type { Membership } from '../../model/user.js';
 import type { Problem } from '../../protocol/problem.js';
 import type { SourceItem } from '../../protocol/source.js';
-import { SeenIndex } from '../../engine/io/seen-index.js';
+import { SeenIndex } from '../../lib/io/seen-index.js';
 import { completeFromApi, mapAuth0User, passwordKeyOfUser, type HashReader, type PasswordLookup } from './map.js';
 import type { PasswordIndex } from './password-index.js';
 import { DATABASE_PROVIDER, type Auth0User } from './types.js';

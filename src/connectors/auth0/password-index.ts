@@ -10,7 +10,7 @@
  * to 44 (6 bits per base-64 character), about 90 bytes a record with the table around them.
  * Packing is lossless: a hash that does not fit the bcrypt shape is stored as its UTF-8 bytes.
  */
-import { KeyTable } from '../../engine/io/key-table.js';
+import { KeyTable } from '../../lib/io/key-table.js';
 
 const TAG_RAW = 0;
 const TAG_BCRYPT = 1;

@@ -1,5 +1,5 @@
-import { openExportFile } from '../../engine/io/export-file.js';
-import { readTextLineBatches } from '../../engine/io/text-lines.js';
+import { openExportFile } from '../../lib/io/export-file.js';
+import { readTextLineBatches } from '../../lib/io/text-lines.js';
 import { FlaglessError } from '../../protocol/errors.js';
 import type { SourceItem } from '../../protocol/source.js';
 import { passwordKeyOfRecord, type HashReader } from './map.js';

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { checkVendorOfFile } from '../../cli/open-source.js';
 import { hashPassword, verifyPassword } from '../../model/password/index.js';
 import type { CanonicalUser, Organization } from '../../model/user.js';
 import { FlaglessError } from '../../protocol/errors.js';
@@ -228,9 +227,6 @@ describe('auth0 file reader', () => {
     await rejectsWith({ file: firebase }, 'E_WRONG_VENDOR', notAuth0);
     await rejectsWith({ file: cognito }, 'E_WRONG_VENDOR', notAuth0);
     await rejectsWith({ file: write('clerk.csv', 'id,first_name,last_name,username,primary_email_address\nuser_1,A,B,,a@b.c\n') }, 'E_WRONG_VENDOR', notAuth0);
-    for (const [file, vendor] of [[firebase, 'firebase'], [cognito, 'cognito']] as const) {
-      await assert.rejects(checkVendorOfFile('auth0', file), (e: unknown) => e instanceof FlaglessError && e.code === 'E_WRONG_VENDOR' && e.message.includes(`--from ${vendor}`));
-    }
     await rejectsWith({ file: write('passwords-as-file.ndjson', ndjson([passwordRecord(OID_A, hashA)])) }, 'E_USAGE', /--passwords/);
     const file = write('users-ok.ndjson', ndjson(users()));
     await rejectsWith({ file, passwords: file }, 'E_USAGE', /--file/);

@@ -1,8 +1,8 @@
 import { stat } from 'node:fs/promises';
-import { openExportFile, readHead, type ExportFile } from '../../engine/io/export-file.js';
-import { headShape } from '../../engine/io/head-shape.js';
-import { lineRanges } from '../../engine/io/line-ranges.js';
-import { readTextLineBatches } from '../../engine/io/text-lines.js';
+import { openExportFile, readHead, type ExportFile } from '../../lib/io/export-file.js';
+import { headShape } from '../../lib/io/head-shape.js';
+import { lineRanges } from '../../lib/io/line-ranges.js';
+import { readTextLineBatches } from '../../lib/io/text-lines.js';
 import { FlaglessError } from '../../protocol/errors.js';
 import type { ByteRange, PartRead, SourceItem, SourceOptions } from '../../protocol/source.js';
 import { loadApiDump } from './api-dump.js';

@@ -1,5 +1,5 @@
-import { openExportFile, readTextChunks } from '../../engine/io/export-file.js';
-import { scanJsonElements, type ScanEvent, type ScanStats } from '../../engine/io/json-element-scanner.js';
+import { openExportFile, readTextChunks } from '../../lib/io/export-file.js';
+import { scanJsonElements, type ScanEvent, type ScanStats } from '../../lib/io/json-element-scanner.js';
 import type { Membership, Organization } from '../../model/user.js';
 import { FlaglessError } from '../../protocol/errors.js';
 import type { Problem } from '../../protocol/problem.js';

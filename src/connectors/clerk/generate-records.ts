@@ -1,5 +1,5 @@
-import { fakeIsoDate, fakeOrganizationName, fakePerson, fakePhone, fakeTotpSecret } from '../../engine/fake/people.js';
-import { Prng } from '../../engine/fake/prng.js';
+import { fakeIsoDate, fakeOrganizationName, fakePerson, fakePhone, fakeTotpSecret } from '../../lib/fake/people.js';
+import { Prng } from '../../lib/fake/prng.js';
 import type { ClerkCsvColumn, ClerkOrganizationJson, ClerkUserJson } from './types.js';
 
 // What one generated Clerk user looks like, drawn from the seeded PRNG: the CSV row and, when

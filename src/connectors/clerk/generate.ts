@@ -7,11 +7,11 @@
  * seed so the same seed writes the same bytes.
  */
 import { stringify } from 'csv-stringify/sync';
-import { buildHashPool, type PooledHash } from '../../engine/fake/hash-pool.js';
-import { Prng } from '../../engine/fake/prng.js';
-import { csvField } from '../../engine/io/csv-field.js';
-import { sidePath } from '../../engine/io/side-path.js';
-import { TextFileWriter } from '../../engine/io/text-writer.js';
+import { buildHashPool, type PooledHash } from '../../lib/fake/hash-pool.js';
+import { Prng } from '../../lib/fake/prng.js';
+import { csvField } from '../../lib/io/csv-field.js';
+import { sidePath } from '../../lib/io/side-path.js';
+import { TextFileWriter } from '../../lib/io/text-writer.js';
 import { fromBcrypt } from '../../model/password/index.js';
 import type { GenerateOptions, GenerateResult } from '../../protocol/generate.js';
 import { clerkId, drawKind, makeOrganization, makeUser, unsupportedDigest, userIdFor, type UserDraw } from './generate-records.js';

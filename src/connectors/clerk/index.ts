@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { FlaglessError } from '../../protocol/errors.js';
 import type { Generator } from '../../protocol/generate.js';
 import type { PartRead, Source, SourceConnector, SourceItem, SourceOptions } from '../../protocol/source.js';
-import { readClerkApi } from './api.js';
+import { readClerkApi } from './read-api.js';
 import { readClerkFile } from './read.js';
 import { sniffClerk } from './sniff.js';
 

@@ -1,10 +1,10 @@
-import { openWithHead } from '../../engine/io/export-file.js';
-import { SeenIds } from '../../engine/io/seen-ids.js';
+import { openWithHead } from '../../lib/io/export-file.js';
+import { SeenIds } from '../../lib/io/seen-ids.js';
 import type { CanonicalUser } from '../../model/user.js';
 import { FlaglessError } from '../../protocol/errors.js';
 import type { Problem } from '../../protocol/problem.js';
 import type { PartRead, SourceItem, SourceOptions } from '../../protocol/source.js';
-import { readCsvRecords } from './csv-records.js';
+import { readCsvRecords } from '../../lib/io/csv-records.js';
 import { loadClerkDump, type ClerkDumpIndex } from './dump.js';
 import { enrichCsvUser, identifierProblem, lossyOrphanMembership, userFromApiJson, userFromCsvRow, type MapProblem } from './map.js';
 import { headerCells, looksLikeClerkJson, looksLikeJson } from './sniff.js';

@@ -11,8 +11,8 @@
  */
 import type { Organization } from '../../model/user.js';
 import type { Problem } from '../../protocol/problem.js';
-import { openExportFile, readTextChunks, type ExportFile } from '../../engine/io/export-file.js';
-import { scanJsonElements, type ScanEvent } from '../../engine/io/json-element-scanner.js';
+import { openExportFile, readTextChunks, type ExportFile } from '../../lib/io/export-file.js';
+import { scanJsonElements, type ScanEvent } from '../../lib/io/json-element-scanner.js';
 import { GroupMembers, groupToOrganization, type CognitoGroup } from './groups.js';
 
 const WHAT = 'API dump';

@@ -11,11 +11,11 @@
  * Traps (unless clean): two users whose email differs only in case, and a membership naming a
  * user that is not in the export.
  */
-import { fakeIsoDate, fakePerson, fakePhone } from '../../engine/fake/people.js';
-import { Prng } from '../../engine/fake/prng.js';
+import { fakeIsoDate, fakePerson, fakePhone } from '../../lib/fake/people.js';
+import { Prng } from '../../lib/fake/prng.js';
 import type { GenerateOptions, GenerateResult } from '../../protocol/generate.js';
-import { sidePath } from '../../engine/io/side-path.js';
-import { TextFileWriter } from '../../engine/io/text-writer.js';
+import { sidePath } from '../../lib/io/side-path.js';
+import { TextFileWriter } from '../../lib/io/text-writer.js';
 
 const GROUPS = [
   { GroupName: 'admin', Description: 'Administrators', Precedence: 1 },

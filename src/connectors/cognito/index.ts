@@ -4,7 +4,7 @@
  * are planned for a just-in-time move or a reset.
  */
 import type { SourceConnector } from '../../protocol/source.js';
-import { readCognitoApi } from './api.js';
+import { readCognitoApi } from './read-api.js';
 import { readCognitoFile } from './read.js';
 import { looksLikeCognito } from './sniff.js';
 

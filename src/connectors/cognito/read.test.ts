@@ -3,7 +3,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { checkVendorOfFile } from '../../cli/open-source.js';
 import type { CanonicalUser, Organization } from '../../model/user.js';
 import { isFlaglessError } from '../../protocol/errors.js';
 import type { Problem } from '../../protocol/problem.js';
@@ -146,9 +145,6 @@ describe('cognito source: bad input', () => {
     await firstStepFails({ file: firebase }, 'E_WRONG_VENDOR', notCognito);
     await firstStepFails({ file: write('clerk.csv', 'id,first_name,last_name,username,primary_email_address,password_digest\n') }, 'E_WRONG_VENDOR', notCognito);
     await firstStepFails({ file: auth0 }, 'E_WRONG_VENDOR', notCognito);
-    for (const [file, vendor] of [[firebase, 'firebase'], [auth0, 'auth0']] as const) {
-      await assert.rejects(checkVendorOfFile('cognito', file), (e: unknown) => isFlaglessError(e) && e.code === 'E_WRONG_VENDOR' && e.message.includes(`--from ${vendor}`));
-    }
     await firstStepFails({ file: write('ok.json', JSON.stringify({ Users: [U1] })), apiDump: join(dir, 'no-dump.json') }, 'E_INPUT_UNREADABLE');
     await firstStepFails({}, 'E_USAGE');
   });

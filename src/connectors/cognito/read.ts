@@ -6,9 +6,9 @@
  * - the users themselves: NDJSON of UserType, or a JSON array of UserType (`jq '.Users[]'`).
  * Which one is decided from the first key of the file. `--api-dump` adds groups (see groups.ts).
  */
-import { openWithHead, readTextChunks } from '../../engine/io/export-file.js';
-import { headShape } from '../../engine/io/head-shape.js';
-import { scanJsonElements, type ScanStats } from '../../engine/io/json-element-scanner.js';
+import { openWithHead, readTextChunks } from '../../lib/io/export-file.js';
+import { headShape } from '../../lib/io/head-shape.js';
+import { scanJsonElements, type ScanStats } from '../../lib/io/json-element-scanner.js';
 import { FlaglessError } from '../../protocol/errors.js';
 import type { SourceItem, SourceOptions } from '../../protocol/source.js';
 import { dumpUsers, loadCognitoDump, type CognitoDump } from './api-dump.js';

@@ -3,7 +3,7 @@
  * and for the reader's first check. Only Cognito's own marks: a `Users` list (capital U), or a
  * `Username` next to UserType's other members.
  */
-import { headShape, type HeadShape } from '../../engine/io/head-shape.js';
+import { headShape, type HeadShape } from '../../lib/io/head-shape.js';
 
 /** Members of UserType: a file whose first key is one of these holds users, not pages. */
 export const USER_KEYS = new Set(['Username', 'Attributes', 'UserAttributes', 'UserCreateDate', 'UserLastModifiedDate', 'Enabled', 'UserStatus', 'MFAOptions']);

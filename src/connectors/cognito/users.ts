@@ -5,7 +5,7 @@
  */
 import type { Problem } from '../../protocol/problem.js';
 import type { SourceItem } from '../../protocol/source.js';
-import { SeenIds } from '../../engine/io/seen-ids.js';
+import { SeenIds } from '../../lib/io/seen-ids.js';
 import type { GroupMembers } from './groups.js';
 import { mapCognitoUser } from './map.js';
 

@@ -10,12 +10,12 @@
  * Traps (unless clean): a Google-only user whose email differs from another user's only in case,
  * and one user whose customAttributes is not valid JSON.
  */
-import { buildHashPool } from '../../engine/fake/hash-pool.js';
-import { fakeIsoDate, fakePerson, fakePhone } from '../../engine/fake/people.js';
-import { Prng } from '../../engine/fake/prng.js';
-import { csvField } from '../../engine/io/csv-field.js';
-import { sidePath } from '../../engine/io/side-path.js';
-import { TextFileWriter } from '../../engine/io/text-writer.js';
+import { buildHashPool } from '../../lib/fake/hash-pool.js';
+import { fakeIsoDate, fakePerson, fakePhone } from '../../lib/fake/people.js';
+import { Prng } from '../../lib/fake/prng.js';
+import { csvField } from '../../lib/io/csv-field.js';
+import { sidePath } from '../../lib/io/side-path.js';
+import { TextFileWriter } from '../../lib/io/text-writer.js';
 import { hashParts } from '../../model/password/index.js';
 import type { GenerateOptions, GenerateResult } from '../../protocol/generate.js';
 import { formatHashConfig, type FirebaseHashConfig } from './hash-config.js';

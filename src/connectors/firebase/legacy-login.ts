@@ -13,7 +13,7 @@
  * else (API key not valid, PASSWORD_LOGIN_DISABLED, 5xx, a network failure) → unavailable.
  *
  * `apiUrl` points at the Firebase Auth emulator (`http://127.0.0.1:9099/identitytoolkit.googleapis.com`)
- * or the strict simulator in legacy-sim.ts.
+ * or the strict simulator in sim/legacy.ts.
  */
 import { looksLikeEmail } from '../../model/email.js';
 import { invalidCredentials, legacyUnavailable, type LegacyVerdict, type LegacyVerifier } from '../../protocol/legacy.js';

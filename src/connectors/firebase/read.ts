@@ -3,10 +3,10 @@
  * canonical user, in file order, with the line it starts on. Memory stays flat in the number of
  * users (one element at a time, plus an 8-byte fingerprint per id for duplicate detection).
  */
-import { openExportFile, openWithHead, readTextChunks, readWholeText, requireText } from '../../engine/io/export-file.js';
-import { headShape } from '../../engine/io/head-shape.js';
-import { scanJsonElements, type ScanStats } from '../../engine/io/json-element-scanner.js';
-import { SeenIds } from '../../engine/io/seen-ids.js';
+import { openExportFile, openWithHead, readTextChunks, readWholeText, requireText } from '../../lib/io/export-file.js';
+import { headShape } from '../../lib/io/head-shape.js';
+import { scanJsonElements, type ScanStats } from '../../lib/io/json-element-scanner.js';
+import { SeenIds } from '../../lib/io/seen-ids.js';
 import { FlaglessError } from '../../protocol/errors.js';
 import type { Problem } from '../../protocol/problem.js';
 import type { SourceItem, SourceOptions } from '../../protocol/source.js';

@@ -3,7 +3,7 @@
  * CLI's `sniff` and for the reader's first check. Only Firebase's own marks: the file starts with
  * `{"users": [`, and each user has a `localId`.
  */
-import { headShape, type HeadShape } from '../../engine/io/head-shape.js';
+import { headShape, type HeadShape } from '../../lib/io/head-shape.js';
 
 export function looksLikeFirebase(head: string): boolean {
   return /^\uFEFF?\s*\{\s*"users"\s*:\s*\[/.test(head) || (/^\uFEFF?\s*[{[]/.test(head) && /"localId"\s*:/.test(head));

@@ -71,7 +71,7 @@ export function keycloakTargetConnection(options: TargetOptions, localStatePath?
 
 async function open(options: TargetOptions): Promise<Target> {
   const [{ connectKeycloak, localKeycloakStatePath }, { KeycloakAdminHttp }, { prepareRealm }, { KeycloakTarget }] = await Promise.all([
-    import('./api.js'),
+    import('./admin-client.js'),
     import('./admin-http.js'),
     import('./realm.js'),
     import('./target.js'),

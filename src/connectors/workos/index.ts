@@ -6,7 +6,7 @@ export const target = {
   name: 'workos',
   capabilities: workosCapabilities,
   async open(options: TargetOptions): Promise<Target> {
-    const { openWorkosTarget } = await import('./api.js');
+    const { openWorkosTarget } = await import('./target.js');
     return openWorkosTarget(options);
   },
 } satisfies TargetConnector;

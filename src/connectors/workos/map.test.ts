@@ -6,7 +6,7 @@ import type { CreateUserOptions } from '../../protocol/target.js';
 import { workosCapabilities } from './capabilities.js';
 import { WORKOS_HASH_TYPES, WORKOS_TYPE_ALGORITHMS, decodeWorkosHash, encodeForWorkos } from './hash-types.js';
 import { toWorkosMetadata, toWorkosOrganization, toWorkosRoleSlug, toWorkosRoleSlugs, toWorkosUser } from './map.js';
-import { validateUserBody } from './sim-validate.js';
+import { validateUserBody } from './sim/validate.js';
 import { FIREBASE_SAMPLE } from '../../../test/helpers/vectors.js';
 
 const IMPORT: CreateUserOptions = { includePasswordHash: true, missingPassword: 'jit' };

@@ -7,9 +7,9 @@ import { emptyUser, type CanonicalUser } from '../../model/user.js';
 import { FlaglessError } from '../../protocol/errors.js';
 import type { CreateUserOptions, Target } from '../../protocol/target.js';
 import { TARGET_MODULES } from '../index.js';
-import { workosConnection } from './api.js';
+import { workosConnection } from './target.js';
 import { target } from './index.js';
-import { startWorkosSimulator, type WorkosSimulator, type WorkosSimulatorOptions } from './simulator.js';
+import { startWorkosSimulator, type WorkosSimulator, type WorkosSimulatorOptions } from './sim/server.js';
 import { failure } from '../../../test/helpers/failure.js';
 
 const IMPORT: CreateUserOptions = { includePasswordHash: true, missingPassword: 'jit' };

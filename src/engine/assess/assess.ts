@@ -5,7 +5,7 @@ import type { TargetCapabilities } from '../../protocol/capabilities.js';
 import type { ErrorCode } from '../../protocol/errors.js';
 import type { Problem } from '../../protocol/problem.js';
 import type { ByteRange, Source, SourceItem } from '../../protocol/source.js';
-import { DigestSpill, findRepeats, readLabel, SpillFiles, type Holder, type SpillFds, type SpillToRead, type SpillWritten } from '../io/digest-spill.js';
+import { DigestSpill, findRepeats, readLabel, SpillFiles, type Holder, type SpillFds, type SpillToRead, type SpillWritten } from '../../lib/io/digest-spill.js';
 import { addUserToFit, emptyFit, UserFacts, type TargetFit } from './target-fit.js';
 
 /**

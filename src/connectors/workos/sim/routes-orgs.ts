@@ -1,7 +1,7 @@
-import { SimApiError, invalid, notFound } from './sim-http.js';
-import type { Route, SimContext, SimRequest, SimResponse } from './sim-routes-users.js';
-import { listJson, listParams, membershipJson, newId, organizationJson, paginate, type SimMembership, type SimOrganization } from './sim-state.js';
-import { mergeMetadata, validateOrganizationBody, validateRoleSlugs } from './sim-validate.js';
+import { SimApiError, invalid, notFound } from './http.js';
+import type { Route, SimContext, SimRequest, SimResponse } from './routes-users.js';
+import { listJson, listParams, membershipJson, newId, organizationJson, paginate, type SimMembership, type SimOrganization } from './state.js';
+import { mergeMetadata, validateOrganizationBody, validateRoleSlugs } from './validate.js';
 
 /**
  * Organizations (`/organizations`) and organization memberships

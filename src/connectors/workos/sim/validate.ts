@@ -1,6 +1,6 @@
-import type { PasswordHash } from '../../model/password/types.js';
-import { decodeWorkosHash, isWorkosHashType, type WorkosHashType } from './hash-types.js';
-import { invalid, type ApiFieldError } from './sim-http.js';
+import type { PasswordHash } from '../../../model/password/types.js';
+import { decodeWorkosHash, isWorkosHashType, type WorkosHashType } from '../hash-types.js';
+import { invalid, type ApiFieldError } from './http.js';
 
 /**
  * Request validation of the WorkOS simulator, strict where WorkOS documents a rule:

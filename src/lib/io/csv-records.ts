@@ -1,5 +1,5 @@
 import { parse } from 'csv-parse/sync';
-import { openExportFile, readByteChunks, type ExportFile } from '../../engine/io/export-file.js';
+import { openExportFile, readByteChunks, type ExportFile } from './export-file.js';
 
 /**
  * What the CSV reader yields, in file order. `line` is 1-based: the line where the record

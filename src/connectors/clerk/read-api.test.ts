@@ -4,9 +4,9 @@ import type { CanonicalUser, Organization } from '../../model/user.js';
 import { FlaglessError } from '../../protocol/errors.js';
 import type { Problem } from '../../protocol/problem.js';
 import type { SourceItem } from '../../protocol/source.js';
-import { readClerkApi } from './api.js';
+import { readClerkApi } from './read-api.js';
 import { source } from './index.js';
-import { startClerkSimulator, type ClerkSimulator, type ClerkSimulatorData } from './simulator.js';
+import { startClerkSimulator, type ClerkSimulator, type ClerkSimulatorData } from './sim/backend-api.js';
 import type { ClerkUserJson } from './types.js';
 
 const KEY = 'sk_test_flagless_simulator';

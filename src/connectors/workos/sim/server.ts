@@ -1,12 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { authRoutes } from './sim-routes-auth.js';
-import { FAULT_KINDS, NO_FAULTS, describeFaultSpec, parseFaultSpec, pickFault, pickLatency, seededRandom, type FaultKind, type FaultSpec } from './sim-faults.js';
-import { SimApiError, parseJsonObject, readBody, sendBadGatewayHtml, sendJson } from './sim-http.js';
-import { SlidingWindowLimiter, TokenBucket } from './sim-limits.js';
-import { organizationRoutes } from './sim-routes-orgs.js';
-import { userRoutes, type Route, type SimContext, type SimResponse } from './sim-routes-users.js';
-import { SimStore, membershipJson, newId, organizationJson, userJson } from './sim-state.js';
+import { authRoutes } from './routes-auth.js';
+import { FAULT_KINDS, NO_FAULTS, describeFaultSpec, parseFaultSpec, pickFault, pickLatency, seededRandom, type FaultKind, type FaultSpec } from './faults.js';
+import { SimApiError, parseJsonObject, readBody, sendBadGatewayHtml, sendJson } from './http.js';
+import { SlidingWindowLimiter, TokenBucket } from './limits.js';
+import { organizationRoutes } from './routes-orgs.js';
+import { userRoutes, type Route, type SimContext, type SimResponse } from './routes-users.js';
+import { SimStore, membershipJson, newId, organizationJson, userJson } from './state.js';
 
 /**
  * A strict local stand-in for the WorkOS User Management API (the real one cannot be reached
@@ -37,7 +37,7 @@ export interface WorkosSimulatorOptions {
   readBurst?: number;
   /** Authenticate attempts per email per 60 s; 0 disables. Default 10 (documented). */
   loginsPerEmailPerMinute?: number;
-  /** A fault spec (see sim-faults.ts), e.g. `5xx=0.1,reset-after-commit=0.02,latency=20ms`. */
+  /** A fault spec (see sim/faults.ts), e.g. `5xx=0.1,reset-after-commit=0.02,latency=20ms`. */
   faults?: string | FaultSpec;
   /** Seed for fault and latency draws (reproducible runs). */
   seed?: number;

@@ -13,8 +13,8 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { hashPassword, verifyPassword, type PasswordHash } from '../../model/password/index.js';
-import type { ClerkUserJson } from './types.js';
+import { hashPassword, verifyPassword, type PasswordHash } from '../../../model/password/index.js';
+import type { ClerkUserJson } from '../types.js';
 
 export interface ClerkSimUser {
   json: ClerkUserJson;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { PasswordHash } from '../../model/password/types.js';
-import { SimApiError, invalid } from './sim-http.js';
-import type { WorkosHashType } from './hash-types.js';
+import type { PasswordHash } from '../../../model/password/types.js';
+import { SimApiError, invalid } from './http.js';
+import type { WorkosHashType } from '../hash-types.js';
 
 /**
  * In-memory state of the WorkOS simulator and the exact JSON shapes WorkOS returns

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { WorkOS } from '@workos-inc/node';
-import { parseFaultSpec, pickFault, seededRandom } from './sim-faults.js';
-import { TokenBucket } from './sim-limits.js';
-import { startWorkosSimulator, type WorkosSimulator } from './simulator.js';
+import { parseFaultSpec, pickFault, seededRandom } from './faults.js';
+import { TokenBucket } from './limits.js';
+import { startWorkosSimulator, type WorkosSimulator } from './server.js';
 
 function sdkFor(sim: WorkosSimulator, timeout?: number): WorkOS {
   const u = new URL(sim.url);

@@ -1,8 +1,8 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { verifyPassword } from '../../model/password/index.js';
-import { SimApiError } from './sim-http.js';
-import type { Route, SimContext, SimRequest, SimResponse } from './sim-routes-users.js';
-import { newId, userJson, type SimUser } from './sim-state.js';
+import { verifyPassword } from '../../../model/password/index.js';
+import { SimApiError } from './http.js';
+import type { Route, SimContext, SimRequest, SimResponse } from './routes-users.js';
+import { newId, userJson, type SimUser } from './state.js';
 
 /**
  * `POST /user_management/authenticate` with `grant_type: 'password'` (the body @workos-inc/node's

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ClerkMembershipJson, ClerkOrganizationJson, ClerkUserJson } from './types.js';
+import type { ClerkMembershipJson, ClerkOrganizationJson, ClerkUserJson } from '../types.js';
 
 /**
  * A strict local stand-in for the part of Clerk's Backend API the source reader calls, for tests

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'csv-parse/sync';
-import { Prng } from '../../engine/fake/prng.js';
+import { Prng } from '../fake/prng.js';
 import { readCsvRecords, type CsvEvent } from './csv-records.js';
 
 /** A cell: plain, empty, with commas/quotes/newlines (quoted), or non-ASCII. */

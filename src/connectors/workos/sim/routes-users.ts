@@ -1,9 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { hashPassword } from '../../model/password/index.js';
-import type { SlidingWindowLimiter } from './sim-limits.js';
-import { SimApiError, notFound } from './sim-http.js';
-import { SimStore, listJson, listParams, newId, paginate, userJson, type SimUser } from './sim-state.js';
-import { mergeMetadata, validateUserBody, type UserFields } from './sim-validate.js';
+import { hashPassword } from '../../../model/password/index.js';
+import type { SlidingWindowLimiter } from './limits.js';
+import { SimApiError, notFound } from './http.js';
+import { SimStore, listJson, listParams, newId, paginate, userJson, type SimUser } from './state.js';
+import { mergeMetadata, validateUserBody, type UserFields } from './validate.js';
 
 /** What every route handler gets. */
 export interface SimContext {

@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'csv-parse/sync';
-import { assess } from '../../engine/assess/assess.js';
-import { verifyPassword } from '../../model/password/index.js';
-import type { CanonicalUser } from '../../model/user.js';
-import type { GenerateResult } from '../../protocol/generate.js';
-import type { Problem } from '../../protocol/problem.js';
-import { generate, source } from './index.js';
-import type { ClerkApiDump } from './types.js';
+import { assess } from '../../src/engine/assess/assess.js';
+import { verifyPassword } from '../../src/model/password/index.js';
+import type { CanonicalUser } from '../../src/model/user.js';
+import type { GenerateResult } from '../../src/protocol/generate.js';
+import type { Problem } from '../../src/protocol/problem.js';
+import { generate, source } from '../../src/connectors/clerk/index.js';
+import type { ClerkApiDump } from '../../src/connectors/clerk/types.js';
 
 async function readBack(result: GenerateResult) {
   const file = result.files.find((f) => f.role === 'export')!.path;

@@ -21,8 +21,8 @@
 import { createSign, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { hashPassword, verifyPassword, type PasswordHash } from '../../model/password/index.js';
-import { PASSWORD_REALM_GRANT } from './legacy-login.js';
+import { hashPassword, verifyPassword, type PasswordHash } from '../../../model/password/index.js';
+import { PASSWORD_REALM_GRANT } from '../legacy-login.js';
 
 export interface Auth0SimUser {
   user_id: string;

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { WorkOS } from '@workos-inc/node';
-import { hashPassword } from '../../model/password/index.js';
-import type { HashAlgorithm } from '../../model/password/types.js';
-import { encodeForWorkos } from './hash-types.js';
-import { startWorkosSimulator, type WorkosSimulator } from './simulator.js';
+import { hashPassword } from '../../../model/password/index.js';
+import type { HashAlgorithm } from '../../../model/password/types.js';
+import { encodeForWorkos } from '../hash-types.js';
+import { startWorkosSimulator, type WorkosSimulator } from './server.js';
 
 // The official SDK (8.13) against the simulator, endpoint by endpoint.
 

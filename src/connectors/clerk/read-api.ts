@@ -1,5 +1,5 @@
-import { SeenIds } from '../../engine/io/seen-ids.js';
-import { backoffMs, sleep } from '../../engine/retry.js';
+import { SeenIds } from '../../lib/io/seen-ids.js';
+import { backoffMs, sleep } from '../../lib/backoff.js';
 import type { Membership } from '../../model/user.js';
 import { FlaglessError } from '../../protocol/errors.js';
 import type { SourceItem, SourceOptions } from '../../protocol/source.js';

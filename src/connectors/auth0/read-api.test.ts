@@ -8,9 +8,9 @@ import type { CanonicalUser, Organization } from '../../model/user.js';
 import { FlaglessError } from '../../protocol/errors.js';
 import type { Problem } from '../../protocol/problem.js';
 import type { SourceOptions } from '../../protocol/source.js';
-import { readAuth0Api, USER_QUERY_LIMIT, type Auth0ApiTuning } from './api.js';
+import { readAuth0Api, USER_QUERY_LIMIT, type Auth0ApiTuning } from './read-api.js';
 import { source } from './index.js';
-import { startAuth0Simulator, type Auth0Simulator, type Auth0SimulatorOptions } from './simulator.js';
+import { startAuth0Simulator, type Auth0Simulator, type Auth0SimulatorOptions } from './sim/management-api.js';
 import type { Auth0User } from './types.js';
 
 interface Read {

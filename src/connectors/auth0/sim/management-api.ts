@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Auth0DumpMembership, Auth0Organization, Auth0User } from './types.js';
+import type { Auth0DumpMembership, Auth0Organization, Auth0User } from '../types.js';
 
 export interface Auth0SimulatorOptions {
   domain?: string;

@@ -15,7 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { hashPassword, verifyPassword, type PasswordHash } from '../../model/password/index.js';
+import { hashPassword, verifyPassword, type PasswordHash } from '../../../model/password/index.js';
 
 export interface FirebaseSimUser {
   localId: string;
