@@ -28,7 +28,7 @@ import { buildExportIndex, type ExportIndex } from '../src/gateway/legacy/export
 import { ExportVerifier } from '../src/gateway/legacy/export-verifier.js';
 import type { JitPasswordMode } from '../src/gateway/provision.js';
 import { createGateway } from '../src/gateway/server.js';
-import { openGatewayStore } from '../src/gateway/state/open.js';
+import { openGatewayStore } from '../src/state/gateway/open.js';
 import type { Target } from '../src/protocol/target.js';
 
 export interface GatewayBenchOptions {

@@ -34,7 +34,7 @@ import type { KeycloakTarget } from '../src/connectors/keycloak/target.js';
 import { buildHashPool, type PooledHash } from '../src/lib/fake/hash-pool.js';
 import { Prng } from '../src/lib/fake/prng.js';
 import { migrate } from '../src/engine/run.js';
-import { SqliteStore } from '../src/engine/state/sqlite.js';
+import { SqliteStore } from '../src/state/ledger/sqlite.js';
 import { normalizeEmail } from '../src/model/email.js';
 import { emptyUser, type CanonicalUser } from '../src/model/user.js';
 import type { Source, SourceItem } from '../src/protocol/source.js';

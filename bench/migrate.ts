@@ -19,7 +19,7 @@ import bcrypt from '@node-rs/bcrypt';
 import { TARGET_MODULES } from '../src/connectors/index.js';
 import { startWorkosSimulator } from '../src/connectors/workos/sim/server.js';
 import { migrate } from '../src/engine/run.js';
-import { SqliteStore } from '../src/engine/state/sqlite.js';
+import { SqliteStore } from '../src/state/ledger/sqlite.js';
 import { normalizeEmail } from '../src/model/email.js';
 import { secret } from '../src/model/secret.js';
 import { emptyUser, type CanonicalUser } from '../src/model/user.js';

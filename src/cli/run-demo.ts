@@ -4,7 +4,7 @@ import { TARGET_CAPABILITIES, TARGET_MODULES } from '../connectors/index.js';
 import { assess } from '../engine/assess/assess.js';
 import { formatProgress } from '../engine/progress.js';
 import { migrate } from '../engine/run.js';
-import { openStateStore } from '../engine/state/open.js';
+import { openStateStore } from '../state/ledger/open.js';
 import type { MigrateSummary } from '../engine/summary.js';
 import { readCredentials, type Credential } from '../engine/verify-logins.js';
 import { verify, type VerifyReport } from '../engine/verify.js';

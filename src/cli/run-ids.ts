@@ -1,5 +1,5 @@
 import { exportIds, type IdsFormat } from '../engine/ids.js';
-import { openStateStore, stateMayExist, DEFAULT_STATE_PATH } from '../engine/state/open.js';
+import { openStateStore, stateMayExist, DEFAULT_STATE_PATH } from '../state/ledger/open.js';
 import { FlaglessError } from '../protocol/errors.js';
 import { str } from './open-target.js';
 import { EXIT_OK, type CommandIo, type ParsedCommand } from './spec.js';

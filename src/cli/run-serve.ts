@@ -7,7 +7,7 @@ import { ChainVerifier, ExportVerifier } from '../gateway/legacy/export-verifier
 import { createGatewayLogger } from '../gateway/logger.js';
 import type { JitPasswordMode } from '../gateway/provision.js';
 import { createGateway } from '../gateway/server.js';
-import { openGatewayStore } from '../gateway/state/open.js';
+import { openGatewayStore } from '../state/gateway/open.js';
 import { FlaglessError } from '../protocol/errors.js';
 import type { LegacyVerifier } from '../protocol/legacy.js';
 import type { SourceVendor } from '../protocol/source.js';

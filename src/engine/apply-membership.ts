@@ -1,7 +1,7 @@
 import type { Organization } from '../model/user.js';
 import { RecordFailure } from './request.js';
 import type { RunContext } from './run-context.js';
-import type { LedgerRecord } from './state/types.js';
+import type { LedgerRecord } from '../state/ledger/types.js';
 
 /**
  * Moves one claimed membership once its user and organization are settled. `ensureMembership` is

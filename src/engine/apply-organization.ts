@@ -3,7 +3,7 @@ import type { TargetOrgRef } from '../protocol/target.js';
 import { createOnce } from './create-once.js';
 import { RecordFailure } from './request.js';
 import type { RunContext } from './run-context.js';
-import type { LedgerRecord } from './state/types.js';
+import type { LedgerRecord } from '../state/ledger/types.js';
 
 /**
  * Moves one claimed organization (its fields come from the ledger payload written at planning).

@@ -3,7 +3,7 @@ import { applyUser } from './apply-user.js';
 import { planUser, type UserPlan } from './plan.js';
 import { RecordFailure } from './request.js';
 import type { RunContext } from './run-context.js';
-import type { LedgerRecord } from './state/types.js';
+import type { LedgerRecord } from '../state/ledger/types.js';
 import type { TaskPool } from './task-pool.js';
 
 /**

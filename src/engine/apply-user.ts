@@ -4,7 +4,7 @@ import { createOnce } from './create-once.js';
 import { planUser } from './plan.js';
 import { RecordFailure } from './request.js';
 import type { RunContext } from './run-context.js';
-import type { LedgerRecord } from './state/types.js';
+import type { LedgerRecord } from '../state/ledger/types.js';
 
 /** Outcomes after which the target holds this user as ours, so a changed source record is an update. */
 const HELD = new Set(['created', 'recovered', 'linked', 'updated']);

@@ -3,7 +3,7 @@ import type { Source } from '../protocol/source.js';
 import { planPass } from './plan-pass.js';
 import type { PlanReport } from './plan-report.js';
 import { DEFAULT_BATCH_SIZE, runIdFor } from './run.js';
-import type { StateStore } from './state/types.js';
+import type { StateStore } from '../state/ledger/types.js';
 
 /**
  * `migrate --dry-run`: the plan, and nothing else. It reads the source and (when one already

@@ -1,5 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
-import type { StateStore } from './state/types.js';
+import type { StateStore } from '../state/ledger/types.js';
 
 /**
  * The id map an application needs to rewrite its own foreign keys: source id → target id for every

@@ -5,8 +5,8 @@ import { AbortedError } from './concurrency.js';
 import { membershipFingerprint, organizationFingerprint, userFingerprint } from './fingerprint.js';
 import { planMembership, planOrganization, planUser, type PlanOptions, type UserPlan } from './plan.js';
 import { PlanTally, type PlanReport } from './plan-report.js';
-import { membershipKey } from './state/schema.js';
-import type { EntityKind, LedgerRecord, PlannedRecord } from './state/types.js';
+import { membershipKey } from '../state/ledger/schema.js';
+import type { EntityKind, LedgerRecord, PlannedRecord } from '../state/ledger/types.js';
 
 /**
  * One streaming pass over the source that plans every record: the first pass of `migrate` (which

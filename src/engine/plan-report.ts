@@ -1,7 +1,7 @@
 import type { LossyNote } from '../model/user.js';
 import type { Problem } from '../protocol/problem.js';
 import type { MembershipPlan, OrganizationPlan, UserPlan } from './plan.js';
-import type { LedgerRecord } from './state/types.js';
+import type { LedgerRecord } from '../state/ledger/types.js';
 
 /**
  * The plan's tallies: what `--dry-run` prints and `migrate` reports as its plan. Counts per entity

@@ -1,4 +1,4 @@
-import type { EntityKind } from './state/types.js';
+import type { EntityKind } from '../state/ledger/types.js';
 
 export type Phase = 'plan' | 'organizations' | 'users' | 'memberships' | 'done';
 

@@ -3,7 +3,7 @@ import type { Target } from '../protocol/target.js';
 import type { PlanOptions } from './plan.js';
 import type { Requester } from './request.js';
 import type { Failure, RetryPolicy } from './retry.js';
-import type { EntityKind, Outcome, StateStore } from './state/types.js';
+import type { EntityKind, Outcome, StateStore } from '../state/ledger/types.js';
 
 export type OnConflict = 'link' | 'skip' | 'fail';
 

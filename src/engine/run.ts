@@ -17,7 +17,7 @@ import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 import { RunContext, type InvocationCounts, type OnConflict } from './run-context.js';
 import type { PlanOptions } from './plan.js';
 import { summarize, type MigrateSummary } from './summary.js';
-import type { RecordState, StateStore } from './state/types.js';
+import type { RecordState, StateStore } from '../state/ledger/types.js';
 import { TaskPool } from './task-pool.js';
 
 /**

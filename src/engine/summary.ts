@@ -1,6 +1,6 @@
 import type { PlanReport } from './plan-report.js';
 import type { InvocationCounts } from './run-context.js';
-import type { EntityKind, KindTally, StateStore } from './state/types.js';
+import type { EntityKind, KindTally, StateStore } from '../state/ledger/types.js';
 
 /**
  * What `migrate` reports. Entity counts are the ledger's totals for the run (so a re-run of a

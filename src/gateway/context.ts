@@ -5,7 +5,7 @@ import type { ExportIndex } from './legacy/export-index.js';
 import type { BruteForceGuard } from './limiter.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { LoginRouter } from './router.js';
-import type { GatewayStore } from './state/types.js';
+import type { GatewayStore } from '../state/gateway/types.js';
 
 /** What every route of one gateway instance shares. */
 export interface GatewayContext {

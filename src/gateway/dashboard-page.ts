@@ -1,4 +1,4 @@
-import type { DashboardCounts, SeriesPoint } from './state/types.js';
+import type { DashboardCounts, SeriesPoint } from '../state/gateway/types.js';
 
 /**
  * The dashboard: one self-contained HTML page (no script, no external asset), rendered on the

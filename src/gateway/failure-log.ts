@@ -1,4 +1,4 @@
-import type { GatewayStore } from './state/types.js';
+import type { GatewayStore } from '../state/gateway/types.js';
 
 /**
  * Login failures by minute and reason, for the dashboard. Counted in memory and added to the

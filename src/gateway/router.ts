@@ -9,7 +9,7 @@ import { normalizeIdentifier } from './identifier.js';
 import { identifiersOf, type ExportIndex } from './legacy/export-index.js';
 import type { GatewayMetrics, LoginOutcome, LoginRoute } from './metrics.js';
 import { Provisioner, type JitPasswordMode } from './provision.js';
-import type { GatewayStore, MigrationRoute } from './state/types.js';
+import type { GatewayStore, MigrationRoute } from '../state/gateway/types.js';
 import { withTimeout } from './timeout.js';
 
 /**

@@ -14,7 +14,7 @@ import { registerDashboard } from './routes/dashboard.js';
 import { registerLazy } from './routes/lazy.js';
 import { registerLogin } from './routes/login.js';
 import { registerOps } from './routes/ops.js';
-import type { GatewayStore } from './state/types.js';
+import type { GatewayStore } from '../state/gateway/types.js';
 
 /**
  * `flagless serve`: one gateway instance. It owns nothing but its HTTP server, metrics and

@@ -88,6 +88,18 @@ describe('layers (DESIGN.md): imports point down only', () => {
     }
   });
 
+  it('src/state (the ledger and the gateway flags) stands on lib, protocol and model only', () => {
+    const files = walk('src/state');
+    assert.ok(files.length > 0, 'src/state has files');
+    for (const f of files) {
+      for (const spec of importsOf(f)) {
+        const to = target(f, spec);
+        if (to === undefined) assert.ok(spec.startsWith('node:') || ['pg', 'better-sqlite3'].includes(spec), `${f} imports the package ${spec}`);
+        else assert.ok(/^src\/(state|lib|protocol|model)\//.test(to), `${f} imports ${spec} (${to}), above the state layer`);
+      }
+    }
+  });
+
   it('a connector is driven, it never drives: src/connectors imports no engine, app, CLI or gateway', () => {
     for (const f of walk('src/connectors')) {
       for (const spec of importsOf(f)) {

@@ -4,7 +4,7 @@
  * Environment: FAKE_URL, STATE_PATH, USERS, ORGS, CONCURRENCY.
  */
 import { migrate } from '../../src/engine/run.js';
-import { openStateStore } from '../../src/engine/state/open.js';
+import { openStateStore } from '../../src/state/ledger/open.js';
 import { makeFixture, memorySource } from './fixtures.js';
 import { FAST_RETRY } from './harness.js';
 import { HttpFakeTarget } from './http-fake.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { openStateStore } from '../../src/engine/state/open.js';
+import { openStateStore } from '../../src/state/ledger/open.js';
 import type { Progress } from '../../src/engine/progress.js';
 import type { CanonicalUser } from '../../src/model/user.js';
 import { FlaglessError } from '../../src/protocol/errors.js';

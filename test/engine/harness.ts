@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { migrate, type MigrateOptions } from '../../src/engine/run.js';
-import { openStateStore } from '../../src/engine/state/open.js';
+import { openStateStore } from '../../src/state/ledger/open.js';
 import type { MigrateSummary } from '../../src/engine/summary.js';
 import type { Source } from '../../src/protocol/source.js';
 import type { Target } from '../../src/protocol/target.js';

@@ -3,10 +3,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { PostgresStore } from '../../src/engine/state/postgres.js';
-import { SqliteStore } from '../../src/engine/state/sqlite.js';
-import { openStateStore, stateMayExist } from '../../src/engine/state/open.js';
-import type { PlannedRecord, StateStore } from '../../src/engine/state/types.js';
+import { PostgresStore } from '../../src/state/ledger/postgres.js';
+import { SqliteStore } from '../../src/state/ledger/sqlite.js';
+import { openStateStore, stateMayExist } from '../../src/state/ledger/open.js';
+import type { PlannedRecord, StateStore } from '../../src/state/ledger/types.js';
 import { pgStateUrl, tempDir, uniqueSchema } from './fixtures.js';
 
 const RUN = { id: 'run1', sourceFingerprint: 'clerk:/tmp/x.csv', target: 'fake@local', options: { concurrency: 2 }, startedAt: new Date().toISOString() };

@@ -5,7 +5,7 @@ import { parse } from 'csv-parse/sync';
 import { dryRun } from '../../src/engine/dry-run.js';
 import { exportIds } from '../../src/engine/ids.js';
 import { formatSummary } from '../../src/engine/summary.js';
-import { openStateStore } from '../../src/engine/state/open.js';
+import { openStateStore } from '../../src/state/ledger/open.js';
 import { normalizeEmail } from '../../src/model/email.js';
 import { FlaglessError } from '../../src/protocol/errors.js';
 import { FakeTarget } from './fake-target.js';

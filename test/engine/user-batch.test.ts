@@ -8,8 +8,8 @@ import { FakeTarget, resetError } from './fake-target.js';
 import { makeFixture, memorySource, tempDir } from './fixtures.js';
 import { FAST_RETRY, runMigrate, statePath } from './harness.js';
 import { migrate } from '../../src/engine/run.js';
-import { openStateStore } from '../../src/engine/state/open.js';
-import type { StateStore } from '../../src/engine/state/types.js';
+import { openStateStore } from '../../src/state/ledger/open.js';
+import type { StateStore } from '../../src/state/ledger/types.js';
 
 /**
  * The bulk path (`Target.createUsers`, the Keycloak partial import): first-time creates go in

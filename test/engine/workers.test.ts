@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { PostgresStore } from '../../src/engine/state/postgres.js';
+import { PostgresStore } from '../../src/state/ledger/postgres.js';
 import { FakeTarget, FakeTargetState } from './fake-target.js';
 import { makeFixture, memorySource, pgStateUrl, uniqueSchema } from './fixtures.js';
 import { runMigrate } from './harness.js';

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { TARGET_MODULES } from '../../src/connectors/index.js';
 import { startWorkosSimulator } from '../../src/connectors/workos/sim/server.js';
 import { migrate } from '../../src/engine/run.js';
-import { SqliteStore } from '../../src/engine/state/sqlite.js';
+import { SqliteStore } from '../../src/state/ledger/sqlite.js';
 import { makeFixture, memorySource, tempDir } from './fixtures.js';
 
 /**

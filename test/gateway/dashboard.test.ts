@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { openStateStore } from '../../src/engine/state/open.js';
+import { openStateStore } from '../../src/state/ledger/open.js';
 import type { ExportIndex } from '../../src/gateway/legacy/export-index.js';
 import { ExportVerifier } from '../../src/gateway/legacy/export-verifier.js';
 import { clerkExport, clerkIndex, movableLogins, openBetterAuth, startGateway, tempDir, type ClerkExport, type Running } from './helpers.js';

@@ -147,7 +147,7 @@ describe('two gateway instances on PostgreSQL', { skip: available ? false : `Pos
       ).rows.map((r) => `${r.table_name}.${r.column_name}`),
     );
     const Database = (await import('better-sqlite3')).default;
-    const { gatewaySchema } = await import('../../src/gateway/state/schema.js');
+    const { gatewaySchema } = await import('../../src/state/gateway/schema.js');
     const db = new Database(':memory:');
     db.exec(gatewaySchema('').join(';\n'));
     const sqlite: string[] = [];

@@ -17,8 +17,8 @@ import type { Target } from '../../src/protocol/target.js';
 import { buildExportIndex, type ExportIndex, type ExportIndexStorage } from '../../src/gateway/legacy/export-index.js';
 import { ExportVerifier } from '../../src/gateway/legacy/export-verifier.js';
 import { createGateway, type Gateway, type GatewayOptions } from '../../src/gateway/server.js';
-import { openGatewayStore } from '../../src/gateway/state/open.js';
-import type { SqlGatewayStore } from '../../src/gateway/state/sql-store.js';
+import { openGatewayStore } from '../../src/state/gateway/open.js';
+import type { SqlGatewayStore } from '../../src/state/gateway/sql-store.js';
 
 export function tempDir(): { dir: string; remove: () => void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flagless-'));

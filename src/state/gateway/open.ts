@@ -1,4 +1,4 @@
-import { DEFAULT_STATE_PATH, isPostgresUrl } from '../../engine/state/open.js';
+import { DEFAULT_STATE_PATH, isPostgresUrl } from '../ledger/open.js';
 import { FlaglessError } from '../../protocol/errors.js';
 import { gatewaySchema } from './schema.js';
 import { SqlGatewayStore } from './sql-store.js';

@@ -1,6 +1,6 @@
 import pg from 'pg';
-import { parseStateUrl } from '../../engine/state/postgres.js';
-import { inTransaction } from '../../engine/state/pg-transaction.js';
+import { parseStateUrl } from '../ledger/postgres.js';
+import { inTransaction } from '../ledger/pg-transaction.js';
 import type { SqlDriver, Statement } from './driver.js';
 
 /**
