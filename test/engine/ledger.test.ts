@@ -197,7 +197,7 @@ describe('SQLite single writer', () => {
       const s = SqliteStore.open(path);
       await s.acquireWorker();
       const script = `
-        import { SqliteStore } from ${JSON.stringify(new URL('../../src/engine/state/sqlite.' + (import.meta.url.endsWith('.ts') ? 'ts' : 'js'), import.meta.url).href)};
+        import { SqliteStore } from ${JSON.stringify(new URL('../../src/state/ledger/sqlite.' + (import.meta.url.endsWith('.ts') ? 'ts' : 'js'), import.meta.url).href)};
         const s = SqliteStore.open(${JSON.stringify(path)});
         try { await s.acquireWorker(); console.log('ACQUIRED'); } catch (e) { console.log(e.code + ': ' + e.message); }
         await s.close();`;
