@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { TARGET_CAPABILITIES, TARGET_MODULES } from '../connectors/index.js';
 import { createLogger } from '../engine/log.js';
 import { loggedTarget } from '../engine/logged-target.js';
+import { parseHashCostCeiling, type HashCostCeiling } from '../model/password/cost.js';
 import { FlaglessError } from '../protocol/errors.js';
 import type { Target, TargetConnector, TargetOptions } from '../protocol/target.js';
 import type { FlagValues } from './spec.js';
@@ -81,6 +82,15 @@ export async function openTarget(flags: FlagValues, env: Record<string, string |
 export function withTargetLog(target: Target, flags: FlagValues): Target {
   const level = str(flags['log-level']);
   return level ? loggedTarget(target, createLogger({ service: 'flagless', level })) : target;
+}
+
+/** `--max-hash-cost name=value,...` over the defaults, or undefined (the defaults) when absent, or E_USAGE. */
+export function hashCostCeilingFromFlags(flags: FlagValues): HashCostCeiling | undefined {
+  const raw = str(flags['max-hash-cost']);
+  if (raw === undefined) return undefined;
+  const parsed = parseHashCostCeiling(raw);
+  if (!parsed.ok) throw new FlaglessError('E_USAGE', parsed.message);
+  return parsed.ceiling;
 }
 
 /** A positive integer flag, or E_USAGE. */

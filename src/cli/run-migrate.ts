@@ -6,7 +6,7 @@ import type { StateStore } from '../state/ledger/types.js';
 import { formatSummary, type MigrateSummary } from '../engine/summary.js';
 import type { Target } from '../protocol/target.js';
 import { openSource, sourceVendorFromFlags } from './open-source.js';
-import { loadTargetConnector, positiveInt, positiveNumber, sourceFingerprint, str, targetLabel, targetOptionsFromFlags, withTargetLog } from './open-target.js';
+import { hashCostCeilingFromFlags, loadTargetConnector, positiveInt, positiveNumber, sourceFingerprint, str, targetLabel, targetOptionsFromFlags, withTargetLog } from './open-target.js';
 import { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, type CommandIo, type ParsedCommand } from './spec.js';
 
 /**
@@ -36,13 +36,14 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
   const missingPassword = (str(flags['missing-password']) ?? 'jit') as 'jit' | 'reset';
   const concurrency = positiveInt(flags, 'concurrency', DEFAULT_CONCURRENCY);
   const rate = positiveNumber(flags, 'rate');
+  const hashCostCeiling = hashCostCeilingFromFlags(flags);
   const source = await openSource(flags, env);
 
   if (flags['dry-run'] === true) {
     // Reads an existing ledger (to say what is already done) but never creates one.
     const store = stateMayExist(stateSpec) ? await openStateStore(stateSpec, { readonly: true }).catch(() => undefined) : undefined;
     try {
-      const plan = await dryRun({ source, capabilities: connector.capabilities, missingPassword, runKey, ...(store ? { store } : {}) });
+      const plan = await dryRun({ source, capabilities: connector.capabilities, missingPassword, ...(hashCostCeiling ? { hashCostCeiling } : {}), runKey, ...(store ? { store } : {}) });
       if (io.json) io.out(JSON.stringify({ dryRun: true, target: label, plan }, null, 2));
       else io.err(formatPlan(plan, label));
       return plan.problems.errors > 0 ? EXIT_PROBLEMS : EXIT_OK;
@@ -77,9 +78,10 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
       onConflict: (str(flags['on-conflict']) ?? 'link') as 'link' | 'skip' | 'fail',
       retryFailed: flags['retry-failed'] === true,
       missingPassword,
+      ...(hashCostCeiling ? { hashCostCeiling } : {}),
       signal: ac.signal,
       onProgress: (p) => io.progress(formatProgress(p)),
-      runOptions: { concurrency, rate: rate ?? null, onConflict: str(flags['on-conflict']) ?? 'link', retryFailed: flags['retry-failed'] === true, missingPassword },
+      runOptions: { concurrency, rate: rate ?? null, onConflict: str(flags['on-conflict']) ?? 'link', retryFailed: flags['retry-failed'] === true, missingPassword, ...(hashCostCeiling ? { maxHashCost: str(flags['max-hash-cost']) } : {}) },
     });
     io.progressDone();
     if (io.json) io.out(JSON.stringify(summary, null, 2));

@@ -3,7 +3,7 @@ import { readCredentials } from '../engine/verify-logins.js';
 import { formatVerify, verify } from '../engine/verify.js';
 import { FlaglessError } from '../protocol/errors.js';
 import { openSource } from './open-source.js';
-import { openTarget, positiveInt, positiveNumber, str } from './open-target.js';
+import { hashCostCeilingFromFlags, openTarget, positiveInt, positiveNumber, str } from './open-target.js';
 import { EXIT_OK, EXIT_PROBLEMS, type CommandIo, type ParsedCommand } from './spec.js';
 
 /** `flagless verify`: exit 0 when everything the plan moves is in the target (and every login works), 1 otherwise. */
@@ -19,6 +19,7 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
   }
   const concurrency = positiveInt(flags, 'concurrency', 4);
   const rate = positiveNumber(flags, 'rate');
+  const hashCostCeiling = hashCostCeilingFromFlags(flags);
   const source = await openSource(flags);
   const { target, label } = await openTarget(flags);
   try {
@@ -26,7 +27,7 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
     const report = await verify({
       source,
       target,
-      plan: { missingPassword: (str(flags['missing-password']) ?? 'jit') as 'jit' | 'reset' },
+      plan: { missingPassword: (str(flags['missing-password']) ?? 'jit') as 'jit' | 'reset', ...(hashCostCeiling ? { hashCostCeiling } : {}) },
       concurrency,
       ...(rate !== undefined ? { rate } : {}),
       ...(logins ? { credentials: readCredentials(logins) } : {}),
