@@ -171,6 +171,8 @@ export async function verify(opts: VerifyOptions): Promise<VerifyReport> {
       if (user.lastName && !lossyField('lastName') && view.lastName !== user.lastName) mismatch('lastName', user.lastName, view.lastName);
     }
     if (view.externalId !== undefined && view.externalId !== user.sourceId) mismatch('externalId', user.sourceId, view.externalId);
+    // A user the plan gives a password (its hash) that holds no credential at all cannot sign in.
+    if (plan.password === 'import' && view.hasPassword === false) mismatch('password', 'a password credential', 'none', true);
     // Usernames compare case-insensitively (Keycloak, for one, stores them lower-cased).
     if (plan.user.username && !lossyField('username') && view.username !== undefined && view.username.toLowerCase() !== plan.user.username.toLowerCase()) {
       mismatch('username', plan.user.username, view.username);
