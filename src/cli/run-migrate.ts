@@ -1,7 +1,8 @@
 import { dryRun, formatPlan } from '../engine/dry-run.js';
 import { formatProgress } from '../engine/progress.js';
 import { DEFAULT_CONCURRENCY, migrate } from '../engine/run.js';
-import { openStateStore, stateMayExist } from '../state/ledger/open.js';
+import { openStateStore } from '../state/ledger/open.js';
+import { stateMayExist } from '../state/location.js';
 import type { StateStore } from '../state/ledger/types.js';
 import { formatSummary, type MigrateSummary } from '../engine/summary.js';
 import type { Target } from '../protocol/target.js';

@@ -100,6 +100,19 @@ describe('layers (DESIGN.md): imports point down only', () => {
     }
   });
 
+  it('one state layer: one --state parser, one driver per database, and the gateway reads the ledger only through the ledger store', () => {
+    for (const f of walk('src')) {
+      const code = readFileSync(f, 'utf8');
+      if (f !== join('src', 'state', 'location.ts')) assert.ok(!/searchParams\.get\(['"]schema['"]\)/.test(code), `${f} parses --state itself (src/state/location.ts is the one parser)`);
+      if (!f.startsWith(join('src', 'state') + '/') || /-driver\.ts$/.test(f)) continue;
+      assert.ok(!/new\s+(Database|pg\.Pool|pg\.Client|Pool)\s*\(/.test(code), `${f} opens its own database connection (src/state/*-driver.ts are the drivers)`);
+    }
+    for (const f of walk('src/state/gateway')) {
+      const sql = readFileSync(f, 'utf8');
+      assert.ok(!/\b(FROM|JOIN|INTO|UPDATE)\s+\$\{[^}]*\}(records|runs|meta|locks)\b/i.test(sql), `${f} reads the ledger's tables with its own SQL`);
+    }
+  });
+
   it('a connector is driven, it never drives: src/connectors imports no engine, app, CLI or gateway', () => {
     for (const f of walk('src/connectors')) {
       for (const spec of importsOf(f)) {
