@@ -7,7 +7,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parse } from 'csv-parse';
 import { assess } from '../src/app/assess.js';
-import type { SourceVendor } from '../src/protocol/source.js';
+import type { KnownSourceVendor as SourceVendor } from '../src/app/open-source.js';
 
 const [mode, vendor, file, passwords, apiDump] = process.argv.slice(2) as [string, SourceVendor, string, string?, string?];
 

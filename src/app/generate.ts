@@ -1,10 +1,10 @@
 import type { GenerateOptions, GenerateResult } from '../protocol/generate.js';
-import type { SourceVendor } from '../protocol/source.js';
+import type { KnownSourceVendor } from './open-source.js';
 import { loadSourceModule } from './open-source.js';
 
 export interface GenerateExportOptions extends Omit<GenerateOptions, 'seed'> {
   /** Whose export format to write. */
-  from: SourceVendor;
+  from: KnownSourceVendor;
   /** Same seed, same export (default 1). */
   seed?: number | string;
 }

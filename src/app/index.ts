@@ -13,7 +13,7 @@
 export { assess, type AssessOptions } from './assess.js';
 export { generate, type GenerateExportOptions, type GeneratedExport } from './generate.js';
 export { migrate, planMigration, type MigrateOptions, type MigrationPlan } from './migrate.js';
-export { openSource, sourceVendors, type OpenSourceOptions } from './open-source.js';
+export { openSource, sourceVendors, type KnownSourceVendor, type OpenSourceOptions } from './open-source.js';
 export { openTarget, targetNames, type OpenedTarget, type OpenTargetOptions } from './open-target.js';
 export { serve, type LegacyMode, type ServeHandle, type ServeOptions } from './serve.js';
 export { verify, type VerifyOptions, type VerifyResult } from './verify.js';

@@ -1,27 +1,29 @@
 import { open as openFile, stat } from 'node:fs/promises';
-import { SOURCE_MODULES, loadAllSources, type SourceModule } from '../connectors/index.js';
+import { SOURCE_MODULES, SOURCE_VENDORS, loadAllSources, type KnownSourceVendor, type SourceModule } from '../connectors/index.js';
 import { notAFile } from '../lib/io/export-file.js';
 import { FlaglessError } from '../protocol/errors.js';
 import type { Source, SourceOptions, SourceVendor } from '../protocol/source.js';
 
+export type { KnownSourceVendor };
+
 /** Where the users come from: the vendor, and its export files or its API. */
 export interface OpenSourceOptions extends SourceOptions {
   /** The source vendor: one of `sourceVendors()`. */
-  from: SourceVendor;
+  from: KnownSourceVendor;
 }
 
 /** The source vendors this build knows: the keys of the connector registry. */
-export function sourceVendors(): SourceVendor[] {
-  return Object.keys(SOURCE_MODULES) as SourceVendor[];
+export function sourceVendors(): KnownSourceVendor[] {
+  return [...SOURCE_VENDORS];
 }
 
-export function isSourceVendor(name: string | undefined): name is SourceVendor {
+export function isSourceVendor(name: string | undefined): name is KnownSourceVendor {
   return name !== undefined && Object.prototype.hasOwnProperty.call(SOURCE_MODULES, name);
 }
 
 export async function loadSourceModule(vendor: SourceVendor): Promise<SourceModule> {
   if (!isSourceVendor(vendor)) throw new FlaglessError('E_USAGE', `the source vendor must be one of ${sourceVendors().join(', ')}; got "${String(vendor)}".`);
-  return SOURCE_MODULES[vendor]();
+  return SOURCE_MODULES[vendor as KnownSourceVendor]();
 }
 
 async function readHead(path: string, bytes = 8192): Promise<string | undefined> {

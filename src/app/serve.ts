@@ -6,18 +6,18 @@ import type { JitPasswordMode } from '../gateway/provision.js';
 import { createGateway } from '../gateway/server.js';
 import { FlaglessError } from '../protocol/errors.js';
 import type { LegacyVerifier } from '../protocol/legacy.js';
-import type { SourceOptions, SourceVendor } from '../protocol/source.js';
+import type { SourceOptions } from '../protocol/source.js';
 import type { Target } from '../protocol/target.js';
 import { openGatewayStore } from '../state/gateway/open.js';
 import { legacyApiVerifier } from './legacy-api.js';
-import { isSourceVendor, openSource, sourceVendors } from './open-source.js';
+import { isSourceVendor, openSource, sourceVendors, type KnownSourceVendor } from './open-source.js';
 import { openTarget, type OpenTargetOptions } from './open-target.js';
 
 export type LegacyMode = 'auto' | 'export' | 'api';
 
 export interface ServeOptions {
   /** The legacy provider users are moving away from. */
-  from: SourceVendor;
+  from: KnownSourceVendor;
   /**
    * The legacy export (file, passwords, hashConfig, apiDump): the gateway indexes it and checks
    * passwords against its hashes. `apiUrl` overrides the legacy login API's base URL.

@@ -1,13 +1,12 @@
 import { FlaglessError } from '../protocol/errors.js';
-import type { SourceVendor } from '../protocol/source.js';
-import { isSourceVendor, sourceVendors, type OpenSourceOptions } from '../app/open-source.js';
+import { isSourceVendor, sourceVendors, type KnownSourceVendor, type OpenSourceOptions } from '../app/open-source.js';
 import type { FlagValues } from './spec.js';
 
 function str(v: FlagValues[string]): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
-export function sourceVendorFromFlags(flags: FlagValues): SourceVendor {
+export function sourceVendorFromFlags(flags: FlagValues): KnownSourceVendor {
   const from = str(flags.from);
   if (!isSourceVendor(from)) {
     throw new FlaglessError('E_USAGE', `--from must be one of ${sourceVendors().join(', ')}.`);

@@ -1,10 +1,10 @@
 import { generate } from '../app/generate.js';
 import { FlaglessError } from '../protocol/errors.js';
-import type { SourceVendor } from '../protocol/source.js';
+import type { KnownSourceVendor } from '../app/open-source.js';
 import { EXIT_OK, type CommandRunner } from './spec.js';
 
 export const run: CommandRunner = async (args, io) => {
-  const vendor = args.positionals[0] as SourceVendor;
+  const vendor = args.positionals[0] as KnownSourceVendor;
   const users = Number(args.flags.users);
   if (!Number.isInteger(users) || users < 0 || users > 100_000_000) {
     throw new FlaglessError('E_USAGE', `--users must be a whole number between 0 and 100000000; got "${String(args.flags.users)}".`);

@@ -12,4 +12,3 @@ export type * from './target.js';
 export { LEGACY_FAILURE_REASONS } from './legacy.js';
 export { ERROR_CODES, FlaglessError, isFlaglessError, type ErrorClass, type ErrorCode } from './errors.js';
 export { invalidCredentials, legacyUnavailable } from './legacy.js';
-export { SOURCE_VENDORS } from './source.js';

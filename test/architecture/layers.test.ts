@@ -174,6 +174,21 @@ describe('layers (DESIGN.md): imports point down only', () => {
     }
   });
 
+  it('each connector owns its vendor: no vendor list outside the connector registry, no vendor credential read outside its connector, lazy shapes named by their contract', () => {
+    const vendors = ['clerk', 'auth0', 'firebase', 'cognito'];
+    for (const f of walk('src/protocol')) {
+      const code = readFileSync(f, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+      for (const v of vendors) assert.ok(!new RegExp(`['"\`]${v}['"\`]`).test(code), `${f} names the vendor "${v}" (the vendors are the keys of src/connectors/index.ts)`);
+    }
+    for (const f of walk('src')) {
+      if (f.startsWith(join('src', 'connectors') + '/')) continue;
+      const code = readFileSync(f, 'utf8');
+      assert.ok(!/env\??\.(AUTH0|COGNITO|FIREBASE|CLERK|WORKOS|KEYCLOAK|BETTER_AUTH)_|env\[['"](AUTH0|COGNITO|FIREBASE|CLERK)_/.test(code), `${f} reads a vendor's credentials (that is its connector's job)`);
+    }
+    const lazy = readdirSync('src/gateway/lazy');
+    assert.ok(lazy.includes('keycloak-user-migration-provider.ts') && lazy.includes('auth0-custom-database.ts'), lazy.join(', '));
+  });
+
   it('model, protocol and engine decide by capability, never by vendor name', () => {
     const names = ['clerk', 'auth0', 'firebase', 'cognito', 'workos', 'keycloak', 'better-auth', 'ory', 'kratos'];
     for (const layer of lower) {
