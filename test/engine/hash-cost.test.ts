@@ -49,7 +49,7 @@ describe('hash cost ceilings, end to end (assess, migrate, verify --logins)', { 
       ['identifier,password', 'ok@example.com,ok-password-1', 'b31@example.com,bomb-pw-1', 'a2t@example.com,bomb-pw-2', 'pbkdf2@example.com,bomb-pw-3', 'a2m@example.com,bomb-pw-2'].join('\n') + '\n',
     );
   });
-  after(() => (process.env.KEEP_TMP ? console.log(dir) : cleanup()));
+  after(() => cleanup());
 
   it('assess reports each cost bomb as E_HASH_COST with its file and line, and reads the rest', () => {
     const r = flagless(['assess', '--from', 'clerk', '--file', csv, '--json'], { timeoutMs: 60_000 });

@@ -16,7 +16,7 @@ const SALT = Buffer.alloc(16, 7).toString('base64').replace(/=+$/, '');
 const KEY = Buffer.alloc(32, 9).toString('base64').replace(/=+$/, '');
 
 /** The four cost bombs of the hardening issue, as an export would carry them. */
-export const COST_BOMBS = {
+const COST_BOMBS = {
   bcrypt31: '$2b$31$' + 'a'.repeat(53),
   argon2Time: `$argon2id$v=19$m=19456,t=4000000000,p=1$${SALT}$${KEY}`,
   pbkdf2Max: `$pbkdf2-sha256$i=2147483647,l=32$${SALT}$${KEY}`,
