@@ -31,6 +31,8 @@ export function targetOptionsFromFlags(flags: FlagValues, env: Record<string, st
   if (db) options.db = db;
   const realm = str(flags.realm);
   if (realm) options.realm = realm;
+  const schemaId = str(flags['schema-id']);
+  if (schemaId) options.schemaId = schemaId;
   return options;
 }
 
@@ -52,7 +54,7 @@ function withoutSecrets(location: string): string {
  */
 export function targetLabel(name: string, flags: FlagValues, env: Record<string, string | undefined>): string {
   const envName = name.toUpperCase().replace(/[^A-Z0-9]/g, '_');
-  const where = str(flags['target-url']) ?? str(flags.db) ?? env[`${envName}_API_URL`] ?? env[`${envName}_URL`] ?? 'default';
+  const where = str(flags['target-url']) ?? str(flags.db) ?? env[`${envName}_API_URL`] ?? env[`${envName}_ADMIN_URL`] ?? env[`${envName}_URL`] ?? 'default';
   const realm = str(flags.realm);
   return `${name}@${withoutSecrets(where).replace(/\/+$/, '')}${realm ? `/${realm}` : ''}`;
 }
