@@ -49,19 +49,20 @@ export class KetoClient {
     return res;
   }
 
-  async list(query: Partial<Relationship>): Promise<Relationship[]> {
+  /** Every matching tuple, page by page (or only the first `limit`). */
+  async list(query: Partial<Relationship>, limit = Infinity): Promise<Relationship[]> {
     const out: Relationship[] = [];
     let token = '';
     do {
       const u = new URL('/relation-tuples', this.readUrl);
       for (const [k, v] of Object.entries(query)) if (v !== undefined) u.searchParams.set(k, v);
-      u.searchParams.set('page_size', '1000');
+      u.searchParams.set('page_size', String(Math.min(1000, limit)));
       if (token) u.searchParams.set('page_token', token);
       this.stats.reads++;
       const page = (await (await this.#request('GET', u.toString())).json()) as { relation_tuples?: Relationship[]; next_page_token?: string };
       out.push(...(page.relation_tuples ?? []));
       token = page.next_page_token ?? '';
-    } while (token);
+    } while (token && out.length < limit);
     return out;
   }
 

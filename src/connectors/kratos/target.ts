@@ -79,6 +79,10 @@ export async function openKratosTarget(options: TargetOptions): Promise<KratosTa
     ...kratosCapabilities,
     ...(rpm !== undefined ? { rateLimitPerSecond: rpm / 60 } : {}),
     ...(keto ? {} : { organizations: false, roles: false }),
+    // A schema that requires the email trait refuses identities without one: the plan says so up front.
+    requiresEmail: !!traits.email && traits.required.includes(traits.email[0]!),
+    usernames: !!traits.username,
+    phoneNumbers: !!traits.phone,
   };
   return new KratosTarget(admin, frontend, keto, capabilities, stats, { schemaId, traits, totpIssuer: env.KRATOS_TOTP_ISSUER || 'flagless' });
 }
@@ -208,9 +212,14 @@ export class KratosTarget implements Target {
     return this.#ref(updated as KratosIdentityWire);
   }
 
-  /** Kratos has no organization objects: an organization is the Keto object named by its source id. */
-  async findOrganization(): Promise<TargetOrgRef | undefined> {
-    return undefined;
+  /**
+   * Kratos has no organization objects: an organization is the Keto object named by its source id,
+   * and it exists once a relation tuple names it.
+   */
+  async findOrganization(key: { externalId: string; name: string }): Promise<TargetOrgRef | undefined> {
+    if (!this.keto) return undefined;
+    const tuples = await this.keto.list({ namespace: KETO_NAMESPACE, object: key.externalId }, 1);
+    return tuples.length ? { id: key.externalId, externalId: key.externalId, name: key.name } : undefined;
   }
 
   async createOrganization(org: Organization): Promise<TargetOrgRef> {
