@@ -47,7 +47,7 @@ export async function openKratosTarget(options: TargetOptions): Promise<KratosTa
   const timeoutMs = Number.isFinite(timeout) && timeout > 0 ? timeout : DEFAULT_TIMEOUT_MS;
   const { Configuration, IdentityApi, FrontendApi } = await import('@ory/kratos-client');
   const baseOptions = { timeout: timeoutMs, maxBodyLength: Infinity, maxContentLength: Infinity };
-  const admin = new IdentityApi(new Configuration({ basePath: adminUrl, ...(token ? { accessToken: token } : {}), baseOptions }));
+  const admin = new IdentityApi(new Configuration({ basePath: adminUrl, ...(token ? { apiKey: `Bearer ${token}` } : {}), baseOptions }));
   const frontend = publicUrl ? new FrontendApi(new Configuration({ basePath: publicUrl, baseOptions })) : undefined;
   const stats = { writes: 0, reads: 0 };
   const keto =
