@@ -29,6 +29,7 @@ export interface KratosCreateBody {
   credentials?: {
     password?: { config: { hashed_password?: string; use_password_migration_hook?: boolean } };
     oidc?: { config: { providers: { provider: string; subject: string }[] } };
+    saml?: { config: { providers: { provider: string; subject: string }[] } };
     totp?: { config: { totp_url: string } };
   };
 }
@@ -135,8 +136,10 @@ export function toKratosIdentity(user: CanonicalUser, options: CreateUserOptions
   }
   const social = user.identities.filter((i) => i.kind === 'social');
   if (social.length) credentials.oidc = { config: { providers: social.map((i) => ({ provider: i.provider, subject: i.providerUserId })) } };
+  // Enterprise links import as SAML credentials (same provider/subject shape); the Kratos SSO
+  // provider must carry the same id for the link to sign in.
   const enterprise = user.identities.filter((i) => i.kind !== 'social');
-  if (enterprise.length) lossy.push({ field: 'identities', reason: `${enterprise.length} enterprise (SAML/OIDC connection) link(s): set them up as Kratos SSO providers and users re-link at first sign-in` });
+  if (enterprise.length) credentials.saml = { config: { providers: enterprise.map((i) => ({ provider: i.provider, subject: i.providerUserId })) } };
   const totp = user.mfa.find((f) => f.kind === 'totp' && f.secret);
   if (totp?.secret) {
     const account = emailValue ?? user.username ?? user.sourceId;
@@ -165,8 +168,8 @@ export function fromKratosIdentity(identity: KratosIdentityWire, plan: TraitPlan
   const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
   const email = str(getTrait(traits, plan.email));
   const address = email ? identity.verifiable_addresses?.find((a) => a.via === 'email' && a.value === email.toLowerCase()) : undefined;
-  const oidc = identity.credentials?.oidc;
-  const identities = (oidc?.identifiers ?? []).map((id) => {
+  const linked = [...(identity.credentials?.oidc?.identifiers ?? []), ...(identity.credentials?.saml?.identifiers ?? [])];
+  const identities = linked.map((id) => {
     const i = id.indexOf(':');
     return { provider: id.slice(0, i), providerUserId: id.slice(i + 1) };
   });

@@ -182,7 +182,7 @@ export class KratosTarget implements Target {
   }
 
   async #get(id: string): Promise<KratosIdentityWire> {
-    return (await this.#call('reads', 'get identity', async () => (await this.admin.getIdentity({ id, includeCredential: ['oidc'] })).data)) as KratosIdentityWire;
+    return (await this.#call('reads', 'get identity', async () => (await this.admin.getIdentity({ id, includeCredential: ['oidc', 'saml'] })).data)) as KratosIdentityWire;
   }
 
   async updateUser(ref: TargetUserRef, user: CanonicalUser, options: CreateUserOptions): Promise<TargetUserRef> {
@@ -197,6 +197,12 @@ export class KratosTarget implements Target {
       const providers = credentials.oidc.config.providers.filter((p) => !have.has(`${p.provider}:${p.subject}`));
       if (providers.length) credentials.oidc = { config: { providers } };
       else delete credentials.oidc;
+    }
+    if (credentials.saml) {
+      const have = new Set(current.credentials?.saml?.identifiers ?? []);
+      const providers = credentials.saml.config.providers.filter((p) => !have.has(`${p.provider}:${p.subject}`));
+      if (providers.length) credentials.saml = { config: { providers } };
+      else delete credentials.saml;
     }
     if (current.credentials?.totp) delete credentials.totp;
     const update = {
@@ -260,7 +266,7 @@ export class KratosTarget implements Target {
     let pageToken: string | undefined;
     do {
       const token = pageToken;
-      const res = await this.#call('reads', 'list identities', () => this.admin.listIdentities({ pageSize: PAGE, ...(token ? { pageToken: token } : {}), includeCredential: ['oidc'] }));
+      const res = await this.#call('reads', 'list identities', () => this.admin.listIdentities({ pageSize: PAGE, ...(token ? { pageToken: token } : {}), includeCredential: ['oidc', 'saml'] }));
       for (const i of res.data) yield await this.#withMemberships(fromKratosIdentity(i as KratosIdentityWire, this.map.traits));
       pageToken = nextPageToken(String(res.headers.link ?? ''));
     } while (pageToken);

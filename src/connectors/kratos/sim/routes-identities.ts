@@ -139,6 +139,7 @@ function credentialBodies(i: SimIdentity): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (i.credentials.password) out.password = { config: { ...i.credentials.password.config } };
   if (i.credentials.oidc) out.oidc = { config: { providers: i.credentials.oidc.config.providers } };
+  if (i.credentials.saml) out.saml = { config: { providers: i.credentials.saml.config.providers } };
   if (i.credentials.totp) out.totp = { config: { ...i.credentials.totp.config } };
   return out;
 }
@@ -150,7 +151,7 @@ export function listIdentities(ctx: SimContext, url: URL): SimReply {
   const include = url.searchParams.getAll('include_credential');
   const identifier = url.searchParams.get('credentials_identifier');
   if (identifier !== null) {
-    const hits = ['password', 'oidc'].map((t) => ctx.store.findByIdentifier(t, identifier)).filter((x): x is SimIdentity => !!x);
+    const hits = ['password', 'oidc', 'saml'].map((t) => ctx.store.findByIdentifier(t, identifier)).filter((x): x is SimIdentity => !!x);
     return { status: 200, body: [...new Set(hits)].map((i) => identityJson(i, ctx.schemaUrl(i.schema_id), include)) };
   }
   const ids = ctx.store.sortedIds();

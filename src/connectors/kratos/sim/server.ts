@@ -33,6 +33,8 @@ export interface KratosSimulatorOptions {
   bcryptCost?: number;
   /** Identity write limit, as Ory Network's project limits: burst per second and sustained per minute. */
   rateLimit?: { perSecond: number; perMinute: number };
+  /** Test hook: runs after a batch PATCH was applied, before its answer is sent (crash tests kill the client here). */
+  afterBatchApplied?: (created: number) => void | Promise<void>;
 }
 
 export interface KratosSimulatorStats {
@@ -117,7 +119,12 @@ export async function startKratosSimulator(options: KratosSimulatorOptions = {})
       }
     }
     if (path === '/admin/identities') {
-      if (method === 'PATCH') return batchPatch(ctx, await readJson(req));
+      if (method === 'PATCH') {
+        const reply = await batchPatch(ctx, await readJson(req));
+        const created = (reply.body as { identities: { action: string }[] }).identities.filter((i) => i.action === 'create').length;
+        await options.afterBatchApplied?.(created);
+        return reply;
+      }
       if (method === 'POST') return createIdentity(ctx, await readJson(req));
       if (method === 'GET') return listIdentities(ctx, url);
     }

@@ -16,6 +16,7 @@ export interface SimIdentity {
   credentials: {
     password?: { identifiers: string[]; config: { hashed_password?: string; use_password_migration_hook?: boolean } };
     oidc?: { identifiers: string[]; config: { providers: { provider: string; subject: string; use_auto_link?: boolean }[] } };
+    saml?: { identifiers: string[]; config: { providers: { provider: string; subject: string }[] } };
     totp?: { identifiers: string[]; config: { totp_url: string } };
   };
   created_at: string;
@@ -128,6 +129,8 @@ export function buildIdentity(body: Record<string, unknown>, schemaId: string, f
   }
   const providers = (creds.oidc?.config?.providers as { provider: string; subject: string; use_auto_link?: boolean }[] | undefined) ?? [];
   if (providers.length) identity.credentials.oidc = { identifiers: providers.map((p) => `${p.provider}:${p.subject}`), config: { providers } };
+  const saml = (creds.saml?.config?.providers as { provider: string; subject: string }[] | undefined) ?? [];
+  if (saml.length) identity.credentials.saml = { identifiers: saml.map((p) => `${p.provider}:${p.subject}`), config: { providers: saml } };
   const totp = creds.totp?.config?.totp_url;
   if (typeof totp === 'string') identity.credentials.totp = { identifiers: [id], config: { totp_url: totp } };
   return identity;

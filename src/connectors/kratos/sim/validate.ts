@@ -37,7 +37,7 @@ function checkCredentials(c: unknown): string | undefined {
   if (!isObj(c)) return 'credentials must be an object';
   const bad = unknownKey(c, ['lookup_secret', 'oidc', 'passkey', 'password', 'saml', 'totp', 'webauthn'], 'credentials');
   if (bad) return bad;
-  for (const unsupported of ['lookup_secret', 'passkey', 'saml', 'webauthn']) {
+  for (const unsupported of ['lookup_secret', 'passkey', 'webauthn']) {
     if (c[unsupported] !== undefined) return `credentials.${unsupported}: the simulator does not import this credential type`;
   }
   if (c.password !== undefined) {
@@ -52,16 +52,17 @@ function checkCredentials(c: unknown): string | undefined {
       return unknownKey(cfg, ['hashed_password', 'password', 'use_password_migration_hook'], where) ?? str(cfg, 'hashed_password', where) ?? str(cfg, 'password', where) ?? bool(cfg, 'use_password_migration_hook', where);
     }
   }
-  if (c.oidc !== undefined) {
-    if (!isObj(c.oidc)) return 'credentials.oidc must be an object';
-    const cfg = config(c.oidc, 'credentials.oidc');
+  for (const type of ['oidc', 'saml'] as const) {
+    if (c[type] === undefined) continue;
+    if (!isObj(c[type])) return `credentials.${type} must be an object`;
+    const cfg = config(c[type] as Obj, `credentials.${type}`);
     if (typeof cfg === 'string') return cfg;
     const providers = cfg?.providers;
-    if (providers !== undefined && !Array.isArray(providers)) return 'credentials.oidc.config.providers must be an array';
+    if (providers !== undefined && !Array.isArray(providers)) return `credentials.${type}.config.providers must be an array`;
     for (const p of (providers as unknown[] | undefined) ?? []) {
-      if (!isObj(p)) return 'credentials.oidc.config.providers[] must be objects';
-      const where = 'credentials.oidc.config.providers[]';
-      const problem = unknownKey(p, ['organization', 'provider', 'subject', 'use_auto_link'], where) ?? str(p, 'provider', where, true) ?? str(p, 'subject', where, true) ?? bool(p, 'use_auto_link', where);
+      if (!isObj(p)) return `credentials.${type}.config.providers[] must be objects`;
+      const where = `credentials.${type}.config.providers[]`;
+      const problem = unknownKey(p, type === 'oidc' ? ['organization', 'provider', 'subject', 'use_auto_link'] : ['organization', 'provider', 'subject'], where) ?? str(p, 'provider', where, true) ?? str(p, 'subject', where, true) ?? bool(p, 'use_auto_link', where);
       if (problem) return problem;
     }
   }
