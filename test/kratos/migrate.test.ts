@@ -76,6 +76,13 @@ describe('migrate into Ory Kratos (simulator) through the CLI', () => {
     const verify = await flaglessAsync(['verify', ...args, '--logins', join(dir, 'clerk-logins.csv')], { env: envFor(sim) });
     assert.equal(verify.code, 0, verify.stdout + verify.stderr);
     assert.match(verify.stdout + verify.stderr, /logins (\d+)\/\1 succeeded/);
+
+    // Nothing secret in any output: no imported hash, no TOTP secret, no password.
+    const secrets = [...sim.store.identities.values()].flatMap((i) => [i.credentials.password?.config.hashed_password, i.credentials.totp && new URL(i.credentials.totp.config.totp_url).searchParams.get('secret')]).filter((x): x is string => !!x);
+    assert.ok(secrets.some((x) => x.startsWith('$')) && secrets.some((x) => /^[A-Z2-7]+$/.test(x)), 'the export carried hashes and TOTP secrets');
+    const passwords = readFileSync(join(dir, 'clerk-logins.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.slice(l.indexOf(',') + 1));
+    const outputs = [first, again, fresh, verify].map((r) => r.stdout + r.stderr).join('\n');
+    for (const s of [...secrets, ...passwords]) assert.ok(!outputs.includes(s), 'a secret reached the output');
   });
 
   for (const vendor of ['auth0', 'firebase'] as const) {
