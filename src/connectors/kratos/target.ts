@@ -55,6 +55,13 @@ export async function openKratosTarget(options: TargetOptions): Promise<KratosTa
       ? new KetoClient(urlFrom(env.KETO_WRITE_URL, 'KETO_WRITE_URL'), urlFrom(env.KETO_READ_URL, 'KETO_READ_URL'), token, timeoutMs, stats)
       : undefined;
 
+  // Fail before any write when the admin API refuses the key (Ory Network) or cannot be reached.
+  stats.reads++;
+  try {
+    await admin.listIdentities({ pageSize: 1 });
+  } catch (e) {
+    throw classifyKratosError(e, 'check the admin API');
+  }
   // The identity schema decides which traits exist.
   const schemaId = options.schemaId ?? env.KRATOS_SCHEMA_ID ?? 'default';
   let schema: unknown;
