@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { hashPassword } from '../../model/password/index.js';
+import { hashPassword, parsePhc } from '../../model/password/index.js';
 import { emptyUser, type CanonicalUser } from '../../model/user.js';
 import type { Target } from '../../protocol/target.js';
 import { target as kratos } from './index.js';
@@ -55,6 +55,17 @@ describe('Kratos target', () => {
       (e: { code?: string; errorClass?: string; message?: string }) => e.errorClass === 'retriable' && /1 of 2 item\(s\) failed/.test(e.message ?? ''),
     );
     assert.ok(await t.findUser({ externalId: 'user_t1001' }));
+  });
+
+  it('a hash Kratos would refuse is never sent (it would fail the whole batch): that user gets the migration hook, the rest land', async () => {
+    const good = { ...user(4000), password: await hashPassword('bcrypt', 'good-pw', { cost: 4 }), passwordPlan: 'import' as const };
+    // scrypt with N = 2^18: valid for flagless, above Kratos's import bound (N ≤ 2^17).
+    const heavy = { ...user(4001), password: parsePhc('$scrypt$ln=18,r=8,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA'), passwordPlan: 'import' as const };
+    assert.ok(t.lossyNotes!(heavy, IMPORT).some((n) => n.field === 'password'), 'the plan names it');
+    const refs = await t.createUsers!([{ user: good, options: IMPORT }, { user: heavy, options: IMPORT }]);
+    assert.equal(refs.length, 2);
+    assert.deepEqual(sim.store.identities.get(refs[1]!.id)!.credentials.password!.config, { use_password_migration_hook: true });
+    assert.equal((await t.login('t4000@example.com', 'good-pw')).ok, true);
   });
 
   it('updates a changed user without overwriting the password it has, and sets a password for the gateway', async () => {
