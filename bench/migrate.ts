@@ -8,7 +8,11 @@
  * (5xx, dropped connections, replies lost after the write was applied): every record must end
  * done, none quarantined, none doubled.
  *
- * Flags: --users N, --rate-limit R, --only clean|faults, --smoke (200 users at 100/s: seconds; a test runs it).
+ * A third case, `orgs`, moves 2,000 users, 20 organizations and 2,000 memberships against a simulator
+ * that counts reads and writes against one budget: ratio = (the writes the data needs ÷ the limit) ÷
+ * wall time, so every read spent and every idle moment shows.
+ *
+ * Flags: --users N, --org-users N, --rate-limit R, --only clean|faults|orgs, --smoke (200 users at 100/s: seconds; a test runs it).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,6 +34,10 @@ export interface BenchCase {
   users: number;
   rateLimit: number;
   faults: string;
+  /** Organizations; each user is a member of one (users ÷ organizations per organization). */
+  organizations?: number;
+  /** Reads and writes count against one budget at the simulator (the issue's stricter stub). */
+  sharedBudget?: boolean;
 }
 
 export interface BenchResult extends BenchCase {
@@ -44,14 +52,24 @@ export interface BenchResult extends BenchCase {
   utilization: number;
   /** Users created per second ÷ the limit (what faults cost). */
   goodput: number;
+  acceptedReads: number;
+  organizationsCreated: number;
+  membershipsCreated: number;
+  /** The writes the data needs (users + organizations + memberships) ÷ the limit, in seconds. */
+  limitBoundSeconds: number;
+  /** limitBoundSeconds ÷ wall time: 1.0 is a run that spent the budget on nothing but the needed writes. */
+  limitRatio: number;
 }
 
-function users(n: number): Source {
+function users(n: number, organizations = 0): Source {
   // Real bcrypt hashes (a small pool, reused: hashing is not what is measured).
   const pool = Array.from({ length: 8 }, (_, i) => bcrypt.hashSync(`bench password ${i}`, 4));
   return {
     vendor: 'clerk',
     async *read(): AsyncIterable<SourceItem> {
+      for (let o = 0; o < organizations; o++) {
+        yield { type: 'organization', organization: { sourceId: `org_bench_${o}`, name: `Bench Org ${o}`, metadata: {} } };
+      }
       for (let i = 0; i < n; i++) {
         const u: CanonicalUser = emptyUser(`user_bench_${String(i).padStart(7, '0')}`);
         const address = `bench.user.${i}@example.com`;
@@ -60,6 +78,7 @@ function users(n: number): Source {
         u.lastName = `User ${i}`;
         u.password = { algorithm: 'bcrypt', phc: secret(pool[i % pool.length]!), params: { cost: 4 }, insecure: false };
         u.passwordPlan = 'import';
+        if (organizations > 0) u.memberships = [{ organizationId: `org_bench_${i % organizations}`, roles: [i % 10 === 0 ? 'admin' : 'member'] }];
         yield { type: 'user', user: u };
       }
     },
@@ -67,7 +86,7 @@ function users(n: number): Source {
 }
 
 export async function runCase(c: BenchCase): Promise<BenchResult> {
-  const sim = await startWorkosSimulator({ rateLimit: c.rateLimit, faults: c.faults, seed: 42, timeoutHoldMs: 5_000 });
+  const sim = await startWorkosSimulator({ rateLimit: c.rateLimit, faults: c.faults, seed: 42, timeoutHoldMs: 5_000, sharedBudget: c.sharedBudget ?? false });
   const dir = mkdtempSync(join(tmpdir(), 'flagless-bench-'));
   const store = SqliteStore.open(join(dir, 'state.db'));
   try {
@@ -75,7 +94,7 @@ export async function runCase(c: BenchCase): Promise<BenchResult> {
     const target = await connector.open({ env: { WORKOS_API_KEY: sim.apiKey, WORKOS_CLIENT_ID: sim.clientId, WORKOS_TIMEOUT_MS: '3000' }, url: sim.url });
     const t0 = performance.now();
     const summary = await migrate({
-      source: users(c.users),
+      source: users(c.users, c.organizations ?? 0),
       runKey: `bench→${c.name}`,
       sourceFingerprint: 'bench',
       target,
@@ -83,10 +102,13 @@ export async function runCase(c: BenchCase): Promise<BenchResult> {
       store,
       concurrency: 8,
       rate: c.rateLimit,
+      ...(process.env.FLAGLESS_BENCH_PROGRESS ? { onProgress: (p: { phase: string; done: number; writes: number }) => process.stderr.write(`  [${((performance.now() - t0) / 1000).toFixed(1)}s] ${p.phase} ${p.done} done, ${p.writes} writes\n`), progressIntervalMs: 2000 } : {}),
     });
     const seconds = (performance.now() - t0) / 1000;
     const stats = sim.stats();
     const ext = sim.users().map((u) => u.external_id);
+    const organizations = c.organizations ?? 0;
+    const limitBoundSeconds = (c.users + organizations + (organizations > 0 ? c.users : 0)) / c.rateLimit;
     return {
       ...c,
       seconds: Math.round(seconds * 100) / 100,
@@ -98,6 +120,11 @@ export async function runCase(c: BenchCase): Promise<BenchResult> {
       rateLimited: stats.rateLimited,
       utilization: Math.round((stats.acceptedWrites / seconds / c.rateLimit) * 1000) / 1000,
       goodput: Math.round((stats.users / seconds / c.rateLimit) * 1000) / 1000,
+      acceptedReads: stats.acceptedReads,
+      organizationsCreated: stats.organizations,
+      membershipsCreated: stats.memberships,
+      limitBoundSeconds,
+      limitRatio: Math.round((limitBoundSeconds / seconds) * 1000) / 1000,
     };
   } finally {
     await store.close();
@@ -108,26 +135,32 @@ export async function runCase(c: BenchCase): Promise<BenchResult> {
 
 export const FAULTS_10 = '5xx=0.06,reset=0.02,reset-after-commit=0.02';
 
-export function cases(opts: { users: number; rateLimit: number }): BenchCase[] {
+export function cases(opts: { users: number; rateLimit: number; orgUsers?: number }): BenchCase[] {
+  const orgUsers = opts.orgUsers ?? 2000;
   return [
     { name: 'clean', users: opts.users, rateLimit: opts.rateLimit, faults: '' },
     { name: '10% faults', users: opts.users, rateLimit: opts.rateLimit, faults: FAULTS_10 },
+    // The issue's case: users, organizations and memberships against one budget for reads and writes.
+    { name: 'orgs', users: orgUsers, organizations: Math.max(1, Math.round(orgUsers / 100)), rateLimit: opts.rateLimit, faults: '', sharedBudget: true },
   ];
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { users: { type: 'string' }, 'rate-limit': { type: 'string' }, only: { type: 'string' }, smoke: { type: 'boolean' } } });
+  const { values } = parseArgs({ options: { users: { type: 'string' }, 'org-users': { type: 'string' }, 'rate-limit': { type: 'string' }, only: { type: 'string' }, smoke: { type: 'boolean' } } });
   const smoke = values.smoke === true;
   const n = Number(values.users ?? (smoke ? 200 : 5000));
   const rateLimit = Number(values['rate-limit'] ?? (smoke ? 100 : 50));
   process.stderr.write(`bench:migrate: ${n} users into the WorkOS simulator at ${rateLimit} writes/s (expect ~${Math.ceil(n / rateLimit)} s per case)\n`);
   const results: BenchResult[] = [];
   const only = values.only;
-  for (const c of cases({ users: n, rateLimit }).filter((x) => !only || (only === 'clean' ? x.faults === '' : x.faults !== ''))) {
+  const orgUsers = Number(values['org-users'] ?? (smoke ? 200 : 2000));
+  for (const c of cases({ users: n, rateLimit, orgUsers }).filter((x) => !only || x.name === only || (only === 'faults' && x.faults !== ''))) {
     const r = await runCase(c);
     results.push(r);
     process.stderr.write(
-      `  ${r.name.padEnd(11)} ${r.users} users in ${r.seconds}s: utilization ${r.utilization} (accepted writes/s ÷ limit), goodput ${r.goodput}, created ${r.usersCreated}, quarantined ${r.quarantined}, duplicates ${r.duplicates}, 429s ${r.rateLimited}\n`,
+      `  ${r.name.padEnd(11)} ${r.users} users in ${r.seconds}s: utilization ${r.utilization} (accepted writes/s ÷ limit), goodput ${r.goodput}, created ${r.usersCreated}, quarantined ${r.quarantined}, duplicates ${r.duplicates}, 429s ${r.rateLimited}` +
+        (r.organizations ? `; ${r.organizationsCreated} organizations, ${r.membershipsCreated} memberships, ${r.acceptedReads} reads, limit-bound ${r.limitBoundSeconds}s → ratio ${r.limitRatio}` : '') +
+        '\n',
     );
   }
   process.stdout.write(JSON.stringify({ node: process.version, results }, null, 2) + '\n');

@@ -43,6 +43,11 @@ export interface TargetUserView {
   hasPassword?: boolean;
 }
 
+export interface MembershipHint {
+  /** No request for this membership was sent before (a first attempt on a `planned` ledger record). */
+  nothingSent?: boolean;
+}
+
 export type LoginResult = { ok: true; userId: string } | { ok: false; reason: string };
 
 export interface CreateUserOptions {
@@ -76,8 +81,12 @@ export interface Target {
   updateUser(ref: TargetUserRef, user: CanonicalUser, options: CreateUserOptions): Promise<TargetUserRef>;
   findOrganization(key: { externalId: string; name: string }): Promise<TargetOrgRef | undefined>;
   createOrganization(org: Organization): Promise<TargetOrgRef>;
-  /** Idempotent: an existing membership with the same roles is 'exists', not an error. */
-  ensureMembership(user: TargetUserRef, org: TargetOrgRef, roles: string[]): Promise<'created' | 'updated' | 'exists'>;
+  /**
+   * Idempotent: an existing membership with the same roles is 'exists', not an error. With
+   * `hint.nothingSent` the ledger knows no request for this membership ever went out, so a target
+   * whose reads cost rate-limit budget may create first and read only when the create conflicts.
+   */
+  ensureMembership(user: TargetUserRef, org: TargetOrgRef, roles: string[], hint?: MembershipHint): Promise<'created' | 'updated' | 'exists'>;
   getUser(ref: TargetUserRef): Promise<TargetUserView | undefined>;
   /** Every user in the target, streamed page by page. */
   listUsers(): AsyncIterable<TargetUserView>;

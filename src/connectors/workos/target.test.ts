@@ -150,6 +150,22 @@ describe('WorkOS target: users, organizations, memberships through the SDK', () 
     assert.equal(t.roleName?.('org:admin'), 'admin');
   });
 
+  it('memberships with nothingSent: created without a read; an existing one (409) is compared, not doubled', async () => {
+    const org = await t.createOrganization({ sourceId: 'org_first', name: 'First', metadata: {} });
+    const u = await t.createUser(user('user_first', 'first@example.com'), IMPORT);
+    const reads = t.stats.reads;
+    const writes = t.stats.writes;
+    assert.equal(await t.ensureMembership(u, org, ['org:admin'], { nothingSent: true }), 'created');
+    assert.equal(t.stats.reads - reads, 0, 'no read before a first create');
+    assert.equal(t.stats.writes - writes, 1);
+    // The account held the membership already (it existed before the migration): one refused create, then compare.
+    assert.equal(await t.ensureMembership(u, org, ['org:admin'], { nothingSent: true }), 'exists');
+    assert.equal(await t.ensureMembership(u, org, ['org:member'], { nothingSent: true }), 'updated');
+    const all = sim.memberships().filter((m) => m.user_id === u.id);
+    assert.equal(all.length, 1, 'one membership, never two');
+    assert.deepEqual((await t.getUser(u))?.memberships[0]?.roles, ['member']);
+  });
+
   it('getUser shows what WorkOS holds; listUsers streams every user across pages with memberships', async () => {
     const local = await openOn({});
     try {

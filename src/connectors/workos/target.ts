@@ -3,7 +3,7 @@ import { looksLikeEmail } from '../../model/email.js';
 import type { CanonicalUser, LossyNote, Organization } from '../../model/user.js';
 import type { TargetCapabilities } from '../../protocol/capabilities.js';
 import { FlaglessError } from '../../protocol/errors.js';
-import type { CreateUserOptions, LoginResult, Target, TargetOptions, TargetOrgRef, TargetUserRef, TargetUserView } from '../../protocol/target.js';
+import type { CreateUserOptions, LoginResult, MembershipHint, Target, TargetOptions, TargetOrgRef, TargetUserRef, TargetUserView } from '../../protocol/target.js';
 import { workosCapabilities } from './capabilities.js';
 import { classifyWorkosError, isConflict, isNotFound } from './errors.js';
 import { toWorkosOrganization, toWorkosRoleSlug, toWorkosRoleSlugs, toWorkosUser, workosExternalIdFor } from './map.js';
@@ -223,9 +223,31 @@ export class WorkosTarget implements Target {
     return out;
   }
 
-  async ensureMembership(user: TargetUserRef, org: TargetOrgRef, roles: string[], retried = false): Promise<'created' | 'updated' | 'exists'> {
+  async ensureMembership(user: TargetUserRef, org: TargetOrgRef, roles: string[], hint: MembershipHint = {}): Promise<'created' | 'updated' | 'exists'> {
     const slugs = toWorkosRoleSlugs(roles);
     const roleOptions = slugs.length === 0 ? {} : slugs.length === 1 ? { roleSlug: slugs[0]! } : { roleSlugs: slugs };
+    if (hint.nothingSent) {
+      // Nothing was ever sent for this membership: create without a read (reads share the rate
+      // budget). An account that existed before the migration may hold it already: 409, then compare.
+      try {
+        await this.#write('create organization membership', () =>
+          this.#sdk.userManagement.createOrganizationMembership({ organizationId: org.id, userId: user.id, ...roleOptions }),
+        );
+        return 'created';
+      } catch (e) {
+        if (!isConflict((e as FlaglessError).cause)) throw e;
+      }
+    }
+    return this.#ensureMembershipRead(user, org, slugs, roleOptions, false);
+  }
+
+  async #ensureMembershipRead(
+    user: TargetUserRef,
+    org: TargetOrgRef,
+    slugs: string[],
+    roleOptions: { roleSlug?: string; roleSlugs?: string[] },
+    retried: boolean,
+  ): Promise<'created' | 'updated' | 'exists'> {
     const existing = await this.#memberships({ userId: user.id, organizationId: org.id });
     const live = existing.find((m) => m.status !== 'inactive');
     if (live) {
@@ -242,7 +264,7 @@ export class WorkosTarget implements Target {
     } catch (e) {
       // Another worker got there first: compare with what it wrote.
       const cause = (e as FlaglessError).cause;
-      if (!retried && isConflict(cause)) return this.ensureMembership(user, org, roles, true);
+      if (!retried && isConflict(cause)) return this.#ensureMembershipRead(user, org, slugs, roleOptions, true);
       throw e;
     }
   }
