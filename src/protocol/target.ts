@@ -48,6 +48,12 @@ export interface MembershipHint {
   nothingSent?: boolean;
 }
 
+/** A second factor `verify --logins` can answer with. */
+export interface SecondFactor {
+  /** The current TOTP code (computed when asked, so it is fresh). */
+  totpCode(): string;
+}
+
 export type LoginResult = { ok: true; userId: string } | { ok: false; reason: string };
 
 export interface CreateUserOptions {
@@ -90,8 +96,18 @@ export interface Target {
   getUser(ref: TargetUserRef): Promise<TargetUserView | undefined>;
   /** Every user in the target, streamed page by page. */
   listUsers(): AsyncIterable<TargetUserView>;
-  /** Signs in through the target's real login API (never by reading its storage). */
-  login(identifier: string, password: string): Promise<LoginResult>;
+  /**
+   * Signs in through the target's real login API (never by reading its storage). A target that asks
+   * for a second factor answers its challenge with `second` when given (a TOTP code computed from
+   * the source's secret); without it such a sign-in is `{ok: false, reason: 'mfa_required'}`.
+   */
+  login(identifier: string, password: string, second?: SecondFactor): Promise<LoginResult>;
+  /**
+   * Optional: finishes what a create does beyond the record itself, for a user whose create was
+   * applied but not acknowledged (found again after a crash or a lost reply). WorkOS: the TOTP
+   * factors, enrolled by separate calls. Idempotent: it reads what is there before writing.
+   */
+  repairUser?(ref: TargetUserRef, user: CanonicalUser, options: CreateUserOptions): Promise<void>;
   /** For the gateway's just-in-time move: set a plaintext as the target's native password. */
   setPassword(ref: TargetUserRef, plaintext: string): Promise<void>;
   close(): Promise<void>;

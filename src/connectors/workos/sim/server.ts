@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { authRoutes } from './routes-auth.js';
+import { factorRoutes } from './routes-factors.js';
 import { FAULT_KINDS, NO_FAULTS, describeFaultSpec, parseFaultSpec, pickFault, pickLatency, seededRandom, type FaultKind, type FaultSpec } from './faults.js';
 import { SimApiError, parseJsonObject, readBody, sendBadGatewayHtml, sendJson } from './http.js';
 import { SlidingWindowLimiter, TokenBucket } from './limits.js';
@@ -101,7 +102,7 @@ export const DEFAULT_SIM_CLIENT_ID = 'client_flagless_simulator';
 export const DEFAULT_WRITE_RATE = 50;
 export const DEFAULT_READ_RATE = 100;
 
-const ROUTES: Route[] = [...userRoutes, ...organizationRoutes, ...authRoutes];
+const ROUTES: Route[] = [...userRoutes, ...factorRoutes, ...organizationRoutes, ...authRoutes];
 
 function match(method: string, path: string): { route: Route; params: string[] } | 'no-route' {
   for (const route of ROUTES) {
@@ -157,6 +158,8 @@ export async function startWorkosSimulator(opts: WorkosSimulatorOptions = {}): P
     requireEmailVerification: opts.requireEmailVerification ?? false,
     invalidCredentialsStatus: opts.invalidCredentialsStatus ?? 401,
     loginLimiter: perEmail > 0 ? new SlidingWindowLimiter(perEmail, 60_000) : undefined,
+    challenges: new Map(),
+    pendingAuthentications: new Map(),
     commit: () => void counters.writesApplied++,
     onLogin: (ok) => void (ok ? counters.logins.succeeded++ : counters.logins.failed++),
   };
