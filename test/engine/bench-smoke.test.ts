@@ -28,3 +28,11 @@ test('bench:migrate --smoke, organizations and memberships on one budget: every 
   // (by external id, and the name index once). Before, every membership cost a read.
   assert.ok(r.acceptedReads <= 2 * 4 + 2, `reads: ${r.acceptedReads}`);
 });
+
+test('bench:migrate --smoke, three workers on one PostgreSQL ledger: they share the one budget instead of each taking it whole', async () => {
+  // A one-second burst makes the limit bite within the smoke's few seconds (the full run has WorkOS's ten).
+  const r = await runCase({ name: 'workers', users: 600, rateLimit: 100, burst: 100, faults: '', sharedBudget: true, workers: 3 });
+  assert.equal(r.usersCreated, 600);
+  assert.equal(r.quarantined + r.pending + r.duplicates, 0, 'every user exactly once');
+  assert.ok(r.rateLimitedShare < 0.01, `429s were ${(r.rateLimitedShare * 100).toFixed(2)} % of requests`);
+});
