@@ -39,6 +39,13 @@ export async function applyUser(ctx: RunContext, rec: LedgerRecord, user: Canoni
       link: async (found) => {
         await ctx.requester.call(() => t.updateUser(found, plan.user, plan.createOptions));
       },
+      ...(t.repairUser
+        ? {
+            repair: async (found: TargetUserRef) => {
+              await ctx.requester.call(() => t.repairUser!(found, plan.user, plan.createOptions));
+            },
+          }
+        : {}),
       // "Recovered" must mean the user can sign in: a user found without a password (created by a
       // gateway that died before setting it) gets the export's hash. Targets that cannot say
       // whether a password is set are left as they are (their password may be newer than ours).

@@ -32,6 +32,8 @@ export interface CreateSpec<R extends FoundRef> {
   create(): Promise<R>;
   /** `--on-conflict link`: bring the existing record in line (a write), or nothing to do. */
   link(found: R): Promise<void>;
+  /** Our create was applied but not acknowledged: finish what it does beyond the record (the target's repairUser). */
+  repair?(found: R): Promise<void>;
   /**
    * A record found as ours may be half-written (a crash, or a gateway killed between creating a
    * user and setting its password): finish it before it counts as recovered.
@@ -53,6 +55,7 @@ export async function createOnce<R extends FoundRef>(ctx: RunContext, spec: Crea
   const settle = async (found: R, mayBeOurs: boolean, mayCreate: boolean): Promise<'create' | void> => {
     if (found.externalId === sourceId || (found.externalId === undefined && mayBeOurs)) {
       // Ours: the write was applied but its acknowledgement was lost (or the target keeps no external id and we were the one writing it).
+      if (spec.repair) await spec.repair(found);
       await spec.complete?.(found);
       return ctx.done(kind, sourceId, { targetId: found.id, outcome: 'recovered' });
     }
