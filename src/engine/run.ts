@@ -4,6 +4,7 @@ import { isFlaglessError } from '../protocol/errors.js';
 import type { Source } from '../protocol/source.js';
 import type { Target } from '../protocol/target.js';
 import { applyMembership } from './apply-membership.js';
+import { spawnMembershipBatches } from './apply-membership-batch.js';
 import { applyOrganization } from './apply-organization.js';
 import { applyUser } from './apply-user.js';
 import { spawnUserBatches } from './apply-user-batch.js';
@@ -170,6 +171,11 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
       if (recs.length === 0) break;
       const users = await store.getMany(run.id, 'user', [...new Set(recs.map((r) => r.userSourceId ?? ''))]);
       const orgs = await store.getMany(run.id, 'organization', [...new Set(recs.map((r) => r.orgSourceId ?? ''))]);
+      if (target.ensureMemberships && caps.batchSize > 1) {
+        // A target with a bulk ensure gets the memberships that need it in batches (apply-membership-batch.ts).
+        await spawnMembershipBatches(ctx, pool, recs.map((r) => ({ rec: r, user: users.get(r.userSourceId ?? ''), org: orgs.get(r.orgSourceId ?? '') })));
+        continue;
+      }
       for (const r of recs) await pool.spawn(() => applyMembership(ctx, r, users.get(r.userSourceId ?? ''), orgs.get(r.orgSourceId ?? '')));
     }
     await pool.drain();

@@ -76,6 +76,12 @@ export interface Target {
   updateUser(ref: TargetUserRef, user: CanonicalUser, options: CreateUserOptions): Promise<TargetUserRef>;
   findOrganization(key: { externalId: string; name: string }): Promise<TargetOrgRef | undefined>;
   createOrganization(org: Organization): Promise<TargetOrgRef>;
+  /**
+   * Optional bulk ensureMembership, idempotent and all or nothing (one transaction): the outcome of
+   * each in order. The engine sends at most `capabilities.batchSize` per call, only memberships whose
+   * user and organization are in the target, and ensures the memberships of a failed batch one by one.
+   */
+  ensureMemberships?(batch: readonly { user: TargetUserRef; org: TargetOrgRef; roles: string[] }[]): Promise<('created' | 'updated' | 'exists')[]>;
   /** Idempotent: an existing membership with the same roles is 'exists', not an error. */
   ensureMembership(user: TargetUserRef, org: TargetOrgRef, roles: string[]): Promise<'created' | 'updated' | 'exists'>;
   getUser(ref: TargetUserRef): Promise<TargetUserView | undefined>;
