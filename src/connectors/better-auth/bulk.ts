@@ -13,7 +13,6 @@
  * better-sqlite3 transaction, on PostgreSQL with multi-row INSERTs in one transaction of a pooled
  * client. All or nothing: a failed statement rolls the whole batch back.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type Database from 'better-sqlite3';
 import type pg from 'pg';
 import { createAdapterFactory } from 'better-auth/adapters';
@@ -31,42 +30,43 @@ export interface TableRow {
 type AdapterConfig = Parameters<typeof createAdapterFactory>[0]['config'];
 
 function unsupported(): never {
-  throw new Error('flagless row builder: only create is supported');
+  throw new Error('flagless row builder: builds rows only');
 }
 
+/**
+ * Better Auth's `transformInput` and model names, taken from an adapter the factory builds with the
+ * running instance's adapter config: the factory's `create` does exactly `transformInput(data, model,
+ * "create", forceAllowId)` and hands the result to the database adapter. Calling it directly skips
+ * only the factory's debug logging and tracing spans (which cost more than the transform itself).
+ */
 export class RowBuilder {
-  readonly #sink = new AsyncLocalStorage<TableRow[]>();
-  readonly #adapter;
+  readonly #transform: (data: Row, model: string, action: 'create', forceAllowId?: boolean) => Promise<Row>;
+  readonly #tableOf: (model: string) => string;
+  readonly #modelKey: (model: string) => string;
 
   constructor(ctx: AuthContext) {
     const running = (ctx.adapter.options as { adapterConfig?: AdapterConfig } | undefined)?.adapterConfig;
     if (!running) throw new Error('Better Auth adapter exposes no adapterConfig; cannot build rows for a batch');
     const config: AdapterConfig = { ...running, adapterId: 'flagless-rows', adapterName: 'flagless rows', transaction: false, debugLogs: false };
-    this.#adapter = createAdapterFactory({
+    let helpers: Parameters<Parameters<typeof createAdapterFactory>[0]['adapter']>[0] | undefined;
+    createAdapterFactory({
       config,
-      adapter: () => ({
-        create: async ({ data, model }) => {
-          this.#sink.getStore()?.push({ table: model, row: data as Row });
-          return data;
-        },
-        update: unsupported,
-        updateMany: unsupported,
-        findOne: unsupported,
-        findMany: unsupported,
-        delete: unsupported,
-        deleteMany: unsupported,
-        count: unsupported,
-      }),
+      adapter: (h) => {
+        helpers = h;
+        return { create: unsupported, update: unsupported, updateMany: unsupported, findOne: unsupported, findMany: unsupported, delete: unsupported, deleteMany: unsupported, count: unsupported };
+      },
     })(ctx.options);
+    if (!helpers) throw new Error('Better Auth adapter factory did not build the row helpers');
+    const h = helpers;
+    this.#transform = (data, model, action, forceAllowId) => h.transformInput(data, model, action, forceAllowId) as Promise<Row>;
+    this.#modelKey = (model) => h.getDefaultModelName(model);
+    this.#tableOf = (model) => h.getModelName(model);
   }
 
   /** The row Better Auth's adapter would insert for `create({ model, data, forceAllowId })`. */
   async row(model: string, data: Row, forceAllowId = false): Promise<TableRow> {
-    const out: TableRow[] = [];
-    await this.#sink.run(out, () => this.#adapter.create({ model, data, forceAllowId }));
-    const built = out[0];
-    if (!built) throw new Error(`flagless row builder: no ${model} row was built`);
-    return built;
+    const key = this.#modelKey(model);
+    return { table: this.#tableOf(key), row: await this.#transform(data, key, 'create', forceAllowId) };
   }
 }
 
