@@ -8,7 +8,7 @@ import { spawnMembershipBatches } from './apply-membership-batch.js';
 import { applyOrganization } from './apply-organization.js';
 import { applyUser } from './apply-user.js';
 import { spawnUserBatches } from './apply-user-batch.js';
-import { AbortedError } from './concurrency.js';
+import { AbortedError, yieldToEventLoop } from './concurrency.js';
 import { digest } from './fingerprint.js';
 import { planPass } from './plan-pass.js';
 import type { PlanReport } from './plan-report.js';
@@ -142,6 +142,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
     let batch: CanonicalUser[] = [];
     const flush = async () => {
       if (batch.length === 0) return;
+      await yieldToEventLoop();
       const byId = new Map(batch.map((u) => [u.sourceId, u]));
       batch = [];
       const recs = await store.claim(run.id, 'user', { states, sourceIds: [...byId.keys()] });
@@ -167,6 +168,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
     meter.phase = 'memberships';
     for (;;) {
       if (controller.signal.aborted) throw new AbortedError();
+      await yieldToEventLoop();
       const recs = await store.claimMemberships(run.id, { states, limit: batchSize });
       if (recs.length === 0) break;
       const users = await store.getMany(run.id, 'user', [...new Set(recs.map((r) => r.userSourceId ?? ''))]);

@@ -294,5 +294,28 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       const again = await run();
       assert.equal(again.writes, 0, 'a finished run writes nothing');
     });
+
+    it('reports progress while the import runs (a synchronous driver still lets the timer fire)', async () => {
+      const bcrypt = await hashPassword('bcrypt', 'progress-password-1');
+      const users = Array.from({ length: 1500 }, (_, i) => person(`user_p_${String(i).padStart(4, '0')}`, `progress.${i}@example.com`, { password: bcrypt }));
+      const phases: string[] = [];
+      const store = await openStateStore(place.state);
+      try {
+        const s = await migrate({
+          source: source(users, []),
+          runKey: 'progress-test',
+          sourceFingerprint: 'memory',
+          target,
+          targetLabel: 'better-auth',
+          store,
+          onProgress: (p) => phases.push(p.phase),
+          progressIntervalMs: 5,
+        });
+        assert.equal(s.users.created, 1500);
+      } finally {
+        await store.close();
+      }
+      assert.ok(phases.some((p) => p !== 'done'), `progress only at the end: ${phases.join(',')}`);
+    });
   });
 }

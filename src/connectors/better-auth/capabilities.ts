@@ -28,5 +28,5 @@ export const betterAuthCapabilities = {
   phoneNumbers: false,
   disabledUsers: false,
   metadata: 'public-private',
-  batchSize: 200,
+  batchSize: 500,
 } as const satisfies TargetCapabilities;
