@@ -6,6 +6,7 @@ import type { Target } from '../protocol/target.js';
 import { applyMembership } from './apply-membership.js';
 import { spawnMembershipBatches } from './apply-membership-batch.js';
 import { applyOrganization } from './apply-organization.js';
+import { spawnOrganizationBatches } from './apply-organization-batch.js';
 import { applyUser } from './apply-user.js';
 import { spawnUserBatches } from './apply-user-batch.js';
 import { AbortedError, yieldToEventLoop } from './concurrency.js';
@@ -134,7 +135,9 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
     for (;;) {
       const recs = await store.claim(run.id, 'organization', { states, limit: batchSize });
       if (recs.length === 0) break;
-      for (const r of recs) await pool.spawn(() => applyOrganization(ctx, r));
+      // A target with a bulk create gets first-time creates in batches (apply-organization-batch.ts).
+      if (target.createOrganizations && caps.batchSize > 1) await spawnOrganizationBatches(ctx, pool, recs);
+      else for (const r of recs) await pool.spawn(() => applyOrganization(ctx, r));
     }
     await pool.drain();
 

@@ -28,7 +28,7 @@ const { dir, cleanup } = tempDir();
 after(cleanup);
 
 interface Kill {
-  method?: 'createUsers' | 'ensureMemberships' | 'createOrganization';
+  method?: 'createUsers' | 'ensureMemberships' | 'createOrganizations';
   nth?: number;
   when?: 'before' | 'after';
   afterMs?: number;
@@ -109,7 +109,7 @@ describe('crash safety of the batched Better Auth path (SIGKILL)', () => {
       // A batch left `writing` is ensured again in a batch, so the re-run has at least one call.
       ['members-after', [{ method: 'ensureMemberships', nth: 1, when: 'after' }, { method: 'ensureMemberships', nth: 1, when: 'after' }]],
       ['members-before', [{ method: 'createUsers', nth: 3, when: 'after' }, { method: 'ensureMemberships', nth: 2, when: 'before' }]],
-      ['org-after', [{ method: 'createOrganization', nth: 2, when: 'after' }]],
+      ['org-after', [{ method: 'createOrganizations', nth: 1, when: 'after' }]],
       ['random', [{ afterMs: 1500 + Math.floor(Math.random() * 2500) }, { afterMs: 1500 + Math.floor(Math.random() * 2500) }]],
     ];
     let kills = 0;

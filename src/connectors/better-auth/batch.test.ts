@@ -142,6 +142,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.ok(target.capabilities.batchSize > 1);
       assert.equal(typeof target.createUsers, 'function');
       assert.equal(typeof target.ensureMemberships, 'function');
+      assert.equal(typeof target.createOrganizations, 'function');
     });
 
     it("writes, field by field, the rows Better Auth's own API writes; every user signs in through Better Auth", async () => {
@@ -231,6 +232,25 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       );
       assert.equal((await rows(appDb, 'member', 'userId', 'user_batch_1')).length, 1);
 
+      // Organizations: Better Auth's createOrganization against a batch and a single import.
+      const orgRefs = await target.createOrganizations!([
+        { sourceId: 'org_batch_1', name: 'Batch Org', slug: 'batch-org', metadata: { tier: 'gold' }, createdAt: '2024-05-06T07:08:09.000Z' },
+        { sourceId: 'org_batch_2', name: 'Batch Org Two', metadata: {} },
+      ]);
+      assert.deepEqual(orgRefs.map((o) => o.id), ['org_batch_1', 'org_batch_2']);
+      await target.createOrganization({ sourceId: 'org_alone_1', name: 'Alone Org', slug: 'alone-org', metadata: { tier: 'gold' }, createdAt: '2024-05-06T07:08:09.000Z' });
+      const [apiOrg] = await rows(appDb, 'organization', 'id', org.id);
+      const [batchOrg] = await rows(appDb, 'organization', 'id', 'org_batch_1');
+      const [aloneOrg] = await rows(appDb, 'organization', 'id', 'org_alone_1');
+      assert.ok(apiOrg && batchOrg && aloneOrg);
+      assertSameForms(batchOrg, apiOrg, 'organization');
+      assert.deepEqual(omit(batchOrg, ['id', 'name', 'slug']), omit(aloneOrg, ['id', 'name', 'slug']));
+      assert.equal(batchOrg.slug, 'batch-org');
+      assert.equal((await rows(appDb, 'organization', 'id', 'org_batch_2'))[0]?.metadata, null);
+      // A batch with a taken slug is refused whole, nothing written.
+      await assert.rejects(target.createOrganizations!([{ sourceId: 'org_batch_3', name: 'Three', metadata: {} }, { sourceId: 'org_batch_4', name: 'Four', slug: 'batch-org', metadata: {} }]), /taken/);
+      assert.equal((await rows(appDb, 'organization', 'id', 'org_batch_3')).length, 0);
+
       // Everyone signs in through Better Auth's own API: the native user, the batch, the single import.
       for (const [email, pw] of [
         ['api.user@example.com', 'api-password-123'],
@@ -250,13 +270,16 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       // Already in Better Auth: an account holding the Google login `g-taken`.
       await target.createUser(person('user_holder', 'holder@example.com', { identities: [{ provider: 'google', providerUserId: 'g-taken', kind: 'social' }] }), WITH_HASH);
       const org: Organization = { sourceId: 'org_engine', name: 'Engine Org', metadata: {} };
+      // An organization made by hand in Better Auth with the name of one in the export: linked, not doubled.
+      await target.createOrganization({ sourceId: 'org_by_hand', name: 'Hand Made', metadata: {} });
+      const handMade: Organization = { sourceId: 'org_export_hand', name: 'Hand Made', metadata: {} };
       const users: CanonicalUser[] = Array.from({ length: 30 }, (_, i) =>
         person(`user_e_${String(i).padStart(2, '0')}`, `engine.${i}@example.com`, { password: bcrypt, memberships: [{ organizationId: 'org_engine', roles: ['member'] }] }),
       );
       users[4]!.identities = [{ provider: 'google', providerUserId: 'g-taken', kind: 'social' }];
       // The export holds one email twice: the second record is a duplicate, never merged.
       users[17]!.emails = [{ ...users[16]!.emails[0]! }];
-      const calls = { createUsers: 0, createUser: 0, ensureMemberships: 0 };
+      const calls = { createUsers: 0, createUser: 0, ensureMemberships: 0, createOrganizations: 0 };
       const counted = new Proxy(target, {
         get(obj, prop) {
           const v = Reflect.get(obj, prop) as unknown;
@@ -270,7 +293,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       const run = async () => {
         const store = await openStateStore(place.state);
         try {
-          return await migrate({ source: source(users, [org]), runKey: 'batch-test', sourceFingerprint: 'memory', target: counted, targetLabel: 'better-auth', store, concurrency: 4 });
+          return await migrate({ source: source(users, [org, handMade, { sourceId: 'org_engine_2', name: 'Engine Org Two', metadata: {} }]), runKey: 'batch-test', sourceFingerprint: 'memory', target: counted, targetLabel: 'better-auth', store, concurrency: 4 });
         } finally {
           await store.close();
         }
@@ -278,6 +301,10 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       const s = await run();
       assert.ok(calls.createUsers >= 1, 'the users went in a batch');
       assert.ok(calls.ensureMemberships >= 1, 'the memberships went in a batch');
+      assert.ok(calls.createOrganizations >= 1, 'the organizations went in a batch');
+      assert.equal(s.organizations.linked, 1, 'the hand-made organization is linked');
+      assert.equal(s.organizations.created, 2);
+      assert.equal((await rows(appDb, 'organization', 'name', 'Hand Made')).length, 1);
       assert.equal(s.users.created, 28, JSON.stringify(s.quarantine));
       const quarantined = new Map(s.quarantine.map((q) => [q.sourceId, q.code]));
       assert.equal(quarantined.get('user_e_04'), 'E_TARGET_CONFLICT');

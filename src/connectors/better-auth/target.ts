@@ -255,6 +255,35 @@ export class BetterAuthTarget implements Target {
     throw new FlaglessError('E_TARGET_CONFLICT', `organization ${org.sourceId}: no free slug after ${SLUG_ATTEMPTS} tries from "${base}"`, { errorClass: 'skippable' });
   }
 
+  /**
+   * First-time organizations in one transaction, rows as the organization plugin's
+   * createOrganization builds them. Refused, all of them, when any id, name or slug is taken (or
+   * repeats in the batch): the engine then moves them one by one, where a name is linked per
+   * --on-conflict and a taken slug gets a suffix.
+   */
+  async createOrganizations(orgs: readonly Organization[]): Promise<TargetOrgRef[]> {
+    const planned = orgs.map((org) => ({
+      org,
+      slug: slugify(org.slug ?? org.name),
+      createdAt: org.createdAt && !Number.isNaN(Date.parse(org.createdAt)) ? new Date(org.createdAt) : new Date(),
+    }));
+    for (const field of ['id', 'name', 'slug'] as const) {
+      const values = planned.map((p) => (field === 'id' ? p.org.sourceId : field === 'name' ? p.org.name : p.slug));
+      if (new Set(values).size !== values.length) throw new FlaglessError('E_TARGET_CONFLICT', `organizations ${planned[0]?.org.sourceId} ...: a ${field} repeats in the batch`, { errorClass: 'skippable' });
+      const taken = await this.#read(`checking organization ${field}s`, () =>
+        this.#ctx.adapter.findMany<{ id: string }>({ model: 'organization', where: [{ field, operator: 'in', value: values }], limit: 1 }),
+      );
+      if (taken.length > 0) throw new FlaglessError('E_TARGET_CONFLICT', `organization ${taken[0]!.id}: the ${field} of an organization in the batch is taken`, { errorClass: 'skippable' });
+    }
+    const rows: TableRow[] = [];
+    for (const { org, slug, createdAt } of planned) {
+      const metadata = Object.keys(org.metadata).length > 0 ? JSON.stringify(org.metadata) : undefined;
+      rows.push(await this.#rows.row('organization', { id: org.sourceId, name: org.name, slug, createdAt, ...(metadata ? { metadata } : {}) }, true));
+    }
+    await this.#write(`creating ${rows.length} organizations (${planned[0]?.org.sourceId} ...)`, () => this.#bulk.insert(rows));
+    return planned.map(({ org }) => ({ id: org.sourceId, externalId: org.sourceId, name: org.name }));
+  }
+
   async ensureMembership(user: TargetUserRef, org: TargetOrgRef, roles: string[]): Promise<'created' | 'updated' | 'exists'> {
     const role = toRoleString(roles);
     const member = (await this.#read('reading a membership', () =>
