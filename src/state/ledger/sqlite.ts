@@ -151,19 +151,33 @@ export class SqliteStore implements StateStore {
     })();
   }
 
+  /**
+   * Both forms find their rows through an index, never by scanning the run: a streamed batch's ids
+   * drive primary-key lookups (CROSS JOIN keeps json_each outside), and the states (with `writing`)
+   * are matched in the state index. Scanning the run's rows at each claim made a 100,000-user run
+   * quadratic (measured: the users phase 6x longer for 3x the users).
+   */
   async claim(runId: string, kind: EntityKind, opts: ClaimOptions): Promise<LedgerRecord[]> {
-    const ids = opts.sourceIds ? JSON.stringify(opts.sourceIds) : null;
-    const rows = this
-      .#prepare(
-        `UPDATE records SET owner = @me
-         WHERE rowid IN (SELECT rowid FROM records WHERE run_id = @run AND kind = @kind
-                           AND (@ids IS NULL OR source_id IN (SELECT value FROM json_each(@ids)))
-                           AND (state IN (SELECT value FROM json_each(@states)) OR state = 'writing')
-                           AND (owner IS NULL OR owner <> @me)
-                         LIMIT @limit)
-         RETURNING *`,
-      )
-      .all({ me: this.workerId, run: runId, kind, ids, states: JSON.stringify(opts.states), limit: opts.limit ?? -1 }) as RecordRow[];
+    const states = JSON.stringify([...new Set([...opts.states, 'writing'])]);
+    const named = { me: this.workerId, run: runId, kind, states, limit: opts.limit ?? -1 };
+    const rows = opts.sourceIds
+      ? (this.#prepare(
+          `UPDATE records SET owner = @me
+           WHERE rowid IN (SELECT r.rowid FROM json_each(@ids) AS i CROSS JOIN records AS r
+                           WHERE r.run_id = @run AND r.kind = @kind AND r.source_id = i.value
+                             AND r.state IN (SELECT value FROM json_each(@states))
+                             AND (r.owner IS NULL OR r.owner <> @me)
+                           LIMIT @limit)
+           RETURNING *`,
+        ).all({ ...named, ids: JSON.stringify(opts.sourceIds) }) as RecordRow[])
+      : (this.#prepare(
+          `UPDATE records SET owner = @me
+           WHERE rowid IN (SELECT rowid FROM records WHERE run_id = @run AND kind = @kind
+                             AND state IN (SELECT value FROM json_each(@states))
+                             AND (owner IS NULL OR owner <> @me)
+                           LIMIT @limit)
+           RETURNING *`,
+        ).all(named) as RecordRow[]);
     return rows.map(rowToRecord);
   }
 
@@ -176,14 +190,14 @@ export class SqliteStore implements StateStore {
            LEFT JOIN records u ON u.run_id = m.run_id AND u.kind = 'user' AND u.source_id = m.user_source_id
            LEFT JOIN records o ON o.run_id = m.run_id AND o.kind = 'organization' AND o.source_id = m.org_source_id
            WHERE m.run_id = @run AND m.kind = 'membership'
-             AND (m.state IN (SELECT value FROM json_each(@states)) OR m.state = 'writing')
+             AND m.state IN (SELECT value FROM json_each(@states))
              AND (m.owner IS NULL OR m.owner <> @me)
              AND (u.state IS NULL OR u.state IN ('done', 'failed'))
              AND (o.state IS NULL OR o.state IN ('done', 'failed'))
            LIMIT @limit)
          RETURNING *`,
       )
-      .all({ me: this.workerId, run: runId, states: JSON.stringify(opts.states), limit: opts.limit ?? -1 }) as RecordRow[];
+      .all({ me: this.workerId, run: runId, states: JSON.stringify([...new Set([...opts.states, 'writing'])]), limit: opts.limit ?? -1 }) as RecordRow[];
     return rows.map(rowToRecord);
   }
 
