@@ -142,7 +142,6 @@ export async function runCase(opts: CaseOptions, pool?: readonly PooledHash[]): 
         if (!summary.complete) throw new Error(`migrate did not complete: ${JSON.stringify(summary).slice(0, 2000)}`);
       } finally {
         await target.close();
-        if (opts.db === 'postgres') await (store as unknown as { dropSchema(): Promise<void> }).dropSchema();
         await store.close();
       }
     } else {
@@ -178,6 +177,7 @@ export async function runCase(opts: CaseOptions, pool?: readonly PooledHash[]): 
     await app.database.close();
     if (admin) {
       await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await admin.query(`DROP SCHEMA IF EXISTS ${schema}_ledger CASCADE`);
       await admin.end();
     }
     rmSync(dir, { recursive: true, force: true });
