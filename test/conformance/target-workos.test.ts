@@ -1,0 +1,29 @@
+// WorkOS through its official SDK against the strict simulator (src/connectors/workos/sim/), with a
+// fault-injecting proxy in front of it for the 429 and 5xx cases.
+import { target } from '../../src/connectors/workos/index.js';
+import { startWorkosSimulator } from '../../src/connectors/workos/sim/server.js';
+import { startHttpFaultProxy } from '../helpers/fault-proxy.js';
+import { FAULT_RETRY_AFTER_SECONDS, runTargetConformance } from './target-suite.js';
+
+runTargetConformance({
+  name: 'workos (simulator)',
+  capabilities: target.capabilities,
+  async open() {
+    const sim = await startWorkosSimulator({ rateLimit: 0, readRateLimit: 0, loginsPerEmailPerMinute: 0, roles: ['admin', 'member'] });
+    const proxy = await startHttpFaultProxy(sim.url);
+    const opened = await target.open({ env: { WORKOS_API_KEY: sim.apiKey, WORKOS_CLIENT_ID: sim.clientId }, url: proxy.url });
+    const fail = (status: number, headers: Record<string, string> = {}) => async () => {
+      proxy.fail(status, headers, { message: status === 429 ? 'Too many requests' : 'Service unavailable' });
+      return async () => proxy.heal();
+    };
+    return {
+      target: opened,
+      faults: { 'rate-limited': fail(429, { 'retry-after': String(FAULT_RETRY_AFTER_SECONDS) }), unavailable: fail(503) },
+      async close() {
+        await opened.close();
+        await proxy.close();
+        await sim.stop();
+      },
+    };
+  },
+});

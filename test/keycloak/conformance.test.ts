@@ -1,0 +1,46 @@
+// Keycloak against the real server (scripts/keycloak.mjs, leased like the other Keycloak tests), in a
+// realm of its own deleted afterwards, through a fault-injecting proxy for the 429 and 5xx cases.
+import { randomBytes } from 'node:crypto';
+import { KeycloakAdminHttp } from '../../src/connectors/keycloak/admin-http.js';
+import { connectKeycloak, getStoredCredentials } from '../../src/connectors/keycloak/admin-client.js';
+import { target } from '../../src/connectors/keycloak/index.js';
+import type { MfaKind } from '../../src/model/user.js';
+import { FAULT_RETRY_AFTER_SECONDS, runTargetConformance } from '../conformance/target-suite.js';
+import { startHttpFaultProxy } from '../helpers/fault-proxy.js';
+import { releaseKeycloak, useKeycloak } from './server-helper.js';
+
+runTargetConformance({
+  name: 'keycloak (real server)',
+  capabilities: target.capabilities,
+  async open() {
+    const kc = await useKeycloak();
+    const realm = `flagless-conformance-${process.pid}-${randomBytes(3).toString('hex')}`;
+    const proxy = await startHttpFaultProxy(kc.url);
+    const opened = await target.open({ env: { KEYCLOAK_ADMIN_USERNAME: kc.username, KEYCLOAK_ADMIN_PASSWORD: kc.password }, url: proxy.url, realm });
+    const conn = await connectKeycloak({ url: kc.url, username: kc.username, password: kc.password });
+    const fail = (status: number, headers: Record<string, string> = {}) => async () => {
+      proxy.fail(status, headers, { error: status === 429 ? 'too_many_requests' : 'unavailable' });
+      return async () => proxy.heal();
+    };
+    return {
+      target: opened,
+      faults: { 'rate-limited': fail(429, { 'retry-after': String(FAULT_RETRY_AFTER_SECONDS) }), unavailable: fail(503) },
+      inspect: {
+        async factors(ref) {
+          const kinds: MfaKind[] = [];
+          for (const c of await getStoredCredentials(conn, realm, ref.id)) if (c.type === 'otp') kinds.push('totp');
+          return kinds;
+        },
+      },
+      async close() {
+        try {
+          await opened.close();
+          await new KeycloakAdminHttp(kc.url, realm, () => conn.admin.getAccessToken()).request('DELETE', '', { what: 'delete realm', accept: [404] });
+          await proxy.close();
+        } finally {
+          await releaseKeycloak();
+        }
+      },
+    };
+  },
+});
