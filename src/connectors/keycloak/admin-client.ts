@@ -7,6 +7,7 @@ import type KeycloakAdminClient from '@keycloak/keycloak-admin-client';
 import type UserRepresentation from '@keycloak/keycloak-admin-client/lib/defs/userRepresentation.js';
 import type RealmRepresentation from '@keycloak/keycloak-admin-client/lib/defs/realmRepresentation.js';
 import { FlaglessError } from '../../protocol/errors.js';
+import { httpStatusError } from '../../protocol/http-status.js';
 import type { KeycloakCredential } from './credentials.js';
 
 export type { UserRepresentation, RealmRepresentation };
@@ -92,15 +93,7 @@ export function toFlaglessError(e: unknown, what: string): FlaglessError {
     return new FlaglessError('E_TARGET_UNAVAILABLE', `Keycloak ${what}: ${reason}`, { errorClass: 'retriable', cause: e });
   }
   const reason = serverReason(f.body);
-  const msg = `Keycloak ${what}: HTTP ${f.status}${reason ? ` (${reason})` : ''}`;
-  if (f.status === 401 || f.status === 403) return new FlaglessError('E_TARGET_AUTH', msg);
-  if (f.status === 409) return new FlaglessError('E_TARGET_CONFLICT', msg, { errorClass: 'skippable' });
-  if (f.status === 429) {
-    const retry = Number(f.retryAfter);
-    return new FlaglessError('E_RATE_LIMITED', msg, { errorClass: 'retriable', ...(Number.isFinite(retry) ? { retryAfterSeconds: retry } : {}) });
-  }
-  if (f.status >= 500) return new FlaglessError('E_TARGET_UNAVAILABLE', msg, { errorClass: 'retriable' });
-  return new FlaglessError('E_TARGET_VALIDATION', msg, { errorClass: 'skippable' });
+  return httpStatusError(f.status, `Keycloak ${what}: HTTP ${f.status}${reason ? ` (${reason})` : ''}`, { side: 'target', retryAfter: f.retryAfter });
 }
 
 /**
