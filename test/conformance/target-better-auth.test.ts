@@ -17,7 +17,10 @@ runTargetConformance({
   async open() {
     const dir = mkdtempSync(join(tmpdir(), 'flagless-conf-ba-'));
     const file = join(dir, 'auth.db');
-    const opened = await target.open({ env: {}, db: file });
+    const opened = await target.open({ env: {}, db: file }).catch((e: unknown) => {
+      rmSync(dir, { recursive: true, force: true });
+      throw e;
+    });
     return {
       target: opened,
       faults: {
@@ -55,7 +58,12 @@ runTargetConformance({
     url.hostname = proxy.host;
     url.port = String(proxy.port);
     url.searchParams.set('options', `-c search_path=${schema}`);
-    const opened = await target.open({ env: {}, db: url.href });
+    const opened = await target.open({ env: {}, db: url.href }).catch(async (e: unknown) => {
+      await proxy.close();
+      await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+      await admin.end();
+      throw e;
+    });
     return {
       target: opened,
       faults: {

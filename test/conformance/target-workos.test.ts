@@ -11,7 +11,11 @@ runTargetConformance({
   async open() {
     const sim = await startWorkosSimulator({ rateLimit: 0, readRateLimit: 0, loginsPerEmailPerMinute: 0, roles: ['admin', 'member'] });
     const proxy = await startHttpFaultProxy(sim.url);
-    const opened = await target.open({ env: { WORKOS_API_KEY: sim.apiKey, WORKOS_CLIENT_ID: sim.clientId }, url: proxy.url });
+    const opened = await target.open({ env: { WORKOS_API_KEY: sim.apiKey, WORKOS_CLIENT_ID: sim.clientId }, url: proxy.url }).catch(async (e: unknown) => {
+      await proxy.close();
+      await sim.stop();
+      throw e;
+    });
     const fail = (status: number, headers: Record<string, string> = {}) => async () => {
       proxy.fail(status, headers, { message: status === 429 ? 'Too many requests' : 'Service unavailable' });
       return async () => proxy.heal();

@@ -16,8 +16,19 @@ runTargetConformance({
     const kc = await useKeycloak();
     const realm = `flagless-conformance-${process.pid}-${randomBytes(3).toString('hex')}`;
     const proxy = await startHttpFaultProxy(kc.url);
-    const opened = await target.open({ env: { KEYCLOAK_ADMIN_USERNAME: kc.username, KEYCLOAK_ADMIN_PASSWORD: kc.password }, url: proxy.url, realm });
     const conn = await connectKeycloak({ url: kc.url, username: kc.username, password: kc.password });
+    const dropRealm = () => new KeycloakAdminHttp(kc.url, realm, () => conn.admin.getAccessToken(), 120_000).request('DELETE', '', { what: 'delete realm', accept: [404] });
+    let opened: Awaited<ReturnType<typeof target.open>>;
+    try {
+      // Creating a realm takes Keycloak tens of seconds on a loaded machine: a longer per-request timeout than the default 30 s.
+      opened = await target.open({ env: { KEYCLOAK_ADMIN_USERNAME: kc.username, KEYCLOAK_ADMIN_PASSWORD: kc.password, KEYCLOAK_TIMEOUT_MS: '120000' }, url: proxy.url, realm });
+    } catch (e) {
+      // Leave nothing behind (a realm half made, the proxy, the lease), or the test process never ends.
+      await dropRealm().catch(() => undefined);
+      await proxy.close();
+      await releaseKeycloak();
+      throw e;
+    }
     const fail = (status: number, headers: Record<string, string> = {}) => async () => {
       proxy.fail(status, headers, { error: status === 429 ? 'too_many_requests' : 'unavailable' });
       return async () => proxy.heal();
@@ -35,7 +46,7 @@ runTargetConformance({
       async close() {
         try {
           await opened.close();
-          await new KeycloakAdminHttp(kc.url, realm, () => conn.admin.getAccessToken()).request('DELETE', '', { what: 'delete realm', accept: [404] });
+          await dropRealm();
           await proxy.close();
         } finally {
           await releaseKeycloak();

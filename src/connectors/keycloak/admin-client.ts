@@ -1,6 +1,5 @@
 // Keycloak admin REST through the official @keycloak/keycloak-admin-client (loaded lazily), plus
 // the OpenID Connect token endpoint for sign-in proofs (plain fetch: it is not an admin call).
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type KeycloakAdminClient from '@keycloak/keycloak-admin-client';
@@ -11,10 +10,6 @@ import { httpStatusError } from '../../protocol/http-status.js';
 import type { KeycloakCredential } from './credentials.js';
 
 export type { UserRepresentation, RealmRepresentation };
-
-/** The bootstrap admin that `npm run keycloak:start` creates (scripts/keycloak.mjs). */
-export const LOCAL_ADMIN_USERNAME = 'admin';
-export const LOCAL_ADMIN_PASSWORD = 'admin-flagless';
 
 export interface KeycloakConnectionOptions {
   /** Base URL without a trailing slash, e.g. http://127.0.0.1:8080. */
@@ -36,28 +31,6 @@ export interface KeycloakConnection {
 export function localKeycloakStatePath(): string {
   const cache = process.env.FLAGLESS_CACHE_DIR || path.join(os.homedir(), '.cache', 'flagless');
   return path.join(cache, 'keycloak', 'state.json');
-}
-
-/**
- * The connection every command uses unless told otherwise: KEYCLOAK_URL (default: the server
- * `npm run keycloak:start` runs), KEYCLOAK_ADMIN_USERNAME / KEYCLOAK_ADMIN_PASSWORD (default: its
- * bootstrap admin). Returns undefined for the URL when neither is available.
- */
-export function defaultKeycloakConnection(): { url: string | undefined; username: string; password: string } {
-  let url = process.env.KEYCLOAK_URL?.replace(/\/+$/, '');
-  if (!url) {
-    try {
-      const state = JSON.parse(fs.readFileSync(localKeycloakStatePath(), 'utf8')) as { url?: unknown };
-      if (typeof state.url === 'string') url = state.url;
-    } catch {
-      url = undefined;
-    }
-  }
-  return {
-    url,
-    username: process.env.KEYCLOAK_ADMIN_USERNAME || LOCAL_ADMIN_USERNAME,
-    password: process.env.KEYCLOAK_ADMIN_PASSWORD || LOCAL_ADMIN_PASSWORD,
-  };
 }
 
 interface HttpFailure {
