@@ -4,6 +4,8 @@
  * how to make its backend fail; the suite does the rest:
  *   import { runTargetConformance } from './target-suite.js';
  *   runTargetConformance({ name: 'acme', capabilities: target.capabilities, open: async () => ({ target: await target.open({...}), faults: {...}, close }) });
+ * An HTTP target puts `startHttpFaultProxy` (test/helpers/fault-proxy.ts) in front of its server and
+ * passes `faults: httpProxyFaults(proxy)`; see target-workos.test.ts and test/keycloak/conformance.test.ts.
  *
  * What it demands, all through the `Target` interface (the engine's only view of a target):
  * - create; look up by external id (= source id) and by email, case-insensitively; unknown → undefined;
@@ -460,4 +462,16 @@ export function runTargetConformance(subject: TargetConformanceSubject): void {
 
 function primaryAddress(user: CanonicalUser): string {
   return user.emails[0]!.address;
+}
+
+/**
+ * The two faults for a target reached over HTTP through `startHttpFaultProxy` (test/helpers/fault-proxy.ts):
+ * 429 with `Retry-After: 7`, and 503. What an HTTP target's subject usually passes as `faults`.
+ */
+export function httpProxyFaults(proxy: { fail(status: number, headers?: Record<string, string>, body?: unknown): void; heal(): void }): OpenedTarget['faults'] {
+  const fail = (status: number, headers: Record<string, string> = {}) => async () => {
+    proxy.fail(status, headers, { error: status === 429 ? 'too_many_requests' : 'unavailable', message: status === 429 ? 'Too many requests' : 'Service unavailable' });
+    return async () => proxy.heal();
+  };
+  return { 'rate-limited': fail(429, { 'retry-after': String(FAULT_RETRY_AFTER_SECONDS) }), unavailable: fail(503) };
 }

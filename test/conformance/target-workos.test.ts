@@ -3,7 +3,7 @@
 import { target } from '../../src/connectors/workos/index.js';
 import { startWorkosSimulator } from '../../src/connectors/workos/sim/server.js';
 import { startHttpFaultProxy } from '../helpers/fault-proxy.js';
-import { FAULT_RETRY_AFTER_SECONDS, runTargetConformance } from './target-suite.js';
+import { httpProxyFaults, runTargetConformance } from './target-suite.js';
 
 runTargetConformance({
   name: 'workos (simulator)',
@@ -16,13 +16,9 @@ runTargetConformance({
       await sim.stop();
       throw e;
     });
-    const fail = (status: number, headers: Record<string, string> = {}) => async () => {
-      proxy.fail(status, headers, { message: status === 429 ? 'Too many requests' : 'Service unavailable' });
-      return async () => proxy.heal();
-    };
     return {
       target: opened,
-      faults: { 'rate-limited': fail(429, { 'retry-after': String(FAULT_RETRY_AFTER_SECONDS) }), unavailable: fail(503) },
+      faults: httpProxyFaults(proxy),
       async close() {
         await opened.close();
         await proxy.close();

@@ -5,7 +5,7 @@ import { KeycloakAdminHttp } from '../../src/connectors/keycloak/admin-http.js';
 import { connectKeycloak, getStoredCredentials } from '../../src/connectors/keycloak/admin-client.js';
 import { target } from '../../src/connectors/keycloak/index.js';
 import type { MfaKind } from '../../src/model/user.js';
-import { FAULT_RETRY_AFTER_SECONDS, runTargetConformance } from '../conformance/target-suite.js';
+import { httpProxyFaults, runTargetConformance } from '../conformance/target-suite.js';
 import { startHttpFaultProxy } from '../helpers/fault-proxy.js';
 import { releaseKeycloak, useKeycloak } from './server-helper.js';
 
@@ -29,13 +29,9 @@ runTargetConformance({
       await releaseKeycloak();
       throw e;
     }
-    const fail = (status: number, headers: Record<string, string> = {}) => async () => {
-      proxy.fail(status, headers, { error: status === 429 ? 'too_many_requests' : 'unavailable' });
-      return async () => proxy.heal();
-    };
     return {
       target: opened,
-      faults: { 'rate-limited': fail(429, { 'retry-after': String(FAULT_RETRY_AFTER_SECONDS) }), unavailable: fail(503) },
+      faults: httpProxyFaults(proxy),
       inspect: {
         async factors(ref) {
           const kinds: MfaKind[] = [];
