@@ -74,7 +74,7 @@ export async function startHttpFaultProxy(upstream: string): Promise<HttpFaultPr
 export interface TcpFaultProxy {
   readonly host: string;
   readonly port: number;
-  /** Connections dropped by `cut()` or refused while cut. */
+  /** Sockets dropped by `cut()` (client and upstream ends) plus connections refused while cut. */
   readonly dropped: number;
   cut(): void;
   heal(): void;
