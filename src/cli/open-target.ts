@@ -19,6 +19,8 @@ export function targetFromFlags(flags: FlagValues, env: Record<string, string | 
   if (db) options.db = db;
   const realm = str(flags.realm);
   if (realm) options.realm = realm;
+  const schemaId = str(flags['schema-id']);
+  if (schemaId) options.schemaId = schemaId;
   const logLevel = str(flags['log-level']);
   if (logLevel) options.logLevel = logLevel;
   return options;
