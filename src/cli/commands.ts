@@ -44,6 +44,7 @@ export const COMMANDS: CommandSpec[] = [
     flags: [
       ...SOURCE_FLAGS,
       { name: 'html', type: 'string', value: 'path', description: 'Also write a self-contained HTML report to this path.' },
+      { name: 'app', type: 'string', value: 'dir', description: "Also inventory the application's code in this folder (as `flagless inventory` does) and add it to the report (a section of the HTML report; `application` in --json)." },
       {
         name: 'threads',
         type: 'string',
@@ -55,8 +56,19 @@ export const COMMANDS: CommandSpec[] = [
       'flagless assess --from clerk --file users.csv',
       'flagless assess --from auth0 --file users.ndjson --passwords passwords.ndjson --json',
       'flagless assess --from firebase --file users.json --hash-config hash-config.json --html report.html',
+      'flagless assess --from clerk --file users.csv --app ./web --html report.html',
     ],
     load: () => import('./run-assess.js'),
+  },
+  {
+    name: 'inventory',
+    summary: "List where an application uses the legacy provider's SDK: packages, imports, hooks, components, server helpers, middleware, webhooks, env vars.",
+    description:
+      "Parses every .ts, .tsx, .mts, .cts, .js, .jsx, .mjs and .cjs file of the application with the TypeScript compiler's parser (no text search), honouring .gitignore (git's own rules inside a git work tree) and never entering node_modules, and lists the footprint of Clerk, Auth0, Firebase Auth and Cognito: SDK packages and versions from every package.json, each import and require of their packages, each use of a hook, component, server helper, middleware or webhook handler with file and line, and the environment variable names the code reads and .env.example-like files declare (names only: .env files are never opened). Ends with counts and a rough effort estimate. Reads only; writes nothing. Exit 0 when the folder was read.",
+    positionals: [{ name: 'app-dir', description: "The application's root folder.", required: true }],
+    flags: [{ name: 'from', type: 'string', value: 'vendor', choices: SOURCE_VENDORS, description: 'Look for this provider only (default: all of them).' }],
+    examples: ['flagless inventory ./web', 'flagless inventory ./web --from clerk --json > inventory.json'],
+    load: () => import('./run-inventory.js'),
   },
   {
     name: 'generate',

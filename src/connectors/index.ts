@@ -2,11 +2,16 @@
  * The one list of connectors. The CLI composes commands from it; model, protocol and engine
  * never import it. Vendor modules (and their SDKs) load lazily, on first use.
  */
+import type { AppFootprint } from '../protocol/app-footprint.js';
 import type { TargetCapabilities } from '../protocol/capabilities.js';
 import type { Generator } from '../protocol/generate.js';
 import type { SourceConnector, SourceVendor } from '../protocol/source.js';
 import type { TargetConnector } from '../protocol/target.js';
+import { auth0AppFootprint } from './auth0/app-footprint.js';
 import { betterAuthCapabilities } from './better-auth/capabilities.js';
+import { clerkAppFootprint } from './clerk/app-footprint.js';
+import { cognitoAppFootprint } from './cognito/app-footprint.js';
+import { firebaseAppFootprint } from './firebase/app-footprint.js';
 import { keycloakCapabilities } from './keycloak/capabilities.js';
 import { workosCapabilities } from './workos/capabilities.js';
 
@@ -38,4 +43,12 @@ export const TARGET_MODULES: Record<string, () => Promise<{ target: TargetConnec
   workos: () => import('./workos/index.js'),
   keycloak: () => import('./keycloak/index.js'),
   'better-auth': () => import('./better-auth/index.js'),
+};
+
+/** What each source provider's SDK looks like in an application's code (for `inventory`, `assess --app`). */
+export const APP_FOOTPRINTS: Record<SourceVendor, AppFootprint> = {
+  clerk: clerkAppFootprint,
+  auth0: auth0AppFootprint,
+  firebase: firebaseAppFootprint,
+  cognito: cognitoAppFootprint,
 };

@@ -29,7 +29,7 @@ function target(file: string, spec: string): string | undefined {
 const VENDOR_PACKAGES = ['@clerk/', 'auth0', '@aws-sdk/', '@workos-inc/', '@keycloak/', 'better-auth', 'firebase'];
 
 describe('layers (DESIGN.md): imports point down only', () => {
-  const lower = ['src/model', 'src/protocol', 'src/lib', 'src/engine'];
+  const lower = ['src/model', 'src/protocol', 'src/lib', 'src/engine', 'src/app-code'];
   for (const layer of lower) {
     it(`${layer} imports no connector, CLI, gateway or vendor SDK`, () => {
       const files = walk(layer);
@@ -105,7 +105,19 @@ describe('layers (DESIGN.md): imports point down only', () => {
       for (const spec of importsOf(f)) {
         const to = target(f, spec);
         if (to === undefined) continue;
-        assert.ok(!/^src\/(engine|app|cli|gateway)\//.test(to), `${f} imports ${spec} (${to})`);
+        assert.ok(!/^src\/(engine|app|app-code|cli|gateway)\//.test(to), `${f} imports ${spec} (${to})`);
+      }
+    }
+  });
+
+  it('src/app-code (inventory and codemod engine) stands on lib, protocol and model, and parses with ts-morph only', () => {
+    const files = walk('src/app-code');
+    assert.ok(files.length > 0, 'src/app-code has files');
+    for (const f of files) {
+      for (const spec of importsOf(f)) {
+        const to = target(f, spec);
+        if (to === undefined) assert.ok(spec.startsWith('node:') || spec === 'ts-morph', `${f} imports the package ${spec}`);
+        else assert.ok(/^src\/(app-code|lib|protocol|model)\//.test(to), `${f} imports ${spec} (${to}), outside app-code, lib, protocol and model`);
       }
     }
   });
