@@ -47,7 +47,8 @@ export interface InventoryReport {
   envVars: AppEnvVar[];
   counts: InventoryCounts;
   effort: InventoryEffort;
-  files: { scanned: number; withUsages: number; unparsable: { file: string; reason: string }[]; listedBy: 'git' | 'walk' };
+  /** scanned: source files read; parsed: those holding a module name or `env` (the others cannot hold a finding). */
+  files: { scanned: number; parsed: number; withUsages: number; unparsable: { file: string; reason: string }[]; listedBy: 'git' | 'walk' };
   durationMs: number;
 }
 
@@ -109,6 +110,19 @@ export interface InventoryOptions {
   onProgress?: (filesDone: number, filesTotal: number) => void;
 }
 
+/**
+ * The strings without which a file can hold no finding: every module the footprints name (an
+ * import or require of it spells it out) and `env` (process.env, import.meta.env). A file holding
+ * none of them is not parsed; everything reported still comes from the parser.
+ */
+export function prefilterNeedles(footprints: readonly AppFootprint[]): string[] {
+  const needles = new Set<string>(['env']);
+  for (const fp of footprints) {
+    for (const m of [...fp.modules, ...(fp.partialModules ?? []), ...(fp.webhookMarkers ?? []).map((w) => w.module)]) needles.add(m);
+  }
+  return [...needles];
+}
+
 /** Reads an application (never node_modules, honouring .gitignore) and lists the legacy providers' footprints in it. */
 export function inventoryApp(root: string, footprints: readonly AppFootprint[], opts: InventoryOptions = {}): InventoryReport {
   const started = performance.now();
@@ -122,6 +136,8 @@ export function inventoryApp(root: string, footprints: readonly AppFootprint[], 
   const envRefs: EnvVarReference[] = [];
   const unparsable: { file: string; reason: string }[] = [];
   const withUsages = new Set<string>();
+  const needles = prefilterNeedles(footprints);
+  let parsed = 0;
   files.sources.forEach((file, i) => {
     if (i > 0 && i % 500 === 0) opts.onProgress?.(i, files.sources.length);
     let text: string;
@@ -131,6 +147,8 @@ export function inventoryApp(root: string, footprints: readonly AppFootprint[], 
       unparsable.push({ file, reason: (e as NodeJS.ErrnoException).code ?? (e as Error).message });
       return;
     }
+    if (!needles.some((n) => text.includes(n))) return;
+    parsed++;
     const scan = scanSource(text, file, footprints);
     if (scan.usages.length) withUsages.add(file);
     usages.push(...scan.usages);
@@ -172,7 +190,7 @@ export function inventoryApp(root: string, footprints: readonly AppFootprint[], 
       envVars: envList.length,
     },
     effort: effortOf(usages, envList.length),
-    files: { scanned: files.sources.length, withUsages: withUsages.size, unparsable, listedBy: files.via },
+    files: { scanned: files.sources.length, parsed, withUsages: withUsages.size, unparsable, listedBy: files.via },
     durationMs: Math.round(performance.now() - started),
   };
 }

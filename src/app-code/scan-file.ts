@@ -132,88 +132,125 @@ export function scanSource(text: string, file: string, footprints: readonly AppF
     return target && name && isEnvObject(target) ? name : undefined;
   };
 
-  const visit = (node: ts.Node, parent: ts.Node | undefined): void => {
-    if (ts.isImportDeclaration(node)) {
-      if (!ts.isStringLiteral(node.moduleSpecifier)) return;
-      const clause = node.importClause;
-      const names: { imported: string; local: string }[] = [];
-      let ns: string | undefined;
-      if (clause?.name) ns = clause.name.text; // a default import: its members are the SDK's names
-      const nb = clause?.namedBindings;
-      if (nb && ts.isNamespaceImport(nb)) ns = nb.name.text;
-      if (nb && ts.isNamedImports(nb)) for (const el of nb.elements) names.push({ imported: (el.propertyName ?? el.name).text, local: el.name.text });
-      addImport(node.moduleSpecifier.text, node, names, ns);
-      return;
-    }
-    if (ts.isExportDeclaration(node) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
-      const fp = footprintOf(node.moduleSpecifier.text, footprints);
-      if (fp) usages.push({ vendor: fp.vendor, file, line: lineOf(node), symbol: node.moduleSpecifier.text, kind: 'import', module: node.moduleSpecifier.text });
-      return;
-    }
-    if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference) && ts.isStringLiteral(node.moduleReference.expression)) {
-      addImport(node.moduleReference.expression.text, node, [], node.name.text);
-      return;
-    }
-    if (ts.isCallExpression(node) && node.arguments.length >= 1 && ts.isStringLiteralLike(node.arguments[0]!)) {
-      const isRequire = ts.isIdentifier(node.expression) && node.expression.text === 'require';
-      const isDynamic = node.expression.kind === ts.SyntaxKind.ImportKeyword;
-      if (isRequire || isDynamic) {
-        const spec = (node.arguments[0] as ts.StringLiteralLike).text;
-        let target: ts.Node | undefined = parent;
-        if (target && ts.isAwaitExpression(target)) target = undefined; // `await import(...)` binds below
-        if (target && ts.isVariableDeclaration(target)) {
-          if (ts.isIdentifier(target.name)) addImport(spec, node, [], target.name.text);
-          else addImport(spec, node, bindingNames(target.name));
-        } else addImport(spec, node, []);
-        return;
-      }
-    }
-    if (ts.isVariableDeclaration(node) && node.initializer) {
-      // `const { VENDOR_SECRET } = process.env`, and a destructured dynamic import of an SDK module
-      let init: ts.Expression = node.initializer;
-      if (ts.isAwaitExpression(init)) init = init.expression;
-      if (isEnvObject(init) && ts.isObjectBindingPattern(node.name)) {
-        for (const n of bindingNames(node.name)) envVars.push({ name: n.imported, file, line: lineOf(node) });
-      } else if (ts.isCallExpression(init) && init.expression.kind === ts.SyntaxKind.ImportKeyword && ts.isStringLiteralLike(init.arguments[0] ?? node)) {
-        const spec = (init.arguments[0] as ts.StringLiteralLike).text;
-        if (ts.isIdentifier(node.name)) addImport(spec, init, [], node.name.text);
-        else addImport(spec, init, bindingNames(node.name));
-        return;
-      }
-    }
-    const env = envName(node);
-    if (env !== undefined) {
-      envVars.push({ name: env, file, line: lineOf(node) });
-      return;
-    }
-    if (ts.isPropertyAccessExpression(node) && ts.isIdentifier(node.expression)) {
-      const b = bindings.get(node.expression.text);
-      if (b?.namespace) {
-        use(b, node.name.text, node, false, false);
-        return;
-      }
-    }
-    if (ts.isJsxOpeningElement(node) || ts.isJsxSelfClosingElement(node)) {
-      const tag = node.tagName;
-      if (ts.isIdentifier(tag)) {
-        const b = bindings.get(tag.text);
-        if (b && !b.namespace) use(b, b.imported, node, true, false);
-      } else if (ts.isPropertyAccessExpression(tag) && ts.isIdentifier(tag.expression)) {
-        const b = bindings.get(tag.expression.text);
-        if (b?.namespace) use(b, tag.name.text, node, true, false);
-      }
-      ts.forEachChild(node, (c) => (c === tag ? undefined : visit(c, node)));
-      return;
-    }
-    if (ts.isJsxClosingElement(node)) return;
-    if (ts.isIdentifier(node) && parent && isReference(node, parent)) {
-      const b = bindings.get(node.text);
-      if (b && !b.namespace) use(b, b.imported, node, false, ts.isTypeReferenceNode(parent) || ts.isExpressionWithTypeArguments(parent));
-      return;
-    }
-    ts.forEachChild(node, (c) => visit(c, node));
+  const K = ts.SyntaxKind;
+  // The walk keeps the parent in one variable and reuses one callback: most of a large
+  // application is code that uses no SDK, so the common path must allocate nothing.
+  let parent: ts.Node | undefined;
+  const visitChild = (c: ts.Node): void => visit(c);
+  const descend = (node: ts.Node, skip?: ts.Node) => {
+    const saved = parent;
+    parent = node;
+    if (skip) ts.forEachChild(node, (c) => (c === skip ? undefined : visit(c)));
+    else ts.forEachChild(node, visitChild);
+    parent = saved;
   };
-  visit(sf, undefined);
+  const visit = (node: ts.Node): void => {
+    switch (node.kind) {
+      case K.Identifier: {
+        const id = node as ts.Identifier;
+        if (bindings.size === 0 || !parent) return;
+        const b = bindings.get(id.text);
+        if (b && !b.namespace && isReference(id, parent)) use(b, b.imported, node, false, ts.isTypeReferenceNode(parent) || ts.isExpressionWithTypeArguments(parent));
+        return;
+      }
+      case K.ImportDeclaration: {
+        const d = node as ts.ImportDeclaration;
+        if (!ts.isStringLiteral(d.moduleSpecifier)) return;
+        const clause = d.importClause;
+        const names: { imported: string; local: string }[] = [];
+        let ns: string | undefined;
+        if (clause?.name) ns = clause.name.text; // a default import: its members are the SDK's names
+        const nb = clause?.namedBindings;
+        if (nb && ts.isNamespaceImport(nb)) ns = nb.name.text;
+        if (nb && ts.isNamedImports(nb)) for (const el of nb.elements) names.push({ imported: (el.propertyName ?? el.name).text, local: el.name.text });
+        addImport(d.moduleSpecifier.text, node, names, ns);
+        return;
+      }
+      case K.ExportDeclaration: {
+        const d = node as ts.ExportDeclaration;
+        if (d.moduleSpecifier && ts.isStringLiteral(d.moduleSpecifier)) {
+          const fp = footprintOf(d.moduleSpecifier.text, footprints);
+          if (fp) usages.push({ vendor: fp.vendor, file, line: lineOf(node), symbol: d.moduleSpecifier.text, kind: 'import', module: d.moduleSpecifier.text });
+          return;
+        }
+        break;
+      }
+      case K.ImportEqualsDeclaration: {
+        const d = node as ts.ImportEqualsDeclaration;
+        if (ts.isExternalModuleReference(d.moduleReference) && ts.isStringLiteral(d.moduleReference.expression)) {
+          addImport(d.moduleReference.expression.text, node, [], d.name.text);
+          return;
+        }
+        break;
+      }
+      case K.CallExpression: {
+        const call = node as ts.CallExpression;
+        const isRequire = ts.isIdentifier(call.expression) && call.expression.text === 'require';
+        const isDynamic = call.expression.kind === K.ImportKeyword;
+        if ((isRequire || isDynamic) && call.arguments.length >= 1 && ts.isStringLiteralLike(call.arguments[0]!)) {
+          const spec = (call.arguments[0] as ts.StringLiteralLike).text;
+          // `const x = require(...)` binds here; `await import(...)` is bound by its declaration, below.
+          if (parent && ts.isVariableDeclaration(parent)) {
+            if (ts.isIdentifier(parent.name)) addImport(spec, node, [], parent.name.text);
+            else addImport(spec, node, bindingNames(parent.name));
+          } else if (!(parent && ts.isAwaitExpression(parent))) addImport(spec, node, []);
+          return;
+        }
+        break;
+      }
+      case K.VariableDeclaration: {
+        const d = node as ts.VariableDeclaration;
+        if (!d.initializer) break;
+        // `const { VENDOR_SECRET } = process.env`, and a destructured dynamic import of an SDK module
+        let init: ts.Expression = d.initializer;
+        if (ts.isAwaitExpression(init)) init = init.expression;
+        if (isEnvObject(init) && ts.isObjectBindingPattern(d.name)) {
+          for (const n of bindingNames(d.name)) envVars.push({ name: n.imported, file, line: lineOf(node) });
+        } else if (ts.isCallExpression(init) && init.expression.kind === K.ImportKeyword && init.arguments[0] && ts.isStringLiteralLike(init.arguments[0])) {
+          const spec = init.arguments[0].text;
+          if (ts.isIdentifier(d.name)) addImport(spec, init, [], d.name.text);
+          else addImport(spec, init, bindingNames(d.name));
+          return;
+        }
+        break;
+      }
+      case K.PropertyAccessExpression:
+      case K.ElementAccessExpression: {
+        const env = envName(node);
+        if (env !== undefined) {
+          envVars.push({ name: env, file, line: lineOf(node) });
+          return;
+        }
+        if (ts.isPropertyAccessExpression(node) && ts.isIdentifier(node.expression) && bindings.size > 0) {
+          const b = bindings.get(node.expression.text);
+          if (b?.namespace) {
+            use(b, node.name.text, node, false, false);
+            return;
+          }
+        }
+        break;
+      }
+      case K.JsxOpeningElement:
+      case K.JsxSelfClosingElement: {
+        const tag = (node as ts.JsxOpeningElement | ts.JsxSelfClosingElement).tagName;
+        if (bindings.size > 0) {
+          if (ts.isIdentifier(tag)) {
+            const b = bindings.get(tag.text);
+            if (b && !b.namespace) use(b, b.imported, node, true, false);
+          } else if (ts.isPropertyAccessExpression(tag) && ts.isIdentifier(tag.expression)) {
+            const b = bindings.get(tag.expression.text);
+            if (b?.namespace) use(b, tag.name.text, node, true, false);
+          }
+        }
+        descend(node, tag);
+        return;
+      }
+      case K.JsxClosingElement:
+        return;
+    }
+    descend(node);
+  };
+  visit(sf);
 
   // A svix `Webhook` counts as the provider's webhook handler only in a file that reads its secret.
   const readsVendorEnv = (fp: AppFootprint) => envVars.some((e) => fp.envVarMarkers.some((m) => e.name.includes(m)));
