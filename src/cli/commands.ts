@@ -71,6 +71,21 @@ export const COMMANDS: CommandSpec[] = [
     load: () => import('./run-inventory.js'),
   },
   {
+    name: 'codemod',
+    summary: "Rewrite an application's use of the legacy provider's SDK to the target's: components, hooks, server helpers, middleware, imports, package.json, .env.example.",
+    description:
+      "Parses the application (as `flagless inventory` does) and rewrites with ts-morph what has a documented equivalent at the target: the provider component, control components (SignedIn, SignedOut, sign-in/out buttons, written into a small file of the app on the target's hooks), hooks and server helpers with their destructured results (`const { isLoaded, user } = useUser()` becomes the target's hook and fields), the middleware, imports, the package.json dependencies and the variable names in .env.example files (placeholders only; .env files are never opened). It writes the target's own routes (WorkOS: the callback, login and sign-up routes; Better Auth: the auth handler and client; Keycloak: a keycloak-js provider with PKCE and server-side JWT verification against the realm's keys). What has no mechanical equivalent gets a `TODO(flagless)` comment at the spot with the target's documentation link, and is listed. Every rewritten file must parse or it is left as it was. A second run changes nothing. Refuses to run on a folder with uncommitted changes, or outside git, unless --force. Exit 0 when nothing is left to do by hand, 1 when TODOs or unparsable rewrites remain, 2 when refused.",
+    positionals: [{ name: 'app-dir', description: "The application's root folder (where its package.json is).", required: true }],
+    flags: [
+      { name: 'from', type: 'string', value: 'vendor', required: true, choices: ['clerk'], description: 'The provider the application uses now.' },
+      { name: 'to', type: 'string', value: 'target', required: true, choices: ['workos', 'better-auth', 'keycloak'], description: 'The provider to rewrite it for.' },
+      { name: 'dry-run', type: 'boolean', description: 'Print the unified diff of every change and write nothing (values in .env.example files are masked).' },
+      { name: 'force', type: 'boolean', description: 'Run even with uncommitted changes or outside a git work tree.' },
+    ],
+    examples: ['flagless codemod --from clerk --to workos ./web --dry-run', 'flagless codemod --from clerk --to keycloak ./spa --json'],
+    load: () => import('./run-codemod.js'),
+  },
+  {
     name: 'generate',
     summary: "Write a realistic export in a vendor's exact format, with known plaintext passwords.",
     description:

@@ -3,17 +3,21 @@
  * never import it. Vendor modules (and their SDKs) load lazily, on first use.
  */
 import type { AppFootprint } from '../protocol/app-footprint.js';
+import type { AppFramework, CodemodRules } from '../protocol/codemod.js';
 import type { TargetCapabilities } from '../protocol/capabilities.js';
 import type { Generator } from '../protocol/generate.js';
 import type { SourceConnector, SourceVendor } from '../protocol/source.js';
 import type { TargetConnector } from '../protocol/target.js';
 import { auth0AppFootprint } from './auth0/app-footprint.js';
 import { betterAuthCapabilities } from './better-auth/capabilities.js';
+import { betterAuthCodemodFromClerk } from './better-auth/codemod-from-clerk.js';
 import { clerkAppFootprint } from './clerk/app-footprint.js';
 import { cognitoAppFootprint } from './cognito/app-footprint.js';
 import { firebaseAppFootprint } from './firebase/app-footprint.js';
 import { keycloakCapabilities } from './keycloak/capabilities.js';
+import { keycloakCodemodFromClerk } from './keycloak/codemod-from-clerk.js';
 import { workosCapabilities } from './workos/capabilities.js';
+import { workosCodemodFromClerk } from './workos/codemod-from-clerk.js';
 
 export interface SourceModule {
   source: SourceConnector;
@@ -51,4 +55,13 @@ export const APP_FOOTPRINTS: Record<SourceVendor, AppFootprint> = {
   auth0: auth0AppFootprint,
   firebase: firebaseAppFootprint,
   cognito: cognitoAppFootprint,
+};
+
+/** Codemods by legacy provider, then target: each gives the rules for a framework. */
+export const CODEMODS: Record<string, Record<string, (framework: AppFramework) => CodemodRules>> = {
+  clerk: {
+    workos: workosCodemodFromClerk,
+    'better-auth': betterAuthCodemodFromClerk,
+    keycloak: keycloakCodemodFromClerk,
+  },
 };
