@@ -86,6 +86,29 @@ export const COMMANDS: CommandSpec[] = [
     load: () => import('./run-codemod.js'),
   },
   {
+    name: 'doctor',
+    summary: "Check the target's configuration before a migration, and print the fix for each failure.",
+    description:
+      "WorkOS: WORKOS_API_KEY present, sk_ prefix and accepted by the API, WORKOS_CLIENT_ID (client_), the redirect URI (NEXT_PUBLIC_WORKOS_REDIRECT_URI or WORKOS_REDIRECT_URI) valid, WORKOS_COOKIE_PASSWORD at least 32 characters, the roles the export uses (--roles; WorkOS does not list roles through its API, so this is a warning to check by hand). Keycloak: reachable, admin credentials work, the realm exists, the user profile keeps unmanaged attributes, email settings present when resets will be sent (--resets), brute-force detection on, flagless's hash extension deployed when bcrypt or Firebase scrypt hashes will be imported (--hashes). Better Auth (--db): Better Auth's tables and the flagless plugin's columns are there. With --social-legacy, compares the legacy provider's social connections with the target's (Keycloak: its identity providers; others: --social-target) and warns when one is missing or has another client id (users would not be linked to their accounts). Values of secrets are never printed. Exit 0 only when everything is in place, 1 otherwise.",
+    flags: [
+      { name: 'to', type: 'string', value: 'target', required: true, choices: TARGET_CAPABILITIES.map((c) => c.name), description: 'The target to check.' },
+      { name: 'target-url', type: 'string', value: 'url', description: "The target's base URL (WorkOS API, Keycloak); default WORKOS_API_URL / KEYCLOAK_URL." },
+      { name: 'db', type: 'string', value: 'path|url', description: "Better Auth: the application's database (SQLite file or postgres:// URL)." },
+      { name: 'realm', type: 'string', value: 'name', description: 'Keycloak: the realm users will go to.' },
+      { name: 'resets', type: 'boolean', description: 'Password-reset emails will be sent (users without a usable hash): check email settings.' },
+      { name: 'hashes', type: 'string', value: 'list', description: 'Hash algorithms the export holds, comma-separated (as `flagless assess` names them: bcrypt, firebase-scrypt, argon2id, ...).' },
+      { name: 'roles', type: 'string', value: 'list', description: "Role slugs the export's memberships use, comma-separated." },
+      { name: 'social-legacy', type: 'string', value: 'path', description: "The legacy provider's social connections: Auth0's GET /api/v2/connections JSON, or [{\"provider\", \"clientId\"}]." },
+      { name: 'social-target', type: 'string', value: 'path', description: "The target's social connections as [{\"provider\", \"clientId\"}] (Keycloak's are read from its identity providers)." },
+    ],
+    examples: [
+      'flagless doctor --to workos --roles admin,member',
+      'flagless doctor --to keycloak --realm app --hashes bcrypt --resets --social-legacy auth0-connections.json --json',
+      'flagless doctor --to better-auth --db ./auth.db',
+    ],
+    load: () => import('./run-doctor.js'),
+  },
+  {
     name: 'generate',
     summary: "Write a realistic export in a vendor's exact format, with known plaintext passwords.",
     description:

@@ -3,12 +3,14 @@
  * never import it. Vendor modules (and their SDKs) load lazily, on first use.
  */
 import type { AppFootprint } from '../protocol/app-footprint.js';
+import type { SocialConnection, TargetDoctor } from '../protocol/doctor.js';
 import type { AppFramework, CodemodRules } from '../protocol/codemod.js';
 import type { TargetCapabilities } from '../protocol/capabilities.js';
 import type { Generator } from '../protocol/generate.js';
 import type { SourceConnector, SourceVendor } from '../protocol/source.js';
 import type { TargetConnector } from '../protocol/target.js';
 import { auth0AppFootprint } from './auth0/app-footprint.js';
+import { auth0SocialConnections } from './auth0/social-connections.js';
 import { betterAuthCapabilities } from './better-auth/capabilities.js';
 import { betterAuthCodemodFromClerk } from './better-auth/codemod-from-clerk.js';
 import { clerkAppFootprint } from './clerk/app-footprint.js';
@@ -64,4 +66,18 @@ export const CODEMODS: Record<string, Record<string, (framework: AppFramework) =
     'better-auth': betterAuthCodemodFromClerk,
     keycloak: keycloakCodemodFromClerk,
   },
+};
+
+/** Each target's configuration preflight (`flagless doctor`), loaded lazily with its SDK. */
+export const TARGET_DOCTORS: Record<string, () => Promise<TargetDoctor>> = {
+  workos: async () => (await import('./workos/doctor.js')).workosDoctor,
+  keycloak: async () => (await import('./keycloak/doctor.js')).keycloakDoctor,
+  'better-auth': async () => (await import('./better-auth/doctor.js')).betterAuthDoctor,
+  // Ory Kratos: add `kratos: async () => (await import('./kratos/doctor.js')).kratosDoctor` when its connector lands
+  // (admin API reachable, identity schema has the traits the export needs).
+};
+
+/** Legacy providers whose social-connection listings flagless reads (others: `[{provider, clientId}]`). */
+export const LEGACY_SOCIAL_READERS: Record<string, (json: unknown) => SocialConnection[] | undefined> = {
+  auth0: auth0SocialConnections,
 };
