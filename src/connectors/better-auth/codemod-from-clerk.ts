@@ -10,6 +10,7 @@ import type { AppFramework, CodemodRules, SymbolRule, TodoNote } from '../../pro
 const DOCS = 'https://www.better-auth.com/docs/integrations/next';
 const CLIENT_DOCS = 'https://www.better-auth.com/docs/concepts/client';
 const ORG_DOCS = 'https://www.better-auth.com/docs/plugins/organization';
+const JWT_DOCS = 'https://www.better-auth.com/docs/plugins/jwt';
 
 const todo = (text: string, docs: string): SymbolRule => ({ action: 'todo', note: { text, docs } });
 
@@ -56,8 +57,9 @@ const clientHooks = (client: string): Record<string, SymbolRule> => ({
       sessionId: { expr: '${data}?.session.id ?? null' },
       isSignedIn: { expr: '!!${data}' },
       isLoaded: { expr: '!${isPending}' },
+      // A token for the app's own API: the jwt plugin's authClient.token() (jwtClient() in lib/auth-client, jwt() on the server).
+      getToken: { expr: 'async () => (await authClient.token()).data?.token ?? null' },
     },
-    note: undefined,
   },
 });
 
@@ -65,12 +67,12 @@ const controls = (clientImport: string, signInHref: string) => `// Written by fl
 import type { ReactNode } from 'react';
 ${clientImport}
 
-export function SignedIn({ children }: { children: ReactNode }) {
+export function SignedIn({ children }: { children?: ReactNode }) {
   const { data } = authClient.useSession();
   return data ? <>{children}</> : null;
 }
 
-export function SignedOut({ children }: { children: ReactNode }) {
+export function SignedOut({ children }: { children?: ReactNode }) {
   const { data, isPending } = authClient.useSession();
   return !isPending && !data ? <>{children}</> : null;
 }
@@ -141,7 +143,7 @@ function nextRules(): CodemodRules {
         always: true,
         content: `// Written by flagless codemod: the Better Auth server instance.\nimport { betterAuth } from 'better-auth';\n\nexport const auth = betterAuth({\n  // TODO(flagless): the database flagless migrated the users into (e.g. new Pool({ connectionString: process.env.DATABASE_URL }) from pg) (https://www.better-auth.com/docs/installation)\n  emailAndPassword: { enabled: true },\n});\n`,
       },
-      { path: 'lib/auth-client.ts', content: `// Written by flagless codemod: Better Auth's React client.\nimport { createAuthClient } from 'better-auth/react';\n\nexport const authClient = createAuthClient();\n` },
+      { path: 'lib/auth-client.ts', content: `// Written by flagless codemod: Better Auth's React client.\nimport { createAuthClient } from 'better-auth/react';\nimport { jwtClient } from 'better-auth/client/plugins';\n\n// jwtClient(): authClient.token() gives a JWT for other services (the jwt() plugin on the server: ${JWT_DOCS})\nexport const authClient = createAuthClient({ plugins: [jwtClient()] });\n` },
       { path: 'app/api/auth/[...all]/route.ts', always: true, content: `// Written by flagless codemod: Better Auth's endpoints.\nimport { toNextJsHandler } from 'better-auth/next-js';\nimport { auth } from '../../../../lib/auth';\n\nexport const { GET, POST } = toNextJsHandler(auth);\n` },
       {
         path: 'lib/auth-middleware.ts',
@@ -172,7 +174,7 @@ function reactRules(): CodemodRules {
       note: { text: 'the client needs VITE_BETTER_AUTH_URL (the Better Auth server) instead.', docs: CLIENT_DOCS },
     },
     supportFiles: [
-      { path: 'lib/auth-client.ts', content: `// Written by flagless codemod: Better Auth's React client.\nimport { createAuthClient } from 'better-auth/react';\n\nexport const authClient = createAuthClient({ baseURL: import.meta.env.VITE_BETTER_AUTH_URL });\n` },
+      { path: 'lib/auth-client.ts', content: `// Written by flagless codemod: Better Auth's React client.\nimport { createAuthClient } from 'better-auth/react';\nimport { jwtClient } from 'better-auth/client/plugins';\n\n// TODO(flagless): getToken() became authClient.token(), from Better Auth's jwt plugin: add jwt() to the server's plugins (${JWT_DOCS})\nexport const authClient = createAuthClient({ baseURL: import.meta.env.VITE_BETTER_AUTH_URL, plugins: [jwtClient()] });\n` },
       { path: 'auth-controls.tsx', content: controls("import { authClient } from './lib/auth-client';", '/sign-in') },
     ],
   };

@@ -123,11 +123,11 @@ export function useKeycloak(): KeycloakState {
   return useContext(KeycloakContext);
 }
 
-export function SignedIn({ children }: { children: ReactNode }) {
+export function SignedIn({ children }: { children?: ReactNode }) {
   return useKeycloak().authenticated ? <>{children}</> : null;
 }
 
-export function SignedOut({ children }: { children: ReactNode }) {
+export function SignedOut({ children }: { children?: ReactNode }) {
   const { initialized, authenticated } = useKeycloak();
   return initialized && !authenticated ? <>{children}</> : null;
 }

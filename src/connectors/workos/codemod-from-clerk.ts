@@ -47,12 +47,12 @@ const CONTROLS_NEXT = `'use client';
 import type { ReactNode } from 'react';
 import { useAuth } from '@workos-inc/authkit-nextjs/components';
 
-export function SignedIn({ children }: { children: ReactNode }) {
+export function SignedIn({ children }: { children?: ReactNode }) {
   const { user } = useAuth();
   return user ? <>{children}</> : null;
 }
 
-export function SignedOut({ children }: { children: ReactNode }) {
+export function SignedOut({ children }: { children?: ReactNode }) {
   const { user, loading } = useAuth();
   return !loading && !user ? <>{children}</> : null;
 }
@@ -80,12 +80,12 @@ const CONTROLS_REACT = `// Written by flagless codemod: Clerk's control componen
 import type { ReactNode } from 'react';
 import { useAuth } from '@workos-inc/authkit-react';
 
-export function SignedIn({ children }: { children: ReactNode }) {
+export function SignedIn({ children }: { children?: ReactNode }) {
   const { user } = useAuth();
   return user ? <>{children}</> : null;
 }
 
-export function SignedOut({ children }: { children: ReactNode }) {
+export function SignedOut({ children }: { children?: ReactNode }) {
   const { user, isLoading } = useAuth();
   return !isLoading && !user ? <>{children}</> : null;
 }
