@@ -109,6 +109,44 @@ export const COMMANDS: CommandSpec[] = [
     load: () => import('./run-doctor.js'),
   },
   {
+    name: 'setup',
+    summary: "Create the target's application clients: for Keycloak a PKCE frontend client, a confidential backend client, and mappers for the legacy tokens' claims.",
+    description:
+      "Keycloak: in an existing realm, creates or updates (idempotently) a public frontend client (authorization code with PKCE S256 only; --redirect-uri, --web-origin), a confidential backend client (client credentials only; its secret stays in Keycloak: admin console → Clients → Credentials), and a client scope `flagless-legacy-claims`, default on both, holding one protocol mapper per claim the legacy tokens carried (--claims-from: a Clerk JWT template as JSON, or a sample legacy token): email, names, username, realm roles, groups (organizations) and user attributes (metadata flagless migrated as `metadata.<key>`), under the same claim names and JSON types. Exit 1 when some template claims could not be mapped.",
+    positionals: [{ name: 'target', description: 'The target to set up.', required: true, choices: ['keycloak'] }],
+    flags: [
+      { name: 'realm', type: 'string', value: 'name', required: true, description: 'The realm (it must exist).' },
+      { name: 'redirect-uri', type: 'string', value: 'uri', multiple: true, description: "The frontend's redirect URIs (repeat or comma-separate), e.g. http://localhost:3000/*." },
+      { name: 'web-origin', type: 'string', value: 'origin', multiple: true, description: "The frontend's web origins for CORS (default + = the redirect URIs' origins)." },
+      { name: 'frontend-client', type: 'string', value: 'id', default: 'app-frontend', description: 'The public frontend client id.' },
+      { name: 'backend-client', type: 'string', value: 'id', default: 'app-backend', description: 'The confidential backend client id.' },
+      { name: 'claims-from', type: 'string', value: 'path', description: 'A Clerk JWT template (JSON) or a sample legacy token (JWT) whose claims Keycloak tokens must carry.' },
+      { name: 'target-url', type: 'string', value: 'url', description: 'Keycloak base URL (default KEYCLOAK_URL; admin from KEYCLOAK_ADMIN_USERNAME / KEYCLOAK_ADMIN_PASSWORD).' },
+    ],
+    examples: ['flagless setup keycloak --realm app --redirect-uri "http://localhost:3000/*" --claims-from clerk-jwt-template.json'],
+    load: () => import('./run-setup-keycloak.js'),
+  },
+  {
+    name: 'tokens',
+    summary: "Compare a legacy token's claims with the tokens the target issues for the same user.",
+    description:
+      "Signs the user in at Keycloak (password on stdin; through the public client `flagless-verify`, which allows the password grant and carries the legacy-claims scope, unless --client names another) and reports each claim of the legacy token that is missing, renamed (same value under another name) or of another JSON type in Keycloak's access and ID tokens. Registered and session claims (iss, sub, exp, sid, ...) are not compared. Exit 0 when the backend would see the same claims, 1 otherwise.",
+    positionals: [
+      { name: 'action', description: 'What to do.', required: true, choices: ['compare'] },
+      { name: 'legacy-token', description: 'A file holding a token the legacy provider issued (a JWT).', required: true },
+    ],
+    flags: [
+      { name: 'to', type: 'string', value: 'target', required: true, choices: ['keycloak'], description: 'The target to sign in at.' },
+      { name: 'realm', type: 'string', value: 'name', required: true, description: 'The realm.' },
+      { name: 'user', type: 'string', value: 'identifier', required: true, description: 'The username or email to sign in as.' },
+      { name: 'password-stdin', type: 'boolean', description: 'Read the password from stdin (required: never on the command line).' },
+      { name: 'client', type: 'string', value: 'id', description: 'A client that allows the password grant (default: flagless-verify, created when missing).' },
+      { name: 'target-url', type: 'string', value: 'url', description: 'Keycloak base URL (default KEYCLOAK_URL).' },
+    ],
+    examples: ['printf %s "$PASSWORD" | flagless tokens compare legacy.jwt --to keycloak --realm app --user ada@example.com --password-stdin'],
+    load: () => import('./run-tokens.js'),
+  },
+  {
     name: 'generate',
     summary: "Write a realistic export in a vendor's exact format, with known plaintext passwords.",
     description:
