@@ -41,7 +41,7 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
   const d = defaultKeycloakConnection();
   const url = (str(args.flags['target-url']) ?? d.url)?.replace(/\/+$/, '');
   if (!url) throw new FlaglessError('E_USAGE', 'no Keycloak: set KEYCLOAK_URL or pass --target-url');
-  const conn = await connectKeycloak({ url, username: d.username, password: d.password, adminRealm: process.env.KEYCLOAK_ADMIN_REALM || 'master' });
+  const conn = await connectKeycloak({ url, username: d.username, password: d.password, adminRealm: process.env.KEYCLOAK_ADMIN_REALM || 'master', timeoutMs: Number(process.env.KEYCLOAK_TIMEOUT_MS) || 30_000 });
   const result = await setupKeycloakClients(conn, {
     realm,
     frontend: { clientId: str(args.flags['frontend-client'])!, redirectUris, webOrigins: webOrigins.length ? webOrigins : ['+'] },

@@ -36,13 +36,13 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
   let clientId = str(args.flags.client);
   if (!clientId) {
     // A public client that allows the password grant, with the legacy-claims scope like the app's clients.
-    const conn = await connectKeycloak({ url, username: d.username, password: d.password, adminRealm: process.env.KEYCLOAK_ADMIN_REALM || 'master' });
+    const conn = await connectKeycloak({ url, username: d.username, password: d.password, adminRealm: process.env.KEYCLOAK_ADMIN_REALM || 'master', timeoutMs: Number(process.env.KEYCLOAK_TIMEOUT_MS) || 30_000 });
     clientId = 'flagless-verify';
     const id = await ensurePasswordGrantClient(conn, realm, clientId);
     const scopeId = await ensureClaimsScope(conn, realm);
     await conn.admin.clients.addDefaultClientScope({ realm, id, clientScopeId: scopeId });
   }
-  const target = await keycloakTokenClaims({ url, realm, clientId, username: user, password });
+  const target = await keycloakTokenClaims({ url, realm, clientId, username: user, password, timeoutMs: Number(process.env.KEYCLOAK_TIMEOUT_MS) || 30_000 });
   const diffs = compareClaims(legacy, target, REGISTERED_CLAIMS);
   const bad = diffs.filter((d) => d.kind !== 'same');
   if (io.json) io.out(JSON.stringify({ realm, user, client: clientId, scope: CLAIMS_SCOPE, same: bad.length === 0, claims: diffs }, null, 2));

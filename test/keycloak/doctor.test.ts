@@ -15,11 +15,11 @@ describe('flagless doctor --to keycloak (real Keycloak)', { timeout: 600_000 }, 
   let conn: KeycloakConnection;
   const realm = `appside-doctor-${process.pid}`;
   const dir = mkdtempSync(join(tmpdir(), 'flagless-kc-doctor-'));
-  const env = () => ({ KEYCLOAK_URL: kc.url, KEYCLOAK_ADMIN_USERNAME: kc.username, KEYCLOAK_ADMIN_PASSWORD: kc.password });
+  const env = () => ({ KEYCLOAK_URL: kc.url, KEYCLOAK_ADMIN_USERNAME: kc.username, KEYCLOAK_ADMIN_PASSWORD: kc.password, KEYCLOAK_TIMEOUT_MS: '120000' });
 
   before(async () => {
     kc = await useKeycloak();
-    conn = await connectKeycloak({ url: kc.url, username: kc.username, password: kc.password });
+    conn = await connectKeycloak({ url: kc.url, username: kc.username, password: kc.password, timeoutMs: 120_000 });
   });
   after(async () => {
     try {

@@ -29,14 +29,14 @@ describe('flagless setup keycloak + tokens compare (real Keycloak)', { timeout: 
   const realm = `appside-claims-${process.pid}`;
   const dir = mkdtempSync(join(tmpdir(), 'flagless-kc-claims-'));
   const password = 'Correct-horse-9';
-  const env = () => ({ KEYCLOAK_URL: kc.url, KEYCLOAK_ADMIN_USERNAME: kc.username, KEYCLOAK_ADMIN_PASSWORD: kc.password });
+  const env = () => ({ KEYCLOAK_URL: kc.url, KEYCLOAK_ADMIN_USERNAME: kc.username, KEYCLOAK_ADMIN_PASSWORD: kc.password, KEYCLOAK_TIMEOUT_MS: '120000' });
   // What the Clerk app's backend reads today: a session token from a JWT template.
   const legacyToken = join(dir, 'legacy.jwt');
   const legacy = { iss: 'https://clerk.example.com', sub: 'user_2abc', azp: 'http://localhost:3000', exp: 2_000_000_000, iat: 1_700_000_000, sid: 'sess_1', email: 'ada@example.com', first_name: 'Ada', roles: ['admin'], plan: 'pro' };
 
   before(async () => {
     kc = await useKeycloak();
-    conn = await connectKeycloak({ url: kc.url, username: kc.username, password: kc.password });
+    conn = await connectKeycloak({ url: kc.url, username: kc.username, password: kc.password, timeoutMs: 120_000 });
     await conn.admin.realms.create({ realm, enabled: true });
     const profile = (await conn.admin.users.getProfile({ realm })) as Record<string, unknown>;
     await conn.admin.users.updateProfile({ realm, ...profile, unmanagedAttributePolicy: 'ADMIN_EDIT' } as Parameters<typeof conn.admin.users.updateProfile>[0]);

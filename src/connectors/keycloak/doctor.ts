@@ -9,6 +9,12 @@ const PROVIDER_NAMES: Record<string, string> = { 'linkedin-openid-connect': 'lin
 const NATIVE_HASHES = ['pbkdf2-sha256', 'pbkdf2-sha512', 'pbkdf2-sha1', 'argon2'];
 const EXTENSION_HASHES = ['bcrypt', 'firebase-scrypt'];
 
+/** KEYCLOAK_TIMEOUT_MS per request, as the target reads it (default 30 s). */
+function timeoutOf(ctx: DoctorContext): number {
+  const t = Number(ctx.env.KEYCLOAK_TIMEOUT_MS ?? 30_000);
+  return Number.isFinite(t) && t > 0 ? t : 30_000;
+}
+
 function where(ctx: DoctorContext) {
   const d = defaultKeycloakConnection();
   return { url: (ctx.url ?? ctx.env.KEYCLOAK_URL ?? d.url)?.replace(/\/+$/, ''), username: ctx.env.KEYCLOAK_ADMIN_USERNAME || d.username, password: ctx.env.KEYCLOAK_ADMIN_PASSWORD || d.password };
@@ -21,7 +27,7 @@ async function connect(ctx: DoctorContext, out: DoctorCheck[]): Promise<Keycloak
     return undefined;
   }
   try {
-    const res = await fetch(`${w.url}/realms/master`, { signal: AbortSignal.timeout(15_000) });
+    const res = await fetch(`${w.url}/realms/master`, { signal: AbortSignal.timeout(timeoutOf(ctx)) });
     await res.arrayBuffer();
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     out.push({ id: 'keycloak.reachable', status: 'ok', message: `Keycloak answers at ${w.url}` });
@@ -30,7 +36,7 @@ async function connect(ctx: DoctorContext, out: DoctorCheck[]): Promise<Keycloak
     return undefined;
   }
   try {
-    const conn = await connectKeycloak({ url: w.url, username: w.username, password: w.password, adminRealm: ctx.env.KEYCLOAK_ADMIN_REALM || 'master' });
+    const conn = await connectKeycloak({ url: w.url, username: w.username, password: w.password, adminRealm: ctx.env.KEYCLOAK_ADMIN_REALM || 'master', timeoutMs: timeoutOf(ctx) });
     out.push({ id: 'keycloak.admin-credentials', status: 'ok', message: `the admin ${w.username} signs in` });
     return conn;
   } catch (e) {

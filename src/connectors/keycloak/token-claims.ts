@@ -4,13 +4,13 @@ import { FlaglessError } from '../../protocol/errors.js';
  * Signs a user in at the realm (resource-owner password grant through a client that allows it)
  * and returns the access and ID tokens' payloads merged: what a backend reading either sees.
  */
-export async function keycloakTokenClaims(o: { url: string; realm: string; clientId: string; username: string; password: string }): Promise<Record<string, unknown>> {
+export async function keycloakTokenClaims(o: { url: string; realm: string; clientId: string; username: string; password: string; timeoutMs?: number }): Promise<Record<string, unknown>> {
   const form = new URLSearchParams({ grant_type: 'password', client_id: o.clientId, username: o.username, password: o.password, scope: 'openid' });
   const res = await fetch(`${o.url.replace(/\/+$/, '')}/realms/${encodeURIComponent(o.realm)}/protocol/openid-connect/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: form,
-    signal: AbortSignal.timeout(30_000),
+    signal: AbortSignal.timeout(o.timeoutMs ?? 30_000),
   });
   const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
   if (!res.ok || typeof body.access_token !== 'string') {
