@@ -16,7 +16,9 @@ export function inventoryFor(dir: string, from: SourceVendor | undefined, io?: C
     // reported below
   }
   if (!isDir) throw new FlaglessError('E_INPUT_UNREADABLE', `${dir} is not a folder: pass the application's root folder (where its package.json is).`);
-  const footprints = from ? [APP_FOOTPRINTS[from]] : Object.values(APP_FOOTPRINTS);
+  const one = from ? APP_FOOTPRINTS[from] : undefined;
+  if (from && !one) throw new FlaglessError('E_USAGE', `no application footprint for ${from} (known: ${Object.keys(APP_FOOTPRINTS).join(', ')}).`);
+  const footprints = one ? [one] : Object.values(APP_FOOTPRINTS);
   const report = inventoryApp(resolve(dir), footprints, { onProgress: (n, total) => io?.progress(`inventory: ${n.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} files`) });
   io?.progressDone();
   return report;

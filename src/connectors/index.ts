@@ -18,6 +18,7 @@ import { cognitoAppFootprint } from './cognito/app-footprint.js';
 import { firebaseAppFootprint } from './firebase/app-footprint.js';
 import { keycloakCapabilities } from './keycloak/capabilities.js';
 import { keycloakCodemodFromClerk } from './keycloak/codemod-from-clerk.js';
+import { kratosCapabilities } from './kratos/capabilities.js';
 import { workosCapabilities } from './workos/capabilities.js';
 import { workosCodemodFromClerk } from './workos/codemod-from-clerk.js';
 
@@ -26,12 +27,19 @@ export interface SourceModule {
   generate: Generator;
 }
 
-export const SOURCE_MODULES: Record<SourceVendor, () => Promise<SourceModule>> = {
+/** Source connector modules by vendor: its keys are the one list of the source vendors this build reads. */
+export const SOURCE_MODULES = {
   clerk: () => import('./clerk/index.js'),
   auth0: () => import('./auth0/index.js'),
   firebase: () => import('./firebase/index.js'),
   cognito: () => import('./cognito/index.js'),
-};
+} satisfies Record<string, () => Promise<SourceModule>>;
+
+/** A source vendor this build knows (`clerk`, `auth0`, ...). */
+export type KnownSourceVendor = keyof typeof SOURCE_MODULES;
+
+/** The source vendors, in the registry's order. */
+export const SOURCE_VENDORS = Object.keys(SOURCE_MODULES) as KnownSourceVendor[];
 
 export async function loadAllSources(): Promise<SourceModule[]> {
   return Promise.all(Object.values(SOURCE_MODULES).map((load) => load()));
@@ -42,6 +50,7 @@ export const TARGET_CAPABILITIES: readonly TargetCapabilities[] = [
   workosCapabilities,
   keycloakCapabilities,
   betterAuthCapabilities,
+  kratosCapabilities,
 ];
 
 /** Target connector modules by target name, loaded lazily (their SDKs with them). */
@@ -49,6 +58,7 @@ export const TARGET_MODULES: Record<string, () => Promise<{ target: TargetConnec
   workos: () => import('./workos/index.js'),
   keycloak: () => import('./keycloak/index.js'),
   'better-auth': () => import('./better-auth/index.js'),
+  kratos: () => import('./kratos/index.js'),
 };
 
 /** What each source provider's SDK looks like in an application's code (for `inventory`, `assess --app`). */

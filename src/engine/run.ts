@@ -73,7 +73,8 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
   const { store, target, source } = opts;
   const caps = target.capabilities;
   const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
-  const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
+  // A target that takes bigger bulk creates (Kratos: 1,000 identities per request) gets pages that fill them.
+  const batchSize = opts.batchSize ?? Math.max(DEFAULT_BATCH_SIZE, target.capabilities.batchSize);
   const rate = opts.rate ?? caps.rateLimitPerSecond ?? UNDOCUMENTED_RATE;
   const policy = opts.retry ?? DEFAULT_RETRY;
   const states: RecordState[] = opts.retryFailed ? ['failed'] : ['planned'];

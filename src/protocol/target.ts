@@ -105,6 +105,8 @@ export interface TargetOptions {
   db?: string;
   /** `--realm` for Keycloak. */
   realm?: string;
+  /** `--schema-id` for Ory Kratos: the identity schema to create identities with. */
+  schemaId?: string;
 }
 
 export interface TargetConnector {
