@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { connectKeycloak, defaultKeycloakConnection } from '../connectors/keycloak/admin-client.js';
 import { claimsFromClerkTemplate, claimsFromToken, type ClaimSpec } from '../connectors/keycloak/claim-mappers.js';
-import { setupKeycloakClients } from '../connectors/keycloak/setup-clients.js';
+import { connectKeycloakFromEnv, setupKeycloakClients } from '../connectors/keycloak/setup-clients.js';
 import { jwtPayload } from '../engine/claims-compare.js';
 import { FlaglessError } from '../protocol/errors.js';
 import { str } from './open-target.js';
@@ -38,10 +37,7 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
   if (redirectUris.length === 0) throw new FlaglessError('E_USAGE', 'pass at least one --redirect-uri (where the frontend receives the authorization code, e.g. http://localhost:3000/*)');
   const webOrigins = many(args.flags['web-origin']);
   const claims = str(args.flags['claims-from']) ? claimsFrom(str(args.flags['claims-from'])!) : { specs: [], unmapped: [], from: 'token' as const };
-  const d = defaultKeycloakConnection();
-  const url = (str(args.flags['target-url']) ?? d.url)?.replace(/\/+$/, '');
-  if (!url) throw new FlaglessError('E_USAGE', 'no Keycloak: set KEYCLOAK_URL or pass --target-url');
-  const conn = await connectKeycloak({ url, username: d.username, password: d.password, adminRealm: process.env.KEYCLOAK_ADMIN_REALM || 'master', timeoutMs: Number(process.env.KEYCLOAK_TIMEOUT_MS) || 30_000 });
+  const { conn } = await connectKeycloakFromEnv(process.env, str(args.flags['target-url']));
   const result = await setupKeycloakClients(conn, {
     realm,
     frontend: { clientId: str(args.flags['frontend-client'])!, redirectUris, webOrigins: webOrigins.length ? webOrigins : ['+'] },

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { connectKeycloak, defaultKeycloakConnection, ensurePasswordGrantClient } from '../connectors/keycloak/admin-client.js';
+import { ensurePasswordGrantClient } from '../connectors/keycloak/admin-client.js';
 import { REGISTERED_CLAIMS } from '../connectors/keycloak/claim-mappers.js';
-import { CLAIMS_SCOPE, ensureClaimsScope } from '../connectors/keycloak/setup-clients.js';
+import { CLAIMS_SCOPE, connectKeycloakFromEnv, ensureClaimsScope } from '../connectors/keycloak/setup-clients.js';
 import { keycloakTokenClaims } from '../connectors/keycloak/token-claims.js';
 import { compareClaims, jwtPayload } from '../engine/claims-compare.js';
 import { FlaglessError } from '../protocol/errors.js';
@@ -30,19 +30,16 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
   const user = str(args.flags.user)!;
   if (!args.flags['password-stdin']) throw new FlaglessError('E_USAGE', 'pass --password-stdin and the password on stdin (never on the command line)');
   const password = await readStdin();
-  const d = defaultKeycloakConnection();
-  const url = (str(args.flags['target-url']) ?? d.url)?.replace(/\/+$/, '');
-  if (!url) throw new FlaglessError('E_USAGE', 'no Keycloak: set KEYCLOAK_URL or pass --target-url');
+  const { conn, url, timeoutMs } = await connectKeycloakFromEnv(process.env, str(args.flags['target-url']));
   let clientId = str(args.flags.client);
   if (!clientId) {
     // A public client that allows the password grant, with the legacy-claims scope like the app's clients.
-    const conn = await connectKeycloak({ url, username: d.username, password: d.password, adminRealm: process.env.KEYCLOAK_ADMIN_REALM || 'master', timeoutMs: Number(process.env.KEYCLOAK_TIMEOUT_MS) || 30_000 });
     clientId = 'flagless-verify';
     const id = await ensurePasswordGrantClient(conn, realm, clientId);
     const scopeId = await ensureClaimsScope(conn, realm);
     await conn.admin.clients.addDefaultClientScope({ realm, id, clientScopeId: scopeId });
   }
-  const target = await keycloakTokenClaims({ url, realm, clientId, username: user, password, timeoutMs: Number(process.env.KEYCLOAK_TIMEOUT_MS) || 30_000 });
+  const target = await keycloakTokenClaims({ url, realm, clientId, username: user, password, timeoutMs });
   const diffs = compareClaims(legacy, target, REGISTERED_CLAIMS);
   const bad = diffs.filter((d) => d.kind !== 'same');
   if (io.json) io.out(JSON.stringify({ realm, user, client: clientId, scope: CLAIMS_SCOPE, same: bad.length === 0, claims: diffs }, null, 2));

@@ -1,6 +1,6 @@
 import type ClientRepresentation from '@keycloak/keycloak-admin-client/lib/defs/clientRepresentation.js';
 import { FlaglessError } from '../../protocol/errors.js';
-import { toFlaglessError, type KeycloakConnection } from './admin-client.js';
+import { connectKeycloak, defaultKeycloakConnection, toFlaglessError, type KeycloakConnection } from './admin-client.js';
 import { mapperFor, type ClaimSpec } from './claim-mappers.js';
 
 export interface ClientSetup {
@@ -95,4 +95,18 @@ export async function setupKeycloakClients(conn: KeycloakConnection, s: ClientSe
     if (e instanceof FlaglessError) throw e;
     throw toFlaglessError(e, 'set up clients');
   }
+}
+
+/**
+ * The admin connection `setup keycloak` and `tokens compare` use: --target-url or KEYCLOAK_URL (or
+ * the local server), KEYCLOAK_ADMIN_USERNAME / KEYCLOAK_ADMIN_PASSWORD / KEYCLOAK_ADMIN_REALM, and
+ * KEYCLOAK_TIMEOUT_MS per request, as the Keycloak target reads them.
+ */
+export async function connectKeycloakFromEnv(env: Record<string, string | undefined>, urlOverride?: string): Promise<{ conn: KeycloakConnection; url: string; timeoutMs: number }> {
+  const d = defaultKeycloakConnection();
+  const url = (urlOverride ?? env.KEYCLOAK_URL ?? d.url)?.replace(/\/+$/, '');
+  if (!url) throw new FlaglessError('E_USAGE', 'no Keycloak: set KEYCLOAK_URL or pass --target-url');
+  const timeoutMs = Number(env.KEYCLOAK_TIMEOUT_MS) || 30_000;
+  const conn = await connectKeycloak({ url, username: env.KEYCLOAK_ADMIN_USERNAME || d.username, password: env.KEYCLOAK_ADMIN_PASSWORD || d.password, adminRealm: env.KEYCLOAK_ADMIN_REALM || 'master', timeoutMs });
+  return { conn, url, timeoutMs };
 }
