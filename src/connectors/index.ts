@@ -83,8 +83,7 @@ export const TARGET_DOCTORS: Record<string, () => Promise<TargetDoctor>> = {
   workos: async () => (await import('./workos/doctor.js')).workosDoctor,
   keycloak: async () => (await import('./keycloak/doctor.js')).keycloakDoctor,
   'better-auth': async () => (await import('./better-auth/doctor.js')).betterAuthDoctor,
-  // Ory Kratos: add `kratos: async () => (await import('./kratos/doctor.js')).kratosDoctor` when its connector lands
-  // (admin API reachable, identity schema has the traits the export needs).
+  kratos: async () => (await import('./kratos/doctor.js')).kratosDoctor,
 };
 
 /** Legacy providers whose social-connection listings flagless reads (others: `[{provider, clientId}]`). */

@@ -96,3 +96,26 @@ describe('flagless doctor --to better-auth (SQLite)', () => {
     assert.equal(none.code, 1);
   });
 });
+
+describe('flagless doctor --to kratos (against the Kratos simulator)', () => {
+  it('passes when the admin API answers and the schema has an email trait; a schema without one, a wrong token and no URL fail', async () => {
+    const { startKratosSimulator } = await import('../../src/connectors/kratos/sim/server.js');
+    const { DEFAULT_IDENTITY_SCHEMA } = await import('../../src/connectors/kratos/sim/traits.js');
+    const noEmail = { type: 'object', properties: { traits: { type: 'object', properties: { username: { type: 'string' } } } } };
+    const sim = await startKratosSimulator({ adminToken: 'ory_test_token', schemas: { default: DEFAULT_IDENTITY_SCHEMA, 'no-email': noEmail } });
+    try {
+      const env = { KRATOS_ADMIN_URL: sim.url, ORY_API_KEY: 'ory_test_token' };
+      const ok = await flaglessAsync(['doctor', '--to', 'kratos', '--json'], { env });
+      assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+      assert.deepEqual(statuses(JSON.parse(ok.stdout) as Doc), { 'kratos.admin-api': 'ok', 'kratos.identity-schema': 'ok' });
+      assert.ok(!ok.stdout.includes('ory_test_token'));
+      const bad = await flaglessAsync(['doctor', '--to', 'kratos', '--json'], { env: { ...env, KRATOS_SCHEMA_ID: 'no-email' } });
+      assert.equal(bad.code, 1);
+      assert.equal(statuses(JSON.parse(bad.stdout) as Doc)['kratos.identity-schema'], 'fail');
+      const refused = await flaglessAsync(['doctor', '--to', 'kratos', '--json'], { env: { ...env, ORY_API_KEY: 'wrong' } });
+      assert.equal(statuses(JSON.parse(refused.stdout) as Doc)['kratos.admin-api'], 'fail');
+    } finally {
+      await sim.stop();
+    }
+  });
+});
