@@ -33,7 +33,7 @@ export const TARGET_FLAGS: FlagSpec[] = [
   { name: 'realm', type: 'string', value: 'name', description: 'Keycloak only: the realm to import into.' },
   { name: 'schema-id', type: 'string', value: 'id', description: "Ory Kratos only: the identity schema to create identities with (default: the server's `default` schema; KRATOS_ADMIN_URL, KRATOS_PUBLIC_URL, ORY_API_KEY and KETO_WRITE_URL / KETO_READ_URL come from the environment)." },
 ];
-const STATE_FLAG: FlagSpec = { name: 'state', type: 'string', value: 'path|url', description: 'The ledger: a SQLite file (default .flagless/state.db; one migrate process at a time) or postgres://user@host/db[?schema=name] (several workers share one run).' };
+const STATE_FLAG: FlagSpec = { name: 'state', type: 'string', value: 'path|url', description: 'The ledger: a SQLite file (default .flagless/state.db; one migrate process at a time) or postgres://user@host/db[?schema=name] (several workers share one run and its rate limit).' };
 const MISSING_PASSWORD_FLAG: FlagSpec = { name: 'missing-password', type: 'string', value: 'mode', choices: ['jit', 'reset'], default: 'jit', description: 'Users without a hash the target accepts: jit = moved at their next sign-in through `flagless serve`; reset = the target asks them to set a new password.' };
 
 export const COMMANDS: CommandSpec[] = [
@@ -157,7 +157,7 @@ export const COMMANDS: CommandSpec[] = [
       { name: 'users', type: 'string', value: 'N', required: true, description: 'How many users.' },
       { name: 'out', type: 'string', value: 'path', required: true, description: 'The export file to write (side files go next to it).' },
       { name: 'seed', type: 'string', value: 'S', default: '1', description: 'Seed for reproducible output.' },
-      { name: 'plaintexts', type: 'string', value: 'path', description: 'Write `identifier,password` for every user with a password (the format `verify --logins` reads).' },
+      { name: 'plaintexts', type: 'string', value: 'path', description: 'Write `identifier,password` for every user with a password (the format `verify --logins` reads; Clerk adds `totp_secret` for users with a TOTP factor).' },
       { name: 'clean', type: 'boolean', description: 'Leave out the deliberate traps.' },
     ],
     examples: ['flagless generate clerk --users 1000 --out users.csv --plaintexts logins.csv'],
@@ -196,7 +196,7 @@ export const COMMANDS: CommandSpec[] = [
     flags: [
       ...SOURCE_FLAGS,
       ...TARGET_FLAGS,
-      { name: 'logins', type: 'string', value: 'path', description: 'CSV with header identifier,password (e.g. from `flagless generate --plaintexts`): sign in as each.' },
+      { name: 'logins', type: 'string', value: 'path', description: 'CSV with header identifier,password and an optional totp_secret column (e.g. from `flagless generate --plaintexts`): sign in as each, answering a TOTP challenge with the current code.' },
       LOG_LEVEL_FLAG,
       { name: 'concurrency', type: 'string', value: 'N', default: '4', description: 'Most requests in flight at once.' },
       { name: 'rate', type: 'string', value: 'R', description: "Requests per second (default: the target's documented limit)." },

@@ -39,6 +39,13 @@ export async function applyUser(ctx: RunContext, rec: LedgerRecord, user: Canoni
       link: async (found) => {
         await ctx.requester.call(() => t.updateUser(found, plan.user, plan.createOptions));
       },
+      ...(t.repairUser
+        ? {
+            repair: async (found: TargetUserRef) => {
+              await ctx.requester.call(() => t.repairUser!(found, plan.user, plan.createOptions));
+            },
+          }
+        : {}),
       onDuplicate: { code: 'E_DUPLICATE_EMAIL', create: false },
       describe: (found) => `the account ${found.email ?? found.id}`,
     });

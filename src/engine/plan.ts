@@ -153,11 +153,16 @@ export function planUser(user: CanonicalUser, caps: TargetCapabilities, opts: Pl
   }
 
   written.metadata = fitMetadata(user, caps, lossy);
+  const carries = caps.metadataCarries ?? [];
   if (user.username && !caps.usernames) {
-    lossy.push({ field: 'username', reason: `${caps.displayName} has no usernames; the user signs in with the email address` });
-    delete written.username;
+    if (carries.includes('username')) {
+      lossy.push({ field: 'username', reason: `${caps.displayName} has no usernames to sign in with: the user signs in with the email address (the username is kept in metadata)` });
+    } else {
+      lossy.push({ field: 'username', reason: `${caps.displayName} has no usernames; the user signs in with the email address` });
+      delete written.username;
+    }
   }
-  if (user.phones.length && !caps.phoneNumbers) {
+  if (user.phones.length && !caps.phoneNumbers && !carries.includes('phones')) {
     lossy.push({ field: 'phones', reason: `${caps.displayName} does not store phone numbers` });
     written.phones = [];
   }

@@ -14,6 +14,7 @@ import type { PlanReport } from './plan-report.js';
 import { ProgressMeter, type Progress } from './progress.js';
 import { Requester } from './request.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
+import { shareRate, type RateShare } from './rate-share.js';
 import { RunContext, type InvocationCounts, type OnConflict } from './run-context.js';
 import type { PlanOptions } from './plan.js';
 import { summarize, type MigrateSummary } from './summary.js';
@@ -103,6 +104,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
   const meter = new ProgressMeter(() => ({ ...counts, writes: target.stats.writes - writes0 }), opts.onProgress, opts.progressIntervalMs);
   // The bucket starts when the writes start: tokens saved up during planning would be a burst.
   let requester: Requester | undefined;
+  let share: RateShare | undefined;
   const pool = new TaskPool(concurrency * 2, controller);
   let plan: PlanReport | undefined;
   let fatal: { code: string; message: string } | undefined;
@@ -128,6 +130,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
       retry: policy,
       signal: controller.signal,
     });
+    share = await shareRate({ store, runId: run.id, requester, rate, ...(caps.readRateLimitPerSecond !== undefined ? { readRate: caps.readRateLimitPerSecond } : {}) });
     const ctx = new RunContext(run.id, store, target, caps, requester, planOptions, opts.onConflict ?? 'link', policy, counts);
 
     meter.phase = 'organizations';
@@ -185,6 +188,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
       if (!(e instanceof AbortedError)) fatal ??= errorOf(e);
     }
     meter.stop();
+    share?.stop();
     requester?.close();
     opts.signal?.removeEventListener('abort', onExternalAbort);
     await store.release(run.id);

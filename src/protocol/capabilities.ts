@@ -26,6 +26,12 @@ export interface TargetCapabilities {
   readonly disabledUsers: boolean;
   /** Where metadata goes: both kinds kept apart, merged into one bag, or nowhere. */
   readonly metadata: 'public-private' | 'single' | 'none';
+  /**
+   * What a target without a field for it keeps in the user's metadata instead (WorkOS: the username
+   * and the phone numbers). The value travels; what the field did beyond holding it (signing in by
+   * username) does not.
+   */
+  readonly metadataCarries?: readonly ('username' | 'phones')[];
   /** Maximum serialized metadata size in bytes per user, if the target documents one. */
   readonly metadataMaxBytes?: number;
   /** Documented write rate limit, requests per second; the engine's token bucket starts here. */

@@ -66,6 +66,8 @@ export interface AssessReport {
   usersPerSecond: number;
   /** Parts the export was read in at once (each in its own thread but the first); 1 = one read. */
   parts: number;
+  /** What this kind of export cannot contain (so a zero above means "not in the export"), and how to get it. */
+  absent?: { fields: string[]; how: string };
 }
 
 export interface AssessOptions {
@@ -136,7 +138,7 @@ export async function assess(source: Source, options: AssessOptions): Promise<As
         tally.accept(item);
       }
       results = [{ report: tally.report, lines: undefined, userFile: tally.userFile, emails: emails.finish(), ids: { blocks: [], keys: 0 } }];
-      return finish(source.vendor, results, [{ emailSpill }], options, started);
+      return withAbsent(source, finish(source.vendor, results, [{ emailSpill }], options, started));
     }
     const progress = new PartProgress(ranges.length, options.onProgress);
     const readHere = hereFirst && ranges.length > 1 ? 0 : -1; // the part this thread reads when there is a runner
@@ -168,10 +170,15 @@ export async function assess(source: Source, options: AssessOptions): Promise<As
         results[input.index] = reread[i]!;
       });
     }
-    return finish(source.vendor, results, inputs, options, started);
+    return withAbsent(source, finish(source.vendor, results, inputs, options, started));
   } finally {
     files.close();
   }
+}
+
+function withAbsent(source: Source, report: AssessReport): AssessReport {
+  if (source.absent) report.absent = { fields: [...source.absent.fields], how: source.absent.how };
+  return report;
 }
 
 /** Reads one part here: the source's `readPart`, tallied, with digests spilled. */
