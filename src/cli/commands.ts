@@ -54,6 +54,7 @@ export const COMMANDS: CommandSpec[] = [
       ...SOURCE_FLAGS,
       { name: 'html', type: 'string', value: 'path', description: 'Also write a self-contained HTML report to this path.' },
       MAX_HASH_COST_FLAG,
+      { name: 'app', type: 'string', value: 'dir', description: "Also inventory the application's code in this folder (as `flagless inventory` does) and add it to the report (a section of the HTML report; `application` in --json)." },
       {
         name: 'threads',
         type: 'string',
@@ -65,8 +66,95 @@ export const COMMANDS: CommandSpec[] = [
       'flagless assess --from clerk --file users.csv',
       'flagless assess --from auth0 --file users.ndjson --passwords passwords.ndjson --json',
       'flagless assess --from firebase --file users.json --hash-config hash-config.json --html report.html',
+      'flagless assess --from clerk --file users.csv --app ./web --html report.html',
     ],
     load: () => import('./run-assess.js'),
+  },
+  {
+    name: 'inventory',
+    summary: "List where an application uses the legacy provider's SDK: packages, imports, hooks, components, server helpers, middleware, webhooks, env vars.",
+    description:
+      "Parses every .ts, .tsx, .mts, .cts, .js, .jsx, .mjs and .cjs file of the application with the TypeScript compiler's parser (no text search), honouring .gitignore (git's own rules inside a git work tree) and never entering node_modules, and lists the footprint of Clerk, Auth0, Firebase Auth and Cognito: SDK packages and versions from every package.json, each import and require of their packages, each use of a hook, component, server helper, middleware or webhook handler with file and line, and the environment variable names the code reads and .env.example-like files declare (names only: .env files are never opened). Ends with counts and a rough effort estimate. Reads only; writes nothing. Exit 0 when the folder was read.",
+    positionals: [{ name: 'app-dir', description: "The application's root folder.", required: true }],
+    flags: [{ name: 'from', type: 'string', value: 'vendor', choices: SOURCE_VENDORS, description: 'Look for this provider only (default: all of them).' }],
+    examples: ['flagless inventory ./web', 'flagless inventory ./web --from clerk --json > inventory.json'],
+    load: () => import('./run-inventory.js'),
+  },
+  {
+    name: 'codemod',
+    summary: "Rewrite an application's use of the legacy provider's SDK to the target's: components, hooks, server helpers, middleware, imports, package.json, .env.example.",
+    description:
+      "Parses the application (as `flagless inventory` does) and rewrites with ts-morph what has a documented equivalent at the target: the provider component, control components (SignedIn, SignedOut, sign-in/out buttons, written into a small file of the app on the target's hooks), hooks and server helpers with their destructured results (`const { isLoaded, user } = useUser()` becomes the target's hook and fields), the middleware, imports, the package.json dependencies and the variable names in .env.example files (placeholders only; .env files are never opened). It writes the target's own routes (WorkOS: the callback, login and sign-up routes; Better Auth: the auth handler and client; Keycloak: a keycloak-js provider with PKCE and server-side JWT verification against the realm's keys). What has no mechanical equivalent gets a `TODO(flagless)` comment at the spot with the target's documentation link, and is listed. Every rewritten file must parse or it is left as it was. A second run changes nothing. Refuses to run on a folder with uncommitted changes, or outside git, unless --force. Exit 0 when nothing is left to do by hand, 1 when TODOs or unparsable rewrites remain, 2 when refused.",
+    positionals: [{ name: 'app-dir', description: "The application's root folder (where its package.json is).", required: true }],
+    flags: [
+      { name: 'from', type: 'string', value: 'vendor', required: true, choices: ['clerk'], description: 'The provider the application uses now.' },
+      { name: 'to', type: 'string', value: 'target', required: true, choices: ['workos', 'better-auth', 'keycloak'], description: 'The provider to rewrite it for.' },
+      { name: 'dry-run', type: 'boolean', description: 'Print the unified diff of every change and write nothing (values in .env.example files are masked).' },
+      { name: 'force', type: 'boolean', description: 'Run even with uncommitted changes or outside a git work tree.' },
+    ],
+    examples: ['flagless codemod --from clerk --to workos ./web --dry-run', 'flagless codemod --from clerk --to keycloak ./spa --json'],
+    load: () => import('./run-codemod.js'),
+  },
+  {
+    name: 'doctor',
+    summary: "Check the target's configuration before a migration, and print the fix for each failure.",
+    description:
+      "WorkOS: WORKOS_API_KEY present, sk_ prefix and accepted by the API, WORKOS_CLIENT_ID (client_), the redirect URI (NEXT_PUBLIC_WORKOS_REDIRECT_URI or WORKOS_REDIRECT_URI) valid, WORKOS_COOKIE_PASSWORD at least 32 characters, the roles the export uses (--roles; WorkOS does not list roles through its API, so this is a warning to check by hand). Keycloak: reachable, admin credentials work, the realm exists, the user profile keeps unmanaged attributes, email settings present when resets will be sent (--resets), brute-force detection on, flagless's hash extension deployed when bcrypt or Firebase scrypt hashes will be imported (--hashes). Better Auth (--db): Better Auth's tables and the flagless plugin's columns are there. Ory Kratos: the admin API answers (KRATOS_ADMIN_URL, ORY_API_KEY or KRATOS_ADMIN_TOKEN), the identity schema (KRATOS_SCHEMA_ID, default `default`) has an email trait, and recovery by email when resets will be sent. With --social-legacy, compares the legacy provider's social connections with the target's (Keycloak: its identity providers; others: --social-target) and warns when one is missing or has another client id (users would not be linked to their accounts). Values of secrets are never printed. Exit 0 only when everything is in place, 1 otherwise.",
+    flags: [
+      { name: 'to', type: 'string', value: 'target', required: true, choices: TARGET_CAPABILITIES.map((c) => c.name), description: 'The target to check.' },
+      { name: 'target-url', type: 'string', value: 'url', description: "The target's base URL (WorkOS API, Keycloak, Kratos admin API); default WORKOS_API_URL / KEYCLOAK_URL / KRATOS_ADMIN_URL." },
+      { name: 'db', type: 'string', value: 'path|url', description: "Better Auth: the application's database (SQLite file or postgres:// URL)." },
+      { name: 'realm', type: 'string', value: 'name', description: 'Keycloak: the realm users will go to.' },
+      { name: 'resets', type: 'boolean', description: 'Password-reset emails will be sent (users without a usable hash): check email settings.' },
+      { name: 'hashes', type: 'string', value: 'list', description: 'Hash algorithms the export holds, comma-separated (as `flagless assess` names them: bcrypt, firebase-scrypt, argon2id, ...).' },
+      { name: 'roles', type: 'string', value: 'list', description: "Role slugs the export's memberships use, comma-separated." },
+      { name: 'social-legacy', type: 'string', value: 'path', description: "The legacy provider's social connections: Auth0's GET /api/v2/connections JSON, or [{\"provider\", \"clientId\"}]." },
+      { name: 'social-target', type: 'string', value: 'path', description: "The target's social connections as [{\"provider\", \"clientId\"}] (Keycloak's are read from its identity providers)." },
+    ],
+    examples: [
+      'flagless doctor --to workos --roles admin,member',
+      'flagless doctor --to keycloak --realm app --hashes bcrypt --resets --social-legacy auth0-connections.json --json',
+      'flagless doctor --to better-auth --db ./auth.db',
+    ],
+    load: () => import('./run-doctor.js'),
+  },
+  {
+    name: 'setup',
+    summary: "Create the target's application clients: for Keycloak a PKCE frontend client, a confidential backend client, and mappers for the legacy tokens' claims.",
+    description:
+      "Keycloak: in an existing realm, creates or updates (idempotently) a public frontend client (authorization code with PKCE S256 only; --redirect-uri, --web-origin), a confidential backend client (client credentials only; its secret stays in Keycloak: admin console → Clients → Credentials), and a client scope `flagless-legacy-claims`, default on both, holding one protocol mapper per claim the legacy tokens carried (--claims-from: a Clerk JWT template as JSON, or a sample legacy token): email, names, username, realm roles, groups (organizations) and user attributes (metadata flagless migrated as `metadata.<key>`), under the same claim names and JSON types. Exit 1 when some template claims could not be mapped.",
+    positionals: [{ name: 'target', description: 'The target to set up.', required: true, choices: ['keycloak'] }],
+    flags: [
+      { name: 'realm', type: 'string', value: 'name', required: true, description: 'The realm (it must exist).' },
+      { name: 'redirect-uri', type: 'string', value: 'uri', multiple: true, description: "The frontend's redirect URIs (repeat or comma-separate), e.g. http://localhost:3000/*." },
+      { name: 'web-origin', type: 'string', value: 'origin', multiple: true, description: "The frontend's web origins for CORS (default + = the redirect URIs' origins)." },
+      { name: 'frontend-client', type: 'string', value: 'id', default: 'app-frontend', description: 'The public frontend client id.' },
+      { name: 'backend-client', type: 'string', value: 'id', default: 'app-backend', description: 'The confidential backend client id.' },
+      { name: 'claims-from', type: 'string', value: 'path', description: 'A Clerk JWT template (JSON) or a sample legacy token (JWT) whose claims Keycloak tokens must carry.' },
+      { name: 'target-url', type: 'string', value: 'url', description: 'Keycloak base URL (default KEYCLOAK_URL; admin from KEYCLOAK_ADMIN_USERNAME / KEYCLOAK_ADMIN_PASSWORD).' },
+    ],
+    examples: ['flagless setup keycloak --realm app --redirect-uri "http://localhost:3000/*" --claims-from clerk-jwt-template.json'],
+    load: () => import('./run-setup-keycloak.js'),
+  },
+  {
+    name: 'tokens',
+    summary: "Compare a legacy token's claims with the tokens the target issues for the same user.",
+    description:
+      "Signs the user in at Keycloak (password on stdin; through the public client `flagless-verify`, which allows the password grant and carries the legacy-claims scope, unless --client names another) and reports each claim of the legacy token that is missing, renamed (same value under another name) or of another JSON type in Keycloak's access and ID tokens. Registered and session claims (iss, sub, exp, sid, ...) are not compared. Exit 0 when the backend would see the same claims, 1 otherwise.",
+    positionals: [
+      { name: 'action', description: 'What to do.', required: true, choices: ['compare'] },
+      { name: 'legacy-token', description: 'A file holding a token the legacy provider issued (a JWT).', required: true },
+    ],
+    flags: [
+      { name: 'to', type: 'string', value: 'target', required: true, choices: ['keycloak'], description: 'The target to sign in at.' },
+      { name: 'realm', type: 'string', value: 'name', required: true, description: 'The realm.' },
+      { name: 'user', type: 'string', value: 'identifier', required: true, description: 'The username or email to sign in as.' },
+      { name: 'password-stdin', type: 'boolean', description: 'Read the password from stdin (required: never on the command line).' },
+      { name: 'client', type: 'string', value: 'id', description: 'A client that allows the password grant (default: flagless-verify, created when missing).' },
+      { name: 'target-url', type: 'string', value: 'url', description: 'Keycloak base URL (default KEYCLOAK_URL).' },
+    ],
+    examples: ['printf %s "$PASSWORD" | flagless tokens compare legacy.jwt --to keycloak --realm app --user ada@example.com --password-stdin'],
+    load: () => import('./run-tokens.js'),
   },
   {
     name: 'generate',

@@ -1,5 +1,6 @@
 // Keycloak admin REST through the official @keycloak/keycloak-admin-client (loaded lazily), plus
 // the OpenID Connect token endpoint for sign-in proofs (plain fetch: it is not an admin call).
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type KeycloakAdminClient from '@keycloak/keycloak-admin-client';
@@ -31,6 +32,27 @@ export interface KeycloakConnection {
 export function localKeycloakStatePath(): string {
   const cache = process.env.FLAGLESS_CACHE_DIR || path.join(os.homedir(), '.cache', 'flagless');
   return path.join(cache, 'keycloak', 'state.json');
+}
+
+/** The bootstrap admin of the server `npm run keycloak:start` runs (scripts/keycloak.mjs), used when KEYCLOAK_ADMIN_* are not set. */
+export const LOCAL_ADMIN_USERNAME = 'admin';
+export const LOCAL_ADMIN_PASSWORD = 'admin-flagless';
+
+/**
+ * The Keycloak `doctor` and `setup keycloak` talk to when nothing says otherwise: KEYCLOAK_URL, or
+ * the local server's recorded URL; the admin from KEYCLOAK_ADMIN_* or the local bootstrap admin.
+ */
+export function defaultKeycloakConnection(env: Record<string, string | undefined> = process.env): { url: string | undefined; username: string; password: string } {
+  let url = env.KEYCLOAK_URL?.replace(/\/+$/, '');
+  if (!url) {
+    try {
+      const state = JSON.parse(fs.readFileSync(localKeycloakStatePath(), 'utf8')) as { url?: unknown };
+      if (typeof state.url === 'string') url = state.url;
+    } catch {
+      url = undefined;
+    }
+  }
+  return { url, username: env.KEYCLOAK_ADMIN_USERNAME || LOCAL_ADMIN_USERNAME, password: env.KEYCLOAK_ADMIN_PASSWORD || LOCAL_ADMIN_PASSWORD };
 }
 
 interface HttpFailure {
