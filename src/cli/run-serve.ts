@@ -127,6 +127,12 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
   if (!['native', 'import-hash'].includes(passwordMode)) throw new FlaglessError('E_USAGE', `--jit-password must be native or import-hash; got "${passwordMode}".`);
   const storage = str(flags['index-storage']) === 'sqlite' ? 'sqlite-temp' : 'memory';
   const token = str(flags.token) ?? env.FLAGLESS_GATEWAY_TOKEN;
+  const opsToken = str(flags['ops-token']) ?? env.FLAGLESS_OPS_TOKEN;
+  const budgetRaw = str(flags['verify-budget-ms']);
+  const verifyBudgetMs = budgetRaw === undefined ? undefined : Number(budgetRaw);
+  if (verifyBudgetMs !== undefined && !(Number.isInteger(verifyBudgetMs) && verifyBudgetMs >= 50 && verifyBudgetMs <= 60_000)) {
+    throw new FlaglessError('E_USAGE', `--verify-budget-ms must be a whole number of milliseconds from 50 to 60000; got "${budgetRaw}".`);
+  }
   const hasFile = Boolean(str(flags.file) ?? str(flags['api-dump']));
   if (legacyMode === 'export' && !hasFile) throw new FlaglessError('E_USAGE', '--legacy export needs the export: give --file.');
 
@@ -153,13 +159,15 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
       io.err(`flagless serve: ${index.stats.users} users, ${index.stats.organizations} organizations indexed in ${((Date.now() - started) / 1000).toFixed(1)} s (${index.stats.problems} problems; run \`flagless assess\` for details)`);
     }
     const chain: LegacyVerifier[] = [];
-    if (index) chain.push(new ExportVerifier(index));
+    if (index) chain.push(new ExportVerifier(index, verifyBudgetMs !== undefined ? { poolOptions: { budgetMs: verifyBudgetMs } } : {}));
     if (legacyMode !== 'export') {
       const api = await apiVerifier(vendor, flags, env, legacyMode === 'api' || !index);
       if (api) chain.push(api);
     }
     const legacy = chain.length === 1 ? chain[0]! : new ChainVerifier(chain);
-    closers.push(() => legacy.close());
+    let legacyClosed: Promise<void> | undefined;
+    const closeLegacy = () => (legacyClosed ??= legacy.close());
+    closers.push(closeLegacy);
 
     const { target, label } = await openTarget(flags, env);
     closers.push(() => target.close());
@@ -170,6 +178,7 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
       target,
       ...(index ? { index } : {}),
       ...(token ? { token } : {}),
+      ...(opsToken ? { opsToken } : {}),
       passwordMode,
       ...(flags['trust-proxy'] === true ? { trustProxy: true } : {}),
       logger: createGatewayLogger({ level: str(flags['log-level']) ?? (io.quiet ? 'warn' : 'info') }),
@@ -181,12 +190,22 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
     if (io.json) io.out(JSON.stringify({ url, legacy: legacy.name, target: label, state: store.location, lazyEndpoints: Boolean(token) }));
     io.err(`flagless serve: listening on ${url} (legacy: ${vendor} via ${legacy.name}; target: ${label}; state: ${store.location})`);
     io.err(`  POST ${url}/v1/login · ${url}/dashboard · ${url}/metrics · ${url}/healthz · ${url}/readyz${token ? ` · lazy endpoints under ${url}/v1/lazy/` : ' · lazy endpoints off (no --token)'}`);
+    if (!opsToken && !token) io.err('  /metrics and /dashboard are open to anyone who reaches this address (give --ops-token to require one)');
 
     const signal = await new Promise<NodeJS.Signals>((resolveSignal) => {
       process.once('SIGINT', () => resolveSignal('SIGINT'));
       process.once('SIGTERM', () => resolveSignal('SIGTERM'));
     });
     io.err(`flagless serve: ${signal}: finishing requests in flight, then stopping…`);
+    // Whatever runs (a verification, a slow target call), the process is gone within 10 s: the
+    // verification processes are killed first (their logins answer 503), then requests in flight
+    // get until 8 s to finish.
+    const force = setTimeout(() => {
+      io.err('flagless serve: requests still in flight after 8 s; stopping now');
+      process.exit(EXIT_OK);
+    }, 8000);
+    force.unref();
+    await closeLegacy().catch(() => undefined);
     return EXIT_OK;
   } finally {
     await closeAll();
