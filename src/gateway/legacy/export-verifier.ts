@@ -49,8 +49,12 @@ export class ExportVerifier implements LegacyVerifier {
   readonly #fixedCostly: boolean;
   /** Users whose hash ran past the budget, until when they are not tried. */
   readonly #tooSlow = new Map<string, number>();
-  /** One verification per user at a time: parallel attempts on one account (a hammered cost bomb) take one process, not one each. */
-  readonly #inFlight = new Map<string, Promise<unknown>>();
+  /**
+   * A user's verification that turned out costly (in the pool's background), while it runs:
+   * further attempts on that account wait for it (a hammered cost bomb takes one process, not
+   * one per attempt) and then find the user cooled down.
+   */
+  readonly #costlyInFlight = new Map<string, Promise<unknown>>();
   #decoy: Promise<PasswordHash> | undefined;
   /** What one ordinary (decoy) verification takes here, in ms: a moving average of measured ones. */
   #referenceMs: number | undefined;
@@ -141,7 +145,7 @@ export class ExportVerifier implements LegacyVerifier {
       firstId ??= id;
       const hash = user.passwordPlan === 'import' ? user.password : undefined;
       if (!hash) continue;
-      for (let ahead = this.#inFlight.get(id); ahead; ahead = this.#inFlight.get(id)) await ahead.catch(() => undefined);
+      for (let ahead = this.#costlyInFlight.get(id); ahead; ahead = this.#costlyInFlight.get(id)) await ahead.catch(() => undefined);
       const until = this.#tooSlow.get(id);
       if (until !== undefined && until > Date.now()) {
         slow = { ok: false, reason: 'no_password', cause: 'over_budget', detail: 'this user\'s hash ran past the verification budget recently; not tried again yet', sourceId: id };
@@ -150,12 +154,15 @@ export class ExportVerifier implements LegacyVerifier {
       checkable++;
       let ok = false;
       try {
-        const p = this.#pool.verify(hash, password);
-        this.#inFlight.set(id, p);
+        let costly = false;
+        const p = this.#pool.verifyMeasured(hash, password, undefined, () => {
+          costly = true;
+          this.#costlyInFlight.set(id, p);
+        });
         try {
-          ok = await p;
+          ok = (await p).ok;
         } finally {
-          if (this.#inFlight.get(id) === p) this.#inFlight.delete(id);
+          if (costly && this.#costlyInFlight.get(id) === p) this.#costlyInFlight.delete(id);
         }
       } catch (e) {
         checkable--;

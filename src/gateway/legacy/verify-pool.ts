@@ -21,8 +21,9 @@ import type { PasswordHash } from '../../model/password/index.js';
  *    child is reniced to the lowest priority (ordinary verifications keep the CPU) and a fresh
  *    child takes its place in the ordinary set. At most `maxSlow` children run in the background;
  *    one more evicts the oldest;
- *  - every verification has a budget from the moment it was asked for (queueing included); at
- *    the budget it ends with VerificationOverBudget and its child is killed (SIGKILL). `costly`
+ *  - every verification has a running budget; at the budget it ends with VerificationOverBudget
+ *    and its child is killed (SIGKILL). Waiting for a free child is bounded apart (`queueMs`):
+ *    a burst of ordinary logins queues, it is not mistaken for a costly hash. `costly`
  *    says whether it had used more than `costlyCpuMs` of CPU (the hash is too expensive) or not
  *    (the machine was too busy: worth a retry, never held against the user);
  *  - `close()` kills every child at once, whatever they run (SIGTERM stops the gateway quickly).
@@ -30,8 +31,10 @@ import type { PasswordHash } from '../../model/password/index.js';
 export interface VerifyPoolOptions {
   /** Ordinary children (default max(2, cores)). */
   size?: number;
-  /** Per verification, queueing included (default 3000 ms). */
+  /** Per verification, from the moment a process runs it (default 5000 ms). */
   budgetMs?: number;
+  /** How long a verification may wait for a free process (default 10 000 ms). */
+  queueMs?: number;
   /** CPU time after which a verification counts as costly and goes to the background (default 250 ms; see setCostlyCpu). */
   costlyCpuMs?: number;
   /** How often a running verification's CPU time is read (default 50 ms). */
@@ -47,7 +50,7 @@ export class VerificationOverBudget extends Error {
     readonly started: boolean,
     readonly costly = false,
   ) {
-    super(started ? `the verification ran longer than its ${budgetMs} ms budget` : `no verification process was free within the ${budgetMs} ms budget`);
+    super(started ? `the verification ran longer than its ${budgetMs} ms budget` : `no verification process was free in time`);
     this.name = 'VerificationOverBudget';
   }
 }
@@ -65,6 +68,7 @@ interface Job {
   phc: string;
   password: string;
   budgetMs: number;
+  onCostly?: () => void;
   resolve: (r: { ok: boolean; cpuMs: number }) => void;
   reject: (e: Error) => void;
   timer: NodeJS.Timeout;
@@ -111,6 +115,7 @@ export class VerifyPool {
   readonly #size: number;
   readonly #maxSlow: number;
   #budgetMs: number;
+  readonly #queueMs: number;
   #costlyCpuMs: number;
   readonly #checkEveryMs: number;
   readonly #workers = new Set<Worker>();
@@ -121,7 +126,8 @@ export class VerifyPool {
 
   constructor(opts: VerifyPoolOptions = {}) {
     this.#size = Math.max(1, Math.floor(opts.size ?? Math.max(2, availableParallelism())));
-    this.#budgetMs = opts.budgetMs ?? 3000;
+    this.#budgetMs = opts.budgetMs ?? 5000;
+    this.#queueMs = opts.queueMs ?? 10_000;
     this.#costlyCpuMs = opts.costlyCpuMs ?? 250;
     this.#checkEveryMs = opts.checkEveryMs ?? 50;
     this.#maxSlow = Math.max(1, opts.maxSlow ?? 4);
@@ -145,8 +151,8 @@ export class VerifyPool {
     return (await this.verifyMeasured(hash, password, budgetMs)).ok;
   }
 
-  /** As verify, with the CPU time the verification took in its process. */
-  verifyMeasured(hash: PasswordHash, password: string, budgetMs = this.#budgetMs): Promise<{ ok: boolean; cpuMs: number }> {
+  /** As verify, with the CPU time the verification took in its process; `onCostly` is called if it goes to the background. */
+  verifyMeasured(hash: PasswordHash, password: string, budgetMs = this.#budgetMs, onCostly?: () => void): Promise<{ ok: boolean; cpuMs: number }> {
     if (this.#closed) return Promise.reject(new VerificationAborted('the verification pool is closed'));
     return new Promise<{ ok: boolean; cpuMs: number }>((resolve, reject) => {
       const job: Job = {
@@ -154,9 +160,10 @@ export class VerifyPool {
         phc: hash.phc.reveal(),
         password,
         budgetMs,
+        ...(onCostly ? { onCostly } : {}),
         resolve,
         reject,
-        timer: setTimeout(() => this.#expire(job), budgetMs),
+        timer: setTimeout(() => this.#expire(job), this.#queueMs),
       };
       this.#queue.push(job);
       this.#dispatch();
@@ -234,19 +241,25 @@ export class VerifyPool {
       idle.job = job;
       job.worker = idle;
       job.started = performance.now();
+      clearTimeout(job.timer);
+      job.timer = setTimeout(() => this.#expire(job), job.budgetMs);
       idle.slowTimer = setTimeout(() => void this.#maybeBackground(idle, job), this.#checkEveryMs);
       idle.child.send({ id: job.id, phc: job.phc, password: job.password });
     }
   }
 
-  /** The CPU time (ms) the child's current verification has used, or undefined when it does not answer within 100 ms. */
+  /**
+   * The CPU time (ms) the child's current verification has used, or undefined when it does not
+   * answer within a second (its main thread is free while the hash runs on its own libuv pool, so
+   * no answer means a machine too busy to tell: never taken as proof of a costly hash).
+   */
   #cpuMs(w: Worker): Promise<number | undefined> {
     return new Promise((resolve) => {
       const id = this.#nextId++;
       const timer = setTimeout(() => {
         w.probes.delete(id);
         resolve(undefined);
-      }, 100);
+      }, 1000);
       w.probes.set(id, (ms) => {
         clearTimeout(timer);
         resolve(ms);
@@ -266,7 +279,7 @@ export class VerifyPool {
     if (w.job !== job || w.slow || this.#closed) return;
     const cpu = await this.#cpuMs(w);
     if (w.job !== job || w.slow || this.#closed) return;
-    if (cpu !== undefined && cpu < this.#costlyCpuMs) {
+    if (cpu === undefined || cpu < this.#costlyCpuMs) {
       // An ordinary verification so far (or one waiting for a busy machine): leave it be.
       w.slowTimer = setTimeout(() => void this.#maybeBackground(w, job), this.#checkEveryMs);
       return;
@@ -278,6 +291,7 @@ export class VerifyPool {
     if (!w.job || w.slow || this.#closed) return;
     w.slow = true;
     this.stats.slowed++;
+    w.job.onCostly?.();
     try {
       if (w.child.pid) setPriority(w.child.pid, osConstants.priority.PRIORITY_LOW);
     } catch {
@@ -298,8 +312,7 @@ export class VerifyPool {
     if (w) {
       this.stats.overBudget++;
       void this.#cpuMs(w).then((cpu) => {
-        // No answer: the child is stuck outside its event loop, as only a costly hash makes it.
-        this.#settle(job, new VerificationOverBudget(job.budgetMs, true, w.slow || cpu === undefined || cpu >= this.#costlyCpuMs));
+        this.#settle(job, new VerificationOverBudget(job.budgetMs, true, w.slow || (cpu !== undefined && cpu >= this.#costlyCpuMs)));
         this.#kill(w);
         this.#dispatch();
       });
