@@ -14,7 +14,8 @@ import type { PasswordHash } from '../../model/password/index.js';
  * its own pool and can be killed.
  *
  * How the pool keeps the others fast:
- *  - `size` ordinary children (default: the cores, at least 2) take verifications in order;
+ *  - `size` ordinary children (default: the cores, at least 4: the libuv pool's own default, so a
+ *    burst of logins gets the same concurrency as before) take verifications in order;
  *  - a verification that has used more than `costlyCpuMs` of CPU (the child reports its CPU
  *    time, checked every `checkEveryMs`; CPU, not wall time, so a verification merely waiting
  *    on a busy machine is never taken for a costly one) moves its child to the background: the
@@ -29,11 +30,11 @@ import type { PasswordHash } from '../../model/password/index.js';
  *  - `close()` kills every child at once, whatever they run (SIGTERM stops the gateway quickly).
  */
 export interface VerifyPoolOptions {
-  /** Ordinary children (default max(2, cores)). */
+  /** Ordinary children (default max(4, cores)). */
   size?: number;
   /** Per verification, from the moment a process runs it (default 5000 ms). */
   budgetMs?: number;
-  /** How long a verification may wait for a free process (default 10 000 ms). */
+  /** How long a verification may wait for a free process (default 60 000 ms: the router's legacy timeout, 10 s by default, usually answers first). */
   queueMs?: number;
   /** CPU time after which a verification counts as costly and goes to the background (default 250 ms; see setCostlyCpu). */
   costlyCpuMs?: number;
@@ -125,9 +126,9 @@ export class VerifyPool {
   readonly stats: VerifyPoolStats = { answered: 0, overBudget: 0, queueTimeouts: 0, slowed: 0, children: 0 };
 
   constructor(opts: VerifyPoolOptions = {}) {
-    this.#size = Math.max(1, Math.floor(opts.size ?? Math.max(2, availableParallelism())));
+    this.#size = Math.max(1, Math.floor(opts.size ?? Math.max(4, availableParallelism())));
     this.#budgetMs = opts.budgetMs ?? 5000;
-    this.#queueMs = opts.queueMs ?? 10_000;
+    this.#queueMs = opts.queueMs ?? 60_000;
     this.#costlyCpuMs = opts.costlyCpuMs ?? 250;
     this.#checkEveryMs = opts.checkEveryMs ?? 50;
     this.#maxSlow = Math.max(1, opts.maxSlow ?? 4);
@@ -311,8 +312,13 @@ export class VerifyPool {
     const w = job.worker;
     if (w) {
       this.stats.overBudget++;
+      const wasSlow = w.slow;
+      // Out of the ordinary set at once (a replacement starts); an answer that still arrives
+      // while its CPU time is read wins, and the process goes either way.
+      w.slow = true;
+      this.#dispatch();
       void this.#cpuMs(w).then((cpu) => {
-        this.#settle(job, new VerificationOverBudget(job.budgetMs, true, w.slow || (cpu !== undefined && cpu >= this.#costlyCpuMs)));
+        this.#settle(job, new VerificationOverBudget(job.budgetMs, true, wasSlow || (cpu !== undefined && cpu >= this.#costlyCpuMs)));
         this.#kill(w);
         this.#dispatch();
       });
