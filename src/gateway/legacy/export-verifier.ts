@@ -55,6 +55,7 @@ export class ExportVerifier implements LegacyVerifier {
    * one per attempt) and then find the user cooled down.
    */
   readonly #costlyInFlight = new Map<string, Promise<unknown>>();
+  readonly #running = new Map<string, Set<Promise<unknown>>>();
   #decoy: Promise<PasswordHash> | undefined;
   /** What one ordinary (decoy) verification takes here, in ms: a moving average of measured ones. */
   #referenceMs: number | undefined;
@@ -145,9 +146,21 @@ export class ExportVerifier implements LegacyVerifier {
       firstId ??= id;
       const hash = user.passwordPlan === 'import' ? user.password : undefined;
       if (!hash) continue;
-      for (let ahead = this.#costlyInFlight.get(id); ahead; ahead = this.#costlyInFlight.get(id)) await ahead.catch(() => undefined);
-      const until = this.#tooSlow.get(id);
-      if (until !== undefined && until > Date.now()) {
+      // At most two verifications of one account at once (parallel attempts on one user, such as
+      // a hammered cost bomb not yet recognised, never take every process); none while one of
+      // them is known to be costly; and none for a while after one ran past its budget.
+      let running: Set<Promise<unknown>> | undefined;
+      for (;;) {
+        for (let ahead = this.#costlyInFlight.get(id); ahead; ahead = this.#costlyInFlight.get(id)) await ahead.catch(() => undefined);
+        const until = this.#tooSlow.get(id);
+        if (until !== undefined && until > Date.now()) break;
+        running = this.#running.get(id) ?? new Set<Promise<unknown>>();
+        this.#running.set(id, running);
+        if (running.size < 2) break;
+        await Promise.race(running).catch(() => undefined);
+        running = undefined;
+      }
+      if (!running) {
         slow = { ok: false, reason: 'no_password', cause: 'over_budget', detail: 'this user\'s hash ran past the verification budget recently; not tried again yet', sourceId: id };
         continue;
       }
@@ -159,9 +172,12 @@ export class ExportVerifier implements LegacyVerifier {
           costly = true;
           this.#costlyInFlight.set(id, p);
         });
+        running.add(p);
         try {
           ok = (await p).ok;
         } finally {
+          running.delete(p);
+          if (running.size === 0 && this.#running.get(id) === running) this.#running.delete(id);
           if (costly && this.#costlyInFlight.get(id) === p) this.#costlyInFlight.delete(id);
         }
       } catch (e) {

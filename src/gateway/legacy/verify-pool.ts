@@ -22,9 +22,10 @@ import type { PasswordHash } from '../../model/password/index.js';
  *    child is reniced to the lowest priority (ordinary verifications keep the CPU) and a fresh
  *    child takes its place in the ordinary set. At most `maxSlow` children run in the background;
  *    one more evicts the oldest;
- *  - every verification has a running budget; at the budget it ends with VerificationOverBudget
- *    and its child is killed (SIGKILL). Waiting for a free child is bounded apart (`queueMs`):
- *    a burst of ordinary logins queues, it is not mistaken for a costly hash. `costly`
+ *  - every verification has a budget of CPU time (a busy machine slows an ordinary verification
+ *    down but never makes it use more CPU, so it is never killed for being slow) and a wall-time
+ *    cap; past either it ends with VerificationOverBudget and its child is killed (SIGKILL).
+ *    Waiting for a free child is bounded apart (`queueMs`). `costly`
  *    says whether it had used more than `costlyCpuMs` of CPU (the hash is too expensive) or not
  *    (the machine was too busy: worth a retry, never held against the user);
  *  - `close()` kills every child at once, whatever they run (SIGTERM stops the gateway quickly).
@@ -32,8 +33,10 @@ import type { PasswordHash } from '../../model/password/index.js';
 export interface VerifyPoolOptions {
   /** Ordinary children (default max(4, cores)). */
   size?: number;
-  /** Per verification, from the moment a process runs it (default 5000 ms). */
+  /** CPU time one verification may use (default 5000 ms): then its process is killed. */
   budgetMs?: number;
+  /** Wall time one verification may run at most, however busy the machine (default 60 000 ms). */
+  wallMs?: number;
   /** How long a verification may wait for a free process (default 60 000 ms: the router's legacy timeout, 10 s by default, usually answers first). */
   queueMs?: number;
   /** CPU time after which a verification counts as costly and goes to the background (default 250 ms; see setCostlyCpu). */
@@ -51,7 +54,7 @@ export class VerificationOverBudget extends Error {
     readonly started: boolean,
     readonly costly = false,
   ) {
-    super(started ? `the verification ran longer than its ${budgetMs} ms budget` : `no verification process was free in time`);
+    super(started ? `the verification ran past its budget (${budgetMs} ms of CPU)` : `no verification process was free in time`);
     this.name = 'VerificationOverBudget';
   }
 }
@@ -117,6 +120,7 @@ export class VerifyPool {
   readonly #maxSlow: number;
   #budgetMs: number;
   readonly #queueMs: number;
+  readonly #wallMs: number;
   #costlyCpuMs: number;
   readonly #checkEveryMs: number;
   readonly #workers = new Set<Worker>();
@@ -129,6 +133,7 @@ export class VerifyPool {
     this.#size = Math.max(1, Math.floor(opts.size ?? Math.max(4, availableParallelism())));
     this.#budgetMs = opts.budgetMs ?? 5000;
     this.#queueMs = opts.queueMs ?? 60_000;
+    this.#wallMs = opts.wallMs ?? 60_000;
     this.#costlyCpuMs = opts.costlyCpuMs ?? 250;
     this.#checkEveryMs = opts.checkEveryMs ?? 50;
     this.#maxSlow = Math.max(1, opts.maxSlow ?? 4);
@@ -243,8 +248,8 @@ export class VerifyPool {
       job.worker = idle;
       job.started = performance.now();
       clearTimeout(job.timer);
-      job.timer = setTimeout(() => this.#expire(job), job.budgetMs);
-      idle.slowTimer = setTimeout(() => void this.#maybeBackground(idle, job), this.#checkEveryMs);
+      job.timer = setTimeout(() => this.#expire(job), this.#wallMs);
+      idle.slowTimer = setTimeout(() => void this.#check(idle, job), this.#checkEveryMs);
       idle.child.send({ id: job.id, phc: job.phc, password: job.password });
     }
   }
@@ -275,17 +280,19 @@ export class VerifyPool {
     });
   }
 
-  async #maybeBackground(w: Worker, job: Job): Promise<void> {
+  /** Reads the running verification's CPU time: past its budget it ends; past the costly mark it goes to the background. */
+  async #check(w: Worker, job: Job): Promise<void> {
     w.slowTimer = undefined;
-    if (w.job !== job || w.slow || this.#closed) return;
+    if (w.job !== job || this.#closed) return;
     const cpu = await this.#cpuMs(w);
-    if (w.job !== job || w.slow || this.#closed) return;
-    if (cpu === undefined || cpu < this.#costlyCpuMs) {
-      // An ordinary verification so far (or one waiting for a busy machine): leave it be.
-      w.slowTimer = setTimeout(() => void this.#maybeBackground(w, job), this.#checkEveryMs);
+    if (w.job !== job || this.#closed) return;
+    if (cpu !== undefined && cpu >= job.budgetMs) {
+      this.#expire(job, true);
       return;
     }
-    this.#toBackground(w);
+    // An ordinary verification so far (or one waiting for a busy machine: no answer) stays.
+    if (!w.slow && cpu !== undefined && cpu >= this.#costlyCpuMs) this.#toBackground(w);
+    if (w.job === job) w.slowTimer = setTimeout(() => void this.#check(w, job), w.slow ? 4 * this.#checkEveryMs : this.#checkEveryMs);
   }
 
   #toBackground(w: Worker): void {
@@ -308,11 +315,13 @@ export class VerifyPool {
     this.#dispatch();
   }
 
-  #expire(job: Job): void {
+  /** Ends a verification: at its CPU budget (`costly`), at the wall cap, or in the queue. */
+  #expire(job: Job, costly = false): void {
     const w = job.worker;
     if (w) {
+      clearTimeout(job.timer);
       this.stats.overBudget++;
-      const wasSlow = w.slow;
+      const wasSlow = w.slow || costly;
       // Out of the ordinary set at once (a replacement starts); an answer that still arrives
       // while its CPU time is read wins, and the process goes either way.
       w.slow = true;
