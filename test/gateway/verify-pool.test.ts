@@ -58,7 +58,9 @@ describe('a cost bomb at the gateway', { timeout: 120_000 }, () => {
   before(async () => {
     const ordinary = await Promise.all(Array.from({ length: 4 }, (_, i) => hashPassword('bcrypt', `pw-${i}`, { cost: 6 })));
     const index = await indexOf([user('bomb', 'bomb@example.com', fromBcrypt(BOMB)), ...ordinary.map((h, i) => user(`u${i}`, `u${i}@example.com`, h))]);
-    const verifier = new ExportVerifier(index, { poolOptions: { budgetMs: 1000, costlyCpuMs: 30 } });
+    // A short wall cap: on a heavily shared machine a background process may get almost no CPU,
+    // and the cap (not the CPU budget) is what ends the bomb's first check here.
+    const verifier = new ExportVerifier(index, { poolOptions: { budgetMs: 1000, costlyCpuMs: 30, wallMs: 3000 } });
     gw = await startGateway({ state: path.join(tmp.dir, 'state.db'), legacy: verifier, target: await openBetterAuth(path.join(tmp.dir, 'target.db')), index });
   });
   after(async () => {

@@ -35,7 +35,11 @@ export interface VerifyPoolOptions {
   size?: number;
   /** CPU time one verification may use (default 5000 ms): then its process is killed. */
   budgetMs?: number;
-  /** Wall time one verification may run at most, however busy the machine (default 60 000 ms). */
+  /**
+   * Wall time one verification may run at most, however busy the machine (default twice the
+   * budget, at least 10 s: the router's own legacy timeout). Killed there, a verification that
+   * had gone to the background counts as costly; an ordinary one as a busy machine.
+   */
   wallMs?: number;
   /** How long a verification may wait for a free process (default 60 000 ms: the router's legacy timeout, 10 s by default, usually answers first). */
   queueMs?: number;
@@ -133,7 +137,7 @@ export class VerifyPool {
     this.#size = Math.max(1, Math.floor(opts.size ?? Math.max(4, availableParallelism())));
     this.#budgetMs = opts.budgetMs ?? 5000;
     this.#queueMs = opts.queueMs ?? 60_000;
-    this.#wallMs = opts.wallMs ?? 60_000;
+    this.#wallMs = opts.wallMs ?? Math.max(10_000, 2 * this.#budgetMs);
     this.#costlyCpuMs = opts.costlyCpuMs ?? 250;
     this.#checkEveryMs = opts.checkEveryMs ?? 50;
     this.#maxSlow = Math.max(1, opts.maxSlow ?? 4);
