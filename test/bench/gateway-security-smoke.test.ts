@@ -16,7 +16,7 @@ describe('bench:gateway security part (smoke)', { timeout: 300_000 }, () => {
     assert.ok(b.baselineP99Ms >= b.baselineP50Ms && b.bombP99Ms >= b.bombP50Ms);
     assert.ok(Math.abs(b.ratioP99 - b.bombP99Ms / b.baselineP99Ms) < 1e-9);
     assert.ok(b.bombAttempts >= 4, 'the bomb user was hammered');
-    assert.deepEqual(Object.keys(b.bombStatuses), ['401'], 'every attempt on the bomb user is a plain failed sign-in');
+    assert.ok(Object.keys(b.bombStatuses).every((s) => s === '401' || s === '503'), `every attempt on the bomb user fails, none signs in: ${JSON.stringify(b.bombStatuses)}`);
     const text = formatSecurityBench(r);
     assert.match(text, /largest difference of medians: +[\d.]+ ms \(goal < 10 ms\)/);
     assert.match(text, /hash-bomb: .* p99 ratio [\d.]+ \(goal ≤ 2\)/);
