@@ -16,14 +16,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import { parse } from 'csv-parse/sync';
-import { generate as generateClerk, source as clerkSource } from '../src/connectors/clerk/index.js';
-import { target as betterAuth } from '../src/connectors/better-auth/index.js';
-import { buildExportIndex, type ExportIndex } from '../src/gateway/legacy/export-index.js';
-import { ExportVerifier } from '../src/gateway/legacy/export-verifier.js';
-import { createGateway } from '../src/gateway/server.js';
-import { openGatewayStore } from '../src/state/gateway/open.js';
+import { generate, openSource, serve, type CanonicalUser } from '../src/app/index.js';
 
 export interface SecurityBenchOptions {
   /** Samples per kind of failed login (timing equality). */
@@ -88,28 +82,21 @@ async function timed(url: string, body: { identifier: string; password: string }
   return ms;
 }
 
-async function gatewayOn(dir: string, name: string, index: ExportIndex) {
-  const target = await betterAuth.open({ env: { BETTER_AUTH_SECRET: SECRET }, db: join(dir, `${name}-target.db`) });
-  const store = await openGatewayStore(join(dir, `${name}-state.db`));
-  const gateway = await createGateway({
-    store,
-    legacy: new ExportVerifier(index),
-    target,
-    index,
-    passwordMode: 'import-hash',
-    logger: pino({ level: 'silent' }),
+/** The gateway as `flagless serve` starts it (through the app API). */
+async function gatewayOn(dir: string, name: string, csv: string) {
+  const handle = await serve({
+    from: 'clerk',
+    source: { file: csv },
+    target: { to: 'better-auth', db: join(dir, `${name}-target.db`), env: { BETTER_AUTH_SECRET: SECRET } },
+    state: join(dir, `${name}-state.db`),
+    legacy: 'export',
+    jitPassword: 'import-hash',
+    logLevel: 'silent',
     limits: { perAddress: { limit: 1_000_000, windowMs: 60_000 }, perIdentifier: { limit: 1_000_000, windowMs: 60_000 }, perAccount: { limit: 1_000_000, windowMs: 60_000 } },
-    ownsDependencies: false,
+    port: 0,
+    env: { BETTER_AUTH_SECRET: SECRET },
   });
-  const url = await gateway.listen({ port: 0, host: '127.0.0.1' });
-  return {
-    url,
-    async close() {
-      await gateway.close();
-      await store.close();
-      await target.close();
-    },
-  };
+  return { url: handle.url, close: () => handle.close() };
 }
 
 export async function runSecurityBench(opts: SecurityBenchOptions, log: (line: string) => void = () => undefined): Promise<SecurityBenchResult> {
@@ -118,7 +105,7 @@ export async function runSecurityBench(opts: SecurityBenchOptions, log: (line: s
     const csv = join(dir, 'users.csv');
     const plaintexts = join(dir, 'logins.csv');
     const wanted = Math.min(opts.samples, 40);
-    await generateClerk({ users: wanted * 8 + 40, out: csv, seed: 'bench-security', plaintexts, clean: true });
+    await generate({ from: 'clerk', users: wanted * 8 + 40, out: csv, seed: 'bench-security', plaintexts, clean: true });
     const all = parse(readFileSync(plaintexts, 'utf8'), { columns: true }) as { identifier: string; password: string }[];
 
     // One user becomes the bomb: same export, its hash replaced by a cost-31 one.
@@ -133,13 +120,21 @@ export async function runSecurityBench(opts: SecurityBenchOptions, log: (line: s
     lines[bombRow] = bombCells.join(',');
     writeFileSync(csv, lines.join('\n'));
 
-    const index = await buildExportIndex(clerkSource.open({ file: csv, env: {} }));
+    const byIdentifier = new Map<string, CanonicalUser[]>();
+    const fold = (s: string) => s.trim().normalize('NFC').toLowerCase();
+    for await (const item of (await openSource({ from: 'clerk', file: csv, env: {} })).read()) {
+      if (item.type !== 'user') continue;
+      for (const key of new Set([...item.user.emails.map((e) => fold(e.address)), ...(item.user.username ? [fold(item.user.username)] : [])])) byIdentifier.set(key, [...(byIdentifier.get(key) ?? []), item.user]);
+    }
+    const userOf = (l: { identifier: string }) => {
+      const users = byIdentifier.get(fold(l.identifier)) ?? [];
+      return users.length === 1 ? users[0] : undefined;
+    };
     const usable = all.filter((l) => {
-      const ids = index.sourceIdsFor(l.identifier);
-      const u = ids.length === 1 ? index.user(ids[0]!) : undefined;
-      return u && !u.disabled && u.passwordPlan === 'import' && l.identifier.toLowerCase() !== bombEmail.toLowerCase();
+      const u = userOf(l);
+      return u && !u.disabled && u.passwordPlan === 'import' && fold(l.identifier) !== fold(bombEmail);
     });
-    const algo = (l: { identifier: string }) => index.user(index.sourceIdsFor(l.identifier)[0]!)!.password!;
+    const algo = (l: { identifier: string }) => userOf(l)!.password!;
     const bcrypt = usable.filter((l) => algo(l).algorithm === 'bcrypt' && Number(algo(l).params.cost) === 10);
     const argon2 = usable.filter((l) => algo(l).algorithm.startsWith('argon2'));
     if (bcrypt.length < wanted * 2 || argon2.length < 2) throw new Error(`bench: ${bcrypt.length} bcrypt and ${argon2.length} argon2 users generated; more needed`);
@@ -147,7 +142,7 @@ export async function runSecurityBench(opts: SecurityBenchOptions, log: (line: s
     const bcryptWrong = bcrypt.slice(wanted);
 
     // 1. Timing equality.
-    const gw = await gatewayOn(dir, 'timing', index);
+    const gw = await gatewayOn(dir, 'timing', csv);
     let timing: SecurityBenchResult['timing'];
     try {
       for (const l of migrating) await timed(gw.url, l, 200);
@@ -180,7 +175,7 @@ export async function runSecurityBench(opts: SecurityBenchOptions, log: (line: s
     }
 
     // 2. Hash bomb.
-    const bombGw = await gatewayOn(dir, 'bomb', index);
+    const bombGw = await gatewayOn(dir, 'bomb', csv);
     let hashBomb: SecurityBenchResult['hashBomb'];
     try {
       const others = bcryptWrong;

@@ -1,12 +1,10 @@
-import { dryRun, formatPlan } from '../engine/dry-run.js';
+import { migrate, planMigration } from '../app/migrate.js';
+import { formatPlan } from '../engine/dry-run.js';
 import { formatProgress } from '../engine/progress.js';
-import { DEFAULT_CONCURRENCY, migrate } from '../engine/run.js';
-import { openStateStore, stateMayExist } from '../state/ledger/open.js';
-import type { StateStore } from '../state/ledger/types.js';
+import { DEFAULT_CONCURRENCY } from '../engine/run.js';
 import { formatSummary, type MigrateSummary } from '../engine/summary.js';
-import type { Target } from '../protocol/target.js';
-import { openSource, sourceVendorFromFlags } from './open-source.js';
-import { loadTargetConnector, positiveInt, positiveNumber, sourceFingerprint, str, targetLabel, targetOptionsFromFlags, withTargetLog } from './open-target.js';
+import { sourceFromFlags } from './open-source.js';
+import { positiveInt, positiveNumber, str, targetFromFlags } from './open-target.js';
 import { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, type CommandIo, type ParsedCommand } from './spec.js';
 
 /**
@@ -28,31 +26,21 @@ function exitFor(summary: MigrateSummary): number {
 export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
   const flags = args.flags;
   const env = process.env;
-  const connector = await loadTargetConnector(str(flags.to));
-  const vendor = sourceVendorFromFlags(flags);
-  const label = targetLabel(connector.name, flags, env);
-  const runKey = `${vendor}→${label}`;
-  const stateSpec = str(flags.state);
+  const target = targetFromFlags(flags, env);
+  const source = sourceFromFlags(flags, env);
+  const state = str(flags.state);
   const missingPassword = (str(flags['missing-password']) ?? 'jit') as 'jit' | 'reset';
   const concurrency = positiveInt(flags, 'concurrency', DEFAULT_CONCURRENCY);
   const rate = positiveNumber(flags, 'rate');
-  const source = await openSource(flags, env);
 
   if (flags['dry-run'] === true) {
     // Reads an existing ledger (to say what is already done) but never creates one.
-    const store = stateMayExist(stateSpec) ? await openStateStore(stateSpec, { readonly: true }).catch(() => undefined) : undefined;
-    try {
-      const plan = await dryRun({ source, capabilities: connector.capabilities, missingPassword, runKey, ...(store ? { store } : {}) });
-      if (io.json) io.out(JSON.stringify({ dryRun: true, target: label, plan }, null, 2));
-      else io.err(formatPlan(plan, label));
-      return plan.problems.errors > 0 ? EXIT_PROBLEMS : EXIT_OK;
-    } finally {
-      await store?.close();
-    }
+    const { plan, target: label } = await planMigration({ source, target, ...(state ? { state } : {}), missingPassword });
+    if (io.json) io.out(JSON.stringify({ dryRun: true, target: label, plan }, null, 2));
+    else io.err(formatPlan(plan, label));
+    return plan.problems.errors > 0 ? EXIT_PROBLEMS : EXIT_OK;
   }
 
-  let target: Target | undefined;
-  let store: StateStore | undefined;
   const ac = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
     if (ac.signal.aborted) process.exit(SIGNAL_EXIT[sig] ?? 1);
@@ -63,15 +51,10 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    target = withTargetLog(await connector.open(targetOptionsFromFlags(flags, env)), flags);
-    store = await openStateStore(stateSpec);
     const summary = await migrate({
       source,
-      runKey,
-      sourceFingerprint: sourceFingerprint(flags),
       target,
-      targetLabel: label,
-      store,
+      ...(state ? { state } : {}),
       concurrency,
       ...(rate !== undefined ? { rate } : {}),
       onConflict: (str(flags['on-conflict']) ?? 'link') as 'link' | 'skip' | 'fail',
@@ -79,7 +62,6 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
       missingPassword,
       signal: ac.signal,
       onProgress: (p) => io.progress(formatProgress(p)),
-      runOptions: { concurrency, rate: rate ?? null, onConflict: str(flags['on-conflict']) ?? 'link', retryFailed: flags['retry-failed'] === true, missingPassword },
     });
     io.progressDone();
     if (io.json) io.out(JSON.stringify(summary, null, 2));
@@ -88,7 +70,5 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await target?.close().catch(() => undefined);
-    await store?.close().catch(() => undefined);
   }
 }

@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { tokenMatches } from '../auth.js';
 import type { GatewayContext } from '../context.js';
 import { normalizeIdentifier } from '../identifier.js';
-import { toAuth0Profile, toKeycloakUser } from '../lazy/shapes.js';
+import { toAuth0CustomDatabaseProfile } from '../lazy/auth0-custom-database.js';
+import { toKeycloakUserMigrationLegacyUser } from '../lazy/keycloak-user-migration-provider.js';
 import type { LazyOutcome, LoginRoute } from '../metrics.js';
 import type { LoginAnswer } from '../router.js';
 import { LOGIN_BODY_SCHEMA, rateLimited } from './login.js';
@@ -121,7 +122,7 @@ export function registerLazy(app: FastifyInstance, ctx: GatewayContext): void {
       record(ctx, req, 'keycloak', 'lookup', failed ? 'unavailable' : 'not_found');
       return reply.code(failed ? 503 : 404).send({ ok: false, error: { code: failed ? 'legacy_unavailable' : 'not_found', message: failed ? 'the lookup failed' : 'no such user' } });
     }
-    const shape = toKeycloakUser(found.user, organization);
+    const shape = toKeycloakUserMigrationLegacyUser(found.user, organization);
     // The plugin checks the password under the username we answer; when the Keycloak rules made
     // it differ from every identifier of the export (a fallback `user-…`), remember what it names.
     const key = normalizeIdentifier(shape.username);
@@ -164,7 +165,7 @@ export function registerLazy(app: FastifyInstance, ctx: GatewayContext): void {
       // 403, not 401: the script must tell a wrong password from a gateway refusing its token.
       if (!r.ok) return refused(reply, r);
       const found = await ctx.router.lookup(req.body.username).catch(() => undefined);
-      const profile = found && found.sourceId === r.sourceId ? toAuth0Profile(found.user) : { user_id: r.sourceId, ...(req.body.username.includes('@') ? { email: req.body.username } : { username: req.body.username }) };
+      const profile = found && found.sourceId === r.sourceId ? toAuth0CustomDatabaseProfile(found.user) : { user_id: r.sourceId, ...(req.body.username.includes('@') ? { email: req.body.username } : { username: req.body.username }) };
       return reply.code(200).send(profile);
     },
   );
@@ -174,6 +175,6 @@ export function registerLazy(app: FastifyInstance, ctx: GatewayContext): void {
     const found = await ctx.router.lookup(req.params.identifier).catch(() => undefined);
     record(ctx, req, 'auth0', 'lookup', found ? 'found' : 'not_found');
     if (!found) return reply.code(404).send({ ok: false, error: { code: 'not_found', message: 'no such user' } });
-    return reply.code(200).send(toAuth0Profile(found.user));
+    return reply.code(200).send(toAuth0CustomDatabaseProfile(found.user));
   });
 }

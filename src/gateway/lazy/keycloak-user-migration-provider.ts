@@ -1,8 +1,10 @@
 import { toKeycloakUser as toKeycloakRepresentation } from '../../connectors/keycloak/map.js';
-import { primaryEmail, type CanonicalUser, type Organization } from '../../model/user.js';
+import type { CanonicalUser, Organization } from '../../model/user.js';
 
 /**
- * The user as each lazy-migration caller wants it. Pure functions of the canonical record.
+ * The contract of Keycloak's user-migration provider (daniel-frak/keycloak-user-migration): the
+ * user as the provider's REST client reads it from the gateway's lazy-migration endpoint. A pure
+ * function of the canonical record.
  *
  * Keycloak, daniel-frak/keycloak-user-migration (`LegacyUser`, read with a default Jackson
  * ObjectMapper, which refuses unknown fields): id, username, email, firstName, lastName, enabled,
@@ -35,7 +37,7 @@ export interface KeycloakTotp {
   encoding: 'BASE32';
 }
 
-export interface KeycloakLegacyUser {
+export interface KeycloakUserMigrationLegacyUser {
   id?: string;
   username: string;
   email?: string;
@@ -50,7 +52,7 @@ export interface KeycloakLegacyUser {
   totps?: KeycloakTotp[];
 }
 
-export function toKeycloakUser(user: CanonicalUser, organization: (id: string) => Organization | undefined = () => undefined): KeycloakLegacyUser {
+export function toKeycloakUserMigrationLegacyUser(user: CanonicalUser, organization: (id: string) => Organization | undefined = () => undefined): KeycloakUserMigrationLegacyUser {
   const plan = toKeycloakRepresentation(user, { includePasswordHash: false, missingPassword: 'jit' }, { email: false, firstName: false, lastName: false }, true);
   const rep = plan.rep;
   const groups = [...new Set(user.memberships.map((m) => organization(m.organizationId)?.name ?? m.organizationId))];
@@ -75,26 +77,5 @@ export function toKeycloakUser(user: CanonicalUser, organization: (id: string) =
     groups,
     requiredActions: rep.requiredActions ?? [],
     ...(totps.length ? { totps } : {}),
-  };
-}
-
-/**
- * Auth0 custom-database scripts return a profile (Auth0 "Normalized User Profile"): user_id
- * (Auth0 stores it as `auth0|<user_id>`), email, email_verified, username, given_name,
- * family_name, name, picture, user_metadata and app_metadata.
- */
-export function toAuth0Profile(user: CanonicalUser): Record<string, unknown> {
-  const email = primaryEmail(user);
-  const name = user.displayName ?? ([user.firstName, user.lastName].filter(Boolean).join(' ') || undefined);
-  return {
-    user_id: user.sourceId,
-    ...(email ? { email: email.address, email_verified: email.verified } : {}),
-    ...(user.username ? { username: user.username } : {}),
-    ...(user.firstName ? { given_name: user.firstName } : {}),
-    ...(user.lastName ? { family_name: user.lastName } : {}),
-    ...(name ? { name } : {}),
-    ...(user.imageUrl ? { picture: user.imageUrl } : {}),
-    user_metadata: user.metadata.public,
-    app_metadata: user.metadata.private,
   };
 }
