@@ -170,6 +170,8 @@ export async function runSecurityBench(opts: SecurityBenchOptions, log: (line: s
       const medianMs = Object.fromEntries(KINDS.map((k) => [k, pct(samples[k], 50)])) as Record<FailureKind, number>;
       const medians = Object.values(medianMs);
       timing = { samples: opts.samples, medianMs, maxMedianDifferenceMs: Math.max(...medians) - Math.min(...medians) };
+      // Printed at once (stderr): the hash-bomb part that follows is long on a busy machine.
+      log(`  timing medians: ${KINDS.map((k) => `${k} ${medianMs[k].toFixed(1)} ms`).join('; ')}; largest difference ${timing.maxMedianDifferenceMs.toFixed(1)} ms`);
     } finally {
       await gw.close();
     }
