@@ -16,6 +16,8 @@ export interface OpenTargetOptions {
   db?: string;
   /** Keycloak's realm. */
   realm?: string;
+  /** Ory Kratos: the identity schema to create identities with (default: the server's default schema). */
+  schemaId?: string;
   /** Environment for credentials (WORKOS_API_KEY, KEYCLOAK_*, BETTER_AUTH_SECRET...). Defaults to process.env. */
   env?: Record<string, string | undefined>;
   /** Log every target call at this level (secrets redacted), e.g. `debug`. */
@@ -46,6 +48,7 @@ export function targetConnectorOptions(options: OpenTargetOptions): TargetOption
   if (options.url) out.url = options.url;
   if (options.db) out.db = options.db;
   if (options.realm) out.realm = options.realm;
+  if (options.schemaId) out.schemaId = options.schemaId;
   return out;
 }
 
@@ -62,13 +65,13 @@ function withoutSecrets(location: string): string {
 
 /**
  * Which target instance: the name plus where it is (url, db, or the connector's `<NAME>_API_URL` /
- * `<NAME>_URL` environment variable) and realm. Re-runs and parallel workers against the same
+ * `<NAME>_ADMIN_URL` / `<NAME>_URL` environment variable) and realm. Re-runs and parallel workers against the same
  * instance share one ledger run; another instance gets its own.
  */
 export function targetLabel(name: string, options: Omit<OpenTargetOptions, 'to'>): string {
   const env = options.env ?? process.env;
   const envName = name.toUpperCase().replace(/[^A-Z0-9]/g, '_');
-  const where = (options.url || undefined) ?? (options.db || undefined) ?? env[`${envName}_API_URL`] ?? env[`${envName}_URL`] ?? 'default';
+  const where = (options.url || undefined) ?? (options.db || undefined) ?? env[`${envName}_API_URL`] ?? env[`${envName}_ADMIN_URL`] ?? env[`${envName}_URL`] ?? 'default';
   return `${name}@${withoutSecrets(where).replace(/\/+$/, '')}${options.realm ? `/${options.realm}` : ''}`;
 }
 

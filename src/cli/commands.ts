@@ -31,9 +31,18 @@ export const TARGET_FLAGS: FlagSpec[] = [
   { name: 'target-url', type: 'string', value: 'url', description: "Override the target's base URL (WorkOS: default WORKOS_API_URL or https://api.workos.com; credentials come from the environment, e.g. WORKOS_API_KEY)." },
   { name: 'db', type: 'string', value: 'path|url', description: 'For database-backed targets (Better Auth): a SQLite path or postgres:// URL.' },
   { name: 'realm', type: 'string', value: 'name', description: 'Keycloak only: the realm to import into.' },
+  { name: 'schema-id', type: 'string', value: 'id', description: "Ory Kratos only: the identity schema to create identities with (default: the server's `default` schema; KRATOS_ADMIN_URL, KRATOS_PUBLIC_URL, ORY_API_KEY and KETO_WRITE_URL / KETO_READ_URL come from the environment)." },
 ];
-const STATE_FLAG: FlagSpec = { name: 'state', type: 'string', value: 'path|url', description: 'The ledger: a SQLite file (default .flagless/state.db; one migrate process at a time) or postgres://user@host/db[?schema=name] (several workers share one run).' };
+const STATE_FLAG: FlagSpec = { name: 'state', type: 'string', value: 'path|url', description: 'The ledger: a SQLite file (default .flagless/state.db; one migrate process at a time) or postgres://user@host/db[?schema=name] (several workers share one run and its rate limit).' };
 const MISSING_PASSWORD_FLAG: FlagSpec = { name: 'missing-password', type: 'string', value: 'mode', choices: ['jit', 'reset'], default: 'jit', description: 'Users without a hash the target accepts: jit = moved at their next sign-in through `flagless serve`; reset = the target asks them to set a new password.' };
+
+const MAX_HASH_COST_FLAG: FlagSpec = {
+  name: 'max-hash-cost',
+  type: 'string',
+  value: 'name=n,...',
+  description:
+    'Cost ceilings for imported password hashes, over the defaults bcrypt=14,argon2-m=262144,argon2=1048576,pbkdf2=2000000,scrypt=256 (bcrypt cost; argon2 memory in KiB; argon2 memory×passes in KiB; PBKDF2 iterations; scrypt 128·N·r·p in MiB). A hash above its ceiling is E_HASH_COST: never verified nor imported, the user resets.',
+};
 
 export const COMMANDS: CommandSpec[] = [
   {
@@ -44,6 +53,7 @@ export const COMMANDS: CommandSpec[] = [
     flags: [
       ...SOURCE_FLAGS,
       { name: 'html', type: 'string', value: 'path', description: 'Also write a self-contained HTML report to this path.' },
+      MAX_HASH_COST_FLAG,
       {
         name: 'threads',
         type: 'string',
@@ -68,7 +78,7 @@ export const COMMANDS: CommandSpec[] = [
       { name: 'users', type: 'string', value: 'N', required: true, description: 'How many users.' },
       { name: 'out', type: 'string', value: 'path', required: true, description: 'The export file to write (side files go next to it).' },
       { name: 'seed', type: 'string', value: 'S', default: '1', description: 'Seed for reproducible output.' },
-      { name: 'plaintexts', type: 'string', value: 'path', description: 'Write `identifier,password` for every user with a password (the format `verify --logins` reads).' },
+      { name: 'plaintexts', type: 'string', value: 'path', description: 'Write `identifier,password` for every user with a password (the format `verify --logins` reads; Clerk adds `totp_secret` for users with a TOTP factor).' },
       { name: 'clean', type: 'boolean', description: 'Leave out the deliberate traps.' },
     ],
     examples: ['flagless generate clerk --users 1000 --out users.csv --plaintexts logins.csv'],
@@ -90,6 +100,7 @@ export const COMMANDS: CommandSpec[] = [
       { name: 'retry-failed', type: 'boolean', description: 'Run only the records quarantined by earlier runs.' },
       LOG_LEVEL_FLAG,
       MISSING_PASSWORD_FLAG,
+      MAX_HASH_COST_FLAG,
     ],
     examples: [
       'flagless migrate --from clerk --file users.csv --to workos --dry-run',
@@ -107,11 +118,12 @@ export const COMMANDS: CommandSpec[] = [
     flags: [
       ...SOURCE_FLAGS,
       ...TARGET_FLAGS,
-      { name: 'logins', type: 'string', value: 'path', description: 'CSV with header identifier,password (e.g. from `flagless generate --plaintexts`): sign in as each.' },
+      { name: 'logins', type: 'string', value: 'path', description: 'CSV with header identifier,password and an optional totp_secret column (e.g. from `flagless generate --plaintexts`): sign in as each, answering a TOTP challenge with the current code.' },
       LOG_LEVEL_FLAG,
       { name: 'concurrency', type: 'string', value: 'N', default: '4', description: 'Most requests in flight at once.' },
       { name: 'rate', type: 'string', value: 'R', description: "Requests per second (default: the target's documented limit)." },
       MISSING_PASSWORD_FLAG,
+      MAX_HASH_COST_FLAG,
     ],
     examples: ['flagless verify --from clerk --file users.csv --to workos --logins logins.csv --json'],
     load: () => import('./run-verify.js'),
@@ -144,10 +156,10 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     name: 'sim',
-    summary: "Run a strict local simulator of a target's API (WorkOS), for tests, demos and benchmarks.",
+    summary: "Run a strict local simulator of a target's API (WorkOS, Ory Kratos), for tests, demos and benchmarks.",
     description:
-      "Serves the WorkOS User Management endpoints flagless uses (users, organizations, memberships, password sign-in that verifies every imported hash type for real) on 127.0.0.1, with WorkOS's documented validation, error bodies, pagination and rate limits (429 + Retry-After), plus injectable faults. State is in memory. Prints the WORKOS_API_URL / WORKOS_API_KEY / WORKOS_CLIENT_ID lines to export; runs until Ctrl-C. Counters at <url>/_sim/stats.",
-    positionals: [{ name: 'target', description: 'Which API to simulate.', required: true, choices: ['workos'] }],
+      "Serves the WorkOS User Management endpoints flagless uses (users, organizations, memberships, password sign-in that verifies every imported hash type for real) on 127.0.0.1, with WorkOS's documented validation, error bodies, pagination and rate limits (429 + Retry-After), plus injectable faults. State is in memory. Prints the WORKOS_API_URL / WORKOS_API_KEY / WORKOS_CLIENT_ID lines to export; runs until Ctrl-C. Counters at <url>/_sim/stats. `sim kratos` serves Ory Kratos's admin API (batch PATCH /admin/identities with its limits and whole-request 400 on a credential Kratos cannot parse, external_id lookups, keyset pagination), the identity schema's trait validation, the native login flow verifying every imported hash format for real and calling the password-migration hook (--migration-hook), and Keto's relationship API, on one port; it prints the KRATOS_ADMIN_URL / KRATOS_PUBLIC_URL / KETO_WRITE_URL / KETO_READ_URL lines.",
+    positionals: [{ name: 'target', description: 'Which API to simulate.', required: true, choices: ['workos', 'kratos'] }],
     flags: [
       { name: 'port', type: 'string', value: 'P', default: '0', description: 'Port on 127.0.0.1 (0 = any free port).' },
       { name: 'rate-limit', type: 'string', value: 'R', description: 'Accepted write requests per second (default 50 = the documented 500 per 10 s; 0 = unlimited).' },
@@ -159,8 +171,11 @@ export const COMMANDS: CommandSpec[] = [
       { name: 'client-id', type: 'string', value: 'C', description: 'The client id password sign-in accepts (default client_flagless_simulator).' },
       { name: 'roles', type: 'string', value: 'slugs', description: 'Comma-separated role slugs that exist (default: any well-formed slug).' },
       { name: 'require-email-verification', type: 'boolean', description: 'Refuse password sign-in for unverified emails (email_verification_required).' },
+      { name: 'migration-hook', type: 'string', value: 'url', description: "Kratos only: the password-migration hook to call for identities imported with use_password_migration_hook (e.g. flagless serve's <gateway>/v1/lazy/kratos/password-migration)." },
+      { name: 'migration-hook-token', type: 'string', value: 'T', description: 'Kratos only: the bearer token sent to the migration hook (the gateway\'s --token).' },
+      { name: 'ory-network', type: 'boolean', description: "Kratos only: behave as an Ory Network project: the admin APIs need --api-key as a bearer token, and identity writes are limited to the Production plan's 15 per second, 400 per minute (429 + x-ratelimit-reset)." },
     ],
-    examples: ['flagless sim workos --port 4100', 'flagless sim workos --rate-limit 50 --faults 5xx=0.1,reset-after-commit=0.02 --json'],
+    examples: ['flagless sim workos --port 4100', 'flagless sim workos --rate-limit 50 --faults 5xx=0.1,reset-after-commit=0.02 --json', 'flagless sim kratos --port 4433 --migration-hook http://127.0.0.1:8080/v1/lazy/kratos/password-migration --migration-hook-token "$GATEWAY_TOKEN"'],
     load: () => import('./run-sim.js'),
   },
   {

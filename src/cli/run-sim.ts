@@ -7,7 +7,7 @@ import { EXIT_OK, type CommandRunner, type FlagValues } from './spec.js';
  * with --json, one document `{url, apiKey, clientId}` on stdout instead.
  */
 
-function numberFlag(flags: FlagValues, name: string, min: number, max: number): number | undefined {
+export function numberFlag(flags: FlagValues, name: string, min: number, max: number): number | undefined {
   const raw = flags[name];
   if (raw === undefined || raw === '') return undefined;
   const n = Number(raw);
@@ -30,6 +30,7 @@ function waitForSignal(): Promise<string> {
 }
 
 export const run: CommandRunner = async (args, io) => {
+  if (args.positionals[0] === 'kratos') return (await import('./run-sim-kratos.js')).runKratosSim(args, io, waitForSignal);
   const { flags } = args;
   const port = numberFlag(flags, 'port', 0, 65535);
   if (port !== undefined && !Number.isInteger(port)) throw new FlaglessError('E_USAGE', '--port must be a whole number.');

@@ -8,6 +8,7 @@ import type { SourceConnector } from '../protocol/source.js';
 import type { TargetConnector } from '../protocol/target.js';
 import { betterAuthCapabilities } from './better-auth/capabilities.js';
 import { keycloakCapabilities } from './keycloak/capabilities.js';
+import { kratosCapabilities } from './kratos/capabilities.js';
 import { workosCapabilities } from './workos/capabilities.js';
 
 export interface SourceModule {
@@ -38,6 +39,7 @@ export const TARGET_CAPABILITIES: readonly TargetCapabilities[] = [
   workosCapabilities,
   keycloakCapabilities,
   betterAuthCapabilities,
+  kratosCapabilities,
 ];
 
 /** Target connector modules by target name, loaded lazily (their SDKs with them). */
@@ -45,4 +47,5 @@ export const TARGET_MODULES: Record<string, () => Promise<{ target: TargetConnec
   workos: () => import('./workos/index.js'),
   keycloak: () => import('./keycloak/index.js'),
   'better-auth': () => import('./better-auth/index.js'),
+  kratos: () => import('./kratos/index.js'),
 };

@@ -29,8 +29,15 @@ export async function applyMembership(ctx: RunContext, rec: LedgerRecord, user: 
     const orgPayload = org.payload as Organization | undefined;
     const userRef = { id: user.targetId, externalId: user.sourceId };
     const orgRef = { id: org.targetId, externalId: org.sourceId, name: orgPayload?.name ?? org.sourceId };
+    // The ledger knows whether anything was ever sent for this membership: on a first attempt a
+    // target may skip the read before its create. A retry after a failed send is not a first attempt.
+    let nothingSent = rec.state === 'planned' && rec.attempts === 0;
     const result = await ctx.requester.call(
-      () => ctx.target.ensureMembership(userRef, orgRef, roles),
+      () => {
+        const hint = { nothingSent };
+        nothingSent = false;
+        return ctx.target.ensureMembership(userRef, orgRef, roles, hint);
+      },
       () => ctx.markWriting('membership', id),
     );
     const outcome = result === 'created' ? 'created' : result === 'updated' ? 'updated' : rec.state === 'writing' || rec.attempts > 0 ? 'recovered' : 'linked';

@@ -45,7 +45,7 @@ interface Waiter {
 }
 
 export class TokenBucket {
-  readonly ceiling: number;
+  #ceiling: number;
   readonly burst: number;
   readonly #minRate: number;
   readonly #decreaseFactor: number;
@@ -66,7 +66,7 @@ export class TokenBucket {
 
   constructor(opts: RateLimiterOptions) {
     if (!(opts.rate > 0) || !Number.isFinite(opts.rate)) throw new RangeError(`rate must be a positive number, got ${opts.rate}`);
-    this.ceiling = opts.rate;
+    this.#ceiling = opts.rate;
     // A tenth of a second's worth (at least two): enough to make up for event-loop stalls (GC, a
     // WAL checkpoint) without letting an idle bucket release a burst a strict server would refuse.
     this.burst = opts.burst ?? Math.max(1, Math.min(opts.rate, Math.max(2, opts.rate / 10)));
@@ -78,6 +78,25 @@ export class TokenBucket {
     this.#now = opts.now ?? (() => performance.now());
     this.#rate = opts.rate;
     this.#last = this.#now();
+  }
+
+  /** The most the bucket releases per second (AIMD grows back up to it). */
+  get ceiling(): number {
+    return this.#ceiling;
+  }
+
+  /**
+   * Moves the ceiling (this worker's share of a limit other workers use too). The current rate
+   * follows at once, unless 429s had slowed it: then it only falls, and grows back additively.
+   */
+  setCeiling(rate: number): void {
+    if (!(rate > 0) || !Number.isFinite(rate)) throw new RangeError(`rate must be a positive number, got ${rate}`);
+    this.#pump();
+    const old = this.#ceiling;
+    this.#ceiling = rate;
+    // At its old ceiling (no 429 had slowed it): follow the share both ways. Slowed by 429s: only fall.
+    if (this.#rate > rate || this.#rate >= old) this.#rate = rate;
+    this.#reschedule();
   }
 
   /** The rate the bucket currently releases tokens at (≤ ceiling). */
@@ -149,8 +168,8 @@ export class TokenBucket {
     if (now <= this.#last) return;
     const dt = now - this.#last;
     // Additive increase: only once a second has passed without a 429.
-    if (this.#rate < this.ceiling && now - this.#last429 > 1000) {
-      this.#rate = Math.min(this.ceiling, this.#rate + (this.ceiling * this.#increasePerSecond * dt) / 1000);
+    if (this.#rate < this.#ceiling && now - this.#last429 > 1000) {
+      this.#rate = Math.min(this.#ceiling, this.#rate + (this.#ceiling * this.#increasePerSecond * dt) / 1000);
     }
     this.#tokens = Math.min(this.burst, this.#tokens + (dt * this.#rate) / 1000);
     this.#last = now;

@@ -14,8 +14,10 @@ import type { PlanReport } from './plan-report.js';
 import { ProgressMeter, type Progress } from './progress.js';
 import { Requester } from './request.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
+import { shareRate, type RateShare } from './rate-share.js';
 import { RunContext, type InvocationCounts, type OnConflict } from './run-context.js';
 import type { PlanOptions } from './plan.js';
+import type { HashCostCeiling } from '../model/password/cost.js';
 import { summarize, type MigrateSummary } from './summary.js';
 import type { RecordState, StateStore } from '../state/ledger/types.js';
 import { TaskPool } from './task-pool.js';
@@ -49,6 +51,8 @@ export interface MigrateOptions {
   /** Run only the quarantined records. */
   retryFailed?: boolean;
   missingPassword?: 'jit' | 'reset';
+  /** Hashes above it are not imported: those users reset (default DEFAULT_HASH_COST_CEILING). */
+  hashCostCeiling?: HashCostCeiling;
   batchSize?: number;
   retry?: RetryPolicy;
   /** Aborting stops taking new work, waits for requests in flight, and leaves the ledger consistent. */
@@ -73,7 +77,8 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
   const { store, target, source } = opts;
   const caps = target.capabilities;
   const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
-  const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
+  // A target that takes bigger bulk creates (Kratos: 1,000 identities per request) gets pages that fill them.
+  const batchSize = opts.batchSize ?? Math.max(DEFAULT_BATCH_SIZE, target.capabilities.batchSize);
   const rate = opts.rate ?? caps.rateLimitPerSecond ?? UNDOCUMENTED_RATE;
   const policy = opts.retry ?? DEFAULT_RETRY;
   const states: RecordState[] = opts.retryFailed ? ['failed'] : ['planned'];
@@ -97,11 +102,15 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
   const writes0 = target.stats.writes;
   const reads0 = target.stats.reads;
   const events0 = { ...(target.events ?? {}) };
-  const planOptions: PlanOptions = { missingPassword: opts.missingPassword ?? 'jit', ...(target.lossyNotes ? { targetNotes: target.lossyNotes.bind(target) } : {}) };
+  const planOptions: PlanOptions = {
+    missingPassword: opts.missingPassword ?? 'jit',
+    ...(opts.hashCostCeiling ? { hashCostCeiling: opts.hashCostCeiling } : {}),
+    ...(target.lossyNotes ? { targetNotes: target.lossyNotes.bind(target) } : {}) };
   const counts: InvocationCounts = { processed: { user: 0, organization: 0, membership: 0 }, failed: { user: 0, organization: 0, membership: 0 } };
   const meter = new ProgressMeter(() => ({ ...counts, writes: target.stats.writes - writes0 }), opts.onProgress, opts.progressIntervalMs);
   // The bucket starts when the writes start: tokens saved up during planning would be a burst.
   let requester: Requester | undefined;
+  let share: RateShare | undefined;
   const pool = new TaskPool(concurrency * 2, controller);
   let plan: PlanReport | undefined;
   let fatal: { code: string; message: string } | undefined;
@@ -127,6 +136,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
       retry: policy,
       signal: controller.signal,
     });
+    share = await shareRate({ store, runId: run.id, requester, rate, ...(caps.readRateLimitPerSecond !== undefined ? { readRate: caps.readRateLimitPerSecond } : {}) });
     const ctx = new RunContext(run.id, store, target, caps, requester, planOptions, opts.onConflict ?? 'link', policy, counts);
 
     meter.phase = 'organizations';
@@ -184,6 +194,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
       if (!(e instanceof AbortedError)) fatal ??= errorOf(e);
     }
     meter.stop();
+    share?.stop();
     requester?.close();
     opts.signal?.removeEventListener('abort', onExternalAbort);
     await store.release(run.id);

@@ -1,6 +1,8 @@
 import { setMaxListeners } from 'node:events';
 import { createReadStream } from 'node:fs';
 import { parse } from 'csv-parse';
+import { secret, type Secret } from '../model/secret.js';
+import { base32Decode, isBase32Secret, totp } from '../model/totp.js';
 import { FlaglessError } from '../protocol/errors.js';
 import type { Target } from '../protocol/target.js';
 import { AbortedError } from './concurrency.js';
@@ -29,10 +31,12 @@ export interface LoginReport {
 export interface Credential {
   identifier: string;
   password: string;
+  /** Base32 TOTP secret (optional `totp_secret` column): a target's MFA step is answered with its current code. */
+  totpSecret?: Secret;
   line: number;
 }
 
-/** Streams `identifier,password` rows (header required; extra columns ignored). */
+/** Streams `identifier,password[,totp_secret]` rows (header required; other columns ignored). */
 export async function* readCredentials(path: string): AsyncIterable<Credential | { line: number; error: string }> {
   const parser = createReadStream(path).pipe(parse({ columns: true, skip_empty_lines: true, trim: false, bom: true, relax_column_count: true, info: true }));
   let checked = false;
@@ -46,8 +50,10 @@ export async function* readCredentials(path: string): AsyncIterable<Credential |
       }
       const identifier = rec.record.identifier?.trim();
       const password = rec.record.password;
+      const totpSecret = rec.record.totp_secret?.trim();
       if (!identifier || password === undefined || password === '') yield { line: rec.info.lines, error: 'missing identifier or password' };
-      else yield { identifier, password, line: rec.info.lines };
+      else if (totpSecret && !isBase32Secret(totpSecret)) yield { line: rec.info.lines, error: 'totp_secret is not a base32 secret' };
+      else yield { identifier, password, ...(totpSecret ? { totpSecret: secret(totpSecret) } : {}), line: rec.info.lines };
     }
   } catch (e) {
     if (e instanceof FlaglessError) throw e;
@@ -91,7 +97,9 @@ export async function checkLogins(
       }
       await pool.spawn(async () => {
         try {
-          const r = await requester.call(() => target.login(c.identifier, c.password));
+          const key = c.totpSecret;
+          const second = key ? { totpCode: () => totp(base32Decode(key.reveal())) } : undefined;
+          const r = await requester.call(() => target.login(c.identifier, c.password, second));
           if (r.ok) report.succeeded++;
           else fail(c.identifier, r.reason);
         } catch (e) {

@@ -18,6 +18,7 @@ export class GatewayMetrics {
   readonly targetSeconds: Histogram<'operation' | 'outcome'>;
   readonly verificationsRefused: Counter<'cause'>;
   readonly lazyCalls: Counter<'endpoint' | 'operation' | 'outcome'>;
+  readonly partialPasswords: Counter<'action'>;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'flagless_gateway_' });
@@ -43,6 +44,12 @@ export class GatewayMetrics {
       name: 'flagless_gateway_lazy_calls_total',
       help: 'Calls to the lazy-migration endpoints by endpoint, operation (lookup, verify) and what was answered; the callers show every failure as invalid credentials.',
       labelNames: ['endpoint', 'operation', 'outcome'],
+      registers: [this.registry],
+    });
+    this.partialPasswords = new Counter({
+      name: 'flagless_gateway_partly_verified_passwords_total',
+      help: 'JIT moves where the legacy check read only part of the typed password (bcrypt: 72 bytes), so it was not set: the verified hash was kept (hash_kept) or the user stayed on legacy (not_moved).',
+      labelNames: ['action'],
       registers: [this.registry],
     });
     const buckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];

@@ -11,6 +11,11 @@ export interface TargetCapabilities {
   readonly nativeHashes: readonly HashAlgorithm[];
   /** Hashes it verifies once flagless's small extension or verifier is installed in it. */
   readonly extensionHashes: readonly HashAlgorithm[];
+  /**
+   * `getUser` says whether the user holds a password (`TargetUserView.hasPassword`): a user found
+   * half-written (created, password not yet set) is then finished by `migrate`.
+   */
+  readonly reportsPassword?: boolean;
   /** Can the gateway move a user without a usable hash at their next login (set plaintext)? */
   readonly jitPasswords: boolean;
   /** Stores imported TOTP secrets as a factor (otherwise users re-enrol). */
@@ -26,6 +31,12 @@ export interface TargetCapabilities {
   readonly disabledUsers: boolean;
   /** Where metadata goes: both kinds kept apart, merged into one bag, or nowhere. */
   readonly metadata: 'public-private' | 'single' | 'none';
+  /**
+   * What a target without a field for it keeps in the user's metadata instead (WorkOS: the username
+   * and the phone numbers). The value travels; what the field did beyond holding it (signing in by
+   * username) does not.
+   */
+  readonly metadataCarries?: readonly ('username' | 'phones')[];
   /** Maximum serialized metadata size in bytes per user, if the target documents one. */
   readonly metadataMaxBytes?: number;
   /** Documented write rate limit, requests per second; the engine's token bucket starts here. */

@@ -6,7 +6,8 @@ export interface GenerateOptions {
   seed: number | string;
   /**
    * Where to write the known plaintexts: a CSV with header `identifier,password` (identifier =
-   * primary email, or username when there is none), the same format `verify --logins` reads.
+   * primary email, or username when there is none), the same format `verify --logins` reads; a
+   * generator of users with TOTP factors adds a `totp_secret` column (base32, empty for the others).
    */
   plaintexts?: string;
   /** Leave out the deliberate traps (duplicate emails, unknown hashers, orphans, ...). */

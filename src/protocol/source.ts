@@ -57,6 +57,11 @@ export interface PartRead {
 
 export interface Source {
   readonly vendor: SourceVendor;
+  /**
+   * What this read cannot contain at all (a kind of file export that lacks it), and how to get it:
+   * `assess` says so instead of counting zero.
+   */
+  readonly absent?: { readonly fields: readonly string[]; readonly how: string };
   /** Streams the export: constant memory in the number of users (except what a join requires). */
   read(): AsyncIterable<SourceItem>;
   /**

@@ -43,6 +43,17 @@ export interface TargetUserView {
   hasPassword?: boolean;
 }
 
+export interface MembershipHint {
+  /** No request for this membership was sent before (a first attempt on a `planned` ledger record). */
+  nothingSent?: boolean;
+}
+
+/** A second factor `verify --logins` can answer with. */
+export interface SecondFactor {
+  /** The current TOTP code (computed when asked, so it is fresh). */
+  totpCode(): string;
+}
+
 export type LoginResult = { ok: true; userId: string } | { ok: false; reason: string };
 
 export interface CreateUserOptions {
@@ -76,13 +87,27 @@ export interface Target {
   updateUser(ref: TargetUserRef, user: CanonicalUser, options: CreateUserOptions): Promise<TargetUserRef>;
   findOrganization(key: { externalId: string; name: string }): Promise<TargetOrgRef | undefined>;
   createOrganization(org: Organization): Promise<TargetOrgRef>;
-  /** Idempotent: an existing membership with the same roles is 'exists', not an error. */
-  ensureMembership(user: TargetUserRef, org: TargetOrgRef, roles: string[]): Promise<'created' | 'updated' | 'exists'>;
+  /**
+   * Idempotent: an existing membership with the same roles is 'exists', not an error. With
+   * `hint.nothingSent` the ledger knows no request for this membership ever went out, so a target
+   * whose reads cost rate-limit budget may create first and read only when the create conflicts.
+   */
+  ensureMembership(user: TargetUserRef, org: TargetOrgRef, roles: string[], hint?: MembershipHint): Promise<'created' | 'updated' | 'exists'>;
   getUser(ref: TargetUserRef): Promise<TargetUserView | undefined>;
   /** Every user in the target, streamed page by page. */
   listUsers(): AsyncIterable<TargetUserView>;
-  /** Signs in through the target's real login API (never by reading its storage). */
-  login(identifier: string, password: string): Promise<LoginResult>;
+  /**
+   * Signs in through the target's real login API (never by reading its storage). A target that asks
+   * for a second factor answers its challenge with `second` when given (a TOTP code computed from
+   * the source's secret); without it such a sign-in is `{ok: false, reason: 'mfa_required'}`.
+   */
+  login(identifier: string, password: string, second?: SecondFactor): Promise<LoginResult>;
+  /**
+   * Optional: finishes what a create does beyond the record itself, for a user whose create was
+   * applied but not acknowledged (found again after a crash or a lost reply). WorkOS: the TOTP
+   * factors, enrolled by separate calls. Idempotent: it reads what is there before writing.
+   */
+  repairUser?(ref: TargetUserRef, user: CanonicalUser, options: CreateUserOptions): Promise<void>;
   /** For the gateway's just-in-time move: set a plaintext as the target's native password. */
   setPassword(ref: TargetUserRef, plaintext: string): Promise<void>;
   close(): Promise<void>;
@@ -105,6 +130,8 @@ export interface TargetOptions {
   db?: string;
   /** `--realm` for Keycloak. */
   realm?: string;
+  /** `--schema-id` for Ory Kratos: the identity schema to create identities with. */
+  schemaId?: string;
 }
 
 export interface TargetConnector {

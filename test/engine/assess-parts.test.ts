@@ -24,8 +24,9 @@ before(() => {
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The same source without partition/readPart: one plain read, the reader's own id check. */
+/** The same source, read in one go (no parts). */
 function plainOnly(source: Source): Source {
-  return { vendor: source.vendor, read: () => source.read() };
+  return { vendor: source.vendor, ...(source.absent ? { absent: source.absent } : {}), read: () => source.read() };
 }
 
 async function open(vendor: SourceVendor, options: SourceOptions): Promise<Source> {

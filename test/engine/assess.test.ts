@@ -95,9 +95,9 @@ describe('assess', () => {
     assert.deepEqual(r.duplicateEmails[0]!.users.map((u) => u.sourceId), ['u1', 'u2']);
     assert.equal(r.problemsByCode.E_DUPLICATE_EMAIL, 1);
     const [workos, keycloak, betterAuth] = r.targets;
-    // WorkOS: bcrypt native, PBKDF2 not accepted → JIT; TOTP, SMS, social links, disabled flag are lost.
+    // WorkOS: bcrypt native, PBKDF2 not accepted → JIT; SMS, social links, disabled flag are lost; TOTP secrets are enrolled as factors.
     assert.deepEqual(workos!.passwords, { native: 1, withExtension: 0, jitOrReset: 2, none: 2 });
-    assert.equal(workos!.lost.totpFactors, 1);
+    assert.equal(workos!.lost.totpFactors, 0);
     assert.equal(workos!.lost.socialLinks, 1);
     assert.equal(workos!.lost.disabledFlags, 1);
     // Keycloak: PBKDF2 native, bcrypt through the extension; TOTP secrets and social links kept.

@@ -16,3 +16,23 @@ test('bench:migrate --smoke: clean and 10% faults, nothing lost or doubled, the 
   assert.equal(faulty.quarantined + faulty.pending + faulty.duplicates, 0);
   assert.ok(faulty.acceptedWrites > 200, 'faults were injected and retried');
 });
+
+test('bench:migrate --smoke, organizations and memberships on one budget: every record once, no read spent per membership', async () => {
+  const r = await runCase({ name: 'orgs', users: 200, organizations: 4, rateLimit: 200, faults: '', sharedBudget: true });
+  assert.equal(r.usersCreated, 200);
+  assert.equal(r.organizationsCreated, 4);
+  assert.equal(r.membershipsCreated, 200);
+  assert.equal(r.quarantined + r.pending + r.duplicates, 0);
+  assert.equal(r.rateLimited, 0, 'reads and writes together stayed within the one budget');
+  // A first run needs no read before a user or membership create: only the organizations are looked up
+  // (by external id, and the name index once). Before, every membership cost a read.
+  assert.ok(r.acceptedReads <= 2 * 4 + 2, `reads: ${r.acceptedReads}`);
+});
+
+test('bench:migrate --smoke, three workers on one PostgreSQL ledger: they share the one budget instead of each taking it whole', async () => {
+  // A one-second burst makes the limit bite within the smoke's few seconds (the full run has WorkOS's ten).
+  const r = await runCase({ name: 'workers', users: 600, rateLimit: 100, burst: 100, faults: '', sharedBudget: true, workers: 3 });
+  assert.equal(r.usersCreated, 600);
+  assert.equal(r.quarantined + r.pending + r.duplicates, 0, 'every user exactly once');
+  assert.ok(r.rateLimitedShare < 0.01, `429s were ${(r.rateLimitedShare * 100).toFixed(2)} % of requests`);
+});

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import { assess } from '../../src/engine/assess/assess.js';
+import { renderAssessText } from '../../src/cli/report/assess-text.js';
 import { verifyPassword } from '../../src/model/password/index.js';
 import type { CanonicalUser } from '../../src/model/user.js';
 import type { GenerateResult } from '../../src/protocol/generate.js';
@@ -140,5 +141,26 @@ describe('flagless generate clerk', () => {
     const seen: number[] = [];
     await generate({ users: 25_000, out: join(dir, 'progress.csv'), seed: 3, clean: true, onProgress: (n) => seen.push(n) });
     assert.deepEqual(seen, [10_000, 20_000, 25_000]);
+  });
+});
+
+describe('assess of a Clerk CSV says what such an export cannot hold', () => {
+  it('organizations, memberships, social links and metadata: named as absent with the way to get them; not with --api-dump', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flagless-absent-'));
+    try {
+      const file = join(dir, 'users.csv');
+      const gen = await generate({ users: 50, out: file, seed: 'absent' });
+      const dump = gen.files.find((f) => f.role === 'api-dump')?.path;
+      const plain = await assess(source.open({ file }), { targets: [] });
+      assert.deepEqual(plain.absent?.fields, ['organizations', 'memberships', 'social links', 'metadata']);
+      assert.match(plain.absent!.how, /--api-dump/);
+      assert.match(renderAssessText(plain, file), /Not in this export {4}organizations, memberships, social links, metadata/);
+      assert.ok(dump, 'the generator writes an API dump beside the CSV');
+      const joined = await assess(source.open({ file, apiDump: dump! }), { targets: [] });
+      assert.equal(joined.absent, undefined);
+      assert.doesNotMatch(renderAssessText(joined, file), /Not in this export/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

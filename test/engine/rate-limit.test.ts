@@ -79,6 +79,28 @@ describe('token bucket', () => {
     assert.equal(bucket.rate, 100);
   });
 
+  test('setCeiling: the share follows the worker count both ways; a rate slowed by 429s only falls', () => {
+    let now = 0;
+    const bucket = new TokenBucket({ rate: 90, now: () => now });
+    bucket.setCeiling(30);
+    assert.equal(bucket.ceiling, 30);
+    assert.equal(bucket.rate, 30);
+    bucket.setCeiling(45);
+    assert.equal(bucket.rate, 45, 'at its ceiling, the rate follows the share up');
+    for (let i = 0; i < 3; i++) bucket.rateLimited(0);
+    const slowed = bucket.rate;
+    assert.ok(slowed < 45);
+    bucket.setCeiling(90);
+    assert.equal(bucket.rate, slowed, 'slowed by 429s: it grows back additively, not at once');
+    now += 5000;
+    bucket.setCeiling(90);
+    assert.ok(bucket.rate > slowed && bucket.rate <= 90);
+    bucket.setCeiling(10);
+    assert.equal(bucket.rate, 10);
+    assert.throws(() => bucket.setCeiling(0));
+    bucket.close();
+  });
+
   test('acquire rejects on abort', async () => {
     const bucket = new TokenBucket({ rate: 1 });
     await bucket.acquire();

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { shareRate } from '../../src/engine/rate-share.js';
+import { Requester } from '../../src/engine/request.js';
 import { PostgresStore } from '../../src/state/ledger/postgres.js';
 import { dropSchema } from '../helpers/state.js';
 import { FakeTarget, FakeTargetState } from './fake-target.js';
@@ -47,3 +49,50 @@ describe('several workers on PostgreSQL', () => {
     }
   });
 });
+
+describe('workers share the target rate limit', () => {
+  test('PostgreSQL counts the live workers of a run: joining, releasing and a dead connection re-balance the share', async () => {
+    const schema = uniqueSchema('flagless_share');
+    const url = pgStateUrl(schema);
+    const stores = [await PostgresStore.open(url), await PostgresStore.open(url), await PostgresStore.open(url)];
+    const run = { id: 'share-run', sourceFingerprint: 'x', target: 'fake', options: {}, startedAt: new Date().toISOString() };
+    try {
+      for (const s of stores) {
+        await s.acquireWorker();
+        await s.beginRun(run);
+      }
+      assert.equal(await stores[0]!.liveWorkers(run.id), 3);
+      assert.equal(await stores[0]!.liveWorkers('another-run'), 1, 'another run: none but the caller, who counts itself');
+
+      const requester = new Requester({ concurrency: 2, rate: 60, readRate: 120 });
+      const share = await shareRate({ store: stores[0]!, runId: run.id, requester, rate: 60, readRate: 120, intervalMs: 50 });
+      try {
+        assert.equal(share.workers, 3);
+        assert.equal(requester.bucket.ceiling, 20);
+        assert.equal(requester.readBucket.ceiling, 40);
+        await stores[1]!.release(run.id); // a worker finished its part
+        await waitFor(() => share.workers === 2);
+        assert.equal(requester.bucket.ceiling, 30);
+        await stores[2]!.close(); // a worker's connection died: PostgreSQL drops its locks
+        stores.pop();
+        await waitFor(() => share.workers === 1);
+        assert.equal(requester.bucket.ceiling, 60);
+        assert.equal(requester.bucket.rate, 60, 'the rate follows the share back up');
+      } finally {
+        share.stop();
+        requester.close();
+      }
+    } finally {
+      await dropSchema(stores[0]!);
+      for (const s of stores) await s.close().catch(() => undefined);
+    }
+  });
+});
+
+async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fromBcrypt, hashPassword } from '../../src/model/password/index.js';
+import { DEFAULT_HASH_COST_CEILING, fromBcrypt, hashPassword } from '../../src/model/password/index.js';
 import { ExportVerifier } from '../../src/gateway/legacy/export-verifier.js';
 import { VerificationOverBudget, VerifyPool } from '../../src/gateway/legacy/verify-pool.js';
 import { BOMB, indexOf, openBetterAuth, startGateway, tempDir, user, type Running } from './helpers.js';
@@ -60,7 +60,8 @@ describe('a cost bomb at the gateway', { timeout: 120_000 }, () => {
     const index = await indexOf([user('bomb', 'bomb@example.com', fromBcrypt(BOMB)), ...ordinary.map((h, i) => user(`u${i}`, `u${i}@example.com`, h))]);
     // A short wall cap: on a heavily shared machine a background process may get almost no CPU,
     // and the cap (not the CPU budget) is what ends the bomb's first check here.
-    const verifier = new ExportVerifier(index, { poolOptions: { budgetMs: 1000, costlyCpuMs: 30, wallMs: 3000 } });
+    // The ceiling raised to let the bomb through (`--max-hash-cost bcrypt=31`): the pool is what is under test.
+    const verifier = new ExportVerifier(index, { poolOptions: { budgetMs: 1000, costlyCpuMs: 30, wallMs: 3000 }, hashCostCeiling: { ...DEFAULT_HASH_COST_CEILING, bcrypt: 31 } });
     gw = await startGateway({ state: path.join(tmp.dir, 'state.db'), legacy: verifier, target: await openBetterAuth(path.join(tmp.dir, 'target.db')), index });
   });
   after(async () => {
@@ -76,6 +77,7 @@ describe('a cost bomb at the gateway', { timeout: 120_000 }, () => {
   };
 
   it('four parallel logins of the bomb user: every other login still answers; the bomb user gets 401, and costs one budget, not one per attempt', async () => {
+    // (With the default ceiling, bcrypt cost 31 is refused before any verification: test below.)
     const bombs = Array.from({ length: 4 }, () => login('bomb@example.com', 'guess'));
     await sleep(200);
     for (let i = 0; i < 4; i++) {
@@ -94,5 +96,21 @@ describe('a cost bomb at the gateway', { timeout: 120_000 }, () => {
     assert.match(metrics.text, /flagless_gateway_verifications_refused_total\{cause="over_budget"\} [1-9]/);
     const ok = await login('u0@example.com', 'pw-0');
     assert.equal(ok.status, 200, 'and the others still sign in');
+  });
+});
+
+describe('the cost ceiling at the gateway', { timeout: 60_000 }, () => {
+  it('a hash above the ceiling is refused without a verification (too_costly)', async () => {
+    const index = await indexOf([user('bomb', 'bomb@example.com', fromBcrypt(BOMB))]);
+    const v = new ExportVerifier(index);
+    try {
+      const t0 = performance.now();
+      const r = await v.verify('bomb@example.com', 'guess');
+      assert.ok(!r.ok && r.reason === 'no_password' && r.cause === 'too_costly', JSON.stringify(r));
+      assert.equal(v.pool.stats.answered + v.pool.stats.overBudget, 0, 'nothing was verified');
+      assert.ok(performance.now() - t0 < 5000);
+    } finally {
+      await v.close();
+    }
   });
 });

@@ -27,6 +27,7 @@ export function renderAssessHtml(r: AssessReport, file: string, generatedAt = ne
     ['Organizations / memberships', `${r.organizations} / ${r.memberships}`],
     ['Password records without user', r.passwordsWithoutUser],
     ['Problems', r.problemCount],
+    ...(r.absent ? [['Not in this export', `${r.absent.fields.join(', ')}: ${r.absent.how}`] as [string, unknown]] : []),
   ];
   const targets = r.targets.map((t) => [
     t.displayName,

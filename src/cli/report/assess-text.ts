@@ -27,6 +27,7 @@ export function renderAssessText(r: AssessReport, file: string): string {
   for (const g of r.duplicateEmails.slice(0, 5)) L.push(`  ${g.email}: ${g.users.map((u) => u.sourceId + (u.line ? ` (line ${u.line})` : '')).join(', ')}${g.count > g.users.length ? `, and ${g.count - g.users.length} more` : ''}`);
   if (r.duplicateEmailGroups > 5) L.push(`  ... ${r.duplicateEmailGroups - 5} more (see --json or --html)`);
   L.push(`Organizations         ${r.organizations}, memberships ${r.memberships}`);
+  if (r.absent) L.push(`Not in this export    ${r.absent.fields.join(', ')} (so 0 above means unknown): ${r.absent.how}`);
   if (r.passwordsWithoutUser || r.usersWithoutPasswordRecord) {
     L.push(`Password records      ${r.passwordsWithoutUser} without a user, ${r.usersWithoutPasswordRecord} database users without one`);
   }

@@ -90,7 +90,8 @@ export async function generateClerk(options: GenerateOptions): Promise<GenerateR
   let argonAt = 0;
 
   try {
-    await plaintexts?.write('identifier,password\n');
+    // totp_secret: the user's TOTP secret when it has one, so `verify --logins` answers a target's MFA step.
+    await plaintexts?.write('identifier,password,totp_secret\n');
     await dump.write('{"users":[');
     for (let i = 0; i < options.users; i++) {
       const dup = traps.duplicateOf.get(i);
@@ -131,7 +132,9 @@ export async function generateClerk(options: GenerateOptions): Promise<GenerateR
         firstDumpUser = false;
       }
       // Plaintexts for every password that imports; a trap duplicate's identifier would be ambiguous.
-      if (pooled && plaintexts && !dup) await plaintexts.write(`${csvField((user.email ?? user.username ?? user.id).trim())},${csvField(pooled.plaintext)}\n`);
+      if (pooled && plaintexts && !dup) {
+        await plaintexts.write(`${csvField((user.email ?? user.username ?? user.id).trim())},${csvField(pooled.plaintext)},${csvField(user.row.totp_secret)}\n`);
+      }
 
       if (rng.chance(0.6) || i === traps.orphanMembershipAt) {
         members.add(i, i === traps.orphanMembershipAt ? -1 : rng.int(0, orgCount), rng.chance(0.15));

@@ -36,6 +36,7 @@ export const source = {
     // Nothing is checked here: bad input surfaces on the first read, as the protocol says.
     return {
       vendor: 'clerk',
+      ...(options.file && !options.apiDump && !options.api ? { absent: CSV_ABSENT } : {}),
       read: () => read(options),
       // A file can be read again (the engine then checks repeated ids on disk), but only whole.
       partition: async () => {
@@ -52,6 +53,12 @@ export const source = {
   },
   legacy: clerkLegacyLogin,
 } satisfies SourceConnector;
+
+/** What Clerk's CSV export (dashboard or support) does not carry, and where it comes from. */
+const CSV_ABSENT = {
+  fields: ['organizations', 'memberships', 'social links', 'metadata'],
+  how: "Clerk's CSV export has none of these: add --api-dump <file> with the users, organizations and memberships saved from Clerk's Backend API, or read Clerk through its API with --api (CLERK_SECRET_KEY)",
+} as const;
 
 /** The generator (and csv-stringify, the hash pools) loads only when asked for: reading never needs it. */
 export const generate: Generator = async (options) => (await import('./generate.js')).generateClerk(options);

@@ -10,8 +10,12 @@ import type { TargetCapabilities } from '../../protocol/capabilities.js';
  * - Metadata (workos.com/docs/authkit/metadata): one flat map of up to 10 ASCII string pairs, key
  *   ≤ 40 and value ≤ 600 characters; 10 × (40 + 600) bytes is the byte budget the engine uses,
  *   the key and length limits are enforced by the connector's map (lossyNotes).
- * - TOTP: the API can enrol a factor with a known secret (POST /user_management/users/:id/auth_factors,
- *   totp_secret), but this connector does not do it yet, so secrets are not claimed.
+ * - Username, phone numbers and the other email addresses go into metadata (`username`,
+ *   `phone_numbers`, `additional_emails`; map.ts), within the limits above.
+ * - TOTP: a factor is enrolled with the source's secret (POST /user_management/users/:id/auth_factors,
+ *   `totp_secret`, base32) right after the user is created; a create that was applied but not
+ *   acknowledged gets its factors through `repairUser` (listed first, so never twice). Sign-in then
+ *   answers `mfa_challenge` and completes with the `mfa-totp` grant.
  */
 export const workosCapabilities = {
   name: 'workos',
@@ -19,7 +23,7 @@ export const workosCapabilities = {
   nativeHashes: ['bcrypt', 'firebase-scrypt', 'ssha1', 'scrypt', 'argon2id', 'argon2i'],
   extensionHashes: [],
   jitPasswords: true,
-  totpSecrets: false,
+  totpSecrets: true,
   smsFactors: false,
   socialLinks: false,
   organizations: true,
@@ -29,6 +33,7 @@ export const workosCapabilities = {
   phoneNumbers: false,
   disabledUsers: false,
   metadata: 'single',
+  metadataCarries: ['username', 'phones'],
   metadataMaxBytes: 10 * (40 + 600),
   rateLimitPerSecond: 50,
   readRateLimitPerSecond: 100,

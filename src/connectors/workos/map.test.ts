@@ -5,7 +5,8 @@ import { emptyUser, type CanonicalUser } from '../../model/user.js';
 import type { CreateUserOptions } from '../../protocol/target.js';
 import { workosCapabilities } from './capabilities.js';
 import { WORKOS_HASH_TYPES, WORKOS_TYPE_ALGORITHMS, decodeWorkosHash, encodeForWorkos } from './hash-types.js';
-import { toWorkosMetadata, toWorkosOrganization, toWorkosRoleSlug, toWorkosRoleSlugs, toWorkosUser } from './map.js';
+import { toWorkosMetadata, toWorkosOrganization, toWorkosRoleSlug, toWorkosRoleSlugs, toWorkosUser, workosTotpSecrets } from './map.js';
+import { secret } from '../../model/secret.js';
 import { validateUserBody } from './sim/validate.js';
 import { FIREBASE_SAMPLE } from '../../../test/helpers/vectors.js';
 
@@ -26,7 +27,7 @@ describe('WorkOS map: users', () => {
     assert.deepEqual(plan.lossy, []);
   });
 
-  it('splits a lone display name; notes extra emails and an external id too long for WorkOS', () => {
+  it('splits a lone display name; keeps extra emails in metadata; notes an external id too long for WorkOS', () => {
     const u = user({
       sourceId: 'x'.repeat(65),
       displayName: 'Grace Brewster Hopper',
@@ -40,7 +41,8 @@ describe('WorkOS map: users', () => {
     assert.equal(plan.body.firstName, 'Grace Brewster');
     assert.equal(plan.body.lastName, 'Hopper');
     assert.equal(plan.body.externalId, undefined);
-    assert.deepEqual(plan.lossy.map((n) => n.field).sort(), ['emails', 'externalId']);
+    assert.deepEqual(plan.lossy.map((n) => n.field).sort(), ['externalId']);
+    assert.deepEqual(plan.body.metadata, { additional_emails: '["a@example.com"]' }, 'WorkOS keeps one email: the others travel in metadata');
     assert.equal(toWorkosUser({ ...emptyUser('u') }, IMPORT), undefined, 'no email: nothing to send');
   });
 
@@ -52,6 +54,37 @@ describe('WorkOS map: users', () => {
     assert.deepEqual(plan.body.metadata, { source_external_id: 'app-7', plan: 'pro', n: '3', flags: '{"beta":true}', shared: 'priv', stripe: 'cus_9' });
     assert.deepEqual(plan.lossy, [{ field: 'metadata', reason: 'WorkOS metadata values are ASCII strings; stored as JSON text: n, flags' }]);
     // The body passes the simulator's (= WorkOS's documented) validation.
+    assert.doesNotThrow(() => validateUserBody({ email: plan.body.email, metadata: plan.body.metadata }, 'create'));
+  });
+
+  it('username, phone numbers and other emails travel in metadata under documented keys; never a hash or a TOTP secret', async () => {
+    const bcrypt = await hashPassword('bcrypt', 'pw', { cost: 4 });
+    const u = user({
+      username: 'ada_l',
+      phones: [{ number: '+15555550100', verified: true, primary: true }, { number: '+442071838750', verified: false, primary: false }],
+      emails: [
+        { address: 'ada@example.com', normalized: 'ada@example.com', verified: true, primary: true },
+        { address: 'ada@work.example', normalized: 'ada@work.example', verified: true, primary: false },
+      ],
+      metadata: { public: { username: 'clash', plan: 'pro' }, private: {} },
+      mfa: [{ kind: 'totp', secret: secret('JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP') }],
+      password: bcrypt,
+      passwordPlan: 'import',
+    });
+    const plan = toWorkosUser(u, IMPORT)!;
+    assert.deepEqual(plan.body.metadata, {
+      username: 'ada_l',
+      phone_numbers: '["+15555550100","+442071838750"]',
+      additional_emails: '["ada@work.example"]',
+      plan: 'pro',
+    });
+    assert.deepEqual(plan.lossy.map((n) => n.field), ['metadata.username'], 'only the clashing metadata key is lost');
+    const text = JSON.stringify(plan.body.metadata);
+    assert.ok(!text.includes('JBSWY3DP') && !text.includes(bcrypt.phc.reveal()), 'no secret in metadata');
+    assert.deepEqual(workosTotpSecrets(u), ['JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP']);
+    const bad = toWorkosUser(user({ mfa: [{ kind: 'totp', secret: secret('not base32!') }] }), IMPORT)!;
+    assert.deepEqual(bad.lossy.map((n) => n.field), ['mfa.totp']);
+    assert.deepEqual(workosTotpSecrets(user({ mfa: [{ kind: 'totp', secret: secret('not base32!') }] })), []);
     assert.doesNotThrow(() => validateUserBody({ email: plan.body.email, metadata: plan.body.metadata }, 'create'));
   });
 

@@ -2,6 +2,7 @@ import { distinctRenamed } from '../../model/build.js';
 import type { CanonicalUser, LossyNote, Organization } from '../../model/user.js';
 import { primaryEmail } from '../../model/user.js';
 import type { CreateUserOptions } from '../../protocol/target.js';
+import { isBase32Secret, normalizeBase32 } from '../../model/totp.js';
 import { encodeForWorkos, type WorkosHashType } from './hash-types.js';
 
 /**
@@ -9,7 +10,10 @@ import { encodeForWorkos, type WorkosHashType } from './hash-types.js';
  *
  * Decisions (documented in the connector README section of the report):
  * - email: the primary address exactly as the source had it; WorkOS holds one email per user, so
- *   other addresses are a LossyNote.
+ *   other addresses go into metadata (`additional_emails`, a JSON array as text).
+ * - username and phone numbers: metadata `username` and `phone_numbers` (a JSON array as text);
+ *   only what does not fit WorkOS's metadata limits is a LossyNote.
+ * - TOTP: enrolled as factors with the source's secret (target.ts), never in metadata.
  * - external_id: the source id (how re-runs find the user); over 64 characters it cannot be set
  *   (LossyNote) and the user is found by email instead.
  * - metadata: WorkOS keeps one flat map of up to 10 ASCII string pairs (key ≤ 40, value ≤ 600;
@@ -31,6 +35,14 @@ export const WORKOS_METADATA_MAX_KEYS = 10;
 export const WORKOS_METADATA_MAX_KEY_LENGTH = 40;
 export const WORKOS_METADATA_MAX_VALUE_LENGTH = 600;
 export const WORKOS_EXTERNAL_ID_MAX_LENGTH = 64;
+
+/** The metadata keys flagless writes for what a WorkOS user has no field for (documented in the README). */
+export const WORKOS_METADATA_KEYS = {
+  sourceExternalId: 'source_external_id',
+  username: 'username',
+  phoneNumbers: 'phone_numbers',
+  additionalEmails: 'additional_emails',
+} as const;
 
 const ASCII = /^[\x00-\x7f]*$/;
 
@@ -118,26 +130,33 @@ export function toWorkosUser(user: CanonicalUser, options: CreateUserOptions): W
   const body: WorkosUserBody = { email: primary.address.trim(), emailVerified: primary.verified, ...names(user) };
 
   const others = user.emails.filter((e) => e !== primary && e.normalized !== primary.normalized);
-  if (others.length) {
-    lossy.push({ field: 'emails', reason: `WorkOS keeps one email per user; ${others.length} other address${others.length > 1 ? 'es' : ''} not moved` });
-  }
 
   const externalId = workosExternalIdFor(user.sourceId);
   if (externalId !== undefined) body.externalId = externalId;
   else lossy.push({ field: 'externalId', reason: `the source id is longer than ${WORKOS_EXTERNAL_ID_MAX_LENGTH} characters, the most WorkOS external_id holds; the user is matched by email` });
 
-  const entries: [string, unknown][] = [];
-  const carriesExternalId = user.externalId !== undefined && user.externalId !== '';
-  if (carriesExternalId) entries.push(['source_external_id', user.externalId]);
+  // What WorkOS has no field for travels in metadata under documented keys, before the user's own
+  // metadata (10 keys in all): the source external id, the username, the phone numbers and the
+  // other email addresses (JSON arrays as text). Never a hash or a TOTP secret.
+  const carried: [string, unknown, string][] = [];
+  if (user.externalId !== undefined && user.externalId !== '') carried.push([WORKOS_METADATA_KEYS.sourceExternalId, user.externalId, 'the source external id']);
+  if (user.username) carried.push([WORKOS_METADATA_KEYS.username, user.username, 'the username']);
+  if (user.phones.length) carried.push([WORKOS_METADATA_KEYS.phoneNumbers, asciiJson(user.phones.map((p) => p.number)), 'the phone numbers']);
+  if (others.length) carried.push([WORKOS_METADATA_KEYS.additionalEmails, asciiJson(others.map((e) => e.address.trim())), 'the other email addresses']);
+  const entries: [string, unknown][] = carried.map(([k, v]) => [k, v]);
   const merged = { ...user.metadata.public, ...user.metadata.private };
   for (const [k, v] of Object.entries(merged)) {
-    if (k === 'source_external_id' && carriesExternalId) {
-      lossy.push({ field: 'metadata.source_external_id', reason: 'the key is taken by the source external id; this metadata value not moved' });
-    } else entries.push([k, v]);
+    const taken = carried.find(([key]) => key === k);
+    if (taken) lossy.push({ field: `metadata.${k}`, reason: `the key is taken by ${taken[2]}; this metadata value not moved` });
+    else entries.push([k, v]);
   }
   const meta = toWorkosMetadata(entries);
   if (Object.keys(meta.metadata).length) body.metadata = meta.metadata;
   lossy.push(...meta.lossy);
+
+  if (user.mfa.some((f) => f.kind === 'totp' && f.secret && !isBase32Secret(f.secret.reveal()))) {
+    lossy.push({ field: 'mfa.totp', reason: 'the TOTP secret is not base32; the user sets up an authenticator again' });
+  }
 
   if (options.includePasswordHash && user.password) {
     const encoded = encodeForWorkos(user.password);
@@ -150,6 +169,21 @@ export function toWorkosUser(user: CanonicalUser, options: CreateUserOptions): W
     }
   }
   return { body, lossy };
+}
+
+/**
+ * The TOTP secrets a user's factors are enrolled with, normalized base32 (as the plan kept them:
+ * the engine drops factors a target cannot hold). A secret that is not base32 is not sent
+ * (`toWorkosUser` notes it as lossy).
+ */
+export function workosTotpSecrets(user: CanonicalUser): string[] {
+  const out: string[] = [];
+  for (const f of user.mfa) {
+    if (f.kind !== 'totp' || !f.secret) continue;
+    const s = f.secret.reveal();
+    if (isBase32Secret(s)) out.push(normalizeBase32(s));
+  }
+  return out;
 }
 
 export interface WorkosOrganizationBody {

@@ -11,6 +11,8 @@ import { workosConnection } from './target.js';
 import { target } from './index.js';
 import { startWorkosSimulator, type WorkosSimulator, type WorkosSimulatorOptions } from './sim/server.js';
 import { failure } from '../../../test/helpers/failure.js';
+import { base32Decode, totp } from '../../model/totp.js';
+import { secret } from '../../model/secret.js';
 
 const IMPORT: CreateUserOptions = { includePasswordHash: true, missingPassword: 'jit' };
 
@@ -150,6 +152,22 @@ describe('WorkOS target: users, organizations, memberships through the SDK', () 
     assert.equal(t.roleName?.('org:admin'), 'admin');
   });
 
+  it('memberships with nothingSent: created without a read; an existing one (409) is compared, not doubled', async () => {
+    const org = await t.createOrganization({ sourceId: 'org_first', name: 'First', metadata: {} });
+    const u = await t.createUser(user('user_first', 'first@example.com'), IMPORT);
+    const reads = t.stats.reads;
+    const writes = t.stats.writes;
+    assert.equal(await t.ensureMembership(u, org, ['org:admin'], { nothingSent: true }), 'created');
+    assert.equal(t.stats.reads - reads, 0, 'no read before a first create');
+    assert.equal(t.stats.writes - writes, 1);
+    // The account held the membership already (it existed before the migration): one refused create, then compare.
+    assert.equal(await t.ensureMembership(u, org, ['org:admin'], { nothingSent: true }), 'exists');
+    assert.equal(await t.ensureMembership(u, org, ['org:member'], { nothingSent: true }), 'updated');
+    const all = sim.memberships().filter((m) => m.user_id === u.id);
+    assert.equal(all.length, 1, 'one membership, never two');
+    assert.deepEqual((await t.getUser(u))?.memberships[0]?.roles, ['member']);
+  });
+
   it('getUser shows what WorkOS holds; listUsers streams every user across pages with memberships', async () => {
     const local = await openOn({});
     try {
@@ -195,6 +213,32 @@ describe('WorkOS target: users, organizations, memberships through the SDK', () 
     } finally {
       await local.sim.stop();
     }
+  });
+
+  it('TOTP: the factor is enrolled with the source secret once; sign-in answers the mfa_challenge with a code from it', async () => {
+    const key = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+    const bcrypt = await hashPassword('bcrypt', 'pw-totp-1', { cost: 4 });
+    const u = withHash(user('user_totp', 'totp@example.com', { mfa: [{ kind: 'totp', secret: secret(key) }] }), bcrypt);
+    const ref = await t.createUser(u, IMPORT);
+    const factors = async () => (await sdkFor(sim).userManagement.listAuthFactors({ userId: ref.id })).data;
+    assert.equal((await factors()).length, 1);
+    assert.deepEqual(await t.login('totp@example.com', 'pw-totp-1'), { ok: false, reason: 'mfa_required' });
+    const code = { totpCode: () => totp(base32Decode(key)) };
+    assert.deepEqual(await t.login('totp@example.com', 'pw-totp-1', code), { ok: true, userId: ref.id });
+    const wrong = { totpCode: () => String((Number(totp(base32Decode(key))) + 1) % 1_000_000).padStart(6, '0') };
+    assert.equal((await t.login('totp@example.com', 'pw-totp-1', wrong)).ok, false, 'a wrong code is refused');
+    assert.deepEqual(await t.login('totp@example.com', 'wrong', code), { ok: false, reason: 'invalid_credentials' });
+    // Recovery of an acknowledged-or-not create: the factor is there, nothing is enrolled again.
+    await t.repairUser!(ref, u, IMPORT);
+    await t.updateUser(ref, u, IMPORT);
+    assert.equal((await factors()).length, 1, 'never a second factor');
+    // A user created without its factor (the enrol never went out): repair enrols it.
+    const bare = await sdkFor(sim).userManagement.createUser({ email: 'bare@example.com', externalId: 'user_bare', passwordHash: bcrypt.phc.reveal(), passwordHashType: 'bcrypt' });
+    const bareUser = withHash(user('user_bare', 'bare@example.com', { mfa: [{ kind: 'totp', secret: secret(key) }] }), bcrypt);
+    await t.repairUser!({ id: bare.id, externalId: 'user_bare' }, bareUser, IMPORT);
+    await t.repairUser!({ id: bare.id, externalId: 'user_bare' }, bareUser, IMPORT);
+    assert.equal((await sdkFor(sim).userManagement.listAuthFactors({ userId: bare.id })).data.length, 1);
+    assert.equal((await t.login('bare@example.com', 'pw-totp-1', code)).ok, true);
   });
 
   it('a hash WorkOS cannot take is left out (user created for JIT) and named in lossyNotes', async () => {

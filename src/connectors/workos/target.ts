@@ -3,10 +3,10 @@ import { looksLikeEmail } from '../../model/email.js';
 import type { CanonicalUser, LossyNote, Organization } from '../../model/user.js';
 import type { TargetCapabilities } from '../../protocol/capabilities.js';
 import { FlaglessError } from '../../protocol/errors.js';
-import type { CreateUserOptions, LoginResult, Target, TargetOptions, TargetOrgRef, TargetUserRef, TargetUserView } from '../../protocol/target.js';
+import type { CreateUserOptions, LoginResult, MembershipHint, SecondFactor, Target, TargetOptions, TargetOrgRef, TargetUserRef, TargetUserView } from '../../protocol/target.js';
 import { workosCapabilities } from './capabilities.js';
 import { classifyWorkosError, isConflict, isNotFound } from './errors.js';
-import { toWorkosOrganization, toWorkosRoleSlug, toWorkosRoleSlugs, toWorkosUser, workosExternalIdFor } from './map.js';
+import { toWorkosOrganization, toWorkosRoleSlug, toWorkosRoleSlugs, toWorkosUser, workosExternalIdFor, workosTotpSecrets } from './map.js';
 
 /**
  * The WorkOS target, through the official @workos-inc/node 8.x SDK (loaded lazily).
@@ -54,6 +54,19 @@ export function workosConnection(options: TargetOptions): WorkosConnection {
     https: url.protocol === 'https:',
     timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : DEFAULT_TIMEOUT_MS,
   };
+}
+
+interface MfaChallenge {
+  pendingToken: string;
+  factors: { id: string; type: string }[];
+}
+
+/** The `mfa_challenge` authentication error (a 403 the SDK raises as GenericServerException with the body in rawData). */
+function mfaChallengeOf(e: unknown): MfaChallenge | undefined {
+  const raw = (e as { name?: string; rawData?: Record<string, unknown> }).rawData;
+  if (!raw || raw.code !== 'mfa_challenge' || typeof raw.pending_authentication_token !== 'string' || !Array.isArray(raw.authentication_factors)) return undefined;
+  const factors = raw.authentication_factors.filter((f): f is { id: string; type: string } => typeof f?.id === 'string' && typeof f?.type === 'string');
+  return { pendingToken: raw.pending_authentication_token, factors };
 }
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {
@@ -148,7 +161,28 @@ export class WorkosTarget implements Target {
   async createUser(user: CanonicalUser, options: CreateUserOptions): Promise<TargetUserRef> {
     const { body } = this.#userPlan(user, options);
     const created = await this.#write('create user', () => this.#sdk.userManagement.createUser(body));
-    return this.#ref(created);
+    const ref = this.#ref(created);
+    // The factors go right after the user. Should one fail, the user is `writing` in the ledger and
+    // is found again, then repaired (repairUser), so each factor is enrolled once.
+    for (const secret of workosTotpSecrets(user)) await this.#enrollTotp(ref, secret);
+    return ref;
+  }
+
+  async repairUser(ref: TargetUserRef, user: CanonicalUser): Promise<void> {
+    await this.#ensureTotp(ref, user);
+  }
+
+  async #enrollTotp(ref: TargetUserRef, secret: string): Promise<void> {
+    await this.#write('enrol TOTP factor', () => this.#sdk.userManagement.enrollAuthFactor({ userId: ref.id, type: 'totp', totpSecret: secret, ...(ref.email ? { totpUser: ref.email } : {}) }));
+  }
+
+  /** Enrols the factors not there yet. WorkOS lists factors without their secrets, and flagless enrols them in order, so those present are the first ones. */
+  async #ensureTotp(ref: TargetUserRef, user: CanonicalUser): Promise<void> {
+    const secrets = workosTotpSecrets(user);
+    if (secrets.length === 0) return;
+    const page = await this.#read('list TOTP factors', () => this.#sdk.userManagement.listAuthFactors({ userId: ref.id, limit: 100 }));
+    const present = page.data.filter((f) => f.type === 'totp').length;
+    for (const secret of secrets.slice(present)) await this.#enrollTotp(ref, secret);
   }
 
   async updateUser(ref: TargetUserRef, user: CanonicalUser, options: CreateUserOptions): Promise<TargetUserRef> {
@@ -158,7 +192,9 @@ export class WorkosTarget implements Target {
     const updated = await this.#write('update user', () =>
       this.#sdk.userManagement.updateUser({ userId: ref.id, ...rest, ...(emailVerified ? { emailVerified: true } : {}) }),
     );
-    return this.#ref(updated);
+    const out = this.#ref(updated);
+    await this.#ensureTotp(out, user);
+    return out;
   }
 
   async findOrganization(key: { externalId: string; name: string }): Promise<TargetOrgRef | undefined> {
@@ -223,9 +259,31 @@ export class WorkosTarget implements Target {
     return out;
   }
 
-  async ensureMembership(user: TargetUserRef, org: TargetOrgRef, roles: string[], retried = false): Promise<'created' | 'updated' | 'exists'> {
+  async ensureMembership(user: TargetUserRef, org: TargetOrgRef, roles: string[], hint: MembershipHint = {}): Promise<'created' | 'updated' | 'exists'> {
     const slugs = toWorkosRoleSlugs(roles);
     const roleOptions = slugs.length === 0 ? {} : slugs.length === 1 ? { roleSlug: slugs[0]! } : { roleSlugs: slugs };
+    if (hint.nothingSent) {
+      // Nothing was ever sent for this membership: create without a read (reads share the rate
+      // budget). An account that existed before the migration may hold it already: 409, then compare.
+      try {
+        await this.#write('create organization membership', () =>
+          this.#sdk.userManagement.createOrganizationMembership({ organizationId: org.id, userId: user.id, ...roleOptions }),
+        );
+        return 'created';
+      } catch (e) {
+        if (!isConflict((e as FlaglessError).cause)) throw e;
+      }
+    }
+    return this.#ensureMembershipRead(user, org, slugs, roleOptions, false);
+  }
+
+  async #ensureMembershipRead(
+    user: TargetUserRef,
+    org: TargetOrgRef,
+    slugs: string[],
+    roleOptions: { roleSlug?: string; roleSlugs?: string[] },
+    retried: boolean,
+  ): Promise<'created' | 'updated' | 'exists'> {
     const existing = await this.#memberships({ userId: user.id, organizationId: org.id });
     const live = existing.find((m) => m.status !== 'inactive');
     if (live) {
@@ -242,7 +300,7 @@ export class WorkosTarget implements Target {
     } catch (e) {
       // Another worker got there first: compare with what it wrote.
       const cause = (e as FlaglessError).cause;
-      if (!retried && isConflict(cause)) return this.ensureMembership(user, org, roles, true);
+      if (!retried && isConflict(cause)) return this.#ensureMembershipRead(user, org, slugs, roleOptions, true);
       throw e;
     }
   }
@@ -318,7 +376,7 @@ export class WorkosTarget implements Target {
     }
   }
 
-  async login(identifier: string, password: string): Promise<LoginResult> {
+  async login(identifier: string, password: string, second?: SecondFactor): Promise<LoginResult> {
     if (!looksLikeEmail(identifier)) return { ok: false, reason: 'WorkOS signs users in by email address; the identifier is not one' };
     const clientId = this.#clientId;
     if (!clientId) throw new FlaglessError('E_TARGET_AUTH', 'WORKOS_CLIENT_ID is not set: it is needed to sign in through WorkOS (verify --logins).');
@@ -327,20 +385,45 @@ export class WorkosTarget implements Target {
       const r = await this.#sdk.userManagement.authenticateWithPassword({ email: identifier.trim(), password, clientId });
       return { ok: true, userId: r.user.id };
     } catch (e) {
-      const err = e as { name?: string; status?: number; code?: string; error?: string; rawData?: { code?: string } };
-      if (err.name === 'UnauthorizedException') {
-        // WorkOS answers a wrong password with 401 too (workos/emulate); tell it from a bad key.
-        if (await this.#apiKeyWorks()) return { ok: false, reason: 'invalid_credentials' };
-        throw classifyWorkosError(e, 'authenticate');
-      }
-      const status = err.status ?? 0;
-      const code = err.code ?? err.rawData?.code;
-      if ((err.name === 'GenericServerException' || err.name === 'BadRequestException') && status >= 400 && status < 500 && status !== 408 && code) {
-        return { ok: false, reason: code };
-      }
-      if (err.name === 'OauthException' && err.error === 'invalid_grant') return { ok: false, reason: 'invalid_credentials' };
+      const mfa = mfaChallengeOf(e);
+      if (mfa) return second ? this.#completeTotp(mfa, second, clientId) : { ok: false, reason: 'mfa_required' };
+      return this.#loginFailure(e);
+    }
+  }
+
+  /** The MFA step of a password sign-in (workos.com/docs/reference/authkit/authentication-errors): challenge a TOTP factor, answer with the code. */
+  async #completeTotp(mfa: MfaChallenge, second: SecondFactor, clientId: string): Promise<LoginResult> {
+    const factor = mfa.factors.find((f) => f.type === 'totp');
+    if (!factor) return { ok: false, reason: 'mfa_required: no TOTP factor to answer with' };
+    const challenge = await this.#write('challenge TOTP factor', () => this.#sdk.mfa.challengeFactor({ authenticationFactorId: factor.id }));
+    this.stats.writes++;
+    try {
+      const r = await this.#sdk.userManagement.authenticateWithTotp({
+        clientId,
+        code: second.totpCode(),
+        pendingAuthenticationToken: mfa.pendingToken,
+        authenticationChallengeId: challenge.id,
+      });
+      return { ok: true, userId: r.user.id };
+    } catch (e) {
+      return this.#loginFailure(e);
+    }
+  }
+
+  async #loginFailure(e: unknown): Promise<LoginResult> {
+    const err = e as { name?: string; status?: number; code?: string; error?: string; rawData?: { code?: string } };
+    if (err.name === 'UnauthorizedException') {
+      // WorkOS answers a wrong password with 401 too (workos/emulate); tell it from a bad key.
+      if (await this.#apiKeyWorks()) return { ok: false, reason: 'invalid_credentials' };
       throw classifyWorkosError(e, 'authenticate');
     }
+    const status = err.status ?? 0;
+    const code = err.code ?? err.rawData?.code;
+    if ((err.name === 'GenericServerException' || err.name === 'BadRequestException') && status >= 400 && status < 500 && status !== 408 && code) {
+      return { ok: false, reason: code };
+    }
+    if (err.name === 'OauthException' && err.error === 'invalid_grant') return { ok: false, reason: 'invalid_credentials' };
+    throw classifyWorkosError(e, 'authenticate');
   }
 
   async setPassword(ref: TargetUserRef, plaintext: string): Promise<void> {

@@ -129,7 +129,7 @@ export function addUserToFit(fit: TargetFit, caps: TargetCapabilities, facts: Us
   if (!caps.socialLinks && user.identities.length > 0) fit.lost.socialLinks++;
   if (!caps.organizations && user.memberships.length > 0) fit.lost.memberships++;
   if (!caps.usernames && user.username) fit.lost.usernames++;
-  if (!caps.phoneNumbers && user.phones.length > 0) fit.lost.phoneNumbers++;
+  if (!caps.phoneNumbers && !caps.metadataCarries?.includes('phones') && user.phones.length > 0) fit.lost.phoneNumbers++;
   if (!caps.disabledUsers && user.disabled) fit.lost.disabledFlags++;
   if (caps.requiresEmail && user.emails.length === 0) fit.lost.withoutEmail++;
 

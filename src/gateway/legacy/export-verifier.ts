@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { hashPassword, type PasswordHash } from '../../model/password/index.js';
+import { DEFAULT_HASH_COST_CEILING, hashCostExcess, hashPassword, type HashCostCeiling, type PasswordHash } from '../../model/password/index.js';
 import type { CanonicalUser } from '../../model/user.js';
 import type { LegacyVerdict, LegacyVerifier } from '../../protocol/legacy.js';
 import type { ExportIndex } from './export-index.js';
@@ -34,6 +34,8 @@ export interface ExportVerifierOptions {
   slowCooldownMs?: number;
   /** Pad failures to the decoy's cost (default true). */
   equalizeTiming?: boolean;
+  /** Hashes above this cost are never verified (`--max-hash-cost`; default the model's ceiling). */
+  hashCostCeiling?: HashCostCeiling;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -45,6 +47,7 @@ export class ExportVerifier implements LegacyVerifier {
   readonly #ownsPool: boolean;
   readonly #cooldownMs: number;
   readonly #equalize: boolean;
+  readonly #ceiling: HashCostCeiling;
   /** The costly-CPU threshold was given: warm() does not derive it. */
   readonly #fixedCostly: boolean;
   /** Users whose hash ran past the budget, until when they are not tried. */
@@ -67,6 +70,7 @@ export class ExportVerifier implements LegacyVerifier {
     this.#ownsPool = !opts.pool;
     this.#cooldownMs = opts.slowCooldownMs ?? 15 * 60_000;
     this.#equalize = opts.equalizeTiming ?? true;
+    this.#ceiling = opts.hashCostCeiling ?? DEFAULT_HASH_COST_CEILING;
     this.#fixedCostly = opts.pool !== undefined || opts.poolOptions?.costlyCpuMs !== undefined;
   }
 
@@ -146,6 +150,12 @@ export class ExportVerifier implements LegacyVerifier {
       firstId ??= id;
       const hash = user.passwordPlan === 'import' ? user.password : undefined;
       if (!hash) continue;
+      const excess = hashCostExcess(hash, this.#ceiling);
+      if (excess) {
+        // Above the cost ceiling: refused before any verification (the pool's budget is for what slips under it).
+        slow = { ok: false, reason: 'no_password', cause: 'too_costly', detail: excess, sourceId: id };
+        continue;
+      }
       // At most two verifications of one account at once (parallel attempts on one user, such as
       // a hammered cost bomb not yet recognised, never take every process); none while one of
       // them is known to be costly; and none for a while after one ran past its budget.
@@ -207,7 +217,7 @@ export class ExportVerifier implements LegacyVerifier {
     const user = matches[0];
     if (!user) return { ok: false, reason: 'invalid_credentials', ...(ids.length === 1 && firstId ? { sourceId: firstId } : {}) };
     if (user.disabled) return { ok: false, reason: 'disabled', detail: 'the user is disabled in the export', sourceId: user.sourceId };
-    return { ok: true, sourceId: user.sourceId, user };
+    return { ok: true, sourceId: user.sourceId, user, ...(user.password ? { verifiedWith: user.password.algorithm } : {}) };
   }
 
   #markSlow(sourceId: string): void {

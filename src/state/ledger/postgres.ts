@@ -9,6 +9,18 @@ import type { ClaimOptions, EntityKind, IdMapRow, LedgerRecord, MovedUsers, Outc
 
 /** First key of every advisory lock flagless takes ('flg'); the second is the worker id (0 = schema DDL). */
 const LOCK_NAMESPACE = 0x00666c67;
+/** First key of the shared lock each worker holds on the run it works on ('flgr'); the second is the run's key. */
+const RUN_LOCK_NAMESPACE = 0x666c6772;
+
+/** A 32-bit key for a run in a schema (advisory lock keys are two int4). */
+function runLockKey(schema: string, runId: string): number {
+  let h = 0x811c9dc5;
+  for (const ch of `${schema}\u0000${runId}`) {
+    h ^= ch.codePointAt(0)!;
+    h = Math.imul(h, 0x01000193);
+  }
+  return h | 0;
+}
 
 /**
  * The shared ledger on PostgreSQL: the same tables as SQLite, in their own schema (`?schema=` in
@@ -87,6 +99,7 @@ export class PostgresStore implements StateStore {
        ON CONFLICT (id) DO UPDATE SET source_fingerprint = excluded.source_fingerprint, options = excluded.options, finished_at = NULL`,
       [run.id, run.sourceFingerprint, run.target, JSON.stringify(run.options), run.startedAt],
     );
+    await this.#joinRun(run.id);
     return (await this.getRun(run.id))!;
   }
 
@@ -243,6 +256,28 @@ export class PostgresStore implements StateStore {
 
   async release(runId: string): Promise<void> {
     await this.#pool.query(`UPDATE ${this.#p}records SET owner = NULL WHERE run_id = $1 AND owner = $2`, [runId, this.workerId]);
+    if (this.#runsJoined.delete(runId)) {
+      await this.#lockClient?.query('SELECT pg_advisory_unlock_shared($1, $2)', [RUN_LOCK_NAMESPACE, runLockKey(this.driver.schema, runId)]).catch(() => undefined);
+    }
+  }
+
+  readonly #runsJoined = new Set<string>();
+
+  /** Holds the run's shared lock on this worker's lock session: counted by liveWorkers, dropped by PostgreSQL if the worker dies. */
+  async #joinRun(runId: string): Promise<void> {
+    if (!this.#lockClient || this.#runsJoined.has(runId)) return;
+    await this.#lockClient.query('SELECT pg_advisory_lock_shared($1, $2)', [RUN_LOCK_NAMESPACE, runLockKey(this.driver.schema, runId)]);
+    this.#runsJoined.add(runId);
+  }
+
+  async liveWorkers(runId: string): Promise<number> {
+    const r = await this.#pool.query<{ n: string }>(
+      `SELECT COUNT(*) AS n FROM pg_locks
+       WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+         AND classid = $1::int4::oid AND objid = $2::int4::oid AND objsubid = 2 AND granted`,
+      [RUN_LOCK_NAMESPACE, runLockKey(this.driver.schema, runId)],
+    );
+    return Math.max(1, Number(r.rows[0]?.n ?? 1));
   }
 
   async get(runId: string, kind: EntityKind, sourceId: string): Promise<LedgerRecord | undefined> {

@@ -140,7 +140,14 @@ export interface StateStore {
    * workers can tell a live owner from a dead one.
    */
   acquireWorker(): Promise<void>;
+  /** Starts or joins a run; on PostgreSQL this worker also counts among the run's live workers until release(). */
   beginRun(run: RunInfo): Promise<RunInfo>;
+  /**
+   * Optional: how many workers are working on this run now, this one included (PostgreSQL: those
+   * holding the run's shared advisory lock, which PostgreSQL drops when a worker's connection dies).
+   * The engine divides the target's rate limit among them. A single-process store has no such method.
+   */
+  liveWorkers?(runId: string): Promise<number>;
   finishRun(runId: string): Promise<void>;
   getRun(runId: string): Promise<RunInfo | undefined>;
 

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { verifyPassword } from '../../../model/password/index.js';
 import { SimApiError } from './http.js';
+import { checkChallenge } from './routes-factors.js';
 import type { Route, SimContext, SimRequest, SimResponse } from './routes-users.js';
 import { newId, userJson, type SimUser } from './state.js';
 
@@ -18,7 +19,14 @@ import { newId, userJson, type SimUser } from './state.js';
  * - unknown client_id: 400 `{error: 'invalid_client'}`; a client_secret that is not the API key:
  *   401 `{error: 'invalid_client'}` (OAuth-style bodies, OauthException in the SDK);
  * - with `requireEmailVerification`, an unverified user gets 403 `email_verification_required`
- *   with a pending authentication token (workos.com/docs/reference/authkit/authentication-errors).
+ *   with a pending authentication token (workos.com/docs/reference/authkit/authentication-errors);
+ * - a user enrolled in a TOTP factor (MFA enabled in the environment) gets 403 `mfa_challenge` with
+ *   `pending_authentication_token`, `authentication_factors: [{id, type}]` and `user` (same page);
+ *   the client challenges a factor (`POST /auth/factors/{id}/challenge`) and completes with
+ *   `grant_type: urn:workos:oauth:grant-type:mfa-totp` {code, pending_authentication_token,
+ *   authentication_challenge_id}. A wrong code is 400 `invalid_one_time_code` (the real code name is
+ *   not documented). Pending tokens live 10 minutes. Users without a factor are not asked to enrol
+ *   (`mfa_enrollment` is not simulated).
  */
 
 function oauthError(status: number, error: string, description: string): SimApiError {
@@ -44,11 +52,12 @@ async function authenticate(ctx: SimContext, req: SimRequest): Promise<SimRespon
   if (typeof b.grant_type !== 'string' || b.grant_type === '') {
     throw new SimApiError(400, 'grant_type is required', 'invalid_request');
   }
-  if (b.grant_type !== 'password') {
-    throw oauthError(400, 'unsupported_grant_type', `The simulator supports only the password grant, not ${b.grant_type}.`);
+  if (b.grant_type !== 'password' && b.grant_type !== MFA_TOTP_GRANT) {
+    throw oauthError(400, 'unsupported_grant_type', `The simulator supports only the password and mfa-totp grants, not ${b.grant_type}.`);
   }
   if (b.client_id !== ctx.clientId) throw oauthError(400, 'invalid_client', 'Invalid client ID.');
   if (b.client_secret !== ctx.apiKey) throw oauthError(401, 'invalid_client', 'Invalid client secret.');
+  if (b.grant_type === MFA_TOTP_GRANT) return authenticateTotp(ctx, b);
   const email = b.email;
   const password = b.password;
   if (typeof email !== 'string' || email === '' || typeof password !== 'string' || password === '') {
@@ -78,6 +87,44 @@ async function authenticate(ctx: SimContext, req: SimRequest): Promise<SimRespon
       },
     });
   }
+  if (user.factors?.length) {
+    const token = randomBytes(18).toString('base64url');
+    ctx.pendingAuthentications.set(token, { userId: user.id, expiresAt: Date.now() + 10 * 60_000 });
+    throw new SimApiError(403, 'The user must complete a multi-factor authentication challenge.', 'mfa_challenge', undefined, {
+      extra: {
+        pending_authentication_token: token,
+        authentication_factors: user.factors.map((f) => ({ id: f.id, type: 'totp' })),
+        user: userJson(user),
+      },
+    });
+  }
+  return signedIn(ctx, user);
+}
+
+const MFA_TOTP_GRANT = 'urn:workos:oauth:grant-type:mfa-totp';
+
+async function authenticateTotp(ctx: SimContext, b: Record<string, unknown>): Promise<SimResponse> {
+  const { code, pending_authentication_token: token, authentication_challenge_id: challengeId } = b;
+  if (typeof code !== 'string' || typeof token !== 'string' || typeof challengeId !== 'string') {
+    throw new SimApiError(400, 'code, pending_authentication_token and authentication_challenge_id are required', 'invalid_request');
+  }
+  const pending = ctx.pendingAuthentications.get(token);
+  if (!pending || pending.expiresAt < Date.now()) {
+    ctx.pendingAuthentications.delete(token);
+    throw new SimApiError(400, 'The pending authentication token is invalid or expired.', 'invalid_pending_authentication_token');
+  }
+  const user = ctx.store.users.get(pending.userId);
+  if (!user) throw new SimApiError(400, 'The pending authentication token is invalid or expired.', 'invalid_pending_authentication_token');
+  if (!checkChallenge(ctx, challengeId, user.id, code)) {
+    ctx.onLogin(false);
+    throw new SimApiError(400, 'The one-time code is invalid.', 'invalid_one_time_code');
+  }
+  ctx.pendingAuthentications.delete(token);
+  ctx.challenges.delete(challengeId);
+  return signedIn(ctx, user);
+}
+
+function signedIn(ctx: SimContext, user: SimUser): SimResponse {
   user.lastSignInAt = new Date().toISOString();
   ctx.onLogin(true);
   return {

@@ -15,6 +15,10 @@ export interface SimContext {
   requireEmailVerification: boolean;
   invalidCredentialsStatus: 400 | 401;
   loginLimiter: SlidingWindowLimiter | undefined;
+  /** Authentication challenges by id (TOTP factors). */
+  challenges: Map<string, import('./routes-factors.js').SimChallenge>;
+  /** Pending authentication tokens of sign-ins waiting for their MFA step → the user and when it expires. */
+  pendingAuthentications: Map<string, { userId: string; expiresAt: number }>;
   /** Counts one applied mutation (stats.writesApplied). */
   commit(): void;
   onLogin(ok: boolean): void;

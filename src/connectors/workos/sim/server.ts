@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { authRoutes } from './routes-auth.js';
+import { factorRoutes } from './routes-factors.js';
 import { FAULT_KINDS, NO_FAULTS, describeFaultSpec, parseFaultSpec, pickFault, pickLatency, seededRandom, type FaultKind, type FaultSpec } from './faults.js';
 import { SimApiError, parseJsonObject, readBody, sendBadGatewayHtml, sendJson } from './http.js';
 import { SlidingWindowLimiter, TokenBucket } from './limits.js';
@@ -35,6 +36,11 @@ export interface WorkosSimulatorOptions {
   /** Reads per second; 0 disables. Default 100 (1,000 per 10 s, documented). */
   readRateLimit?: number;
   readBurst?: number;
+  /**
+   * Reads draw from the write bucket (one budget for every request), as a stricter stand-in than
+   * WorkOS's documented separate limits: a benchmark uses it to count every read a run spends.
+   */
+  sharedBudget?: boolean;
   /** Authenticate attempts per email per 60 s; 0 disables. Default 10 (documented). */
   loginsPerEmailPerMinute?: number;
   /** A fault spec (see sim/faults.ts), e.g. `5xx=0.1,reset-after-commit=0.02,latency=20ms`. */
@@ -60,6 +66,8 @@ export interface WorkosSimulatorStats {
   writes: number;
   /** Write requests (not authenticate) that passed the key check and the rate limit. */
   acceptedWrites: number;
+  /** Read requests that passed the key check and the rate limit. */
+  acceptedReads: number;
   /** Changes actually applied to the simulator's state. */
   writesApplied: number;
   rateLimited: number;
@@ -94,7 +102,7 @@ export const DEFAULT_SIM_CLIENT_ID = 'client_flagless_simulator';
 export const DEFAULT_WRITE_RATE = 50;
 export const DEFAULT_READ_RATE = 100;
 
-const ROUTES: Route[] = [...userRoutes, ...organizationRoutes, ...authRoutes];
+const ROUTES: Route[] = [...userRoutes, ...factorRoutes, ...organizationRoutes, ...authRoutes];
 
 function match(method: string, path: string): { route: Route; params: string[] } | 'no-route' {
   for (const route of ROUTES) {
@@ -134,6 +142,7 @@ export async function startWorkosSimulator(opts: WorkosSimulatorOptions = {}): P
     reads: 0,
     writes: 0,
     acceptedWrites: 0,
+    acceptedReads: 0,
     writesApplied: 0,
     rateLimited: 0,
     unauthorized: 0,
@@ -149,6 +158,8 @@ export async function startWorkosSimulator(opts: WorkosSimulatorOptions = {}): P
     requireEmailVerification: opts.requireEmailVerification ?? false,
     invalidCredentialsStatus: opts.invalidCredentialsStatus ?? 401,
     loginLimiter: perEmail > 0 ? new SlidingWindowLimiter(perEmail, 60_000) : undefined,
+    challenges: new Map(),
+    pendingAuthentications: new Map(),
     commit: () => void counters.writesApplied++,
     onLogin: (ok) => void (ok ? counters.logins.succeeded++ : counters.logins.failed++),
   };
@@ -237,7 +248,7 @@ export async function startWorkosSimulator(opts: WorkosSimulatorOptions = {}): P
     }
     if (found === 'no-route') return reply(res, { status: 404, body: { message: 'Not Found', code: 'not_found' } });
 
-    const limiter = found.route.kind === 'write' ? writeBucket : found.route.kind === 'read' ? readBucket : undefined;
+    const limiter = found.route.kind === 'write' ? writeBucket : found.route.kind === 'read' ? (opts.sharedBudget ? writeBucket : readBucket) : undefined;
     if (limiter) {
       const take = limiter.take();
       if (!take.ok) {
@@ -249,6 +260,7 @@ export async function startWorkosSimulator(opts: WorkosSimulatorOptions = {}): P
       }
     }
     if (found.route.kind === 'write') counters.acceptedWrites++;
+    else if (found.route.kind === 'read') counters.acceptedReads++;
 
     const text = isWrite ? await readBody(req) : '';
     const fault = pickFault(faults, random);

@@ -23,6 +23,19 @@ export interface SimUser {
   updatedAt: string;
   /** How the password was given: an imported hash type, or `plaintext` (hashed here). */
   password?: { source: WorkosHashType | 'plaintext'; hash: PasswordHash };
+  /** TOTP factors (the secret is kept to check codes at sign-in; shown only in the enrol answer). */
+  factors?: SimFactor[];
+}
+
+export interface SimFactor {
+  id: string;
+  userId: string;
+  /** Base32, as enrolled. */
+  secret: string;
+  issuer: string;
+  user: string;
+  createdAt: string;
+  updatedAt: string;
 }
 
 export interface SimOrganization {
@@ -89,6 +102,19 @@ export function userJson(u: SimUser): Record<string, unknown> {
     updated_at: u.updatedAt,
     external_id: u.externalId,
     metadata: u.metadata,
+  };
+}
+
+/** An authentication factor as listed (no secret), the shape deserializeFactor reads. */
+export function factorJson(f: SimFactor): Record<string, unknown> {
+  return {
+    object: 'authentication_factor',
+    id: f.id,
+    created_at: f.createdAt,
+    updated_at: f.updatedAt,
+    type: 'totp',
+    totp: { issuer: f.issuer, user: f.user },
+    user_id: f.userId,
   };
 }
 

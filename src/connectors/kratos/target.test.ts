@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { hashPassword, parsePhc } from '../../model/password/index.js';
+import { emptyUser, type CanonicalUser } from '../../model/user.js';
+import type { Target } from '../../protocol/target.js';
+import { target as kratos } from './index.js';
+import { startKratosSimulator, type KratosSimulator } from './sim/server.js';
+
+// The Kratos target against the simulator, call by call (the CLI end-to-end tests are in test/kratos/).
+
+const IMPORT = { includePasswordHash: true, missingPassword: 'jit' as const };
+
+function user(i: number): CanonicalUser {
+  const u = emptyUser(`user_t${i}`);
+  u.emails = [{ address: `t${i}@example.com`, normalized: `t${i}@example.com`, verified: true, primary: true }];
+  u.firstName = 'T';
+  u.lastName = String(i);
+  return u;
+}
+
+describe('Kratos target', () => {
+  let sim: KratosSimulator;
+  let t: Target;
+  before(async () => {
+    sim = await startKratosSimulator({ bcryptCost: 4 });
+    t = await kratos.open({ env: { KRATOS_ADMIN_URL: sim.url, KRATOS_PUBLIC_URL: sim.url, KETO_WRITE_URL: sim.url, KETO_READ_URL: sim.url } });
+  });
+  after(() => sim.stop());
+
+  it('declares the schema-dependent capabilities and no rate limit when self-hosted', () => {
+    assert.equal(t.capabilities.requiresEmail, true, 'the default schema requires the email trait');
+    assert.equal(t.capabilities.usernames, true);
+    assert.equal(t.capabilities.rateLimitPerSecond, undefined);
+    assert.equal(t.capabilities.batchSize, 1000);
+  });
+
+  it('creates a batch in one request, finds users by external id and by email (a password identifier), lists them page by page', async () => {
+    const writes = t.stats.writes;
+    const hash = await hashPassword('bcrypt', 'batch-pw', { cost: 4 });
+    const refs = await t.createUsers!(Array.from({ length: 1000 }, (_, i) => ({ user: { ...user(i), password: hash, passwordPlan: 'import' as const }, options: IMPORT })));
+    assert.equal(t.stats.writes - writes, 1);
+    assert.equal(refs.length, 1000);
+    assert.deepEqual(await t.findUser({ externalId: 'user_t7' }), refs[7]);
+    assert.equal((await t.findUser({ externalId: 'user_nope', email: 'T8@Example.com' }))?.externalId, 'user_t8');
+    assert.equal(await t.findUser({ externalId: 'user_nope' }), undefined);
+    let n = 0;
+    for await (const v of t.listUsers()) if (v.externalId?.startsWith('user_t')) n++;
+    assert.equal(n, 1000, 'two full pages of 500');
+  });
+
+  it('a batch with a failing item throws a retriable error (the engine settles each user), having created the others', async () => {
+    const clash = { ...user(2000), sourceId: 'user_t1' }; // external_id already taken
+    await assert.rejects(
+      t.createUsers!([{ user: user(1001), options: IMPORT }, { user: clash, options: IMPORT }]),
+      (e: { code?: string; errorClass?: string; message?: string }) => e.errorClass === 'retriable' && /1 of 2 item\(s\) failed/.test(e.message ?? ''),
+    );
+    assert.ok(await t.findUser({ externalId: 'user_t1001' }));
+  });
+
+  it('a hash Kratos would refuse is never sent (it would fail the whole batch): that user gets the migration hook, the rest land', async () => {
+    const good = { ...user(4000), password: await hashPassword('bcrypt', 'good-pw', { cost: 4 }), passwordPlan: 'import' as const };
+    // scrypt with N = 2^18: valid for flagless, above Kratos's import bound (N ≤ 2^17).
+    const heavy = { ...user(4001), password: parsePhc('$scrypt$ln=18,r=8,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA'), passwordPlan: 'import' as const };
+    assert.ok(t.lossyNotes!(heavy, IMPORT).some((n) => n.field === 'password'), 'the plan names it');
+    const refs = await t.createUsers!([{ user: good, options: IMPORT }, { user: heavy, options: IMPORT }]);
+    assert.equal(refs.length, 2);
+    assert.deepEqual(sim.store.identities.get(refs[1]!.id)!.credentials.password!.config, { use_password_migration_hook: true });
+    assert.equal((await t.login('t4000@example.com', 'good-pw')).ok, true);
+  });
+
+  it('updates a changed user without overwriting the password it has, and sets a password for the gateway', async () => {
+    const u = user(3000);
+    u.password = await hashPassword('bcrypt', 'first-pw', { cost: 4 });
+    u.passwordPlan = 'import';
+    const ref = await t.createUser(u, IMPORT);
+    const changed = { ...u, lastName: 'Changed', password: await hashPassword('bcrypt', 'other-pw', { cost: 4 }) };
+    await t.updateUser(ref, changed, IMPORT);
+    const view = await t.getUser(ref);
+    assert.equal(view?.lastName, 'Changed');
+    assert.equal((await t.login('t3000@example.com', 'first-pw')).ok, true, 'the password Kratos holds is kept');
+    await t.setPassword(ref, 'gateway-pw-1');
+    assert.equal((await t.login('t3000@example.com', 'gateway-pw-1')).ok, true);
+    const wrong = await t.login('t3000@example.com', 'first-pw');
+    assert.equal(wrong.ok, false);
+    assert.match(wrong.ok ? '' : wrong.reason, /credentials are invalid/);
+  });
+
+  it('writes organization roles as Keto tuples, once', async () => {
+    const ref = (await t.findUser({ externalId: 'user_t3' }))!;
+    assert.equal(await t.findOrganization({ externalId: 'org_1', name: 'Org' }), undefined);
+    const org = await t.createOrganization({ sourceId: 'org_1', name: 'Org', metadata: {} });
+    assert.equal(await t.ensureMembership(ref, org, ['org:admin']), 'created');
+    assert.equal(await t.ensureMembership(ref, org, ['org:admin']), 'exists');
+    assert.equal(await t.ensureMembership(ref, org, ['org:admin', 'org:billing']), 'updated');
+    assert.deepEqual([...sim.store.tuples.values()].filter((x) => x.subject_id === ref.id), [
+      { namespace: 'orgs', object: 'org_1', relation: 'admin', subject_id: ref.id },
+      { namespace: 'orgs', object: 'org_1', relation: 'billing', subject_id: ref.id },
+    ]);
+    assert.deepEqual((await t.findOrganization({ externalId: 'org_1', name: 'Org' }))?.id, 'org_1');
+    assert.deepEqual((await t.getUser(ref))?.memberships, [{ organizationId: 'org_1', organizationExternalId: 'org_1', roles: ['admin', 'billing'] }]);
+  });
+
+  it('Ory Network: the API key is required and the documented limit becomes the write rate', async () => {
+    const ory = await startKratosSimulator({ adminToken: 'ory_pat_t' });
+    try {
+      await assert.rejects(kratos.open({ env: { KRATOS_ADMIN_URL: ory.url } }), (e: { code?: string }) => e.code === 'E_TARGET_AUTH');
+      const o = await kratos.open({ env: { KRATOS_ADMIN_URL: ory.url, ORY_API_KEY: 'ory_pat_t', KRATOS_RATE_LIMIT_RPM: '400' } });
+      assert.equal(o.capabilities.rateLimitPerSecond, 400 / 60);
+      assert.equal(o.capabilities.organizations, false, 'without Keto URLs organizations are not written');
+    } finally {
+      await ory.stop();
+    }
+  });
+});
