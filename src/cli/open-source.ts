@@ -1,3 +1,4 @@
+import { withArticle } from './report/english.js';
 import { open as openFile, stat } from 'node:fs/promises';
 import { notAFile } from '../lib/io/export-file.js';
 import { SOURCE_MODULES, loadAllSources, type SourceModule } from '../connectors/index.js';
@@ -82,7 +83,7 @@ export async function checkVendorOfFile(vendor: SourceVendor, file: string): Pro
   if (other) {
     throw new FlaglessError(
       'E_WRONG_VENDOR',
-      `${file} looks like a ${other.source.displayName} export, not ${own?.source.displayName ?? vendor}. Use --from ${other.source.vendor}.`,
+      `${file} looks like ${withArticle(other.source.displayName)} export, not ${withArticle(own?.source.displayName ?? vendor)} one. Use --from ${other.source.vendor}.`,
     );
   }
 }

@@ -15,6 +15,7 @@ export const run: CommandRunner = async (args, io) => {
     onProgress: (n) => io.progress(`assess: ${n.toLocaleString('en-US')} users read`),
   });
   io.progressDone();
+  if (!io.quiet) io.err(`assess: ${report.users.toLocaleString('en-US')} users read (${report.usersPerSecond.toLocaleString('en-US')} users/s, ${(report.durationMs / 1000).toFixed(1)} s${report.parts > 1 ? `, ${report.parts} threads` : ''})`);
   if (report.users === 0 && report.organizations === 0 && report.problemCount === 0) {
     throw new FlaglessError('E_INPUT_EMPTY', `${file} holds no users.`);
   }
@@ -27,9 +28,8 @@ export const run: CommandRunner = async (args, io) => {
     }
   }
   const text = renderAssessText(report, file);
-  // Machines read stdout (only with --json); the human summary always goes to stderr.
-  if (io.json) io.out(JSON.stringify(report, null, 2));
-  if (!io.json || !io.quiet) io.err(text);
+  // The result goes to stdout (`assess ... > report.txt`); --json replaces it with one document.
+  io.out(io.json ? JSON.stringify(report, null, 2) : text);
   if (html) io.err(`HTML report written to ${html}`);
   if (report.problemsByCode.E_HASH_CONFIG_MISSING) {
     io.err('flagless: E_HASH_CONFIG_MISSING: the export has password hashes but no hash parameters: pass --hash-config with the project\'s hash config (Firebase console → Authentication → Users → ⋮ → Password hash parameters).');

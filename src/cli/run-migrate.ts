@@ -7,11 +7,13 @@ import { formatSummary, type MigrateSummary } from '../engine/summary.js';
 import type { Target } from '../protocol/target.js';
 import { openSource, sourceVendorFromFlags } from './open-source.js';
 import { loadTargetConnector, positiveInt, positiveNumber, sourceFingerprint, str, targetLabel, targetOptionsFromFlags, withTargetLog } from './open-target.js';
-import { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, type CommandIo, type ParsedCommand } from './spec.js';
+import { exitCodeForFatal } from './exit-codes.js';
+import { EXIT_OK, EXIT_PROBLEMS, type CommandIo, type ParsedCommand } from './spec.js';
 
 /**
- * `flagless migrate`. Exit codes: 0 every record done; 1 quarantined or pending records, source
- * errors, or a fatal target error; 2 bad usage or unreadable input; 130 after SIGINT and 143
+ * `flagless migrate`. Exit codes (exit-codes.ts): 0 every record done or decided; 1 quarantined or
+ * pending records, or source errors; 2 refused before anything was sent (bad usage, unreadable
+ * input, credentials or configuration found wrong at start); 3 a fatal stop mid-run; 130 after SIGINT and 143
  * after SIGTERM (128 + signal number, the shell convention), with the ledger consistent: the same
  * command continues where it stopped. A second signal exits at once (the write-ahead ledger makes
  * that safe too: in-flight records are resolved by lookup on the next run).
@@ -20,7 +22,7 @@ const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 function exitFor(summary: MigrateSummary): number {
   if (summary.interrupted) return SIGNAL_EXIT[summary.interrupted] ?? EXIT_PROBLEMS;
-  if (summary.fatal) return /^E_(USAGE|INPUT_|WRONG_VENDOR|HASH_CONFIG_MISSING)/.test(summary.fatal.code) ? EXIT_USAGE : EXIT_PROBLEMS;
+  if (summary.fatal) return exitCodeForFatal(summary.fatal.code, summary.writes > 0);
   if (!summary.complete || (summary.plan?.problems.errors ?? 0) > 0) return EXIT_PROBLEMS;
   return EXIT_OK;
 }
@@ -44,7 +46,7 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
     try {
       const plan = await dryRun({ source, capabilities: connector.capabilities, missingPassword, runKey, ...(store ? { store } : {}) });
       if (io.json) io.out(JSON.stringify({ dryRun: true, target: label, plan }, null, 2));
-      else io.err(formatPlan(plan, label));
+      else io.out(formatPlan(plan, label));
       return plan.problems.errors > 0 ? EXIT_PROBLEMS : EXIT_OK;
     } finally {
       await store?.close();
@@ -83,7 +85,7 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
     });
     io.progressDone();
     if (io.json) io.out(JSON.stringify(summary, null, 2));
-    else io.err(formatSummary(summary));
+    else io.out(formatSummary(summary));
     return exitFor(summary);
   } finally {
     process.off('SIGINT', onSignal);

@@ -33,7 +33,7 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
     });
     io.progressDone();
     if (io.json) io.out(JSON.stringify({ target: label, ...report }, null, 2));
-    else io.err(formatVerify(report));
+    else io.out(formatVerify(report));
     return report.ok ? EXIT_OK : EXIT_PROBLEMS;
   } finally {
     await target.close().catch(() => undefined);
