@@ -33,6 +33,14 @@ export const TARGET_FLAGS: FlagSpec[] = [
   { name: 'realm', type: 'string', value: 'name', description: 'Keycloak only: the realm to import into.' },
 ];
 const STATE_FLAG: FlagSpec = { name: 'state', type: 'string', value: 'path|url', description: 'The ledger: a SQLite file (default .flagless/state.db; one migrate process at a time) or postgres://user@host/db[?schema=name] (several workers share one run).' };
+/** Shared by migrate, verify and serve. */
+export const DECISIONS_FLAG: FlagSpec = {
+  name: 'decisions',
+  type: 'string',
+  value: 'path',
+  description:
+    'The duplicate-account decisions (a CSV from `assess --decisions-out`, edited): per duplicate-email group, the account to keep moves with the address; each other one is skip (not moved, listed) or link (its social links and memberships go to the kept account where the target stores them). A decided group is done, not quarantined. Checked against the export first: a file that no longer matches (an id not in any group, a group with two keepers, a new account with a decided address) is refused before anything is written (exit 2).',
+};
 const MISSING_PASSWORD_FLAG: FlagSpec = { name: 'missing-password', type: 'string', value: 'mode', choices: ['jit', 'reset'], default: 'jit', description: 'Users without a hash the target accepts: jit = moved at their next sign-in through `flagless serve`; reset = the target asks them to set a new password.' };
 
 export const COMMANDS: CommandSpec[] = [
@@ -40,10 +48,17 @@ export const COMMANDS: CommandSpec[] = [
     name: 'assess',
     summary: 'Report what is in an export and what will survive the move to each target.',
     description:
-      'Streams the export and reports users, password hash algorithms, MFA, social-only users, disabled users, users without email, duplicate-email groups, organizations, memberships and every problem with its file and line. For each target flagless knows it says what imports natively, what needs a just-in-time move or a reset, and what is lost. Memory does not grow with the export (except for --passwords, whose records the join holds): duplicate emails and repeated ids are found from digests kept in scratch files (unlinked at once). A plain Auth0 NDJSON export is read in parts on several threads (--threads). Writes nothing anywhere except the optional HTML report. Exit code 1 when problems were found.',
+      'Streams the export and reports users, password hash algorithms, MFA, social-only users, disabled users, users without email, duplicate-email groups, organizations, memberships and every problem with its file and line. For each target flagless knows it says what imports natively, what needs a just-in-time move or a reset, and what is lost. Memory does not grow with the export (except for --passwords, whose records the join holds): duplicate emails and repeated ids are found from digests kept in scratch files (unlinked at once). A plain Auth0 NDJSON export is read in parts on several threads (--threads). Writes nothing anywhere except the optional HTML report and decisions file. Exit code 1 when problems were found.',
     flags: [
       ...SOURCE_FLAGS,
       { name: 'html', type: 'string', value: 'path', description: 'Also write a self-contained HTML report to this path.' },
+      {
+        name: 'decisions-out',
+        type: 'string',
+        value: 'path',
+        description:
+          'Write every duplicate-email group as a CSV to edit (email, source_id, decision, reason, verified, last_sign_in_at, created_at, line), one row per account, decision prefilled by the default policy: keep the account whose address is verified, then the most recent sign-in, then the oldest; the others skip. Then pass it to migrate, verify and serve with --decisions.',
+      },
       {
         name: 'threads',
         type: 'string',
@@ -87,7 +102,8 @@ export const COMMANDS: CommandSpec[] = [
       { name: 'concurrency', type: 'string', value: 'N', default: '8', description: 'Most requests in flight at once.' },
       { name: 'rate', type: 'string', value: 'R', description: "Write requests per second (default: the target's documented limit, e.g. 50 for WorkOS)." },
       { name: 'on-conflict', type: 'string', value: 'mode', choices: ['link', 'skip', 'fail'], default: 'link', description: 'When an account with the same email already exists in the target: link it (update it from the source and repair its memberships), skip it, or quarantine the record.' },
-      { name: 'retry-failed', type: 'boolean', description: 'Run only the records quarantined by earlier runs.' },
+      { name: 'retry-failed', type: 'boolean', description: 'Also run the records quarantined by earlier runs, with whatever else the export brings (a newer export: new, changed and repaired users).' },
+      DECISIONS_FLAG,
       LOG_LEVEL_FLAG,
       MISSING_PASSWORD_FLAG,
     ],
@@ -112,6 +128,7 @@ export const COMMANDS: CommandSpec[] = [
       { name: 'concurrency', type: 'string', value: 'N', default: '4', description: 'Most requests in flight at once.' },
       { name: 'rate', type: 'string', value: 'R', description: "Requests per second (default: the target's documented limit)." },
       MISSING_PASSWORD_FLAG,
+      DECISIONS_FLAG,
     ],
     examples: ['flagless verify --from clerk --file users.csv --to workos --logins logins.csv --json'],
     load: () => import('./run-verify.js'),
@@ -173,6 +190,7 @@ export const COMMANDS: CommandSpec[] = [
       ...SOURCE_FLAGS.map((f) => (f.name === 'from' ? { ...f, required: false, description: `${f.description} Required (here or in --config).` } : f)),
       ...TARGET_FLAGS.map((f) => (f.name === 'to' ? { ...f, required: false, description: `${f.description} Required (here or in --config).` } : f)),
       STATE_FLAG,
+      DECISIONS_FLAG,
       { name: 'port', type: 'string', value: 'N', description: 'Port to listen on (default 8787; 0 picks a free one).' },
       { name: 'host', type: 'string', value: 'addr', description: 'Address to listen on (default 127.0.0.1; put a TLS proxy in front before opening it wider).' },
       { name: 'token', type: 'string', value: 'T', description: 'Bearer token (or Basic password) the lazy-migration endpoints require; they are off without one. Also FLAGLESS_GATEWAY_TOKEN.' },

@@ -5,6 +5,9 @@ import { openSource, sourceOptionsFromFlags, sourceVendorFromFlags } from './ope
 import { positiveInt } from './open-target.js';
 import { renderAssessHtml } from './report/assess-html.js';
 import { renderAssessText } from './report/assess-text.js';
+import { plural } from './report/english.js';
+import { writeDecisionsFile } from '../engine/decisions/file.js';
+import { findDuplicateGroups } from '../engine/decisions/groups.js';
 import { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, type CommandRunner } from './spec.js';
 
 export const run: CommandRunner = async (args, io) => {
@@ -26,6 +29,14 @@ export const run: CommandRunner = async (args, io) => {
     } catch (e) {
       throw new FlaglessError('E_INPUT_UNREADABLE', `cannot write the HTML report to ${html}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
+  }
+  const decisionsOut = typeof args.flags['decisions-out'] === 'string' && args.flags['decisions-out'] !== '' ? args.flags['decisions-out'] : undefined;
+  if (decisionsOut) {
+    // A second pass over the export, keeping only the accounts that share an address.
+    const { groups } = await findDuplicateGroups(source, { onProgress: (n) => io.progress(`decisions: ${n.toLocaleString('en-US')} users read`) });
+    io.progressDone();
+    await writeDecisionsFile(decisionsOut, groups);
+    if (!io.quiet) io.err(`decisions: ${plural(groups.length, 'duplicate-email group')} (${plural(groups.reduce((n, g) => n + g.members.length, 0), 'account')}) written to ${decisionsOut}; edit the decision column (keep, skip, link), then pass --decisions ${decisionsOut} to migrate, verify and serve`);
   }
   const text = renderAssessText(report, file);
   // The result goes to stdout (`assess ... > report.txt`); --json replaces it with one document.

@@ -5,6 +5,7 @@ import { openStateStore, stateMayExist } from '../state/ledger/open.js';
 import type { StateStore } from '../state/ledger/types.js';
 import { formatSummary, type MigrateSummary } from '../engine/summary.js';
 import type { Target } from '../protocol/target.js';
+import { loadDecisions } from './open-decisions.js';
 import { openSource, sourceVendorFromFlags } from './open-source.js';
 import { loadTargetConnector, positiveInt, positiveNumber, sourceFingerprint, str, targetLabel, targetOptionsFromFlags, withTargetLog } from './open-target.js';
 import { exitCodeForFatal } from './exit-codes.js';
@@ -39,12 +40,14 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
   const concurrency = positiveInt(flags, 'concurrency', DEFAULT_CONCURRENCY);
   const rate = positiveNumber(flags, 'rate');
   const source = await openSource(flags, env);
+  // Checked against the export before anything is opened for writing (E_DECISIONS → exit 2).
+  const decisions = await loadDecisions(flags, source, io);
 
   if (flags['dry-run'] === true) {
     // Reads an existing ledger (to say what is already done) but never creates one.
     const store = stateMayExist(stateSpec) ? await openStateStore(stateSpec, { readonly: true }).catch(() => undefined) : undefined;
     try {
-      const plan = await dryRun({ source, capabilities: connector.capabilities, missingPassword, runKey, ...(store ? { store } : {}) });
+      const plan = await dryRun({ source, capabilities: connector.capabilities, missingPassword, runKey, ...(store ? { store } : {}), ...(decisions ? { decisions } : {}) });
       if (io.json) io.out(JSON.stringify({ dryRun: true, target: label, plan }, null, 2));
       else io.out(formatPlan(plan, label));
       return plan.problems.errors > 0 ? EXIT_PROBLEMS : EXIT_OK;
@@ -79,6 +82,7 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
       onConflict: (str(flags['on-conflict']) ?? 'link') as 'link' | 'skip' | 'fail',
       retryFailed: flags['retry-failed'] === true,
       missingPassword,
+      ...(decisions ? { decisions } : {}),
       signal: ac.signal,
       onProgress: (p) => io.progress(formatProgress(p)),
       runOptions: { concurrency, rate: rate ?? null, onConflict: str(flags['on-conflict']) ?? 'link', retryFailed: flags['retry-failed'] === true, missingPassword },

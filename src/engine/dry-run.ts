@@ -1,5 +1,6 @@
 import type { TargetCapabilities } from '../protocol/capabilities.js';
 import type { Source } from '../protocol/source.js';
+import type { DuplicateDecisions } from './decisions/types.js';
 import { planPass } from './plan-pass.js';
 import type { PlanReport } from './plan-report.js';
 import { DEFAULT_BATCH_SIZE, runIdFor } from './run.js';
@@ -17,6 +18,7 @@ export async function dryRun(opts: {
   /** An existing ledger, opened read-only: counts what is already done, changed or quarantined. */
   store?: StateStore;
   runKey?: string;
+  decisions?: DuplicateDecisions;
   batchSize?: number;
   signal?: AbortSignal;
 }): Promise<PlanReport> {
@@ -26,7 +28,7 @@ export async function dryRun(opts: {
   return planPass({
     source: opts.source,
     capabilities: opts.capabilities,
-    plan: { missingPassword: opts.missingPassword },
+    plan: { missingPassword: opts.missingPassword, ...(opts.decisions ? { decisions: opts.decisions } : {}) },
     batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE,
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(store && known ? { lookup: (kind, ids) => store.getMany(known.id, kind, ids) } : {}),

@@ -32,6 +32,8 @@ export interface PlanReport {
   /** Why records are skipped or lossy: one entry per distinct reason, most frequent first. */
   reasons: { entity: 'user' | 'organization' | 'membership'; field: string; reason: string; count: number }[];
   problems: { errors: number; warnings: number; sample: Problem[] };
+  /** Accounts of decided duplicate-email groups (`--decisions`), by decision. */
+  duplicates: { kept: number; skipped: number; linked: number };
 }
 
 const MAX_REASONS = 200;
@@ -50,6 +52,7 @@ export class PlanTally {
     mfaFactors: { total: 0, import: 0, lossy: 0 },
     reasons: [],
     problems: { errors: 0, warnings: 0, sample: [] },
+    duplicates: { kept: 0, skipped: 0, linked: 0 },
   };
   readonly #reasons = new Map<string, PlanReport['reasons'][number]>();
   #otherReasons = 0;
@@ -58,6 +61,7 @@ export class PlanTally {
     const u = this.report.users;
     this.#entity(u, 'user', plan.action, plan.skipReason, plan.lossy, ledger, fingerprint);
     u.password[plan.password]++;
+    if (plan.decision) this.report.duplicates[plan.decision.decision === 'keep' ? 'kept' : plan.decision.decision === 'skip' ? 'skipped' : 'linked']++;
     this.report.socialLinks.import += plan.socialLinks.import;
     this.report.socialLinks.lossy += plan.socialLinks.lossy;
     this.report.socialLinks.total += plan.socialLinks.import + plan.socialLinks.lossy;

@@ -1,6 +1,7 @@
 import type { CanonicalUser, LossyNote, Membership, MfaFactor, Organization } from '../model/user.js';
 import type { TargetCapabilities } from '../protocol/capabilities.js';
 import type { CreateUserOptions } from '../protocol/target.js';
+import type { AccountDecision, DuplicateDecisions } from './decisions/types.js';
 
 /**
  * The pure plan: for each record, what the move will do and what it will lose, decided from the
@@ -15,6 +16,8 @@ export interface PlanOptions {
    * (Target.lossyNotes): key and length limits, extra addresses. Absent in a dry run, which opens no target.
    */
   targetNotes?: (user: CanonicalUser, options: CreateUserOptions) => LossyNote[];
+  /** The operator's duplicate-account decisions (`--decisions`), checked against the export. */
+  decisions?: DuplicateDecisions;
 }
 
 export type PasswordDecision = 'import' | 'jit' | 'reset' | 'none';
@@ -30,6 +33,8 @@ export interface UserPlan {
   user: CanonicalUser;
   socialLinks: { import: number; lossy: number };
   mfaFactors: { import: number; lossy: number };
+  /** The account is in a decided duplicate-email group. */
+  decision?: AccountDecision;
 }
 
 function fallback(caps: TargetCapabilities, opts: PlanOptions): 'jit' | 'reset' {
@@ -105,7 +110,10 @@ function fitMetadata(user: CanonicalUser, caps: TargetCapabilities, lossy: Lossy
   return kept;
 }
 
-export function planUser(user: CanonicalUser, caps: TargetCapabilities, opts: PlanOptions): UserPlan {
+export function planUser(source: CanonicalUser, caps: TargetCapabilities, opts: PlanOptions): UserPlan {
+  const decision = opts.decisions?.of(source.sourceId);
+  // A kept account carries what its linked duplicates bring (their social links and memberships).
+  const user = decision?.decision === 'keep' && opts.decisions ? opts.decisions.withLinked(source) : source;
   const lossy: LossyNote[] = [...user.lossy];
   const written: CanonicalUser = { ...user };
   const plan: UserPlan = {
@@ -116,8 +124,13 @@ export function planUser(user: CanonicalUser, caps: TargetCapabilities, opts: Pl
     user: written,
     socialLinks: { import: 0, lossy: 0 },
     mfaFactors: { import: 0, lossy: 0 },
+    ...(decision ? { decision } : {}),
   };
-  if (caps.requiresEmail && user.emails.length === 0) {
+  const decidedSkip = opts.decisions?.skipReason(user.sourceId);
+  if (decidedSkip) {
+    plan.action = 'skip';
+    plan.skipReason = decidedSkip;
+  } else if (caps.requiresEmail && user.emails.length === 0) {
     plan.action = 'skip';
     plan.skipReason = `the user has no email address and ${caps.displayName} requires one (phone-only or username-only account)`;
   } else if (user.disabled && !caps.disabledUsers) {

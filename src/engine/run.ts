@@ -16,6 +16,7 @@ import { Requester } from './request.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 import { RunContext, type InvocationCounts, type OnConflict } from './run-context.js';
 import type { PlanOptions } from './plan.js';
+import type { DuplicateDecisions } from './decisions/types.js';
 import { summarize, type MigrateSummary } from './summary.js';
 import type { RecordState, StateStore } from '../state/ledger/types.js';
 import { TaskPool } from './task-pool.js';
@@ -46,8 +47,10 @@ export interface MigrateOptions {
   /** Requests per second; defaults to the target's documented limit. */
   rate?: number;
   onConflict?: OnConflict;
-  /** Run only the quarantined records. */
+  /** Also run the records quarantined by earlier runs (with whatever else this export brings). */
   retryFailed?: boolean;
+  /** The operator's duplicate-account decisions, checked against this export (decisions/resolve.ts). */
+  decisions?: DuplicateDecisions;
   missingPassword?: 'jit' | 'reset';
   batchSize?: number;
   retry?: RetryPolicy;
@@ -76,7 +79,9 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
   const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
   const rate = opts.rate ?? caps.rateLimitPerSecond ?? UNDOCUMENTED_RATE;
   const policy = opts.retry ?? DEFAULT_RETRY;
-  const states: RecordState[] = opts.retryFailed ? ['failed'] : ['planned'];
+  // --retry-failed takes the quarantined records and everything else left to do, so that a newer
+  // export (new users, changed ones, repaired rows) is moved in the same invocation.
+  const states: RecordState[] = opts.retryFailed ? ['planned', 'failed'] : ['planned'];
 
   await store.acquireWorker();
   const run = await store.beginRun({
@@ -97,7 +102,13 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
   const writes0 = target.stats.writes;
   const reads0 = target.stats.reads;
   const events0 = { ...(target.events ?? {}) };
-  const planOptions: PlanOptions = { missingPassword: opts.missingPassword ?? 'jit', ...(target.lossyNotes ? { targetNotes: target.lossyNotes.bind(target) } : {}) };
+  const planOptions: PlanOptions = {
+    missingPassword: opts.missingPassword ?? 'jit',
+    ...(target.lossyNotes ? { targetNotes: target.lossyNotes.bind(target) } : {}),
+    ...(opts.decisions ? { decisions: opts.decisions } : {}),
+  };
+  // Records of decided duplicate groups that an earlier run quarantined: a decided group is done, not quarantined.
+  const decided: Record<'user' | 'membership', string[]> = { user: [], membership: [] };
   const counts: InvocationCounts = { processed: { user: 0, organization: 0, membership: 0 }, failed: { user: 0, organization: 0, membership: 0 } };
   const meter = new ProgressMeter(() => ({ ...counts, writes: target.stats.writes - writes0 }), opts.onProgress, opts.progressIntervalMs);
   // The bucket starts when the writes start: tokens saved up during planning would be a burst.
@@ -116,7 +127,15 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
       signal: controller.signal,
       lookup: (kind, ids) => store.getMany(run.id, kind, ids),
       write: (records) => store.plan(run.id, records),
+      observe: (record, user) => {
+        if (user?.decision?.decision === 'keep' && !record.skipReason && record.kind !== 'organization') decided[record.kind].push(record.sourceId);
+      },
     });
+    if (!opts.retryFailed) {
+      for (const kind of ['user', 'membership'] as const) {
+        for (let i = 0; i < decided[kind].length; i += batchSize) await store.requeueFailed(run.id, kind, decided[kind].slice(i, i + batchSize));
+      }
+    }
     const before = await store.tally(run.id);
     meter.total = (['organization', 'user', 'membership'] as const).reduce((n, k) => n + states.reduce((m, s) => m + before[k][s], 0) + before[k].writing, 0);
 

@@ -240,6 +240,16 @@ export class PostgresStore implements StateStore {
     );
   }
 
+  async requeueFailed(runId: string, kind: EntityKind, sourceIds: readonly string[]): Promise<number> {
+    if (sourceIds.length === 0) return 0;
+    const r = await this.#pool.query(
+      `UPDATE ${this.#p}records SET state = 'planned', error_code = NULL, error_message = NULL, updated_at = $1
+       WHERE run_id = $2 AND kind = $3 AND state = 'failed' AND source_id = ANY($4::text[])`,
+      [nowIso(), runId, kind, [...sourceIds]],
+    );
+    return r.rowCount ?? 0;
+  }
+
   async release(runId: string): Promise<void> {
     await this.#pool.query(`UPDATE ${this.#p}records SET owner = NULL WHERE run_id = $1 AND owner = $2`, [runId, this.workerId]);
   }

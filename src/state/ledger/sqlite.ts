@@ -217,6 +217,17 @@ export class SqliteStore implements StateStore {
       .run(error.code, clip(error.message), nowIso(), runId, kind, sourceId);
   }
 
+  async requeueFailed(runId: string, kind: EntityKind, sourceIds: readonly string[]): Promise<number> {
+    if (sourceIds.length === 0) return 0;
+    const r = this.#db
+      .prepare(
+        `UPDATE records SET state = 'planned', error_code = NULL, error_message = NULL, updated_at = ?
+         WHERE run_id = ? AND kind = ? AND state = 'failed' AND source_id IN (SELECT value FROM json_each(?))`,
+      )
+      .run(nowIso(), runId, kind, JSON.stringify(sourceIds));
+    return r.changes;
+  }
+
   async release(runId: string): Promise<void> {
     this.#db.prepare(`UPDATE records SET owner = NULL WHERE run_id = ? AND owner = ?`).run(runId, this.workerId);
   }

@@ -153,6 +153,12 @@ export interface StateStore {
   markDoneMany?(runId: string, kind: EntityKind, results: readonly { sourceId: string; targetId?: string; outcome: Outcome }[]): Promise<void>;
   /** Quarantine (owned until release(), like markDone). */
   markFailed(runId: string, kind: EntityKind, sourceId: string, error: { code: string; message: string }): Promise<void>;
+  /**
+   * Puts quarantined records back to `planned` (their error cleared), so the next claim takes
+   * them: the accounts of a duplicate group decided since they were quarantined. Other states are
+   * left alone. Returns how many records changed.
+   */
+  requeueFailed(runId: string, kind: EntityKind, sourceIds: readonly string[]): Promise<number>;
   /** Gives back every row this worker holds (end of an invocation, shutdown). States are left as they are. */
   release(runId: string): Promise<void>;
 
