@@ -2,6 +2,7 @@ import { accessSync, constants } from 'node:fs';
 import { readCredentials } from '../engine/verify-logins.js';
 import { formatVerify, verify } from '../engine/verify.js';
 import { FlaglessError } from '../protocol/errors.js';
+import { loadDecisions } from './open-decisions.js';
 import { openSource } from './open-source.js';
 import { openTarget, positiveInt, positiveNumber, str } from './open-target.js';
 import { EXIT_OK, EXIT_PROBLEMS, type CommandIo, type ParsedCommand } from './spec.js';
@@ -20,6 +21,7 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
   const concurrency = positiveInt(flags, 'concurrency', 4);
   const rate = positiveNumber(flags, 'rate');
   const source = await openSource(flags);
+  const decisions = await loadDecisions(flags, source, io);
   const { target, label } = await openTarget(flags);
   try {
     io.progress(`verify: reading ${label}…`);
@@ -30,6 +32,8 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
       concurrency,
       ...(rate !== undefined ? { rate } : {}),
       ...(logins ? { credentials: readCredentials(logins) } : {}),
+      ...(decisions ? { plan: { missingPassword: (str(flags['missing-password']) ?? 'jit') as 'jit' | 'reset', decisions } } : {}),
+      onProgress: (line) => io.progress(line),
     });
     io.progressDone();
     if (io.json) io.out(JSON.stringify({ target: label, ...report }, null, 2));

@@ -6,6 +6,8 @@ import type { Target, TargetOrgRef, TargetUserView } from '../protocol/target.js
 import { planMembership, planOrganization, planUser, type PlanOptions } from './plan.js';
 import { RecordFailure, Requester } from './request.js';
 import { checkLogins, type Credential, type LoginReport } from './verify-logins.js';
+import { listUsersWithRetry } from './list-retry.js';
+import type { RetryPolicy } from './retry.js';
 
 /**
  * `verify`: reconciles the source against the target record by record, reading the target through
@@ -26,6 +28,10 @@ export interface VerifyOptions {
   /** Longest list kept per finding (counts stay exact). */
   maxListed?: number;
   signal?: AbortSignal;
+  /** Transient failures are retried as migrate retries them (default: DEFAULT_RETRY). */
+  retry?: RetryPolicy;
+  /** A line of progress (reading the target, signing in). */
+  onProgress?: (line: string) => void;
 }
 
 export interface Mismatch {
@@ -67,9 +73,13 @@ function sameValue(stored: unknown, expected: unknown): boolean {
 }
 
 class Listed<T> {
-  readonly items: T[] = [];
+  items: T[] = [];
   count = 0;
   constructor(private readonly max: number) {}
+  clear(): void {
+    this.items = [];
+    this.count = 0;
+  }
   add(item: T): void {
     this.count++;
     if (this.items.length < this.max) this.items.push(item);
@@ -86,11 +96,25 @@ export async function verify(opts: VerifyOptions): Promise<VerifyReport> {
   const byExternalId = new Map<string, TargetUserView[]>();
   const byEmail = new Map<string, TargetUserView>();
   let targetCount = 0;
-  for await (const v of target.listUsers()) {
-    targetCount++;
-    if (v.externalId) byExternalId.set(v.externalId, [...(byExternalId.get(v.externalId) ?? []), v]);
-    if (v.email) byEmail.set(normalizeEmail(v.email), v);
-  }
+  await listUsersWithRetry(
+    target,
+    (v) => {
+      targetCount++;
+      if (v.externalId) byExternalId.set(v.externalId, [...(byExternalId.get(v.externalId) ?? []), v]);
+      if (v.email) byEmail.set(normalizeEmail(v.email), v);
+      if (targetCount % 1000 === 0) opts.onProgress?.(`verify: ${targetCount.toLocaleString('en-US')} target users read`);
+    },
+    {
+      restart: () => {
+        byExternalId.clear();
+        byEmail.clear();
+        targetCount = 0;
+      },
+      ...(opts.retry ? { policy: opts.retry } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      onRetry: (attempt, reason) => opts.onProgress?.(`verify: listing the target's users again (attempt ${attempt + 1}) after: ${reason}`),
+    },
+  );
 
   const matched = new Set<string>();
   const missing = new Listed<VerifyReport['missing'][number]>(max);
@@ -193,7 +217,8 @@ export async function verify(opts: VerifyOptions): Promise<VerifyReport> {
     }
 
     if (caps.organizations) {
-      for (const m of user.memberships) {
+      // plan.user: a kept duplicate also holds what its linked accounts bring.
+      for (const m of plan.user.memberships) {
         const mp = planMembership(m, caps);
         if (mp.action === 'skip') continue;
         let entry = view.memberships.find((x) => x.organizationExternalId === m.organizationId);
@@ -214,8 +239,10 @@ export async function verify(opts: VerifyOptions): Promise<VerifyReport> {
       }
     }
     if (caps.socialLinks) {
-      for (const i of user.identities) {
-        if (!view.identities.some((x) => x.provider === i.provider && x.providerUserId === i.providerUserId)) {
+      for (const i of plan.user.identities) {
+        // Compared under the provider name the target stores (an Auth0 SAML connection is its connection name in Better Auth).
+        const provider = target.storedProviderName?.(i) ?? i.provider;
+        if (!view.identities.some((x) => x.provider === provider && x.providerUserId === i.providerUserId)) {
           missingSocial.add({ sourceId: user.sourceId, provider: i.provider, providerUserId: i.providerUserId });
         }
       }
@@ -237,9 +264,13 @@ export async function verify(opts: VerifyOptions): Promise<VerifyReport> {
 
   const extra = new Listed<VerifyReport['extra'][number]>(max);
   if (matched.size < targetCount) {
-    for await (const v of target.listUsers()) {
-      if (!matched.has(v.id)) extra.add({ targetId: v.id, ...(v.email ? { email: v.email } : {}), ...(v.externalId ? { externalId: v.externalId } : {}) });
-    }
+    await listUsersWithRetry(
+      target,
+      (v) => {
+        if (!matched.has(v.id)) extra.add({ targetId: v.id, ...(v.email ? { email: v.email } : {}), ...(v.externalId ? { externalId: v.externalId } : {}) });
+      },
+      { restart: () => extra.clear(), ...(opts.retry ? { policy: opts.retry } : {}), ...(opts.signal ? { signal: opts.signal } : {}) },
+    );
   }
   requester.close();
 
@@ -270,6 +301,7 @@ export async function verify(opts: VerifyOptions): Promise<VerifyReport> {
       rate: opts.rate ?? caps.rateLimitPerSecond ?? 1000,
       maxListed: max,
       ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.onProgress ? { onProgress: (done: number) => opts.onProgress!(`verify --logins: ${done.toLocaleString('en-US')} sign-ins done`) } : {}),
       explain: (identifier) => {
         if (!looksLikeEmail(identifier)) return undefined;
         const key = normalizeEmail(identifier);

@@ -1,4 +1,4 @@
-import type { CanonicalUser, LossyNote, Organization } from '../model/user.js';
+import type { CanonicalUser, LinkedIdentity, LossyNote, Organization } from '../model/user.js';
 import type { TargetCapabilities } from './capabilities.js';
 
 /**
@@ -92,6 +92,12 @@ export interface Target {
    * email addresses, ids too long for the target...). The plan adds these to the user's lossy notes.
    */
   lossyNotes?(user: CanonicalUser, options: CreateUserOptions): LossyNote[];
+  /**
+   * Optional, pure: the provider name this target stores a linked identity under, when it is not
+   * the canonical one (an enterprise SAML/OIDC connection is stored by its connection name or an
+   * alias), so verify compares links by what the target holds.
+   */
+  storedProviderName?(identity: LinkedIdentity): string;
   /** Optional, pure: the target's name for a source role (`org:admin` → `admin` on WorkOS), so verify compares like with like. */
   roleName?(role: string): string | undefined;
 }
