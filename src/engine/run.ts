@@ -9,6 +9,7 @@ import { applyUser } from './apply-user.js';
 import { spawnUserBatches } from './apply-user-batch.js';
 import { AbortedError } from './concurrency.js';
 import { digest } from './fingerprint.js';
+import { ExportMembers, type MissingFromExport } from './absent.js';
 import { planPass } from './plan-pass.js';
 import type { PlanReport } from './plan-report.js';
 import { ProgressMeter, type Progress } from './progress.js';
@@ -109,6 +110,8 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
   };
   // Records of decided duplicate groups that an earlier run quarantined: a decided group is done, not quarantined.
   const decided: Record<'user' | 'membership', string[]> = { user: [], membership: [] };
+  const members = new ExportMembers();
+  let missingFromExport: MissingFromExport | undefined;
   const counts: InvocationCounts = { processed: { user: 0, organization: 0, membership: 0 }, failed: { user: 0, organization: 0, membership: 0 } };
   const meter = new ProgressMeter(() => ({ ...counts, writes: target.stats.writes - writes0 }), opts.onProgress, opts.progressIntervalMs);
   // The bucket starts when the writes start: tokens saved up during planning would be a burst.
@@ -128,9 +131,12 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
       lookup: (kind, ids) => store.getMany(run.id, kind, ids),
       write: (records) => store.plan(run.id, records),
       observe: (record, user) => {
+        if (record.kind === 'user') members.add(record.sourceId);
         if (user?.decision?.decision === 'keep' && !record.skipReason && record.kind !== 'organization') decided[record.kind].push(record.sourceId);
       },
     });
+    // Only after a whole pass: an interrupted plan pass has not seen the whole export.
+    missingFromExport = await members.reconcile(store, run.id);
     if (!opts.retryFailed) {
       for (const kind of ['user', 'membership'] as const) {
         for (let i = 0; i < decided[kind].length; i += batchSize) await store.requeueFailed(run.id, kind, decided[kind].slice(i, i + batchSize));
@@ -223,6 +229,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
     ...(target.events ? { targetEvents: Object.fromEntries(Object.entries(target.events).map(([k, v]) => [k, v - (events0[k] ?? 0)])) } : {}),
     ...(interrupted ? { interrupted } : {}),
     ...(fatal ? { fatal } : {}),
+    ...(missingFromExport && missingFromExport.users > 0 ? { missingFromExport } : {}),
   });
 }
 

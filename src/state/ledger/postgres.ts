@@ -250,6 +250,24 @@ export class PostgresStore implements StateStore {
     return r.rowCount ?? 0;
   }
 
+  async page(runId: string, kind: EntityKind, after: string | undefined, limit: number): Promise<LedgerRecord[]> {
+    const r = await this.#pool.query<RecordRow>(
+      `SELECT * FROM ${this.#p}records WHERE run_id = $1 AND kind = $2 AND source_id COLLATE "C" > $3 ORDER BY source_id COLLATE "C" LIMIT $4`,
+      [runId, kind, after ?? '', limit],
+    );
+    return r.rows.map(rowToRecord);
+  }
+
+  async settleAbsent(runId: string, userSourceIds: readonly string[], message: string): Promise<number> {
+    if (userSourceIds.length === 0) return 0;
+    const settle = `SET state = 'done', outcome = 'skipped', error_code = NULL, error_message = $1, fingerprint = NULL, updated_at = $2
+                    WHERE run_id = $3 AND state IN ('planned', 'failed') AND owner IS NULL`;
+    const params = [clip(message), nowIso(), runId, [...userSourceIds]];
+    const users = await this.#pool.query(`UPDATE ${this.#p}records ${settle} AND kind = 'user' AND source_id = ANY($4::text[])`, params);
+    await this.#pool.query(`UPDATE ${this.#p}records ${settle} AND kind = 'membership' AND user_source_id = ANY($4::text[])`, params);
+    return users.rowCount ?? 0;
+  }
+
   async release(runId: string): Promise<void> {
     await this.#pool.query(`UPDATE ${this.#p}records SET owner = NULL WHERE run_id = $1 AND owner = $2`, [runId, this.workerId]);
   }

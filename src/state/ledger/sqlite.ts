@@ -228,6 +228,26 @@ export class SqliteStore implements StateStore {
     return r.changes;
   }
 
+  async page(runId: string, kind: EntityKind, after: string | undefined, limit: number): Promise<LedgerRecord[]> {
+    const rows = this.#db
+      .prepare(`SELECT * FROM records WHERE run_id = ? AND kind = ? AND source_id > ? ORDER BY source_id LIMIT ?`)
+      .all(runId, kind, after ?? '', limit) as RecordRow[];
+    return rows.map(rowToRecord);
+  }
+
+  async settleAbsent(runId: string, userSourceIds: readonly string[], message: string): Promise<number> {
+    if (userSourceIds.length === 0) return 0;
+    const ids = JSON.stringify(userSourceIds);
+    const now = nowIso();
+    const settle = `SET state = 'done', outcome = 'skipped', error_code = NULL, error_message = ?, fingerprint = NULL, updated_at = ?
+                    WHERE run_id = ? AND state IN ('planned', 'failed') AND owner IS NULL`;
+    return this.#db.transaction(() => {
+      const users = this.#db.prepare(`UPDATE records ${settle} AND kind = 'user' AND source_id IN (SELECT value FROM json_each(?))`).run(clip(message), now, runId, ids);
+      this.#db.prepare(`UPDATE records ${settle} AND kind = 'membership' AND user_source_id IN (SELECT value FROM json_each(?))`).run(clip(message), now, runId, ids);
+      return users.changes;
+    })();
+  }
+
   async release(runId: string): Promise<void> {
     this.#db.prepare(`UPDATE records SET owner = NULL WHERE run_id = ? AND owner = ?`).run(runId, this.workerId);
   }

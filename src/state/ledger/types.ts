@@ -159,6 +159,15 @@ export interface StateStore {
    * left alone. Returns how many records changed.
    */
   requeueFailed(runId: string, kind: EntityKind, sourceIds: readonly string[]): Promise<number>;
+  /** A page of a run's records of one kind, in source-id order after `after` (keyset paging). */
+  page(runId: string, kind: EntityKind, after: string | undefined, limit: number): Promise<LedgerRecord[]>;
+  /**
+   * Users absent from the export being planned: those still `planned` or `failed` (never moved)
+   * are settled done/skipped with `message`, their fingerprint cleared so that the user is planned
+   * again if a later export brings it back; their memberships likewise. Nothing is deleted
+   * anywhere. Returns how many users changed.
+   */
+  settleAbsent(runId: string, userSourceIds: readonly string[], message: string): Promise<number>;
   /** Gives back every row this worker holds (end of an invocation, shutdown). States are left as they are. */
   release(runId: string): Promise<void>;
 
