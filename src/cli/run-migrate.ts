@@ -47,10 +47,21 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
     // Reads an existing ledger (to say what is already done) but never creates one.
     const store = stateMayExist(stateSpec) ? await openStateStore(stateSpec, { readonly: true }).catch(() => undefined) : undefined;
     try {
-      const plan = await dryRun({ source, capabilities: connector.capabilities, missingPassword, runKey, ...(store ? { store } : {}), ...(decisions ? { decisions } : {}) });
+      const targetNotes = await connector.loadLossyNotes?.();
+      const plan = await dryRun({
+        source,
+        capabilities: connector.capabilities,
+        missingPassword,
+        runKey,
+        ...(store ? { store } : {}),
+        ...(decisions ? { decisions } : {}),
+        ...(targetNotes ? { targetNotes } : {}),
+        ...(rate !== undefined ? { rate } : {}),
+      });
       if (io.json) io.out(JSON.stringify({ dryRun: true, target: label, plan }, null, 2));
       else io.out(formatPlan(plan, label));
-      return plan.problems.errors > 0 ? EXIT_PROBLEMS : EXIT_OK;
+      // Predicted quarantines are records that will need attention: the same exit code the real run will give.
+      return plan.problems.errors > 0 || plan.predictedQuarantines.duplicateEmail > 0 ? EXIT_PROBLEMS : EXIT_OK;
     } finally {
       await store?.close();
     }

@@ -116,5 +116,10 @@ export interface TargetOptions {
 export interface TargetConnector {
   readonly name: string;
   readonly capabilities: TargetCapabilities;
+  /**
+   * Optional: the same notes `Target.lossyNotes` gives, without opening the target, so that
+   * `migrate --dry-run` (which calls nothing) reports exactly the loss the real run reports.
+   */
+  loadLossyNotes?(): Promise<(user: CanonicalUser, options: CreateUserOptions) => LossyNote[]>;
   open(options: TargetOptions): Promise<Target>;
 }

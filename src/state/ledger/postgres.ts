@@ -284,7 +284,7 @@ export class PostgresStore implements StateStore {
 
   async tally(runId: string): Promise<Tally> {
     const r = await this.#pool.query<TallyRow>(
-      `SELECT kind, state, outcome, COUNT(*) AS n, SUM(CASE WHEN lossy <> '[]' THEN 1 ELSE 0 END) AS lossy FROM ${this.#p}records WHERE run_id = $1 GROUP BY kind, state, outcome`,
+      `SELECT kind, state, outcome, COUNT(*) AS n, SUM(CASE WHEN lossy <> '[]' AND outcome IS DISTINCT FROM 'skipped' THEN 1 ELSE 0 END) AS lossy FROM ${this.#p}records WHERE run_id = $1 GROUP BY kind, state, outcome`,
       [runId],
     );
     return rowsToTally(r.rows);

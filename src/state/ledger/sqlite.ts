@@ -266,7 +266,7 @@ export class SqliteStore implements StateStore {
 
   async tally(runId: string): Promise<Tally> {
     const rows = this.#db
-      .prepare(`SELECT kind, state, outcome, COUNT(*) AS n, SUM(CASE WHEN lossy <> '[]' THEN 1 ELSE 0 END) AS lossy FROM records WHERE run_id = ? GROUP BY kind, state, outcome`)
+      .prepare(`SELECT kind, state, outcome, COUNT(*) AS n, SUM(CASE WHEN lossy <> '[]' AND outcome IS NOT 'skipped' THEN 1 ELSE 0 END) AS lossy FROM records WHERE run_id = ? GROUP BY kind, state, outcome`)
       .all(runId) as TallyRow[];
     return rowsToTally(rows);
   }
