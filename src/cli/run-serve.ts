@@ -12,6 +12,9 @@ import { FlaglessError } from '../protocol/errors.js';
 import type { LegacyVerifier } from '../protocol/legacy.js';
 import type { SourceVendor } from '../protocol/source.js';
 import { openSource, sourceVendorFromFlags } from './open-source.js';
+import { loadDecisions } from './open-decisions.js';
+import type { DuplicateDecisions } from '../engine/decisions/types.js';
+import { decidedIndex } from '../gateway/legacy/decided-index.js';
 import { openTarget, str } from './open-target.js';
 import { EXIT_OK, type CommandIo, type FlagValues, type ParsedCommand } from './spec.js';
 
@@ -141,6 +144,12 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
     for (const c of closers.reverse()) await c().catch(() => undefined);
   };
   try {
+    // Checked against the export before the gateway opens anything (E_DECISIONS → exit 2).
+    let decisions: DuplicateDecisions | undefined;
+    if (str(flags.decisions)) {
+      if (!hasFile) throw new FlaglessError('E_USAGE', '--decisions needs the export (--file): the decisions name accounts of the export');
+      decisions = await loadDecisions(flags, await openSource(flags, env), io);
+    }
     const store = await openGatewayStore(str(flags.state));
     closers.push(() => store.close());
 
@@ -149,6 +158,7 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
       io.err(`flagless serve: indexing the ${vendor} export…`);
       const started = Date.now();
       index = await buildExportIndex(await openSource(flags, env), storage);
+      if (decisions) index = decidedIndex(index, decisions);
       closers.push(() => index!.close());
       io.err(`flagless serve: ${index.stats.users} users, ${index.stats.organizations} organizations indexed in ${((Date.now() - started) / 1000).toFixed(1)} s (${index.stats.problems} problems; run \`flagless assess\` for details)`);
     }
