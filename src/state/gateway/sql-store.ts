@@ -203,6 +203,24 @@ export class SqlGatewayStore implements GatewayStore {
     });
   }
 
+  /**
+   * Why users are still on legacy, from the ledger. The plan's skip reasons and the quarantine's
+   * codes say it (plan.ts words them; E_DUPLICATE_EMAIL marks an undecided duplicate); a user moved
+   * by bulk import whose lossy notes name the password has no usable hash on the target yet.
+   */
+  async #legacyByReason(notByGateway: string): Promise<NonNullable<DashboardCounts['legacyByReason']>> {
+    const count = async (where: string) =>
+      Number((await this.#d.query<{ n: number | string }>(`SELECT COUNT(DISTINCT source_id) AS n FROM ${this.#p}records WHERE kind = 'user' AND ${where} AND ${notByGateway}`))[0]?.n ?? 0);
+    const skipped = `state = 'done' AND outcome = 'skipped'`;
+    return {
+      disabled: await count(`${skipped} AND error_message LIKE '%the user is disabled%'`),
+      noEmail: await count(`${skipped} AND error_message LIKE '%has no email address%'`),
+      quarantined: await count(`state = 'failed' AND error_code <> 'E_DUPLICATE_EMAIL'`),
+      undecidedDuplicate: await count(`state = 'failed' AND error_code = 'E_DUPLICATE_EMAIL'`),
+      noUsableHash: await count(`${BULK_DONE} AND lossy LIKE '%"field":"password"%'`),
+    };
+  }
+
   dashboard(legacyTotal: number | undefined, sinceIso: string): Promise<DashboardCounts> {
     return this.#guard('reading the dashboard', async () => {
       const byRoute = Object.fromEntries(MIGRATION_ROUTES.map((r) => [r, 0])) as Record<MigrationRoute, number>;
@@ -224,11 +242,14 @@ export class SqlGatewayStore implements GatewayStore {
       let bulkSeries: SeriesPoint[] = [];
       let migrated = 0;
       let planned: number | undefined;
+      let legacyByReason: DashboardCounts['legacyByReason'];
       try {
-        bulk = Number((await this.#d.query<{ n: number | string }>(`SELECT COUNT(DISTINCT source_id) AS n FROM ${this.#p}records WHERE ${BULK_DONE}`))[0]?.n ?? 0);
+        // A user the gateway moved again (completed at login) counts under its route, not twice.
+        const notByGateway = `source_id NOT IN (SELECT source_id FROM ${this.#p}gateway_users WHERE state = 'migrated' AND route <> 'bulk')`;
+        legacyByReason = await this.#legacyByReason(notByGateway);
         bulkSeries = (
           await this.#d.query<{ bucket: string; n: number | string }>(
-            `SELECT substr(updated_at, 1, 13) AS bucket, COUNT(DISTINCT source_id) AS n FROM ${this.#p}records WHERE ${BULK_DONE}
+            `SELECT substr(updated_at, 1, 13) AS bucket, COUNT(DISTINCT source_id) AS n FROM ${this.#p}records WHERE ${BULK_DONE} AND ${notByGateway}
              GROUP BY substr(updated_at, 1, 13) ORDER BY bucket`,
           )
         ).map((r) => ({ bucket: r.bucket, count: Number(r.n) }));
@@ -240,10 +261,13 @@ export class SqlGatewayStore implements GatewayStore {
             )
           )[0]?.n ?? 0,
         );
+        // Every user on the target counts in exactly one card: the gateway's routes, and the bulk import for the rest.
+        bulk = migrated - byRoute.jit - byRoute.completed - byRoute.lazy;
         planned = Number((await this.#d.query<{ n: number | string }>(`SELECT COUNT(DISTINCT source_id) AS n FROM ${this.#p}records WHERE kind = 'user'`))[0]?.n ?? 0) || undefined;
       } catch (e) {
         if (!this.#d.isMissingTable(e)) throw e;
         migrated = MIGRATION_ROUTES.reduce((n, r) => n + byRoute[r], 0);
+        bulk = byRoute.bulk;
       }
       const failures = (
         await this.#d.query<{ reason: string; n: number | string }>(
@@ -264,6 +288,7 @@ export class SqlGatewayStore implements GatewayStore {
         bulk,
         byRoute,
         migrated,
+        ...(legacyByReason ? { legacyByReason } : {}),
         series: { bulk: bulkSeries, jit: await series('jit'), completed: await series('completed'), lazy: await series('lazy') },
         failures,
         failureSeries,
