@@ -6,9 +6,8 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parse } from 'csv-parse';
-import { assessSource } from '../src/cli/assess-source.js';
-import { SOURCE_MODULES } from '../src/connectors/index.js';
-import type { SourceVendor } from '../src/protocol/source.js';
+import { assess } from '../src/app/assess.js';
+import type { KnownSourceVendor as SourceVendor } from '../src/app/open-source.js';
 
 const [mode, vendor, file, passwords, apiDump] = process.argv.slice(2) as [string, SourceVendor, string, string?, string?];
 
@@ -29,10 +28,8 @@ async function main(): Promise<void> {
     }
   } else {
     // What `flagless assess` does: threads as it would choose them (FLAGLESS_BENCH_THREADS overrides).
-    const mod = await SOURCE_MODULES[vendor]();
-    const options = { file, ...(passwords ? { passwords } : {}), ...(apiDump ? { apiDump } : {}) };
     const threads = process.env.FLAGLESS_BENCH_THREADS ? Number(process.env.FLAGLESS_BENCH_THREADS) : undefined;
-    const report = await assessSource(mod.source.open(options), vendor, options, threads ? { threads } : {});
+    const report = await assess({ source: { from: vendor, file, ...(passwords ? { passwords } : {}), ...(apiDump ? { apiDump } : {}) }, ...(threads ? { threads } : {}) });
     records = report.users;
     parts = report.parts;
   }

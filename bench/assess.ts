@@ -10,8 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { SOURCE_MODULES } from '../src/connectors/index.js';
-import type { SourceVendor } from '../src/protocol/source.js';
+import { SOURCE_MODULES, type KnownSourceVendor as SourceVendor } from '../src/connectors/index.js';
 
 interface Measure {
   mode: string;

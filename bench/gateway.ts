@@ -21,15 +21,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { availableParallelism } from 'node:os';
-import pino from 'pino';
-import { generate as generateClerk, source as clerkSource } from '../src/connectors/clerk/index.js';
-import { target as betterAuth } from '../src/connectors/better-auth/index.js';
-import { buildExportIndex, type ExportIndex } from '../src/gateway/legacy/export-index.js';
-import { ExportVerifier } from '../src/gateway/legacy/export-verifier.js';
-import type { JitPasswordMode } from '../src/gateway/provision.js';
-import { createGateway } from '../src/gateway/server.js';
-import { openGatewayStore } from '../src/state/gateway/open.js';
-import type { Target } from '../src/protocol/target.js';
+import { generate, openSource, openTarget, serve, type CanonicalUser, type Target } from '../src/app/index.js';
+
+type JitPasswordMode = 'native' | 'import-hash';
 
 export interface GatewayBenchOptions {
   users: number;
@@ -117,31 +111,49 @@ async function rawBcrypt(hashes: { hash: string; password: string }[], concurren
   return (hashes.length * 1000) / (performance.now() - start);
 }
 
-async function startGateway(dir: string, name: string, index: ExportIndex, mode: JitPasswordMode, timed = false) {
-  const target = await betterAuth.open({ env: { BETTER_AUTH_SECRET: SECRET }, db: join(dir, `${name}-target.db`) });
-  const store = await openGatewayStore(join(dir, `${name}-state.db`));
+/** The gateway as `flagless serve` starts it (through the app API), on a target this bench times. */
+async function startGateway(dir: string, name: string, csv: string, mode: JitPasswordMode, timed = false) {
+  const { target, label } = await openTarget({ to: 'better-auth', env: { BETTER_AUTH_SECRET: SECRET }, db: join(dir, `${name}-target.db`) });
   const t = timed ? new TimedTarget(target) : undefined;
-  const gateway = await createGateway({
-    store,
-    legacy: new ExportVerifier(index),
-    target: t ? t.wrap() : target,
-    index,
-    passwordMode: mode,
-    logger: pino({ level: 'silent' }),
-    limits: { perAddress: { limit: 1_000_000, windowMs: 60_000 }, perIdentifier: { limit: 1_000_000, windowMs: 60_000 } },
-    ownsDependencies: false,
-  });
-  const url = await gateway.listen({ port: 0, host: '127.0.0.1' });
-  return {
-    url,
-    target,
-    timed: t,
-    async close() {
-      await gateway.close();
-      await store.close();
-      await target.close();
-    },
-  };
+  try {
+    const handle = await serve({
+      from: 'clerk',
+      source: { file: csv },
+      target: { open: t ? t.wrap() : target, label },
+      state: join(dir, `${name}-state.db`),
+      legacy: 'export',
+      jitPassword: mode,
+      logLevel: 'silent',
+      limits: { perAddress: { limit: 1_000_000, windowMs: 60_000 }, perIdentifier: { limit: 1_000_000, windowMs: 60_000 } },
+      port: 0,
+      env: {},
+    });
+    return {
+      url: handle.url,
+      target,
+      timed: t,
+      async close() {
+        await handle.close();
+        await target.close();
+      },
+    };
+  } catch (e) {
+    await target.close();
+    throw e;
+  }
+}
+
+/** Users of the export by login identifier (folded as the gateway folds them), to pick the bench's users. */
+async function usersByIdentifier(csv: string): Promise<Map<string, CanonicalUser[]>> {
+  const byId = new Map<string, CanonicalUser[]>();
+  const fold = (s: string) => s.trim().normalize('NFC').toLowerCase();
+  for await (const item of (await openSource({ from: 'clerk', file: csv, env: {} })).read()) {
+    if (item.type !== 'user') continue;
+    const keys = new Set(item.user.emails.map((e) => fold(e.address)));
+    if (item.user.username) keys.add(fold(item.user.username));
+    for (const k of keys) byId.set(k, [...(byId.get(k) ?? []), item.user]);
+  }
+  return byId;
 }
 
 /** An application's server-side client: node:http with keep-alive (fetch/undici adds ~0.5 ms per call here). */
@@ -171,12 +183,12 @@ export async function runGatewayBench(opts: GatewayBenchOptions, log: (line: str
     // Enough users that `users` of them have a bcrypt hash (the generator mixes in argon2id).
     const csv = join(dir, 'users.csv');
     const plaintexts = join(dir, 'logins.csv');
-    await generateClerk({ users: Math.ceil(opts.users * 3) + 20, out: csv, seed: 'bench-gateway', plaintexts, clean: true });
-    const index = await buildExportIndex(clerkSource.open({ file: csv, env: {} }));
+    await generate({ from: 'clerk', users: Math.ceil(opts.users * 3) + 20, out: csv, seed: 'bench-gateway', plaintexts, clean: true });
+    const index = await usersByIdentifier(csv);
     const { parse } = await import('csv-parse/sync');
     const all = parse(await (await import('node:fs/promises')).readFile(plaintexts, 'utf8'), { columns: true }) as { identifier: string; password: string }[];
     const logins = all
-      .map((l) => ({ l, u: index.sourceIdsFor(l.identifier).length === 1 ? index.user(index.sourceIdsFor(l.identifier)[0]!) : undefined }))
+      .map((l) => ({ l, u: index.get(l.identifier.trim().normalize('NFC').toLowerCase())?.length === 1 ? index.get(l.identifier.trim().normalize('NFC').toLowerCase())![0] : undefined }))
       .filter(({ u }) => u && !u.disabled && u.password?.algorithm === 'bcrypt' && Number(u.password.params.cost) === 10)
       .slice(0, opts.users);
     if (logins.length < opts.users) throw new Error(`bench: only ${logins.length} bcrypt cost-10 users generated`);
@@ -188,7 +200,7 @@ export async function runGatewayBench(opts: GatewayBenchOptions, log: (line: str
     log(`  raw bcrypt verify: ${raw1.toFixed(1)}/s`);
     const jit = {} as GatewayBenchResult['jit'];
     for (const mode of ['native', 'import-hash'] as const) {
-      const gw = await startGateway(dir, mode, index, mode);
+      const gw = await startGateway(dir, mode, csv, mode);
       try {
         const start = performance.now();
         await pool(bodies, opts.concurrency, (b) => login(gw.url, b));
@@ -205,7 +217,7 @@ export async function runGatewayBench(opts: GatewayBenchOptions, log: (line: str
 
     // Migrated users: move them first (import-hash, quick), then sign each in once at the target so
     // it holds its native hash, as a migrated user's target does after the first sign-in.
-    const gw = await startGateway(dir, 'latency', index, 'import-hash', true);
+    const gw = await startGateway(dir, 'latency', csv, 'import-hash', true);
     try {
       const sample = bodies.slice(0, Math.min(bodies.length, opts.pairs));
       await pool(sample, opts.concurrency, (b) => login(gw.url, b));

@@ -1,6 +1,6 @@
 import { TARGET_CAPABILITIES } from '../connectors/index.js';
 import { LOG_LEVELS } from '../engine/log.js';
-import { SOURCE_VENDORS } from '../protocol/source.js';
+import { SOURCE_VENDORS } from '../connectors/index.js';
 import type { CommandSpec, FlagSpec } from './spec.js';
 
 /**

@@ -1,86 +1,27 @@
-import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { TARGET_CAPABILITIES, TARGET_MODULES } from '../connectors/index.js';
-import { createLogger } from '../engine/log.js';
-import { loggedTarget } from '../engine/logged-target.js';
+import { targetNames, type OpenTargetOptions } from '../app/open-target.js';
 import { FlaglessError } from '../protocol/errors.js';
-import type { Target, TargetConnector, TargetOptions } from '../protocol/target.js';
 import type { FlagValues } from './spec.js';
 
-/**
- * The CLI glue that opens a target from the shared target flags (`--to --target-url --db --realm`),
- * and names the migration a run belongs to. Used by migrate, verify (and later serve).
- */
+/** The CLI's reading of the shared target flags (`--to --target-url --db --realm --log-level`) and of number flags. */
 export function str(v: FlagValues[string]): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
-export async function loadTargetConnector(name: string | undefined): Promise<TargetConnector> {
-  const known = TARGET_CAPABILITIES.map((c) => c.name);
-  if (!name || !known.includes(name)) throw new FlaglessError('E_USAGE', `--to must be one of ${known.join(', ')}.`);
-  const load = TARGET_MODULES[name];
-  if (!load) throw new FlaglessError('E_USAGE', `the ${name} target is not available in this build of flagless.`);
-  return (await load()).target;
-}
-
-export function targetOptionsFromFlags(flags: FlagValues, env: Record<string, string | undefined>): TargetOptions {
-  const options: TargetOptions = { env };
+/** The target the flags describe, as app options; E_USAGE for an unknown `--to`. */
+export function targetFromFlags(flags: FlagValues, env: Record<string, string | undefined> = process.env): OpenTargetOptions {
+  const to = str(flags.to);
+  const known = targetNames();
+  if (!to || !known.includes(to)) throw new FlaglessError('E_USAGE', `--to must be one of ${known.join(', ')}.`);
+  const options: OpenTargetOptions = { to, env };
   const url = str(flags['target-url']);
   if (url) options.url = url;
   const db = str(flags.db);
   if (db) options.db = db;
   const realm = str(flags.realm);
   if (realm) options.realm = realm;
+  const logLevel = str(flags['log-level']);
+  if (logLevel) options.logLevel = logLevel;
   return options;
-}
-
-/** A URL or path without credentials, for labels and messages. */
-function withoutSecrets(location: string): string {
-  try {
-    const u = new URL(location);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return location;
-  }
-}
-
-/**
- * Which target instance: the name plus where it is (--target-url, --db, or the connector's
- * `<NAME>_API_URL` / `<NAME>_URL` environment variable) and realm. Re-runs and parallel workers
- * against the same instance share one ledger run; another instance gets its own.
- */
-export function targetLabel(name: string, flags: FlagValues, env: Record<string, string | undefined>): string {
-  const envName = name.toUpperCase().replace(/[^A-Z0-9]/g, '_');
-  const where = str(flags['target-url']) ?? str(flags.db) ?? env[`${envName}_API_URL`] ?? env[`${envName}_URL`] ?? 'default';
-  const realm = str(flags.realm);
-  return `${name}@${withoutSecrets(where).replace(/\/+$/, '')}${realm ? `/${realm}` : ''}`;
-}
-
-/** Where the source came from, for the runs table (not its identity: a re-export is the same migration). */
-export function sourceFingerprint(flags: FlagValues): string {
-  const vendor = str(flags.from) ?? '?';
-  const file = str(flags.file);
-  if (!file) return `${vendor}:api:${str(flags['source-url']) ?? 'default'}`;
-  try {
-    const st = statSync(file);
-    return `${vendor}:${resolve(file)}:${st.size}:${st.mtime.toISOString()}`;
-  } catch {
-    return `${vendor}:${resolve(file)}`;
-  }
-}
-
-export async function openTarget(flags: FlagValues, env: Record<string, string | undefined> = process.env): Promise<{ connector: TargetConnector; target: Target; label: string }> {
-  const name = str(flags.to);
-  const connector = await loadTargetConnector(name);
-  const target = withTargetLog(await connector.open(targetOptionsFromFlags(flags, env)), flags);
-  return { connector, target, label: targetLabel(connector.name, flags, env) };
-}
-
-/** With `--log-level debug`, every target call is logged (secrets redacted); otherwise the target as is. */
-export function withTargetLog(target: Target, flags: FlagValues): Target {
-  const level = str(flags['log-level']);
-  return level ? loggedTarget(target, createLogger({ service: 'flagless', level })) : target;
 }
 
 /** A positive integer flag, or E_USAGE. */

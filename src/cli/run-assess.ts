@@ -1,19 +1,20 @@
 import { writeFile } from 'node:fs/promises';
-import { assessSource, defaultThreads } from './assess-source.js';
+import { assess } from '../app/assess.js';
+import { defaultThreads } from '../app/assess-source.js';
 import { FlaglessError } from '../protocol/errors.js';
-import { openSource, sourceOptionsFromFlags, sourceVendorFromFlags } from './open-source.js';
+import { sourceFromFlags } from './open-source.js';
 import { positiveInt } from './open-target.js';
 import { renderAssessHtml } from './report/assess-html.js';
 import { renderAssessText } from './report/assess-text.js';
-import { plural } from './report/english.js';
-import { writeDecisionsFile } from '../engine/decisions/file.js';
-import { findDuplicateGroups } from '../engine/decisions/groups.js';
+import { plural } from '../lib/english.js';
+import { writeDuplicateDecisions } from '../app/decisions.js';
 import { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, type CommandRunner } from './spec.js';
 
 export const run: CommandRunner = async (args, io) => {
-  const source = await openSource(args.flags);
-  const file = typeof args.flags.file === 'string' ? args.flags.file : `${source.vendor} API`;
-  const report = await assessSource(source, sourceVendorFromFlags(args.flags), sourceOptionsFromFlags(args.flags), {
+  const source = sourceFromFlags(args.flags);
+  const file = typeof args.flags.file === 'string' ? args.flags.file : `${source.from} API`;
+  const report = await assess({
+    source,
     threads: positiveInt(args.flags, 'threads', defaultThreads()),
     onProgress: (n) => io.progress(`assess: ${n.toLocaleString('en-US')} users read`),
   });
@@ -33,10 +34,9 @@ export const run: CommandRunner = async (args, io) => {
   const decisionsOut = typeof args.flags['decisions-out'] === 'string' && args.flags['decisions-out'] !== '' ? args.flags['decisions-out'] : undefined;
   if (decisionsOut) {
     // A second pass over the export, keeping only the accounts that share an address.
-    const { groups } = await findDuplicateGroups(source, { onProgress: (n) => io.progress(`decisions: ${n.toLocaleString('en-US')} users read`) });
+    const written = await writeDuplicateDecisions(source, decisionsOut, (n) => io.progress(`decisions: ${n.toLocaleString('en-US')} users read`));
     io.progressDone();
-    await writeDecisionsFile(decisionsOut, groups);
-    if (!io.quiet) io.err(`decisions: ${plural(groups.length, 'duplicate-email group')} (${plural(groups.reduce((n, g) => n + g.members.length, 0), 'account')}) written to ${decisionsOut}; edit the decision column (keep, skip, link), then pass --decisions ${decisionsOut} to migrate, verify and serve`);
+    if (!io.quiet) io.err(`decisions: ${plural(written.groups, 'duplicate-email group')} (${plural(written.accounts, 'account')}) written to ${decisionsOut}; edit the decision column (keep, skip, link), then pass --decisions ${decisionsOut} to migrate, verify and serve`);
   }
   const text = renderAssessText(report, file);
   // The result goes to stdout (`assess ... > report.txt`); --json replaces it with one document.

@@ -1,17 +1,15 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import { TARGET_CAPABILITIES, TARGET_MODULES } from '../connectors/index.js';
-import { assess } from '../engine/assess/assess.js';
+import { assess } from '../app/assess.js';
+import { generate } from '../app/generate.js';
+import { migrate } from '../app/migrate.js';
+import type { OpenSourceOptions } from '../app/open-source.js';
+import type { OpenTargetOptions } from '../app/open-target.js';
+import { readCredentials, verify, type VerifyResult } from '../app/verify.js';
 import { formatProgress } from '../engine/progress.js';
-import { migrate } from '../engine/run.js';
-import { openStateStore } from '../state/ledger/open.js';
 import type { MigrateSummary } from '../engine/summary.js';
-import { readCredentials, type Credential } from '../engine/verify-logins.js';
-import { verify, type VerifyReport } from '../engine/verify.js';
+import type { Credential } from '../engine/verify-logins.js';
 import { FlaglessError } from '../protocol/errors.js';
-import type { SourceOptions } from '../protocol/source.js';
-import type { Target } from '../protocol/target.js';
-import { loadSourceModule } from './open-source.js';
 import { renderAssessHtml } from './report/assess-html.js';
 import { EXIT_OK, EXIT_PROBLEMS, type CommandRunner } from './spec.js';
 
@@ -36,42 +34,26 @@ export const run: CommandRunner = async (args, io) => {
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
 
-  const clerk = await loadSourceModule('clerk');
   io.err(`1/5 generate: a Clerk export of ${users} users with known passwords (bcrypt, argon2id, TOTP, social-only, organizations)`);
-  const gen = await clerk.generate({ users, out: join(dir, 'clerk-users.csv'), seed: 'flagless-demo', plaintexts: join(dir, 'logins.csv') });
-  const sourceOptions: SourceOptions = {};
+  const { displayName: _name, ...gen } = await generate({ from: 'clerk', users, out: join(dir, 'clerk-users.csv'), seed: 'flagless-demo', plaintexts: join(dir, 'logins.csv') });
+  const sourceOptions: OpenSourceOptions = { from: 'clerk' };
   for (const f of gen.files) {
     if (f.role === 'export') sourceOptions.file = f.path;
     if (f.role === 'api-dump') sourceOptions.apiDump = f.path;
   }
-  const open = () => clerk.source.open(sourceOptions);
 
   io.err('2/5 assess: what is in it, and what survives the move');
-  const report = await assess(open(), { targets: TARGET_CAPABILITIES });
+  const report = await assess({ source: sourceOptions, threads: 1 });
   await writeFile(join(dir, 'assess.html'), renderAssessHtml(report, sourceOptions.file!));
 
-  const loadBetterAuth = TARGET_MODULES['better-auth'];
-  if (!loadBetterAuth) throw new FlaglessError('E_INTERNAL', 'the Better Auth target is missing from this build');
-  const connector = (await loadBetterAuth()).target;
   const db = join(dir, 'better-auth.db');
   const statePath = join(dir, 'state.db');
+  const target: OpenTargetOptions = { to: 'better-auth', db, env: process.env };
   const migrateOnce = async (): Promise<MigrateSummary> => {
-    const target = await connector.open({ env: process.env, db });
-    const store = await openStateStore(statePath);
     try {
-      return await migrate({
-        source: open(),
-        runKey: `clerk→better-auth@${db}`,
-        sourceFingerprint: sourceOptions.file!,
-        target,
-        targetLabel: `better-auth@${rel(db)}`,
-        store,
-        onProgress: (p) => io.progress(`    ${formatProgress(p)}`),
-      });
+      return await migrate({ source: sourceOptions, target, state: statePath, onProgress: (p) => io.progress(`    ${formatProgress(p)}`) });
     } finally {
       io.progressDone();
-      await target.close();
-      await store.close();
     }
   };
   io.err(`3/5 migrate: into Better Auth on SQLite (${rel(db)}), with a write-ahead ledger (${rel(statePath)})`);
@@ -80,13 +62,7 @@ export const run: CommandRunner = async (args, io) => {
   const second = await migrateOnce();
 
   io.err(`4/5 verify: every user reconciled through Better Auth, and ${SAMPLE_LOGINS} sample users sign in with their original passwords`);
-  let verified: VerifyReport;
-  const target: Target = await connector.open({ env: process.env, db });
-  try {
-    verified = await verify({ source: open(), target, plan: { missingPassword: 'jit' }, concurrency: 2, credentials: sample(readCredentials(join(dir, 'logins.csv')), SAMPLE_LOGINS) });
-  } finally {
-    await target.close();
-  }
+  const verified: VerifyResult = await verify({ source: sourceOptions, target, missingPassword: 'jit', concurrency: 2, logins: sample(readCredentials(join(dir, 'logins.csv')), SAMPLE_LOGINS) });
   const seconds = (performance.now() - started) / 1000;
   const logins = verified.logins;
 

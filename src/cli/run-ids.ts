@@ -1,5 +1,6 @@
 import { exportIds, type IdsFormat } from '../engine/ids.js';
-import { openStateStore, stateMayExist, DEFAULT_STATE_PATH } from '../state/ledger/open.js';
+import { openStateStore } from '../state/ledger/open.js';
+import { DEFAULT_STATE_PATH, stateMayExist } from '../state/location.js';
 import { FlaglessError } from '../protocol/errors.js';
 import { str } from './open-target.js';
 import { EXIT_OK, type CommandIo, type ParsedCommand } from './spec.js';

@@ -1,20 +1,18 @@
-import { dryRun, formatPlan } from '../engine/dry-run.js';
+import { migrate, planMigration } from '../app/migrate.js';
+import { formatPlan } from '../engine/dry-run.js';
 import { formatProgress } from '../engine/progress.js';
-import { DEFAULT_CONCURRENCY, migrate } from '../engine/run.js';
-import { openStateStore, stateMayExist } from '../state/ledger/open.js';
-import type { StateStore } from '../state/ledger/types.js';
+import { DEFAULT_CONCURRENCY } from '../engine/run.js';
 import { formatSummary, type MigrateSummary } from '../engine/summary.js';
-import type { Target } from '../protocol/target.js';
-import { loadDecisions } from './open-decisions.js';
-import { openSource, sourceVendorFromFlags } from './open-source.js';
-import { loadTargetConnector, positiveInt, positiveNumber, sourceFingerprint, str, targetLabel, targetOptionsFromFlags, withTargetLog } from './open-target.js';
+import { sourceFromFlags } from './open-source.js';
+import { positiveInt, positiveNumber, str, targetFromFlags } from './open-target.js';
 import { exitCodeForFatal } from './exit-codes.js';
 import { EXIT_OK, EXIT_PROBLEMS, type CommandIo, type ParsedCommand } from './spec.js';
 
 /**
  * `flagless migrate`. Exit codes (exit-codes.ts): 0 every record done or decided; 1 quarantined or
  * pending records, or source errors; 2 refused before anything was sent (bad usage, unreadable
- * input, credentials or configuration found wrong at start); 3 a fatal stop mid-run; 130 after SIGINT and 143
+ * input, a stale decisions file, credentials or configuration found wrong at start); 3 a fatal
+ * stop mid-run; 130 after SIGINT and 143
  * after SIGTERM (128 + signal number, the shell convention), with the ledger consistent: the same
  * command continues where it stopped. A second signal exits at once (the write-ahead ledger makes
  * that safe too: in-flight records are resolved by lookup on the next run).
@@ -31,44 +29,24 @@ function exitFor(summary: MigrateSummary): number {
 export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
   const flags = args.flags;
   const env = process.env;
-  const connector = await loadTargetConnector(str(flags.to));
-  const vendor = sourceVendorFromFlags(flags);
-  const label = targetLabel(connector.name, flags, env);
-  const runKey = `${vendor}→${label}`;
-  const stateSpec = str(flags.state);
+  const target = targetFromFlags(flags, env);
+  const source = sourceFromFlags(flags, env);
+  const state = str(flags.state);
   const missingPassword = (str(flags['missing-password']) ?? 'jit') as 'jit' | 'reset';
   const concurrency = positiveInt(flags, 'concurrency', DEFAULT_CONCURRENCY);
   const rate = positiveNumber(flags, 'rate');
-  const source = await openSource(flags, env);
   // Checked against the export before anything is opened for writing (E_DECISIONS → exit 2).
-  const decisions = await loadDecisions(flags, source, io);
+  const decisions = str(flags.decisions);
 
   if (flags['dry-run'] === true) {
     // Reads an existing ledger (to say what is already done) but never creates one.
-    const store = stateMayExist(stateSpec) ? await openStateStore(stateSpec, { readonly: true }).catch(() => undefined) : undefined;
-    try {
-      const targetNotes = await connector.loadLossyNotes?.();
-      const plan = await dryRun({
-        source,
-        capabilities: connector.capabilities,
-        missingPassword,
-        runKey,
-        ...(store ? { store } : {}),
-        ...(decisions ? { decisions } : {}),
-        ...(targetNotes ? { targetNotes } : {}),
-        ...(rate !== undefined ? { rate } : {}),
-      });
-      if (io.json) io.out(JSON.stringify({ dryRun: true, target: label, plan }, null, 2));
-      else io.out(formatPlan(plan, label));
-      // Predicted quarantines are records that will need attention: the same exit code the real run will give.
-      return plan.problems.errors > 0 || plan.predictedQuarantines.duplicateEmail > 0 ? EXIT_PROBLEMS : EXIT_OK;
-    } finally {
-      await store?.close();
-    }
+    const { plan, target: label } = await planMigration({ source, target, ...(state ? { state } : {}), missingPassword, ...(decisions ? { decisions } : {}), ...(rate !== undefined ? { rate } : {}) });
+    if (io.json) io.out(JSON.stringify({ dryRun: true, target: label, plan }, null, 2));
+    else io.out(formatPlan(plan, label));
+    // Predicted quarantines are records that will need attention: the same exit code the real run will give.
+    return plan.problems.errors > 0 || plan.predictedQuarantines.duplicateEmail > 0 ? EXIT_PROBLEMS : EXIT_OK;
   }
 
-  let target: Target | undefined;
-  let store: StateStore | undefined;
   const ac = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
     if (ac.signal.aborted) process.exit(SIGNAL_EXIT[sig] ?? 1);
@@ -79,15 +57,10 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    target = withTargetLog(await connector.open(targetOptionsFromFlags(flags, env)), flags);
-    store = await openStateStore(stateSpec);
     const summary = await migrate({
       source,
-      runKey,
-      sourceFingerprint: sourceFingerprint(flags),
       target,
-      targetLabel: label,
-      store,
+      ...(state ? { state } : {}),
       concurrency,
       ...(rate !== undefined ? { rate } : {}),
       onConflict: (str(flags['on-conflict']) ?? 'link') as 'link' | 'skip' | 'fail',
@@ -96,7 +69,6 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
       ...(decisions ? { decisions } : {}),
       signal: ac.signal,
       onProgress: (p) => io.progress(formatProgress(p)),
-      runOptions: { concurrency, rate: rate ?? null, onConflict: str(flags['on-conflict']) ?? 'link', retryFailed: flags['retry-failed'] === true, missingPassword },
     });
     io.progressDone();
     if (io.json) io.out(JSON.stringify(summary, null, 2));
@@ -105,7 +77,5 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await target?.close().catch(() => undefined);
-    await store?.close().catch(() => undefined);
   }
 }

@@ -4,7 +4,7 @@
  */
 import type { TargetCapabilities } from '../protocol/capabilities.js';
 import type { Generator } from '../protocol/generate.js';
-import type { SourceConnector, SourceVendor } from '../protocol/source.js';
+import type { SourceConnector } from '../protocol/source.js';
 import type { TargetConnector } from '../protocol/target.js';
 import { betterAuthCapabilities } from './better-auth/capabilities.js';
 import { keycloakCapabilities } from './keycloak/capabilities.js';
@@ -15,12 +15,19 @@ export interface SourceModule {
   generate: Generator;
 }
 
-export const SOURCE_MODULES: Record<SourceVendor, () => Promise<SourceModule>> = {
+/** Source connector modules by vendor: its keys are the one list of the source vendors this build reads. */
+export const SOURCE_MODULES = {
   clerk: () => import('./clerk/index.js'),
   auth0: () => import('./auth0/index.js'),
   firebase: () => import('./firebase/index.js'),
   cognito: () => import('./cognito/index.js'),
-};
+} satisfies Record<string, () => Promise<SourceModule>>;
+
+/** A source vendor this build knows (`clerk`, `auth0`, ...). */
+export type KnownSourceVendor = keyof typeof SOURCE_MODULES;
+
+/** The source vendors, in the registry's order. */
+export const SOURCE_VENDORS = Object.keys(SOURCE_MODULES) as KnownSourceVendor[];
 
 export async function loadAllSources(): Promise<SourceModule[]> {
   return Promise.all(Object.values(SOURCE_MODULES).map((load) => load()));

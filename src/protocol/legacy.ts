@@ -69,3 +69,18 @@ export function invalidCredentials(detail?: string, sourceId?: string): LegacyVe
 export function legacyUnavailable(detail: string, retryAfterSeconds?: number): LegacyVerdict {
   return { ok: false, reason: 'unavailable', detail, ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) };
 }
+
+/**
+ * A source vendor's login API as the gateway's legacy side (`serve --legacy api|auto`): the
+ * connector reads its own credentials from the environment. Declared by the source connector
+ * (`SourceConnector.legacy`), so the vendor's environment variables live in its folder.
+ */
+export interface LegacyLoginFactory {
+  /** The environment variables it reads, for messages: `CLERK_SECRET_KEY`. */
+  readonly env: string;
+  /**
+   * The verifier the environment describes, or what is missing from it (`AUTH0_DOMAIN and a
+   * client id`). `apiUrl` overrides the login API's base URL (a local simulator, a proxy).
+   */
+  open(options: { env: Record<string, string | undefined>; apiUrl?: string }): Promise<{ verifier: LegacyVerifier } | { missing: string }>;
+}

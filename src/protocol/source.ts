@@ -1,8 +1,12 @@
 import type { CanonicalUser, Organization } from '../model/user.js';
+import type { LegacyLoginFactory } from './legacy.js';
 import type { Problem } from './problem.js';
 
-export const SOURCE_VENDORS = ['clerk', 'auth0', 'firebase', 'cognito'] as const;
-export type SourceVendor = (typeof SOURCE_VENDORS)[number];
+/**
+ * A source vendor's name: a key of the connector registry (`src/connectors/index.ts`), which is
+ * the one list of the vendors this build reads.
+ */
+export type SourceVendor = string;
 
 /** What a source reader yields, in file order. Organizations may come before or after their members. */
 export type SourceItem =
@@ -81,4 +85,6 @@ export interface SourceConnector {
    */
   sniff(head: string): boolean;
   open(options: SourceOptions): Source;
+  /** The vendor's login API for the gateway's legacy side, when it has one flagless can call. */
+  readonly legacy?: LegacyLoginFactory;
 }

@@ -29,14 +29,14 @@ function target(file: string, spec: string): string | undefined {
 const VENDOR_PACKAGES = ['@clerk/', 'auth0', '@aws-sdk/', '@workos-inc/', '@keycloak/', 'better-auth', 'firebase'];
 
 describe('layers (DESIGN.md): imports point down only', () => {
-  const lower = ['src/model', 'src/protocol', 'src/lib', 'src/engine'];
+  const lower = ['src/model', 'src/protocol', 'src/lib', 'src/engine', 'src/state'];
   for (const layer of lower) {
-    it(`${layer} imports no connector, CLI, gateway or vendor SDK`, () => {
+    it(`${layer} imports no connector, app, CLI, gateway or vendor SDK`, () => {
       const files = walk(layer);
       assert.ok(files.length > 0, `${layer} has files`);
       for (const f of files) {
         for (const spec of importsOf(f)) {
-          assert.ok(!/\/(connectors|cli|gateway)(\/|$)/.test(spec), `${f} imports ${spec}`);
+          assert.ok(!/\/(connectors|app|cli|gateway)(\/|$)/.test(spec), `${f} imports ${spec}`);
           assert.ok(!VENDOR_PACKAGES.some((p) => spec === p || spec.startsWith(p)), `${f} imports vendor SDK ${spec}`);
         }
       }
@@ -100,6 +100,19 @@ describe('layers (DESIGN.md): imports point down only', () => {
     }
   });
 
+  it('one state layer: one --state parser, one driver per database, and the gateway reads the ledger only through the ledger store', () => {
+    for (const f of walk('src')) {
+      const code = readFileSync(f, 'utf8');
+      if (f !== join('src', 'state', 'location.ts')) assert.ok(!/searchParams\.get\(['"]schema['"]\)/.test(code), `${f} parses --state itself (src/state/location.ts is the one parser)`);
+      if (!f.startsWith(join('src', 'state') + '/') || /-driver\.ts$/.test(f)) continue;
+      assert.ok(!/new\s+(Database|pg\.Pool|pg\.Client|Pool)\s*\(/.test(code), `${f} opens its own database connection (src/state/*-driver.ts are the drivers)`);
+    }
+    for (const f of walk('src/state/gateway')) {
+      const sql = readFileSync(f, 'utf8');
+      assert.ok(!/\b(FROM|JOIN|INTO|UPDATE)\s+\$\{[^}]*\}(records|runs|meta|locks)\b/i.test(sql), `${f} reads the ledger's tables with its own SQL`);
+    }
+  });
+
   it('a connector is driven, it never drives: src/connectors imports no engine, app, CLI or gateway', () => {
     for (const f of walk('src/connectors')) {
       for (const spec of importsOf(f)) {
@@ -118,6 +131,62 @@ describe('layers (DESIGN.md): imports point down only', () => {
         assert.ok(/^src\/(engine|lib|state|protocol|model)\//.test(to), `${f} imports ${spec} (${to}), above the engine`);
       }
     }
+  });
+
+  // app is the composition root: it opens connectors, runs the engine over the state layer, and
+  // assembles the gateway's HTTP server for `serve`. The CLI is flags → options → app calls.
+  // So: nothing below app imports it, the gateway (a part app assembles) never calls back into
+  // app or the CLI, app never imports the CLI, and the CLI reaches the gateway only through app.
+  it('src/app is the typed API the CLI calls: nothing below it (connectors, engine, state, lib, protocol, model) nor the gateway imports app', () => {
+    for (const layer of ['src/connectors', 'src/engine', 'src/state', 'src/lib', 'src/protocol', 'src/model', 'src/gateway']) {
+      for (const f of walk(layer)) {
+        for (const spec of importsOf(f)) {
+          const to = target(f, spec);
+          assert.ok(to === undefined || !/^src\/(app|cli)\//.test(to), `${f} imports ${spec} (${to})`);
+        }
+      }
+    }
+  });
+
+  it('src/app imports nothing from the CLI; the CLI reaches the gateway only through app', () => {
+    const app = walk('src/app');
+    assert.ok(app.some((f) => f.endsWith(join('app', 'index.ts'))), 'src/app/index.ts exists');
+    for (const f of app) {
+      for (const spec of importsOf(f)) {
+        const to = target(f, spec);
+        assert.ok(to === undefined || !/^src\/cli\//.test(to), `${f} imports ${spec} (${to})`);
+      }
+    }
+    for (const f of walk('src/cli')) {
+      for (const spec of importsOf(f)) {
+        const to = target(f, spec);
+        assert.ok(to === undefined || !/^src\/gateway\//.test(to), `${f} imports ${spec} (${to}): serve is app's`);
+      }
+    }
+  });
+
+  it('the benchmarks drive flagless through the app API, not the CLI or a hand-built gateway', () => {
+    for (const f of walk('bench')) {
+      for (const spec of importsOf(f)) {
+        const to = target(f, spec);
+        assert.ok(to === undefined || !/^src\/(cli|gateway)\//.test(to), `${f} imports ${spec} (${to})`);
+      }
+    }
+  });
+
+  it('each connector owns its vendor: no vendor list outside the connector registry, no vendor credential read outside its connector, lazy shapes named by their contract', () => {
+    const vendors = ['clerk', 'auth0', 'firebase', 'cognito'];
+    for (const f of walk('src/protocol')) {
+      const code = readFileSync(f, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+      for (const v of vendors) assert.ok(!new RegExp(`['"\`]${v}['"\`]`).test(code), `${f} names the vendor "${v}" (the vendors are the keys of src/connectors/index.ts)`);
+    }
+    for (const f of walk('src')) {
+      if (f.startsWith(join('src', 'connectors') + '/')) continue;
+      const code = readFileSync(f, 'utf8');
+      assert.ok(!/env\??\.(AUTH0|COGNITO|FIREBASE|CLERK|WORKOS|KEYCLOAK|BETTER_AUTH)_|env\[['"](AUTH0|COGNITO|FIREBASE|CLERK)_/.test(code), `${f} reads a vendor's credentials (that is its connector's job)`);
+    }
+    const lazy = readdirSync('src/gateway/lazy');
+    assert.ok(lazy.includes('keycloak-user-migration-provider.ts') && lazy.includes('auth0-custom-database.ts'), lazy.join(', '));
   });
 
   it('model, protocol and engine decide by capability, never by vendor name', () => {

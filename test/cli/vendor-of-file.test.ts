@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { checkVendorOfFile } from '../../src/cli/open-source.js';
+import { checkVendorOfFile } from '../../src/app/open-source.js';
 import { FlaglessError } from '../../src/protocol/errors.js';
 
 // Moved from the Auth0 reader's tests: which vendor a file is, the CLI says from every connector's sniff.

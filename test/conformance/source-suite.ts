@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import type { SourceModule } from '../../src/connectors/index.js';
-import { SOURCE_MODULES } from '../../src/connectors/index.js';
+import { SOURCE_MODULES, SOURCE_VENDORS, type KnownSourceVendor as SourceVendor } from '../../src/connectors/index.js';
 import { assess } from '../../src/engine/assess/assess.js';
 import { normalizeEmail } from '../../src/model/email.js';
 import { verifyPassword } from '../../src/model/password/index.js';
@@ -19,7 +19,7 @@ import type { CanonicalUser } from '../../src/model/user.js';
 import { ERROR_CODES, FlaglessError } from '../../src/protocol/errors.js';
 import type { GenerateResult } from '../../src/protocol/generate.js';
 import type { Problem } from '../../src/protocol/problem.js';
-import { SOURCE_VENDORS, type SourceOptions, type SourceVendor } from '../../src/protocol/source.js';
+import type { SourceOptions } from '../../src/protocol/source.js';
 
 export interface ConformanceSubject {
   vendor: SourceVendor;

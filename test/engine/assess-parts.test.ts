@@ -8,12 +8,12 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { workerRunner } from '../../src/cli/assess-source.js';
-import { SOURCE_MODULES, TARGET_CAPABILITIES } from '../../src/connectors/index.js';
+import { workerRunner } from '../../src/app/assess-source.js';
+import { SOURCE_MODULES, TARGET_CAPABILITIES, type KnownSourceVendor as SourceVendor } from '../../src/connectors/index.js';
 import { assess, type AssessReport } from '../../src/engine/assess/assess.js';
 import { DigestSpill, findRepeats, readLabel, SpillFiles } from '../../src/lib/io/digest-spill.js';
 import { lineRanges } from '../../src/lib/io/line-ranges.js';
-import type { Source, SourceOptions, SourceVendor } from '../../src/protocol/source.js';
+import type { Source, SourceOptions } from '../../src/protocol/source.js';
 import { flagless } from '../helpers/cli.js';
 
 let dir: string;

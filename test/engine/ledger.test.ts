@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { PostgresStore } from '../../src/state/ledger/postgres.js';
 import { SqliteStore } from '../../src/state/ledger/sqlite.js';
-import { openStateStore, stateMayExist } from '../../src/state/ledger/open.js';
+import { openStateStore } from '../../src/state/ledger/open.js';
+import { stateMayExist } from '../../src/state/location.js';
+import { dropSchema, listRuns } from '../helpers/state.js';
 import type { PlannedRecord, StateStore } from '../../src/state/ledger/types.js';
 import { pgStateUrl, tempDir, uniqueSchema } from './fixtures.js';
 
@@ -121,7 +123,7 @@ function ledgerSuite(name: string, open: (sameAs?: StateStore) => Promise<StateS
           ['user', 'u0', 'T0', 'fake@local'],
           ['organization', 'o1', 'O1', 'fake@local'],
         ]);
-        assert.equal((await s.listRuns()).length, 1);
+        assert.equal((await listRuns(s)).length, 1);
         await s.finishRun(RUN.id);
         assert.ok((await s.getRun(RUN.id))!.finishedAt);
       } finally {
@@ -220,7 +222,7 @@ after(() => sqliteDirs.forEach((c) => c()));
     'PostgreSQL',
     async () => PostgresStore.open(pgStateUrl(schema)),
     async (s) => {
-      await (s as PostgresStore).dropSchema();
+      await dropSchema(s);
       await s.close();
     },
   );
@@ -264,7 +266,7 @@ describe('SQLite single writer', () => {
       await s.close();
       assert.equal(existsSync(path), true);
       const ro = await openStateStore(path, { readonly: true });
-      assert.deepEqual(await ro.listRuns(), []);
+      assert.deepEqual(await listRuns(ro), []);
       await ro.close();
     } finally {
       cleanup();

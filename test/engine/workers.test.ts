@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { PostgresStore } from '../../src/state/ledger/postgres.js';
+import { dropSchema } from '../helpers/state.js';
 import { FakeTarget, FakeTargetState } from './fake-target.js';
 import { makeFixture, memorySource, pgStateUrl, uniqueSchema } from './fixtures.js';
 import { runMigrate } from './harness.js';
@@ -41,7 +42,7 @@ describe('several workers on PostgreSQL', () => {
       assert.equal(sc.complete, true);
     } finally {
       const s = await PostgresStore.open(url);
-      await s.dropSchema();
+      await dropSchema(s);
       await s.close();
     }
   });

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import vm from 'node:vm';
 import { after, before, describe, it } from 'node:test';
-import { AUTH0_GET_USER_SCRIPT, AUTH0_LOGIN_SCRIPT } from '../../src/gateway/lazy/auth0-script.js';
+import { AUTH0_GET_USER_SCRIPT, AUTH0_LOGIN_SCRIPT } from '../../src/gateway/lazy/auth0-custom-database.js';
 import type { ExportIndex } from '../../src/gateway/legacy/export-index.js';
 import { ExportVerifier } from '../../src/gateway/legacy/export-verifier.js';
 import { clerkExport, clerkIndex, countTargetUsers, movableLogins, openBetterAuth, startGateway, tempDir, type ClerkExport, type Running } from './helpers.js';

@@ -1,4 +1,4 @@
-import { plural } from './english.js';
+import { plural } from '../../lib/english.js';
 import type { AssessReport } from '../../engine/assess/assess.js';
 
 function esc(v: unknown): string {

@@ -2,6 +2,7 @@ import type { Generator } from '../../protocol/generate.js';
 import type { Source, SourceConnector, SourceItem, SourceOptions } from '../../protocol/source.js';
 import { sniffAuth0 } from './map.js';
 import { partitionAuth0, readAuth0Batches, readAuth0Files } from './read-file.js';
+import { auth0LegacyLogin } from './legacy-login.js';
 
 /**
  * Auth0 as a source: the users-export job's NDJSON (gzipped or not), joined with the password
@@ -25,6 +26,7 @@ export const source = {
       readPart: (part) => readAuth0Batches(options, part),
     };
   },
+  legacy: auth0LegacyLogin,
 } satisfies SourceConnector;
 
 async function* readLive(options: SourceOptions): AsyncGenerator<SourceItem> {
@@ -36,4 +38,4 @@ export const generate: Generator = async (options) => {
   const { generateAuth0Export } = await import('./generate.js');
   return generateAuth0Export(options);
 };
-export { auth0LegacyVerifier } from './legacy-login.js';
+export { auth0LegacyVerifier, auth0LegacyLogin } from './legacy-login.js';

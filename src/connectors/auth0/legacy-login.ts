@@ -24,7 +24,7 @@
  */
 import { emptyUser, type CanonicalUser } from '../../model/user.js';
 import { normalizeEmail } from '../../model/email.js';
-import { invalidCredentials, legacyUnavailable, type LegacyVerdict, type LegacyVerifier } from '../../protocol/legacy.js';
+import { invalidCredentials, legacyUnavailable, type LegacyVerdict, type LegacyVerifier, type LegacyLoginFactory } from '../../protocol/legacy.js';
 
 export const PASSWORD_REALM_GRANT = 'http://auth0.com/oauth/grant-type/password-realm';
 
@@ -132,3 +132,25 @@ export function auth0LegacyVerifier(options: Auth0LegacyOptions): LegacyVerifier
     },
   };
 }
+
+/** `serve --legacy api|auto` for Auth0: the password-realm grant, configured from the environment. */
+export const auth0LegacyLogin: LegacyLoginFactory = {
+  env: 'AUTH0_DOMAIN, AUTH0_LOGIN_CLIENT_ID (or AUTH0_CLIENT_ID), AUTH0_LOGIN_CLIENT_SECRET (or AUTH0_CLIENT_SECRET), AUTH0_REALM',
+  async open({ env, apiUrl: url }) {
+    const domain = env.AUTH0_DOMAIN ?? (url ? new URL(url).host : undefined);
+    const clientId = env.AUTH0_LOGIN_CLIENT_ID ?? env.AUTH0_CLIENT_ID;
+    if (!domain || !clientId) return { missing: 'AUTH0_DOMAIN and a client id' };
+    const secret = env.AUTH0_LOGIN_CLIENT_SECRET ?? env.AUTH0_CLIENT_SECRET;
+    return {
+      verifier: auth0LegacyVerifier({
+        domain,
+        clientId,
+        ...(secret ? { clientSecret: secret } : {}),
+        realm: env.AUTH0_REALM ?? 'Username-Password-Authentication',
+        ...(env.AUTH0_AUDIENCE ? { audience: env.AUTH0_AUDIENCE } : {}),
+        forwardClientIp: env.AUTH0_FORWARD_CLIENT_IP !== 'false',
+        ...(url ? { apiUrl: url } : {}),
+      }),
+    };
+  },
+};

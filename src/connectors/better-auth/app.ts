@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { betterAuth } from 'better-auth';
+import { betterAuth, type BetterAuthOptions } from 'better-auth';
 import { getMigrations } from 'better-auth/db/migration';
 import { organization } from 'better-auth/plugins/organization';
 import pg from 'pg';
@@ -62,7 +62,9 @@ export interface FlaglessAuthOptions {
 
 export function createFlaglessAuth(database: BetterAuthDatabase['handle'], options: FlaglessAuthOptions = {}) {
   return betterAuth({
-    database,
+    // Typed as Better Auth's own option, so the instance's type names no driver type (the
+    // published declarations could not name better-sqlite3's).
+    database: database as BetterAuthOptions['database'],
     secret: options.secret ?? randomBytes(32).toString('base64url'),
     baseURL: options.baseURL ?? 'http://127.0.0.1:3000',
     emailAndPassword: { enabled: true },

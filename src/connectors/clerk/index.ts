@@ -5,6 +5,7 @@ import type { PartRead, Source, SourceConnector, SourceItem, SourceOptions } fro
 import { readClerkApi } from './read-api.js';
 import { readClerkFile } from './read.js';
 import { sniffClerk } from './sniff.js';
+import { clerkLegacyLogin } from './legacy-login.js';
 
 // No wrapping generator: each layer of `yield*` costs an async step per item.
 function read(options: SourceOptions, part?: PartRead): AsyncIterable<SourceItem> {
@@ -49,8 +50,9 @@ export const source = {
       readPart: (part) => oneByOne(read(options, part)),
     };
   },
+  legacy: clerkLegacyLogin,
 } satisfies SourceConnector;
 
 /** The generator (and csv-stringify, the hash pools) loads only when asked for: reading never needs it. */
 export const generate: Generator = async (options) => (await import('./generate.js')).generateClerk(options);
-export { clerkLegacyVerifier } from './legacy-login.js';
+export { clerkLegacyVerifier, clerkLegacyLogin } from './legacy-login.js';

@@ -16,7 +16,7 @@
  */
 import type { CanonicalUser } from '../../model/user.js';
 import { looksLikeEmail } from '../../model/email.js';
-import { invalidCredentials, legacyUnavailable, type LegacyVerdict, type LegacyVerifier } from '../../protocol/legacy.js';
+import { invalidCredentials, legacyUnavailable, type LegacyVerdict, type LegacyVerifier, type LegacyLoginFactory } from '../../protocol/legacy.js';
 import { userFromApiJson } from './map.js';
 import type { ClerkUserJson } from './types.js';
 
@@ -109,3 +109,12 @@ export function clerkLegacyVerifier(options: ClerkLegacyOptions): LegacyVerifier
     },
   };
 }
+
+/** `serve --legacy api|auto` for Clerk: the Backend API's password check, configured from the environment. */
+export const clerkLegacyLogin: LegacyLoginFactory = {
+  env: 'CLERK_SECRET_KEY',
+  async open({ env, apiUrl: url }) {
+    if (!env.CLERK_SECRET_KEY) return { missing: 'CLERK_SECRET_KEY' };
+    return { verifier: clerkLegacyVerifier({ secretKey: env.CLERK_SECRET_KEY, ...(url ? { apiUrl: url } : {}) }) };
+  },
+};

@@ -7,6 +7,7 @@ import type { SourceConnector } from '../../protocol/source.js';
 import { readCognitoApi } from './read-api.js';
 import { readCognitoFile } from './read.js';
 import { looksLikeCognito } from './sniff.js';
+import { cognitoLegacyLogin } from './legacy-login.js';
 
 export const source = {
   vendor: 'cognito',
@@ -17,7 +18,8 @@ export const source = {
   open(options) {
     return { vendor: 'cognito', read: () => (options.api ? readCognitoApi(options) : readCognitoFile(options)) };
   },
+  legacy: cognitoLegacyLogin,
 } satisfies SourceConnector;
 
 export { generateCognito as generate } from './generate.js';
-export { cognitoLegacyVerifier } from './legacy-login.js';
+export { cognitoLegacyVerifier, cognitoLegacyLogin } from './legacy-login.js';

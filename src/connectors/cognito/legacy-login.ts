@@ -22,7 +22,7 @@
 import { createHmac } from 'node:crypto';
 import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import type { CanonicalUser } from '../../model/user.js';
-import { invalidCredentials, legacyUnavailable, type LegacyVerdict, type LegacyVerifier } from '../../protocol/legacy.js';
+import { invalidCredentials, legacyUnavailable, type LegacyVerdict, type LegacyVerifier, type LegacyLoginFactory } from '../../protocol/legacy.js';
 import { mapCognitoUser } from './map.js';
 
 export interface CognitoLegacyOptions {
@@ -151,3 +151,22 @@ export function cognitoLegacyVerifier(options: CognitoLegacyOptions): LegacyVeri
     },
   };
 }
+
+/** `serve --legacy api|auto` for Cognito: InitiateAuth on the app client, configured from the environment. */
+export const cognitoLegacyLogin: LegacyLoginFactory = {
+  env: 'COGNITO_CLIENT_ID, AWS_REGION (COGNITO_CLIENT_SECRET, COGNITO_USER_POOL_ID optional)',
+  async open({ env, apiUrl: url }) {
+    const clientId = env.COGNITO_CLIENT_ID;
+    const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+    if (!clientId || !region) return { missing: 'COGNITO_CLIENT_ID and AWS_REGION' };
+    return {
+      verifier: cognitoLegacyVerifier({
+        clientId,
+        region,
+        ...(env.COGNITO_CLIENT_SECRET ? { clientSecret: env.COGNITO_CLIENT_SECRET } : {}),
+        ...(env.COGNITO_USER_POOL_ID ? { userPoolId: env.COGNITO_USER_POOL_ID } : {}),
+        ...(url ? { endpoint: url } : {}),
+      }),
+    };
+  },
+};

@@ -5,6 +5,7 @@
 import type { SourceConnector } from '../../protocol/source.js';
 import { readFirebaseExport } from './read.js';
 import { looksLikeFirebase } from './sniff.js';
+import { firebaseLegacyLogin } from './legacy-login.js';
 
 export const source = {
   vendor: 'firebase',
@@ -15,7 +16,8 @@ export const source = {
   open(options) {
     return { vendor: 'firebase', read: () => readFirebaseExport(options) };
   },
+  legacy: firebaseLegacyLogin,
 } satisfies SourceConnector;
 
 export { generateFirebase as generate } from './generate.js';
-export { firebaseLegacyVerifier } from './legacy-login.js';
+export { firebaseLegacyVerifier, firebaseLegacyLogin } from './legacy-login.js';

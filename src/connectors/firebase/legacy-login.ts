@@ -16,7 +16,7 @@
  * or the strict simulator in sim/legacy.ts.
  */
 import { looksLikeEmail } from '../../model/email.js';
-import { invalidCredentials, legacyUnavailable, type LegacyVerdict, type LegacyVerifier } from '../../protocol/legacy.js';
+import { invalidCredentials, legacyUnavailable, type LegacyVerdict, type LegacyVerifier, type LegacyLoginFactory } from '../../protocol/legacy.js';
 import { mapFirebaseUser } from './map.js';
 
 export const IDENTITY_TOOLKIT = 'https://identitytoolkit.googleapis.com';
@@ -102,3 +102,12 @@ export function firebaseLegacyVerifier(options: FirebaseLegacyOptions): LegacyVe
     },
   };
 }
+
+/** `serve --legacy api|auto` for Firebase: the Identity Toolkit sign-in, configured from the environment. */
+export const firebaseLegacyLogin: LegacyLoginFactory = {
+  env: 'FIREBASE_API_KEY (FIREBASE_TENANT_ID optional)',
+  async open({ env, apiUrl: url }) {
+    if (!env.FIREBASE_API_KEY) return { missing: 'FIREBASE_API_KEY' };
+    return { verifier: firebaseLegacyVerifier({ apiKey: env.FIREBASE_API_KEY, ...(env.FIREBASE_TENANT_ID ? { tenantId: env.FIREBASE_TENANT_ID } : {}), ...(url ? { apiUrl: url } : {}) }) };
+  },
+};

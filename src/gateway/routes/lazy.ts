@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { tokenMatches } from '../auth.js';
 import type { GatewayContext } from '../context.js';
 import { normalizeIdentifier } from '../identifier.js';
-import { toAuth0Profile, toKeycloakUser } from '../lazy/shapes.js';
+import { toAuth0CustomDatabaseProfile } from '../lazy/auth0-custom-database.js';
+import { toKeycloakUserMigrationLegacyUser } from '../lazy/keycloak-user-migration-provider.js';
 import type { LoginRoute } from '../metrics.js';
 import type { LoginAnswer } from '../router.js';
 import { LOGIN_BODY_SCHEMA, rateLimited } from './login.js';
@@ -70,7 +71,7 @@ export function registerLazy(app: FastifyInstance, ctx: GatewayContext): void {
     if (!authorized(ctx, req, reply)) return reply;
     const found = await ctx.router.lookup(req.params.username).catch(() => undefined);
     if (!found) return reply.code(404).send({ ok: false, error: { code: 'not_found', message: 'no such user' } });
-    return reply.code(200).send(toKeycloakUser(found.user, organization));
+    return reply.code(200).send(toKeycloakUserMigrationLegacyUser(found.user, organization));
   });
 
   app.post<{ Params: { username: string }; Body: { password: string } }>('/v1/lazy/keycloak/:username', { schema: { body: PASSWORD_BODY } }, async (req, reply) => {
@@ -103,7 +104,7 @@ export function registerLazy(app: FastifyInstance, ctx: GatewayContext): void {
       // 403, not 401: the script must tell a wrong password from a gateway refusing its token.
       if (!r.ok) return refused(reply, r);
       const found = await ctx.router.lookup(req.body.username).catch(() => undefined);
-      const profile = found && found.sourceId === r.sourceId ? toAuth0Profile(found.user) : { user_id: r.sourceId, ...(req.body.username.includes('@') ? { email: req.body.username } : { username: req.body.username }) };
+      const profile = found && found.sourceId === r.sourceId ? toAuth0CustomDatabaseProfile(found.user) : { user_id: r.sourceId, ...(req.body.username.includes('@') ? { email: req.body.username } : { username: req.body.username }) };
       return reply.code(200).send(profile);
     },
   );
@@ -112,6 +113,6 @@ export function registerLazy(app: FastifyInstance, ctx: GatewayContext): void {
     if (!authorized(ctx, req, reply)) return reply;
     const found = await ctx.router.lookup(req.params.identifier).catch(() => undefined);
     if (!found) return reply.code(404).send({ ok: false, error: { code: 'not_found', message: 'no such user' } });
-    return reply.code(200).send(toAuth0Profile(found.user));
+    return reply.code(200).send(toAuth0CustomDatabaseProfile(found.user));
   });
 }

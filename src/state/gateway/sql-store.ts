@@ -1,5 +1,6 @@
 import { FlaglessError } from '../../protocol/errors.js';
-import type { SqlDriver, Statement } from './driver.js';
+import type { SqlDriver, Statement } from '../driver.js';
+import type { StateStore } from '../ledger/types.js';
 import { MIGRATION_ROUTES, type ClaimResult, type DashboardCounts, type GatewayStore, type GatewayUserRow, type MigrationRoute, type Resolved, type SeriesPoint, type UserState } from './types.js';
 
 interface UserRowDb {
@@ -27,21 +28,27 @@ function toRow(r: UserRowDb): GatewayUserRow {
 }
 
 const USER_COLS = 'u.source_id, u.state, u.route, u.target_id, u.owner, u.claim_expires_ms, u.migrated_at, u.attempts, u.last_error, u.updated_at';
-/** Ledger outcomes that mean the user is in the target (a plan-time skip is not). */
-const BULK_DONE = `kind = 'user' AND state = 'done' AND target_id IS NOT NULL AND (outcome IS NULL OR outcome <> 'skipped')`;
+/** What the gateway reads from the engine's ledger, through the ledger store's own methods (never its tables). */
+export type LedgerReads = Pick<StateStore, 'movedUserTargetId' | 'movedUsers' | 'legacyReasons'>;
 
 function clip(s: string): string {
   return s.length > 500 ? `${s.slice(0, 497)}...` : s;
 }
 
-/** The GatewayStore over either driver: every statement below runs unchanged on SQLite and PostgreSQL. */
+/**
+ * The GatewayStore over either driver: every statement below runs unchanged on SQLite and
+ * PostgreSQL, and touches only the gateway's own tables. The store owns the driver (closing it
+ * closes the connection); `ledger` is the engine's ledger on the same driver.
+ */
 export class SqlGatewayStore implements GatewayStore {
   readonly #d: SqlDriver;
   readonly #p: string;
+  readonly #ledger: LedgerReads;
 
-  constructor(driver: SqlDriver) {
+  constructor(driver: SqlDriver, ledger: LedgerReads) {
     this.#d = driver;
     this.#p = driver.prefix;
+    this.#ledger = ledger;
   }
 
   get kind(): 'sqlite' | 'postgres' {
@@ -176,18 +183,7 @@ export class SqlGatewayStore implements GatewayStore {
   }
 
   bulkTargetId(sourceId: string): Promise<string | undefined> {
-    return this.#guard('reading the migration ledger', async () => {
-      try {
-        const rows = await this.#d.query<{ target_id: string }>(
-          `SELECT target_id FROM ${this.#p}records WHERE ${BULK_DONE} AND source_id = $1 ORDER BY updated_at DESC LIMIT 1`,
-          [sourceId],
-        );
-        return rows[0]?.target_id;
-      } catch (e) {
-        if (this.#d.isMissingTable(e)) return undefined; // no `flagless migrate` ever ran against this state
-        throw e;
-      }
-    });
+    return this.#guard('reading the migration ledger', () => this.#ledger.movedUserTargetId(sourceId));
   }
 
   addFailures(counts: readonly { bucket: string; reason: string; n: number }[]): Promise<void> {
@@ -201,24 +197,6 @@ export class SqlGatewayStore implements GatewayStore {
         })),
       );
     });
-  }
-
-  /**
-   * Why users are still on legacy, from the ledger. The plan's skip reasons and the quarantine's
-   * codes say it (plan.ts words them; E_DUPLICATE_EMAIL marks an undecided duplicate); a user moved
-   * by bulk import whose lossy notes name the password has no usable hash on the target yet.
-   */
-  async #legacyByReason(notByGateway: string): Promise<NonNullable<DashboardCounts['legacyByReason']>> {
-    const count = async (where: string) =>
-      Number((await this.#d.query<{ n: number | string }>(`SELECT COUNT(DISTINCT source_id) AS n FROM ${this.#p}records WHERE kind = 'user' AND ${where} AND ${notByGateway}`))[0]?.n ?? 0);
-    const skipped = `state = 'done' AND outcome = 'skipped'`;
-    return {
-      disabled: await count(`${skipped} AND error_message LIKE '%the user is disabled%'`),
-      noEmail: await count(`${skipped} AND error_message LIKE '%has no email address%'`),
-      quarantined: await count(`state = 'failed' AND error_code <> 'E_DUPLICATE_EMAIL'`),
-      undecidedDuplicate: await count(`state = 'failed' AND error_code = 'E_DUPLICATE_EMAIL'`),
-      noUsableHash: await count(`${BULK_DONE} AND lossy LIKE '%"field":"password"%'`),
-    };
   }
 
   dashboard(legacyTotal: number | undefined, sinceIso: string): Promise<DashboardCounts> {
@@ -238,37 +216,15 @@ export class SqlGatewayStore implements GatewayStore {
           )
         ).map((r) => ({ bucket: r.bucket, count: Number(r.n) }));
 
-      let bulk = 0;
-      let bulkSeries: SeriesPoint[] = [];
-      let migrated = 0;
-      let planned: number | undefined;
-      let legacyByReason: DashboardCounts['legacyByReason'];
-      try {
-        // A user the gateway moved again (completed at login) counts under its route, not twice.
-        const notByGateway = `source_id NOT IN (SELECT source_id FROM ${this.#p}gateway_users WHERE state = 'migrated' AND route <> 'bulk')`;
-        legacyByReason = await this.#legacyByReason(notByGateway);
-        bulkSeries = (
-          await this.#d.query<{ bucket: string; n: number | string }>(
-            `SELECT substr(updated_at, 1, 13) AS bucket, COUNT(DISTINCT source_id) AS n FROM ${this.#p}records WHERE ${BULK_DONE} AND ${notByGateway}
-             GROUP BY substr(updated_at, 1, 13) ORDER BY bucket`,
-          )
-        ).map((r) => ({ bucket: r.bucket, count: Number(r.n) }));
-        migrated = Number(
-          (
-            await this.#d.query<{ n: number | string }>(
-              `SELECT COUNT(*) AS n FROM (SELECT source_id FROM ${this.#p}records WHERE ${BULK_DONE}
-               UNION SELECT source_id FROM ${this.#p}gateway_users WHERE state = 'migrated') AS moved`,
-            )
-          )[0]?.n ?? 0,
-        );
-        // Every user on the target counts in exactly one card: the gateway's routes, and the bulk import for the rest.
-        bulk = migrated - byRoute.jit - byRoute.completed - byRoute.lazy;
-        planned = Number((await this.#d.query<{ n: number | string }>(`SELECT COUNT(DISTINCT source_id) AS n FROM ${this.#p}records WHERE kind = 'user'`))[0]?.n ?? 0) || undefined;
-      } catch (e) {
-        if (!this.#d.isMissingTable(e)) throw e;
-        migrated = MIGRATION_ROUTES.reduce((n, r) => n + byRoute[r], 0);
-        bulk = byRoute.bulk;
-      }
+      // Users on the target by any route: the ledger's moved users together with the gateway's.
+      const moved = await this.#ledger.movedUsers(`SELECT source_id FROM ${this.#p}gateway_users WHERE state = 'migrated'`);
+      // Each user on the target counts in exactly one card: the gateway's routes (a bulk-imported user
+      // completed at login counts there), and the bulk import for the rest.
+      const migrated = moved ? moved.withAlso : MIGRATION_ROUTES.reduce((n, r) => n + byRoute[r], 0);
+      const bulk = moved ? migrated - byRoute.jit - byRoute.completed - byRoute.lazy : byRoute.bulk;
+      const bulkSeries: SeriesPoint[] = moved?.series ?? [];
+      const planned = moved?.planned || undefined;
+      const legacyByReason = await this.#ledger.legacyReasons(`SELECT source_id FROM ${this.#p}gateway_users WHERE state = 'migrated' AND route <> 'bulk'`);
       const failures = (
         await this.#d.query<{ reason: string; n: number | string }>(
           `SELECT reason, SUM(n) AS n FROM ${this.#p}gateway_failures WHERE bucket >= $1 GROUP BY reason ORDER BY reason`,

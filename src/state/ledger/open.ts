@@ -1,28 +1,16 @@
-import { existsSync } from 'node:fs';
+import { parseStateSpec } from '../location.js';
 import type { StateStore } from './types.js';
-
-export const DEFAULT_STATE_PATH = '.flagless/state.db';
-
-export function isPostgresUrl(spec: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(spec);
-}
 
 /**
  * Opens the ledger `--state` names: a postgres:// URL or a SQLite path (default .flagless/state.db).
  * Drivers load lazily, so SQLite users never load `pg` and vice versa.
  */
 export async function openStateStore(spec: string | undefined, opts: { readonly?: boolean } = {}): Promise<StateStore> {
-  const s = spec && spec !== '' ? spec : DEFAULT_STATE_PATH;
-  if (isPostgresUrl(s)) {
+  const at = parseStateSpec(spec);
+  if (at.kind === 'postgres') {
     const { PostgresStore } = await import('./postgres.js');
-    return PostgresStore.open(s, opts);
+    return PostgresStore.open(spec!, opts);
   }
   const { SqliteStore } = await import('./sqlite.js');
-  return SqliteStore.open(s, opts);
-}
-
-/** Whether a ledger may exist without creating one (a dry run must not create a state file). */
-export function stateMayExist(spec: string | undefined): boolean {
-  const s = spec && spec !== '' ? spec : DEFAULT_STATE_PATH;
-  return isPostgresUrl(s) || existsSync(s);
+  return SqliteStore.open(at.path, opts);
 }

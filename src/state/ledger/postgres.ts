@@ -1,9 +1,11 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { FlaglessError } from '../../protocol/errors.js';
-import { inTransaction } from './pg-transaction.js';
+import { PostgresDriver } from '../postgres-driver.js';
+import { inTransaction } from '../pg-transaction.js';
+import { legacyReasons, movedUsers, movedUserTargetId } from './moved-users.js';
 import { clip, nowIso, rowsToTally, rowToRecord, rowToRun, type RecordRow, type RunRow, type TallyRow } from './rows.js';
 import { randomWorkerId, schemaStatements, SCHEMA_VERSION } from './schema.js';
-import type { ClaimOptions, EntityKind, IdMapRow, LedgerRecord, Outcome, PlannedRecord, RunInfo, StateStore, Tally } from './types.js';
+import type { ClaimOptions, EntityKind, IdMapRow, LedgerRecord, LegacyReasons, MovedUsers, Outcome, PlannedRecord, RunInfo, StateStore, Tally } from './types.js';
 
 /** First key of every advisory lock flagless takes ('flg'); the second is the worker id (0 = schema DDL). */
 const LOCK_NAMESPACE = 0x00666c67;
@@ -20,26 +22,25 @@ export class PostgresStore implements StateStore {
   readonly kind = 'postgres' as const;
   readonly location: string;
   readonly workerId = randomWorkerId();
+  readonly driver: PostgresDriver;
   readonly #pool: pg.Pool;
   readonly #p: string;
-  readonly #schema: string;
+  readonly #ownsDriver: boolean;
   #lockClient: pg.PoolClient | pg.Client | undefined;
 
-  private constructor(location: string, pool: pg.Pool, schema: string) {
-    this.location = location;
-    this.#pool = pool;
-    this.#schema = schema;
-    this.#p = `${quoteIdent(schema)}.`;
+  private constructor(driver: PostgresDriver, ownsDriver: boolean) {
+    this.driver = driver;
+    this.location = driver.location;
+    this.#pool = driver.pool;
+    this.#p = driver.prefix;
+    this.#ownsDriver = ownsDriver;
   }
 
   /** `url`: postgres://user:pass@host:port/db?schema=name. The schema is created if absent (unless readonly). */
   static async open(url: string, opts: { readonly?: boolean } = {}): Promise<PostgresStore> {
-    const { connectionString, schema, display } = parseStateUrl(url);
-    const pool = new pg.Pool({ connectionString, max: 6 });
-    pool.on('error', () => {
-      /* an idle client lost its connection; the next query reconnects or fails loudly */
-    });
-    const store = new PostgresStore(display, pool, schema);
+    const driver = new PostgresDriver(url, { poolSize: 6 });
+    const { location: display, schema, pool } = driver;
+    const store = new PostgresStore(driver, true);
     try {
       if (!opts.readonly) await store.#migrate();
       const v = await pool.query<{ value: string }>(`SELECT value FROM ${store.#p}meta WHERE key = 'schema_version'`);
@@ -48,7 +49,7 @@ export class PostgresStore implements StateStore {
         throw new FlaglessError('E_STATE', `the ledger in ${display} was written by a newer flagless (schema ${version}); upgrade flagless`);
       }
     } catch (e) {
-      await pool.end().catch(() => undefined);
+      await driver.close().catch(() => undefined);
       if (e instanceof FlaglessError) throw e;
       if ((e as { code?: string }).code === '42P01') {
         throw new FlaglessError('E_INPUT_UNREADABLE', `no flagless ledger in ${display} (schema "${schema}"): run \`flagless migrate\` with this --state first`, { cause: e });
@@ -58,12 +59,17 @@ export class PostgresStore implements StateStore {
     return store;
   }
 
+  /**
+   * The ledger on a driver another store opened (the gateway's, on the same schema): creates no
+   * table, since only `flagless migrate` writes the ledger, and leaves closing the pool to its owner.
+   */
+  static attach(driver: PostgresDriver): PostgresStore {
+    return new PostgresStore(driver, false);
+  }
+
   async #migrate(): Promise<void> {
-    await inTransaction(this.#pool, async (c) => {
-      // Two workers starting together must not race on CREATE TABLE IF NOT EXISTS.
-      await c.query('SELECT pg_advisory_xact_lock($1, 0)', [LOCK_NAMESPACE]);
-      await c.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.#schema)}`);
-      for (const s of schemaStatements(this.#p)) await c.query(s);
+    // Two workers starting together must not race on CREATE TABLE IF NOT EXISTS.
+    await this.driver.migrate({ sql: 'SELECT pg_advisory_xact_lock($1, 0)', params: [LOCK_NAMESPACE] }, schemaStatements(this.#p), async (c) => {
       await c.query(`INSERT INTO ${this.#p}meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO NOTHING`, [String(SCHEMA_VERSION)]);
     });
   }
@@ -91,11 +97,6 @@ export class PostgresStore implements StateStore {
   async getRun(runId: string): Promise<RunInfo | undefined> {
     const r = await this.#pool.query<RunRow>(`SELECT * FROM ${this.#p}runs WHERE id = $1`, [runId]);
     return r.rows[0] ? rowToRun(r.rows[0]) : undefined;
-  }
-
-  async listRuns(): Promise<RunInfo[]> {
-    const r = await this.#pool.query<RunRow>(`SELECT * FROM ${this.#p}runs ORDER BY started_at`);
-    return r.rows.map(rowToRun);
   }
 
   async plan(runId: string, records: readonly PlannedRecord[]): Promise<void> {
@@ -315,6 +316,18 @@ export class PostgresStore implements StateStore {
     }
   }
 
+  movedUserTargetId(sourceId: string): Promise<string | undefined> {
+    return movedUserTargetId(this.driver, sourceId);
+  }
+
+  legacyReasons(alsoMoved?: string): Promise<LegacyReasons | undefined> {
+    return legacyReasons(this.driver, alsoMoved);
+  }
+
+  movedUsers(alsoMoved?: string): Promise<MovedUsers | undefined> {
+    return movedUsers(this.driver, alsoMoved);
+  }
+
   async close(): Promise<void> {
     const c = this.#lockClient;
     this.#lockClient = undefined;
@@ -322,33 +335,8 @@ export class PostgresStore implements StateStore {
       await c.query('SELECT pg_advisory_unlock($1, $2)', [LOCK_NAMESPACE, this.workerId]).catch(() => undefined);
       (c as pg.PoolClient).release?.();
     }
-    await this.#pool.end();
+    if (this.#ownsDriver) await this.driver.close();
   }
-
-  /** Tests: drop this store's schema. */
-  async dropSchema(): Promise<void> {
-    await this.#pool.query(`DROP SCHEMA IF EXISTS ${quoteIdent(this.#schema)} CASCADE`);
-  }
-}
-
-/** Splits `?schema=` off a postgres:// URL and builds a display form without the password. */
-export function parseStateUrl(url: string): { connectionString: string; schema: string; display: string } {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw new FlaglessError('E_USAGE', `--state: not a valid postgres:// URL`);
-  }
-  const schema = u.searchParams.get('schema') ?? 'flagless';
-  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) throw new FlaglessError('E_USAGE', `--state: schema "${schema}" must be a plain SQL identifier`);
-  u.searchParams.delete('schema');
-  const display = new URL(u.toString());
-  if (display.password) display.password = '***';
-  return { connectionString: u.toString(), schema, display: display.toString() };
-}
-
-function quoteIdent(s: string): string {
-  return `"${s.replace(/"/g, '""')}"`;
 }
 
 /** `$name` placeholders → `$1..$n` (each distinct name bound once). */

@@ -1,11 +1,11 @@
-import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { FlaglessError } from '../../protocol/errors.js';
+import { SqliteDriver } from '../sqlite-driver.js';
+import { legacyReasons, movedUsers, movedUserTargetId } from './moved-users.js';
 import { clip, nowIso, rowsToTally, rowToRecord, rowToRun, type RecordRow, type RunRow, type TallyRow } from './rows.js';
 import { randomWorkerId, schemaStatements, SCHEMA_VERSION } from './schema.js';
-import type { ClaimOptions, EntityKind, IdMapRow, LedgerRecord, Outcome, PlannedRecord, RunInfo, StateStore, Tally } from './types.js';
+import type { ClaimOptions, EntityKind, IdMapRow, LedgerRecord, LegacyReasons, MovedUsers, Outcome, PlannedRecord, RunInfo, StateStore, Tally } from './types.js';
 
 /**
  * The default ledger: one SQLite file (WAL). One `migrate` process per file: SQLite serialises
@@ -20,29 +20,31 @@ export class SqliteStore implements StateStore {
   readonly kind = 'sqlite' as const;
   readonly location: string;
   readonly workerId = randomWorkerId();
+  readonly driver: SqliteDriver;
   readonly #db: Database.Database;
+  readonly #ownsDriver: boolean;
   #lockHeld = false;
 
-  private constructor(path: string, db: Database.Database) {
-    this.location = path;
-    this.#db = db;
+  private constructor(driver: SqliteDriver, ownsDriver: boolean) {
+    this.driver = driver;
+    this.location = driver.location;
+    this.#db = driver.db;
+    this.#ownsDriver = ownsDriver;
   }
 
   /** Opens (and creates) the state file. `readonly` opens an existing file without creating anything. */
   static open(path: string, opts: { readonly?: boolean } = {}): SqliteStore {
-    let db: Database.Database;
+    let driver: SqliteDriver;
     try {
-      if (!opts.readonly && path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-      db = new Database(path, opts.readonly ? { readonly: true, fileMustExist: true } : {});
+      driver = new SqliteDriver(path, opts);
     } catch (e) {
-      throw new FlaglessError(opts.readonly ? 'E_INPUT_UNREADABLE' : 'E_STATE', `cannot open the state file ${path}: ${(e as Error).message}`, { cause: e });
+      if (e instanceof FlaglessError) throw e;
+      throw new FlaglessError('E_STATE', `the state file ${path} is not a flagless ledger: ${(e as Error).message}`, { cause: e });
     }
-    const store = new SqliteStore(path, db);
+    const store = new SqliteStore(driver, true);
+    const db = driver.db;
     try {
-      db.pragma('busy_timeout = 5000');
       if (!opts.readonly) {
-        db.pragma('journal_mode = WAL');
-        db.pragma('synchronous = NORMAL');
         db.transaction(() => {
           for (const s of schemaStatements('')) db.exec(s);
           db.prepare(`INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO NOTHING`).run(String(SCHEMA_VERSION));
@@ -58,6 +60,14 @@ export class SqliteStore implements StateStore {
       throw new FlaglessError('E_STATE', `the state file ${path} is not a flagless ledger: ${(e as Error).message}`, { cause: e });
     }
     return store;
+  }
+
+  /**
+   * The ledger on a driver another store opened (the gateway's, on the same file): creates no
+   * table, since only `flagless migrate` writes the ledger, and leaves closing the driver to its owner.
+   */
+  static attach(driver: SqliteDriver): SqliteStore {
+    return new SqliteStore(driver, false);
   }
 
   async acquireWorker(): Promise<void> {
@@ -95,10 +105,6 @@ export class SqliteStore implements StateStore {
   async getRun(runId: string): Promise<RunInfo | undefined> {
     const r = this.#db.prepare(`SELECT * FROM runs WHERE id = ?`).get(runId) as RunRow | undefined;
     return r ? rowToRun(r) : undefined;
-  }
-
-  async listRuns(): Promise<RunInfo[]> {
-    return (this.#db.prepare(`SELECT * FROM runs ORDER BY started_at`).all() as RunRow[]).map(rowToRun);
   }
 
   async plan(runId: string, records: readonly PlannedRecord[]): Promise<void> {
@@ -287,13 +293,25 @@ export class SqliteStore implements StateStore {
     }
   }
 
+  movedUserTargetId(sourceId: string): Promise<string | undefined> {
+    return movedUserTargetId(this.driver, sourceId);
+  }
+
+  legacyReasons(alsoMoved?: string): Promise<LegacyReasons | undefined> {
+    return legacyReasons(this.driver, alsoMoved);
+  }
+
+  movedUsers(alsoMoved?: string): Promise<MovedUsers | undefined> {
+    return movedUsers(this.driver, alsoMoved);
+  }
+
   async close(): Promise<void> {
     if (!this.#db.open) return;
     if (this.#lockHeld) {
       this.#db.prepare(`DELETE FROM locks WHERE name = 'migrate' AND owner = ?`).run(this.workerId);
       this.#lockHeld = false;
     }
-    this.#db.close();
+    if (this.#ownsDriver) await this.driver.close();
   }
 }
 

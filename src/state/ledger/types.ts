@@ -1,4 +1,5 @@
 import type { LossyNote } from '../../model/user.js';
+import type { SqlDriver } from '../driver.js';
 
 /**
  * The ledger: one row per record a run moves, the write-ahead log of every target write.
@@ -104,6 +105,18 @@ export interface IdMapRow {
   outcome?: Outcome;
 }
 
+/** Users the ledger holds as moved into the target (done, not skipped), any run: what the gateway reads. */
+export interface MovedUsers {
+  /** Distinct users moved. */
+  count: number;
+  /** Moved users per hour of their last update (`YYYY-MM-DDTHH`). */
+  series: { bucket: string; count: number }[];
+  /** Distinct users moved together with the source ids the caller's `alsoMoved` subquery yields. */
+  withAlso: number;
+  /** Distinct users any run planned. */
+  planned: number;
+}
+
 export interface ClaimOptions {
   /** Which settled states to take (planned for a normal run, failed for --retry-failed). `writing` left by a dead worker is always taken. */
   states: readonly RecordState[];
@@ -118,6 +131,8 @@ export interface StateStore {
   readonly location: string;
   /** This process's worker id: the `owner` of the rows it claims. */
   readonly workerId: number;
+  /** The connection the store stands on (shared with the gateway's flags when they open it together). */
+  readonly driver: SqlDriver;
 
   /**
    * Registers this process as a worker that may claim rows. SQLite: one migrate process per file
@@ -128,7 +143,6 @@ export interface StateStore {
   beginRun(run: RunInfo): Promise<RunInfo>;
   finishRun(runId: string): Promise<void>;
   getRun(runId: string): Promise<RunInfo | undefined>;
-  listRuns(): Promise<RunInfo[]>;
 
   /** Upserts planned records in one transaction. */
   plan(runId: string, records: readonly PlannedRecord[]): Promise<void>;
@@ -178,5 +192,24 @@ export interface StateStore {
   failures(runId: string, limit: number): Promise<LedgerRecord[]>;
   /** Source id → target id of settled users and organizations (all runs, or one). */
   idMap(runId?: string): AsyncIterable<IdMapRow>;
+  /** The target id of a user some run moved (done, not skipped; the newest); undefined when none, or when no migrate ever ran here. */
+  movedUserTargetId(sourceId: string): Promise<string | undefined>;
+  /**
+   * Users moved by any run; undefined when no migrate ever ran here. `alsoMoved`: a subquery on the
+   * same database (`SELECT source_id FROM ...`) whose ids are counted with them in `withAlso`.
+   */
+  /** Why users are not on the target yet, leaving out those `alsoMoved` selects (the dashboard's breakdown); undefined without ledger tables. */
+  legacyReasons(alsoMoved?: string): Promise<LegacyReasons | undefined>;
+  movedUsers(alsoMoved?: string): Promise<MovedUsers | undefined>;
+  /** Closes the driver too, unless the store was attached to a driver someone else owns. */
   close(): Promise<void>;
+}
+
+/** Users the ledger knows that are not on the target, by why (moved-users.ts). */
+export interface LegacyReasons {
+  disabled: number;
+  noEmail: number;
+  quarantined: number;
+  undecidedDuplicate: number;
+  noUsableHash: number;
 }

@@ -1,7 +1,10 @@
 /**
- * The little the gateway store needs from a database: queries with `$1..$n` placeholders, and a
- * batch of statements applied atomically. SQLite (better-sqlite3, synchronous) and PostgreSQL
- * (pg pool) implement it, so the store's SQL is written once.
+ * One connection to where `--state` points, shared by every store on it (the ledger, the
+ * gateway's flags): opened once, closed once, as kysely's dialects do. Portable statements use
+ * `$1..$n` placeholders; SQLite (better-sqlite3, synchronous) and PostgreSQL (pg pool) implement
+ * them, so SQL written once runs on both. A store that needs the engine's own features (SQLite
+ * transactions, `FOR UPDATE SKIP LOCKED`, advisory locks) reaches the driver's handle
+ * (`SqliteDriver.db`, `PostgresDriver.pool`).
  */
 export interface Statement {
   sql: string;
@@ -10,6 +13,7 @@ export interface Statement {
 
 export interface SqlDriver {
   readonly kind: 'sqlite' | 'postgres';
+  /** The path, or the URL without its password, for messages. */
   readonly location: string;
   /** Table-name prefix: '' (SQLite) or '"schema".' (PostgreSQL). */
   readonly prefix: string;
@@ -18,7 +22,7 @@ export interface SqlDriver {
   run(sql: string, params?: readonly unknown[]): Promise<number>;
   /** Runs every statement in one transaction; returns each one's changed-row count. */
   batch(statements: readonly Statement[]): Promise<number[]>;
-  /** True when the error says a table does not exist (the engine's ledger before any migrate). */
+  /** True when the error says a table does not exist (the ledger before any migrate). */
   isMissingTable(e: unknown): boolean;
   close(): Promise<void>;
 }

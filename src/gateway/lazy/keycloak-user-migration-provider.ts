@@ -1,7 +1,9 @@
 import { primaryEmail, type CanonicalUser, type Organization } from '../../model/user.js';
 
 /**
- * The user as each lazy-migration caller wants it. Pure functions of the canonical record.
+ * The contract of Keycloak's user-migration provider (daniel-frak/keycloak-user-migration): the
+ * user as the provider's REST client reads it from the gateway's lazy-migration endpoint. A pure
+ * function of the canonical record.
  *
  * Keycloak, daniel-frak/keycloak-user-migration (`LegacyUser`, JSON via Jackson): id, username,
  * email, firstName, lastName, enabled, emailVerified, attributes {name: [values]}, roles, groups,
@@ -10,7 +12,7 @@ import { primaryEmail, type CanonicalUser, type Organization } from '../../model
  * group names (the plugin's GROUP_MAP / MIGRATE_UNMAPPED_GROUPS decides what they become);
  * public metadata with scalar values goes to attributes. TOTP secrets are never sent.
  */
-export interface KeycloakLegacyUser {
+export interface KeycloakUserMigrationLegacyUser {
   id: string;
   username: string;
   email?: string;
@@ -33,7 +35,7 @@ function scalarAttributes(bag: Record<string, unknown>): Record<string, string[]
   return out;
 }
 
-export function toKeycloakUser(user: CanonicalUser, organization: (id: string) => Organization | undefined = () => undefined): KeycloakLegacyUser {
+export function toKeycloakUserMigrationLegacyUser(user: CanonicalUser, organization: (id: string) => Organization | undefined = () => undefined): KeycloakUserMigrationLegacyUser {
   const email = primaryEmail(user);
   const groups = [...new Set(user.memberships.map((m) => organization(m.organizationId)?.name ?? m.organizationId))];
   const roles = [...new Set(user.memberships.flatMap((m) => m.roles))];
@@ -49,26 +51,5 @@ export function toKeycloakUser(user: CanonicalUser, organization: (id: string) =
     roles,
     groups,
     requiredActions: [],
-  };
-}
-
-/**
- * Auth0 custom-database scripts return a profile (Auth0 "Normalized User Profile"): user_id
- * (Auth0 stores it as `auth0|<user_id>`), email, email_verified, username, given_name,
- * family_name, name, picture, user_metadata and app_metadata.
- */
-export function toAuth0Profile(user: CanonicalUser): Record<string, unknown> {
-  const email = primaryEmail(user);
-  const name = user.displayName ?? ([user.firstName, user.lastName].filter(Boolean).join(' ') || undefined);
-  return {
-    user_id: user.sourceId,
-    ...(email ? { email: email.address, email_verified: email.verified } : {}),
-    ...(user.username ? { username: user.username } : {}),
-    ...(user.firstName ? { given_name: user.firstName } : {}),
-    ...(user.lastName ? { family_name: user.lastName } : {}),
-    ...(name ? { name } : {}),
-    ...(user.imageUrl ? { picture: user.imageUrl } : {}),
-    user_metadata: user.metadata.public,
-    app_metadata: user.metadata.private,
   };
 }

@@ -3,13 +3,13 @@
  * (vendor and options come as plain data), reads its byte range and posts the part's result.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { SOURCE_MODULES, TARGET_CAPABILITIES } from '../connectors/index.js';
+import { SOURCE_MODULES, TARGET_CAPABILITIES, type KnownSourceVendor } from '../connectors/index.js';
 import { runPart, type PartInput } from '../engine/assess/assess.js';
 import { FlaglessError } from '../protocol/errors.js';
-import type { SourceOptions, SourceVendor } from '../protocol/source.js';
+import type { SourceOptions } from '../protocol/source.js';
 
 export interface AssessWorkerData {
-  vendor: SourceVendor;
+  vendor: KnownSourceVendor;
   options: SourceOptions;
   input: PartInput;
 }

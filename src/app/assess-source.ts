@@ -9,10 +9,10 @@
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { TARGET_CAPABILITIES } from '../connectors/index.js';
+import { TARGET_CAPABILITIES, type KnownSourceVendor } from '../connectors/index.js';
 import { assess, PART_STOPPED, type AssessReport, type PartRunner } from '../engine/assess/assess.js';
 import { FlaglessError, type ErrorCode } from '../protocol/errors.js';
-import type { Source, SourceOptions, SourceVendor } from '../protocol/source.js';
+import type { Source, SourceOptions } from '../protocol/source.js';
 import type { AssessWorkerData, AssessWorkerMessage } from './assess-worker.js';
 
 /** At most this many threads by default, whatever the machine: past it the disk is the limit. */
@@ -35,7 +35,7 @@ export interface AssessSourceOptions {
 }
 
 /** `source` must be the one `vendor` and `options` open: workers open it again from them. */
-export async function assessSource(source: Source, vendor: SourceVendor, options: SourceOptions, how: AssessSourceOptions = {}): Promise<AssessReport> {
+export async function assessSource(source: Source, vendor: KnownSourceVendor, options: SourceOptions, how: AssessSourceOptions = {}): Promise<AssessReport> {
   const threads = how.threads ?? defaultThreads();
   const inWorkers = options.file !== undefined && !options.api && (await fileBytes(options.file)) >= IN_THREAD_BELOW_BYTES;
   return assess(source, {
@@ -58,7 +58,7 @@ async function fileBytes(path: string): Promise<number> {
 /** The compiled worker next to this file (or the TypeScript one when run through a loader such as tsx). */
 const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './assess-worker.ts' : './assess-worker.js', import.meta.url);
 
-export function workerRunner(vendor: SourceVendor, options: SourceOptions): PartRunner {
+export function workerRunner(vendor: KnownSourceVendor, options: SourceOptions): PartRunner {
   return (input, onProgress, signal) =>
     new Promise((resolve, reject) => {
       const data: AssessWorkerData = { vendor, options, input };

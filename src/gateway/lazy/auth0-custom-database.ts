@@ -1,4 +1,9 @@
+import { primaryEmail, type CanonicalUser } from '../../model/user.js';
+
 /**
+ * The contract of Auth0's custom database ("automatic migration"): the action scripts that make
+ * Auth0 pull users from the gateway, and the profile the gateway answers them with.
+ *
  * Auth0 custom-database action scripts that make Auth0 pull users from the gateway (Auth0's
  * "automatic migration"): `login(userNameOrEmail, password, callback)` and
  * `getUser(userNameOrEmail, callback)`, written for the Node 18+ sandbox (global `fetch`).
@@ -46,7 +51,7 @@ export const AUTH0_GET_USER_SCRIPT = `async function getUser(userNameOrEmail, ca
 `;
 
 /** Both scripts with a short header, as `flagless serve --auth0-script PATH` writes them. */
-export function auth0Scripts(): string {
+export function auth0CustomDatabaseScripts(): string {
   return [
     '// Auth0 > Authentication > Database > (your connection) > Custom Database: enable "Use my own database"',
     '// and "Import Users to Auth0", add the settings FLAGLESS_URL (the gateway\'s public URL) and',
@@ -57,4 +62,25 @@ export function auth0Scripts(): string {
     '// ---- Get User ----',
     AUTH0_GET_USER_SCRIPT,
   ].join('\n');
+}
+
+/**
+ * Auth0 custom-database scripts return a profile (Auth0 "Normalized User Profile"): user_id
+ * (Auth0 stores it as `auth0|<user_id>`), email, email_verified, username, given_name,
+ * family_name, name, picture, user_metadata and app_metadata.
+ */
+export function toAuth0CustomDatabaseProfile(user: CanonicalUser): Record<string, unknown> {
+  const email = primaryEmail(user);
+  const name = user.displayName ?? ([user.firstName, user.lastName].filter(Boolean).join(' ') || undefined);
+  return {
+    user_id: user.sourceId,
+    ...(email ? { email: email.address, email_verified: email.verified } : {}),
+    ...(user.username ? { username: user.username } : {}),
+    ...(user.firstName ? { given_name: user.firstName } : {}),
+    ...(user.lastName ? { family_name: user.lastName } : {}),
+    ...(name ? { name } : {}),
+    ...(user.imageUrl ? { picture: user.imageUrl } : {}),
+    user_metadata: user.metadata.public,
+    app_metadata: user.metadata.private,
+  };
 }

@@ -1,0 +1,127 @@
+import { readDecisionsFile } from '../engine/decisions/file.js';
+import { resolveDecisions } from '../engine/decisions/resolve.js';
+import type { DuplicateDecisions } from '../engine/decisions/types.js';
+import { dryRun, type DryRunReport } from '../engine/dry-run.js';
+import type { Source } from '../protocol/source.js';
+import type { Progress } from '../engine/progress.js';
+import { DEFAULT_CONCURRENCY, migrate as runMigration } from '../engine/run.js';
+import type { MigrateSummary } from '../engine/summary.js';
+import type { Target } from '../protocol/target.js';
+import { openStateStore } from '../state/ledger/open.js';
+import type { StateStore } from '../state/ledger/types.js';
+import { stateMayExist } from '../state/location.js';
+import { openSource, type OpenSourceOptions } from './open-source.js';
+import { loadTargetConnector, sourceFingerprint, targetConnectorOptions, targetLabel, withTargetLog, type OpenTargetOptions } from './open-target.js';
+
+export interface MigrateOptions {
+  source: OpenSourceOptions;
+  target: OpenTargetOptions;
+  /** The ledger: a SQLite path (default .flagless/state.db) or postgres://...?schema=name (several workers). */
+  state?: string;
+  /** Requests in flight (default 8). */
+  concurrency?: number;
+  /** Requests per second (default: the target's documented limit). */
+  rate?: number;
+  /** A user already in the target (same email): link to it (default), skip it, or fail it. */
+  onConflict?: 'link' | 'skip' | 'fail';
+  /** Also run the records quarantined before, with whatever else the export brings (a newer export). */
+  retryFailed?: boolean;
+  /**
+   * The duplicate-account decisions file (`assess --decisions-out`, edited): checked against the
+   * export before anything is written (E_DECISIONS when it no longer matches).
+   */
+  decisions?: string;
+  /** Users without a usable hash: moved without a password for a just-in-time move at login (default), or marked for a reset. */
+  missingPassword?: 'jit' | 'reset';
+  /** Aborting stops taking new work, waits for the requests in flight, and leaves the ledger consistent. */
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+export interface MigrationPlan {
+  dryRun: true;
+  /** The target's label (name and instance). */
+  target: string;
+  plan: DryRunReport;
+}
+
+async function decisionsFor(path: string | undefined, source: Source): Promise<DuplicateDecisions | undefined> {
+  return path ? resolveDecisions(source, await readDecisionsFile(path), path) : undefined;
+}
+
+function runKeyOf(options: MigrateOptions, label: string): string {
+  return `${options.source.from}→${label}`;
+}
+
+/**
+ * Plan → apply into the target, idempotent and resumable: every write is recorded in the ledger
+ * before it is sent and confirmed after the target acknowledged it, so the same call after a
+ * crash or an abort continues where it stopped and never writes twice.
+ */
+export async function migrate(options: MigrateOptions): Promise<MigrateSummary> {
+  const connector = await loadTargetConnector(options.target.to);
+  const label = targetLabel(connector.name, options.target);
+  const missingPassword = options.missingPassword ?? 'jit';
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  const onConflict = options.onConflict ?? 'link';
+  const retryFailed = options.retryFailed === true;
+  const source = await openSource(options.source);
+  const decisions = await decisionsFor(options.decisions, source);
+  let target: Target | undefined;
+  let store: StateStore | undefined;
+  try {
+    target = withTargetLog(await connector.open(targetConnectorOptions(options.target)), options.target.logLevel);
+    store = await openStateStore(options.state);
+    return await runMigration({
+      source,
+      runKey: runKeyOf(options, label),
+      sourceFingerprint: sourceFingerprint(options.source),
+      target,
+      targetLabel: label,
+      store,
+      concurrency,
+      ...(options.rate !== undefined ? { rate: options.rate } : {}),
+      onConflict,
+      retryFailed,
+      missingPassword,
+      ...(decisions ? { decisions } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      runOptions: { concurrency, rate: options.rate ?? null, onConflict, retryFailed, missingPassword },
+    });
+  } finally {
+    await target?.close().catch(() => undefined);
+    await store?.close().catch(() => undefined);
+  }
+}
+
+/**
+ * What `migrate` would do, and nothing else (`--dry-run`): reads the source and an existing
+ * ledger (to say what is already done), decides from the target's capability data alone, and
+ * writes nowhere: no target call, no state created.
+ */
+export async function planMigration(options: Omit<MigrateOptions, 'concurrency' | 'onConflict' | 'retryFailed' | 'onProgress'>): Promise<MigrationPlan> {
+  const connector = await loadTargetConnector(options.target.to);
+  const label = targetLabel(connector.name, options.target);
+  const source = await openSource(options.source);
+  const decisions = await decisionsFor(options.decisions, source);
+  // The connector's own loss notes, without opening the target: the same the real run adds.
+  const targetNotes = await connector.loadLossyNotes?.();
+  const store = stateMayExist(options.state) ? await openStateStore(options.state, { readonly: true }).catch(() => undefined) : undefined;
+  try {
+    const plan = await dryRun({
+      source,
+      capabilities: connector.capabilities,
+      missingPassword: options.missingPassword ?? 'jit',
+      runKey: runKeyOf(options, label),
+      ...(store ? { store } : {}),
+      ...(decisions ? { decisions } : {}),
+      ...(targetNotes ? { targetNotes } : {}),
+      ...(options.rate !== undefined ? { rate: options.rate } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    return { dryRun: true, target: label, plan };
+  } finally {
+    await store?.close();
+  }
+}

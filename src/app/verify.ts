@@ -1,0 +1,60 @@
+import { accessSync, constants } from 'node:fs';
+import { readCredentials, type Credential } from '../engine/verify-logins.js';
+import { verify as reconcile, type VerifyReport } from '../engine/verify.js';
+import { readDecisionsFile } from '../engine/decisions/file.js';
+import { resolveDecisions } from '../engine/decisions/resolve.js';
+import { FlaglessError } from '../protocol/errors.js';
+import { openSource, type OpenSourceOptions } from './open-source.js';
+import { openTarget, type OpenTargetOptions } from './open-target.js';
+
+export interface VerifyOptions {
+  source: OpenSourceOptions;
+  target: OpenTargetOptions;
+  /** As given to `migrate`: what the plan expects of users without a usable hash. */
+  missingPassword?: 'jit' | 'reset';
+  /** Requests in flight (default 4). */
+  concurrency?: number;
+  rate?: number;
+  /** Sample users to sign in as through the target's real login: a CSV path (`identifier,password`), or the rows themselves. */
+  logins?: string | AsyncIterable<Credential | { line: number; error: string }>;
+  /** The duplicate-account decisions `migrate` used (checked against the export first). */
+  decisions?: string;
+  signal?: AbortSignal;
+  /** A line of progress (reading the target, signing in). */
+  onProgress?: (line: string) => void;
+}
+
+export type VerifyResult = { target: string } & VerifyReport;
+
+/** Reads a logins CSV (`identifier,password`), the sample users `verify` signs in as. */
+export { readCredentials };
+
+/** Reconciles source against target record by record, and signs in as the sample users. `ok` when everything the plan moves is there. */
+export async function verify(options: VerifyOptions): Promise<VerifyResult> {
+  const logins = options.logins;
+  if (typeof logins === 'string') {
+    try {
+      accessSync(logins, constants.R_OK);
+    } catch {
+      throw new FlaglessError('E_INPUT_UNREADABLE', `cannot read the logins file ${logins}`);
+    }
+  }
+  const source = await openSource(options.source);
+  const decisions = options.decisions ? await resolveDecisions(source, await readDecisionsFile(options.decisions), options.decisions) : undefined;
+  const { target, label } = await openTarget(options.target);
+  try {
+    const report = await reconcile({
+      source,
+      target,
+      plan: { missingPassword: options.missingPassword ?? 'jit', ...(decisions ? { decisions } : {}) },
+      concurrency: options.concurrency ?? 4,
+      ...(options.rate !== undefined ? { rate: options.rate } : {}),
+      ...(logins !== undefined ? { credentials: typeof logins === 'string' ? readCredentials(logins) : logins } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
+    return { target: label, ...report };
+  } finally {
+    await target.close().catch(() => undefined);
+  }
+}
