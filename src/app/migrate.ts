@@ -1,5 +1,8 @@
-import { dryRun } from '../engine/dry-run.js';
-import type { PlanReport } from '../engine/plan-report.js';
+import { readDecisionsFile } from '../engine/decisions/file.js';
+import { resolveDecisions } from '../engine/decisions/resolve.js';
+import type { DuplicateDecisions } from '../engine/decisions/types.js';
+import { dryRun, type DryRunReport } from '../engine/dry-run.js';
+import type { Source } from '../protocol/source.js';
 import type { Progress } from '../engine/progress.js';
 import { DEFAULT_CONCURRENCY, migrate as runMigration } from '../engine/run.js';
 import type { MigrateSummary } from '../engine/summary.js';
@@ -22,8 +25,13 @@ export interface MigrateOptions {
   rate?: number;
   /** A user already in the target (same email): link to it (default), skip it, or fail it. */
   onConflict?: 'link' | 'skip' | 'fail';
-  /** Run only the records quarantined before. */
+  /** Also run the records quarantined before, with whatever else the export brings (a newer export). */
   retryFailed?: boolean;
+  /**
+   * The duplicate-account decisions file (`assess --decisions-out`, edited): checked against the
+   * export before anything is written (E_DECISIONS when it no longer matches).
+   */
+  decisions?: string;
   /** Users without a usable hash: moved without a password for a just-in-time move at login (default), or marked for a reset. */
   missingPassword?: 'jit' | 'reset';
   /** Hashes costlier than this are not imported: those users reset (default DEFAULT_HASH_COST_CEILING). */
@@ -37,7 +45,11 @@ export interface MigrationPlan {
   dryRun: true;
   /** The target's label (name and instance). */
   target: string;
-  plan: PlanReport;
+  plan: DryRunReport;
+}
+
+async function decisionsFor(path: string | undefined, source: Source): Promise<DuplicateDecisions | undefined> {
+  return path ? resolveDecisions(source, await readDecisionsFile(path), path) : undefined;
 }
 
 function runKeyOf(options: MigrateOptions, label: string): string {
@@ -57,6 +69,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateSummary> 
   const onConflict = options.onConflict ?? 'link';
   const retryFailed = options.retryFailed === true;
   const source = await openSource(options.source);
+  const decisions = await decisionsFor(options.decisions, source);
   let target: Target | undefined;
   let store: StateStore | undefined;
   try {
@@ -75,6 +88,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateSummary> 
       retryFailed,
       missingPassword,
       ...(options.hashCostCeiling ? { hashCostCeiling: options.hashCostCeiling } : {}),
+      ...(decisions ? { decisions } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       runOptions: { concurrency, rate: options.rate ?? null, onConflict, retryFailed, missingPassword },
@@ -90,10 +104,13 @@ export async function migrate(options: MigrateOptions): Promise<MigrateSummary> 
  * ledger (to say what is already done), decides from the target's capability data alone, and
  * writes nowhere: no target call, no state created.
  */
-export async function planMigration(options: Omit<MigrateOptions, 'concurrency' | 'rate' | 'onConflict' | 'retryFailed' | 'onProgress'>): Promise<MigrationPlan> {
+export async function planMigration(options: Omit<MigrateOptions, 'concurrency' | 'onConflict' | 'retryFailed' | 'onProgress'>): Promise<MigrationPlan> {
   const connector = await loadTargetConnector(options.target.to);
   const label = targetLabel(connector.name, options.target);
   const source = await openSource(options.source);
+  const decisions = await decisionsFor(options.decisions, source);
+  // The connector's own loss notes, without opening the target: the same the real run adds.
+  const targetNotes = await connector.loadLossyNotes?.();
   const store = stateMayExist(options.state) ? await openStateStore(options.state, { readonly: true }).catch(() => undefined) : undefined;
   try {
     const plan = await dryRun({
@@ -103,6 +120,9 @@ export async function planMigration(options: Omit<MigrateOptions, 'concurrency' 
       ...(options.hashCostCeiling ? { hashCostCeiling: options.hashCostCeiling } : {}),
       runKey: runKeyOf(options, label),
       ...(store ? { store } : {}),
+      ...(decisions ? { decisions } : {}),
+      ...(targetNotes ? { targetNotes } : {}),
+      ...(options.rate !== undefined ? { rate: options.rate } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
     return { dryRun: true, target: label, plan };

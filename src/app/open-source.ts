@@ -1,5 +1,6 @@
 import { open as openFile, stat } from 'node:fs/promises';
 import { SOURCE_MODULES, SOURCE_VENDORS, loadAllSources, type KnownSourceVendor, type SourceModule } from '../connectors/index.js';
+import { withArticle } from '../lib/english.js';
 import { notAFile } from '../lib/io/export-file.js';
 import { FlaglessError } from '../protocol/errors.js';
 import type { Source, SourceOptions, SourceVendor } from '../protocol/source.js';
@@ -64,7 +65,7 @@ export async function checkVendorOfFile(vendor: SourceVendor, file: string): Pro
   if (other) {
     throw new FlaglessError(
       'E_WRONG_VENDOR',
-      `${file} looks like a ${other.source.displayName} export, not ${own?.source.displayName ?? vendor}. Use --from ${other.source.vendor}.`,
+      `${file} looks like ${withArticle(other.source.displayName)} export, not ${withArticle(own?.source.displayName ?? vendor)} one. Use --from ${other.source.vendor}.`,
     );
   }
 }

@@ -1,3 +1,7 @@
+import { readDecisionsFile } from '../engine/decisions/file.js';
+import { resolveDecisions } from '../engine/decisions/resolve.js';
+import type { DuplicateDecisions } from '../engine/decisions/types.js';
+import { decidedIndex } from '../gateway/legacy/decided-index.js';
 import { buildExportIndex, type ExportIndex } from '../gateway/legacy/export-index.js';
 import { ChainVerifier, ExportVerifier } from '../gateway/legacy/export-verifier.js';
 import type { WindowRule } from '../gateway/limiter.js';
@@ -37,6 +41,12 @@ export interface ServeOptions {
   jitPassword?: JitPasswordMode;
   /** The export index: in memory (default) or in a temporary SQLite file (large exports). */
   indexStorage?: 'memory' | 'sqlite';
+  /**
+   * The duplicate-account decisions file (`assess --decisions-out`, edited): a decided duplicate
+   * follows the decision (the shared address signs in as the kept account). Checked against the
+   * export before the gateway opens anything (E_DECISIONS).
+   */
+  decisions?: string;
   /** The bearer token the target's lazy-migration calls must carry; without one those endpoints are off. Also guards /metrics and /dashboard unless `opsToken` is given. */
   token?: string;
   /** The token /metrics and /dashboard require instead of `token` (Bearer, or Basic with the token as password). */
@@ -97,6 +107,11 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
     for (const c of closers.splice(0).reverse()) await c().catch(() => undefined);
   };
   try {
+    let decisions: DuplicateDecisions | undefined;
+    if (options.decisions) {
+      if (!hasFile) throw new FlaglessError('E_USAGE', 'decisions need the export (source.file): they name accounts of the export');
+      decisions = await resolveDecisions(await openSource({ from: vendor, ...source, env }), await readDecisionsFile(options.decisions), options.decisions);
+    }
     const store = await openGatewayStore(options.state);
     closers.push(() => store.close());
 
@@ -105,6 +120,7 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
       options.onEvent?.(`indexing the ${vendor} export…`);
       const started = Date.now();
       index = await buildExportIndex(await openSource({ from: vendor, ...source, env }), options.indexStorage === 'sqlite' ? 'sqlite-temp' : 'memory');
+      if (decisions) index = decidedIndex(index, decisions);
       closers.push(() => index!.close());
       options.onEvent?.(`${index.stats.users} users, ${index.stats.organizations} organizations indexed in ${((Date.now() - started) / 1000).toFixed(1)} s (${index.stats.problems} problems; run \`flagless assess\` for details)`);
     }

@@ -2,6 +2,8 @@ import { accessSync, constants } from 'node:fs';
 import { readCredentials, type Credential } from '../engine/verify-logins.js';
 import { verify as reconcile, type VerifyReport } from '../engine/verify.js';
 import type { HashCostCeiling } from '../model/password/cost.js';
+import { readDecisionsFile } from '../engine/decisions/file.js';
+import { resolveDecisions } from '../engine/decisions/resolve.js';
 import { FlaglessError } from '../protocol/errors.js';
 import { openSource, type OpenSourceOptions } from './open-source.js';
 import { openTarget, type OpenTargetOptions } from './open-target.js';
@@ -18,7 +20,11 @@ export interface VerifyOptions {
   rate?: number;
   /** Sample users to sign in as through the target's real login: a CSV path (`identifier,password`), or the rows themselves. */
   logins?: string | AsyncIterable<Credential | { line: number; error: string }>;
+  /** The duplicate-account decisions `migrate` used (checked against the export first). */
+  decisions?: string;
   signal?: AbortSignal;
+  /** A line of progress (reading the target, signing in). */
+  onProgress?: (line: string) => void;
 }
 
 export type VerifyResult = { target: string } & VerifyReport;
@@ -37,16 +43,18 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
     }
   }
   const source = await openSource(options.source);
+  const decisions = options.decisions ? await resolveDecisions(source, await readDecisionsFile(options.decisions), options.decisions) : undefined;
   const { target, label } = await openTarget(options.target);
   try {
     const report = await reconcile({
       source,
       target,
-      plan: { missingPassword: options.missingPassword ?? 'jit', ...(options.hashCostCeiling ? { hashCostCeiling: options.hashCostCeiling } : {}) },
+      plan: { missingPassword: options.missingPassword ?? 'jit', ...(options.hashCostCeiling ? { hashCostCeiling: options.hashCostCeiling } : {}), ...(decisions ? { decisions } : {}) },
       concurrency: options.concurrency ?? 4,
       ...(options.rate !== undefined ? { rate: options.rate } : {}),
       ...(logins !== undefined ? { credentials: typeof logins === 'string' ? readCredentials(logins) : logins } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
     return { target: label, ...report };
   } finally {

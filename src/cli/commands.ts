@@ -8,7 +8,7 @@ import type { CommandSpec, FlagSpec } from './spec.js';
  * argument parser and the README's command reference are all generated from this table.
  */
 
-export const JSON_FLAG: FlagSpec = { name: 'json', type: 'boolean', description: 'Machine-readable output on stdout (human output and progress stay on stderr).' };
+export const JSON_FLAG: FlagSpec = { name: 'json', type: 'boolean', description: 'One JSON document on stdout instead of the human result (progress, logs and error messages stay on stderr).' };
 export const QUIET_FLAG: FlagSpec = { name: 'quiet', type: 'boolean', description: 'No progress output.' };
 /** Structured logs (pino JSON lines on stderr; secrets redacted). */
 export const LOG_LEVEL_FLAG: FlagSpec = { name: 'log-level', type: 'string', value: 'level', choices: LOG_LEVELS, description: 'pino log level for JSON logs on stderr (serve: default info, warn with --quiet; migrate and verify: default silent; debug logs every target call, secrets redacted).' };
@@ -34,6 +34,14 @@ export const TARGET_FLAGS: FlagSpec[] = [
   { name: 'schema-id', type: 'string', value: 'id', description: "Ory Kratos only: the identity schema to create identities with (default: the server's `default` schema; KRATOS_ADMIN_URL, KRATOS_PUBLIC_URL, ORY_API_KEY and KETO_WRITE_URL / KETO_READ_URL come from the environment)." },
 ];
 const STATE_FLAG: FlagSpec = { name: 'state', type: 'string', value: 'path|url', description: 'The ledger: a SQLite file (default .flagless/state.db; one migrate process at a time) or postgres://user@host/db[?schema=name] (several workers share one run and its rate limit).' };
+/** Shared by migrate, verify and serve. */
+export const DECISIONS_FLAG: FlagSpec = {
+  name: 'decisions',
+  type: 'string',
+  value: 'path',
+  description:
+    'The duplicate-account decisions (a CSV from `assess --decisions-out`, edited): per duplicate-email group, the account to keep moves with the address; each other one is skip (not moved, listed) or link (its social links and memberships go to the kept account where the target stores them). A decided group is done, not quarantined. Checked against the export first: a file that no longer matches (an id not in any group, a group with two keepers, a new account with a decided address) is refused before anything is written (exit 2).',
+};
 const MISSING_PASSWORD_FLAG: FlagSpec = { name: 'missing-password', type: 'string', value: 'mode', choices: ['jit', 'reset'], default: 'jit', description: 'Users without a hash the target accepts: jit = moved at their next sign-in through `flagless serve`; reset = the target asks them to set a new password.' };
 
 const MAX_HASH_COST_FLAG: FlagSpec = {
@@ -49,12 +57,19 @@ export const COMMANDS: CommandSpec[] = [
     name: 'assess',
     summary: 'Report what is in an export and what will survive the move to each target.',
     description:
-      'Streams the export and reports users, password hash algorithms, MFA, social-only users, disabled users, users without email, duplicate-email groups, organizations, memberships and every problem with its file and line. For each target flagless knows it says what imports natively, what needs a just-in-time move or a reset, and what is lost. Memory does not grow with the export (except for --passwords, whose records the join holds): duplicate emails and repeated ids are found from digests kept in scratch files (unlinked at once). A plain Auth0 NDJSON export is read in parts on several threads (--threads). Writes nothing anywhere except the optional HTML report. Exit code 1 when problems were found.',
+      'Streams the export and reports users, password hash algorithms, MFA, social-only users, disabled users, users without email, duplicate-email groups, organizations, memberships and every problem with its file and line. For each target flagless knows it says what imports natively, what needs a just-in-time move or a reset, and what is lost. Memory does not grow with the export (except for --passwords, whose records the join holds): duplicate emails and repeated ids are found from digests kept in scratch files (unlinked at once). A plain Auth0 NDJSON export is read in parts on several threads (--threads). Writes nothing anywhere except the optional HTML report and decisions file. Exit code 1 when problems were found.',
     flags: [
       ...SOURCE_FLAGS,
       { name: 'html', type: 'string', value: 'path', description: 'Also write a self-contained HTML report to this path.' },
       MAX_HASH_COST_FLAG,
       { name: 'app', type: 'string', value: 'dir', description: "Also inventory the application's code in this folder (as `flagless inventory` does) and add it to the report (a section of the HTML report; `application` in --json)." },
+      {
+        name: 'decisions-out',
+        type: 'string',
+        value: 'path',
+        description:
+          'Write every duplicate-email group as a CSV to edit (email, source_id, decision, reason, verified, last_sign_in_at, created_at, line), one row per account, decision prefilled by the default policy: keep the account whose address is verified, then the most recent sign-in, then the oldest; the others skip. Then pass it to migrate, verify and serve with --decisions.',
+      },
       {
         name: 'threads',
         type: 'string',
@@ -176,7 +191,7 @@ export const COMMANDS: CommandSpec[] = [
     name: 'migrate',
     summary: 'Move users, organizations and memberships into a target: resumable, rate-limited, exactly once.',
     description:
-      'Plans every record from the target\'s capabilities (what is created, skipped or lossy, and why), then applies: organizations, users, memberships. Every write is recorded in the ledger before it is sent and confirmed after the target acknowledged it, so a run killed at any moment resumes without creating anything twice, and a finished migration run again sends nothing. One token bucket shared by every request paces the writes at the target\'s documented limit (or --rate), and lookups at its read limit where it documents one, honouring Retry-After and slowing down on bursts of 429s; 5xx and dropped connections are retried with jittered back-off after a lookup; records the target rejects are quarantined with a reason (--retry-failed runs only them). An account that already exists in the target is linked, skipped or quarantined per --on-conflict, and its memberships are repaired. Progress on stderr; --json prints the summary (counts per entity and outcome, and `writes`). Exit 0 when every record is done, 1 with quarantined or pending records, 2 on bad usage or unreadable input, 130/143 after SIGINT/SIGTERM (run the same command again to continue).',
+      'Plans every record from the target\'s capabilities (what is created, skipped or lossy, and why), then applies: organizations, users, memberships. Every write is recorded in the ledger before it is sent and confirmed after the target acknowledged it, so a run killed at any moment resumes without creating anything twice, and a finished migration run again sends nothing. One token bucket shared by every request paces the writes at the target\'s documented limit (or --rate), and lookups at its read limit where it documents one, honouring Retry-After and slowing down on bursts of 429s; 5xx and dropped connections are retried with jittered back-off after a lookup; records the target rejects are quarantined with a reason (--retry-failed runs only them). An account that already exists in the target is linked, skipped or quarantined per --on-conflict, and its memberships are repaired. Progress on stderr; --json prints the summary (counts per entity and outcome, and `writes`). Exit 0 when every record is done or decided, 1 with quarantined, undecided or pending records, 2 when refused before anything was sent (bad usage, unreadable input, a decisions file that no longer matches the export, credentials or configuration found wrong at start), 3 on a fatal stop mid-run (credentials revoked, target gone after retries), 130/143 after SIGINT/SIGTERM (run the same command again to continue).',
     flags: [
       ...SOURCE_FLAGS,
       ...TARGET_FLAGS,
@@ -185,7 +200,8 @@ export const COMMANDS: CommandSpec[] = [
       { name: 'concurrency', type: 'string', value: 'N', default: '8', description: 'Most requests in flight at once.' },
       { name: 'rate', type: 'string', value: 'R', description: "Write requests per second (default: the target's documented limit, e.g. 50 for WorkOS)." },
       { name: 'on-conflict', type: 'string', value: 'mode', choices: ['link', 'skip', 'fail'], default: 'link', description: 'When an account with the same email already exists in the target: link it (update it from the source and repair its memberships), skip it, or quarantine the record.' },
-      { name: 'retry-failed', type: 'boolean', description: 'Run only the records quarantined by earlier runs.' },
+      { name: 'retry-failed', type: 'boolean', description: 'Also run the records quarantined by earlier runs, with whatever else the export brings (a newer export: new, changed and repaired users).' },
+      DECISIONS_FLAG,
       LOG_LEVEL_FLAG,
       MISSING_PASSWORD_FLAG,
       MAX_HASH_COST_FLAG,
@@ -202,7 +218,7 @@ export const COMMANDS: CommandSpec[] = [
     name: 'verify',
     summary: "Reconcile the source with the target through the target's API, and sign in as users.",
     description:
-      "Reads every user of the target through its own API (not the ledger) and compares with the source, record by record, as the plan says they should look: missing users, extra users, duplicates, field mismatches (email, verified flag, names, external id, metadata), missing organizations, memberships and roles, and social links where the target stores them. With --logins (a CSV with the header identifier,password) it signs in as each user through the target's real login API and reports the success rate and each failure's reason, never the password. Exit 0 when nothing is missing or wrong and every login works, 1 otherwise.",
+      "Reads every user of the target through its own API (not the ledger) and compares with the source, record by record, as the plan says they should look: missing users, extra users, duplicates, field mismatches (email, verified flag, names, external id, metadata), missing organizations, memberships and roles, and social links where the target stores them. With --logins (a CSV with the header identifier,password) it signs in as each user through the target's real login API and reports the success rate and each failure's reason, never the password. Exit 0 when nothing is missing or wrong and every login works, 1 otherwise, 2 on bad usage or unreadable input, 3 when the target fails after retries.",
     flags: [
       ...SOURCE_FLAGS,
       ...TARGET_FLAGS,
@@ -212,6 +228,7 @@ export const COMMANDS: CommandSpec[] = [
       { name: 'rate', type: 'string', value: 'R', description: "Requests per second (default: the target's documented limit)." },
       MISSING_PASSWORD_FLAG,
       MAX_HASH_COST_FLAG,
+      DECISIONS_FLAG,
     ],
     examples: ['flagless verify --from clerk --file users.csv --to workos --logins logins.csv --json'],
     load: () => import('./run-verify.js'),
@@ -276,6 +293,7 @@ export const COMMANDS: CommandSpec[] = [
       ...SOURCE_FLAGS.map((f) => (f.name === 'from' ? { ...f, required: false, description: `${f.description} Required (here or in --config).` } : f)),
       ...TARGET_FLAGS.map((f) => (f.name === 'to' ? { ...f, required: false, description: `${f.description} Required (here or in --config).` } : f)),
       STATE_FLAG,
+      DECISIONS_FLAG,
       { name: 'port', type: 'string', value: 'N', description: 'Port to listen on (default 8787; 0 picks a free one).' },
       { name: 'host', type: 'string', value: 'addr', description: 'Address to listen on (default 127.0.0.1; put a TLS proxy in front before opening it wider).' },
       { name: 'token', type: 'string', value: 'T', description: 'Bearer token (or Basic password) the lazy-migration endpoints require; they are off without one. /metrics and /dashboard require it too unless --ops-token is given. Also FLAGLESS_GATEWAY_TOKEN.' },

@@ -1,4 +1,5 @@
 import { COMMANDS, HELP_FLAG, JSON_FLAG, QUIET_FLAG } from './commands.js';
+import { EXIT_CODES_HELP } from './exit-codes.js';
 import type { CommandSpec, FlagSpec } from './spec.js';
 
 export const COMMON_FLAGS: FlagSpec[] = [JSON_FLAG, QUIET_FLAG, HELP_FLAG];
@@ -38,7 +39,7 @@ export function commandHelp(cmd: CommandSpec): string {
     lines.push('', 'Examples:');
     for (const e of cmd.examples) lines.push(`  ${e}`);
   }
-  lines.push('', 'Exit codes: 0 done, 1 finished with problems or quarantined records, 2 bad usage or unreadable input.');
+  lines.push('', wrap(EXIT_CODES_HELP, 80));
   return lines.join('\n') + '\n';
 }
 
@@ -53,7 +54,7 @@ export function mainHelp(version: string): string {
   const visible = COMMANDS.filter((c) => !c.hidden);
   const width = Math.max(...visible.map((c) => c.name.length)) + 2;
   for (const c of visible) lines.push(`  ${c.name.padEnd(width)} ${c.summary}`);
-  lines.push('', 'Run `flagless <command> --help` for its options. Every command takes --json.');
+  lines.push('', 'Run `flagless <command> --help` for its options. Every command takes --json.', '', wrap(EXIT_CODES_HELP, 80));
   return lines.join('\n') + '\n';
 }
 

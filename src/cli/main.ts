@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { FlaglessError, isFlaglessError } from '../protocol/errors.js';
 import { findCommand } from './commands.js';
 import { COMMON_FLAGS, commandHelp, mainHelp } from './help.js';
+import { exitCodeForError } from './exit-codes.js';
 import { createIo } from './io.js';
 import { EXIT_USAGE, type CommandSpec, type FlagValues, type ParsedCommand } from './spec.js';
 
@@ -59,7 +60,12 @@ export function parseCommandArgs(cmd: CommandSpec, argv: string[]): ParsedComman
 /** Runs the CLI; resolves to the exit code. Never throws for user errors. */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
+  if (!name) {
+    // No command is a usage error (as in git, gh, kubectl): the help goes to stderr, exit 2.
+    process.stderr.write(mainHelp(version()));
+    return EXIT_USAGE;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
     const target = name === 'help' && rest[0] ? findCommand(rest[0]) : undefined;
     process.stdout.write(target ? commandHelp(target) : mainHelp(version()));
     return 0;
@@ -91,11 +97,11 @@ function reportError(io: ReturnType<typeof createIo>, e: unknown): number {
   if (isFlaglessError(e)) {
     io.err(`flagless: ${e.code}: ${e.message}`);
     if (io.json) io.out(JSON.stringify({ error: { code: e.code, message: e.message } }));
-    return e.code === 'E_USAGE' || e.code.startsWith('E_INPUT') || e.code === 'E_WRONG_VENDOR' || e.code === 'E_HASH_CONFIG_MISSING' ? EXIT_USAGE : 1;
+    return exitCodeForError(e.code);
   }
   const err = e as Error;
   io.err(`flagless: E_INTERNAL: ${err?.message ?? String(e)}`);
   if (process.env.FLAGLESS_DEBUG) io.err(err?.stack ?? '');
   if (io.json) io.out(JSON.stringify({ error: { code: 'E_INTERNAL', message: err?.message ?? String(e) } }));
-  return EXIT_USAGE;
+  return exitCodeForError('E_INTERNAL');
 }

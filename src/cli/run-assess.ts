@@ -10,6 +10,8 @@ import { renderAssessText } from './report/assess-text.js';
 import { renderInventoryHtmlSection } from './report/inventory-html.js';
 import { renderInventoryText } from './report/inventory-text.js';
 import { inventoryFor } from './run-inventory.js';
+import { plural } from '../lib/english.js';
+import { writeDuplicateDecisions } from '../app/decisions.js';
 import { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, type CommandRunner } from './spec.js';
 
 export const run: CommandRunner = async (args, io) => {
@@ -27,6 +29,7 @@ export const run: CommandRunner = async (args, io) => {
     onProgress: (n) => io.progress(`assess: ${n.toLocaleString('en-US')} users read`),
   });
   io.progressDone();
+  if (!io.quiet) io.err(`assess: ${report.users.toLocaleString('en-US')} users read (${report.usersPerSecond.toLocaleString('en-US')} users/s, ${(report.durationMs / 1000).toFixed(1)} s${report.parts > 1 ? `, ${report.parts} threads` : ''})`);
   if (report.users === 0 && report.organizations === 0 && report.problemCount === 0) {
     throw new FlaglessError('E_INPUT_EMPTY', `${file} holds no users.`);
   }
@@ -38,10 +41,16 @@ export const run: CommandRunner = async (args, io) => {
       throw new FlaglessError('E_INPUT_UNREADABLE', `cannot write the HTML report to ${html}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
   }
+  const decisionsOut = typeof args.flags['decisions-out'] === 'string' && args.flags['decisions-out'] !== '' ? args.flags['decisions-out'] : undefined;
+  if (decisionsOut) {
+    // A second pass over the export, keeping only the accounts that share an address.
+    const written = await writeDuplicateDecisions(source, decisionsOut, (n) => io.progress(`decisions: ${n.toLocaleString('en-US')} users read`));
+    io.progressDone();
+    if (!io.quiet) io.err(`decisions: ${plural(written.groups, 'duplicate-email group')} (${plural(written.accounts, 'account')}) written to ${decisionsOut}; edit the decision column (keep, skip, link), then pass --decisions ${decisionsOut} to migrate, verify and serve`);
+  }
   const text = renderAssessText(report, file);
-  // Machines read stdout (only with --json); the human summary always goes to stderr.
-  if (io.json) io.out(JSON.stringify(application ? { ...report, application } : report, null, 2));
-  if (!io.json || !io.quiet) io.err(application ? `${text}\n\n${renderInventoryText(application)}` : text);
+  // The result goes to stdout (`assess ... > report.txt`); --json replaces it with one document.
+  io.out(io.json ? JSON.stringify(application ? { ...report, application } : report, null, 2) : application ? `${text}\n\n${renderInventoryText(application)}` : text);
   if (html) io.err(`HTML report written to ${html}`);
   if (report.problemsByCode.E_HASH_CONFIG_MISSING) {
     io.err('flagless: E_HASH_CONFIG_MISSING: the export has password hashes but no hash parameters: pass --hash-config with the project\'s hash config (Firebase console → Authentication → Users → ⋮ → Password hash parameters).');

@@ -99,15 +99,18 @@ export const run: CommandRunner = async (args, io) => {
   L.push(`Done in ${seconds.toFixed(1)} s. Files are in ${rel(dir)}/.`);
   L.push('');
   L.push('Next:');
-  L.push(`  open ${rel(join(dir, 'assess.html'))}                         the assessment as a page`);
+  // No `open` (macOS only) or `xdg-open` (a desktop's): the path works in any browser and terminal.
+  L.push(`  ${rel(join(dir, 'assess.html'))}                         the assessment as a page (open it in a browser)`);
   L.push(`  node bin/flagless.js migrate --from clerk --file ${rel(sourceOptions.file!)}${sourceOptions.apiDump ? ` --api-dump ${rel(sourceOptions.apiDump)}` : ''} --to better-auth --db ${rel(db)} --state ${rel(statePath)} --dry-run`);
   L.push(`  node bin/flagless.js verify --from clerk --file ${rel(sourceOptions.file!)} --to better-auth --db ${rel(db)} --logins ${rel(join(dir, 'logins.csv'))}`);
   L.push(`  node bin/flagless.js serve --from clerk --file ${rel(sourceOptions.file!)}${sourceOptions.apiDump ? ` --api-dump ${rel(sourceOptions.apiDump)}` : ''} --to better-auth --db ${rel(join(dir, 'jit.db'))} --state ${rel(join(dir, 'gateway-state.db'))}`);
   L.push('      the gateway: POST /v1/login {identifier, password} moves each user at their first sign-in (see /dashboard)');
   L.push('  node bin/flagless.js sim workos        a local WorkOS to migrate into (then --to workos)');
   L.push('  node bin/flagless.js --help');
-  io.err(L.join('\n'));
-  if (io.json) {
+  // The report is the demo's result (stdout); with --json the document takes stdout and the report stays readable on stderr.
+  if (!io.json) io.out(L.join('\n'));
+  else {
+    io.err(L.join('\n'));
     io.out(JSON.stringify({ dir, seconds: Number(seconds.toFixed(2)), generated: gen, assess: report, migrate: first, rerun: { writes: second.writes }, verify: verified }, null, 2));
   }
   return ok ? EXIT_OK : EXIT_PROBLEMS;

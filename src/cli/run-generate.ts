@@ -1,4 +1,5 @@
 import { generate } from '../app/generate.js';
+import { withArticle } from '../lib/english.js';
 import { FlaglessError } from '../protocol/errors.js';
 import type { KnownSourceVendor } from '../app/open-source.js';
 import { EXIT_OK, type CommandRunner } from './spec.js';
@@ -25,11 +26,12 @@ export const run: CommandRunner = async (args, io) => {
   io.progressDone();
   const seconds = (performance.now() - started) / 1000;
   if (io.json) io.out(JSON.stringify({ vendor, ...result, seconds: Number(seconds.toFixed(2)) }, null, 2));
-  if (!io.quiet || !io.json) {
-    io.err(`generated a ${displayName} export of ${result.users} users and ${result.organizations} organizations in ${seconds.toFixed(1)} s:`);
-    for (const f of result.files) io.err(`  ${f.role.padEnd(12)} ${f.path}`);
+  else {
+    const lines = [`generated ${withArticle(displayName)} export of ${result.users} users and ${result.organizations} organizations in ${seconds.toFixed(1)} s:`];
+    for (const f of result.files) lines.push(`  ${f.role.padEnd(12)} ${f.path}`);
     const traps = Object.entries(result.traps).filter(([, n]) => n > 0);
-    if (traps.length) io.err(`  traps planted: ${traps.map(([k, n]) => `${k} ${n}`).join(', ')}`);
+    if (traps.length) lines.push(`  traps planted: ${traps.map(([k, n]) => `${k} ${n}`).join(', ')}`);
+    io.out(lines.join('\n'));
   }
   return EXIT_OK;
 };

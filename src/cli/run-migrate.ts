@@ -5,11 +5,14 @@ import { DEFAULT_CONCURRENCY } from '../engine/run.js';
 import { formatSummary, type MigrateSummary } from '../engine/summary.js';
 import { sourceFromFlags } from './open-source.js';
 import { hashCostCeilingFromFlags, positiveInt, positiveNumber, str, targetFromFlags } from './open-target.js';
-import { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, type CommandIo, type ParsedCommand } from './spec.js';
+import { exitCodeForFatal } from './exit-codes.js';
+import { EXIT_OK, EXIT_PROBLEMS, type CommandIo, type ParsedCommand } from './spec.js';
 
 /**
- * `flagless migrate`. Exit codes: 0 every record done; 1 quarantined or pending records, source
- * errors, or a fatal target error; 2 bad usage or unreadable input; 130 after SIGINT and 143
+ * `flagless migrate`. Exit codes (exit-codes.ts): 0 every record done or decided; 1 quarantined or
+ * pending records, or source errors; 2 refused before anything was sent (bad usage, unreadable
+ * input, a stale decisions file, credentials or configuration found wrong at start); 3 a fatal
+ * stop mid-run; 130 after SIGINT and 143
  * after SIGTERM (128 + signal number, the shell convention), with the ledger consistent: the same
  * command continues where it stopped. A second signal exits at once (the write-ahead ledger makes
  * that safe too: in-flight records are resolved by lookup on the next run).
@@ -18,7 +21,7 @@ const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 function exitFor(summary: MigrateSummary): number {
   if (summary.interrupted) return SIGNAL_EXIT[summary.interrupted] ?? EXIT_PROBLEMS;
-  if (summary.fatal) return /^E_(USAGE|INPUT_|WRONG_VENDOR|HASH_CONFIG_MISSING)/.test(summary.fatal.code) ? EXIT_USAGE : EXIT_PROBLEMS;
+  if (summary.fatal) return exitCodeForFatal(summary.fatal.code, summary.writes > 0);
   if (!summary.complete || (summary.plan?.problems.errors ?? 0) > 0) return EXIT_PROBLEMS;
   return EXIT_OK;
 }
@@ -33,13 +36,16 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
   const concurrency = positiveInt(flags, 'concurrency', DEFAULT_CONCURRENCY);
   const rate = positiveNumber(flags, 'rate');
   const hashCostCeiling = hashCostCeilingFromFlags(flags);
+  // Checked against the export before anything is opened for writing (E_DECISIONS → exit 2).
+  const decisions = str(flags.decisions);
 
   if (flags['dry-run'] === true) {
     // Reads an existing ledger (to say what is already done) but never creates one.
-    const { plan, target: label } = await planMigration({ source, target, ...(state ? { state } : {}), missingPassword, ...(hashCostCeiling ? { hashCostCeiling } : {}) });
+    const { plan, target: label } = await planMigration({ source, target, ...(state ? { state } : {}), missingPassword, ...(hashCostCeiling ? { hashCostCeiling } : {}), ...(decisions ? { decisions } : {}), ...(rate !== undefined ? { rate } : {}) });
     if (io.json) io.out(JSON.stringify({ dryRun: true, target: label, plan }, null, 2));
-    else io.err(formatPlan(plan, label));
-    return plan.problems.errors > 0 ? EXIT_PROBLEMS : EXIT_OK;
+    else io.out(formatPlan(plan, label));
+    // Predicted quarantines are records that will need attention: the same exit code the real run will give.
+    return plan.problems.errors > 0 || plan.predictedQuarantines.duplicateEmail > 0 ? EXIT_PROBLEMS : EXIT_OK;
   }
 
   const ac = new AbortController();
@@ -62,12 +68,13 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
       retryFailed: flags['retry-failed'] === true,
       missingPassword,
       ...(hashCostCeiling ? { hashCostCeiling } : {}),
+      ...(decisions ? { decisions } : {}),
       signal: ac.signal,
       onProgress: (p) => io.progress(formatProgress(p)),
     });
     io.progressDone();
     if (io.json) io.out(JSON.stringify(summary, null, 2));
-    else io.err(formatSummary(summary));
+    else io.out(formatSummary(summary));
     return exitFor(summary);
   } finally {
     process.off('SIGINT', onSignal);

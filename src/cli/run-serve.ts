@@ -95,6 +95,7 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
     legacy: legacyMode as 'auto' | 'export' | 'api',
     jitPassword: passwordMode,
     indexStorage: storage,
+    ...(str(flags.decisions) ? { decisions: str(flags.decisions)! } : {}),
     ...(token ? { token } : {}),
     ...(opsToken ? { opsToken } : {}),
     ...(verifyBudgetMs !== undefined ? { verifyBudgetMs } : {}),

@@ -32,9 +32,11 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
     concurrency,
     ...(rate !== undefined ? { rate } : {}),
     ...(logins ? { logins } : {}),
+    ...(str(flags.decisions) ? { decisions: str(flags.decisions)! } : {}),
+    onProgress: (line) => io.progress(line),
   });
   io.progressDone();
   if (io.json) io.out(JSON.stringify(report, null, 2));
-  else io.err(formatVerify(report));
+  else io.out(formatVerify(report));
   return report.ok ? EXIT_OK : EXIT_PROBLEMS;
 }

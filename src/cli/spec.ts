@@ -57,8 +57,4 @@ export interface CommandSpec {
   hidden?: boolean;
 }
 
-export const EXIT_OK = 0;
-/** Finished, but some records were quarantined or had problems. */
-export const EXIT_PROBLEMS = 1;
-/** Bad usage or unreadable input: nothing was done. */
-export const EXIT_USAGE = 2;
+export { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_FATAL } from './exit-codes.js';

@@ -59,6 +59,12 @@ export async function createOnce<R extends FoundRef>(ctx: RunContext, spec: Crea
       await spec.complete?.(found);
       return ctx.done(kind, sourceId, { targetId: found.id, outcome: 'recovered' });
     }
+    if (kind === 'user' && found.externalId !== undefined && ctx.plan.decisions?.keeps(sourceId, found.externalId)) {
+      // The account holding the address is a duplicate this record keeps (decided skip or link after
+      // an earlier run created it): the kept account takes it over, as decided.
+      await spec.link(found);
+      return ctx.done(kind, sourceId, { targetId: found.id, outcome: 'linked' });
+    }
     if (found.externalId !== undefined && (await ctx.store.get(ctx.runId, kind, found.externalId))) {
       if (spec.onDuplicate.create && mayCreate) return 'create';
       return ctx.fail(kind, sourceId, {

@@ -1,9 +1,14 @@
 import type { HashCostCeiling } from '../model/password/cost.js';
 import type { TargetCapabilities } from '../protocol/capabilities.js';
 import type { Source } from '../protocol/source.js';
+import type { DuplicateDecisions } from './decisions/types.js';
 import { planPass } from './plan-pass.js';
 import type { PlanReport } from './plan-report.js';
-import { DEFAULT_BATCH_SIZE, runIdFor } from './run.js';
+import { DEFAULT_BATCH_SIZE, runIdFor, UNDOCUMENTED_RATE } from './run.js';
+import { estimateImport, type ImportEstimate } from './estimate.js';
+import { DuplicatePredictor, type PredictedQuarantines } from './predict-duplicates.js';
+import type { CanonicalUser, LossyNote } from '../model/user.js';
+import type { CreateUserOptions } from '../protocol/target.js';
 import type { StateStore } from '../state/ledger/types.js';
 
 /**
@@ -11,31 +16,56 @@ import type { StateStore } from '../state/ledger/types.js';
  * exists) the ledger, decides from capability data alone, and writes nowhere: no target call,
  * no state file created.
  */
+export interface DryRunReport extends PlanReport {
+  /** What the real run will quarantine that the plan can foresee. */
+  predictedQuarantines: PredictedQuarantines;
+  /** How long the import takes at the target's limit. */
+  estimate: ImportEstimate;
+}
+
 export async function dryRun(opts: {
   source: Source;
   capabilities: TargetCapabilities;
   missingPassword: 'jit' | 'reset';
   hashCostCeiling?: HashCostCeiling;
+  /** The target connector's own loss notes (TargetConnector.loadLossyNotes): the same the real run adds. */
+  targetNotes?: (user: CanonicalUser, options: CreateUserOptions) => LossyNote[];
+  /** --rate, for the estimate. */
+  rate?: number;
   /** An existing ledger, opened read-only: counts what is already done, changed or quarantined. */
   store?: StateStore;
   runKey?: string;
+  decisions?: DuplicateDecisions;
   batchSize?: number;
   signal?: AbortSignal;
-}): Promise<PlanReport> {
+}): Promise<DryRunReport> {
   const store = opts.store;
   const runId = opts.runKey ? runIdFor(opts.runKey) : undefined;
   const known = store && runId ? await store.getRun(runId) : undefined;
-  return planPass({
-    source: opts.source,
-    capabilities: opts.capabilities,
-    plan: { missingPassword: opts.missingPassword, ...(opts.hashCostCeiling ? { hashCostCeiling: opts.hashCostCeiling } : {}) },
-    batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE,
-    ...(opts.signal ? { signal: opts.signal } : {}),
-    ...(store && known ? { lookup: (kind, ids) => store.getMany(known.id, kind, ids) } : {}),
-  });
+  const duplicates = new DuplicatePredictor();
+  let plan: PlanReport;
+  try {
+    plan = await planPass({
+      source: opts.source,
+      capabilities: opts.capabilities,
+      plan: { missingPassword: opts.missingPassword, ...(opts.hashCostCeiling ? { hashCostCeiling: opts.hashCostCeiling } : {}), ...(opts.decisions ? { decisions: opts.decisions } : {}), ...(opts.targetNotes ? { targetNotes: opts.targetNotes } : {}) },
+      batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(store && known ? { lookup: (kind, ids) => store.getMany(known.id, kind, ids) } : {}),
+      observe: (record, user) => {
+        if (record.kind === 'user' && user) duplicates.add(user);
+      },
+    });
+  } catch (e) {
+    duplicates.close();
+    throw e;
+  }
+  const predictedQuarantines = duplicates.finish();
+  const estimate = estimateImport(plan, opts.capabilities, { ...(opts.rate !== undefined ? { rate: opts.rate } : {}), fallbackRate: UNDOCUMENTED_RATE });
+  return { ...plan, predictedQuarantines, estimate };
 }
 
-export function formatPlan(p: PlanReport, targetName: string): string {
+export function formatPlan(p: DryRunReport, targetName: string): string {
   const e = (name: string, c: PlanReport['organizations']) => {
     const extra = [c.update && `${c.update} update`, c.done && `${c.done} already done`, c.quarantined && `${c.quarantined} quarantined (--retry-failed)`, c.resolve && `${c.resolve} to resolve after a crash`]
       .filter(Boolean)
@@ -52,6 +82,13 @@ export function formatPlan(p: PlanReport, targetName: string): string {
     `  MFA factors     ${p.mfaFactors.import} import, ${p.mfaFactors.lossy} lossy`,
     '  users, organizations and memberships that meet an existing account are linked, skipped or quarantined per --on-conflict when the target answers.',
   ];
+  const d = p.predictedQuarantines;
+  if (p.duplicates.kept + p.duplicates.skipped + p.duplicates.linked > 0) lines.push(`  duplicates      decided: ${p.duplicates.kept} kept, ${p.duplicates.skipped} skipped, ${p.duplicates.linked} linked`);
+  if (d.duplicateEmail > 0) {
+    lines.push(`  will quarantine ${d.duplicateEmail} users sharing an address with another (${d.groups} undecided ${d.groups === 1 ? 'group' : 'groups'}, E_DUPLICATE_EMAIL): decide them with assess --decisions-out and --decisions`);
+    for (const g of d.sample.slice(0, 5)) lines.push(`    ${g.email}: ${g.sourceIds.join(', ')}`);
+  }
+  lines.push(`  time            ${p.estimate.text} (${p.estimate.writes} writes${p.estimate.reads ? `, ${p.estimate.reads} reads` : ''}; retries and 429s add to it)`);
   if (p.reasons.length) {
     lines.push('  why:');
     for (const r of p.reasons.slice(0, 30)) lines.push(`    ${String(r.count).padStart(7)} ${r.entity} ${r.field}: ${r.reason}`);

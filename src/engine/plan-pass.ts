@@ -23,6 +23,8 @@ export interface PlanPassOptions {
   lookup?: (kind: EntityKind, sourceIds: string[]) => Promise<Map<string, LedgerRecord>>;
   /** Receives each batch of planned records (migrate writes them; a dry run passes nothing). */
   write?: (records: PlannedRecord[]) => Promise<void>;
+  /** Sees every planned record as it is added (with its user's plan for users and their memberships). */
+  observe?: (record: PlannedRecord, user: UserPlan | undefined) => void;
 }
 
 /** The fingerprint of what planUser would write: the written user plus the create options. */
@@ -58,12 +60,13 @@ export async function planPass(opts: PlanPassOptions): Promise<PlanReport> {
     if (opts.write) await opts.write(current.map((p) => p.record));
   };
 
-  const add = (p: Pending) => {
+  const add = (p: Pending, user?: UserPlan) => {
     // A key twice in one batch would make one upsert statement touch a row twice; the first wins.
     const key = `${p.record.kind}:${p.record.sourceId}`;
     if (seen.has(key)) return;
     seen.add(key);
     batch.push(p);
+    opts.observe?.(p.record, user);
   };
 
   for await (const item of opts.source.read()) {
@@ -89,18 +92,20 @@ export async function planPass(opts: PlanPassOptions): Promise<PlanReport> {
   return tally.finish();
 }
 
-function addUser(user: CanonicalUser, caps: TargetCapabilities, planOptions: PlanOptions, tally: PlanTally, add: (p: Pending) => void): void {
+function addUser(user: CanonicalUser, caps: TargetCapabilities, planOptions: PlanOptions, tally: PlanTally, add: (p: Pending, user?: UserPlan) => void): void {
   const plan = planUser(user, caps, planOptions);
   const fp = plannedUserFingerprint(plan);
   add({
     record: { kind: 'user', sourceId: user.sourceId, fingerprint: fp, lossy: plan.lossy, ...(plan.skipReason ? { skipReason: plan.skipReason } : {}) },
     count: (l) => tally.user(plan, l, fp),
-  });
-  for (const m of user.memberships) {
+  }, plan);
+  // plan.user: a kept duplicate's memberships include those its linked accounts bring.
+  for (const m of plan.user.memberships) {
     const mp = planMembership(m, caps);
     const mfp = membershipFingerprint(mp.roles);
-    // A user the plan skips takes its memberships with it.
-    const skipReason = plan.action === 'skip' ? 'its user is skipped' : mp.skipReason;
+    // A user the plan skips takes its memberships with it (a linked one's move with the kept account).
+    const skipReason =
+      plan.action === 'skip' ? (plan.decision?.decision === 'link' ? `moved with the kept account ${plan.decision.keeper}` : 'its user is skipped') : mp.skipReason;
     add({
       record: {
         kind: 'membership',
@@ -113,6 +118,6 @@ function addUser(user: CanonicalUser, caps: TargetCapabilities, planOptions: Pla
         ...(skipReason ? { skipReason } : {}),
       },
       count: (l) => tally.membership(skipReason ? { ...mp, action: 'skip', skipReason } : mp, l, mfp),
-    });
+    }, plan);
   }
 }

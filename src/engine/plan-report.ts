@@ -28,10 +28,13 @@ export interface PlanReport {
   organizations: EntityPlanCounts;
   memberships: EntityPlanCounts;
   socialLinks: { total: number; import: number; lossy: number };
-  mfaFactors: { total: number; import: number; lossy: number };
+  /** `onCreate`: factors of users the run creates (what a target that enrols factors by their own request writes). */
+  mfaFactors: { total: number; import: number; lossy: number; onCreate: number };
   /** Why records are skipped or lossy: one entry per distinct reason, most frequent first. */
   reasons: { entity: 'user' | 'organization' | 'membership'; field: string; reason: string; count: number }[];
   problems: { errors: number; warnings: number; sample: Problem[] };
+  /** Accounts of decided duplicate-email groups (`--decisions`), by decision. */
+  duplicates: { kept: number; skipped: number; linked: number };
 }
 
 const MAX_REASONS = 200;
@@ -47,17 +50,21 @@ export class PlanTally {
     organizations: counts(),
     memberships: counts(),
     socialLinks: { total: 0, import: 0, lossy: 0 },
-    mfaFactors: { total: 0, import: 0, lossy: 0 },
+    mfaFactors: { total: 0, import: 0, lossy: 0, onCreate: 0 },
     reasons: [],
     problems: { errors: 0, warnings: 0, sample: [] },
+    duplicates: { kept: 0, skipped: 0, linked: 0 },
   };
   readonly #reasons = new Map<string, PlanReport['reasons'][number]>();
   #otherReasons = 0;
 
   user(plan: UserPlan, ledger?: LedgerRecord, fingerprint?: string): void {
     const u = this.report.users;
+    const created = u.create;
     this.#entity(u, 'user', plan.action, plan.skipReason, plan.lossy, ledger, fingerprint);
+    if (u.create > created) this.report.mfaFactors.onCreate += plan.mfaFactors.import;
     u.password[plan.password]++;
+    if (plan.decision) this.report.duplicates[plan.decision.decision === 'keep' ? 'kept' : plan.decision.decision === 'skip' ? 'skipped' : 'linked']++;
     this.report.socialLinks.import += plan.socialLinks.import;
     this.report.socialLinks.lossy += plan.socialLinks.lossy;
     this.report.socialLinks.total += plan.socialLinks.import + plan.socialLinks.lossy;

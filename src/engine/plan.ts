@@ -2,6 +2,7 @@ import { DEFAULT_HASH_COST_CEILING, hashCostExcess, type HashCostCeiling } from 
 import type { CanonicalUser, LossyNote, Membership, MfaFactor, Organization } from '../model/user.js';
 import type { TargetCapabilities } from '../protocol/capabilities.js';
 import type { CreateUserOptions } from '../protocol/target.js';
+import type { AccountDecision, DuplicateDecisions } from './decisions/types.js';
 
 /**
  * The pure plan: for each record, what the move will do and what it will lose, decided from the
@@ -18,6 +19,8 @@ export interface PlanOptions {
   targetNotes?: (user: CanonicalUser, options: CreateUserOptions) => LossyNote[];
   /** Hashes above it are not imported: the user resets (default DEFAULT_HASH_COST_CEILING). */
   hashCostCeiling?: HashCostCeiling;
+  /** The operator's duplicate-account decisions (`--decisions`), checked against the export. */
+  decisions?: DuplicateDecisions;
 }
 
 export type PasswordDecision = 'import' | 'jit' | 'reset' | 'none';
@@ -33,6 +36,8 @@ export interface UserPlan {
   user: CanonicalUser;
   socialLinks: { import: number; lossy: number };
   mfaFactors: { import: number; lossy: number };
+  /** The account is in a decided duplicate-email group. */
+  decision?: AccountDecision;
 }
 
 function fallback(caps: TargetCapabilities, opts: PlanOptions): 'jit' | 'reset' {
@@ -114,7 +119,10 @@ function fitMetadata(user: CanonicalUser, caps: TargetCapabilities, lossy: Lossy
   return kept;
 }
 
-export function planUser(user: CanonicalUser, caps: TargetCapabilities, opts: PlanOptions): UserPlan {
+export function planUser(source: CanonicalUser, caps: TargetCapabilities, opts: PlanOptions): UserPlan {
+  const decision = opts.decisions?.of(source.sourceId);
+  // A kept account carries what its linked duplicates bring (their social links and memberships).
+  const user = decision?.decision === 'keep' && opts.decisions ? opts.decisions.withLinked(source) : source;
   const lossy: LossyNote[] = [...user.lossy];
   const written: CanonicalUser = { ...user };
   const plan: UserPlan = {
@@ -125,8 +133,13 @@ export function planUser(user: CanonicalUser, caps: TargetCapabilities, opts: Pl
     user: written,
     socialLinks: { import: 0, lossy: 0 },
     mfaFactors: { import: 0, lossy: 0 },
+    ...(decision ? { decision } : {}),
   };
-  if (caps.requiresEmail && user.emails.length === 0) {
+  const decidedSkip = opts.decisions?.skipReason(user.sourceId);
+  if (decidedSkip) {
+    plan.action = 'skip';
+    plan.skipReason = decidedSkip;
+  } else if (caps.requiresEmail && user.emails.length === 0) {
     plan.action = 'skip';
     plan.skipReason = `the user has no email address and ${caps.displayName} requires one (phone-only or username-only account)`;
   } else if (user.disabled && !caps.disabledUsers) {

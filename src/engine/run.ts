@@ -11,6 +11,7 @@ import { applyUser } from './apply-user.js';
 import { spawnUserBatches } from './apply-user-batch.js';
 import { AbortedError, yieldToEventLoop } from './concurrency.js';
 import { digest } from './fingerprint.js';
+import { ExportMembers, type MissingFromExport } from './absent.js';
 import { planPass } from './plan-pass.js';
 import type { PlanReport } from './plan-report.js';
 import { ProgressMeter, type Progress } from './progress.js';
@@ -20,6 +21,7 @@ import { shareRate, type RateShare } from './rate-share.js';
 import { RunContext, type InvocationCounts, type OnConflict } from './run-context.js';
 import type { PlanOptions } from './plan.js';
 import type { HashCostCeiling } from '../model/password/cost.js';
+import type { DuplicateDecisions } from './decisions/types.js';
 import { summarize, type MigrateSummary } from './summary.js';
 import type { RecordState, StateStore } from '../state/ledger/types.js';
 import { TaskPool } from './task-pool.js';
@@ -50,8 +52,10 @@ export interface MigrateOptions {
   /** Requests per second; defaults to the target's documented limit. */
   rate?: number;
   onConflict?: OnConflict;
-  /** Run only the quarantined records. */
+  /** Also run the records quarantined by earlier runs (with whatever else this export brings). */
   retryFailed?: boolean;
+  /** The operator's duplicate-account decisions, checked against this export (decisions/resolve.ts). */
+  decisions?: DuplicateDecisions;
   missingPassword?: 'jit' | 'reset';
   /** Hashes above it are not imported: those users reset (default DEFAULT_HASH_COST_CEILING). */
   hashCostCeiling?: HashCostCeiling;
@@ -83,7 +87,9 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
   const batchSize = opts.batchSize ?? Math.max(DEFAULT_BATCH_SIZE, target.capabilities.batchSize);
   const rate = opts.rate ?? caps.rateLimitPerSecond ?? UNDOCUMENTED_RATE;
   const policy = opts.retry ?? DEFAULT_RETRY;
-  const states: RecordState[] = opts.retryFailed ? ['failed'] : ['planned'];
+  // --retry-failed takes the quarantined records and everything else left to do, so that a newer
+  // export (new users, changed ones, repaired rows) is moved in the same invocation.
+  const states: RecordState[] = opts.retryFailed ? ['planned', 'failed'] : ['planned'];
 
   await store.acquireWorker();
   const run = await store.beginRun({
@@ -107,7 +113,13 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
   const planOptions: PlanOptions = {
     missingPassword: opts.missingPassword ?? 'jit',
     ...(opts.hashCostCeiling ? { hashCostCeiling: opts.hashCostCeiling } : {}),
-    ...(target.lossyNotes ? { targetNotes: target.lossyNotes.bind(target) } : {}) };
+    ...(target.lossyNotes ? { targetNotes: target.lossyNotes.bind(target) } : {}),
+    ...(opts.decisions ? { decisions: opts.decisions } : {}),
+  };
+  // Records of decided duplicate groups that an earlier run quarantined: a decided group is done, not quarantined.
+  const decided: Record<'user' | 'membership', string[]> = { user: [], membership: [] };
+  const members = new ExportMembers();
+  let missingFromExport: MissingFromExport | undefined;
   const counts: InvocationCounts = { processed: { user: 0, organization: 0, membership: 0 }, failed: { user: 0, organization: 0, membership: 0 } };
   const meter = new ProgressMeter(() => ({ ...counts, writes: target.stats.writes - writes0 }), opts.onProgress, opts.progressIntervalMs);
   // The bucket starts when the writes start: tokens saved up during planning would be a burst.
@@ -127,7 +139,18 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
       signal: controller.signal,
       lookup: (kind, ids) => store.getMany(run.id, kind, ids),
       write: (records) => store.plan(run.id, records),
+      observe: (record, user) => {
+        if (record.kind === 'user') members.add(record.sourceId);
+        if (user?.decision?.decision === 'keep' && !record.skipReason && record.kind !== 'organization') decided[record.kind].push(record.sourceId);
+      },
     });
+    // Only after a whole pass: an interrupted plan pass has not seen the whole export.
+    missingFromExport = await members.reconcile(store, run.id);
+    if (!opts.retryFailed) {
+      for (const kind of ['user', 'membership'] as const) {
+        for (let i = 0; i < decided[kind].length; i += batchSize) await store.requeueFailed(run.id, kind, decided[kind].slice(i, i + batchSize));
+      }
+    }
     const before = await store.tally(run.id);
     meter.total = (['organization', 'user', 'membership'] as const).reduce((n, k) => n + states.reduce((m, s) => m + before[k][s], 0) + before[k].writing, 0);
 
@@ -226,6 +249,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
     ...(target.events ? { targetEvents: Object.fromEntries(Object.entries(target.events).map(([k, v]) => [k, v - (events0[k] ?? 0)])) } : {}),
     ...(interrupted ? { interrupted } : {}),
     ...(fatal ? { fatal } : {}),
+    ...(missingFromExport && missingFromExport.users > 0 ? { missingFromExport } : {}),
   });
 }
 

@@ -1,3 +1,4 @@
+import type { MissingFromExport } from './absent.js';
 import type { PlanReport } from './plan-report.js';
 import type { InvocationCounts } from './run-context.js';
 import type { EntityKind, KindTally, StateStore } from '../state/ledger/types.js';
@@ -53,6 +54,8 @@ export interface MigrateSummary {
   interrupted?: string;
   /** The fatal error that stopped the run, if one did. */
   fatal?: { code: string; message: string };
+  /** Users the ledger knows that this export lacks (a newer export): reported, never deleted. */
+  missingFromExport?: MissingFromExport;
   /** Every record done: nothing quarantined, nothing pending, no fatal error, not interrupted. */
   complete: boolean;
 }
@@ -86,6 +89,7 @@ export async function summarize(input: {
   targetEvents?: Record<string, number>;
   interrupted?: string;
   fatal?: { code: string; message: string };
+  missingFromExport?: MissingFromExport;
 }): Promise<MigrateSummary> {
   const tally = await input.store.tally(input.runId);
   const failures = await input.store.failures(input.runId, QUARANTINE_SAMPLE);
@@ -113,6 +117,7 @@ export async function summarize(input: {
   if (input.targetEvents && Object.keys(input.targetEvents).length > 0) summary.targetEvents = input.targetEvents;
   if (input.interrupted) summary.interrupted = input.interrupted;
   if (input.fatal) summary.fatal = input.fatal;
+  if (input.missingFromExport) summary.missingFromExport = input.missingFromExport;
   const open = [users, organizations, memberships].reduce((n, e) => n + e.quarantined + e.pending, 0);
   summary.complete = open === 0 && !input.interrupted && !input.fatal;
   return summary;
@@ -135,6 +140,14 @@ export function formatSummary(s: MigrateSummary): string {
     for (const q of s.quarantine.slice(0, 20)) lines.push(`    ${q.kind} ${q.sourceId}: ${q.code}: ${q.message}`);
     const more = s.users.quarantined + s.organizations.quarantined + s.memberships.quarantined - Math.min(20, s.quarantine.length);
     if (more > 0) lines.push(`    … and ${more} more (flagless migrate --json lists ${s.quarantine.length})`);
+  }
+  if (s.missingFromExport) {
+    const m = s.missingFromExport;
+    lines.push(
+      `  missing from this export: ${m.users} users the ledger knows (${m.inTarget} moved earlier and still in the target: flagless never deletes them; ${m.settled} never moved, now settled as skipped)`,
+    );
+    for (const x of m.sample.slice(0, 10)) lines.push(`    user ${x.sourceId}: ${x.state}${x.targetId ? ` (target ${x.targetId})` : ''}`);
+    if (m.users > 10) lines.push(`    … and ${m.users - 10} more (--json lists ${m.sample.length})`);
   }
   if (s.interrupted) lines.push(`  interrupted by ${s.interrupted}: the ledger is consistent; run the same command again to continue`);
   if (s.fatal) lines.push(`  stopped: ${s.fatal.code}: ${s.fatal.message}`);

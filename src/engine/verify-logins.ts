@@ -73,9 +73,12 @@ export async function checkLogins(
     maxListed?: number;
     /** Why a failure is expected for this identifier, if it is (a user the plan does not move, or moves without a hash). */
     explain?: (identifier: string) => string | undefined;
+    /** Sign-ins finished so far (every 100, and at the end). */
+    onProgress?: (done: number) => void;
   },
 ): Promise<LoginReport> {
   const report: LoginReport = { total: 0, succeeded: 0, failed: [], expectedFailures: [], failedCount: 0 };
+  let done = 0;
   const maxListed = opts.maxListed ?? 1000;
   const controller = new AbortController();
   setMaxListeners(0, controller.signal);
@@ -106,9 +109,11 @@ export async function checkLogins(
           if (e instanceof RecordFailure) fail(c.identifier, `${e.failure.code}: ${e.failure.message}`);
           else throw e;
         }
+        if (++done % 100 === 0) opts.onProgress?.(done);
       });
     }
     await pool.drain();
+    opts.onProgress?.(done);
   } catch (e) {
     if (!(e instanceof AbortedError)) throw e;
   } finally {

@@ -11,6 +11,7 @@ import { reconcileMemberships } from './verify/memberships.js';
 import { reconcileOrganizations } from './verify/organizations.js';
 import { indexTargetUsers, listExtraUsers, reconcileUser } from './verify/users.js';
 import { checkLogins, type Credential, type LoginReport } from './verify-logins.js';
+import type { RetryPolicy } from './retry.js';
 
 /**
  * `verify`: reconciles the source against the target record by record, reading the target through
@@ -31,6 +32,10 @@ export interface VerifyOptions {
   /** Longest list kept per finding (counts stay exact). */
   maxListed?: number;
   signal?: AbortSignal;
+  /** Transient failures are retried as migrate retries them (default: DEFAULT_RETRY). */
+  retry?: RetryPolicy;
+  /** A line of progress (reading the target, signing in). */
+  onProgress?: (line: string) => void;
 }
 
 export type { Mismatch } from './verify/findings.js';
@@ -97,7 +102,8 @@ export async function verify(opts: VerifyOptions): Promise<VerifyReport> {
   const requester = new Requester({ concurrency: opts.concurrency ?? 4, rate: opts.rate ?? caps.readRateLimitPerSecond ?? caps.rateLimitPerSecond ?? 1000, ...(opts.signal ? { signal: opts.signal } : {}) });
   if (opts.signal) setMaxListeners(0, opts.signal);
 
-  const index = await indexTargetUsers(target);
+  const listing = { ...(opts.retry ? { policy: opts.retry } : {}), ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) };
+  const index = await indexTargetUsers(target, listing);
   const organizations = new Map<string, Organization>();
   const r: Reconciliation = {
     target,
@@ -130,12 +136,13 @@ export async function verify(opts: VerifyOptions): Promise<VerifyReport> {
     const view = reconcileUser(r, user, plan);
     if (!view) continue;
     users.matched++;
-    await reconcileMemberships(r, user, view);
-    reconcileLinks(r, user, view);
+    // plan.user: a kept duplicate also holds what its linked accounts bring.
+    await reconcileMemberships(r, plan.user, view);
+    reconcileLinks(r, plan.user, view);
   }
 
   const orgsExpected = await reconcileOrganizations(r);
-  await listExtraUsers(r);
+  await listExtraUsers(r, listing);
   requester.close();
 
   const f = r.findings;
@@ -166,6 +173,7 @@ export async function verify(opts: VerifyOptions): Promise<VerifyReport> {
       rate: opts.rate ?? caps.rateLimitPerSecond ?? 1000,
       maxListed: max,
       ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.onProgress ? { onProgress: (done: number) => opts.onProgress!(`verify --logins: ${done.toLocaleString('en-US')} sign-ins done`) } : {}),
       explain: (identifier) => logins.explain(identifier),
     });
   }

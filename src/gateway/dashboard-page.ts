@@ -1,4 +1,5 @@
 import type { DashboardCounts, SeriesPoint } from '../state/gateway/types.js';
+import { legacyBreakdown } from './legacy-breakdown.js';
 
 /**
  * The dashboard: one self-contained HTML page (no script, no external asset), rendered on the
@@ -96,6 +97,18 @@ function card(id: string, label: string, value: string, color?: string): string 
   return `<div class="card"${color ? ` style="border-top-color:${color}"` : ''}><div class="label">${esc(label)}</div><div class="value" data-testid="${id}">${esc(value)}</div></div>`;
 }
 
+function breakdownSection(data: DashboardCounts): string {
+  const groups = legacyBreakdown(data);
+  if (!groups) return '';
+  const rows = groups
+    .map((g) => `<tr data-testid="legacy-${g.key}"><td>${esc(g.label)}</td><td class="num">${esc(String(g.count))}</td><td>${esc(g.action)}</td></tr>`)
+    .join('\n');
+  return `<section><h2>Still on legacy, and what moves them</h2>
+<table class="breakdown"><thead><tr><th>why</th><th class="num">users</th><th>what moves them</th></tr></thead><tbody>
+${rows}
+</tbody></table></section>`;
+}
+
 export function renderDashboard(data: DashboardCounts, labels: DashboardLabels, now: Date = new Date()): string {
   const jit = data.byRoute.jit;
   const completed = data.byRoute.completed;
@@ -132,6 +145,7 @@ export function renderDashboard(data: DashboardCounts, labels: DashboardLabels, 
  header h1{margin:0;font-size:20px} header p{margin:4px 0 0;color:#cbd5e1}
  main{padding:20px 28px;max-width:1100px}
  .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(160px,1fr));gap:12px;margin-bottom:20px}
+ .breakdown{border-collapse:collapse;width:100%;background:#fff}.breakdown td,.breakdown th{border:1px solid #e2e8f0;padding:6px 8px;text-align:left;vertical-align:top}.breakdown .num{text-align:right}
  .card{background:#fff;border:1px solid #e2e8f0;border-top:4px solid #94a3b8;border-radius:8px;padding:12px}
  .label{color:#64748b;font-size:12px;text-transform:uppercase;letter-spacing:.04em} .value{font-size:26px;font-weight:600}
  section{background:#fff;border:1px solid #e2e8f0;border-radius:8px;padding:16px;margin-bottom:18px}
@@ -154,6 +168,7 @@ ${card('migrated', 'On the target', String(data.migrated))}
 <section><h2>Progress</h2>
 ${pct !== undefined ? `<progress data-testid="progress" max="100" value="${pct.toFixed(1)}"></progress><p>${pct.toFixed(1)} % of users are on the target.</p>` : ''}
 <p class="verdict" data-testid="verdict">${esc(verdict)}</p></section>
+${breakdownSection(data)}
 <section><h2>Users over time (cumulative, per hour)</h2>
 ${buckets.length ? lineChart(buckets, lines) : '<p class="muted" data-testid="no-moves">No user has moved yet.</p>'}</section>
 <section><h2>Login failures by reason (last 24 hours)</h2>

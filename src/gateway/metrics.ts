@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
  * Prometheus metrics of one gateway instance, on its own registry (two gateways in one process,
@@ -19,6 +19,8 @@ export class GatewayMetrics {
   readonly verificationsRefused: Counter<'cause'>;
   readonly lazyCalls: Counter<'endpoint' | 'operation' | 'outcome'>;
   readonly partialPasswords: Counter<'action'>;
+  /** Users not on the target yet (legacy users − moved by any route); absent while the legacy total is unknown. */
+  readonly usersOnLegacy: Gauge;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'flagless_gateway_' });
@@ -26,6 +28,11 @@ export class GatewayMetrics {
       name: 'flagless_gateway_logins_total',
       help: 'Logins answered, by the side that decided them and the outcome.',
       labelNames: ['route', 'outcome'],
+      registers: [this.registry],
+    });
+    this.usersOnLegacy = new Gauge({
+      name: 'flagless_gateway_users_on_legacy',
+      help: 'Users still on the legacy provider: users in the export (or the migration plan) minus users on the target by any route (bulk import, JIT, completed at login, pulled by the target). Read from the shared state at each scrape.',
       registers: [this.registry],
     });
     this.jitMigrations = new Counter({

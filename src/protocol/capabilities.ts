@@ -20,6 +20,8 @@ export interface TargetCapabilities {
   readonly jitPasswords: boolean;
   /** Stores imported TOTP secrets as a factor (otherwise users re-enrol). */
   readonly totpSecrets: boolean;
+  /** Requests each imported factor costs beyond the user's create (WorkOS: 1, an enrolment call per factor; absent: none, it travels with the user). */
+  readonly factorWrites?: number;
   readonly smsFactors: boolean;
   readonly socialLinks: boolean;
   readonly organizations: boolean;

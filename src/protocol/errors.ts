@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   E_SOURCE_API: 'the source vendor API failed',
   E_DUPLICATE_ID: 'two records share one source id',
   E_DUPLICATE_EMAIL: 'several users share one email address',
+  E_DECISIONS: 'the duplicate-account decisions file does not match the export',
   E_NO_EMAIL: 'a user has no email address',
   E_HASH_UNSUPPORTED: 'a password hash uses an algorithm flagless cannot verify',
   E_HASH_MALFORMED: 'a password hash cannot be parsed',

@@ -1,4 +1,4 @@
-import type { CanonicalUser, LossyNote, Organization } from '../model/user.js';
+import type { CanonicalUser, LinkedIdentity, LossyNote, Organization } from '../model/user.js';
 import type { TargetCapabilities } from './capabilities.js';
 
 /**
@@ -130,6 +130,12 @@ export interface Target {
    * email addresses, ids too long for the target...). The plan adds these to the user's lossy notes.
    */
   lossyNotes?(user: CanonicalUser, options: CreateUserOptions): LossyNote[];
+  /**
+   * Optional, pure: the provider name this target stores a linked identity under, when it is not
+   * the canonical one (an enterprise SAML/OIDC connection is stored by its connection name or an
+   * alias), so verify compares links by what the target holds.
+   */
+  storedProviderName?(identity: LinkedIdentity): string;
   /** Optional, pure: the target's name for a source role (`org:admin` → `admin` on WorkOS), so verify compares like with like. */
   roleName?(role: string): string | undefined;
 }
@@ -150,5 +156,10 @@ export interface TargetOptions {
 export interface TargetConnector {
   readonly name: string;
   readonly capabilities: TargetCapabilities;
+  /**
+   * Optional: the same notes `Target.lossyNotes` gives, without opening the target, so that
+   * `migrate --dry-run` (which calls nothing) reports exactly the loss the real run reports.
+   */
+  loadLossyNotes?(): Promise<(user: CanonicalUser, options: CreateUserOptions) => LossyNote[]>;
   open(options: TargetOptions): Promise<Target>;
 }

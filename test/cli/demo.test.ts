@@ -45,6 +45,10 @@ describe('flagless demo from a clean checkout', { timeout: 600_000 }, () => {
         assert.ok(r.stderr.includes(text), `report says "${text}"`);
       }
       assert.ok(seconds < 120, `the demo took ${seconds} s`);
+      // The next-step hints run on Linux too: no macOS-only `open` (nor a desktop's xdg-open).
+      const next = r.stderr.slice(r.stderr.indexOf('Next:'));
+      assert.doesNotMatch(next, /^\s*(open|xdg-open)\s/m);
+      assert.match(next, /assess\.html/);
       // No hash from the export reaches the report.
       assert.doesNotMatch(r.stdout + r.stderr, /\$2[aby]\$10\$[./A-Za-z0-9]{53}/);
     });

@@ -21,6 +21,43 @@ function users(n: number, fp = 'fp'): PlannedRecord[] {
 /** `open(sameAs)`: a second store on the same ledger as `sameAs` (two workers), else a fresh ledger where the store allows. */
 function ledgerSuite(name: string, open: (sameAs?: StateStore) => Promise<StateStore>, cleanup: (s: StateStore) => Promise<void>) {
   describe(`ledger on ${name}`, () => {
+    test('pages records in source-id order; requeues quarantined records; settles users absent from the export with their memberships', async () => {
+      const s = await open();
+      const run = { ...RUN, id: 'run-absent' };
+      try {
+        await s.acquireWorker();
+        await s.beginRun(run);
+        await s.plan(run.id, [
+          ...users(5),
+          { kind: 'membership', sourceId: '["u3","o1"]', fingerprint: 'm', lossy: [], payload: { roles: [] }, userSourceId: 'u3', orgSourceId: 'o1' },
+        ]);
+        await s.claim(run.id, 'user', { states: ['planned'], sourceIds: ['u0', 'u1', 'u2'] });
+        await s.markDone(run.id, 'user', 'u0', { targetId: 'T0', outcome: 'created' });
+        await s.markFailed(run.id, 'user', 'u1', { code: 'E_DUPLICATE_EMAIL', message: 'dup' });
+        await s.markFailed(run.id, 'user', 'u2', { code: 'E_DUPLICATE_EMAIL', message: 'dup' });
+        await s.release(run.id);
+        const first = await s.page(run.id, 'user', undefined, 2);
+        const rest = await s.page(run.id, 'user', first.at(-1)!.sourceId, 10);
+        assert.deepEqual([...first, ...rest].map((r) => r.sourceId), ['u0', 'u1', 'u2', 'u3', 'u4']);
+
+        assert.equal(await s.requeueFailed(run.id, 'user', ['u0', 'u1']), 1, 'only the quarantined one');
+        assert.deepEqual([(await s.get(run.id, 'user', 'u1'))!.state, (await s.get(run.id, 'user', 'u1'))!.errorCode], ['planned', undefined]);
+
+        // u0 moved (kept as is), u2 quarantined and u3 planned: both settled, with u3's membership.
+        assert.equal(await s.settleAbsent(run.id, ['u0', 'u2', 'u3'], 'absent'), 2);
+        const [u0, u2, u3] = await Promise.all(['u0', 'u2', 'u3'].map((id) => s.get(run.id, 'user', id)));
+        assert.deepEqual([u0!.state, u0!.outcome], ['done', 'created']);
+        assert.deepEqual([u2!.state, u2!.outcome, u2!.errorMessage, u2!.fingerprint], ['done', 'skipped', 'absent', undefined]);
+        assert.deepEqual([u3!.state, u3!.outcome], ['done', 'skipped']);
+        assert.equal((await s.get(run.id, 'membership', '["u3","o1"]'))!.outcome, 'skipped');
+        // Back in a later export: planned again (its fingerprint was cleared).
+        await s.plan(run.id, [users(5)[2]!]);
+        assert.equal((await s.get(run.id, 'user', 'u2'))!.state, 'planned');
+      } finally {
+        await cleanup(s);
+      }
+    });
+
     test('planned → writing → done | failed, idempotent planning, tally, id map', async () => {
       const s = await open();
       try {

@@ -1,3 +1,4 @@
+import { plural } from '../../lib/english.js';
 import type { AssessReport } from '../../engine/assess/assess.js';
 
 function esc(v: unknown): string {
@@ -52,7 +53,7 @@ th{background:#f4f6f8}.muted{color:#667}.bad{color:#a40000}
 <h2>Per target</h2>
 <p>Native: the target verifies the hash itself. Verifier: flagless's extension or verifier installed in the target verifies it. JIT/reset: no usable hash; the gateway moves the password at the next login, or the user resets it.</p>
 ${table(['target', 'native', 'verifier', 'JIT/reset', 'lost (users)'], targets)}
-<h2>Duplicate emails (${esc(r.duplicateEmailGroups)} groups)</h2>
+<h2>Duplicate emails (${esc(plural(r.duplicateEmailGroups, 'group'))})</h2>
 <p>flagless never merges accounts: decide which user keeps each address.</p>
 ${table(['email', 'users'], r.duplicateEmails.map((g) => [g.email, g.users.map((u) => u.sourceId + (u.line ? ` (line ${u.line})` : '')).join(', ') + (g.count > g.users.length ? `, and ${g.count - g.users.length} more` : '')]))}
 <h2 class="${r.problemCount ? 'bad' : ''}">Problems (${esc(r.problemCount)})</h2>

@@ -1,3 +1,4 @@
+import { plural } from '../../lib/english.js';
 import type { AssessReport } from '../../engine/assess/assess.js';
 
 function pct(n: number, total: number): string {
@@ -23,7 +24,7 @@ export function renderAssessText(r: AssessReport, file: string): string {
   L.push(`  disabled            ${r.disabled}`);
   L.push(`  without email       ${r.withoutEmail};  no verified email: ${r.unverifiedEmail}`);
   L.push(`  with metadata       ${r.withMetadata}`);
-  L.push(`Duplicate emails      ${r.duplicateEmailGroups} groups, ${r.usersInDuplicateGroups} users (never merged: decide who keeps each address)`);
+  L.push(`Duplicate emails      ${plural(r.duplicateEmailGroups, 'group')}, ${plural(r.usersInDuplicateGroups, 'user')} (never merged: decide who keeps each address)`);
   for (const g of r.duplicateEmails.slice(0, 5)) L.push(`  ${g.email}: ${g.users.map((u) => u.sourceId + (u.line ? ` (line ${u.line})` : '')).join(', ')}${g.count > g.users.length ? `, and ${g.count - g.users.length} more` : ''}`);
   if (r.duplicateEmailGroups > 5) L.push(`  ... ${r.duplicateEmailGroups - 5} more (see --json or --html)`);
   L.push(`Organizations         ${r.organizations}, memberships ${r.memberships}`);

@@ -14,7 +14,7 @@
 import { isAPIError } from 'better-auth/api';
 import { getOrgAdapter } from 'better-auth/plugins/organization';
 import { looksLikeEmail } from '../../model/email.js';
-import type { CanonicalUser, Organization } from '../../model/user.js';
+import type { CanonicalUser, LinkedIdentity, Organization } from '../../model/user.js';
 import { FlaglessError } from '../../protocol/errors.js';
 import type { CreateUserOptions, LoginResult, Target, TargetOrgRef, TargetUserRef, TargetUserView } from '../../protocol/target.js';
 import type { BetterAuthDatabase, FlaglessAuth } from './app.js';
@@ -105,6 +105,11 @@ export class BetterAuthTarget implements Target {
     } catch (e) {
       throw classifyDbError(e, what, 'write');
     }
+  }
+
+  /** An enterprise link is an account under its connection name (toIdentityAccount), which listUsers reads back. */
+  storedProviderName(identity: LinkedIdentity): string {
+    return toIdentityAccount(identity).providerId;
   }
 
   async findUser(key: { externalId: string; email?: string }): Promise<TargetUserRef | undefined> {

@@ -13,7 +13,8 @@
  */
 import fs from 'node:fs';
 import { FlaglessError } from '../../protocol/errors.js';
-import type { Target, TargetConnector, TargetOptions } from '../../protocol/target.js';
+import type { CanonicalUser, LossyNote } from '../../model/user.js';
+import type { CreateUserOptions, Target, TargetConnector, TargetOptions } from '../../protocol/target.js';
 import { keycloakCapabilities } from './capabilities.js';
 import { LOCAL_ADMIN_PASSWORD, LOCAL_ADMIN_USERNAME } from './admin-client.js';
 
@@ -82,4 +83,14 @@ async function open(options: TargetOptions): Promise<Target> {
   return new KeycloakTarget(http, realm);
 }
 
-export const target = { name: 'keycloak', capabilities: keycloakCapabilities, open } satisfies TargetConnector;
+/**
+ * The dry run's notes: the target's own (lossyNotes), for a realm whose user profile requires
+ * nothing beyond what flagless sets (a realm flagless creates); a realm requiring more adds notes
+ * that only the real run, which reads the realm, can give.
+ */
+async function loadLossyNotes() {
+  const { toKeycloakUser } = await import('./map.js');
+  return (user: CanonicalUser, options: CreateUserOptions): LossyNote[] => toKeycloakUser(user, options, { email: false, firstName: false, lastName: false }, false).lossy;
+}
+
+export const target = { name: 'keycloak', capabilities: keycloakCapabilities, open, loadLossyNotes } satisfies TargetConnector;

@@ -11,7 +11,7 @@
 // Every request counts in `stats` (GET as a read, anything else as a write), so a re-run of a
 // finished migration shows zero writes.
 import type UserRepresentation from '@keycloak/keycloak-admin-client/lib/defs/userRepresentation.js';
-import { type CanonicalUser, type LossyNote, type Organization } from '../../model/user.js';
+import { type CanonicalUser, type LinkedIdentity, type LossyNote, type Organization } from '../../model/user.js';
 import type { TargetCapabilities } from '../../protocol/capabilities.js';
 import { FlaglessError } from '../../protocol/errors.js';
 import { httpStatusError, isTransientStatus } from '../../protocol/http-status.js';
@@ -22,6 +22,7 @@ import {
   decodeSourceId,
   foreignAttributes,
   fromKeycloakUser,
+  identityProviderFor,
   identityProviderName,
   isPlainEmail,
   ROLE_ATTRIBUTE,
@@ -139,6 +140,12 @@ export class KeycloakTarget implements Target {
 
   roleName(role: string): string | undefined {
     return roleGroupName(role);
+  }
+
+  /** What `#identities` reads back for a link created from this identity (the alias's canonical name). */
+  storedProviderName(identity: LinkedIdentity): string {
+    const spec = identityProviderFor(identity);
+    return spec ? identityProviderName(spec.alias) : identity.provider;
   }
 
   async findUser(key: { externalId: string; email?: string }): Promise<TargetUserRef | undefined> {

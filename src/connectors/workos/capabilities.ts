@@ -24,6 +24,7 @@ export const workosCapabilities = {
   extensionHashes: [],
   jitPasswords: true,
   totpSecrets: true,
+  factorWrites: 1,
   smsFactors: false,
   socialLinks: false,
   organizations: true,

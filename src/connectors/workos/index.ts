@@ -5,6 +5,9 @@ import { workosCapabilities } from './capabilities.js';
 export const target = {
   name: 'workos',
   capabilities: workosCapabilities,
+  async loadLossyNotes() {
+    return (await import('./map.js')).workosLossyNotes;
+  },
   async open(options: TargetOptions): Promise<Target> {
     const { openWorkosTarget } = await import('./target.js');
     return openWorkosTarget(options);

@@ -123,6 +123,11 @@ export function workosExternalIdFor(sourceId: string): string | undefined {
  * The Create/Update User body for a user, and what it cannot carry. Undefined when the user has
  * no email at all (the caller rejects the record: WorkOS requires one).
  */
+/** What the WorkOS mapping cannot carry for a user (the target's lossyNotes, and the dry run's). */
+export function workosLossyNotes(user: CanonicalUser, options: CreateUserOptions): LossyNote[] {
+  return toWorkosUser(user, options)?.lossy ?? [{ field: 'emails', reason: 'the user has no email address; WorkOS requires one' }];
+}
+
 export function toWorkosUser(user: CanonicalUser, options: CreateUserOptions): WorkosUserPlan | undefined {
   const primary = primaryEmail(user);
   if (!primary) return undefined;

@@ -7,7 +7,7 @@ import { isTransientStatus } from '../../protocol/http-status.js';
 import type { CreateUserOptions, LoginResult, MembershipHint, SecondFactor, Target, TargetOptions, TargetOrgRef, TargetUserRef, TargetUserView } from '../../protocol/target.js';
 import { workosCapabilities } from './capabilities.js';
 import { classifyWorkosError, isConflict, isNotFound } from './errors.js';
-import { toWorkosOrganization, toWorkosRoleSlug, toWorkosRoleSlugs, toWorkosUser, workosExternalIdFor, workosTotpSecrets } from './map.js';
+import { toWorkosOrganization, toWorkosRoleSlug, toWorkosRoleSlugs, toWorkosUser, workosExternalIdFor, workosLossyNotes, workosTotpSecrets } from './map.js';
 
 /**
  * The WorkOS target, through the official @workos-inc/node 8.x SDK (loaded lazily).
@@ -130,7 +130,7 @@ export class WorkosTarget implements Target {
 
   /** Pure: what this connector's own mapping cannot carry for the user (for the plan's notes). */
   lossyNotes(user: CanonicalUser, options: CreateUserOptions): LossyNote[] {
-    return toWorkosUser(user, options)?.lossy ?? [{ field: 'emails', reason: 'the user has no email address; WorkOS requires one' }];
+    return workosLossyNotes(user, options);
   }
 
   roleName(role: string): string | undefined {

@@ -14,9 +14,13 @@ export interface Mismatch {
 
 /** A finding list that keeps the first `max` items and counts all of them. */
 export class Listed<T> {
-  readonly items: T[] = [];
+  items: T[] = [];
   count = 0;
   constructor(private readonly max: number) {}
+  clear(): void {
+    this.items = [];
+    this.count = 0;
+  }
   add(item: T): void {
     this.count++;
     if (this.items.length < this.max) this.items.push(item);

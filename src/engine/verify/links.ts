@@ -6,7 +6,9 @@ import type { Reconciliation } from './findings.js';
 export function reconcileLinks(r: Reconciliation, user: CanonicalUser, view: TargetUserView): void {
   if (!r.target.capabilities.socialLinks) return;
   for (const i of user.identities) {
-    if (!view.identities.some((x) => x.provider === i.provider && x.providerUserId === i.providerUserId)) {
+    // Compared under the provider name the target stores (an Auth0 SAML connection is its connection name in Better Auth).
+    const provider = r.target.storedProviderName?.(i) ?? i.provider;
+    if (!view.identities.some((x) => x.provider === provider && x.providerUserId === i.providerUserId)) {
       r.findings.missingSocialLinks.add({ sourceId: user.sourceId, provider: i.provider, providerUserId: i.providerUserId });
     }
   }

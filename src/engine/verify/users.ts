@@ -3,15 +3,37 @@ import { primaryEmail, type CanonicalUser } from '../../model/user.js';
 import type { Target, TargetUserView } from '../../protocol/target.js';
 import type { UserPlan } from '../plan.js';
 import type { Reconciliation, TargetIndex } from './findings.js';
+import { listUsersWithRetry } from '../list-retry.js';
+import type { RetryPolicy } from '../retry.js';
 
-/** Step 0: the target's users, listed once and indexed in memory. */
-export async function indexTargetUsers(target: Target): Promise<TargetIndex> {
+export interface ListingOptions {
+  policy?: RetryPolicy;
+  signal?: AbortSignal;
+  onProgress?: (line: string) => void;
+}
+
+/** Step 0: the target's users, listed once (again from the start after a transient failure) and indexed in memory. */
+export async function indexTargetUsers(target: Target, opts: ListingOptions = {}): Promise<TargetIndex> {
   const index: TargetIndex = { byExternalId: new Map(), byEmail: new Map(), count: 0 };
-  for await (const v of target.listUsers()) {
-    index.count++;
-    if (v.externalId) index.byExternalId.set(v.externalId, [...(index.byExternalId.get(v.externalId) ?? []), v]);
-    if (v.email) index.byEmail.set(normalizeEmail(v.email), v);
-  }
+  await listUsersWithRetry(
+    target,
+    (v) => {
+      index.count++;
+      if (v.externalId) index.byExternalId.set(v.externalId, [...(index.byExternalId.get(v.externalId) ?? []), v]);
+      if (v.email) index.byEmail.set(normalizeEmail(v.email), v);
+      if (index.count % 1000 === 0) opts.onProgress?.(`verify: ${index.count.toLocaleString('en-US')} target users read`);
+    },
+    {
+      restart: () => {
+        index.byExternalId.clear();
+        index.byEmail.clear();
+        index.count = 0;
+      },
+      ...(opts.policy ? { policy: opts.policy } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      onRetry: (attempt, reason) => opts.onProgress?.(`verify: listing the target's users again (attempt ${attempt + 1}) after: ${reason}`),
+    },
+  );
   return index;
 }
 
@@ -104,9 +126,13 @@ function compareMetadata(r: Reconciliation, user: CanonicalUser, plan: UserPlan,
 }
 
 /** Last step: target users no source user matched (reported, not failed: signups happen). */
-export async function listExtraUsers(r: Reconciliation): Promise<void> {
+export async function listExtraUsers(r: Reconciliation, opts: ListingOptions = {}): Promise<void> {
   if (r.matched.size >= r.index.count) return;
-  for await (const v of r.target.listUsers()) {
-    if (!r.matched.has(v.id)) r.findings.extra.add({ targetId: v.id, ...(v.email ? { email: v.email } : {}), ...(v.externalId ? { externalId: v.externalId } : {}) });
-  }
+  await listUsersWithRetry(
+    r.target,
+    (v) => {
+      if (!r.matched.has(v.id)) r.findings.extra.add({ targetId: v.id, ...(v.email ? { email: v.email } : {}), ...(v.externalId ? { externalId: v.externalId } : {}) });
+    },
+    { restart: () => r.findings.extra.clear(), ...(opts.policy ? { policy: opts.policy } : {}), ...(opts.signal ? { signal: opts.signal } : {}) },
+  );
 }

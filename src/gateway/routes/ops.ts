@@ -38,6 +38,14 @@ export function registerOps(app: FastifyInstance, ctx: GatewayContext): void {
 
   app.get('/metrics', async (req, reply) => {
     if (!opsAuthorized(ctx, req, reply)) return reply;
+    // The gauge reads the shared state (every instance reports the same number); a state outage leaves it out, not the rest.
+    try {
+      const d = await ctx.store.dashboard(ctx.index?.stats.users, new Date().toISOString());
+      if (d.legacyTotal !== undefined) ctx.metrics.usersOnLegacy.set(Math.max(0, d.legacyTotal - d.migrated));
+      else ctx.metrics.usersOnLegacy.reset();
+    } catch {
+      ctx.metrics.usersOnLegacy.reset();
+    }
     const text = await ctx.metrics.registry.metrics();
     return reply.code(200).header('content-type', ctx.metrics.registry.contentType).send(text);
   });

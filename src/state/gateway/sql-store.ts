@@ -29,7 +29,7 @@ function toRow(r: UserRowDb): GatewayUserRow {
 
 const USER_COLS = 'u.source_id, u.state, u.route, u.target_id, u.owner, u.claim_expires_ms, u.migrated_at, u.attempts, u.last_error, u.updated_at';
 /** What the gateway reads from the engine's ledger, through the ledger store's own methods (never its tables). */
-export type LedgerReads = Pick<StateStore, 'movedUserTargetId' | 'movedUsers'>;
+export type LedgerReads = Pick<StateStore, 'movedUserTargetId' | 'movedUsers' | 'legacyReasons'>;
 
 function clip(s: string): string {
   return s.length > 500 ? `${s.slice(0, 497)}...` : s;
@@ -218,10 +218,13 @@ export class SqlGatewayStore implements GatewayStore {
 
       // Users on the target by any route: the ledger's moved users together with the gateway's.
       const moved = await this.#ledger.movedUsers(`SELECT source_id FROM ${this.#p}gateway_users WHERE state = 'migrated'`);
-      const bulk = moved?.count ?? 0;
-      const bulkSeries: SeriesPoint[] = moved?.series ?? [];
+      // Each user on the target counts in exactly one card: the gateway's routes (a bulk-imported user
+      // completed at login counts there), and the bulk import for the rest.
       const migrated = moved ? moved.withAlso : MIGRATION_ROUTES.reduce((n, r) => n + byRoute[r], 0);
+      const bulk = moved ? migrated - byRoute.jit - byRoute.completed - byRoute.lazy : byRoute.bulk;
+      const bulkSeries: SeriesPoint[] = moved?.series ?? [];
       const planned = moved?.planned || undefined;
+      const legacyByReason = await this.#ledger.legacyReasons(`SELECT source_id FROM ${this.#p}gateway_users WHERE state = 'migrated' AND route <> 'bulk'`);
       const failures = (
         await this.#d.query<{ reason: string; n: number | string }>(
           `SELECT reason, SUM(n) AS n FROM ${this.#p}gateway_failures WHERE bucket >= $1 GROUP BY reason ORDER BY reason`,
@@ -241,6 +244,7 @@ export class SqlGatewayStore implements GatewayStore {
         bulk,
         byRoute,
         migrated,
+        ...(legacyByReason ? { legacyByReason } : {}),
         series: { bulk: bulkSeries, jit: await series('jit'), completed: await series('completed'), lazy: await series('lazy') },
         failures,
         failureSeries,

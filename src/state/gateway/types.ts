@@ -58,8 +58,17 @@ export interface SeriesPoint {
 export interface DashboardCounts {
   /** Users in the legacy export or the ledger's plan; undefined when neither is known. */
   legacyTotal?: number;
-  /** Users the engine's ledger holds as moved (done, not skipped), any run. */
+  /**
+   * Users the engine's ledger holds as moved (done, not skipped), any run, and not moved again by
+   * the gateway: each user counts in one card, so bulk + JIT + completed + pulled = on the target.
+   */
   bulk: number;
+  /**
+   * Users still on legacy, by why (from the ledger, where a run left them): skipped as disabled or
+   * without an email address, quarantined, undecided duplicates, moved without a usable hash
+   * (they complete at their next sign-in, or need a reset); undefined without a ledger.
+   */
+  legacyByReason?: { disabled: number; noEmail: number; quarantined: number; undecidedDuplicate: number; noUsableHash: number };
   byRoute: Record<MigrationRoute, number>;
   /** Distinct users on the target by any route. */
   migrated: number;

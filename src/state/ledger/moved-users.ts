@@ -1,5 +1,5 @@
 import type { SqlDriver } from '../driver.js';
-import type { MovedUsers } from './types.js';
+import type { LegacyReasons, MovedUsers } from './types.js';
 
 /**
  * The ledger's answers to "which users did `flagless migrate` move?", the part the gateway reads
@@ -49,4 +49,25 @@ export function movedUsers(d: SqlDriver, alsoMoved?: string): Promise<MovedUsers
     const planned = Number((await d.query<{ n: number | string }>(`SELECT COUNT(DISTINCT source_id) AS n FROM ${p}records WHERE kind = 'user'`))[0]?.n ?? 0);
     return { count, series, withAlso, planned };
   });
+}
+
+/**
+ * Why users the ledger knows are not on the target yet (the dashboard's breakdown), leaving out
+ * users in `alsoMoved` (moved by the gateway since). The plan's skip reasons and the quarantine's
+ * codes say it (engine/plan.ts words the skips; E_DUPLICATE_EMAIL marks an undecided duplicate);
+ * a user moved in bulk whose lossy notes name the password has no usable hash on the target yet.
+ */
+export function legacyReasons(d: SqlDriver, alsoMoved?: string): Promise<LegacyReasons | undefined> {
+  const p = d.prefix;
+  const notMovedSince = alsoMoved === undefined ? 'TRUE' : `source_id NOT IN (${alsoMoved})`;
+  const count = async (where: string) =>
+    Number((await d.query<{ n: number | string }>(`SELECT COUNT(DISTINCT source_id) AS n FROM ${p}records WHERE kind = 'user' AND ${where} AND ${notMovedSince}`))[0]?.n ?? 0);
+  const skipped = `state = 'done' AND outcome = 'skipped'`;
+  return tolerant<LegacyReasons | undefined>(d, undefined, async () => ({
+    disabled: await count(`${skipped} AND error_message LIKE '%the user is disabled%'`),
+    noEmail: await count(`${skipped} AND error_message LIKE '%has no email address%'`),
+    quarantined: await count(`state = 'failed' AND error_code <> 'E_DUPLICATE_EMAIL'`),
+    undecidedDuplicate: await count(`state = 'failed' AND error_code = 'E_DUPLICATE_EMAIL'`),
+    noUsableHash: await count(`${MOVED} AND lossy LIKE '%"field":"password"%'`),
+  }));
 }

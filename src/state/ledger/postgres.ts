@@ -2,10 +2,10 @@ import type pg from 'pg';
 import { FlaglessError } from '../../protocol/errors.js';
 import { PostgresDriver } from '../postgres-driver.js';
 import { inTransaction } from '../pg-transaction.js';
-import { movedUsers, movedUserTargetId } from './moved-users.js';
+import { legacyReasons, movedUsers, movedUserTargetId } from './moved-users.js';
 import { clip, nowIso, rowsToTally, rowToRecord, rowToRun, type RecordRow, type RunRow, type TallyRow } from './rows.js';
 import { randomWorkerId, schemaStatements, SCHEMA_VERSION } from './schema.js';
-import type { ClaimOptions, EntityKind, IdMapRow, LedgerRecord, MovedUsers, Outcome, PlannedRecord, RunInfo, StateStore, Tally } from './types.js';
+import type { ClaimOptions, EntityKind, IdMapRow, LedgerRecord, LegacyReasons, MovedUsers, Outcome, PlannedRecord, RunInfo, StateStore, Tally } from './types.js';
 
 /** First key of every advisory lock flagless takes ('flg'); the second is the worker id (0 = schema DDL). */
 const LOCK_NAMESPACE = 0x00666c67;
@@ -269,6 +269,34 @@ export class PostgresStore implements StateStore {
     );
   }
 
+  async requeueFailed(runId: string, kind: EntityKind, sourceIds: readonly string[]): Promise<number> {
+    if (sourceIds.length === 0) return 0;
+    const r = await this.#pool.query(
+      `UPDATE ${this.#p}records SET state = 'planned', error_code = NULL, error_message = NULL, updated_at = $1
+       WHERE run_id = $2 AND kind = $3 AND state = 'failed' AND source_id = ANY($4::text[])`,
+      [nowIso(), runId, kind, [...sourceIds]],
+    );
+    return r.rowCount ?? 0;
+  }
+
+  async page(runId: string, kind: EntityKind, after: string | undefined, limit: number): Promise<LedgerRecord[]> {
+    const r = await this.#pool.query<RecordRow>(
+      `SELECT * FROM ${this.#p}records WHERE run_id = $1 AND kind = $2 AND source_id COLLATE "C" > $3 ORDER BY source_id COLLATE "C" LIMIT $4`,
+      [runId, kind, after ?? '', limit],
+    );
+    return r.rows.map(rowToRecord);
+  }
+
+  async settleAbsent(runId: string, userSourceIds: readonly string[], message: string): Promise<number> {
+    if (userSourceIds.length === 0) return 0;
+    const settle = `SET state = 'done', outcome = 'skipped', error_code = NULL, error_message = $1, fingerprint = NULL, updated_at = $2
+                    WHERE run_id = $3 AND state IN ('planned', 'failed') AND owner IS NULL`;
+    const params = [clip(message), nowIso(), runId, [...userSourceIds]];
+    const users = await this.#pool.query(`UPDATE ${this.#p}records ${settle} AND kind = 'user' AND source_id = ANY($4::text[])`, params);
+    await this.#pool.query(`UPDATE ${this.#p}records ${settle} AND kind = 'membership' AND user_source_id = ANY($4::text[])`, params);
+    return users.rowCount ?? 0;
+  }
+
   async release(runId: string): Promise<void> {
     await this.#pool.query(`UPDATE ${this.#p}records SET owner = NULL WHERE run_id = $1 AND owner = $2`, [runId, this.workerId]);
     if (this.#runsJoined.delete(runId)) {
@@ -307,7 +335,7 @@ export class PostgresStore implements StateStore {
 
   async tally(runId: string): Promise<Tally> {
     const r = await this.#pool.query<TallyRow>(
-      `SELECT kind, state, outcome, COUNT(*) AS n, SUM(CASE WHEN lossy <> '[]' THEN 1 ELSE 0 END) AS lossy FROM ${this.#p}records WHERE run_id = $1 GROUP BY kind, state, outcome`,
+      `SELECT kind, state, outcome, COUNT(*) AS n, SUM(CASE WHEN lossy <> '[]' AND outcome IS DISTINCT FROM 'skipped' THEN 1 ELSE 0 END) AS lossy FROM ${this.#p}records WHERE run_id = $1 GROUP BY kind, state, outcome`,
       [runId],
     );
     return rowsToTally(r.rows);
@@ -340,6 +368,10 @@ export class PostgresStore implements StateStore {
 
   movedUserTargetId(sourceId: string): Promise<string | undefined> {
     return movedUserTargetId(this.driver, sourceId);
+  }
+
+  legacyReasons(alsoMoved?: string): Promise<LegacyReasons | undefined> {
+    return legacyReasons(this.driver, alsoMoved);
   }
 
   movedUsers(alsoMoved?: string): Promise<MovedUsers | undefined> {

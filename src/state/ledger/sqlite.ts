@@ -2,10 +2,10 @@ import { hostname } from 'node:os';
 import type Database from 'better-sqlite3';
 import { FlaglessError } from '../../protocol/errors.js';
 import { SqliteDriver } from '../sqlite-driver.js';
-import { movedUsers, movedUserTargetId } from './moved-users.js';
+import { legacyReasons, movedUsers, movedUserTargetId } from './moved-users.js';
 import { clip, nowIso, rowsToTally, rowToRecord, rowToRun, type RecordRow, type RunRow, type TallyRow } from './rows.js';
 import { randomWorkerId, schemaStatements, SCHEMA_VERSION } from './schema.js';
-import type { ClaimOptions, EntityKind, IdMapRow, LedgerRecord, MovedUsers, Outcome, PlannedRecord, RunInfo, StateStore, Tally } from './types.js';
+import type { ClaimOptions, EntityKind, IdMapRow, LedgerRecord, LegacyReasons, MovedUsers, Outcome, PlannedRecord, RunInfo, StateStore, Tally } from './types.js';
 
 /**
  * The default ledger: one SQLite file (WAL). One `migrate` process per file: SQLite serialises
@@ -248,6 +248,37 @@ export class SqliteStore implements StateStore {
       .run(error.code, clip(error.message), nowIso(), runId, kind, sourceId);
   }
 
+  async requeueFailed(runId: string, kind: EntityKind, sourceIds: readonly string[]): Promise<number> {
+    if (sourceIds.length === 0) return 0;
+    const r = this.#db
+      .prepare(
+        `UPDATE records SET state = 'planned', error_code = NULL, error_message = NULL, updated_at = ?
+         WHERE run_id = ? AND kind = ? AND state = 'failed' AND source_id IN (SELECT value FROM json_each(?))`,
+      )
+      .run(nowIso(), runId, kind, JSON.stringify(sourceIds));
+    return r.changes;
+  }
+
+  async page(runId: string, kind: EntityKind, after: string | undefined, limit: number): Promise<LedgerRecord[]> {
+    const rows = this.#db
+      .prepare(`SELECT * FROM records WHERE run_id = ? AND kind = ? AND source_id > ? ORDER BY source_id LIMIT ?`)
+      .all(runId, kind, after ?? '', limit) as RecordRow[];
+    return rows.map(rowToRecord);
+  }
+
+  async settleAbsent(runId: string, userSourceIds: readonly string[], message: string): Promise<number> {
+    if (userSourceIds.length === 0) return 0;
+    const ids = JSON.stringify(userSourceIds);
+    const now = nowIso();
+    const settle = `SET state = 'done', outcome = 'skipped', error_code = NULL, error_message = ?, fingerprint = NULL, updated_at = ?
+                    WHERE run_id = ? AND state IN ('planned', 'failed') AND owner IS NULL`;
+    return this.#db.transaction(() => {
+      const users = this.#db.prepare(`UPDATE records ${settle} AND kind = 'user' AND source_id IN (SELECT value FROM json_each(?))`).run(clip(message), now, runId, ids);
+      this.#db.prepare(`UPDATE records ${settle} AND kind = 'membership' AND user_source_id IN (SELECT value FROM json_each(?))`).run(clip(message), now, runId, ids);
+      return users.changes;
+    })();
+  }
+
   async release(runId: string): Promise<void> {
     this.#prepare(`UPDATE records SET owner = NULL WHERE run_id = ? AND owner = ?`).run(runId, this.workerId);
   }
@@ -266,7 +297,7 @@ export class SqliteStore implements StateStore {
 
   async tally(runId: string): Promise<Tally> {
     const rows = this
-      .#prepare(`SELECT kind, state, outcome, COUNT(*) AS n, SUM(CASE WHEN lossy <> '[]' THEN 1 ELSE 0 END) AS lossy FROM records WHERE run_id = ? GROUP BY kind, state, outcome`)
+      .#prepare(`SELECT kind, state, outcome, COUNT(*) AS n, SUM(CASE WHEN lossy <> '[]' AND outcome IS NOT 'skipped' THEN 1 ELSE 0 END) AS lossy FROM records WHERE run_id = ? GROUP BY kind, state, outcome`)
       .all(runId) as TallyRow[];
     return rowsToTally(rows);
   }
@@ -289,6 +320,10 @@ export class SqliteStore implements StateStore {
 
   movedUserTargetId(sourceId: string): Promise<string | undefined> {
     return movedUserTargetId(this.driver, sourceId);
+  }
+
+  legacyReasons(alsoMoved?: string): Promise<LegacyReasons | undefined> {
+    return legacyReasons(this.driver, alsoMoved);
   }
 
   movedUsers(alsoMoved?: string): Promise<MovedUsers | undefined> {

@@ -174,6 +174,21 @@ export interface StateStore {
   markDoneMany?(runId: string, kind: EntityKind, results: readonly { sourceId: string; targetId?: string; outcome: Outcome }[]): Promise<void>;
   /** Quarantine (owned until release(), like markDone). */
   markFailed(runId: string, kind: EntityKind, sourceId: string, error: { code: string; message: string }): Promise<void>;
+  /**
+   * Puts quarantined records back to `planned` (their error cleared), so the next claim takes
+   * them: the accounts of a duplicate group decided since they were quarantined. Other states are
+   * left alone. Returns how many records changed.
+   */
+  requeueFailed(runId: string, kind: EntityKind, sourceIds: readonly string[]): Promise<number>;
+  /** A page of a run's records of one kind, in source-id order after `after` (keyset paging). */
+  page(runId: string, kind: EntityKind, after: string | undefined, limit: number): Promise<LedgerRecord[]>;
+  /**
+   * Users absent from the export being planned: those still `planned` or `failed` (never moved)
+   * are settled done/skipped with `message`, their fingerprint cleared so that the user is planned
+   * again if a later export brings it back; their memberships likewise. Nothing is deleted
+   * anywhere. Returns how many users changed.
+   */
+  settleAbsent(runId: string, userSourceIds: readonly string[], message: string): Promise<number>;
   /** Gives back every row this worker holds (end of an invocation, shutdown). States are left as they are. */
   release(runId: string): Promise<void>;
 
@@ -190,7 +205,18 @@ export interface StateStore {
    * Users moved by any run; undefined when no migrate ever ran here. `alsoMoved`: a subquery on the
    * same database (`SELECT source_id FROM ...`) whose ids are counted with them in `withAlso`.
    */
+  /** Why users are not on the target yet, leaving out those `alsoMoved` selects (the dashboard's breakdown); undefined without ledger tables. */
+  legacyReasons(alsoMoved?: string): Promise<LegacyReasons | undefined>;
   movedUsers(alsoMoved?: string): Promise<MovedUsers | undefined>;
   /** Closes the driver too, unless the store was attached to a driver someone else owns. */
   close(): Promise<void>;
+}
+
+/** Users the ledger knows that are not on the target, by why (moved-users.ts). */
+export interface LegacyReasons {
+  disabled: number;
+  noEmail: number;
+  quarantined: number;
+  undecidedDuplicate: number;
+  noUsableHash: number;
 }
