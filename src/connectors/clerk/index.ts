@@ -52,6 +52,8 @@ export const source = {
     };
   },
   legacy: clerkLegacyLogin,
+  // The writer (and its SDK) loads only when an export is asked for.
+  exportApi: async (options) => (await import('./export-api.js')).exportClerkApi(options),
 } satisfies SourceConnector;
 
 /** What Clerk's CSV export (dashboard or support) does not carry, and where it comes from. */
