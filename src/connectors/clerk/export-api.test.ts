@@ -159,7 +159,8 @@ describe('flagless export --from clerk --api: a resumable Backend API dump, agai
     assert.equal(cp.cursor.offset, 12);
     assert.ok(!JSON.stringify(cp).includes(KEY), 'no key in the checkpoint');
     // A crash between a page's write and its checkpoint leaves bytes the checkpoint does not count.
-    await appendFile(`${out}.partial`, ',\n{"id":"user_2exp013","torn":');
+    // Longer than the rest of the dump, so that writing over it would not hide it.
+    await appendFile(`${out}.partial`, `,\n${JSON.stringify(user(13))}`.repeat(200) + ',\n{"id":"user_2exp014","torn":');
 
     const requestsBefore = sim.requests.length;
     const r = await exportClerkApi({ out, env: { CLERK_SECRET_KEY: KEY }, apiUrl: sim.url, pageSize: 3 });
