@@ -48,8 +48,9 @@ export const run: CommandRunner = async (args, io) => {
       },
     });
     io.progressDone();
+    for (const w of result.warnings ?? []) io.err(`flagless: warning: ${w}`);
     const seconds = Number(((performance.now() - started) / 1000).toFixed(2));
-    if (io.json) io.out(JSON.stringify({ vendor: from, out: result.out, ...result.counts, resumed: result.resumed, seconds }, null, 2));
+    if (io.json) io.out(JSON.stringify({ vendor: from, out: result.out, ...result.counts, resumed: result.resumed, warnings: result.warnings ?? [], seconds }, null, 2));
     else io.out(`exported ${result.displayName}'s API${result.resumed ? ' (continued from the checkpoint)' : ''}: ${counted(result.counts)} to ${result.out} in ${seconds.toFixed(1)} s`);
     return EXIT_OK;
   } catch (e) {

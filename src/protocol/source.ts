@@ -133,4 +133,6 @@ export interface ExportApiResult {
   counts: ExportApiCounts;
   /** True when this call continued from a checkpoint a stopped run left. */
   resumed: boolean;
+  /** What the dump could not hold in full, and why (a plan feature not granted, an API limit). */
+  warnings?: string[];
 }
