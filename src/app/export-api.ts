@@ -15,7 +15,7 @@ export async function exportSourceApi(options: ExportSourceApiOptions): Promise<
   const { from, ...rest } = options;
   const mod = await loadSourceModule(from);
   if (!mod.source.exportApi) {
-    throw new FlaglessError('E_USAGE', `flagless cannot export ${mod.source.displayName}'s API yet; export --api supports clerk and auth0.`);
+    throw new FlaglessError('E_USAGE', `flagless cannot export ${mod.source.displayName}'s API yet; export --api supports clerk, auth0 and cognito.`);
   }
   const result = await mod.source.exportApi(rest);
   return { ...result, displayName: mod.source.displayName };
