@@ -13,6 +13,7 @@ import { TARGET_CAPABILITIES, type KnownSourceVendor } from '../connectors/index
 import { assess, PART_STOPPED, type AssessReport, type PartRunner } from '../engine/assess/assess.js';
 import { FlaglessError, type ErrorCode } from '../protocol/errors.js';
 import type { Source, SourceOptions } from '../protocol/source.js';
+import type { HashCostCeiling } from '../model/password/cost.js';
 import type { AssessWorkerData, AssessWorkerMessage } from './assess-worker.js';
 
 /** At most this many threads by default, whatever the machine: past it the disk is the limit. */
@@ -32,6 +33,7 @@ export function defaultThreads(): number {
 export interface AssessSourceOptions {
   threads?: number;
   onProgress?: (users: number) => void;
+  hashCostCeiling?: HashCostCeiling;
 }
 
 /** `source` must be the one `vendor` and `options` open: workers open it again from them. */
@@ -44,6 +46,7 @@ export async function assessSource(source: Source, vendor: KnownSourceVendor, op
     // Parts after the first in worker threads; the first here, started while they start up.
     ...(inWorkers ? { runPart: workerRunner(vendor, options), firstPartHere: true } : {}),
     ...(how.onProgress ? { onProgress: how.onProgress } : {}),
+    ...(how.hashCostCeiling ? { hashCostCeiling: how.hashCostCeiling } : {}),
   });
 }
 

@@ -1,4 +1,5 @@
 import type { AssessReport } from '../engine/assess/assess.js';
+import type { HashCostCeiling } from '../model/password/cost.js';
 import { assessSource, defaultThreads } from './assess-source.js';
 import { openSource, sourceOptionsOf, type OpenSourceOptions } from './open-source.js';
 
@@ -8,6 +9,8 @@ export interface AssessOptions {
   threads?: number;
   /** Users read so far. */
   onProgress?: (users: number) => void;
+  /** Hashes costlier than this are reported as E_HASH_COST (default DEFAULT_HASH_COST_CEILING). */
+  hashCostCeiling?: HashCostCeiling;
 }
 
 /**
@@ -19,5 +22,6 @@ export async function assess(options: AssessOptions): Promise<AssessReport> {
   return assessSource(source, options.source.from, sourceOptionsOf(options.source), {
     threads: options.threads ?? defaultThreads(),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.hashCostCeiling ? { hashCostCeiling: options.hashCostCeiling } : {}),
   });
 }

@@ -3,6 +3,7 @@ import type { PlanReport } from '../engine/plan-report.js';
 import type { Progress } from '../engine/progress.js';
 import { DEFAULT_CONCURRENCY, migrate as runMigration } from '../engine/run.js';
 import type { MigrateSummary } from '../engine/summary.js';
+import type { HashCostCeiling } from '../model/password/cost.js';
 import type { Target } from '../protocol/target.js';
 import { openStateStore } from '../state/ledger/open.js';
 import type { StateStore } from '../state/ledger/types.js';
@@ -25,6 +26,8 @@ export interface MigrateOptions {
   retryFailed?: boolean;
   /** Users without a usable hash: moved without a password for a just-in-time move at login (default), or marked for a reset. */
   missingPassword?: 'jit' | 'reset';
+  /** Hashes costlier than this are not imported: those users reset (default DEFAULT_HASH_COST_CEILING). */
+  hashCostCeiling?: HashCostCeiling;
   /** Aborting stops taking new work, waits for the requests in flight, and leaves the ledger consistent. */
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
@@ -71,6 +74,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateSummary> 
       onConflict,
       retryFailed,
       missingPassword,
+      ...(options.hashCostCeiling ? { hashCostCeiling: options.hashCostCeiling } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       runOptions: { concurrency, rate: options.rate ?? null, onConflict, retryFailed, missingPassword },
@@ -96,6 +100,7 @@ export async function planMigration(options: Omit<MigrateOptions, 'concurrency' 
       source,
       capabilities: connector.capabilities,
       missingPassword: options.missingPassword ?? 'jit',
+      ...(options.hashCostCeiling ? { hashCostCeiling: options.hashCostCeiling } : {}),
       runKey: runKeyOf(options, label),
       ...(store ? { store } : {}),
       ...(options.signal ? { signal: options.signal } : {}),

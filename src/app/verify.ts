@@ -1,6 +1,7 @@
 import { accessSync, constants } from 'node:fs';
 import { readCredentials, type Credential } from '../engine/verify-logins.js';
 import { verify as reconcile, type VerifyReport } from '../engine/verify.js';
+import type { HashCostCeiling } from '../model/password/cost.js';
 import { FlaglessError } from '../protocol/errors.js';
 import { openSource, type OpenSourceOptions } from './open-source.js';
 import { openTarget, type OpenTargetOptions } from './open-target.js';
@@ -10,6 +11,8 @@ export interface VerifyOptions {
   target: OpenTargetOptions;
   /** As given to `migrate`: what the plan expects of users without a usable hash. */
   missingPassword?: 'jit' | 'reset';
+  /** As given to `migrate`: hashes costlier than this were not imported. */
+  hashCostCeiling?: HashCostCeiling;
   /** Requests in flight (default 4). */
   concurrency?: number;
   rate?: number;
@@ -39,7 +42,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
     const report = await reconcile({
       source,
       target,
-      plan: { missingPassword: options.missingPassword ?? 'jit' },
+      plan: { missingPassword: options.missingPassword ?? 'jit', ...(options.hashCostCeiling ? { hashCostCeiling: options.hashCostCeiling } : {}) },
       concurrency: options.concurrency ?? 4,
       ...(options.rate !== undefined ? { rate: options.rate } : {}),
       ...(logins !== undefined ? { credentials: typeof logins === 'string' ? readCredentials(logins) : logins } : {}),

@@ -36,6 +36,14 @@ export const TARGET_FLAGS: FlagSpec[] = [
 const STATE_FLAG: FlagSpec = { name: 'state', type: 'string', value: 'path|url', description: 'The ledger: a SQLite file (default .flagless/state.db; one migrate process at a time) or postgres://user@host/db[?schema=name] (several workers share one run and its rate limit).' };
 const MISSING_PASSWORD_FLAG: FlagSpec = { name: 'missing-password', type: 'string', value: 'mode', choices: ['jit', 'reset'], default: 'jit', description: 'Users without a hash the target accepts: jit = moved at their next sign-in through `flagless serve`; reset = the target asks them to set a new password.' };
 
+const MAX_HASH_COST_FLAG: FlagSpec = {
+  name: 'max-hash-cost',
+  type: 'string',
+  value: 'name=n,...',
+  description:
+    'Cost ceilings for imported password hashes, over the defaults bcrypt=14,argon2-m=262144,argon2=1048576,pbkdf2=2000000,scrypt=256 (bcrypt cost; argon2 memory in KiB; argon2 memory×passes in KiB; PBKDF2 iterations; scrypt 128·N·r·p in MiB). A hash above its ceiling is E_HASH_COST: never verified nor imported, the user resets.',
+};
+
 export const COMMANDS: CommandSpec[] = [
   {
     name: 'assess',
@@ -45,6 +53,7 @@ export const COMMANDS: CommandSpec[] = [
     flags: [
       ...SOURCE_FLAGS,
       { name: 'html', type: 'string', value: 'path', description: 'Also write a self-contained HTML report to this path.' },
+      MAX_HASH_COST_FLAG,
       {
         name: 'threads',
         type: 'string',
@@ -106,6 +115,7 @@ export const COMMANDS: CommandSpec[] = [
       { name: 'retry-failed', type: 'boolean', description: 'Run only the records quarantined by earlier runs.' },
       LOG_LEVEL_FLAG,
       MISSING_PASSWORD_FLAG,
+      MAX_HASH_COST_FLAG,
     ],
     examples: [
       'flagless migrate --from clerk --file users.csv --to workos --dry-run',
@@ -128,6 +138,7 @@ export const COMMANDS: CommandSpec[] = [
       { name: 'concurrency', type: 'string', value: 'N', default: '4', description: 'Most requests in flight at once.' },
       { name: 'rate', type: 'string', value: 'R', description: "Requests per second (default: the target's documented limit)." },
       MISSING_PASSWORD_FLAG,
+      MAX_HASH_COST_FLAG,
     ],
     examples: ['flagless verify --from clerk --file users.csv --to workos --logins logins.csv --json'],
     load: () => import('./run-verify.js'),

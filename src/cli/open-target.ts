@@ -1,4 +1,5 @@
 import { targetNames, type OpenTargetOptions } from '../app/open-target.js';
+import { parseHashCostCeiling, type HashCostCeiling } from '../model/password/cost.js';
 import { FlaglessError } from '../protocol/errors.js';
 import type { FlagValues } from './spec.js';
 
@@ -42,4 +43,13 @@ export function positiveNumber(flags: FlagValues, name: string): number | undefi
   const n = Number(raw);
   if (!Number.isFinite(n) || n <= 0) throw new FlaglessError('E_USAGE', `--${name} must be a positive number; got "${raw}".`);
   return n;
+}
+
+/** `--max-hash-cost name=value,...` over the defaults, or undefined (the defaults) when absent, or E_USAGE. */
+export function hashCostCeilingFromFlags(flags: FlagValues): HashCostCeiling | undefined {
+  const raw = str(flags['max-hash-cost']);
+  if (raw === undefined) return undefined;
+  const parsed = parseHashCostCeiling(raw);
+  if (!parsed.ok) throw new FlaglessError('E_USAGE', parsed.message);
+  return parsed.ceiling;
 }

@@ -3,17 +3,19 @@ import { assess } from '../app/assess.js';
 import { defaultThreads } from '../app/assess-source.js';
 import { FlaglessError } from '../protocol/errors.js';
 import { sourceFromFlags } from './open-source.js';
-import { positiveInt } from './open-target.js';
+import { hashCostCeilingFromFlags, positiveInt } from './open-target.js';
 import { renderAssessHtml } from './report/assess-html.js';
 import { renderAssessText } from './report/assess-text.js';
 import { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, type CommandRunner } from './spec.js';
 
 export const run: CommandRunner = async (args, io) => {
+  const hashCostCeiling = hashCostCeilingFromFlags(args.flags);
   const source = sourceFromFlags(args.flags);
   const file = typeof args.flags.file === 'string' ? args.flags.file : `${source.from} API`;
   const report = await assess({
     source,
     threads: positiveInt(args.flags, 'threads', defaultThreads()),
+    ...(hashCostCeiling ? { hashCostCeiling } : {}),
     onProgress: (n) => io.progress(`assess: ${n.toLocaleString('en-US')} users read`),
   });
   io.progressDone();

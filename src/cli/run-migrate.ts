@@ -4,7 +4,7 @@ import { formatProgress } from '../engine/progress.js';
 import { DEFAULT_CONCURRENCY } from '../engine/run.js';
 import { formatSummary, type MigrateSummary } from '../engine/summary.js';
 import { sourceFromFlags } from './open-source.js';
-import { positiveInt, positiveNumber, str, targetFromFlags } from './open-target.js';
+import { hashCostCeilingFromFlags, positiveInt, positiveNumber, str, targetFromFlags } from './open-target.js';
 import { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, type CommandIo, type ParsedCommand } from './spec.js';
 
 /**
@@ -32,10 +32,11 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
   const missingPassword = (str(flags['missing-password']) ?? 'jit') as 'jit' | 'reset';
   const concurrency = positiveInt(flags, 'concurrency', DEFAULT_CONCURRENCY);
   const rate = positiveNumber(flags, 'rate');
+  const hashCostCeiling = hashCostCeilingFromFlags(flags);
 
   if (flags['dry-run'] === true) {
     // Reads an existing ledger (to say what is already done) but never creates one.
-    const { plan, target: label } = await planMigration({ source, target, ...(state ? { state } : {}), missingPassword });
+    const { plan, target: label } = await planMigration({ source, target, ...(state ? { state } : {}), missingPassword, ...(hashCostCeiling ? { hashCostCeiling } : {}) });
     if (io.json) io.out(JSON.stringify({ dryRun: true, target: label, plan }, null, 2));
     else io.err(formatPlan(plan, label));
     return plan.problems.errors > 0 ? EXIT_PROBLEMS : EXIT_OK;
@@ -60,6 +61,7 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
       onConflict: (str(flags['on-conflict']) ?? 'link') as 'link' | 'skip' | 'fail',
       retryFailed: flags['retry-failed'] === true,
       missingPassword,
+      ...(hashCostCeiling ? { hashCostCeiling } : {}),
       signal: ac.signal,
       onProgress: (p) => io.progress(formatProgress(p)),
     });

@@ -4,7 +4,7 @@ import { verify } from '../app/verify.js';
 import { formatVerify } from '../engine/verify.js';
 import { FlaglessError } from '../protocol/errors.js';
 import { sourceFromFlags } from './open-source.js';
-import { positiveInt, positiveNumber, str, targetFromFlags } from './open-target.js';
+import { hashCostCeilingFromFlags, positiveInt, positiveNumber, str, targetFromFlags } from './open-target.js';
 import { EXIT_OK, EXIT_PROBLEMS, type CommandIo, type ParsedCommand } from './spec.js';
 
 /** `flagless verify`: exit 0 when everything the plan moves is in the target (and every login works), 1 otherwise. */
@@ -20,6 +20,7 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
   }
   const concurrency = positiveInt(flags, 'concurrency', 4);
   const rate = positiveNumber(flags, 'rate');
+  const hashCostCeiling = hashCostCeilingFromFlags(flags);
   const source = sourceFromFlags(flags);
   const target = targetFromFlags(flags);
   io.progress(`verify: reading ${targetLabel(target.to, target)}…`);
@@ -27,6 +28,7 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
     source,
     target,
     missingPassword: (str(flags['missing-password']) ?? 'jit') as 'jit' | 'reset',
+    ...(hashCostCeiling ? { hashCostCeiling } : {}),
     concurrency,
     ...(rate !== undefined ? { rate } : {}),
     ...(logins ? { logins } : {}),

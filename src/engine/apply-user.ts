@@ -46,6 +46,21 @@ export async function applyUser(ctx: RunContext, rec: LedgerRecord, user: Canoni
             },
           }
         : {}),
+      // "Recovered" must mean the user can sign in: a user found without a password (created by a
+      // gateway that died before setting it) gets the export's hash. Targets that cannot say
+      // whether a password is set are left as they are (their password may be newer than ours).
+      ...(plan.password === 'import' && ctx.capabilities.reportsPassword
+        ? {
+            complete: async (found: TargetUserRef) => {
+              const view = await ctx.requester.call(() => t.getUser(found), undefined, 'read');
+              if (view?.hasPassword !== false) return;
+              await ctx.requester.call(
+                () => t.updateUser(found, plan.user, plan.createOptions),
+                () => ctx.markWriting('user', user.sourceId),
+              );
+            },
+          }
+        : {}),
       onDuplicate: { code: 'E_DUPLICATE_EMAIL', create: false },
       describe: (found) => `the account ${found.email ?? found.id}`,
     });

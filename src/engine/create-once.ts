@@ -35,6 +35,11 @@ export interface CreateSpec<R extends FoundRef> {
   /** Our create was applied but not acknowledged: finish what it does beyond the record (the target's repairUser). */
   repair?(found: R): Promise<void>;
   /**
+   * A record found as ours may be half-written (a crash, or a gateway killed between creating a
+   * user and setting its password): finish it before it counts as recovered.
+   */
+  complete?(found: R): Promise<void>;
+  /**
    * The match belongs to another record of the export: quarantine with `code`, or (organizations,
    * whose names need not be unique) create a record of our own, failing only if the target refuses.
    */
@@ -51,6 +56,7 @@ export async function createOnce<R extends FoundRef>(ctx: RunContext, spec: Crea
     if (found.externalId === sourceId || (found.externalId === undefined && mayBeOurs)) {
       // Ours: the write was applied but its acknowledgement was lost (or the target keeps no external id and we were the one writing it).
       if (spec.repair) await spec.repair(found);
+      await spec.complete?.(found);
       return ctx.done(kind, sourceId, { targetId: found.id, outcome: 'recovered' });
     }
     if (found.externalId !== undefined && (await ctx.store.get(ctx.runId, kind, found.externalId))) {

@@ -1,3 +1,4 @@
+import type { HashCostCeiling } from '../model/password/cost.js';
 import type { TargetCapabilities } from '../protocol/capabilities.js';
 import type { Source } from '../protocol/source.js';
 import { planPass } from './plan-pass.js';
@@ -14,6 +15,7 @@ export async function dryRun(opts: {
   source: Source;
   capabilities: TargetCapabilities;
   missingPassword: 'jit' | 'reset';
+  hashCostCeiling?: HashCostCeiling;
   /** An existing ledger, opened read-only: counts what is already done, changed or quarantined. */
   store?: StateStore;
   runKey?: string;
@@ -26,7 +28,7 @@ export async function dryRun(opts: {
   return planPass({
     source: opts.source,
     capabilities: opts.capabilities,
-    plan: { missingPassword: opts.missingPassword },
+    plan: { missingPassword: opts.missingPassword, ...(opts.hashCostCeiling ? { hashCostCeiling: opts.hashCostCeiling } : {}) },
     batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE,
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(store && known ? { lookup: (kind, ids) => store.getMany(known.id, kind, ids) } : {}),

@@ -1,3 +1,4 @@
+import { DEFAULT_HASH_COST_CEILING, hashCostExcess, type HashCostCeiling } from '../model/password/cost.js';
 import type { CanonicalUser, LossyNote, Membership, MfaFactor, Organization } from '../model/user.js';
 import type { TargetCapabilities } from '../protocol/capabilities.js';
 import type { CreateUserOptions } from '../protocol/target.js';
@@ -15,6 +16,8 @@ export interface PlanOptions {
    * (Target.lossyNotes): key and length limits, extra addresses. Absent in a dry run, which opens no target.
    */
   targetNotes?: (user: CanonicalUser, options: CreateUserOptions) => LossyNote[];
+  /** Hashes above it are not imported: the user resets (default DEFAULT_HASH_COST_CEILING). */
+  hashCostCeiling?: HashCostCeiling;
 }
 
 export type PasswordDecision = 'import' | 'jit' | 'reset' | 'none';
@@ -43,6 +46,12 @@ function fallbackText(d: 'jit' | 'reset'): string {
 function planPassword(user: CanonicalUser, caps: TargetCapabilities, opts: PlanOptions, lossy: LossyNote[]): PasswordDecision {
   const hash = user.password;
   if (hash && user.passwordPlan === 'import') {
+    const tooCostly = hashCostExcess(hash, opts.hashCostCeiling ?? DEFAULT_HASH_COST_CEILING);
+    if (tooCostly) {
+      // Not JIT either: the gateway would have to verify this very hash. Nobody can afford it.
+      lossy.push({ field: 'password', reason: `E_HASH_COST: ${tooCostly}; the user must reset the password` });
+      return 'reset';
+    }
     if (caps.nativeHashes.includes(hash.algorithm) || caps.extensionHashes.includes(hash.algorithm)) return 'import';
     const d = fallback(caps, opts);
     lossy.push({ field: 'password', reason: `${hash.algorithm} hashes are not accepted by ${caps.displayName}; ${fallbackText(d)}` });

@@ -17,6 +17,7 @@ import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 import { shareRate, type RateShare } from './rate-share.js';
 import { RunContext, type InvocationCounts, type OnConflict } from './run-context.js';
 import type { PlanOptions } from './plan.js';
+import type { HashCostCeiling } from '../model/password/cost.js';
 import { summarize, type MigrateSummary } from './summary.js';
 import type { RecordState, StateStore } from '../state/ledger/types.js';
 import { TaskPool } from './task-pool.js';
@@ -50,6 +51,8 @@ export interface MigrateOptions {
   /** Run only the quarantined records. */
   retryFailed?: boolean;
   missingPassword?: 'jit' | 'reset';
+  /** Hashes above it are not imported: those users reset (default DEFAULT_HASH_COST_CEILING). */
+  hashCostCeiling?: HashCostCeiling;
   batchSize?: number;
   retry?: RetryPolicy;
   /** Aborting stops taking new work, waits for requests in flight, and leaves the ledger consistent. */
@@ -99,7 +102,10 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
   const writes0 = target.stats.writes;
   const reads0 = target.stats.reads;
   const events0 = { ...(target.events ?? {}) };
-  const planOptions: PlanOptions = { missingPassword: opts.missingPassword ?? 'jit', ...(target.lossyNotes ? { targetNotes: target.lossyNotes.bind(target) } : {}) };
+  const planOptions: PlanOptions = {
+    missingPassword: opts.missingPassword ?? 'jit',
+    ...(opts.hashCostCeiling ? { hashCostCeiling: opts.hashCostCeiling } : {}),
+    ...(target.lossyNotes ? { targetNotes: target.lossyNotes.bind(target) } : {}) };
   const counts: InvocationCounts = { processed: { user: 0, organization: 0, membership: 0 }, failed: { user: 0, organization: 0, membership: 0 } };
   const meter = new ProgressMeter(() => ({ ...counts, writes: target.stats.writes - writes0 }), opts.onProgress, opts.progressIntervalMs);
   // The bucket starts when the writes start: tokens saved up during planning would be a burst.

@@ -104,7 +104,7 @@ export async function verify(opts: VerifyOptions): Promise<VerifyReport> {
   const planOptions = { ...opts.plan, ...(target.lossyNotes ? { targetNotes: target.lossyNotes.bind(target) } : {}) };
   const roleName = (r: string) => target.roleName?.(r) ?? r;
   /** Emails of users the plan moves without a hash (JIT or reset): their sign-in is expected to fail. */
-  const noImportedPassword = new Set<string>();
+  const noImportedPassword = new Map<string, string>();
   /** Emails of users the plan does not move at all, with the reason. */
   const notMoved = new Map<string, string>();
   /** Emails of users disabled in the source and moved disabled (a target that can disable users): their sign-in must fail. */
@@ -136,7 +136,10 @@ export async function verify(opts: VerifyOptions): Promise<VerifyReport> {
     const email = primaryEmail(user);
     const candidates = byExternalId.get(user.sourceId) ?? [];
     if (candidates.length > 1) duplicates.add({ externalId: user.sourceId, targetIds: candidates.map((c) => c.id) });
-    if (plan.password !== 'import' && plan.password !== 'none' && email) noImportedPassword.add(normalizeEmail(email.address));
+    if (plan.password !== 'import' && plan.password !== 'none' && email) {
+      const costly = plan.lossy.find((n) => n.field === 'password' && n.reason.startsWith('E_HASH_COST'))?.reason;
+      noImportedPassword.set(normalizeEmail(email.address), costly ?? `the plan moves the password by ${opts.plan.missingPassword === 'jit' ? 'JIT' : 'reset'}`);
+    }
     if (user.disabled && email) movedDisabled.add(normalizeEmail(email.address));
     const byMail = email ? byEmail.get(email.normalized || normalizeEmail(email.address)) : undefined;
     // An account found by email that carries another record's external id is that record's, not this one's.
@@ -168,6 +171,8 @@ export async function verify(opts: VerifyOptions): Promise<VerifyReport> {
       if (user.lastName && !lossyField('lastName') && view.lastName !== user.lastName) mismatch('lastName', user.lastName, view.lastName);
     }
     if (view.externalId !== undefined && view.externalId !== user.sourceId) mismatch('externalId', user.sourceId, view.externalId);
+    // A user the plan gives a password (its hash) that holds no credential at all cannot sign in.
+    if (plan.password === 'import' && view.hasPassword === false) mismatch('password', 'a password credential', 'none', true);
     // Usernames compare case-insensitively (Keycloak, for one, stores them lower-cased).
     if (plan.user.username && !lossyField('username') && view.username !== undefined && view.username.toLowerCase() !== plan.user.username.toLowerCase()) {
       mismatch('username', plan.user.username, view.username);
@@ -275,7 +280,8 @@ export async function verify(opts: VerifyOptions): Promise<VerifyReport> {
         const key = normalizeEmail(identifier);
         if (notMoved.has(key)) return `the user is not moved: ${notMoved.get(key)}`;
         if (movedDisabled.has(key)) return 'the user is disabled in the source and was moved disabled';
-        if (noImportedPassword.has(key)) return `no hash was imported for this user (the plan moves the password by ${opts.plan.missingPassword === 'jit' ? 'JIT' : 'reset'})`;
+        const noHash = noImportedPassword.get(key);
+        if (noHash) return `no hash was imported for this user (${noHash})`;
         return undefined;
       },
     });

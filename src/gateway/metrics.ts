@@ -13,6 +13,7 @@ export class GatewayMetrics {
   readonly jitMigrations: Counter<'kind'>;
   readonly legacySeconds: Histogram<'verifier' | 'outcome'>;
   readonly targetSeconds: Histogram<'operation' | 'outcome'>;
+  readonly partialPasswords: Counter<'action'>;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'flagless_gateway_' });
@@ -26,6 +27,12 @@ export class GatewayMetrics {
       name: 'flagless_gateway_jit_migrations_total',
       help: 'Users moved to the target at a login: created, completed (already there without a password) or pulled lazily by the target.',
       labelNames: ['kind'],
+      registers: [this.registry],
+    });
+    this.partialPasswords = new Counter({
+      name: 'flagless_gateway_partly_verified_passwords_total',
+      help: 'JIT moves where the legacy check read only part of the typed password (bcrypt: 72 bytes), so it was not set: the verified hash was kept (hash_kept) or the user stayed on legacy (not_moved).',
+      labelNames: ['action'],
       registers: [this.registry],
     });
     const buckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];

@@ -15,6 +15,11 @@ import type { CreateUserOptions, Target, TargetOrgRef, TargetUserRef } from '../
  *  - `import-hash`: when the target accepts the export's hash algorithm, the hash is written with
  *    the user (one write, no second slow hash; targets like Better Auth re-hash it natively at the
  *    next sign-in). Falls back to `native` for users without an importable hash.
+ *
+ * A password the legacy side verified only in part (bcrypt reads the first 72 bytes: the typed
+ * text may differ from the real password after them) is never set as the user's password: the
+ * verified hash is written instead when the target accepts it (`passwordKept`), and otherwise the
+ * user is not moved at all (`route: 'deferred'`): legacy keeps answering for it.
  */
 export type JitPasswordMode = 'native' | 'import-hash';
 
@@ -22,6 +27,18 @@ export interface ProvisionResult {
   ref: TargetUserRef;
   /** `jit`: created now; `completed`: it was already in the target (bulk without password, an earlier crash). */
   route: 'jit' | 'completed';
+  /** The export's hash was written instead of the typed password (which was verified only in part). */
+  passwordKept?: boolean;
+}
+
+export interface ProvisionOptions {
+  /**
+   * An earlier attempt for this user may have written to the target (a crash, a timeout), so a
+   * match without an external id (targets that keep none) is taken as ours.
+   */
+  mayBeOurs?: boolean;
+  /** The legacy verification ignored part of the typed password (bcrypt past 72 bytes): never set it. */
+  partlyVerified?: boolean;
 }
 
 export class Provisioner {
@@ -37,15 +54,14 @@ export class Provisioner {
     this.#mode = opts.passwordMode ?? 'native';
   }
 
-  /**
-   * `mayBeOurs`: an earlier attempt for this user may have written to the target (a crash, a
-   * timeout), so a match without an external id (targets that keep none) is taken as ours.
-   */
-  async provision(user: CanonicalUser, password: string, opts: { mayBeOurs?: boolean } = {}): Promise<ProvisionResult> {
+  /** Returns undefined when the user is not moved now (a partly verified password and no hash the target accepts). */
+  async provision(user: CanonicalUser, password: string, opts: ProvisionOptions = {}): Promise<ProvisionResult | undefined> {
     const caps = this.#target.capabilities;
     const plan = planUser(user, caps, { missingPassword: 'jit' });
     if (plan.action === 'skip') throw new FlaglessError('E_TARGET_VALIDATION', `user ${user.sourceId} is not moved: ${plan.skipReason}`, { errorClass: 'skippable' });
-    const importHash = this.#mode === 'import-hash' && plan.password === 'import';
+    const partly = opts.partlyVerified === true;
+    if (partly && plan.password !== 'import') return undefined;
+    const importHash = (this.#mode === 'import-hash' || partly) && plan.password === 'import';
     const written: CanonicalUser = { ...plan.user };
     if (!importHash) delete written.password;
     const options: CreateUserOptions = { includePasswordHash: importHash, missingPassword: 'jit' };
@@ -68,6 +84,11 @@ export class Provisioner {
       }
     }
     await this.#memberships(ref, written);
+    if (partly) {
+      // Already there (bulk without password, an earlier crash): the verified hash fills it in.
+      if (route === 'completed') await this.#target.updateUser(ref, written, options);
+      return { ref, route, passwordKept: true };
+    }
     if (!importHash || route === 'completed') await this.#target.setPassword(ref, password);
     return { ref, route };
   }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { ignoresPartOf } from '../model/password/prefix.js';
 import { emptyUser, type CanonicalUser } from '../model/user.js';
 import { looksLikeEmail } from '../model/email.js';
 import { isFlaglessError } from '../protocol/errors.js';
@@ -183,6 +184,9 @@ export class LoginRouter {
     const sourceId = verdict.sourceId;
     const user = this.#userFor(verdict, identifier);
     const identifiers = this.#identifiers(identifier, user);
+    // bcrypt (by the export's hash or the provider's) checked only the first 72 bytes of this text.
+    const algorithm = verdict.verifiedWith ?? (user.passwordPlan === 'import' ? user.password?.algorithm : undefined);
+    const partlyVerified = algorithm !== undefined && ignoresPartOf(algorithm, password);
     const deadline = Date.now() + this.#o.waitMs;
     for (let wait = 25; ; wait = Math.min(wait * 2, 250)) {
       const claim = await this.#state(() => store.claim(sourceId, this.#o.owner, this.#o.leaseMs));
@@ -190,12 +194,19 @@ export class LoginRouter {
         let result;
         try {
           result = await this.#o.metrics.time(this.#o.metrics.targetSeconds, { operation: 'provision' }, () => 'ok', () =>
-            withTimeout(this.#provisioner.provision(user, password, { mayBeOurs: claim.attempts > 1 }), this.#o.targetTimeoutMs, 'provisioning the user in the target'),
+            withTimeout(this.#provisioner.provision(user, password, { mayBeOurs: claim.attempts > 1, partlyVerified }), this.#o.targetTimeoutMs, 'provisioning the user in the target'),
           );
         } catch (e) {
           await store.release(sourceId, this.#o.owner, isFlaglessError(e) ? `${e.code}: ${e.message}` : String((e as Error).message ?? e)).catch(() => undefined);
           throw e;
         }
+        if (!result) {
+          // A password bcrypt checked in part, and no hash the target accepts: legacy keeps this user.
+          await this.#state(() => store.release(sourceId, this.#o.owner, 'not moved: bcrypt checked only the first 72 bytes of the password and the target cannot import the hash'));
+          this.#o.metrics.partialPasswords.inc({ action: 'not_moved' });
+          return { ok: true, route: 'legacy', userId: sourceId, sourceId };
+        }
+        if (result.passwordKept) this.#o.metrics.partialPasswords.inc({ action: 'hash_kept' });
         const settled = await this.#state(() => store.markMigrated(sourceId, this.#o.owner, { route: result.route, targetId: result.ref.id, identifiers }));
         if (!settled) this.#o.log?.warn({ sourceId }, 'the claim expired while provisioning; another request completed the user');
         this.#o.metrics.jitMigrations.inc({ kind: result.route === 'jit' ? 'created' : 'completed' });

@@ -64,3 +64,57 @@ export function isoFromDateString(v: unknown): string | undefined {
   const d = new Date(v);
   return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
 }
+
+/** What a JSON value is, for messages that say what is wrong ("user_id is a number"). Never the value itself. */
+export function jsonKind(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'string') return v.trim() === '' ? 'an empty string' : 'a string';
+  if (typeof v === 'number') return 'a number';
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (typeof v === 'object') return 'an object';
+  return 'missing';
+}
+
+/**
+ * How deep metadata may nest (objects and arrays inside one another). Far beyond any real
+ * profile, and far below what recursive code (JSON.stringify, deep comparison, a target's SDK)
+ * can walk without overflowing the stack: a record nested deeper is refused, not read.
+ */
+export const MAX_METADATA_DEPTH = 64;
+
+/** True when `v` nests deeper than `max` levels. Iterative: no recursion, whatever the depth. */
+export function nestsDeeperThan(v: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[v, 0]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (value === null || typeof value !== 'object') continue;
+    if (depth + 1 > max) return true;
+    for (const child of Array.isArray(value) ? value : Object.values(value as Record<string, unknown>)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
+
+/** True when the JSON text nests deeper than `max` levels (brackets outside strings counted, nothing parsed). */
+export function jsonTextNestsDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c /* \ */) i++;
+      else if (c === 0x22 /* " */) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      if (++depth > max) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
+}
+
+/** The message of a record refused for nesting deeper than MAX_METADATA_DEPTH. */
+export function tooDeepMessage(what: string): string {
+  return `${what} nests objects or arrays more than ${MAX_METADATA_DEPTH} levels deep, which no real profile does (a crafted or corrupt record); it is skipped`;
+}

@@ -11,6 +11,11 @@ export interface TargetCapabilities {
   readonly nativeHashes: readonly HashAlgorithm[];
   /** Hashes it verifies once flagless's small extension or verifier is installed in it. */
   readonly extensionHashes: readonly HashAlgorithm[];
+  /**
+   * `getUser` says whether the user holds a password (`TargetUserView.hasPassword`): a user found
+   * half-written (created, password not yet set) is then finished by `migrate`.
+   */
+  readonly reportsPassword?: boolean;
   /** Can the gateway move a user without a usable hash at their next login (set plaintext)? */
   readonly jitPasswords: boolean;
   /** Stores imported TOTP secrets as a factor (otherwise users re-enrol). */

@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   E_NO_EMAIL: 'a user has no email address',
   E_HASH_UNSUPPORTED: 'a password hash uses an algorithm flagless cannot verify',
   E_HASH_MALFORMED: 'a password hash cannot be parsed',
+  E_HASH_COST: 'a password hash costs more to verify than the configured ceiling (--max-hash-cost)',
   E_HASH_CONFIG_MISSING: 'the hash parameters needed to verify passwords are missing',
   E_PASSWORD_ORPHAN: 'a password record matches no user',
   E_PASSWORD_MISSING: 'a database user has no password record',

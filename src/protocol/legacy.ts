@@ -1,3 +1,4 @@
+import type { HashAlgorithm } from '../model/password/types.js';
 import type { CanonicalUser } from '../model/user.js';
 
 /**
@@ -31,6 +32,11 @@ export type LegacyVerdict =
       sourceId: string;
       /** What the provider's answer tells about the user, when it tells anything. */
       user?: CanonicalUser;
+      /**
+       * The algorithm that checked the password, when the verifier knows it. bcrypt reads only the
+       * first 72 bytes: the gateway then never sets the typed text as the user's password.
+       */
+      verifiedWith?: HashAlgorithm;
     }
   | {
       ok: false;

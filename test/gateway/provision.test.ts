@@ -55,16 +55,16 @@ describe('JIT provisioning, create once', () => {
     // First attempt: created, then the password write was lost (a crash, a timeout).
     await fake.createUser(person('src_bob', 'bob@example.com'));
     const r = await p.provision(person('src_bob', 'bob@example.com'), 'Bob-pw', { mayBeOurs: true });
-    assert.equal(r.route, 'completed');
+    assert.equal(r!.route, 'completed');
     assert.equal(fake.creates, 1, 'not created twice');
-    assert.equal(fake.users.get(r.ref.id)!.password, 'Bob-pw');
+    assert.equal(fake.users.get(r!.ref.id)!.password, 'Bob-pw');
   });
 
   it('a fresh user is created once and gets the typed password', async () => {
     const fake = new NoExternalIdTarget();
     const r = await new Provisioner(fake as unknown as Target).provision(person('src_cy', 'cy@example.com'), 'Cy-pw');
-    assert.equal(r.route, 'jit');
+    assert.equal(r!.route, 'jit');
     assert.equal(fake.creates, 1);
-    assert.equal(fake.users.get(r.ref.id)!.password, 'Cy-pw');
+    assert.equal(fake.users.get(r!.ref.id)!.password, 'Cy-pw');
   });
 });

@@ -19,6 +19,13 @@ describe('normalizeEmail', () => {
       assert.equal(normalizeEmail(input), input.trim().normalize('NFC').toLowerCase());
     }
   });
+
+  it('compares an internationalised domain in its IDNA ASCII form: one mailbox, one duplicate group', () => {
+    assert.equal(normalizeEmail('Ada@Bücher.example'), 'ada@xn--bcher-kva.example');
+    assert.equal(normalizeEmail('ada@xn--bcher-kva.example'), 'ada@xn--bcher-kva.example');
+    assert.equal(normalizeEmail('ada@BÜCHER.example'), normalizeEmail('ADA@xn--BCHER-kva.example'));
+    assert.equal(normalizeEmail('jürgen@example.com'), 'jürgen@example.com', 'the local part is kept');
+  });
 });
 
 describe('nonBlank', () => {

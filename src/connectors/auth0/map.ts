@@ -2,7 +2,7 @@
  * Auth0 records ⇄ flagless's canonical user: pure functions, no I/O. The readers (file, API dump,
  * live API) find the password record and the memberships; this file decides what they mean.
  */
-import { emailAddress, nonBlank as str } from '../../model/build.js';
+import { emailAddress, jsonKind, MAX_METADATA_DEPTH, nestsDeeperThan, nonBlank as str, tooDeepMessage } from '../../model/build.js';
 import { looksLikeEmail } from '../../model/email.js';
 import type { HashErrorCode } from '../../model/password/index.js';
 import type { PasswordHash } from '../../model/password/types.js';
@@ -249,8 +249,16 @@ export function mapAuth0User(raw: Auth0User, ctx: MapContext): MappedUser {
     problems.push({
       code: 'E_SOURCE_FIELD',
       severity: 'error',
-      message: 'the record has no user_id (was the field left out of the export job, or renamed with export_as?): it is skipped.',
+      message:
+        raw.user_id === undefined
+          ? 'the record has no user_id (was the field left out of the export job, or renamed with export_as?): it is skipped.'
+          : `user_id is ${jsonKind(raw.user_id)}, not a non-empty string: the record is skipped.`,
     });
+    return { problems };
+  }
+  // The record is one level; its metadata may nest MAX_METADATA_DEPTH more.
+  if (nestsDeeperThan(raw, MAX_METADATA_DEPTH + 1)) {
+    problems.push({ code: 'E_SOURCE_FIELD', severity: 'error', sourceId: userId, message: tooDeepMessage(`the record of ${userId}`) });
     return { problems };
   }
   const user = emptyUser(userId);

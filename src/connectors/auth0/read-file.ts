@@ -33,6 +33,14 @@ async function openUserFile(path: string): Promise<ExportFile> {
   const file = await openExportFile(path, WHAT);
   const head = await readHead(file, 8192);
   if (head.trim() === '') return file; // readTextLineBatches reports the empty file
+  // Auth0 users in one JSON array (pretty-printed or not) look like Auth0 but are not NDJSON:
+  // one clear message instead of one parse error per line.
+  if (headShape(head).kind === 'json-array') {
+    throw new FlaglessError(
+      'E_SOURCE_PARSE',
+      `${path}: this is a JSON array, not NDJSON (Auth0's export job writes one user object per line): convert it with \`jq -c '.[]' ${path} > users.ndjson\` and pass that file.`,
+    );
+  }
   if (sniffAuth0(head)) return file;
   if (looksLikePasswordFile(head)) {
     throw new FlaglessError('E_USAGE', `${path} is the password-hash file Auth0 support sends, not the user export: pass it with --passwords, and the users-export job's NDJSON with --file.`);

@@ -16,6 +16,7 @@ export const betterAuthCapabilities = {
   nativeHashes: [],
   extensionHashes: HASH_ALGORITHMS,
   jitPasswords: true,
+  reportsPassword: true,
   totpSecrets: false,
   smsFactors: false,
   socialLinks: true,

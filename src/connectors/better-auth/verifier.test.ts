@@ -130,6 +130,32 @@ describe('flagless/better-auth verifier', () => {
     assert.equal('privateMetadata' in (session.user as Record<string, unknown>), false);
   });
 
+  it('a bcrypt user signing in with a variant of a long password (same first 72 bytes) keeps the bcrypt hash: the real password still works', async () => {
+    const real = `${'L'.repeat(72)}-the-real-tail`;
+    const variant = `${'L'.repeat(72)}-another-tail`;
+    const hash = await hashPassword('bcrypt', real, { cost: 4 });
+    await target.createUser(person('user_app_72', 'app72@example.com', { password: hash }), WITH_HASH);
+    logs.length = 0;
+    assert.ok((await signIn(appAuth, 'app72@example.com', variant)).ok, 'bcrypt accepts the variant (it reads 72 bytes)');
+    assert.equal(await credential('user_app_72'), hash.phc.reveal(), 'not re-hashed from a text bcrypt only partly checked');
+    assert.ok(logs.some((l) => l.includes('kept the imported bcrypt hash')));
+    assert.ok((await signIn(appAuth, 'app72@example.com', real)).ok, 'the real password still signs in');
+    assert.equal(await credential('user_app_72'), hash.phc.reveal());
+    // A password bcrypt reads whole is re-hashed as before.
+    const short = await hashPassword('bcrypt', 'short-enough', { cost: 4 });
+    await target.createUser(person('user_app_73', 'app73@example.com', { password: short }), WITH_HASH);
+    assert.ok((await signIn(appAuth, 'app73@example.com', 'short-enough')).ok);
+    assert.ok(isBetterAuthNativeHash((await credential('user_app_73')) ?? ''));
+  });
+
+  it('a hash above the cost ceiling ($2b$31$) is refused at once, never verified', async () => {
+    const bomb = (await hashPassword('bcrypt', 'bomb-pw', { cost: 4 })).phc.reveal().replace('$04$', '$31$');
+    await target.createUser(person('user_app_bomb', 'bomb@example.com', { password: importedHash(bomb)! }), WITH_HASH);
+    const started = Date.now();
+    assert.equal((await signIn(appAuth, 'bomb@example.com', 'bomb-pw')).ok, false);
+    assert.ok(Date.now() - started < 5000, `answered in ${Date.now() - started} ms`);
+  });
+
   async function credential(userId: string): Promise<string | null | undefined> {
     const ctx = await appAuth.$context;
     return (await ctx.internalAdapter.findCredentialAccount(userId))?.password;

@@ -23,7 +23,10 @@
  *   (`password.hash`, by default Better Auth's scrypt), so the old algorithm is gone after one login.
  *   It re-hashes only when the sign-in succeeded AND the plaintext verifies against the stored
  *   imported hash again, and only if that hash is still the stored one (compare-and-set); a wrong
- *   password never re-hashes. A failed re-hash never fails the sign-in. The plaintext is never logged.
+ *   password never re-hashes. A bcrypt hash is never re-hashed from a password longer than 72 bytes
+ *   (bcrypt ignored the rest, so the typed text may differ from the real password); it stays.
+ *   Hashes above flagless's default cost ceiling (model/password/cost.ts) are refused unverified.
+ *   A failed re-hash never fails the sign-in. The plaintext is never logged.
  * - Declares two user columns: `publicMetadata` (JSON string, returned with the user like any
  *   field) and `privateMetadata` (JSON string, `returned: false`: it never leaves the server).
  *   flagless writes the source's public and private metadata there. Without the plugin the columns
@@ -41,7 +44,7 @@
 import type { BetterAuthPlugin } from 'better-auth';
 import { createAuthMiddleware, isAPIError } from 'better-auth/api';
 import { hashPassword as betterAuthHash, verifyPassword as betterAuthVerify } from 'better-auth/crypto';
-import { detectHash, verifyPassword as verifyImportedHash } from '../../model/password/index.js';
+import { DEFAULT_HASH_COST_CEILING, detectHash, hashCostExcess, ignoresPartOf, verifyPassword as verifyImportedHash } from '../../model/password/index.js';
 import type { PasswordHash } from '../../model/password/types.js';
 import { CREDENTIAL_PROVIDER } from './map.js';
 
@@ -65,6 +68,9 @@ export function importedHash(stored: string): PasswordHash | undefined {
 }
 
 async function verifyImported(hash: PasswordHash, plaintext: string): Promise<boolean> {
+  // A hash above the cost ceiling (a cost bomb in the export) would hold the server for minutes
+  // or years: it is refused unverified, like a wrong password (migrate never imports one).
+  if (hashCostExcess(hash, DEFAULT_HASH_COST_CEILING)) return false;
   try {
     return await verifyImportedHash(hash, plaintext);
   } catch {
@@ -131,6 +137,13 @@ export function flaglessImport(options: FlaglessImportOptions = {}) {
               // Belt and braces: the session proves a successful sign-in, and the plaintext must
               // still verify against this very hash before it replaces it.
               if (!imported || !(await verifyImported(imported, plaintext))) return;
+              // bcrypt checked only the first 72 bytes: the typed text may differ from the real
+              // password after them, and re-hashing it would lock the real password out. The
+              // imported hash stays (it keeps accepting the real password).
+              if (ignoresPartOf(imported.algorithm, plaintext)) {
+                ctx.context.logger.info('flagless-import: kept the imported bcrypt hash (the password is longer than the 72 bytes bcrypt checks)');
+                return;
+              }
               const fresh = await ctx.context.password.hash(plaintext);
               await ctx.context.adapter.update({
                 model: 'account',

@@ -1,5 +1,6 @@
 import { openWithHead } from '../../lib/io/export-file.js';
 import { SeenIds } from '../../lib/io/seen-ids.js';
+import { jsonTextNestsDeeperThan, MAX_METADATA_DEPTH, tooDeepMessage } from '../../model/build.js';
 import type { CanonicalUser } from '../../model/user.js';
 import { FlaglessError } from '../../protocol/errors.js';
 import type { Problem } from '../../protocol/problem.js';
@@ -82,6 +83,14 @@ export async function* readClerkFile(options: SourceOptions & { file: string }, 
       }
       if (seen ? !seen.add(id) : part!.repeatedId(id, ev.line) !== undefined) {
         yield problemItem({ code: 'E_DUPLICATE_ID', severity: 'error', sourceId: id, message: `the id ${id} appears on an earlier row; this row was skipped` }, file, ev.line);
+        continue;
+      }
+      const deep = (['public_metadata', 'private_metadata', 'unsafe_metadata'] as const).find((c) => {
+        const text = row[c];
+        return text !== undefined && jsonTextNestsDeeperThan(text, MAX_METADATA_DEPTH);
+      });
+      if (deep) {
+        yield problemItem({ code: 'E_SOURCE_FIELD', severity: 'error', sourceId: id, message: tooDeepMessage(`${deep} of ${id}`) }, file, ev.line);
         continue;
       }
       const { user, problems } = userFromCsvRow(row);

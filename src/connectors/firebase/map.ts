@@ -12,7 +12,7 @@
  * still read mfaInfo (Identity Toolkit MfaEnrollment: phoneInfo | totpInfo | emailInfo) for
  * exports made through the API, and any other provider a hand-made export carries.
  */
-import { assignDefined, emailAddress, isoFromDateString, isoFromEpochMs, nonBlank as str } from '../../model/build.js';
+import { assignDefined, emailAddress, isoFromDateString, isoFromEpochMs, jsonKind, jsonTextNestsDeeperThan, MAX_METADATA_DEPTH, nestsDeeperThan, nonBlank as str, tooDeepMessage } from '../../model/build.js';
 import { looksLikeEmail } from '../../model/email.js';
 import { fromFirebaseScrypt, HashError } from '../../model/password/index.js';
 import type { CanonicalUser, LinkedIdentity, LossyNote, MfaFactor } from '../../model/user.js';
@@ -122,7 +122,23 @@ export function mapFirebaseUser(record: unknown, ctx: FirebaseMapContext): Fireb
   const r = record as Record<string, unknown>;
   const localId = str(r.localId);
   if (!localId) {
-    return { problems: [{ code: 'E_SOURCE_FIELD', severity: 'error', message: 'the user has no localId: it is skipped' }], hashWithoutConfig: false };
+    const why = r.localId === undefined ? 'the user has no localId' : `localId is ${jsonKind(r.localId)}, not a non-empty string`;
+    return { problems: [{ code: 'E_SOURCE_FIELD', severity: 'error', message: `${why}: it is skipped` }], hashWithoutConfig: false };
+  }
+  const custom = r.customAttributes;
+  if (nestsDeeperThan(r, MAX_METADATA_DEPTH + 1) || (typeof custom === 'string' && jsonTextNestsDeeperThan(custom, MAX_METADATA_DEPTH))) {
+    return { problems: [{ code: 'E_SOURCE_FIELD', severity: 'error', sourceId: localId, message: tooDeepMessage(`the record of ${localId}`) }], hashWithoutConfig: false };
+  }
+  // A hash field of another type is a broken export, not a user without a password: moving the
+  // user without one would hide it, so the record is refused and named.
+  for (const field of ['passwordHash', 'salt'] as const) {
+    const v = r[field];
+    if (v !== undefined && v !== null && typeof v !== 'string') {
+      return {
+        problems: [{ code: 'E_SOURCE_FIELD', severity: 'error', sourceId: localId, message: `${field} is ${jsonKind(v)}, not a base64 string: the user is skipped` }],
+        hashWithoutConfig: false,
+      };
+    }
   }
   const user = emptyUser(localId);
   const lossy = user.lossy;

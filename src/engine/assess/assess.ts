@@ -1,5 +1,6 @@
 import { normalizeEmail } from '../../model/email.js';
-import type { PasswordHash } from '../../model/password/index.js';
+import type { HashCostCeiling, PasswordHash } from '../../model/password/index.js';
+import { DEFAULT_HASH_COST_CEILING, hashCostExcess } from '../../model/password/cost.js';
 import type { CanonicalUser } from '../../model/user.js';
 import type { TargetCapabilities } from '../../protocol/capabilities.js';
 import type { ErrorCode } from '../../protocol/errors.js';
@@ -88,6 +89,8 @@ export interface AssessOptions {
    * some 60 ms starting up and loading its modules).
    */
   firstPartHere?: boolean;
+  /** Hashes above it are reported as E_HASH_COST (default DEFAULT_HASH_COST_CEILING). */
+  hashCostCeiling?: HashCostCeiling;
 }
 
 /** What one part of a read needs: which bytes, where to spill digests, which records repeat an id. */
@@ -98,6 +101,8 @@ export interface PartInput {
   idSpill: SpillFds;
   /** [local line, first holder's line] of each record to skip as a repeated id (a second read). */
   skip?: [number, number][];
+  /** The hash cost ceiling (plain data: parts may run in worker threads). */
+  hashCostCeiling?: HashCostCeiling;
 }
 
 /** A part's report, before repeats are looked for (lines local to the part). Plain data. */
@@ -132,7 +137,7 @@ export async function assess(source: Source, options: AssessOptions): Promise<As
     if (!ranges) {
       const emailSpill = files.open();
       const emails = new DigestSpill(emailSpill);
-      const tally = new PartTally(options.targets, emails, options.onProgress);
+      const tally = new PartTally(options.targets, emails, options.onProgress, options.hashCostCeiling);
       for await (const item of source.read()) {
         if (!describeHash && item.type === 'user' && item.user.password) await loadDescribeHash();
         tally.accept(item);
@@ -146,7 +151,13 @@ export async function assess(source: Source, options: AssessOptions): Promise<As
       options.runPart && input.index !== readHere
         ? options.runPart(input, progress.of(input.index), signal)
         : runPart(source, options.targets, input, progress.of(input.index), signal);
-    const inputs: PartInput[] = ranges.map((range, index) => ({ index, range, emailSpill: files.open(), idSpill: files.open() }));
+    const inputs: PartInput[] = ranges.map((range, index) => ({
+      index,
+      range,
+      emailSpill: files.open(),
+      idSpill: files.open(),
+      ...(options.hashCostCeiling ? { hashCostCeiling: options.hashCostCeiling } : {}),
+    }));
     results = await runAll(inputs, run, !!options.runPart);
     // Repeated ids across the whole export: every holder after the first is skipped, in a second read of its part.
     const offsets = lineOffsets(results);
@@ -188,7 +199,7 @@ export async function runPart(source: Source, targets: readonly TargetCapabiliti
   const ids = new DigestSpill(input.idSpill);
   const skip = input.skip ? new Map(input.skip) : undefined;
   let lines: number | undefined;
-  const tally = new PartTally(targets, emails, onProgress);
+  const tally = new PartTally(targets, emails, onProgress, input.hashCostCeiling);
   const read = source.readPart({
     range: input.range,
     repeatedId: skip
@@ -407,12 +418,14 @@ class PartTally {
   readonly #targets: readonly TargetCapabilities[];
   readonly #emails: DigestSpill;
   readonly #onProgress: ((users: number) => void) | undefined;
+  readonly #ceiling: HashCostCeiling;
 
-  constructor(targets: readonly TargetCapabilities[], emails: DigestSpill, onProgress: ((users: number) => void) | undefined) {
+  constructor(targets: readonly TargetCapabilities[], emails: DigestSpill, onProgress: ((users: number) => void) | undefined, ceiling?: HashCostCeiling) {
     this.report = emptyReport('', targets);
     this.#targets = targets;
     this.#emails = emails;
     this.#onProgress = onProgress;
+    this.#ceiling = ceiling ?? DEFAULT_HASH_COST_CEILING;
   }
 
   accept(item: SourceItem): void {
@@ -420,6 +433,18 @@ class PartTally {
     if (item.type === 'problem') this.#problem(item.problem);
     else if (item.type === 'organization') report.organizations++;
     else {
+      const hash = item.user.password;
+      const tooCostly = hash && item.user.passwordPlan === 'import' ? hashCostExcess(hash, this.#ceiling) : undefined;
+      if (tooCostly) {
+        this.#problem({
+          code: 'E_HASH_COST',
+          severity: 'error',
+          message: `user ${item.user.sourceId}: ${tooCostly}; migrate moves this user without a password (reset)`,
+          ...(item.file ? { file: item.file } : {}),
+          ...(item.line !== undefined ? { line: item.line } : {}),
+          sourceId: item.user.sourceId,
+        });
+      }
       const facts = new UserFacts(item.user);
       countUser(report, facts);
       this.userFile ??= item.file;

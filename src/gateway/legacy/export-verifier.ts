@@ -68,7 +68,7 @@ export class ExportVerifier implements LegacyVerifier {
     const user = matches[0];
     if (!user) return { ok: false, reason: 'invalid_credentials', ...(ids.length === 1 && firstId ? { sourceId: firstId } : {}) };
     if (user.disabled) return { ok: false, reason: 'disabled', detail: 'the user is disabled in the export', sourceId: user.sourceId };
-    return { ok: true, sourceId: user.sourceId, user };
+    return { ok: true, sourceId: user.sourceId, user, ...(user.password ? { verifiedWith: user.password.algorithm } : {}) };
   }
 
   async lookup(identifier: string): Promise<{ sourceId: string; user: CanonicalUser } | undefined> {

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { parse } from 'csv-parse/sync';
 import { openExportFile, readByteChunks, type ExportFile } from './export-file.js';
 
@@ -57,6 +58,7 @@ export async function* readCsvRecords(input: ExportFile | string, options: CsvRe
   const file = typeof input === 'string' ? await openExportFile(input, 'CSV file') : input;
   const maxLines = options.maxRecordLines ?? 100;
   let columns: string[] | undefined;
+  let header: Header | undefined;
   let carry: Buffer | undefined;
   let lineNo = 1; // line number of the first byte of `carry` / the next buffer
   let first = true;
@@ -109,9 +111,18 @@ export async function* readCsvRecords(input: ExportFile | string, options: CsvRe
             continue;
           }
           columns = cells.row.map((c) => c.trim());
+          header = headerOf(columns);
           events.push({ kind: 'header', line: head.line, columns });
+          for (const d of header.duplicates) {
+            const name = columns[d[0]!]!;
+            events.push({
+              kind: 'error',
+              line: head.line,
+              message: `the header names the column ${shownName(name)} ${d.length} times (columns ${d.map((i) => i + 1).join(', ')}); a row whose ${shownName(name)} cells differ is skipped, as which one is meant cannot be told`,
+            });
+          }
         }
-        if (columns && records.length > 0) parseRun(buf, { start: records[0]!.start, end: item.end, records }, columns.length, events);
+        if (header && records.length > 0) parseRun(buf, { start: records[0]!.start, end: item.end, records }, header, events);
       }
       if (events.length > 0) yield events;
       carry = scan.rest < buf.length ? Buffer.from(buf.subarray(scan.rest)) : undefined;
@@ -249,14 +260,24 @@ const PARSE_OPTIONS = { relax_column_count: true, skip_empty_lines: false, recor
  * through csv-parse in one call (a call has a fixed cost that small groups would pay again and
  * again).
  */
-function parseRun(buf: Buffer, run: Run, width: number, out: CsvEvent[]): void {
+function parseRun(buf: Buffer, run: Run, header: Header, out: CsvEvent[]): void {
   let nextQuote = buf.indexOf(QUOTE, run.start);
   const events: (CsvEvent | undefined)[] = new Array(run.records.length);
   const quoted: number[] = [];
+  // Bytes no text field holds (NUL, invalid UTF-8) are looked for in the whole run at once, and
+  // record by record only when the run has some: decoding would silently turn them into U+FFFD.
+  const suspect = hasNul(buf, run.start, run.end) || !isUtf8(buf.subarray(run.start, run.end));
   for (let i = 0; i < run.records.length; i++) {
     const r = run.records[i]!;
+    if (suspect) {
+      const bad = badBytes(buf, r.start, r.end);
+      if (bad) {
+        events[i] = { kind: 'error', line: r.line, message: bad };
+        continue;
+      }
+    }
     if (nextQuote !== -1 && nextQuote < r.start) nextQuote = buf.indexOf(QUOTE, r.start);
-    if (nextQuote === -1 || nextQuote >= r.end) events[i] = rowEvent(r.line, buf.toString('utf8', r.start, r.end).split(','), width);
+    if (nextQuote === -1 || nextQuote >= r.end) events[i] = rowEvent(r.line, buf.toString('utf8', r.start, r.end).split(','), header);
     else quoted.push(i);
   }
   if (quoted.length > 0) {
@@ -273,13 +294,13 @@ function parseRun(buf: Buffer, run: Run, width: number, out: CsvEvent[]): void {
       joined[at++] = NL;
     }
     const parsed: CsvEvent[] = [];
-    parseWithCsvParse(joined, { start: 0, end: at - 1, records }, width, parsed);
+    parseWithCsvParse(joined, { start: 0, end: at - 1, records }, header, parsed);
     quoted.forEach((i, k) => (events[i] = parsed[k]));
   }
   for (const e of events) out.push(e!);
 }
 
-function parseWithCsvParse(buf: Buffer, run: Run, width: number, out: CsvEvent[]): void {
+function parseWithCsvParse(buf: Buffer, run: Run, header: Header, out: CsvEvent[]): void {
   // Fast path: the whole run at once; it must give one record per record the scanner found.
   let failed = false;
   let rows: string[][] | undefined;
@@ -296,20 +317,58 @@ function parseWithCsvParse(buf: Buffer, run: Run, width: number, out: CsvEvent[]
     rows = undefined;
   }
   if (rows && !failed && rows.length === run.records.length) {
-    for (let i = 0; i < rows.length; i++) out.push(rowEvent(run.records[i]!.line, rows[i]!, width));
+    for (let i = 0; i < rows.length; i++) out.push(rowEvent(run.records[i]!.line, rows[i]!, header));
     return;
   }
   // Slow path: one record at a time, so each bad one is reported on its own line.
   for (const r of run.records) {
     const one = parseOne(buf.subarray(r.start, r.end));
-    if (one.ok) out.push(rowEvent(r.line, one.row, width));
+    if (one.ok) out.push(rowEvent(r.line, one.row, header));
     else out.push({ kind: 'error', line: r.line, message: `the row is not valid CSV (${describeCsvError(one.error)}); it was skipped` });
   }
 }
 
-function rowEvent(line: number, cells: string[], width: number): CsvEvent {
-  if (cells.length === width) return { kind: 'row', line, cells };
-  return { kind: 'error', line, message: `the row has ${cells.length} cells where the header has ${width}; it was skipped` };
+/** The header's columns, and the positions of each name it holds more than once. */
+interface Header {
+  columns: string[];
+  duplicates: number[][];
+}
+
+function headerOf(columns: string[]): Header {
+  const at = new Map<string, number[]>();
+  columns.forEach((c, i) => at.set(c, [...(at.get(c) ?? []), i]));
+  return { columns, duplicates: [...at.values()].filter((d) => d.length > 1) };
+}
+
+/** A column name as messages show it: quoted, and only if it looks like one. */
+function shownName(name: string): string {
+  return /^[\x20-\x7e]{1,60}$/.test(name) ? `"${name}"` : '(with an unusual name)';
+}
+
+function rowEvent(line: number, cells: string[], header: Header): CsvEvent {
+  const width = header.columns.length;
+  if (cells.length !== width) return { kind: 'error', line, message: `the row has ${cells.length} cells where the header has ${width}; it was skipped` };
+  // The header again (files concatenated with their headers): not a user called "id".
+  if (cells.every((c, i) => c.trim() === header.columns[i])) return { kind: 'error', line, message: 'the row repeats the header row (files joined with their headers?); it was skipped' };
+  for (const d of header.duplicates) {
+    const first = cells[d[0]!];
+    if (d.some((i) => cells[i] !== first)) {
+      return { kind: 'error', line, message: `the row has different values in its ${d.length} ${shownName(header.columns[d[0]!]!)} columns; it was skipped` };
+    }
+  }
+  return { kind: 'row', line, cells };
+}
+
+function hasNul(buf: Buffer, start: number, end: number): boolean {
+  const at = buf.indexOf(0, start);
+  return at !== -1 && at < end;
+}
+
+/** Why a record's bytes cannot be text, or undefined when they can. */
+function badBytes(buf: Buffer, start: number, end: number): string | undefined {
+  if (hasNul(buf, start, end)) return 'the row holds a NUL byte (\\0), which no field of a user may hold (a binary or UTF-16 file?); it was skipped';
+  if (!isUtf8(buf.subarray(start, end))) return 'the row is not valid UTF-8 (bytes that are no character: a file saved in another encoding, such as Latin-1?); it was skipped';
+  return undefined;
 }
 
 type ParsedOne = { ok: true; row: string[] } | { ok: false; error: unknown };

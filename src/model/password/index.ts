@@ -12,3 +12,5 @@ export { fromPbkdf2, type Pbkdf2Input, type Pbkdf2Digest } from './pbkdf2.js';
 export { fromSaltedSha, type SaltedShaInput } from './salted-sha.js';
 export { fromMd5 } from './md5.js';
 export type { SaltPosition } from './salted-digest.js';
+export { hashCostExcess, parseHashCostCeiling, formatHashCostCeiling, DEFAULT_HASH_COST_CEILING, HASH_COST_KEYS, type HashCostCeiling } from './cost.js';
+export { ignoresPartOf, BCRYPT_PASSWORD_BYTES } from './prefix.js';
