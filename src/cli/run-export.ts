@@ -53,9 +53,10 @@ export const run: CommandRunner = async (args, io) => {
     if (io.json) io.out(JSON.stringify({ vendor: from, out: result.out, ...result.counts, resumed: result.resumed, warnings: result.warnings ?? [], seconds }, null, 2));
     else io.out(`exported ${result.displayName}'s API${result.resumed ? ' (continued from the checkpoint)' : ''}: ${counted(result.counts)} to ${result.out} in ${seconds.toFixed(1)} s`);
     return EXIT_OK;
-  } catch (e) {
+  } catch (caught) {
     io.progressDone();
-    if (!isFlaglessError(e)) throw e;
+    // A disk that fills up mid-run is a stop like any other: the checkpoint still holds.
+    const e = isFlaglessError(caught) ? caught : new FlaglessError('E_INTERNAL', caught instanceof Error ? caught.message : String(caught));
     // Refused before a page was saved (usage, credentials): nothing to continue.
     const refused = !wrote && (e.code === 'E_USAGE' || (e.code === 'E_SOURCE_API' && e.errorClass === 'fatal'));
     const signal = ac.signal.aborted ? String(ac.signal.reason) : undefined;
