@@ -12,7 +12,10 @@
  *  3. the latency a routed login adds for an already-migrated user: the same logins through the
  *     gateway (HTTP) and straight at the target (in process), interleaved; reported as the
  *     difference of p99s and as the p99 of the per-request overhead (routed time minus the time
- *     spent in the target inside that request); goal: p99 overhead < 5 ms.
+ *     spent in the target inside that request); goal: p99 overhead < 5 ms;
+ *  4. timing equality and the hash bomb (bench/gateway-security.ts): `--samples` interleaved failed
+ *     logins of each kind (default 200), and other users' p99 beside a hammered `$2b$31$` user
+ *     (`--security-only` runs this part alone).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -22,6 +25,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { availableParallelism } from 'node:os';
 import { generate, openSource, openTarget, serve, type CanonicalUser, type Target } from '../src/app/index.js';
+import { formatSecurityBench, runSecurityBench } from './gateway-security.js';
 
 type JitPasswordMode = 'native' | 'import-hash';
 
@@ -291,7 +295,7 @@ export function formatGatewayBench(r: GatewayBenchResult): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { users: { type: 'string' }, concurrency: { type: 'string' }, pairs: { type: 'string' }, smoke: { type: 'boolean' }, json: { type: 'boolean' } } });
+  const { values } = parseArgs({ options: { users: { type: 'string' }, concurrency: { type: 'string' }, pairs: { type: 'string' }, samples: { type: 'string' }, 'security-only': { type: 'boolean' }, smoke: { type: 'boolean' }, json: { type: 'boolean' } } });
   const smoke = values.smoke === true;
   const opts: GatewayBenchOptions = {
     users: Number(values.users ?? (smoke ? 8 : 200)),
@@ -299,9 +303,11 @@ async function main(): Promise<void> {
     pairs: Number(values.pairs ?? (smoke ? 6 : 200)),
     aloneRequests: smoke ? 50 : 2000,
   };
-  const result = await runGatewayBench(opts, (l) => process.stderr.write(`${l}\n`));
-  if (values.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-  else process.stdout.write(`${formatGatewayBench(result)}\n`);
+  const result = values['security-only'] ? undefined : await runGatewayBench(opts, (l) => process.stderr.write(`${l}\n`));
+  const samples = Number(values.samples ?? (smoke ? 10 : 200));
+  const security = await runSecurityBench({ samples, bombLogins: smoke ? 20 : 200 }, (l) => process.stderr.write(`${l}\n`));
+  if (values.json) process.stdout.write(`${JSON.stringify({ ...result, security }, null, 2)}\n`);
+  else process.stdout.write(`${result ? `${formatGatewayBench(result)}\n` : ''}${formatSecurityBench(security)}\n`);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

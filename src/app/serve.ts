@@ -37,14 +37,18 @@ export interface ServeOptions {
   jitPassword?: JitPasswordMode;
   /** The export index: in memory (default) or in a temporary SQLite file (large exports). */
   indexStorage?: 'memory' | 'sqlite';
-  /** The bearer token the target's lazy-migration calls must carry; without one those endpoints are off. */
+  /** The bearer token the target's lazy-migration calls must carry; without one those endpoints are off. Also guards /metrics and /dashboard unless `opsToken` is given. */
   token?: string;
+  /** The token /metrics and /dashboard require instead of `token` (Bearer, or Basic with the token as password). */
+  opsToken?: string;
+  /** CPU time one verification of an export hash may use, in ms (default 5000). */
+  verifyBudgetMs?: number;
   /** Take the end user's address from X-Forwarded-For (behind a proxy you run). */
   trustProxy?: boolean;
   /** Gateway log level (pino): `info` by default, `silent` for none. */
   logLevel?: string;
   /** Brute-force limits (defaults: 10 failed logins per identifier per 15 minutes, 300 attempts per address per minute). */
-  limits?: { perIdentifier?: WindowRule; perAddress?: WindowRule };
+  limits?: { perIdentifier?: WindowRule; perAddress?: WindowRule; perAccount?: WindowRule; badTokensPerAddress?: WindowRule };
   /** Port (default 8787; 0 for a free one) and host (default 127.0.0.1). */
   port?: number;
   host?: string;
@@ -67,6 +71,8 @@ export interface ServeHandle {
   lazyEndpoints: boolean;
   /** Stops taking requests, finishes the ones in flight, and closes what `serve` opened. */
   close(): Promise<void>;
+  /** Kills the verification processes at once (logins waiting on them answer 503): the first step of a quick stop. */
+  stopVerifications(): Promise<void>;
 }
 
 /**
@@ -103,13 +109,15 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
       options.onEvent?.(`${index.stats.users} users, ${index.stats.organizations} organizations indexed in ${((Date.now() - started) / 1000).toFixed(1)} s (${index.stats.problems} problems; run \`flagless assess\` for details)`);
     }
     const chain: LegacyVerifier[] = [];
-    if (index) chain.push(new ExportVerifier(index));
+    if (index) chain.push(new ExportVerifier(index, options.verifyBudgetMs !== undefined ? { poolOptions: { budgetMs: options.verifyBudgetMs } } : {}));
     if (legacyMode !== 'export') {
       const api = await legacyApiVerifier(vendor, source.apiUrl, env, legacyMode === 'api' || !index);
       if (api) chain.push(api);
     }
     const legacy = chain.length === 1 ? chain[0]! : new ChainVerifier(chain);
-    closers.push(() => legacy.close());
+    let legacyClosed: Promise<void> | undefined;
+    const closeLegacy = () => (legacyClosed ??= legacy.close());
+    closers.push(closeLegacy);
 
     let target: Target;
     let label: string;
@@ -126,6 +134,7 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
       target,
       ...(index ? { index } : {}),
       ...(options.token ? { token: options.token } : {}),
+      ...(options.opsToken ? { opsToken: options.opsToken } : {}),
       passwordMode,
       ...(options.trustProxy === true ? { trustProxy: true } : {}),
       ...(options.limits ? { limits: options.limits } : {}),
@@ -135,7 +144,7 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
     });
     closers.push(() => gateway.close());
     const url = await gateway.listen({ port: options.port ?? 8787, host: options.host ?? '127.0.0.1' });
-    return { url, legacy: legacy.name, target: label, state: store.location, lazyEndpoints: Boolean(options.token), close: closeAll };
+    return { url, legacy: legacy.name, target: label, state: store.location, lazyEndpoints: Boolean(options.token), close: closeAll, stopVerifications: () => closeLegacy().catch(() => undefined) };
   } catch (e) {
     await closeAll();
     throw e;

@@ -64,6 +64,12 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
   if (!['native', 'import-hash'].includes(passwordMode)) throw new FlaglessError('E_USAGE', `--jit-password must be native or import-hash; got "${passwordMode}".`);
   const storage = str(flags['index-storage']) === 'sqlite' ? 'sqlite' : 'memory';
   const token = str(flags.token) ?? env.FLAGLESS_GATEWAY_TOKEN;
+  const opsToken = str(flags['ops-token']) ?? env.FLAGLESS_OPS_TOKEN;
+  const budgetRaw = str(flags['verify-budget-ms']);
+  const verifyBudgetMs = budgetRaw === undefined ? undefined : Number(budgetRaw);
+  if (verifyBudgetMs !== undefined && !(Number.isInteger(verifyBudgetMs) && verifyBudgetMs >= 50 && verifyBudgetMs <= 60_000)) {
+    throw new FlaglessError('E_USAGE', `--verify-budget-ms must be a whole number of milliseconds from 50 to 60000; got "${budgetRaw}".`);
+  }
   const hasFile = Boolean(str(flags.file) ?? str(flags['api-dump']));
   if (legacyMode === 'export' && !hasFile) throw new FlaglessError('E_USAGE', '--legacy export needs the export: give --file.');
 
@@ -90,6 +96,8 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
     jitPassword: passwordMode,
     indexStorage: storage,
     ...(token ? { token } : {}),
+    ...(opsToken ? { opsToken } : {}),
+    ...(verifyBudgetMs !== undefined ? { verifyBudgetMs } : {}),
     ...(flags['trust-proxy'] === true ? { trustProxy: true } : {}),
     logLevel: str(flags['log-level']) ?? (io.quiet ? 'warn' : 'info'),
     port: port(flags),
@@ -102,12 +110,22 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
     if (io.json) io.out(JSON.stringify({ url, legacy: handle.legacy, target: handle.target, state: handle.state, lazyEndpoints: handle.lazyEndpoints }));
     io.err(`flagless serve: listening on ${url} (legacy: ${vendor} via ${handle.legacy}; target: ${handle.target}; state: ${handle.state})`);
     io.err(`  POST ${url}/v1/login · ${url}/dashboard · ${url}/metrics · ${url}/healthz · ${url}/readyz${token ? ` · lazy endpoints under ${url}/v1/lazy/` : ' · lazy endpoints off (no --token)'}`);
+    if (!opsToken && !token) io.err('  /metrics and /dashboard are open to anyone who reaches this address (give --ops-token to require one)');
 
     const signal = await new Promise<NodeJS.Signals>((resolveSignal) => {
       process.once('SIGINT', () => resolveSignal('SIGINT'));
       process.once('SIGTERM', () => resolveSignal('SIGTERM'));
     });
     io.err(`flagless serve: ${signal}: finishing requests in flight, then stopping…`);
+    // Whatever runs (a verification, a slow target call), the process is gone within 10 s: the
+    // verification processes are killed first (their logins answer 503), then requests in flight
+    // get until 8 s to finish.
+    const force = setTimeout(() => {
+      io.err('flagless serve: requests still in flight after 8 s; stopping now');
+      process.exit(EXIT_OK);
+    }, 8000);
+    force.unref();
+    await handle.stopVerifications();
     return EXIT_OK;
   } finally {
     await handle.close();

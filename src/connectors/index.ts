@@ -2,14 +2,25 @@
  * The one list of connectors. The CLI composes commands from it; model, protocol and engine
  * never import it. Vendor modules (and their SDKs) load lazily, on first use.
  */
+import type { AppFootprint } from '../protocol/app-footprint.js';
+import type { SocialConnection, TargetDoctor } from '../protocol/doctor.js';
+import type { AppFramework, CodemodRules } from '../protocol/codemod.js';
 import type { TargetCapabilities } from '../protocol/capabilities.js';
 import type { Generator } from '../protocol/generate.js';
-import type { SourceConnector } from '../protocol/source.js';
+import type { SourceConnector, SourceVendor } from '../protocol/source.js';
 import type { TargetConnector } from '../protocol/target.js';
+import { auth0AppFootprint } from './auth0/app-footprint.js';
+import { auth0SocialConnections } from './auth0/social-connections.js';
 import { betterAuthCapabilities } from './better-auth/capabilities.js';
+import { betterAuthCodemodFromClerk } from './better-auth/codemod-from-clerk.js';
+import { clerkAppFootprint } from './clerk/app-footprint.js';
+import { cognitoAppFootprint } from './cognito/app-footprint.js';
+import { firebaseAppFootprint } from './firebase/app-footprint.js';
 import { keycloakCapabilities } from './keycloak/capabilities.js';
+import { keycloakCodemodFromClerk } from './keycloak/codemod-from-clerk.js';
 import { kratosCapabilities } from './kratos/capabilities.js';
 import { workosCapabilities } from './workos/capabilities.js';
+import { workosCodemodFromClerk } from './workos/codemod-from-clerk.js';
 
 export interface SourceModule {
   source: SourceConnector;
@@ -48,4 +59,34 @@ export const TARGET_MODULES: Record<string, () => Promise<{ target: TargetConnec
   keycloak: () => import('./keycloak/index.js'),
   'better-auth': () => import('./better-auth/index.js'),
   kratos: () => import('./kratos/index.js'),
+};
+
+/** What each source provider's SDK looks like in an application's code (for `inventory`, `assess --app`). */
+export const APP_FOOTPRINTS: Record<SourceVendor, AppFootprint> = {
+  clerk: clerkAppFootprint,
+  auth0: auth0AppFootprint,
+  firebase: firebaseAppFootprint,
+  cognito: cognitoAppFootprint,
+};
+
+/** Codemods by legacy provider, then target: each gives the rules for a framework. */
+export const CODEMODS: Record<string, Record<string, (framework: AppFramework) => CodemodRules>> = {
+  clerk: {
+    workos: workosCodemodFromClerk,
+    'better-auth': betterAuthCodemodFromClerk,
+    keycloak: keycloakCodemodFromClerk,
+  },
+};
+
+/** Each target's configuration preflight (`flagless doctor`), loaded lazily with its SDK. */
+export const TARGET_DOCTORS: Record<string, () => Promise<TargetDoctor>> = {
+  workos: async () => (await import('./workos/doctor.js')).workosDoctor,
+  keycloak: async () => (await import('./keycloak/doctor.js')).keycloakDoctor,
+  'better-auth': async () => (await import('./better-auth/doctor.js')).betterAuthDoctor,
+  kratos: async () => (await import('./kratos/doctor.js')).kratosDoctor,
+};
+
+/** Legacy providers whose social-connection listings flagless reads (others: `[{provider, clientId}]`). */
+export const LEGACY_SOCIAL_READERS: Record<string, (json: unknown) => SocialConnection[] | undefined> = {
+  auth0: auth0SocialConnections,
 };

@@ -80,3 +80,12 @@ export class Semaphore {
     if (this.#inFlight > this.#maxInFlight) this.#maxInFlight = this.#inFlight;
   }
 }
+
+/**
+ * Lets timers and I/O callbacks run. A target whose driver is synchronous underneath (SQLite)
+ * resolves every promise at once, so a run would otherwise never leave the microtask queue: the
+ * progress meter's timer, a signal handler's abort, never fired during a long SQLite import.
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

@@ -1,7 +1,7 @@
 import type { CanonicalUser } from '../model/user.js';
 import type { TargetCapabilities } from '../protocol/capabilities.js';
 import type { Source } from '../protocol/source.js';
-import { AbortedError } from './concurrency.js';
+import { AbortedError, yieldToEventLoop } from './concurrency.js';
 import { membershipFingerprint, organizationFingerprint, userFingerprint } from './fingerprint.js';
 import { planMembership, planOrganization, planUser, type PlanOptions, type UserPlan } from './plan.js';
 import { PlanTally, type PlanReport } from './plan-report.js';
@@ -43,6 +43,7 @@ export async function planPass(opts: PlanPassOptions): Promise<PlanReport> {
 
   const flush = async () => {
     if (batch.length === 0) return;
+    await yieldToEventLoop();
     const current = batch;
     batch = [];
     seen.clear();

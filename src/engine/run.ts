@@ -4,10 +4,12 @@ import { isFlaglessError } from '../protocol/errors.js';
 import type { Source } from '../protocol/source.js';
 import type { Target } from '../protocol/target.js';
 import { applyMembership } from './apply-membership.js';
+import { spawnMembershipBatches } from './apply-membership-batch.js';
 import { applyOrganization } from './apply-organization.js';
+import { spawnOrganizationBatches } from './apply-organization-batch.js';
 import { applyUser } from './apply-user.js';
 import { spawnUserBatches } from './apply-user-batch.js';
-import { AbortedError } from './concurrency.js';
+import { AbortedError, yieldToEventLoop } from './concurrency.js';
 import { digest } from './fingerprint.js';
 import { planPass } from './plan-pass.js';
 import type { PlanReport } from './plan-report.js';
@@ -143,7 +145,9 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
     for (;;) {
       const recs = await store.claim(run.id, 'organization', { states, limit: batchSize });
       if (recs.length === 0) break;
-      for (const r of recs) await pool.spawn(() => applyOrganization(ctx, r));
+      // A target with a bulk create gets first-time creates in batches (apply-organization-batch.ts).
+      if (target.createOrganizations && caps.batchSize > 1) await spawnOrganizationBatches(ctx, pool, recs);
+      else for (const r of recs) await pool.spawn(() => applyOrganization(ctx, r));
     }
     await pool.drain();
 
@@ -151,6 +155,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
     let batch: CanonicalUser[] = [];
     const flush = async () => {
       if (batch.length === 0) return;
+      await yieldToEventLoop();
       const byId = new Map(batch.map((u) => [u.sourceId, u]));
       batch = [];
       const recs = await store.claim(run.id, 'user', { states, sourceIds: [...byId.keys()] });
@@ -176,10 +181,16 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
     meter.phase = 'memberships';
     for (;;) {
       if (controller.signal.aborted) throw new AbortedError();
+      await yieldToEventLoop();
       const recs = await store.claimMemberships(run.id, { states, limit: batchSize });
       if (recs.length === 0) break;
       const users = await store.getMany(run.id, 'user', [...new Set(recs.map((r) => r.userSourceId ?? ''))]);
       const orgs = await store.getMany(run.id, 'organization', [...new Set(recs.map((r) => r.orgSourceId ?? ''))]);
+      if (target.ensureMemberships && caps.batchSize > 1) {
+        // A target with a bulk ensure gets the memberships that need it in batches (apply-membership-batch.ts).
+        await spawnMembershipBatches(ctx, pool, recs.map((r) => ({ rec: r, user: users.get(r.userSourceId ?? ''), org: orgs.get(r.orgSourceId ?? '') })));
+        continue;
+      }
       for (const r of recs) await pool.spawn(() => applyMembership(ctx, r, users.get(r.userSourceId ?? ''), orgs.get(r.orgSourceId ?? '')));
     }
     await pool.drain();

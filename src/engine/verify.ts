@@ -2,9 +2,14 @@ import { setMaxListeners } from 'node:events';
 import { looksLikeEmail, normalizeEmail } from '../model/email.js';
 import { primaryEmail, type CanonicalUser, type Organization } from '../model/user.js';
 import type { Source } from '../protocol/source.js';
-import type { Target, TargetOrgRef, TargetUserView } from '../protocol/target.js';
-import { planMembership, planOrganization, planUser, type PlanOptions } from './plan.js';
-import { RecordFailure, Requester } from './request.js';
+import type { Target } from '../protocol/target.js';
+import { planUser, type PlanOptions, type UserPlan } from './plan.js';
+import { Requester } from './request.js';
+import { Findings, organizationFinder, type Mismatch, type Reconciliation } from './verify/findings.js';
+import { reconcileLinks } from './verify/links.js';
+import { reconcileMemberships } from './verify/memberships.js';
+import { reconcileOrganizations } from './verify/organizations.js';
+import { indexTargetUsers, listExtraUsers, reconcileUser } from './verify/users.js';
 import { checkLogins, type Credential, type LoginReport } from './verify-logins.js';
 
 /**
@@ -28,14 +33,7 @@ export interface VerifyOptions {
   signal?: AbortSignal;
 }
 
-export interface Mismatch {
-  sourceId: string;
-  targetId: string;
-  field: string;
-  /** Shown for identity fields (email, names, flags, external id); metadata values are not printed. */
-  expected?: unknown;
-  actual?: unknown;
-}
+export type { Mismatch } from './verify/findings.js';
 
 export interface VerifyReport {
   users: { source: number; expected: number; skippedByPlan: number; target: number; matched: number };
@@ -52,30 +50,46 @@ export interface VerifyReport {
   ok: boolean;
 }
 
-/** Targets with string-only metadata store other values (and non-ASCII text) as JSON text. */
-function sameValue(stored: unknown, expected: unknown): boolean {
-  if (stored === expected) return true;
-  if (JSON.stringify(stored) === JSON.stringify(expected)) return true;
-  if (typeof stored === 'string') {
-    try {
-      return JSON.stringify(JSON.parse(stored)) === JSON.stringify(expected);
-    } catch {
-      return false;
+/** Why a sign-in is expected to fail, by normalized email, from what the plan does with each user. */
+class LoginExpectations {
+  /** Users the plan moves without a hash (JIT or reset, or a hash over the cost ceiling), with why: their sign-in is expected to fail. */
+  readonly noImportedPassword = new Map<string, string>();
+  /** Users the plan does not move at all, with the reason. */
+  readonly notMoved = new Map<string, string>();
+  /** Users disabled in the source and moved disabled (a target that can disable users): their sign-in must fail. */
+  readonly movedDisabled = new Set<string>();
+
+  note(user: CanonicalUser, plan: UserPlan, missingPassword: 'jit' | 'reset'): void {
+    const e = primaryEmail(user);
+    if (!e) return;
+    const key = normalizeEmail(e.address);
+    if (plan.action === 'skip') this.notMoved.set(key, plan.skipReason ?? 'skipped by the plan');
+    else {
+      if (plan.password !== 'import' && plan.password !== 'none') {
+        const costly = plan.lossy.find((n) => n.field === 'password' && n.reason.startsWith('E_HASH_COST'))?.reason;
+        this.noImportedPassword.set(key, costly ?? `the plan moves the password by ${missingPassword === 'jit' ? 'JIT' : 'reset'}`);
+      }
+      if (user.disabled) this.movedDisabled.add(key);
     }
   }
-  return false;
-}
 
-class Listed<T> {
-  readonly items: T[] = [];
-  count = 0;
-  constructor(private readonly max: number) {}
-  add(item: T): void {
-    this.count++;
-    if (this.items.length < this.max) this.items.push(item);
+  explain(identifier: string): string | undefined {
+    if (!looksLikeEmail(identifier)) return undefined;
+    const key = normalizeEmail(identifier);
+    if (this.notMoved.has(key)) return `the user is not moved: ${this.notMoved.get(key)}`;
+    if (this.movedDisabled.has(key)) return 'the user is disabled in the source and was moved disabled';
+    const noHash = this.noImportedPassword.get(key);
+    if (noHash) return `no hash was imported for this user (${noHash})`;
+    return undefined;
   }
 }
 
+/**
+ * The reconciliation, step by step: index the target's users; stream the source, and for each
+ * user the plan moves reconcile the user (verify/users.ts), its memberships (verify/memberships.ts)
+ * and its links (verify/links.ts); then the organizations (verify/organizations.ts), the target's
+ * extra users, and the sign-ins.
+ */
 export async function verify(opts: VerifyOptions): Promise<VerifyReport> {
   const { target } = opts;
   const caps = target.capabilities;
@@ -83,190 +97,67 @@ export async function verify(opts: VerifyOptions): Promise<VerifyReport> {
   const requester = new Requester({ concurrency: opts.concurrency ?? 4, rate: opts.rate ?? caps.readRateLimitPerSecond ?? caps.rateLimitPerSecond ?? 1000, ...(opts.signal ? { signal: opts.signal } : {}) });
   if (opts.signal) setMaxListeners(0, opts.signal);
 
-  const byExternalId = new Map<string, TargetUserView[]>();
-  const byEmail = new Map<string, TargetUserView>();
-  let targetCount = 0;
-  for await (const v of target.listUsers()) {
-    targetCount++;
-    if (v.externalId) byExternalId.set(v.externalId, [...(byExternalId.get(v.externalId) ?? []), v]);
-    if (v.email) byEmail.set(normalizeEmail(v.email), v);
-  }
-
-  const matched = new Set<string>();
-  const missing = new Listed<VerifyReport['missing'][number]>(max);
-  const duplicates = new Listed<VerifyReport['duplicates'][number]>(max);
-  const mismatches = new Listed<Mismatch>(max);
-  const missingMemberships = new Listed<VerifyReport['missingMemberships'][number]>(max);
-  const missingSocial = new Listed<VerifyReport['missingSocialLinks'][number]>(max);
-  const orgs = new Map<string, Organization>();
-  const orgRefs = new Map<string, Promise<TargetOrgRef | undefined>>();
-  const users = { source: 0, expected: 0, skippedByPlan: 0, target: targetCount, matched: 0 };
-  const planOptions = { ...opts.plan, ...(target.lossyNotes ? { targetNotes: target.lossyNotes.bind(target) } : {}) };
-  const roleName = (r: string) => target.roleName?.(r) ?? r;
-  /** Emails of users the plan moves without a hash (JIT or reset): their sign-in is expected to fail. */
-  const noImportedPassword = new Map<string, string>();
-  /** Emails of users the plan does not move at all, with the reason. */
-  const notMoved = new Map<string, string>();
-  /** Emails of users disabled in the source and moved disabled (a target that can disable users): their sign-in must fail. */
-  const movedDisabled = new Set<string>();
-
-  const findOrg = (sourceId: string): Promise<TargetOrgRef | undefined> => {
-    let p = orgRefs.get(sourceId);
-    if (!p) {
-      const name = orgs.get(sourceId)?.name ?? sourceId;
-      p = requester.call(() => target.findOrganization({ externalId: sourceId, name }), undefined, 'read').catch((e) => {
-        if (e instanceof RecordFailure) return undefined;
-        throw e;
-      });
-      orgRefs.set(sourceId, p);
-    }
-    return p;
+  const index = await indexTargetUsers(target);
+  const organizations = new Map<string, Organization>();
+  const r: Reconciliation = {
+    target,
+    requester,
+    plan: { ...opts.plan, ...(target.lossyNotes ? { targetNotes: target.lossyNotes.bind(target) } : {}) },
+    index,
+    findings: new Findings(max),
+    matched: new Set(),
+    organizations,
+    findOrganization: organizationFinder(target, requester, organizations),
   };
-
-  const checkUser = async (user: CanonicalUser) => {
-    users.source++;
-    const plan = planUser(user, caps, planOptions);
-    if (plan.action === 'skip') {
-      users.skippedByPlan++;
-      const e = primaryEmail(user);
-      if (e) notMoved.set(normalizeEmail(e.address), plan.skipReason ?? 'skipped by the plan');
-      return;
-    }
-    users.expected++;
-    const email = primaryEmail(user);
-    const candidates = byExternalId.get(user.sourceId) ?? [];
-    if (candidates.length > 1) duplicates.add({ externalId: user.sourceId, targetIds: candidates.map((c) => c.id) });
-    if (plan.password !== 'import' && plan.password !== 'none' && email) {
-      const costly = plan.lossy.find((n) => n.field === 'password' && n.reason.startsWith('E_HASH_COST'))?.reason;
-      noImportedPassword.set(normalizeEmail(email.address), costly ?? `the plan moves the password by ${opts.plan.missingPassword === 'jit' ? 'JIT' : 'reset'}`);
-    }
-    if (user.disabled && email) movedDisabled.add(normalizeEmail(email.address));
-    const byMail = email ? byEmail.get(email.normalized || normalizeEmail(email.address)) : undefined;
-    // An account found by email that carries another record's external id is that record's, not this one's.
-    const view = candidates[0] ?? (byMail && (byMail.externalId === undefined || byMail.externalId === user.sourceId) ? byMail : undefined);
-    if (!view) {
-      missing.add({
-        sourceId: user.sourceId,
-        ...(email ? { email: email.address } : {}),
-        ...(byMail?.externalId ? { reason: `the email belongs to the target account of ${byMail.externalId}` } : {}),
-      });
-      return;
-    }
-    matched.add(view.id);
-    for (const c of candidates) matched.add(c.id);
-    users.matched++;
-    const mismatch = (field: string, expected?: unknown, actual?: unknown, show = true) =>
-      mismatches.add({ sourceId: user.sourceId, targetId: view.id, field, ...(show ? { expected, actual } : {}) });
-
-    // A field the plan says the target cannot hold as it is (the target's own lossy notes) is not a mismatch.
-    const lossyField = (field: string) => plan.lossy.some((n) => n.field === field);
-    if (email && (!view.email || normalizeEmail(view.email) !== normalizeEmail(email.address))) mismatch('email', email.address, view.email);
-    if (email && view.emailVerified !== undefined && view.emailVerified !== email.verified) mismatch('emailVerified', email.verified, view.emailVerified);
-    if (view.firstName === undefined && view.lastName === undefined && view.displayName !== undefined) {
-      // A target with one name field: compare with the name the user would have there.
-      const want = user.displayName?.trim() || [user.firstName?.trim(), user.lastName?.trim()].filter((x) => x).join(' ');
-      if (want && view.displayName !== want) mismatch('displayName', want, view.displayName);
-    } else {
-      if (user.firstName && !lossyField('firstName') && view.firstName !== user.firstName) mismatch('firstName', user.firstName, view.firstName);
-      if (user.lastName && !lossyField('lastName') && view.lastName !== user.lastName) mismatch('lastName', user.lastName, view.lastName);
-    }
-    if (view.externalId !== undefined && view.externalId !== user.sourceId) mismatch('externalId', user.sourceId, view.externalId);
-    // A user the plan gives a password (its hash) that holds no credential at all cannot sign in.
-    if (plan.password === 'import' && view.hasPassword === false) mismatch('password', 'a password credential', 'none', true);
-    // Usernames compare case-insensitively (Keycloak, for one, stores them lower-cased).
-    if (plan.user.username && !lossyField('username') && view.username !== undefined && view.username.toLowerCase() !== plan.user.username.toLowerCase()) {
-      mismatch('username', plan.user.username, view.username);
-    }
-
-    if (caps.metadata !== 'none') {
-      const want = plan.user.metadata;
-      const got = view.metadata ?? {};
-      const split = caps.metadata === 'public-private' && typeof got.public === 'object' && typeof got.private === 'object';
-      const bags: [string, Record<string, unknown>, Record<string, unknown>][] = split
-        ? [
-            ['public', want.public, got.public as Record<string, unknown>],
-            ['private', want.private, got.private as Record<string, unknown>],
-          ]
-        : [['', { ...want.public, ...want.private }, got]];
-      // Keys the target said it cannot hold (its lossy notes) may be absent; a different value is still a mismatch.
-      const mayLack = plan.lossy.some((n) => n.field.startsWith('metadata'));
-      for (const [bag, w, g] of bags) {
-        for (const [k, v] of Object.entries(w)) {
-          if (k in g ? !sameValue(g[k], v) : !mayLack) mismatch(`metadata.${bag ? `${bag}.` : ''}${k}`, undefined, undefined, false);
-        }
-      }
-    }
-
-    if (caps.organizations) {
-      for (const m of user.memberships) {
-        const mp = planMembership(m, caps);
-        if (mp.action === 'skip') continue;
-        let entry = view.memberships.find((x) => x.organizationExternalId === m.organizationId);
-        if (!entry) {
-          const ref = await findOrg(m.organizationId);
-          entry = ref ? view.memberships.find((x) => x.organizationId === ref.id) : undefined;
-          if (!ref) {
-            missingMemberships.add({ sourceId: user.sourceId, organizationId: m.organizationId, reason: 'organization not in the target' });
-            continue;
-          }
-        }
-        if (!entry) {
-          missingMemberships.add({ sourceId: user.sourceId, organizationId: m.organizationId, reason: 'not a member' });
-          continue;
-        }
-        const lacking = caps.roles ? mp.roles.map(roleName).filter((r) => !entry.roles.includes(r)) : [];
-        if (lacking.length) missingMemberships.add({ sourceId: user.sourceId, organizationId: m.organizationId, reason: `lacks role ${lacking.join(', ')}` });
-      }
-    }
-    if (caps.socialLinks) {
-      for (const i of user.identities) {
-        if (!view.identities.some((x) => x.provider === i.provider && x.providerUserId === i.providerUserId)) {
-          missingSocial.add({ sourceId: user.sourceId, provider: i.provider, providerUserId: i.providerUserId });
-        }
-      }
-    }
-  };
+  const users = { source: 0, expected: 0, skippedByPlan: 0, target: index.count, matched: 0 };
+  const logins = new LoginExpectations();
 
   for await (const item of opts.source.read()) {
-    if (item.type === 'organization') orgs.set(item.organization.sourceId, item.organization);
-    else if (item.type === 'user') await checkUser(item.user);
-  }
-
-  const missingOrganizations = new Listed<VerifyReport['missingOrganizations'][number]>(max);
-  let orgsExpected = 0;
-  for (const org of orgs.values()) {
-    if (planOrganization(org, caps).action === 'skip') continue;
-    orgsExpected++;
-    if (!(await findOrg(org.sourceId))) missingOrganizations.add({ sourceId: org.sourceId, name: org.name });
-  }
-
-  const extra = new Listed<VerifyReport['extra'][number]>(max);
-  if (matched.size < targetCount) {
-    for await (const v of target.listUsers()) {
-      if (!matched.has(v.id)) extra.add({ targetId: v.id, ...(v.email ? { email: v.email } : {}), ...(v.externalId ? { externalId: v.externalId } : {}) });
+    if (item.type === 'organization') {
+      organizations.set(item.organization.sourceId, item.organization);
+      continue;
     }
+    if (item.type !== 'user') continue;
+    const user = item.user;
+    users.source++;
+    const plan = planUser(user, caps, r.plan);
+    logins.note(user, plan, opts.plan.missingPassword);
+    if (plan.action === 'skip') {
+      users.skippedByPlan++;
+      continue;
+    }
+    users.expected++;
+    const view = reconcileUser(r, user, plan);
+    if (!view) continue;
+    users.matched++;
+    await reconcileMemberships(r, user, view);
+    reconcileLinks(r, user, view);
   }
+
+  const orgsExpected = await reconcileOrganizations(r);
+  await listExtraUsers(r);
   requester.close();
 
+  const f = r.findings;
   const report: VerifyReport = {
     users,
-    organizations: { expected: orgsExpected, found: orgsExpected - missingOrganizations.count },
+    organizations: { expected: orgsExpected, found: orgsExpected - f.missingOrganizations.count },
     counts: {
-      missing: missing.count,
-      extra: extra.count,
-      duplicates: duplicates.count,
-      mismatches: mismatches.count,
-      missingOrganizations: missingOrganizations.count,
-      missingMemberships: missingMemberships.count,
-      missingSocialLinks: missingSocial.count,
+      missing: f.missing.count,
+      extra: f.extra.count,
+      duplicates: f.duplicates.count,
+      mismatches: f.mismatches.count,
+      missingOrganizations: f.missingOrganizations.count,
+      missingMemberships: f.missingMemberships.count,
+      missingSocialLinks: f.missingSocialLinks.count,
     },
-    missing: missing.items,
-    extra: extra.items,
-    duplicates: duplicates.items,
-    mismatches: mismatches.items,
-    missingOrganizations: missingOrganizations.items,
-    missingMemberships: missingMemberships.items,
-    missingSocialLinks: missingSocial.items,
+    missing: f.missing.items,
+    extra: f.extra.items,
+    duplicates: f.duplicates.items,
+    mismatches: f.mismatches.items,
+    missingOrganizations: f.missingOrganizations.items,
+    missingMemberships: f.missingMemberships.items,
+    missingSocialLinks: f.missingSocialLinks.items,
     ok: false,
   };
   if (opts.credentials) {
@@ -275,15 +166,7 @@ export async function verify(opts: VerifyOptions): Promise<VerifyReport> {
       rate: opts.rate ?? caps.rateLimitPerSecond ?? 1000,
       maxListed: max,
       ...(opts.signal ? { signal: opts.signal } : {}),
-      explain: (identifier) => {
-        if (!looksLikeEmail(identifier)) return undefined;
-        const key = normalizeEmail(identifier);
-        if (notMoved.has(key)) return `the user is not moved: ${notMoved.get(key)}`;
-        if (movedDisabled.has(key)) return 'the user is disabled in the source and was moved disabled';
-        const noHash = noImportedPassword.get(key);
-        if (noHash) return `no hash was imported for this user (${noHash})`;
-        return undefined;
-      },
+      explain: (identifier) => logins.explain(identifier),
     });
   }
   const c = report.counts;

@@ -19,6 +19,8 @@ export interface GatewayContext {
   guard: BruteForceGuard;
   /** The token lazy-migration callers present; the lazy endpoints are off without one. */
   token?: string;
+  /** The token /metrics and /dashboard require (the ops token, else the lazy token); public without either. */
+  opsToken?: string;
   /** Shown on the dashboard. */
   labels: { legacy: string; target: string; state: string };
 }

@@ -95,22 +95,34 @@ export interface BruteForceOptions {
   perIdentifier?: WindowRule;
   /** Login attempts per end-user address, failed or not (default 300 per minute). */
   perAddress?: WindowRule;
+  /**
+   * Failed logins per resolved account, whatever spelling named it (email, username, another
+   * email of the same user): default as per identifier, 10 per 15 minutes.
+   */
+  perAccount?: WindowRule;
+  /** Wrong tokens on the lazy-migration endpoints per calling address (default 20 per 10 minutes). */
+  badTokensPerAddress?: WindowRule;
   now?: () => number;
 }
 
 /**
- * The two limits a login passes: every attempt counts against the client address; only failures
- * count against the identifier (so a user who signs in often is never locked out, and a success
- * clears the identifier's count).
+ * The limits a login passes: every attempt counts against the client address; only failures
+ * count against the identifier and against the account it resolves to (so a user who signs in
+ * often is never locked out, a success clears both counts, and spelling one account several ways
+ * gives no extra guesses). Wrong tokens at the lazy-migration endpoints count per calling address.
  */
 export class BruteForceGuard {
   readonly identifiers: SlidingWindow;
   readonly addresses: SlidingWindow;
+  readonly accounts: SlidingWindow;
+  readonly badTokens: SlidingWindow;
 
   constructor(opts: BruteForceOptions = {}) {
     const now = opts.now ? { now: opts.now } : {};
     this.identifiers = new SlidingWindow(opts.perIdentifier ?? { limit: 10, windowMs: 15 * 60_000 }, now);
     this.addresses = new SlidingWindow(opts.perAddress ?? { limit: 300, windowMs: 60_000 }, now);
+    this.accounts = new SlidingWindow(opts.perAccount ?? opts.perIdentifier ?? { limit: 10, windowMs: 15 * 60_000 }, now);
+    this.badTokens = new SlidingWindow(opts.badTokensPerAddress ?? { limit: 20, windowMs: 10 * 60_000 }, now);
   }
 
   /** Checks both limits and counts the attempt against the address; a number is a Retry-After in seconds. */

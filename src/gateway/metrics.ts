@@ -5,7 +5,10 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client
  * as in the tests, do not share counters). Label values are closed sets; never an identifier.
  */
 export type LoginRoute = 'target' | 'legacy' | 'lazy_keycloak' | 'lazy_kratos' | 'lazy_auth0' | 'none';
-export type LoginOutcome = 'ok' | 'invalid_credentials' | 'disabled' | 'rate_limited' | 'legacy_unavailable' | 'target_unavailable' | 'state_unavailable' | 'conflict' | 'busy' | 'bad_request' | 'error';
+export type LoginOutcome = 'ok' | 'invalid_credentials' | 'disabled' | 'rate_limited' | 'legacy_unavailable' | 'target_unavailable' | 'state_unavailable' | 'conflict' | 'needs_decision' | 'busy' | 'bad_request' | 'error';
+
+/** What a lazy-migration call was answered (the caller reports every failure as "invalid credentials"; this says which it was). */
+export type LazyOutcome = 'found' | 'not_found' | 'ok' | 'rejected' | 'rate_limited' | 'unauthorized' | 'unavailable' | 'needs_decision' | 'error';
 
 export class GatewayMetrics {
   readonly registry = new Registry();
@@ -13,6 +16,8 @@ export class GatewayMetrics {
   readonly jitMigrations: Counter<'kind'>;
   readonly legacySeconds: Histogram<'verifier' | 'outcome'>;
   readonly targetSeconds: Histogram<'operation' | 'outcome'>;
+  readonly verificationsRefused: Counter<'cause'>;
+  readonly lazyCalls: Counter<'endpoint' | 'operation' | 'outcome'>;
   readonly partialPasswords: Counter<'action'>;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
@@ -27,6 +32,18 @@ export class GatewayMetrics {
       name: 'flagless_gateway_jit_migrations_total',
       help: 'Users moved to the target at a login: created, completed (already there without a password) or pulled lazily by the target.',
       labelNames: ['kind'],
+      registers: [this.registry],
+    });
+    this.verificationsRefused = new Counter({
+      name: 'flagless_gateway_verifications_refused_total',
+      help: 'Legacy hashes not checked: over_budget (the verification ran past its time budget), busy (no verification process free within it), too_costly (cost above the ceiling).',
+      labelNames: ['cause'],
+      registers: [this.registry],
+    });
+    this.lazyCalls = new Counter({
+      name: 'flagless_gateway_lazy_calls_total',
+      help: 'Calls to the lazy-migration endpoints by endpoint, operation (lookup, verify) and what was answered; the callers show every failure as invalid credentials.',
+      labelNames: ['endpoint', 'operation', 'outcome'],
       registers: [this.registry],
     });
     this.partialPasswords = new Counter({

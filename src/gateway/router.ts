@@ -6,6 +6,7 @@ import { isFlaglessError } from '../protocol/errors.js';
 import type { LegacyVerdict, LegacyVerifier } from '../protocol/legacy.js';
 import type { Target } from '../protocol/target.js';
 import type { FailureLog } from './failure-log.js';
+import type { BruteForceGuard } from './limiter.js';
 import { normalizeIdentifier } from './identifier.js';
 import { identifiersOf, type ExportIndex } from './legacy/export-index.js';
 import type { GatewayMetrics, LoginOutcome, LoginRoute } from './metrics.js';
@@ -28,7 +29,12 @@ import { withTimeout } from './timeout.js';
  */
 export type LoginAnswer =
   | { ok: true; route: 'target' | 'legacy'; userId: string; sourceId?: string; migration?: MigrationRoute | 'concurrent' }
-  | { ok: false; route: LoginRoute; status: 401 | 403 | 409 | 503; code: LoginOutcome; message: string; retryAfterSeconds?: number };
+  | { ok: false; route: LoginRoute; status: 401 | 403 | 409 | 429 | 503; code: LoginOutcome; message: string; retryAfterSeconds?: number };
+
+/** The account a login resolved to, for the per-account brute-force window (filled in as the login learns it). */
+interface AccountRef {
+  key?: string;
+}
 
 export interface RouterOptions {
   store: GatewayStore;
@@ -50,12 +56,16 @@ export interface RouterOptions {
   /** Identifies this instance's claims. */
   owner?: string;
   log?: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
+  /** Counts failures per resolved account (every spelling of one user shares one window). */
+  guard?: BruteForceGuard;
 }
 
 const MESSAGES = {
   invalid_credentials: 'The identifier or the password is wrong.',
   disabled: 'This account is disabled.',
   conflict: 'An account with this email already exists in the new provider and was not created from this user; it needs to be linked by an administrator.',
+  needs_decision: 'This sign-in name belongs to several accounts; an administrator must decide which account keeps it before it can sign in here. Resetting the password does not help.',
+  rate_limited: 'Too many failed attempts for this account; try again later.',
   legacy_unavailable: 'The legacy identity provider cannot be reached; try again shortly.',
   target_unavailable: 'The new identity provider cannot be reached; try again shortly.',
   state_unavailable: 'The migration state store cannot be reached; try again shortly.',
@@ -74,8 +84,18 @@ class Unavailable extends Error {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * The legacy histogram's outcome label. Metrics may be read by more people than logs, so the
+ * reasons that tell an unknown identifier from a user without a password or with a wrong one
+ * are one label value, `rejected`.
+ */
+function publicOutcome(v: LegacyVerdict): string {
+  if (v.ok) return 'ok';
+  return v.reason === 'unknown_user' || v.reason === 'no_password' || v.reason === 'invalid_credentials' ? 'rejected' : v.reason;
+}
+
 export class LoginRouter {
-  readonly #o: Required<Omit<RouterOptions, 'index' | 'log' | 'passwordMode'>> & Pick<RouterOptions, 'index' | 'log'>;
+  readonly #o: Required<Omit<RouterOptions, 'index' | 'log' | 'passwordMode' | 'guard'>> & Pick<RouterOptions, 'index' | 'log' | 'guard'>;
   readonly #provisioner: Provisioner;
 
   constructor(options: RouterOptions) {
@@ -100,14 +120,37 @@ export class LoginRouter {
 
   async login(identifier: string, password: string, context: { clientIp?: string } = {}): Promise<LoginAnswer> {
     let answer: LoginAnswer;
+    const account: AccountRef = {};
     try {
-      answer = await this.#login(identifier, password, context);
+      answer = await this.#login(identifier, password, context, account);
     } catch (e) {
       answer = this.#failure(e);
     }
+    this.#countAccount(account, answer);
     this.#o.metrics.logins.inc({ route: answer.route, outcome: answer.ok ? 'ok' : answer.code });
     if (!answer.ok) this.#o.failures.add(answer.code);
     return answer;
+  }
+
+  /** 429 when the account this login names is over its failure window. */
+  #accountLimited(account: AccountRef): LoginAnswer | undefined {
+    const wait = account.key && this.#o.guard ? this.#o.guard.accounts.retryAfterSeconds(account.key) : 0;
+    if (wait <= 0) return undefined;
+    this.#o.log?.warn({ scope: 'account' }, 'login rate limited');
+    return { ok: false, route: 'none', status: 429, code: 'rate_limited', message: MESSAGES.rate_limited, retryAfterSeconds: wait };
+  }
+
+  #countAccount(account: AccountRef, answer: LoginAnswer): void {
+    const guard = this.#o.guard;
+    if (!guard || !account.key) return;
+    if (answer.ok) guard.accounts.reset(account.key);
+    else if (answer.status === 401 || answer.status === 403) guard.accounts.hit(account.key);
+  }
+
+  /** The account an identifier names before any password is checked: the state's flag, the export's sole user. */
+  #preResolved(key: string, resolved: Awaited<ReturnType<GatewayStore['resolve']>>): string | undefined {
+    if (resolved?.kind === 'native') return `native:${resolved.targetId}`;
+    return resolved?.sourceId ?? this.#indexHint(key);
   }
 
   /**
@@ -116,8 +159,16 @@ export class LoginRouter {
    */
   async verifyForTarget(identifier: string, password: string, route: LoginRoute): Promise<LoginAnswer> {
     let answer: LoginAnswer;
+    const account: AccountRef = { key: this.#indexHint(normalizeIdentifier(identifier)) };
     try {
+      const limited = this.#accountLimited(account);
+      if (limited) {
+        this.#o.metrics.logins.inc({ route, outcome: 'rate_limited' });
+        this.#o.failures.add('rate_limited');
+        return limited.ok ? limited : { ...limited, route };
+      }
       const verdict = await this.#legacy(identifier, password, {});
+      account.key ??= verdict.ok ? verdict.sourceId : verdict.sourceId;
       if (!verdict.ok) answer = this.#rejected(verdict, route);
       else {
         const user = this.#userFor(verdict, identifier);
@@ -128,6 +179,7 @@ export class LoginRouter {
     } catch (e) {
       answer = this.#failure(e, route);
     }
+    this.#countAccount(account, answer);
     this.#o.metrics.logins.inc({ route, outcome: answer.ok ? 'ok' : answer.code });
     if (!answer.ok) this.#o.failures.add(answer.code);
     return answer;
@@ -140,9 +192,12 @@ export class LoginRouter {
     return { sourceId: found.sourceId, user: found.user ?? this.#minimalUser(found.sourceId, identifier) };
   }
 
-  async #login(identifier: string, password: string, context: { clientIp?: string }): Promise<LoginAnswer> {
+  async #login(identifier: string, password: string, context: { clientIp?: string }, account: AccountRef): Promise<LoginAnswer> {
     const key = normalizeIdentifier(identifier);
     const resolved = await this.#state(() => this.#o.store.resolve(key));
+    account.key = this.#preResolved(key, resolved);
+    const limited = this.#accountLimited(account);
+    if (limited) return limited;
     if (resolved?.kind === 'native') return this.#targetOnly(identifier, password);
     if (resolved?.row?.state === 'migrated') return this.#targetOnly(identifier, password, resolved.sourceId);
 
@@ -163,6 +218,7 @@ export class LoginRouter {
     }
 
     const verdict = await this.#legacy(identifier, password, context);
+    account.key ??= verdict.sourceId;
     if (!verdict.ok) {
       if (verdict.reason === 'invalid_credentials' || verdict.reason === 'unknown_user' || verdict.reason === 'no_password' || verdict.reason === 'unavailable') {
         if (!triedTarget) {
@@ -227,6 +283,9 @@ export class LoginRouter {
   async #targetOnly(identifier: string, password: string, sourceId?: string): Promise<LoginAnswer> {
     const t = await this.#targetLogin(identifier, password);
     if (t.ok) return { ok: true, route: 'target', userId: t.userId, ...(sourceId ? { sourceId } : {}) };
+    // A wrong password of a user already on the target costs what a legacy check costs, so the
+    // answer's time does not tell a moved user from one still on the legacy side or an unknown one.
+    await this.#o.legacy.spendDecoy?.(password).catch(() => undefined);
     return { ok: false, route: 'target', status: 401, code: 'invalid_credentials', message: MESSAGES.invalid_credentials };
   }
 
@@ -246,7 +305,7 @@ export class LoginRouter {
   async #legacy(identifier: string, password: string, context: { clientIp?: string }): Promise<LegacyVerdict> {
     const { legacy, metrics } = this.#o;
     try {
-      return await metrics.time(metrics.legacySeconds, { verifier: legacy.name }, (v) => (v.ok ? 'ok' : v.reason), () =>
+      return await metrics.time(metrics.legacySeconds, { verifier: legacy.name }, publicOutcome, () =>
         withTimeout(legacy.verify(identifier.trim(), password, context), this.#o.legacyTimeoutMs, 'verifying at the legacy provider'),
       );
     } catch (e) {
@@ -256,8 +315,11 @@ export class LoginRouter {
 
   /** A legacy failure as an answer. `no_password` and `unknown_user` look like a wrong password from outside. */
   #rejected(verdict: Extract<LegacyVerdict, { ok: false }>, route: LoginRoute): LoginAnswer {
-    if (verdict.detail) this.#o.log?.info({ reason: verdict.reason, detail: verdict.detail }, 'legacy verification failed');
+    if (verdict.detail) this.#o.log?.info({ reason: verdict.reason, detail: verdict.detail, ...(verdict.cause ? { cause: verdict.cause } : {}) }, 'legacy verification failed');
+    if (verdict.cause) this.#o.metrics.verificationsRefused.inc({ cause: verdict.cause });
     switch (verdict.reason) {
+      case 'needs_decision':
+        return { ok: false, route, status: 409, code: 'needs_decision', message: MESSAGES.needs_decision };
       case 'disabled':
         return { ok: false, route, status: 403, code: 'disabled', message: MESSAGES.disabled };
       case 'unavailable':

@@ -27,8 +27,10 @@ export interface GatewayOptions {
   legacy: LegacyVerifier;
   target: Target;
   index?: ExportIndex;
-  /** Token for the lazy-migration endpoints (off without one). */
+  /** Token for the lazy-migration endpoints (off without one); also guards /metrics and /dashboard unless `opsToken` is set. */
   token?: string;
+  /** Token for /metrics and /dashboard (Bearer, or Basic with the token as password); defaults to `token`. */
+  opsToken?: string;
   limits?: BruteForceOptions;
   passwordMode?: JitPasswordMode;
   /** Trust X-Forwarded-For from this many proxies / these addresses (Fastify's `trustProxy`). */
@@ -57,7 +59,9 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const logger = opts.logger ?? createGatewayLogger();
   const metrics = new GatewayMetrics({ defaultMetrics: opts.defaultMetrics ?? false });
   const failures = new FailureLog(opts.store, opts.failureFlushMs ?? 5000);
+  const guard = new BruteForceGuard(opts.limits);
   const router = new LoginRouter({
+    guard,
     store: opts.store,
     legacy: opts.legacy,
     target: opts.target,
@@ -79,8 +83,9 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     ...(opts.index ? { index: opts.index } : {}),
     metrics,
     failures,
-    guard: new BruteForceGuard(opts.limits),
+    guard,
     ...(opts.token ? { token: opts.token } : {}),
+    ...((opts.opsToken ?? opts.token) ? { opsToken: (opts.opsToken ?? opts.token)! } : {}),
     labels: { legacy: opts.legacy.name, target: opts.target.capabilities.displayName, state: opts.store.location, ...opts.labels },
   };
 
@@ -89,6 +94,9 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     trustProxy: opts.trustProxy ?? false,
     // Request logs carry method, URL and status; never a body or a header value.
     bodyLimit: 64 * 1024,
+    // Fastify's default Ajv coerces types (["pw"] becomes "pw", 1 becomes "1"): a body is taken
+    // exactly as sent, or refused with 400.
+    ajv: { customOptions: { coerceTypes: false } },
   }) as unknown as FastifyInstance;
 
   // Fastify's own messages for malformed bodies can quote the body (a JSON syntax error shows the
@@ -115,6 +123,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   registerOps(app, context);
   registerDashboard(app, context);
   await app.ready();
+  // Verification processes and the decoy's measured cost, before the first login.
+  await opts.legacy.warm?.();
 
   let closed = false;
   return {

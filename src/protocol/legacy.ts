@@ -21,9 +21,14 @@ export type LegacyFailureReason =
   /** The account is disabled, banned, blocked or locked at the legacy provider: never moved. */
   | 'disabled'
   /** The legacy provider could not answer (down, timing out, rate limiting, misconfigured). */
-  | 'unavailable';
+  | 'unavailable'
+  /**
+   * The identifier names several users of the legacy provider (one email on two accounts) and the
+   * password is right for one of them: which account keeps the address is an administrator's call.
+   */
+  | 'needs_decision';
 
-export const LEGACY_FAILURE_REASONS: readonly LegacyFailureReason[] = ['invalid_credentials', 'unknown_user', 'no_password', 'disabled', 'unavailable'];
+export const LEGACY_FAILURE_REASONS: readonly LegacyFailureReason[] = ['invalid_credentials', 'unknown_user', 'no_password', 'disabled', 'unavailable', 'needs_decision'];
 
 export type LegacyVerdict =
   | {
@@ -47,6 +52,12 @@ export type LegacyVerdict =
       detail?: string;
       /** For `invalid_credentials`/`disabled`/`no_password`: the user, when the provider names it. */
       sourceId?: string;
+      /**
+       * Why a hash was not checked, for the gateway's own metrics (never shown to the caller):
+       * `over_budget` (the verification ran past its time budget), `busy` (no verification
+       * process was free within it), `too_costly` (the hash's cost is above the ceiling).
+       */
+      cause?: 'over_budget' | 'busy' | 'too_costly';
     };
 
 export interface LegacyVerifyContext {
@@ -64,6 +75,13 @@ export interface LegacyVerifier {
    * one). Absent when the provider offers no such lookup with the credentials the verifier has.
    */
   lookup?(identifier: string): Promise<{ sourceId: string; user?: CanonicalUser } | undefined>;
+  /**
+   * Spends what one ordinary verification costs, against no user (a wrong password of a user the
+   * target already holds answers in the same time as any other wrong password). Optional.
+   */
+  spendDecoy?(password: string): Promise<void>;
+  /** Starts what verifications need (processes, calibration) before the first login. Optional. */
+  warm?(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -88,6 +88,19 @@ export interface Target {
   findOrganization(key: { externalId: string; name: string }): Promise<TargetOrgRef | undefined>;
   createOrganization(org: Organization): Promise<TargetOrgRef>;
   /**
+   * Optional bulk create, all or nothing, refused (E_TARGET_CONFLICT) when any organization is
+   * already in the target by id, name or slug: the engine sends only first-time creates, at most
+   * `capabilities.batchSize` per call, and moves a refused or failed batch one by one (each looked
+   * up first, so one made by hand is linked, and one whose reply was lost is recovered).
+   */
+  createOrganizations?(orgs: readonly Organization[]): Promise<TargetOrgRef[]>;
+  /**
+   * Optional bulk ensureMembership, idempotent and all or nothing (one transaction): the outcome of
+   * each in order. The engine sends at most `capabilities.batchSize` per call, only memberships whose
+   * user and organization are in the target, and ensures the memberships of a failed batch one by one.
+   */
+  ensureMemberships?(batch: readonly { user: TargetUserRef; org: TargetOrgRef; roles: string[] }[]): Promise<('created' | 'updated' | 'exists')[]>;
+  /**
    * Idempotent: an existing membership with the same roles is 'exists', not an error. With
    * `hint.nothingSent` the ledger knows no request for this membership ever went out, so a target
    * whose reads cost rate-limit budget may create first and read only when the create conflicts.

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, it } from 'node:test';
+import ts from 'typescript';
 
 function walk(dir: string, out: string[] = []): string[] {
   for (const name of readdirSync(dir)) {
@@ -12,12 +13,13 @@ function walk(dir: string, out: string[] = []): string[] {
   return out;
 }
 
+/**
+ * Every module a file imports (static, re-export, dynamic import(), require), found by the
+ * TypeScript scanner: an import spelled inside a string or a comment (the application files a
+ * codemod writes out) is not one.
+ */
 function importsOf(file: string): string[] {
-  const text = readFileSync(file, 'utf8');
-  const specs: string[] = [];
-  const re = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
-  for (const m of text.matchAll(re)) specs.push((m[1] ?? m[2])!);
-  return specs;
+  return ts.preProcessFile(readFileSync(file, 'utf8'), true, true).importedFiles.map((f) => f.fileName);
 }
 
 /** Where a relative import points, as a path from the repo root (`src/lib/io/x.js`); undefined for packages. */
@@ -29,7 +31,12 @@ function target(file: string, spec: string): string | undefined {
 const VENDOR_PACKAGES = ['@clerk/', 'auth0', '@aws-sdk/', '@workos-inc/', '@keycloak/', 'better-auth', 'firebase'];
 
 describe('layers (DESIGN.md): imports point down only', () => {
-  const lower = ['src/model', 'src/protocol', 'src/lib', 'src/engine', 'src/state'];
+  it('the import scanner sees static, type-only, re-export, dynamic and require imports, and not imports spelled in strings', () => {
+    const text = "import a from './a.js';\nimport type { B } from '../b.js';\nexport { c } from './c.js';\nconst d = await import('./d.js');\nconst e = require('e');\nconst f = `import x from './not-an-import.js';`;\n";
+    assert.deepEqual(ts.preProcessFile(text, true, true).importedFiles.map((x) => x.fileName), ['./a.js', '../b.js', './c.js', './d.js', 'e']);
+  });
+
+  const lower = ['src/model', 'src/protocol', 'src/lib', 'src/engine', 'src/state', 'src/app-code'];
   for (const layer of lower) {
     it(`${layer} imports no connector, app, CLI, gateway or vendor SDK`, () => {
       const files = walk(layer);
@@ -118,7 +125,19 @@ describe('layers (DESIGN.md): imports point down only', () => {
       for (const spec of importsOf(f)) {
         const to = target(f, spec);
         if (to === undefined) continue;
-        assert.ok(!/^src\/(engine|app|cli|gateway)\//.test(to), `${f} imports ${spec} (${to})`);
+        assert.ok(!/^src\/(engine|app|app-code|cli|gateway)\//.test(to), `${f} imports ${spec} (${to})`);
+      }
+    }
+  });
+
+  it('src/app-code (inventory and codemod engine) stands on lib, protocol and model, and parses with ts-morph only', () => {
+    const files = walk('src/app-code');
+    assert.ok(files.length > 0, 'src/app-code has files');
+    for (const f of files) {
+      for (const spec of importsOf(f)) {
+        const to = target(f, spec);
+        if (to === undefined) assert.ok(spec.startsWith('node:') || spec === 'ts-morph', `${f} imports the package ${spec}`);
+        else assert.ok(/^src\/(app-code|lib|protocol|model)\//.test(to), `${f} imports ${spec} (${to}), outside app-code, lib, protocol and model`);
       }
     }
   });

@@ -25,7 +25,8 @@ export const FAKE_CAPABILITIES: TargetCapabilities = {
   organizations: true,
   roles: true,
   usernames: false,
-  requiresEmail: false,
+  // Like a hosted identity API (and like FakeTargetState.createUser): every user needs an email.
+  requiresEmail: true,
   phoneNumbers: false,
   disabledUsers: false,
   metadata: 'single',

@@ -11,7 +11,9 @@ import { parse } from 'csv-parse/sync';
 import pino from 'pino';
 import { generate as generateClerk, source as clerkSource } from '../../src/connectors/clerk/index.js';
 import { target as betterAuth } from '../../src/connectors/better-auth/index.js';
+import { emptyUser, type CanonicalUser } from '../../src/model/user.js';
 import { FlaglessError } from '../../src/protocol/errors.js';
+import type { Source } from '../../src/protocol/source.js';
 import type { LegacyVerifier } from '../../src/protocol/legacy.js';
 import type { Target } from '../../src/protocol/target.js';
 import { buildExportIndex, type ExportIndex, type ExportIndexStorage } from '../../src/gateway/legacy/export-index.js';
@@ -164,4 +166,31 @@ export async function countTargetUsers(target: Target): Promise<number> {
   let n = 0;
   for await (const _ of target.listUsers()) n++;
   return n;
+}
+
+/** A bcrypt hash at cost 31: well formed, and about 2²¹ times the work of cost 10 (days of CPU). */
+// The salt and hash of a real cost-4 hash (a salt whose last character has stray bits is refused at once).
+export const BOMB = '$2b$31$1dkiwu131.pidqow.V2SmutUPi6huXS1M9uY7yCX9HOyXxwucliae';
+
+/** A user with one verified email and, optionally, a hash and a username. */
+export function user(id: string, email: string, password?: CanonicalUser['password'], username?: string): CanonicalUser {
+  const u = emptyUser(id);
+  u.emails = [{ address: email, normalized: email.toLowerCase(), verified: true, primary: true }];
+  if (username) u.username = username;
+  if (password) {
+    u.password = password;
+    u.passwordPlan = 'import';
+  } else u.passwordPlan = 'jit';
+  return u;
+}
+
+/** An export index of hand-made users. */
+export async function indexOf(users: CanonicalUser[]): Promise<ExportIndex> {
+  const source = {
+    vendor: 'clerk',
+    async *read() {
+      for (const u of users) yield { type: 'user' as const, user: u };
+    },
+  } as unknown as Source;
+  return buildExportIndex(source);
 }

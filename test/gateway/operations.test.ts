@@ -141,7 +141,8 @@ describe('gateway operations over HTTP', { timeout: 120_000 }, () => {
     assert.equal(ready.status, 200);
     assert.deepEqual(ready.body.checks, { state: 'ok', target: 'ok' });
     await gw.post('/v1/login', exp.logins[1]!, from('192.0.2.4')); // migrated above: the target answers
-    const m = await gw.get('/metrics');
+    assert.equal((await gw.get('/metrics')).status, 401, 'with --token, /metrics needs it');
+    const m = await gw.get('/metrics', { authorization: `Bearer ${TOKEN}` });
     assert.match(m.headers.get('content-type') ?? '', /text\/plain/);
     assert.match(m.text, /flagless_gateway_logins_total\{route="legacy",outcome="ok"\} \d+/);
     assert.match(m.text, /flagless_gateway_logins_total\{route="target",outcome="ok"\} \d+/);

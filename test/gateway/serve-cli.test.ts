@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { clerkExport, clerkIndex, movableLogins, tempDir, type ClerkExport } from './helpers.js';
+import { BOMB, clerkExport, clerkIndex, movableLogins, tempDir, type ClerkExport } from './helpers.js';
 
 const ENTRY = `import { main } from ${JSON.stringify(path.resolve('src/cli/main.ts'))}; main(process.argv.slice(1)).then((c) => { process.exitCode = c; });`;
 // The child runs in a temp folder, so tsx is named by its resolved URL, not by package name.
@@ -67,7 +67,8 @@ describe('flagless serve (CLI)', { timeout: 180_000 }, () => {
       assert.equal(((await r.json()) as { migration: string }).migration, 'jit');
       const lazy = await fetch(`${url}/v1/lazy/keycloak/${encodeURIComponent(exp.logins[1]!.identifier)}`, { headers: { authorization: 'Bearer cli-token-1' } });
       assert.equal(lazy.status, 200);
-      assert.equal((await fetch(`${url}/dashboard`)).status, 200);
+      assert.equal((await fetch(`${url}/dashboard`)).status, 401, 'with --token the dashboard needs it too');
+      assert.equal((await fetch(`${url}/dashboard`, { headers: { authorization: 'Bearer cli-token-1' } })).status, 200);
       assert.match(fs.readFileSync(script, 'utf8'), /function login\(userNameOrEmail, password, callback\)/);
       assert.match(stderr(), /listening on/);
       assert.doesNotMatch(stderr(), /cli-token-1/, 'the token is not printed');
@@ -88,6 +89,34 @@ describe('flagless serve (CLI)', { timeout: 180_000 }, () => {
     } finally {
       assert.equal(await stop(child), 0);
     }
+  });
+
+  it('SIGTERM stops the gateway within 10 s while verifications of a cost bomb are running', async () => {
+    // The export's first user gets a bcrypt cost-31 hash (days of CPU per check).
+    const lines = fs.readFileSync(exp.csv, 'utf8').split('\n');
+    const header = lines[0]!.split(',');
+    const digest = header.indexOf('password_digest');
+    const email = header.indexOf('primary_email_address');
+    const row = lines.findIndex((l, i) => i > 0 && l.split(',')[digest]?.startsWith('$2') && l.split(',')[email]);
+    const cells = lines[row]!.split(',');
+    cells[digest] = BOMB;
+    lines[row] = cells.join(',');
+    const bombCsv = path.join(tmp.dir, 'bomb.csv');
+    fs.writeFileSync(bombCsv, lines.join('\n'));
+    const { child, url, stderr } = await serve(['--from', 'clerk', '--file', bombCsv, '--to', 'better-auth', '--db', path.join(tmp.dir, 'd.db'), '--state', path.join(tmp.dir, 'd-state.db'), '--verify-budget-ms', '60000'], tmp.dir);
+    const attempts = Array.from({ length: 4 }, (_, i) =>
+      fetch(`${url}/v1/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ identifier: cells[email], password: `guess-${i}` }), signal: AbortSignal.timeout(30_000) })
+        .then((r) => r.status)
+        .catch(() => 'no answer'),
+    );
+    await new Promise((r) => setTimeout(r, 1500));
+    const t0 = performance.now();
+    const code = await Promise.race([stop(child), new Promise<string>((r) => setTimeout(() => r('still running after 10 s'), 10_000))]);
+    const took = performance.now() - t0;
+    if (code === 'still running after 10 s') child.kill('SIGKILL');
+    assert.equal(code, 0, `${code} (${took.toFixed(0)} ms)\n${stderr()}`);
+    assert.ok(took < 10_000, `stopped in ${took.toFixed(0)} ms`);
+    for (const a of await Promise.all(attempts)) assert.ok(a === 503 || a === 'no answer', `a login cut short by the stop is never a verdict (${a})`);
   });
 
   it('exits 2 with a clear message on bad usage', () => {

@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { defaultKeycloakConnection } from '../../src/connectors/keycloak/admin-client.js';
+import { keycloakTargetConnection } from '../../src/connectors/keycloak/index.js';
 
 const run = promisify(execFile);
 const SCRIPT = path.resolve('scripts', 'keycloak.mjs');
@@ -45,7 +45,9 @@ async function startServer(version?: string): Promise<LocalKeycloak> {
     cold?: boolean;
     seconds: number;
   };
-  const { username, password } = defaultKeycloakConnection();
+  // The admin the target connects as by default (KEYCLOAK_ADMIN_USERNAME / _PASSWORD, else the
+  // script's bootstrap admin): one definition, the connector's.
+  const { username, password } = keycloakTargetConnection({ env: process.env, url: state.url, realm: 'flagless-tests' });
   return {
     url: state.url,
     username,

@@ -10,7 +10,7 @@ import {
   HashError,
   hashParts,
   parsePhc,
-  toWorkosFirebaseScrypt,
+  firebaseScryptInput,
   verifyPassword,
   type PasswordHash,
 } from '../../src/model/password/index.js';
@@ -19,8 +19,8 @@ import { FIREBASE_SAMPLE } from '../helpers/vectors.js';
 
 const CH = 'correct horse';
 const FIREBASE = FIREBASE_SAMPLE;
-const WORKOS_FORM =
-  `$firebase-scrypt$hash=${FIREBASE.hash}$salt=${FIREBASE.salt}$sk=${FIREBASE.signerKey}$ss=${FIREBASE.saltSeparator}$r=8$m=14`;
+/** The sample's fields as one text, for leak checks (WorkOS's string form of them: src/connectors/workos/firebase-scrypt-form.ts). */
+const FIREBASE_FIELDS = Object.values(FIREBASE).join('$');
 
 /** Every form detectHash reads, with the algorithm it must map to (password: 'correct horse' unless noted). */
 const PASSWORDS: Record<string, string> = {
@@ -28,7 +28,6 @@ const PASSWORDS: Record<string, string> = {
   'argon2i PHC': 'password',
   'LDAP {CRYPT} bcrypt': 'Tr0ub4dor&3',
   'Django bcrypt$': 'Tr0ub4dor&3',
-  'WorkOS firebase-scrypt': 'user1password',
 };
 const FORMS: [string, string, string][] = [
   ['bcrypt $2a$', '$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW', 'bcrypt'],
@@ -59,7 +58,6 @@ const FORMS: [string, string, string][] = [
   ['Django argon2$', 'argon2$argon2id$v=19$m=1024,t=2,p=1$c2FsdHNhbHQxMg$4nKTEpNvTDwsZlRxeWc4U1tryegeV6xInHLR4yPmr4E', 'argon2id'],
   ['Django bcrypt$', 'bcrypt$$2y$05$pZxaXYBXJICMOtyIlGU0me/BlfMDgB94pPZCDHTWdw/MYAjRKC5ei', 'bcrypt'],
   ['bare MD5 hex', '3cb4e732631f47e6eb961f34554b7cde', 'md5'],
-  ['WorkOS firebase-scrypt', WORKOS_FORM, 'firebase-scrypt'],
 ];
 
 function sameHash(a: PasswordHash, b: PasswordHash): void {
@@ -150,12 +148,11 @@ describe('detectHash and the canonical string', () => {
   });
 });
 
-describe('firebase-scrypt and the WorkOS importer form', () => {
-  it('writes the WorkOS form with padded standard base64 and reads it back', () => {
+describe('firebase-scrypt and its Firebase inputs', () => {
+  it('gives back the Firebase inputs as padded standard base64, the inverse of fromFirebaseScrypt', () => {
     const h = fromFirebaseScrypt(FIREBASE);
-    assert.equal(toWorkosFirebaseScrypt(h), WORKOS_FORM);
-    sameHash(detectHash(WORKOS_FORM), h);
-    assert.equal(toWorkosFirebaseScrypt(detectHash(WORKOS_FORM)), WORKOS_FORM);
+    assert.deepEqual(firebaseScryptInput(h), { ...FIREBASE });
+    sameHash(fromFirebaseScrypt(firebaseScryptInput(h)), h);
   });
 
   it('accepts URL-safe base64 from the Firebase CLI and numeric strings from CSV', async () => {
@@ -180,13 +177,13 @@ describe('firebase-scrypt and the WorkOS importer form', () => {
     assert.deepEqual(parts.hash, Buffer.from(FIREBASE.hash, 'base64'));
     assert.deepEqual(parts.params, { rounds: 8, memCost: 14 });
     for (const text of [JSON.stringify(h), inspect(h, { depth: 5 }), String(h.phc), JSON.stringify(parts.params)]) {
-      assertNoLeak(text, WORKOS_FORM);
+      assertNoLeak(text, FIREBASE_FIELDS);
       assert.ok(!text.includes('jxspr8Ki0RYyc'));
     }
   });
 
-  it('refuses to write a WorkOS firebase form for another algorithm', () => {
-    hashError(() => toWorkosFirebaseScrypt(detectHash('3cb4e732631f47e6eb961f34554b7cde')), 'E_HASH_MALFORMED', '');
+  it('refuses to give Firebase inputs for another algorithm', () => {
+    hashError(() => firebaseScryptInput(detectHash('3cb4e732631f47e6eb961f34554b7cde')), 'E_HASH_MALFORMED', '');
   });
 });
 
@@ -259,9 +256,6 @@ describe('errors', () => {
     ['LDAP {SHA} not base64', '{SHA}L55TUjtiq8FBorTWAZ0jy6g129A*', /base64/],
     ['Werkzeug hash not hex', 'scrypt:1024:8:1$vL6ROt0eLk5c8J1F$zz685680765795f493ca9a563790df3b', /hex/],
     ['Werkzeug scrypt N not a power of two', 'scrypt:1000:8:1$vL6ROt0eLk5c8J1F$d8685680765795f493ca9a563790df3b', /power of two/],
-    // The WorkOS importer's own unit-test string is synthetic: its "hash" is not a signer key's length.
-    ['firebase hash not the signer key length', '$firebase-scrypt$hash=aGFzaA==$salt=c2FsdA==$sk=a2V5$ss=c2Vw$r=8$m=14', /signer key/],
-    ['firebase WorkOS form with a missing field', `$firebase-scrypt$hash=${FIREBASE.hash}$salt=${FIREBASE.salt}$sk=${FIREBASE.signerKey}$r=8$m=14`, /six fields/],
   ];
   for (const [name, input, mention] of malformedInputs) {
     it(`${name} → E_HASH_MALFORMED`, () => hashError(() => detectHash(input), 'E_HASH_MALFORMED', input, mention));

@@ -11,7 +11,7 @@ function table(head: string[], rows: unknown[][]): string {
 }
 
 /** One self-contained HTML file (no scripts, no external assets) a team lead can open and read. */
-export function renderAssessHtml(r: AssessReport, file: string, generatedAt = new Date()): string {
+export function renderAssessHtml(r: AssessReport, file: string, generatedAt = new Date(), applicationSection?: string): string {
   const kv = (o: Record<string, number>) => Object.entries(o).sort((a, b) => b[1] - a[1]);
   const summary: [string, unknown][] = [
     ['Users', r.users],
@@ -59,6 +59,7 @@ ${table(['email', 'users'], r.duplicateEmails.map((g) => [g.email, g.users.map((
 ${table(['code', 'count'], kv(r.problemsByCode as Record<string, number>))}
 ${table(['where', 'code', 'message'], r.problems.map((p) => [`${p.file ?? ''}${p.line ? `:${p.line}` : ''}`, p.code, p.message]))}
 ${r.problemCount > r.problems.length ? `<p class="muted">${esc(r.problemCount - r.problems.length)} more not listed.</p>` : ''}
+${applicationSection ?? ''}
 </body></html>
 `;
 }

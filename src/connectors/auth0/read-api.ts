@@ -20,6 +20,7 @@
 import type { ManagementClient } from 'auth0';
 import type { Membership } from '../../model/user.js';
 import { FlaglessError } from '../../protocol/errors.js';
+import { httpStatusError, parseRetryAfter } from '../../protocol/http-status.js';
 import type { SourceItem, SourceOptions } from '../../protocol/source.js';
 import { UserJoiner, type JoinContext } from './join.js';
 import { mapMembership, mapOrganization } from './map.js';
@@ -84,19 +85,15 @@ export function toFlaglessError(e: unknown, what: string): FlaglessError {
   const err = e as { statusCode?: number; body?: unknown; rawResponse?: { headers?: Headers }; message?: string } | undefined;
   const status = err?.statusCode;
   const detail = apiMessage(err?.body);
+  // Code and class from the protocol's status mapping; the messages say what to do.
+  const fail = (message: string, retryAfter?: number) => httpStatusError(status!, message, { side: 'source', retryAfter, cause: e });
   if (status === 429) {
     const retryAfterSeconds = retryAfterOf(err?.rawResponse?.headers);
-    return new FlaglessError('E_SOURCE_API', `Auth0 kept rate limiting ${what} (429) after the retries: run again later${retryAfterSeconds ? ` (the API asked for ${retryAfterSeconds} s)` : ''}.`, {
-      errorClass: 'retriable',
-      ...(retryAfterSeconds ? { retryAfterSeconds } : {}),
-      cause: e,
-    });
+    return fail(`Auth0 kept rate limiting ${what} (429) after the retries: run again later${retryAfterSeconds ? ` (the API asked for ${retryAfterSeconds} s)` : ''}.`, retryAfterSeconds);
   }
-  if (status === 401) return new FlaglessError('E_SOURCE_API', `Auth0 rejected the credentials while ${what} (401)${detail}: check AUTH0_CLIENT_ID/AUTH0_CLIENT_SECRET or AUTH0_MGMT_TOKEN.`, { cause: e });
-  if (status === 403) return new FlaglessError('E_SOURCE_API', `Auth0 refused ${what} (403)${detail}: grant the application the read:users, read:organizations, read:organization_members and read:organization_member_roles scopes.`, { cause: e });
-  if (status !== undefined) {
-    return new FlaglessError('E_SOURCE_API', `Auth0 answered ${status} while ${what}${detail}.`, { errorClass: status >= 500 ? 'retriable' : 'fatal', cause: e });
-  }
+  if (status === 401) return fail(`Auth0 rejected the credentials while ${what} (401)${detail}: check AUTH0_CLIENT_ID/AUTH0_CLIENT_SECRET or AUTH0_MGMT_TOKEN.`);
+  if (status === 403) return fail(`Auth0 refused ${what} (403)${detail}: grant the application the read:users, read:organizations, read:organization_members and read:organization_member_roles scopes.`);
+  if (status !== undefined) return fail(`Auth0 answered ${status} while ${what}${detail}.`);
   return new FlaglessError('E_SOURCE_API', `cannot reach the Auth0 Management API while ${what}: ${err?.message ?? String(e)}.`, { errorClass: 'retriable', cause: e });
 }
 
@@ -107,8 +104,8 @@ function apiMessage(body: unknown): string {
 }
 
 function retryAfterOf(headers: Headers | undefined): number | undefined {
-  const after = Number(headers?.get('retry-after'));
-  if (Number.isFinite(after) && after > 0) return after;
+  const after = parseRetryAfter(headers?.get('retry-after'));
+  if (after !== undefined && after > 0) return after;
   const reset = Number(headers?.get('x-ratelimit-reset'));
   if (Number.isFinite(reset) && reset > 0) return Math.max(1, Math.ceil(reset - Date.now() / 1000));
   return undefined;

@@ -35,8 +35,13 @@ export function isPostgresUrl(db: string): boolean {
 export function openDatabase(db: string): BetterAuthDatabase {
   if (isPostgresUrl(db)) {
     const pool = new pg.Pool({ connectionString: db, max: 8 });
-    // An idle client losing its connection must not crash the process; the next query reports it.
+    // A client losing its connection must not crash the process; the query in flight (or the next
+    // one) reports it, classified retriable, and the pool drops the broken client. The pool listens
+    // for idle clients only: a client checked out for a transaction that loses its connection
+    // between two statements emits 'error' with no listener, an uncaught exception (found by the
+    // target conformance suite dropping every PostgreSQL connection).
     pool.on('error', () => undefined);
+    pool.on('connect', (client) => client.on('error', () => undefined));
     return { kind: 'postgres', handle: pool, close: () => pool.end() };
   }
   fs.mkdirSync(path.dirname(path.resolve(db)), { recursive: true });

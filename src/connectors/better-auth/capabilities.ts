@@ -7,8 +7,10 @@ import type { TargetCapabilities } from '../../protocol/capabilities.js';
  * an application adds to its Better Auth config, which re-hashes on first sign-in.
  * No TOTP import (its two-factor plugin encrypts secrets with the app secret), no SMS factor.
  * Metadata: public and private kept apart in two JSON columns the plugin declares (`publicMetadata`
- * is returned with the user, `privateMetadata` never is). One user per write (a transaction: user,
- * credential account, social accounts); the local database has no documented rate limit.
+ * is returned with the user, `privateMetadata` never is). First-time creates and memberships are
+ * written `batchSize` at a time, one database transaction per batch (users with their credential
+ * and social accounts; memberships); anything else one record per transaction. The local database
+ * has no documented rate limit.
  */
 export const betterAuthCapabilities = {
   name: 'better-auth',
@@ -27,5 +29,5 @@ export const betterAuthCapabilities = {
   phoneNumbers: false,
   disabledUsers: false,
   metadata: 'public-private',
-  batchSize: 1,
+  batchSize: 500,
 } as const satisfies TargetCapabilities;

@@ -5,6 +5,9 @@
  *
  * A user is written in one adapter transaction (user row, credential account, social accounts),
  * so a kill at any moment leaves the user whole or absent; the engine's ledger does the rest.
+ * First-time creates and memberships also come in batches (`createUsers`, `ensureMemberships`):
+ * the rows are built by Better Auth's own adapter factory and inserted in one database transaction
+ * per batch (bulk.ts), all or nothing, so a batch too is whole or absent after a kill.
  * `stats.writes` counts transactions and single write statements sent; `login()` counts none
  * (its session row is deleted again, and a re-hash on first sign-in is Better Auth's own doing).
  */
@@ -15,6 +18,7 @@ import type { CanonicalUser, Organization } from '../../model/user.js';
 import { FlaglessError } from '../../protocol/errors.js';
 import type { CreateUserOptions, LoginResult, Target, TargetOrgRef, TargetUserRef, TargetUserView } from '../../protocol/target.js';
 import type { BetterAuthDatabase, FlaglessAuth } from './app.js';
+import { BulkWriter, RowBuilder, type TableRow } from './bulk.js';
 import { betterAuthCapabilities } from './capabilities.js';
 import { classifyDbError } from './db-errors.js';
 import {
@@ -65,6 +69,8 @@ export class BetterAuthTarget implements Target {
   readonly #ctx: AuthContext;
   readonly #orgs: OrgAdapter;
   readonly #database: BetterAuthDatabase;
+  readonly #rows: RowBuilder;
+  readonly #bulk: BulkWriter;
   #closed = false;
 
   constructor(auth: FlaglessAuth, ctx: AuthContext, database: BetterAuthDatabase) {
@@ -73,6 +79,14 @@ export class BetterAuthTarget implements Target {
     // The org adapter is typed for the generic context; ours is the same object with narrower options.
     this.#orgs = getOrgAdapter(ctx as unknown as Parameters<typeof getOrgAdapter>[0]);
     this.#database = database;
+    this.#rows = new RowBuilder(ctx);
+    this.#bulk = new BulkWriter(database);
+  }
+
+  /** An adapter transaction; on SQLite never at the same time as a batch's (they share one connection). */
+  #transaction(fn: Parameters<AuthContext['adapter']['transaction']>[0]): Promise<unknown> {
+    if (this.#database.kind === 'sqlite') return this.#bulk.sqliteWrites.run(() => this.#ctx.adapter.transaction(fn));
+    return this.#ctx.adapter.transaction(fn);
   }
 
   async #read<T>(what: string, fn: () => Promise<T>): Promise<T> {
@@ -119,13 +133,58 @@ export class BetterAuthTarget implements Target {
     const accounts = await this.#newIdentityAccounts(row.id, user, []);
     const password = options.includePasswordHash ? user.password?.phc.reveal() : undefined;
     await this.#write(`creating user ${user.sourceId}`, () =>
-      this.#ctx.adapter.transaction(async (trx) => {
+      this.#transaction(async (trx) => {
         await trx.create({ model: 'user', data: row, forceAllowId: true });
         if (password) await trx.create({ model: 'account', data: credentialAccount(row.id, password, row.createdAt) });
         for (const a of accounts) await trx.create({ model: 'account', data: { ...a, userId: row.id, createdAt: row.createdAt, updatedAt: row.createdAt } });
       }),
     );
     return { id: row.id, externalId: user.sourceId, email: row.email };
+  }
+
+  /**
+   * First-time creates in one transaction: every user row, then every account row (credential and
+   * social), built by Better Auth's adapter factory (bulk.ts). All or nothing: a taken id or email,
+   * or a social login already linked to someone else, fails the whole batch, and the engine then
+   * moves its users one by one, where each is settled on its own (linked, quarantined, created).
+   */
+  async createUsers(batch: readonly { user: CanonicalUser; options: CreateUserOptions }[]): Promise<TargetUserRef[]> {
+    const users = batch.map(({ user, options }) => ({ user, row: this.#userRow(user), password: options.includePasswordHash ? user.password?.phc.reveal() : undefined }));
+    const identities = users.flatMap(({ user, row }) => dedupeAccounts(user).map((a) => ({ ...a, userId: row.id, sourceId: user.sourceId })));
+    await this.#refuseTakenAccounts(identities);
+    const built: TableRow[] = [];
+    const accounts: TableRow[] = [];
+    for (const { row, password } of users) {
+      built.push(await this.#rows.row('user', { ...row }, true));
+      if (password) accounts.push(await this.#rows.row('account', credentialAccount(row.id, password, row.createdAt)));
+    }
+    const createdAt = new Map(users.map((u) => [u.row.id, u.row.createdAt]));
+    for (const a of identities) {
+      const at = createdAt.get(a.userId)!;
+      accounts.push(await this.#rows.row('account', { providerId: a.providerId, accountId: a.accountId, userId: a.userId, createdAt: at, updatedAt: at }));
+    }
+    await this.#write(`creating ${users.length} users (${users[0]?.user.sourceId} ...)`, () => this.#bulk.insert([...built, ...accounts]));
+    return users.map(({ user, row }) => ({ id: row.id, externalId: user.sourceId, email: row.email }));
+  }
+
+  /** One read for a batch's social logins: any already linked (or twice in the batch) makes the batch a conflict. */
+  async #refuseTakenAccounts(accounts: readonly { providerId: string; accountId: string; userId: string; sourceId: string }[]): Promise<void> {
+    if (accounts.length === 0) return;
+    const seen = new Map<string, string>();
+    for (const a of accounts) {
+      const key = `${a.providerId}\u0000${a.accountId}`;
+      const other = seen.get(key);
+      if (other !== undefined && other !== a.userId)
+        throw new FlaglessError('E_TARGET_CONFLICT', `user ${a.sourceId}: the ${a.providerId} login is also on user ${other} of the same batch`, { errorClass: 'skippable' });
+      seen.set(key, a.userId);
+    }
+    const ids = [...new Set(accounts.map((a) => a.accountId))];
+    const owners = await this.#findAll<AccountRecord>('account', ids, 'finding linked accounts', 'accountId');
+    for (const o of owners) {
+      const mine = seen.get(`${o.providerId}\u0000${o.accountId}`);
+      if (mine !== undefined && mine !== o.userId)
+        throw new FlaglessError('E_TARGET_CONFLICT', `user ${mine}: the ${o.providerId} login is already linked to Better Auth user ${o.userId}`, { errorClass: 'skippable' });
+    }
   }
 
   async updateUser(ref: TargetUserRef, user: CanonicalUser, options: CreateUserOptions): Promise<TargetUserRef> {
@@ -145,7 +204,7 @@ export class BetterAuthTarget implements Target {
     if (Object.keys(changes).length > 0 || fillPassword || newAccounts.length > 0) {
       const now = new Date();
       await this.#write(`updating user ${ref.id}`, () =>
-        this.#ctx.adapter.transaction(async (trx) => {
+        this.#transaction(async (trx) => {
           if (Object.keys(changes).length > 0)
             await trx.update({ model: 'user', where: [{ field: 'id', value: ref.id }], update: { ...changes, updatedAt: now } });
           if (fillPassword && credential)
@@ -196,6 +255,35 @@ export class BetterAuthTarget implements Target {
     throw new FlaglessError('E_TARGET_CONFLICT', `organization ${org.sourceId}: no free slug after ${SLUG_ATTEMPTS} tries from "${base}"`, { errorClass: 'skippable' });
   }
 
+  /**
+   * First-time organizations in one transaction, rows as the organization plugin's
+   * createOrganization builds them. Refused, all of them, when any id, name or slug is taken (or
+   * repeats in the batch): the engine then moves them one by one, where a name is linked per
+   * --on-conflict and a taken slug gets a suffix.
+   */
+  async createOrganizations(orgs: readonly Organization[]): Promise<TargetOrgRef[]> {
+    const planned = orgs.map((org) => ({
+      org,
+      slug: slugify(org.slug ?? org.name),
+      createdAt: org.createdAt && !Number.isNaN(Date.parse(org.createdAt)) ? new Date(org.createdAt) : new Date(),
+    }));
+    for (const field of ['id', 'name', 'slug'] as const) {
+      const values = planned.map((p) => (field === 'id' ? p.org.sourceId : field === 'name' ? p.org.name : p.slug));
+      if (new Set(values).size !== values.length) throw new FlaglessError('E_TARGET_CONFLICT', `organizations ${planned[0]?.org.sourceId} ...: a ${field} repeats in the batch`, { errorClass: 'skippable' });
+      const taken = await this.#read(`checking organization ${field}s`, () =>
+        this.#ctx.adapter.findMany<{ id: string }>({ model: 'organization', where: [{ field, operator: 'in', value: values }], limit: 1 }),
+      );
+      if (taken.length > 0) throw new FlaglessError('E_TARGET_CONFLICT', `organization ${taken[0]!.id}: the ${field} of an organization in the batch is taken`, { errorClass: 'skippable' });
+    }
+    const rows: TableRow[] = [];
+    for (const { org, slug, createdAt } of planned) {
+      const metadata = Object.keys(org.metadata).length > 0 ? JSON.stringify(org.metadata) : undefined;
+      rows.push(await this.#rows.row('organization', { id: org.sourceId, name: org.name, slug, createdAt, ...(metadata ? { metadata } : {}) }, true));
+    }
+    await this.#write(`creating ${rows.length} organizations (${planned[0]?.org.sourceId} ...)`, () => this.#bulk.insert(rows));
+    return planned.map(({ org }) => ({ id: org.sourceId, externalId: org.sourceId, name: org.name }));
+  }
+
   async ensureMembership(user: TargetUserRef, org: TargetOrgRef, roles: string[]): Promise<'created' | 'updated' | 'exists'> {
     const role = toRoleString(roles);
     const member = (await this.#read('reading a membership', () =>
@@ -208,6 +296,39 @@ export class BetterAuthTarget implements Target {
     if (sameRoles(member.role, role)) return 'exists';
     await this.#write(`updating the role of ${user.id} in ${org.id}`, () => this.#orgs.updateMember(member.id, role));
     return 'updated';
+  }
+
+  /**
+   * Memberships of a batch: one read of the users' memberships, then every missing one inserted in
+   * one transaction (rows built as the organization plugin's createMember builds them). A changed
+   * role is updated through the plugin, one by one (rare; idempotent, so a kill in between only
+   * leaves it to be ensured again).
+   */
+  async ensureMemberships(batch: readonly { user: TargetUserRef; org: TargetOrgRef; roles: string[] }[]): Promise<('created' | 'updated' | 'exists')[]> {
+    const members = await this.#findAll<MemberRecord>('member', [...new Set(batch.map((b) => b.user.id))], 'reading memberships');
+    const existing = new Map(members.map((m) => [`${m.userId}\u0000${m.organizationId}`, m]));
+    const rows: TableRow[] = [];
+    const updates: { id: string; role: string; what: string }[] = [];
+    const outcomes: ('created' | 'updated' | 'exists')[] = [];
+    for (const { user, org, roles } of batch) {
+      const role = toRoleString(roles);
+      const key = `${user.id}\u0000${org.id}`;
+      const member = existing.get(key);
+      if (!member) {
+        const data = { organizationId: org.id, userId: user.id, role, createdAt: new Date() };
+        rows.push(await this.#rows.row('member', data));
+        existing.set(key, { id: '', ...data });
+        outcomes.push('created');
+      } else if (sameRoles(member.role, role)) {
+        outcomes.push('exists');
+      } else {
+        updates.push({ id: member.id, role, what: `updating the role of ${user.id} in ${org.id}` });
+        outcomes.push('updated');
+      }
+    }
+    await this.#write(`adding ${rows.length} memberships`, () => this.#bulk.insert(rows));
+    for (const u of updates) await this.#write(u.what, () => this.#orgs.updateMember(u.id, u.role));
+    return outcomes;
   }
 
   async getUser(ref: TargetUserRef): Promise<TargetUserView | undefined> {
@@ -295,14 +416,14 @@ export class BetterAuthTarget implements Target {
   }
 
   /**
-   * Every row of `model` belonging to `userIds`, page by page: the adapter's findMany returns at
-   * most 100 rows when no limit is given, which silently cut memberships of busy pages.
+   * Every row of `model` whose `field` is one of `values`, page by page: the adapter's findMany
+   * returns at most 100 rows when no limit is given, which silently cut memberships of busy pages.
    */
-  async #findAll<T extends { id: string }>(model: 'account' | 'member', userIds: string[], what: string): Promise<T[]> {
+  async #findAll<T extends { id: string }>(model: 'account' | 'member', values: string[], what: string, field: 'userId' | 'accountId' = 'userId'): Promise<T[]> {
     const rows: T[] = [];
     for (;;) {
       const page = await this.#read(what, () =>
-        this.#ctx.adapter.findMany<T>({ model, where: [{ field: 'userId', operator: 'in', value: userIds }], limit: ROW_PAGE_SIZE, offset: rows.length, sortBy: { field: 'id', direction: 'asc' } }),
+        this.#ctx.adapter.findMany<T>({ model, where: [{ field, operator: 'in', value: values }], limit: ROW_PAGE_SIZE, offset: rows.length, sortBy: { field: 'id', direction: 'asc' } }),
       );
       rows.push(...page);
       if (page.length < ROW_PAGE_SIZE) return rows;
@@ -333,6 +454,20 @@ export class BetterAuthTarget implements Target {
       };
     });
   }
+}
+
+/** The user's social/enterprise accounts, each (provider, account id) once. */
+function dedupeAccounts(user: CanonicalUser): BetterAuthAccountRow[] {
+  const seen = new Set<string>();
+  const out: BetterAuthAccountRow[] = [];
+  for (const identity of user.identities) {
+    const account = toIdentityAccount(identity);
+    const key = `${account.providerId}\u0000${account.accountId}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(account);
+  }
+  return out;
 }
 
 function credentialAccount(userId: string, password: string, at: Date) {

@@ -2,6 +2,7 @@ import { SeenIds } from '../../lib/io/seen-ids.js';
 import { backoffMs, sleep } from '../../lib/backoff.js';
 import type { Membership } from '../../model/user.js';
 import { FlaglessError } from '../../protocol/errors.js';
+import { classifyHttpStatus } from '../../protocol/http-status.js';
 import type { SourceItem, SourceOptions } from '../../protocol/source.js';
 import { identifierProblem, membershipFromJson, organizationFromJson, userFromApiJson } from './map.js';
 import type { ClerkMembershipJson, ClerkOrganizationJson, ClerkUserJson } from './types.js';
@@ -65,7 +66,8 @@ export async function call<T>(what: string, fn: () => Promise<T>, opts: Required
         throw new FlaglessError('E_SOURCE_API', `Clerk rejected the secret key (HTTP ${status}) for ${what}: check CLERK_SECRET_KEY.`, { errorClass: 'fatal' });
       }
       attempts++;
-      const transient = status === undefined || status >= 500;
+      // No status: no answer (network). Otherwise the protocol's status mapping says whether a retry can help.
+      const transient = status === undefined || classifyHttpStatus(status, 'source').errorClass === 'retriable';
       if (!transient || attempts >= opts.maxAttempts) {
         const code = err?.errors?.[0]?.code;
         const detail = status !== undefined ? `HTTP ${status}${code && /^[a-z_]{1,60}$/.test(code) ? ` ${code}` : ''}` : 'no answer';

@@ -11,6 +11,7 @@
  */
 import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { FlaglessError } from '../../protocol/errors.js';
+import { classifyHttpStatus } from '../../protocol/http-status.js';
 import type { SourceItem, SourceOptions } from '../../protocol/source.js';
 import { GroupMembers, groupToOrganization } from './groups.js';
 import { CognitoUserStream } from './users.js';
@@ -22,7 +23,8 @@ export function apiError(operation: string, e: unknown): FlaglessError {
   const err = e as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   const name = err?.name ?? 'Error';
   const status = err?.$metadata?.httpStatusCode;
-  const retriable = !FATAL.has(name) && (status === undefined || status >= 500 || status === 429);
+  // No status: the request never got an answer (network, throttled inside the SDK's retries).
+  const retriable = !FATAL.has(name) && (status === undefined || classifyHttpStatus(status, 'source').errorClass === 'retriable');
   // The SDK's messages name the operation and the cause, never the credentials.
   return new FlaglessError('E_SOURCE_API', `Cognito ${operation} failed: ${name}${status ? ` (HTTP ${status})` : ''}: ${err?.message ?? String(e)}`, {
     errorClass: retriable ? 'retriable' : 'fatal',

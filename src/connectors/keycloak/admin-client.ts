@@ -7,13 +7,10 @@ import type KeycloakAdminClient from '@keycloak/keycloak-admin-client';
 import type UserRepresentation from '@keycloak/keycloak-admin-client/lib/defs/userRepresentation.js';
 import type RealmRepresentation from '@keycloak/keycloak-admin-client/lib/defs/realmRepresentation.js';
 import { FlaglessError } from '../../protocol/errors.js';
+import { httpStatusError } from '../../protocol/http-status.js';
 import type { KeycloakCredential } from './credentials.js';
 
 export type { UserRepresentation, RealmRepresentation };
-
-/** The bootstrap admin that `npm run keycloak:start` creates (scripts/keycloak.mjs). */
-export const LOCAL_ADMIN_USERNAME = 'admin';
-export const LOCAL_ADMIN_PASSWORD = 'admin-flagless';
 
 export interface KeycloakConnectionOptions {
   /** Base URL without a trailing slash, e.g. http://127.0.0.1:8080. */
@@ -37,13 +34,16 @@ export function localKeycloakStatePath(): string {
   return path.join(cache, 'keycloak', 'state.json');
 }
 
+/** The bootstrap admin of the server `npm run keycloak:start` runs (scripts/keycloak.mjs), used when KEYCLOAK_ADMIN_* are not set. */
+export const LOCAL_ADMIN_USERNAME = 'admin';
+export const LOCAL_ADMIN_PASSWORD = 'admin-flagless';
+
 /**
- * The connection every command uses unless told otherwise: KEYCLOAK_URL (default: the server
- * `npm run keycloak:start` runs), KEYCLOAK_ADMIN_USERNAME / KEYCLOAK_ADMIN_PASSWORD (default: its
- * bootstrap admin). Returns undefined for the URL when neither is available.
+ * The Keycloak `doctor` and `setup keycloak` talk to when nothing says otherwise: KEYCLOAK_URL, or
+ * the local server's recorded URL; the admin from KEYCLOAK_ADMIN_* or the local bootstrap admin.
  */
-export function defaultKeycloakConnection(): { url: string | undefined; username: string; password: string } {
-  let url = process.env.KEYCLOAK_URL?.replace(/\/+$/, '');
+export function defaultKeycloakConnection(env: Record<string, string | undefined> = process.env): { url: string | undefined; username: string; password: string } {
+  let url = env.KEYCLOAK_URL?.replace(/\/+$/, '');
   if (!url) {
     try {
       const state = JSON.parse(fs.readFileSync(localKeycloakStatePath(), 'utf8')) as { url?: unknown };
@@ -52,11 +52,7 @@ export function defaultKeycloakConnection(): { url: string | undefined; username
       url = undefined;
     }
   }
-  return {
-    url,
-    username: process.env.KEYCLOAK_ADMIN_USERNAME || LOCAL_ADMIN_USERNAME,
-    password: process.env.KEYCLOAK_ADMIN_PASSWORD || LOCAL_ADMIN_PASSWORD,
-  };
+  return { url, username: env.KEYCLOAK_ADMIN_USERNAME || LOCAL_ADMIN_USERNAME, password: env.KEYCLOAK_ADMIN_PASSWORD || LOCAL_ADMIN_PASSWORD };
 }
 
 interface HttpFailure {
@@ -92,15 +88,7 @@ export function toFlaglessError(e: unknown, what: string): FlaglessError {
     return new FlaglessError('E_TARGET_UNAVAILABLE', `Keycloak ${what}: ${reason}`, { errorClass: 'retriable', cause: e });
   }
   const reason = serverReason(f.body);
-  const msg = `Keycloak ${what}: HTTP ${f.status}${reason ? ` (${reason})` : ''}`;
-  if (f.status === 401 || f.status === 403) return new FlaglessError('E_TARGET_AUTH', msg);
-  if (f.status === 409) return new FlaglessError('E_TARGET_CONFLICT', msg, { errorClass: 'skippable' });
-  if (f.status === 429) {
-    const retry = Number(f.retryAfter);
-    return new FlaglessError('E_RATE_LIMITED', msg, { errorClass: 'retriable', ...(Number.isFinite(retry) ? { retryAfterSeconds: retry } : {}) });
-  }
-  if (f.status >= 500) return new FlaglessError('E_TARGET_UNAVAILABLE', msg, { errorClass: 'retriable' });
-  return new FlaglessError('E_TARGET_VALIDATION', msg, { errorClass: 'skippable' });
+  return httpStatusError(f.status, `Keycloak ${what}: HTTP ${f.status}${reason ? ` (${reason})` : ''}`, { side: 'target', retryAfter: f.retryAfter });
 }
 
 /**

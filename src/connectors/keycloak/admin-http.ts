@@ -3,6 +3,7 @@
 // client hides: the status of a refusal (409 "already a member" is success for an idempotent
 // ensure), the Location header of a create, and one count per request for `stats`.
 import { FlaglessError } from '../../protocol/errors.js';
+import { httpStatusError } from '../../protocol/http-status.js';
 
 export interface AdminResponse<T> {
   status: number;
@@ -34,18 +35,12 @@ function reasonOf(body: unknown): string {
   return parts.join('; ').slice(0, 300);
 }
 
-/** Maps a refused admin request to the engine's error classes. */
+/** A refused admin request as a FlaglessError (code and class from the protocol's status mapping). */
 export function adminError(status: number, body: unknown, retryAfter: string | null, what: string): FlaglessError {
   const reason = reasonOf(body);
   const msg = `Keycloak ${what}: HTTP ${status}${reason ? ` (${reason})` : ''}`;
-  if (status === 401 || status === 403) return new FlaglessError('E_TARGET_AUTH', `${msg}: check KEYCLOAK_ADMIN_USERNAME / KEYCLOAK_ADMIN_PASSWORD and the admin's realm roles`);
-  if (status === 409) return new FlaglessError('E_TARGET_CONFLICT', msg, { errorClass: 'skippable' });
-  if (status === 429) {
-    const seconds = Number(retryAfter);
-    return new FlaglessError('E_RATE_LIMITED', msg, { errorClass: 'retriable', ...(Number.isFinite(seconds) && retryAfter !== null ? { retryAfterSeconds: seconds } : {}) });
-  }
-  if (status >= 500 || status === 408) return new FlaglessError('E_TARGET_UNAVAILABLE', msg, { errorClass: 'retriable' });
-  return new FlaglessError('E_TARGET_VALIDATION', msg, { errorClass: 'skippable' });
+  const hint = status === 401 || status === 403 ? ': check KEYCLOAK_ADMIN_USERNAME / KEYCLOAK_ADMIN_PASSWORD and the admin\'s realm roles' : '';
+  return httpStatusError(status, msg + hint, { side: 'target', retryAfter });
 }
 
 export class KeycloakAdminHttp {

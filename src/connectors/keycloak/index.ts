@@ -15,9 +15,8 @@ import fs from 'node:fs';
 import { FlaglessError } from '../../protocol/errors.js';
 import type { Target, TargetConnector, TargetOptions } from '../../protocol/target.js';
 import { keycloakCapabilities } from './capabilities.js';
+import { LOCAL_ADMIN_PASSWORD, LOCAL_ADMIN_USERNAME } from './admin-client.js';
 
-const LOCAL_ADMIN_USERNAME = 'admin';
-const LOCAL_ADMIN_PASSWORD = 'admin-flagless';
 
 export interface KeycloakTargetConnection {
   url: string;

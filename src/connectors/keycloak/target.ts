@@ -14,6 +14,7 @@ import type UserRepresentation from '@keycloak/keycloak-admin-client/lib/defs/us
 import { type CanonicalUser, type LossyNote, type Organization } from '../../model/user.js';
 import type { TargetCapabilities } from '../../protocol/capabilities.js';
 import { FlaglessError } from '../../protocol/errors.js';
+import { httpStatusError, isTransientStatus } from '../../protocol/http-status.js';
 import type { CreateUserOptions, LoginResult, Target, TargetOrgRef, TargetUserRef, TargetUserView } from '../../protocol/target.js';
 import type { KeycloakAdminHttp } from './admin-http.js';
 import { keycloakCapabilities } from './capabilities.js';
@@ -414,8 +415,7 @@ export class KeycloakTarget implements Target {
         continue;
       }
       if (res.status === 400 && error === 'invalid_grant') return { ok: false, reason: reasonCode(description, 'invalid_grant') };
-      if (res.status === 429) throw new FlaglessError('E_RATE_LIMITED', 'Keycloak sign-in: HTTP 429', { errorClass: 'retriable' });
-      if (res.status >= 500) throw new FlaglessError('E_TARGET_UNAVAILABLE', `Keycloak sign-in: HTTP ${res.status}`, { errorClass: 'retriable' });
+      if (isTransientStatus(res.status)) throw httpStatusError(res.status, `Keycloak sign-in: HTTP ${res.status}`, { side: 'target', retryAfter: res.headers.get('retry-after') });
       throw new FlaglessError('E_TARGET_AUTH', `Keycloak sign-in through client '${VERIFY_CLIENT_ID}': HTTP ${res.status} ${error}${description ? ` (${description})` : ''}`);
     }
   }

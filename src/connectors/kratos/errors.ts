@@ -1,4 +1,5 @@
 import { FlaglessError } from '../../protocol/errors.js';
+import { httpStatusError, isTransientStatus } from '../../protocol/http-status.js';
 
 /**
  * Ory's answers → FlaglessError classes. Ory Network's 429 carries `x-ratelimit-reset` (seconds
@@ -12,18 +13,15 @@ export function classifyHttpStatus(status: number, headers: { get(name: string):
     return v === null || v === undefined ? undefined : String(v);
   };
   const detail = reason ? `: ${reason}` : '';
-  if (status === 429) {
-    const seconds = Number(header('x-ratelimit-reset') ?? header('retry-after'));
-    return new FlaglessError('E_RATE_LIMITED', `${action} was rate limited (429)`, { errorClass: 'retriable', ...(Number.isFinite(seconds) && seconds >= 0 ? { retryAfterSeconds: seconds } : {}) });
-  }
-  if (status === 401 || status === 403) {
-    return new FlaglessError('E_TARGET_AUTH', `${action} was refused (${status}): set ORY_API_KEY (or KRATOS_ADMIN_TOKEN) to an API key of the project${detail}`);
-  }
-  if (status === 409) return new FlaglessError('E_TARGET_CONFLICT', `${action}: conflict (409)${detail}`, { errorClass: 'skippable' });
-  if (status === 400 || status === 422) return new FlaglessError('E_TARGET_VALIDATION', `${action}: rejected (${status})${detail}`, { errorClass: 'skippable' });
-  if (status === 404) return new FlaglessError('E_TARGET_VALIDATION', `${action}: not found (404)${detail}`, { errorClass: 'skippable' });
-  if (status >= 500 || status === 408) return new FlaglessError('E_TARGET_UNAVAILABLE', `${action} failed (${status})${detail}`, { errorClass: 'retriable' });
-  return new FlaglessError('E_TARGET_UNAVAILABLE', `${action} answered ${status}${detail}`, { errorClass: 'skippable' });
+  // Code and class from the protocol's one status mapping; the messages are Ory's.
+  const fail = (message: string) => httpStatusError(status, message, { side: 'target', retryAfter: header('x-ratelimit-reset') ?? header('retry-after') });
+  if (status === 429) return fail(`${action} was rate limited (429)`);
+  if (status === 401 || status === 403) return fail(`${action} was refused (${status}): set ORY_API_KEY (or KRATOS_ADMIN_TOKEN) to an API key of the project${detail}`);
+  if (status === 409) return fail(`${action}: conflict (409)${detail}`);
+  if (status === 404) return fail(`${action}: not found (404)${detail}`);
+  if (isTransientStatus(status)) return fail(`${action} failed (${status})${detail}`);
+  if (status >= 400 && status < 500) return fail(`${action}: rejected (${status})${detail}`);
+  return fail(`${action} answered ${status}${detail}`);
 }
 
 interface AxiosLike {

@@ -1,4 +1,5 @@
 import { FlaglessError } from '../../protocol/errors.js';
+import { httpStatusError, isTransientStatus, parseRetryAfter } from '../../protocol/http-status.js';
 
 /**
  * @workos-inc/node 8.x exceptions → FlaglessError with the engine's retry class.
@@ -62,7 +63,11 @@ export function isConflict(e: unknown): boolean {
   return (e as SdkError)?.name === 'ConflictException';
 }
 
-/** Classifies anything the SDK threw while doing `action` (e.g. "create user"). */
+/**
+ * Classifies anything the SDK threw while doing `action` (e.g. "create user"): each SDK exception
+ * stands for an HTTP status, and the status's code and retry class come from the protocol's one
+ * mapping (protocol/http-status.ts); the messages say what WorkOS answered and what to check.
+ */
 export function classifyWorkosError(err: unknown, action: string): FlaglessError {
   if (err instanceof FlaglessError) return err;
   // The SDK wraps what it cannot map ("Unexpected error: …"): a ParseError of a non-JSON 502 page lands here.
@@ -70,58 +75,55 @@ export function classifyWorkosError(err: unknown, action: string): FlaglessError
   if (inner?.name === 'ParseError') return classifyWorkosError(inner, action);
   const e = (err ?? {}) as SdkError;
   const where = `WorkOS ${action}`;
-  const opts = (errorClass: 'fatal' | 'retriable' | 'skippable', extra: { retryAfterSeconds?: number } = {}) => ({ errorClass, cause: err, ...extra });
+  const fail = (status: number, message: string, retryAfter?: number | null) => httpStatusError(status, `${where}: ${message}`, { side: 'target', retryAfter, cause: err });
   switch (e.name) {
     case 'RateLimitExceededException': {
-      const after = typeof e.retryAfter === 'number' && Number.isFinite(e.retryAfter) && e.retryAfter >= 0 ? e.retryAfter : undefined;
-      return new FlaglessError('E_RATE_LIMITED', `${where}: rate limited (429)${after !== undefined ? `, retry after ${after} s` : ''}`, opts('retriable', after !== undefined ? { retryAfterSeconds: after } : {}));
+      const after = parseRetryAfter(e.retryAfter);
+      return fail(429, `rate limited (429)${after !== undefined ? `, retry after ${after} s` : ''}`, e.retryAfter);
     }
     case 'UnauthorizedException':
-      return new FlaglessError('E_TARGET_AUTH', `${where}: 401 Unauthorized. Check WORKOS_API_KEY (and that it belongs to the environment at WORKOS_API_URL).`, opts('fatal'));
+      return fail(401, '401 Unauthorized. Check WORKOS_API_KEY (and that it belongs to the environment at WORKOS_API_URL).');
     case 'NoApiKeyProvidedException':
     case 'ApiKeyRequiredException':
-      return new FlaglessError('E_TARGET_AUTH', `${where}: no API key. Set WORKOS_API_KEY.`, opts('fatal'));
+      return fail(401, 'no API key. Set WORKOS_API_KEY.');
     case 'ConflictException':
-      return new FlaglessError('E_TARGET_CONFLICT', `${where}: 409 conflict: ${text(e)}`, opts('skippable'));
+      return fail(409, `409 conflict: ${text(e)}`);
     case 'BadRequestException': {
       const codes = subCodes(e);
+      // WorkOS answers a taken email or external id with a 400 whose codes say so: a conflict.
       if (codes.some((c) => DUPLICATE_CODES.has(c)) || (e.code !== undefined && DUPLICATE_CODES.has(e.code))) {
-        return new FlaglessError('E_TARGET_CONFLICT', `${where}: 400 ${e.code ?? ''} (${codes.join(', ')}): the record already exists in WorkOS`, opts('skippable'));
+        return fail(409, `400 ${e.code ?? ''} (${codes.join(', ')}): the record already exists in WorkOS`);
       }
-      return new FlaglessError('E_TARGET_VALIDATION', `${where}: 400 ${e.code ?? ''} (${codes.join(', ') || text(e)})`, opts('skippable'));
+      return fail(400, `400 ${e.code ?? ''} (${codes.join(', ') || text(e)})`);
     }
     case 'UnprocessableEntityException': {
       const codes = subCodes(e);
-      return new FlaglessError('E_TARGET_VALIDATION', `${where}: 422 ${e.code ?? ''}${codes.length ? ` (${codes.join(', ')})` : ''}: ${text(e)}`, opts('skippable'));
+      return fail(422, `422 ${e.code ?? ''}${codes.length ? ` (${codes.join(', ')})` : ''}: ${text(e)}`);
     }
     case 'NotFoundException':
-      return new FlaglessError('E_TARGET_VALIDATION', `${where}: 404 ${text(e)}`, opts('skippable'));
+      return fail(404, `404 ${text(e)}`);
     case 'OauthException': {
-      if (e.status === 408) return new FlaglessError('E_TARGET_UNAVAILABLE', `${where}: no answer before the client timeout`, opts('retriable'));
-      if (e.error === 'invalid_client' || e.status === 401) {
-        return new FlaglessError('E_TARGET_AUTH', `${where}: ${e.error ?? 'unauthorized'}. Check WORKOS_CLIENT_ID and WORKOS_API_KEY.`, opts('fatal'));
-      }
-      if ((e.status ?? 0) >= 500) return new FlaglessError('E_TARGET_UNAVAILABLE', `${where}: ${e.status} ${e.error ?? ''}`, opts('retriable'));
-      return new FlaglessError('E_TARGET_VALIDATION', `${where}: ${e.status ?? ''} ${e.error ?? ''}`, opts('skippable'));
+      const status = e.status ?? 400;
+      if (status === 408) return fail(408, 'no answer before the client timeout');
+      if (e.error === 'invalid_client' || status === 401) return fail(401, `${e.error ?? 'unauthorized'}. Check WORKOS_CLIENT_ID and WORKOS_API_KEY.`);
+      return fail(status, `${e.status ?? ''} ${e.error ?? ''}`);
     }
     case 'ParseError': {
       const status = e.rawStatus ?? 0;
-      if (status >= 500 || status === 429 || status === 408) {
-        return new FlaglessError('E_TARGET_UNAVAILABLE', `${where}: ${status} with a non-JSON body (a gateway error)`, opts('retriable'));
-      }
-      return new FlaglessError('E_TARGET_UNAVAILABLE', `${where}: the answer (HTTP ${status}) is not WorkOS JSON; is WORKOS_API_URL right?`, opts('fatal'));
+      if (isTransientStatus(status)) return fail(status, `${status} with a non-JSON body (a gateway error)`);
+      // Not WorkOS answering at all: no status can say what to do, the URL is wrong.
+      return new FlaglessError('E_TARGET_UNAVAILABLE', `${where}: the answer (HTTP ${status}) is not WorkOS JSON; is WORKOS_API_URL right?`, { errorClass: 'fatal', cause: err });
     }
     case 'GenericServerException': {
       const status = e.status ?? 0;
-      if (status >= 500 || status === 408) return new FlaglessError('E_TARGET_UNAVAILABLE', `${where}: ${status} ${text(e)}`, opts('retriable'));
-      if (status === 403) return new FlaglessError('E_TARGET_AUTH', `${where}: 403 ${text(e)}: the API key may lack a permission`, opts('fatal'));
-      return new FlaglessError('E_TARGET_VALIDATION', `${where}: ${status} ${e.rawData?.code ?? ''} ${text(e)}`.trim(), opts('skippable'));
+      if (status === 403) return fail(403, `403 ${text(e)}: the API key may lack a permission`);
+      return fail(status, isTransientStatus(status) ? `${status} ${text(e)}` : `${status} ${e.rawData?.code ?? ''} ${text(e)}`.trim());
     }
   }
   const net = networkCause(err);
   if (net !== undefined || (e.message ?? '').startsWith('Unexpected error:')) {
-    return new FlaglessError('E_TARGET_UNAVAILABLE', `${where}: the connection failed (${net ?? 'network error'})`, opts('retriable'));
+    return new FlaglessError('E_TARGET_UNAVAILABLE', `${where}: the connection failed (${net ?? 'network error'})`, { errorClass: 'retriable', cause: err });
   }
   // Not an SDK or network error: a bug on our side, which retrying would only repeat.
-  return new FlaglessError('E_INTERNAL', `${where}: unexpected error: ${text(e) || String(err)}`, opts('fatal'));
+  return new FlaglessError('E_INTERNAL', `${where}: unexpected error: ${text(e) || String(err)}`, { errorClass: 'fatal', cause: err });
 }

@@ -1,4 +1,4 @@
-import { parseWorkosFirebaseScrypt, toWorkosFirebaseScrypt } from '../../model/password/firebase-scrypt.js';
+import { parseWorkosFirebaseScrypt, toWorkosFirebaseScrypt } from './firebase-scrypt-form.js';
 import { detectHash, hashParts } from '../../model/password/index.js';
 import type { HashAlgorithm, PasswordHash } from '../../model/password/types.js';
 

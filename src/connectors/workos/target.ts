@@ -3,6 +3,7 @@ import { looksLikeEmail } from '../../model/email.js';
 import type { CanonicalUser, LossyNote, Organization } from '../../model/user.js';
 import type { TargetCapabilities } from '../../protocol/capabilities.js';
 import { FlaglessError } from '../../protocol/errors.js';
+import { isTransientStatus } from '../../protocol/http-status.js';
 import type { CreateUserOptions, LoginResult, MembershipHint, SecondFactor, Target, TargetOptions, TargetOrgRef, TargetUserRef, TargetUserView } from '../../protocol/target.js';
 import { workosCapabilities } from './capabilities.js';
 import { classifyWorkosError, isConflict, isNotFound } from './errors.js';
@@ -419,7 +420,7 @@ export class WorkosTarget implements Target {
     }
     const status = err.status ?? 0;
     const code = err.code ?? err.rawData?.code;
-    if ((err.name === 'GenericServerException' || err.name === 'BadRequestException') && status >= 400 && status < 500 && status !== 408 && code) {
+    if ((err.name === 'GenericServerException' || err.name === 'BadRequestException') && status >= 400 && status < 500 && !isTransientStatus(status) && code) {
       return { ok: false, reason: code };
     }
     if (err.name === 'OauthException' && err.error === 'invalid_grant') return { ok: false, reason: 'invalid_credentials' };

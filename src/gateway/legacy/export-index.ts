@@ -30,6 +30,12 @@ export interface ExportIndexStats {
   ambiguousIdentifiers: number;
   /** Records dropped because their source id came twice. */
   duplicateIds: number;
+  /**
+   * The most common verifiable hash cost of the export (algorithm and parameters) and one user
+   * who has it: what a decoy verification costs (unknown identifiers and wrong passwords of users
+   * without a legacy check cost as much as an ordinary verification).
+   */
+  commonHash?: { algorithm: string; params: Record<string, string | number>; users: number; sourceId: string };
 }
 
 export interface ExportIndex {
@@ -194,13 +200,26 @@ export async function buildExportIndex(source: Source, storage: ExportIndexStora
     const dir = mkdtempSync(path.join(tmpdir(), 'flagless-index-'));
     index = new SqliteIndex(path.join(dir, 'export-index.db'), dir);
   } else index = new SqliteIndex(storage.sqlite, undefined);
+  const costs = new Map<string, { algorithm: string; params: Record<string, string | number>; users: number; sourceId: string }>();
   try {
     for await (const item of source.read()) {
-      if (item.type === 'user') index.addUser(item.user);
+      if (item.type === 'user') {
+        index.addUser(item.user);
+        const h = item.user.passwordPlan === 'import' ? item.user.password : undefined;
+        if (h) {
+          const key = `${h.algorithm} ${JSON.stringify(h.params)}`;
+          const c = costs.get(key);
+          if (c) c.users++;
+          else if (costs.size < 1000) costs.set(key, { algorithm: h.algorithm, params: h.params, users: 1, sourceId: item.user.sourceId });
+        }
+      }
       else if (item.type === 'organization') index.addOrganization(item.organization);
       else index.stats.problems++;
     }
     index.finish();
+    let common: ExportIndexStats['commonHash'];
+    for (const c of costs.values()) if (!common || c.users > common.users) common = c;
+    if (common) index.stats.commonHash = common;
   } catch (e) {
     await index.close();
     throw e;

@@ -1,16 +1,21 @@
 import type { FastifyInstance } from 'fastify';
 import type { GatewayContext } from '../context.js';
 import { renderDashboard } from '../dashboard-page.js';
+import { opsAuthorized } from '../ops-auth.js';
 
-/** `GET /dashboard` (HTML) and `GET /dashboard/data` (the same counts as JSON). Counts only. */
+/** `GET /dashboard` (HTML) and `GET /dashboard/data` (the same counts as JSON). Counts only; behind the ops token when there is one. */
 export function registerDashboard(app: FastifyInstance, ctx: GatewayContext): void {
   const load = async () => {
     await ctx.failures.flush().catch(() => undefined);
     const since = new Date(Date.now() - 24 * 3600_000).toISOString();
     return ctx.store.dashboard(ctx.index?.stats.users, since);
   };
-  app.get('/dashboard/data', async (_req, reply) => reply.code(200).send(await load()));
-  app.get('/dashboard', async (_req, reply) => {
+  app.get('/dashboard/data', async (req, reply) => {
+    if (!opsAuthorized(ctx, req, reply)) return reply;
+    return reply.code(200).send(await load());
+  });
+  app.get('/dashboard', async (req, reply) => {
+    if (!opsAuthorized(ctx, req, reply)) return reply;
     const html = renderDashboard(await load(), ctx.labels);
     return reply.code(200).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
   });

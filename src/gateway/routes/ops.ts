@@ -1,11 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { GatewayContext } from '../context.js';
+import { opsAuthorized } from '../ops-auth.js';
 import { withTimeout } from '../timeout.js';
 
 /**
  * `/healthz`: the process answers (liveness; never touches a dependency, so a database blip does
  * not get the gateway restarted). `/readyz`: the state store and the target answer within 2 s
- * (readiness; checked at most every 2 s). `/metrics`: Prometheus text format.
+ * (readiness; checked at most every 2 s). `/metrics`: Prometheus text format, behind the ops token
+ * when there is one.
  */
 export function registerOps(app: FastifyInstance, ctx: GatewayContext): void {
   let cached: { at: number; status: number; body: unknown } | undefined;
@@ -34,7 +36,8 @@ export function registerOps(app: FastifyInstance, ctx: GatewayContext): void {
     return reply.code(cached.status).send(cached.body);
   });
 
-  app.get('/metrics', async (_req, reply) => {
+  app.get('/metrics', async (req, reply) => {
+    if (!opsAuthorized(ctx, req, reply)) return reply;
     const text = await ctx.metrics.registry.metrics();
     return reply.code(200).header('content-type', ctx.metrics.registry.contentType).send(text);
   });

@@ -2,7 +2,7 @@ import { parseArgon2 } from './argon2.js';
 import { parseBcrypt } from './bcrypt.js';
 import { looksLikeDjango, parseDjango, parseLdap, parsePasslibPbkdf2, parseWerkzeug } from './detect-foreign.js';
 import { malformed, unsupported } from './errors.js';
-import { parseFirebaseScrypt, parseWorkosFirebaseScrypt } from './firebase-scrypt.js';
+import { parseFirebaseScrypt } from './firebase-scrypt.js';
 import { fromMd5 } from './md5.js';
 import { parsePbkdf2 } from './pbkdf2.js';
 import { parseSaltedDigest } from './salted-digest.js';
@@ -31,9 +31,8 @@ function detectDollar(text: string): PasswordHash {
   if (/^argon2(id|i|d)$/.test(id)) return parseArgon2(text);
   if (/^argon2/.test(id)) throw unsupported('argon2 variant is not argon2id, argon2i or argon2d');
   if (id === 'scrypt') return parseScrypt(text);
-  if (id === 'firebase-scrypt') {
-    return text.split('$')[2]?.startsWith('hash=') ? parseWorkosFirebaseScrypt(text) : parseFirebaseScrypt(text);
-  }
+  // Canonical form only: a target's own layout of it (WorkOS's `$firebase-scrypt$hash=…`) is read by that connector.
+  if (id === 'firebase-scrypt') return parseFirebaseScrypt(text);
   if (id === 'pbkdf2' || id === 'pbkdf2-sha1' || id === 'pbkdf2-sha256' || id === 'pbkdf2-sha512') {
     // passlib writes the rounds as a bare number; the PHC form has i=…,l=….
     return /^[0-9]+$/.test(text.split('$')[2] ?? '') ? parsePasslibPbkdf2(text) : parsePbkdf2(text);
@@ -48,7 +47,7 @@ function detectDollar(text: string): PasswordHash {
 /**
  * Recognises and parses any common self-describing password-hash string: bcrypt, argon2 and
  * scrypt PHC, PBKDF2 (PHC, passlib, Django, Werkzeug), Werkzeug scrypt, LDAP {SSHA…}/{SHA…}/{MD5},
- * Django's legacy md5$/sha1$, the WorkOS firebase-scrypt form, flagless's canonical strings and
+ * Django's legacy md5$/sha1$, flagless's canonical strings (firebase-scrypt among them) and
  * bare 32-hex MD5. Unknown → HashError E_HASH_UNSUPPORTED; recognisable but broken → E_HASH_MALFORMED.
  */
 export function detectHash(input: string): PasswordHash {

@@ -93,42 +93,22 @@ export function parseFirebaseScrypt(text: string): PasswordHash {
   return fromDecoded(decode(text));
 }
 
-const WORKOS_FIELDS = ['hash', 'salt', 'sk', 'ss', 'r', 'm'] as const;
-
 /**
- * Parses the WorkOS importer form
- * `$firebase-scrypt$hash=<b64>$salt=<b64>$sk=<b64>$ss=<b64>$r=<rounds>$m=<memCost>`
- * (workos/workos-migrations src/transformers/firebase/scrypt.ts).
+ * The inverse of fromFirebaseScrypt: the hash's Firebase inputs (hash, salt, signer key, salt
+ * separator as padded standard base64; rounds and mem_cost as numbers). For a connector that
+ * writes them in its own wire format; the signer key is a project secret, so handle the result as one.
  */
-export function parseWorkosFirebaseScrypt(text: string): PasswordHash {
-  const parts = text.split('$');
-  if (parts[0] !== '' || parts[1] !== LABEL || parts.length !== 2 + WORKOS_FIELDS.length) {
-    throw malformed(`${LABEL} (WorkOS form) does not have the six fields hash, salt, sk, ss, r, m`);
-  }
-  const values = new Map<string, string>();
-  WORKOS_FIELDS.forEach((name, i) => {
-    const field = parts[i + 2] ?? '';
-    if (!field.startsWith(`${name}=`)) throw malformed(`${LABEL} (WorkOS form) field ${i + 1} is not '${name}='`);
-    values.set(name, field.slice(name.length + 1));
-  });
-  return fromFirebaseScrypt({
-    hash: values.get('hash') ?? '',
-    salt: values.get('salt') ?? '',
-    signerKey: values.get('sk') ?? '',
-    saltSeparator: values.get('ss') ?? '',
-    rounds: values.get('r') ?? '',
-    memCost: values.get('m') ?? '',
-  });
-}
-
-/** The WorkOS importer form, standard base64 with padding as the official importer sends it. */
-export function toWorkosFirebaseScrypt(h: PasswordHash): string {
-  if (h.algorithm !== 'firebase-scrypt') throw malformed(`toWorkosFirebaseScrypt needs a firebase-scrypt hash, not ${h.algorithm}`);
+export function firebaseScryptInput(h: PasswordHash): FirebaseScryptInput & { rounds: number; memCost: number } {
+  if (h.algorithm !== 'firebase-scrypt') throw malformed(`firebaseScryptInput needs a firebase-scrypt hash, not ${h.algorithm}`);
   const d = decode(h.phc.reveal());
-  return (
-    `$${LABEL}$hash=${toB64Padded(d.hash)}$salt=${toB64Padded(d.salt)}` +
-    `$sk=${toB64Padded(d.signerKey)}$ss=${toB64Padded(d.saltSeparator)}$r=${d.rounds}$m=${d.memCost}`
-  );
+  return {
+    hash: toB64Padded(d.hash),
+    salt: toB64Padded(d.salt),
+    signerKey: toB64Padded(d.signerKey),
+    saltSeparator: toB64Padded(d.saltSeparator),
+    rounds: d.rounds,
+    memCost: d.memCost,
+  };
 }
 
 async function firebaseHash(plaintext: string, d: Omit<FirebaseDecoded, 'hash'>): Promise<Buffer> {

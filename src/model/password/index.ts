@@ -7,7 +7,7 @@ export { parsePhc } from './phc.js';
 export { detectHash } from './detect.js';
 export { verifyPassword, hashPassword, hashParts, describeHash } from './verify.js';
 export { fromBcrypt } from './bcrypt.js';
-export { fromFirebaseScrypt, toWorkosFirebaseScrypt, type FirebaseScryptInput } from './firebase-scrypt.js';
+export { fromFirebaseScrypt, firebaseScryptInput, type FirebaseScryptInput } from './firebase-scrypt.js';
 export { fromPbkdf2, type Pbkdf2Input, type Pbkdf2Digest } from './pbkdf2.js';
 export { fromSaltedSha, type SaltedShaInput } from './salted-sha.js';
 export { fromMd5 } from './md5.js';

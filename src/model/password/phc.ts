@@ -5,7 +5,8 @@ import type { PasswordHash } from './types.js';
 /**
  * Parses flagless's canonical string form (the value inside PasswordHash.phc): bcrypt's MCF
  * `$2b$10$…`, or `$<algorithm>$<params>$<b64salt>$<b64hash>` for every other algorithm.
- * Other layouts (Django, Werkzeug, LDAP, passlib, WorkOS) go through detectHash.
+ * Other layouts (Django, Werkzeug, LDAP, passlib) go through detectHash; a target's wire format
+ * (WorkOS's firebase-scrypt string) is its connector's to read and write.
  */
 export function parsePhc(text: string): PasswordHash {
   if (typeof text !== 'string' || text === '') throw malformed('password hash is empty');

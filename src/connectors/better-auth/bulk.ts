@@ -1,0 +1,173 @@
+/**
+ * Many rows in one transaction, for the Better Auth target's batched writes.
+ *
+ * Better Auth's adapter has no batch insert, so the rows are built by Better Auth itself and only
+ * the INSERT is ours: `RowBuilder` is an adapter made with Better Auth's own `createAdapterFactory`
+ * and the very adapter config of the running instance (the Kysely adapter's: dates as ISO text and
+ * booleans as 0/1 on SQLite, native on PostgreSQL; model and field names from the schema, plugins'
+ * columns and defaults included). Its `create` keeps the row the factory hands to the database
+ * instead of sending it, so a row written here is, column for column, the row Better Auth's Kysely
+ * adapter would insert (`db.insertInto(model).values(row)`); the target's tests compare both.
+ *
+ * `BulkWriter` then inserts those rows: on SQLite with cached prepared statements in one
+ * better-sqlite3 transaction, on PostgreSQL with multi-row INSERTs in one transaction of a pooled
+ * client. All or nothing: a failed statement rolls the whole batch back.
+ */
+import type Database from 'better-sqlite3';
+import type pg from 'pg';
+import { createAdapterFactory } from 'better-auth/adapters';
+import type { BetterAuthDatabase, FlaglessAuth } from './app.js';
+
+type AuthContext = Awaited<FlaglessAuth['$context']>;
+export type Row = Record<string, unknown>;
+
+/** One row as the database gets it: the table (Better Auth's model name) and its columns. */
+export interface TableRow {
+  table: string;
+  row: Row;
+}
+
+type AdapterConfig = Parameters<typeof createAdapterFactory>[0]['config'];
+
+function unsupported(): never {
+  throw new Error('flagless row builder: builds rows only');
+}
+
+/**
+ * Better Auth's `transformInput` and model names, taken from an adapter the factory builds with the
+ * running instance's adapter config: the factory's `create` does exactly `transformInput(data, model,
+ * "create", forceAllowId)` and hands the result to the database adapter. Calling it directly skips
+ * only the factory's debug logging and tracing spans (which cost more than the transform itself).
+ */
+export class RowBuilder {
+  readonly #transform: (data: Row, model: string, action: 'create', forceAllowId?: boolean) => Promise<Row>;
+  readonly #tableOf: (model: string) => string;
+  readonly #modelKey: (model: string) => string;
+
+  constructor(ctx: AuthContext) {
+    const running = (ctx.adapter.options as { adapterConfig?: AdapterConfig } | undefined)?.adapterConfig;
+    if (!running) throw new Error('Better Auth adapter exposes no adapterConfig; cannot build rows for a batch');
+    const config: AdapterConfig = { ...running, adapterId: 'flagless-rows', adapterName: 'flagless rows', transaction: false, debugLogs: false };
+    let helpers: Parameters<Parameters<typeof createAdapterFactory>[0]['adapter']>[0] | undefined;
+    createAdapterFactory({
+      config,
+      adapter: (h) => {
+        helpers = h;
+        return { create: unsupported, update: unsupported, updateMany: unsupported, findOne: unsupported, findMany: unsupported, delete: unsupported, deleteMany: unsupported, count: unsupported };
+      },
+    })(ctx.options);
+    if (!helpers) throw new Error('Better Auth adapter factory did not build the row helpers');
+    const h = helpers;
+    this.#transform = (data, model, action, forceAllowId) => h.transformInput(data, model, action, forceAllowId) as Promise<Row>;
+    this.#modelKey = (model) => h.getDefaultModelName(model);
+    this.#tableOf = (model) => h.getModelName(model);
+  }
+
+  /** The row Better Auth's adapter would insert for `create({ model, data, forceAllowId })`. */
+  async row(model: string, data: Row, forceAllowId = false): Promise<TableRow> {
+    const key = this.#modelKey(model);
+    return { table: this.#tableOf(key), row: await this.#transform(data, key, 'create', forceAllowId) };
+  }
+}
+
+function quote(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** Serialises the target's SQLite writes: a batch's synchronous transaction must never run inside an open Kysely one. */
+export class Mutex {
+  #tail: Promise<void> = Promise.resolve();
+
+  async run<T>(fn: () => Promise<T> | T): Promise<T> {
+    const prev = this.#tail;
+    let release!: () => void;
+    this.#tail = new Promise<void>((r) => (release = r));
+    await prev;
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
+  }
+}
+
+export class BulkWriter {
+  readonly #db: BetterAuthDatabase;
+  readonly #statements = new Map<string, Database.Statement>();
+  /** SQLite: one writer at a time on the shared connection (Kysely transactions included). */
+  readonly sqliteWrites = new Mutex();
+
+  constructor(db: BetterAuthDatabase) {
+    this.#db = db;
+  }
+
+  /** Inserts `rows` in one transaction, in order (parents' rows before their children's), all or nothing. */
+  async insert(rows: readonly TableRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    if (this.#db.kind === 'sqlite') {
+      const db = this.#db.handle as Database.Database;
+      await this.sqliteWrites.run(() => {
+        db.transaction(() => {
+          for (const { table, row } of rows) {
+            const cols = Object.keys(row);
+            this.#sqlite(db, `INSERT INTO ${quote(table)} (${cols.map(quote).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`).run(...cols.map((c) => row[c]));
+          }
+        })();
+      });
+      return;
+    }
+    const client = await (this.#db.handle as pg.Pool).connect();
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      try {
+        for (const group of groups(rows)) await insertGroup(client, group);
+        await client.query('COMMIT');
+      } catch (e) {
+        await client.query('ROLLBACK').catch(() => {
+          broken = true;
+        });
+        throw e;
+      }
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  #sqlite(db: Database.Database, sql: string): Database.Statement {
+    let s = this.#statements.get(sql);
+    if (!s) {
+      s = db.prepare(sql);
+      this.#statements.set(sql, s);
+    }
+    return s;
+  }
+}
+
+/** PostgreSQL takes at most 65,535 parameters per statement. */
+const MAX_PARAMS = 60_000;
+
+interface Group {
+  table: string;
+  cols: string[];
+  rows: Row[];
+}
+
+/** Consecutive rows of one table with the same columns, so each group is one multi-row INSERT (order kept). */
+function groups(rows: readonly TableRow[]): Group[] {
+  const out: Group[] = [];
+  for (const { table, row } of rows) {
+    const cols = Object.keys(row);
+    const last = out[out.length - 1];
+    if (last && last.table === table && last.cols.length === cols.length && last.cols.every((c, i) => c === cols[i]) && (last.rows.length + 1) * cols.length <= MAX_PARAMS)
+      last.rows.push(row);
+    else out.push({ table, cols, rows: [row] });
+  }
+  return out;
+}
+
+async function insertGroup(client: pg.PoolClient, g: Group): Promise<void> {
+  const values: unknown[] = [];
+  const tuples = g.rows.map((row) => `(${g.cols.map((c) => `$${values.push(row[c])}`).join(', ')})`);
+  await client.query(`INSERT INTO ${quote(g.table)} (${g.cols.map(quote).join(', ')}) VALUES ${tuples.join(', ')}`, values);
+}

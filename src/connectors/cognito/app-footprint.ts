@@ -1,0 +1,61 @@
+import type { AppFootprint } from '../../protocol/app-footprint.js';
+
+const LAMBDA_TRIGGERS = [
+  'PreSignUpTriggerHandler',
+  'PostConfirmationTriggerHandler',
+  'PreAuthenticationTriggerHandler',
+  'PostAuthenticationTriggerHandler',
+  'PreTokenGenerationTriggerHandler',
+  'PreTokenGenerationV2TriggerHandler',
+  'UserMigrationTriggerHandler',
+  'CustomMessageTriggerHandler',
+  'CustomEmailSenderTriggerHandler',
+  'DefineAuthChallengeTriggerHandler',
+  'CreateAuthChallengeTriggerHandler',
+  'VerifyAuthChallengeResponseTriggerHandler',
+  'CognitoUserPoolTriggerHandler',
+];
+
+/** Cognito's footprint: Amplify Auth (v5 `Auth` and v6 functions), the Identity SDK, the AWS SDK client, Lambda triggers. */
+export const cognitoAppFootprint: AppFootprint = {
+  vendor: 'cognito',
+  displayName: 'Amazon Cognito',
+  modules: [
+    'amazon-cognito-identity-js',
+    '@aws-sdk/client-cognito-identity-provider',
+    'aws-amplify/auth',
+    '@aws-amplify/auth',
+    'aws-amplify',
+    '@aws-amplify/ui-react',
+    '@aws-amplify/adapter-nextjs',
+    'aws-jwt-verify',
+  ],
+  // aws-amplify and its UI kit do much more than auth (storage, API, analytics): only the names below count there.
+  partialModules: ['aws-amplify', '@aws-amplify/ui-react', '@aws-amplify/adapter-nextjs'],
+  symbols: {
+    Auth: 'client',
+    CognitoUserPool: 'client',
+    CognitoUser: 'client',
+    AuthenticationDetails: 'client',
+    CognitoUserAttribute: 'client',
+    CognitoIdentityProviderClient: 'client',
+    signIn: 'client',
+    signUp: 'client',
+    signOut: 'client',
+    confirmSignUp: 'client',
+    confirmSignIn: 'client',
+    resetPassword: 'client',
+    confirmResetPassword: 'client',
+    getCurrentUser: 'client',
+    fetchAuthSession: 'client',
+    fetchUserAttributes: 'client',
+    signInWithRedirect: 'client',
+    Authenticator: 'component',
+    withAuthenticator: 'component',
+    useAuthenticator: 'hook',
+    createServerRunner: 'serverHelper',
+    CognitoJwtVerifier: 'serverHelper',
+  },
+  webhookMarkers: [{ module: 'aws-lambda', names: LAMBDA_TRIGGERS }],
+  envVarMarkers: ['COGNITO', 'USER_POOL', 'IDENTITY_POOL'],
+};

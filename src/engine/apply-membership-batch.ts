@@ -1,0 +1,85 @@
+import type { Organization } from '../model/user.js';
+import { applyMembership } from './apply-membership.js';
+import { RecordFailure } from './request.js';
+import type { RunContext } from './run-context.js';
+import type { LedgerRecord, Outcome } from '../state/ledger/types.js';
+import type { TaskPool } from './task-pool.js';
+
+export interface MembershipItem {
+  rec: LedgerRecord;
+  user: LedgerRecord | undefined;
+  org: LedgerRecord | undefined;
+}
+
+/**
+ * Memberships in bulk, for targets with `Target.ensureMemberships` (one transaction for many).
+ *
+ * Only memberships that need the target go in a batch: their user and organization are in it and
+ * were not skipped. The others are settled by applyMembership without a request, as before. A batch
+ * is marked `writing` before the request and `done` after it; ensuring is idempotent, so a batch
+ * left `writing` by a crash is simply ensured again, and a failed batch is ensured one by one, where
+ * a bad record is quarantined alone.
+ */
+export async function spawnMembershipBatches(ctx: RunContext, pool: TaskPool, items: readonly MembershipItem[]): Promise<void> {
+  const size = Math.max(1, ctx.capabilities.batchSize);
+  let batch: MembershipItem[] = [];
+  const send = async () => {
+    const chunk = batch;
+    batch = [];
+    if (chunk.length === 1) await pool.spawn(() => applyMembership(ctx, chunk[0]!.rec, chunk[0]!.user, chunk[0]!.org));
+    else if (chunk.length > 1) await pool.spawn(() => applyMembershipBatch(ctx, chunk));
+  };
+  for (const item of items) {
+    if (!needsTarget(item)) {
+      await pool.spawn(() => applyMembership(ctx, item.rec, item.user, item.org));
+      continue;
+    }
+    batch.push(item);
+    if (batch.length >= size) await send();
+  }
+  await send();
+}
+
+/** The cases applyMembership sends to the target (every other one it settles from the ledger alone). */
+function needsTarget({ user, org }: MembershipItem): boolean {
+  return (
+    user !== undefined && org !== undefined && user.state !== 'failed' && org.state !== 'failed' &&
+    Boolean(user.targetId) && Boolean(org.targetId) && user.outcome !== 'skipped' && org.outcome !== 'skipped'
+  );
+}
+
+async function applyMembershipBatch(ctx: RunContext, chunk: readonly MembershipItem[]): Promise<void> {
+  const ids = chunk.map((c) => c.rec.sourceId);
+  let results;
+  try {
+    results = await ctx.requester.call(
+      () =>
+        ctx.target.ensureMemberships!(
+          chunk.map(({ rec, user, org }) => ({
+            user: { id: user!.targetId!, externalId: user!.sourceId },
+            org: { id: org!.targetId!, externalId: org!.sourceId, name: (org!.payload as Organization | undefined)?.name ?? org!.sourceId },
+            roles: ((rec.payload as { roles?: string[] } | undefined)?.roles ?? []).slice(),
+          })),
+        ),
+      async () => {
+        if (ctx.store.markWritingMany) await ctx.store.markWritingMany(ctx.runId, 'membership', ids);
+        else for (const id of ids) await ctx.markWriting('membership', id);
+      },
+    );
+  } catch (e) {
+    if (!(e instanceof RecordFailure)) throw e;
+    await Promise.all(chunk.map((c) => applyMembership(ctx, c.rec, c.user, c.org)));
+    return;
+  }
+  const done = chunk.map(({ rec }, i) => {
+    const r = results[i];
+    const outcome: Outcome = r === 'created' ? 'created' : r === 'updated' ? 'updated' : rec.state === 'writing' || rec.attempts > 0 ? 'recovered' : 'linked';
+    return { sourceId: rec.sourceId, outcome };
+  });
+  if (ctx.store.markDoneMany) {
+    await ctx.store.markDoneMany(ctx.runId, 'membership', done);
+    ctx.counts.processed.membership += done.length;
+  } else {
+    for (const d of done) await ctx.done('membership', d.sourceId, { outcome: d.outcome });
+  }
+}
