@@ -12,6 +12,7 @@
  */
 export { assess, type AssessOptions } from './assess.js';
 export { generate, type GenerateExportOptions, type GeneratedExport } from './generate.js';
+export { exportSourceApi, type ExportSourceApiOptions } from './export-api.js';
 export { migrate, planMigration, type MigrateOptions, type MigrationPlan } from './migrate.js';
 export { openSource, sourceVendors, type KnownSourceVendor, type OpenSourceOptions } from './open-source.js';
 export { openTarget, targetNames, type OpenedTarget, type OpenTargetOptions } from './open-target.js';

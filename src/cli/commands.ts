@@ -188,6 +188,21 @@ export const COMMANDS: CommandSpec[] = [
     load: () => import('./run-generate.js'),
   },
   {
+    name: 'export',
+    summary: "Save a vendor's API (users, organizations, memberships) to the JSON dump --api-dump reads.",
+    description:
+      "Reads the vendor's Backend/Management API through its official SDK, page by page at the page size's maximum, waiting out 429s (Retry-After), and writes every record in the vendor's own API shape to <out>.partial, renamed to <out> when complete. After each page a checkpoint (<out>.partial.json: the list and page reached, the counts) is saved, so running the same command again after a stop (Ctrl-C, a crash, kill -9) continues from there, and each user is in the dump once. Credentials come from the environment (CLERK_SECRET_KEY; AUTH0_DOMAIN with AUTH0_CLIENT_ID/AUTH0_CLIENT_SECRET or AUTH0_MGMT_TOKEN; COGNITO_USER_POOL_ID with AWS_REGION and AWS credentials) and never appear in any output. Progress on stderr; the summary (counts, path) on stdout, one JSON document with --json. Exit 0 when the dump is complete, 2 on bad usage or refused credentials (nothing written), 3 when the run stopped part-way (run it again to continue), 130/143 after SIGINT/SIGTERM (likewise).",
+    flags: [
+      { name: 'from', type: 'string', value: 'vendor', required: true, choices: ['clerk', 'auth0', 'cognito'], description: 'The provider whose API to save.' },
+      { name: 'api', type: 'boolean', description: "Read the vendor's API (required: the only kind of export this command makes)." },
+      { name: 'out', type: 'string', value: 'path', required: true, description: 'The dump to write (JSON {organizations, memberships, users}; Cognito: {groups, memberships, users}).' },
+      SOURCE_URL_FLAG,
+      { name: 'page-size', type: 'string', value: 'N', description: "Records per request for Clerk and Cognito (default: the API's maximum, 500 and 60); Auth0 pages users 100 at a time." },
+    ],
+    examples: ['CLERK_SECRET_KEY=sk_live_... flagless export --from clerk --api --out clerk-dump.json', 'flagless migrate --from clerk --file users.csv --api-dump clerk-dump.json --to workos'],
+    load: () => import('./run-export.js'),
+  },
+  {
     name: 'migrate',
     summary: 'Move users, organizations and memberships into a target: resumable, rate-limited, exactly once.',
     description:

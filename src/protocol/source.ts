@@ -92,4 +92,47 @@ export interface SourceConnector {
   open(options: SourceOptions): Source;
   /** The vendor's login API for the gateway's legacy side, when it has one flagless can call. */
   readonly legacy?: LegacyLoginFactory;
+  /**
+   * Saves the vendor's API (users, organizations, memberships, in its own API shapes) to the JSON
+   * dump that `apiDump` reads, resumably: see `ExportApiOptions`.
+   */
+  readonly exportApi?: (options: ExportApiOptions) => Promise<ExportApiResult>;
+}
+
+/** Where an API dump goes, and how to reach the API. */
+export interface ExportApiOptions {
+  /** The dump's path; it is written to `<out>.partial` (checkpoint `<out>.partial.json`) and renamed when complete. */
+  out: string;
+  /** Environment for API credentials. Defaults to process.env. */
+  env?: Record<string, string | undefined>;
+  /** Override the vendor API base URL (a local simulator). */
+  apiUrl?: string;
+  /** Records per page (default: the vendor's maximum). */
+  pageSize?: number;
+  /** Stops between pages: the checkpoint stays, and the same call resumes. */
+  signal?: AbortSignal;
+  /** Called after each page is safely written. */
+  onProgress?: (progress: ExportApiProgress) => void;
+}
+
+export interface ExportApiCounts {
+  users: number;
+  organizations: number;
+  memberships: number;
+}
+
+export interface ExportApiProgress {
+  /** The list being read (`users`, `organizations`, `memberships`). */
+  section: string;
+  counts: ExportApiCounts;
+}
+
+export interface ExportApiResult {
+  /** The complete dump's path. */
+  out: string;
+  counts: ExportApiCounts;
+  /** True when this call continued from a checkpoint a stopped run left. */
+  resumed: boolean;
+  /** What the dump could not hold in full, and why (a plan feature not granted, an API limit). */
+  warnings?: string[];
 }

@@ -27,6 +27,8 @@ export const source = {
     };
   },
   legacy: auth0LegacyLogin,
+  // The writer loads only when an export is asked for.
+  exportApi: async (options) => (await import('./export-api.js')).exportAuth0Api(options),
 } satisfies SourceConnector;
 
 async function* readLive(options: SourceOptions): AsyncGenerator<SourceItem> {

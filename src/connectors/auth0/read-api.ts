@@ -29,9 +29,9 @@ import type { Auth0Organization, Auth0User } from './types.js';
 
 /** Users one query can page through. */
 export const USER_QUERY_LIMIT = 1000;
-const PER_PAGE = 100;
-const TAKE = 50;
-const DAY_MS = 86_400_000;
+export const PER_PAGE = 100;
+export const TAKE = 50;
+export const DAY_MS = 86_400_000;
 
 export interface Auth0ApiTuning {
   /** Retries of a 429/5xx before giving up (the SDK's own retry loop). Default 5. */
@@ -111,7 +111,7 @@ function retryAfterOf(headers: Headers | undefined): number | undefined {
   return undefined;
 }
 
-async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+export async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {
@@ -120,7 +120,7 @@ async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
 }
 
 /** A first page and the ones after it (the SDK's checkpoint `Page`). */
-async function* pagesFrom<P extends { hasNextPage(): boolean; getNextPage(): Promise<P> }>(first: P, what: string): AsyncGenerator<P> {
+export async function* pagesFrom<P extends { hasNextPage(): boolean; getNextPage(): Promise<P> }>(first: P, what: string): AsyncGenerator<P> {
   let page = first;
   for (;;) {
     yield page;
@@ -165,12 +165,12 @@ async function* readOrganizations(client: ManagementClient, memberships: Map<str
   }
 }
 
-interface UserPage {
+export interface UserPage {
   users: Auth0User[];
   total: number;
 }
 
-async function listUsersPage(client: ManagementClient, pageNo: number, q?: string): Promise<UserPage> {
+export async function listUsersPage(client: ManagementClient, pageNo: number, q?: string): Promise<UserPage> {
   const request = {
     page: pageNo,
     per_page: PER_PAGE,
@@ -182,7 +182,7 @@ async function listUsersPage(client: ManagementClient, pageNo: number, q?: strin
   return { users: (response.users ?? (page.data as Auth0User[])) as Auth0User[], total: response.total ?? page.data.length };
 }
 
-function windowQuery(from: number, to: number): string {
+export function windowQuery(from: number, to: number): string {
   return `created_at:[${new Date(from).toISOString()} TO ${new Date(to).toISOString()}]`;
 }
 

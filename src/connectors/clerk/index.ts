@@ -52,12 +52,14 @@ export const source = {
     };
   },
   legacy: clerkLegacyLogin,
+  // The writer (and its SDK) loads only when an export is asked for.
+  exportApi: async (options) => (await import('./export-api.js')).exportClerkApi(options),
 } satisfies SourceConnector;
 
 /** What Clerk's CSV export (dashboard or support) does not carry, and where it comes from. */
 const CSV_ABSENT = {
   fields: ['organizations', 'memberships', 'social links', 'metadata'],
-  how: "Clerk's CSV export has none of these: add --api-dump <file> with the users, organizations and memberships saved from Clerk's Backend API, or read Clerk through its API with --api (CLERK_SECRET_KEY)",
+  how: "Clerk's CSV export has none of these: add --api-dump <file> with the users, organizations and memberships saved from Clerk's Backend API (`flagless export --from clerk --api --out <file>` writes it), or read Clerk through its API with --api (CLERK_SECRET_KEY)",
 } as const;
 
 /** The generator (and csv-stringify, the hash pools) loads only when asked for: reading never needs it. */

@@ -29,7 +29,7 @@ export interface ClerkApiReadOptions {
 interface ClerkResource<T> {
   raw: T | null;
 }
-interface Page<T> {
+export interface Page<T> {
   data: ClerkResource<T>[];
   totalCount: number;
 }
@@ -41,7 +41,7 @@ interface ClerkApiError {
 }
 
 /** Runs one SDK call, waiting out 429s (Retry-After) and retrying transient failures, bounded. */
-async function call<T>(what: string, fn: () => Promise<T>, opts: Required<Omit<ClerkApiReadOptions, 'pageSize'>>): Promise<T> {
+export async function call<T>(what: string, fn: () => Promise<T>, opts: Required<Omit<ClerkApiReadOptions, 'pageSize'>>): Promise<T> {
   let rateLimited = 0;
   let attempts = 0;
   for (;;) {

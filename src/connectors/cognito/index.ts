@@ -19,6 +19,8 @@ export const source = {
     return { vendor: 'cognito', read: () => (options.api ? readCognitoApi(options) : readCognitoFile(options)) };
   },
   legacy: cognitoLegacyLogin,
+  // The writer loads only when an export is asked for.
+  exportApi: async (options) => (await import('./export-api.js')).exportCognitoApi(options),
 } satisfies SourceConnector;
 
 export { generateCognito as generate } from './generate.js';

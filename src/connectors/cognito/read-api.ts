@@ -16,10 +16,10 @@ import type { SourceItem, SourceOptions } from '../../protocol/source.js';
 import { GroupMembers, groupToOrganization } from './groups.js';
 import { CognitoUserStream } from './users.js';
 
-const PAGE_SIZE = 60;
+export const PAGE_SIZE = 60;
 const FATAL = new Set(['NotAuthorizedException', 'ResourceNotFoundException', 'AccessDeniedException', 'UnrecognizedClientException', 'InvalidParameterException', 'InvalidSignatureException', 'ExpiredTokenException', 'CredentialsProviderError']);
 
-function apiError(operation: string, e: unknown): FlaglessError {
+export function apiError(operation: string, e: unknown): FlaglessError {
   const err = e as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   const name = err?.name ?? 'Error';
   const status = err?.$metadata?.httpStatusCode;
@@ -32,7 +32,7 @@ function apiError(operation: string, e: unknown): FlaglessError {
   });
 }
 
-async function makeClient(options: SourceOptions, env: Record<string, string | undefined>, poolId: string): Promise<{ client: CognitoIdentityProviderClient; sdk: typeof import('@aws-sdk/client-cognito-identity-provider') }> {
+export async function makeClient(options: SourceOptions, env: Record<string, string | undefined>, poolId: string): Promise<{ client: CognitoIdentityProviderClient; sdk: typeof import('@aws-sdk/client-cognito-identity-provider') }> {
   const sdk = await import('@aws-sdk/client-cognito-identity-provider');
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? (/^[a-z]{2}(-[a-z]+)+-\d+_/.test(poolId) ? poolId.split('_')[0] : undefined);
   if (!region) throw new FlaglessError('E_USAGE', 'Cognito: set AWS_REGION (the user pool id does not say its region).');
