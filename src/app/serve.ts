@@ -1,3 +1,4 @@
+import type { HashCostCeiling } from '../model/password/cost.js';
 import { readDecisionsFile } from '../engine/decisions/file.js';
 import { resolveDecisions } from '../engine/decisions/resolve.js';
 import type { DuplicateDecisions } from '../engine/decisions/types.js';
@@ -53,6 +54,8 @@ export interface ServeOptions {
   opsToken?: string;
   /** CPU time one verification of an export hash may use, in ms (default 5000). */
   verifyBudgetMs?: number;
+  /** Hashes above it are never verified (DEFAULT_HASH_COST_CEILING when absent); raise it only with care. */
+  hashCostCeiling?: HashCostCeiling;
   /** Take the end user's address from X-Forwarded-For (behind a proxy you run). */
   trustProxy?: boolean;
   /** Gateway log level (pino): `info` by default, `silent` for none. */
@@ -125,7 +128,14 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
       options.onEvent?.(`${index.stats.users} users, ${index.stats.organizations} organizations indexed in ${((Date.now() - started) / 1000).toFixed(1)} s (${index.stats.problems} problems; run \`flagless assess\` for details)`);
     }
     const chain: LegacyVerifier[] = [];
-    if (index) chain.push(new ExportVerifier(index, options.verifyBudgetMs !== undefined ? { poolOptions: { budgetMs: options.verifyBudgetMs } } : {}));
+    if (index) {
+      chain.push(
+        new ExportVerifier(index, {
+          ...(options.verifyBudgetMs !== undefined ? { poolOptions: { budgetMs: options.verifyBudgetMs } } : {}),
+          ...(options.hashCostCeiling ? { hashCostCeiling: options.hashCostCeiling } : {}),
+        }),
+      );
+    }
     if (legacyMode !== 'export') {
       const api = await legacyApiVerifier(vendor, source.apiUrl, env, legacyMode === 'api' || !index);
       if (api) chain.push(api);

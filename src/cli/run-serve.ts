@@ -5,7 +5,7 @@ import { auth0CustomDatabaseScripts } from '../app/auth0-scripts.js';
 import { serve, type ServeOptions } from '../app/serve.js';
 import { FlaglessError } from '../protocol/errors.js';
 import { sourceFromFlags, sourceVendorFromFlags } from './open-source.js';
-import { str, targetFromFlags } from './open-target.js';
+import { hashCostCeilingFromFlags, str, targetFromFlags } from './open-target.js';
 import { EXIT_OK, type CommandIo, type FlagValues, type ParsedCommand } from './spec.js';
 
 /**
@@ -65,6 +65,7 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
   const storage = str(flags['index-storage']) === 'sqlite' ? 'sqlite' : 'memory';
   const token = str(flags.token) ?? env.FLAGLESS_GATEWAY_TOKEN;
   const opsToken = str(flags['ops-token']) ?? env.FLAGLESS_OPS_TOKEN;
+  const hashCostCeiling = hashCostCeilingFromFlags(flags);
   const budgetRaw = str(flags['verify-budget-ms']);
   const verifyBudgetMs = budgetRaw === undefined ? undefined : Number(budgetRaw);
   if (verifyBudgetMs !== undefined && !(Number.isInteger(verifyBudgetMs) && verifyBudgetMs >= 50 && verifyBudgetMs <= 60_000)) {
@@ -99,6 +100,7 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
     ...(token ? { token } : {}),
     ...(opsToken ? { opsToken } : {}),
     ...(verifyBudgetMs !== undefined ? { verifyBudgetMs } : {}),
+    ...(hashCostCeiling ? { hashCostCeiling } : {}),
     ...(flags['trust-proxy'] === true ? { trustProxy: true } : {}),
     logLevel: str(flags['log-level']) ?? (io.quiet ? 'warn' : 'info'),
     port: port(flags),
