@@ -1,15 +1,7 @@
 import { plural } from '../../lib/english.js';
 import type { AssessReport } from '../../engine/assess/assess.js';
+import { esc, table } from './html.js';
 
-function esc(v: unknown): string {
-  return String(v).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
-
-function table(head: string[], rows: unknown[][]): string {
-  return `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
-    .map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`)
-    .join('')}</tbody></table>`;
-}
 
 /** One self-contained HTML file (no scripts, no external assets) a team lead can open and read. */
 export function renderAssessHtml(r: AssessReport, file: string, generatedAt = new Date(), applicationSection?: string): string {

@@ -1,14 +1,6 @@
 import type { InventoryReport } from '../../app-code/inventory.js';
+import { esc, table } from './html.js';
 
-function esc(v: unknown): string {
-  return String(v).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
-
-function table(head: string[], rows: unknown[][]): string {
-  return `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
-    .map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`)
-    .join('')}</tbody></table>`;
-}
 
 /** The application section of the assess HTML report (`assess --app <dir>`). */
 export function renderInventoryHtmlSection(r: InventoryReport): string {
