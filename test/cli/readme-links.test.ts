@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve, sep } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve, sep } from 'node:path';
 import { describe, it } from 'node:test';
 
 /** The README is read on a code host, from a clone or a tarball: every relative link must land inside the repository, on a file that exists. */
@@ -14,6 +14,20 @@ describe('README links', () => {
       const path = resolve(root, t.split('#')[0]!);
       assert.ok(path === root || path.startsWith(root + sep), `${t} leaves the repository`);
       assert.ok(existsSync(path), `${t} does not exist`);
+    }
+  });
+
+  it('the docs folder links only inside the repository too', () => {
+    const root = process.cwd();
+    for (const doc of readdirSync('docs').filter((f) => f.endsWith('.md'))) {
+      const text = readFileSync(join('docs', doc), 'utf8');
+      for (const m of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        const t = m[1]!;
+        if (/^(https?:|mailto:|#)/.test(t)) continue;
+        const path = resolve(root, 'docs', t.split('#')[0]!);
+        assert.ok(path === root || path.startsWith(root + sep), `docs/${doc}: ${t} leaves the repository`);
+        assert.ok(existsSync(path), `docs/${doc}: ${t} does not exist`);
+      }
     }
   });
 });
