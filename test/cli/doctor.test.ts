@@ -54,6 +54,18 @@ describe('flagless doctor --to workos (against the WorkOS simulator)', () => {
     assert.match(bad.stdout, /FAIL {2}the redirect URI must use https \(http only for localhost\)/);
   });
 
+  it("roles: the export's role slugs (renamed as WorkOS writes them) must exist in the environment; a missing one fails with a fix", async () => {
+    const ok = await flaglessAsync(['doctor', '--to', 'workos', '--json', '--roles', 'org:admin,org:member'], { env: good() });
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+    assert.equal(statuses(JSON.parse(ok.stdout) as Doc)['workos.roles'], 'ok');
+    const missing = await flaglessAsync(['doctor', '--to', 'workos', '--json', '--roles', 'org:admin,org:billing_manager'], { env: good() });
+    assert.equal(missing.code, 1);
+    const check = (JSON.parse(missing.stdout) as Doc).checks.find((c) => c.id === 'workos.roles')!;
+    assert.equal(check.status, 'fail');
+    assert.match(check.message, /lacks the role billing_manager/);
+    assert.match(check.fix!, /dashboard → Roles/);
+  });
+
   it("social connections: Auth0's connections against the WorkOS configuration; a different client id or a missing provider warns (exit 1)", async () => {
     const legacy = join(dir, 'auth0-connections.json');
     writeFileSync(legacy, JSON.stringify([

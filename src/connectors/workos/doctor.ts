@@ -1,4 +1,5 @@
 import type { DoctorCheck, DoctorContext, TargetDoctor } from '../../protocol/doctor.js';
+import { toWorkosRoleSlug } from './map.js';
 
 const DOCS = 'https://workos.com/docs/sdks/authkit-nextjs';
 
@@ -15,6 +16,29 @@ function redirectUriCheck(uri: string | undefined): DoctorCheck {
   if (u.protocol !== 'https:' && !(local && u.protocol === 'http:')) return { id, status: 'fail', message: `the redirect URI must use https (http only for localhost): ${uri}`, fix: 'serve the callback over https' };
   if (u.search || u.hash || u.pathname.includes('*')) return { id, status: 'fail', message: `production redirect URIs take no wildcard or query string: ${uri}`, fix: 'remove the query, fragment or wildcard' };
   return { id, status: 'ok', message: `redirect URI ${uri}` };
+}
+
+/**
+ * The environment's roles (`GET /authorization/roles`, the SDK's `authorization.listEnvironmentRoles`)
+ * hold every role slug the export's memberships will be written with (as map.ts renames them).
+ */
+async function rolesCheck(ctx: DoctorContext, key: string | undefined): Promise<DoctorCheck> {
+  const id = 'workos.roles';
+  const wanted = [...new Set(ctx.plan.roles.map((r) => toWorkosRoleSlug(r)).filter((s): s is string => s !== undefined))];
+  const create = `create them in the WorkOS dashboard → Roles before migrating (WorkOS refuses a membership with an unknown role)`;
+  if (!key || !key.startsWith('sk_')) return { id, status: 'fail', message: `cannot list the environment's roles without a valid WORKOS_API_KEY (the export uses ${wanted.join(', ')})`, fix: create };
+  const base = (ctx.url ?? ctx.env.WORKOS_API_URL ?? 'https://api.workos.com').replace(/\/+$/, '');
+  try {
+    const res = await fetch(`${base}/authorization/roles`, { headers: { authorization: `Bearer ${key}` }, signal: AbortSignal.timeout(15_000) });
+    const body = (await res.json().catch(() => undefined)) as { data?: { slug?: unknown }[] } | undefined;
+    if (!res.ok || !Array.isArray(body?.data)) return { id, status: 'fail', message: `the API did not list the environment's roles (HTTP ${res.status})`, fix: create };
+    const have = new Set(body.data.map((r) => r.slug).filter((s): s is string => typeof s === 'string'));
+    const missing = wanted.filter((s) => !have.has(s));
+    if (missing.length) return { id, status: 'fail', message: `the environment lacks the role${missing.length > 1 ? 's' : ''} ${missing.join(', ')} the export's memberships use`, fix: create };
+    return { id, status: 'ok', message: `the environment has every role the export uses (${wanted.join(', ')})` };
+  } catch (e) {
+    return { id, status: 'fail', message: `cannot reach ${base}: ${(e as Error).message}`, fix: 'check the network, or --target-url / WORKOS_API_URL' };
+  }
 }
 
 /** WorkOS: the keys, the API accepting them, the redirect URI and the cookie password, as the guides check by hand. */
@@ -45,10 +69,7 @@ export const workosDoctor: TargetDoctor = {
     const cookie = ctx.env.WORKOS_COOKIE_PASSWORD;
     if (!cookie || cookie.length < 32) out.push({ id: 'workos.cookie-password', status: 'fail', message: cookie ? `WORKOS_COOKIE_PASSWORD has ${cookie.length} characters; AuthKit needs at least 32` : 'WORKOS_COOKIE_PASSWORD is not set', fix: 'generate one: openssl rand -base64 24' });
     else out.push({ id: 'workos.cookie-password', status: 'ok', message: 'WORKOS_COOKIE_PASSWORD has at least 32 characters' });
-    if (ctx.plan.roles.length) {
-      // WorkOS lists roles in the dashboard; its API assigns them but flagless knows no endpoint to list them.
-      out.push({ id: 'workos.roles', status: 'warn', message: `the export's memberships use roles ${ctx.plan.roles.join(', ')}: flagless cannot list WorkOS roles through the API`, fix: 'create each role slug in the WorkOS dashboard → Roles before migrating (unknown slugs are refused)' });
-    }
+    if (ctx.plan.roles.length) out.push(await rolesCheck(ctx, key));
     return out;
   },
 };

@@ -169,7 +169,24 @@ function setMembershipStatus(status: 'active' | 'inactive') {
   };
 }
 
+/**
+ * `GET /authorization/roles`: the environment's roles (shape of the SDK's deserializeEnvironmentRole).
+ * With `roles` configured they are those; otherwise WorkOS's two defaults, admin and member.
+ */
+function listEnvironmentRoles(ctx: SimContext): SimResponse {
+  const now = new Date(0).toISOString();
+  const slugs = ctx.roles ?? ['admin', 'member'];
+  return {
+    status: 200,
+    body: {
+      object: 'list',
+      data: slugs.map((slug) => ({ object: 'role', id: `role_${slug}`, name: slug, slug, description: null, permissions: [], resource_type_slug: 'organization', type: 'EnvironmentRole', created_at: now, updated_at: now })),
+    },
+  };
+}
+
 export const organizationRoutes: Route[] = [
+  { method: 'GET', pattern: /^\/authorization\/roles$/, kind: 'read', handle: listEnvironmentRoles },
   { method: 'POST', pattern: /^\/organizations$/, kind: 'write', handle: createOrganization },
   { method: 'GET', pattern: /^\/organizations$/, kind: 'read', handle: listOrganizations },
   {
