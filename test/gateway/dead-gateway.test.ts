@@ -13,6 +13,7 @@ import Database from 'better-sqlite3';
 import type { VerifyReport } from '../../src/engine/verify.js';
 import { flaglessAsync } from '../helpers/cli.js';
 import { clerkExport, clerkIndex, movableLogins, openBetterAuth, tempDir, type ClerkExport } from './helpers.js';
+import { serveUrl } from '../helpers/processes.js';
 
 const BIN = join(process.cwd(), 'bin/flagless.js');
 
@@ -22,21 +23,7 @@ const HALF_MOVED_SQL = `SELECT u.id FROM user u WHERE NOT EXISTS (
 
 async function serve(args: string[]): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [BIN, 'serve', ...args, '--port', '0', '--json', '--quiet'], { env: { ...process.env, FLAGLESS_GATEWAY_TOKEN: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${err}`)), 90_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (line) {
-        clearTimeout(timer);
-        resolve((JSON.parse(line) as { url: string }).url);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited ${code}:\n${err}`)));
-  });
+  const { url } = await serveUrl(child, 90_000);
   return { child, url };
 }
 

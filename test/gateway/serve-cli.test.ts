@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BOMB, clerkExport, clerkIndex, movableLogins, tempDir, type ClerkExport } from './helpers.js';
+import { serveUrl } from '../helpers/processes.js';
 
 const ENTRY = `import { main } from ${JSON.stringify(path.resolve('src/cli/main.ts'))}; main(process.argv.slice(1)).then((c) => { process.exitCode = c; });`;
 // The child runs in a temp folder, so tsx is named by its resolved URL, not by package name.
@@ -18,22 +19,8 @@ const node = (args: string[]) => [process.execPath, ['--import', TSX, '--input-t
 async function serve(args: string[], cwd: string): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
   const [bin, argv] = node(['serve', ...args, '--port', '0', '--json']);
   const child = spawn(bin, argv, { cwd, env: { ...process.env, FLAGLESS_GATEWAY_TOKEN: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${err}`)), 60_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (line) {
-        clearTimeout(timer);
-        resolve((JSON.parse(line) as { url: string }).url);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited ${code}:\n${err}`)));
-  });
-  return { child, url, stderr: () => err };
+  const { url, stderr } = await serveUrl(child, 60_000);
+  return { child, url, stderr };
 }
 
 async function stop(child: ChildProcess): Promise<number | null> {

@@ -56,3 +56,27 @@ export async function startCognitoLocal(cwd: string): Promise<{ endpoint: string
   }
   return { endpoint: `http://127.0.0.1:${port}`, child };
 }
+
+/**
+ * Waits for a `flagless serve --json` child to print its start line and answers its URL; rejects
+ * with its stderr when it exits first or prints nothing within `timeoutMs`. `stderr()` reads what
+ * the child wrote so far.
+ */
+export async function serveUrl(child: ChildProcess, timeoutMs: number): Promise<{ url: string; stderr: () => string }> {
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${err}`)), timeoutMs);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line) {
+        clearTimeout(timer);
+        resolve((JSON.parse(line) as { url: string }).url);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited ${code}:\n${err}`)));
+  });
+  return { url, stderr: () => err };
+}
