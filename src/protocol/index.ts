@@ -9,6 +9,8 @@ export type * from './legacy.js';
 export type * from './problem.js';
 export type * from './source.js';
 export type * from './target.js';
+export type * from './sso.js';
+export { SSO_PROXY_THRESHOLD } from './sso.js';
 export { LEGACY_FAILURE_REASONS } from './legacy.js';
 export { ERROR_CODES, FlaglessError, isFlaglessError, type ErrorClass, type ErrorCode } from './errors.js';
 export { invalidCredentials, legacyUnavailable } from './legacy.js';
