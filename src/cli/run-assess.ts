@@ -9,7 +9,6 @@ import { renderAssessHtml } from './report/assess-html.js';
 import { renderAssessText } from './report/assess-text.js';
 import { renderInventoryHtmlSection } from './report/inventory-html.js';
 import { renderInventoryText } from './report/inventory-text.js';
-import { inventoryFor } from './run-inventory.js';
 import { plural } from '../lib/english.js';
 import { writeDuplicateDecisions } from '../app/decisions.js';
 import { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, type CommandRunner } from './spec.js';
@@ -19,7 +18,9 @@ export const run: CommandRunner = async (args, io) => {
   const source = sourceFromFlags(args.flags);
   const appDir = typeof args.flags.app === 'string' ? args.flags.app : undefined;
   // The application is read first: a wrong folder is refused before the export is streamed.
-  const application = appDir ? await inventoryFor(appDir, source.from as SourceVendor, io) : undefined;
+  // Loaded only with --app: the application scanner brings the TypeScript compiler (ts-morph),
+  // which costs every other assess half a second of start-up and ~60 MB.
+  const application = appDir ? (await import('./run-inventory.js')).inventoryFor(appDir, source.from as SourceVendor, io) : undefined;
   if (application) application.root = appDir!;
   const file = typeof args.flags.file === 'string' ? args.flags.file : `${source.from} API`;
   const report = await assess({
