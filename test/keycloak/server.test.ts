@@ -170,6 +170,38 @@ describe('Keycloak (real server) with imported credentials', { timeout: 10 * 60_
     });
   }
 
+  // Issue 13: bcrypt reads only the first 72 bytes, so a sign-in with a password that differs from
+  // the real one after byte 72 succeeds. Keycloak's own provider would then re-hash the typed text
+  // (the variant) to argon2, and the real password would be refused from then on. flagless's
+  // extension keeps the verified bcrypt hash instead.
+  test('bcrypt, password over 72 bytes: a variant past byte 72 signs in but is never stored; the real password keeps working', async () => {
+    const real = `${'ä'.repeat(30)}${'k'.repeat(12)}-the-real-tail`; // 72 bytes before the tail
+    const variant = `${'ä'.repeat(30)}${'k'.repeat(12)}-a-typo-in-the-tail`;
+    assert.equal(Buffer.byteLength(real.slice(0, 42)), 72);
+    const id = await importUser('longbcrypt', [keycloakPasswordCredential(fromBcrypt(await bcryptHash(real, 4)))]);
+    const imported = await passwordData(id);
+
+    assert.equal((await login('longbcrypt', variant)).ok, true, 'bcrypt accepts the variant: its first 72 bytes are right');
+    // Keycloak's re-hash runs in its own transaction after the sign-in: give it the time the
+    // re-hash of the cases above takes, then the credential must still be the imported one.
+    await new Promise((r) => setTimeout(r, 2_000));
+    assert.deepEqual(await passwordData(id), imported, 'the typed variant was not stored as the new password');
+    const right = await login('longbcrypt', real);
+    assert.equal(right.ok, true, `the real password still signs in: ${JSON.stringify(right.ok ? '' : right)}`);
+    assert.equal((await login('longbcrypt', `${'ä'.repeat(29)}a${'k'.repeat(12)}-the-real-tail`)).ok, false, 'a difference inside the first 72 bytes is refused');
+    await new Promise((r) => setTimeout(r, 1_000));
+    assert.deepEqual(await passwordData(id), imported, 'a long password keeps its bcrypt hash (bcrypt cannot tell which tail is real)');
+  });
+
+  test('bcrypt, password of exactly 72 bytes: re-hashed to the default as usual', async () => {
+    const password = `${'é'.repeat(30)}${'z'.repeat(12)}`;
+    assert.equal(Buffer.byteLength(password), 72);
+    const id = await importUser('bcrypt72', [keycloakPasswordCredential(fromBcrypt(await bcryptHash(password, 4)))]);
+    assert.equal((await login('bcrypt72', password)).ok, true);
+    assert.deepEqual(await waitForAlgorithm(id, defaultHashData), defaultHashData);
+    assert.equal((await login('bcrypt72', password)).ok, true);
+  });
+
   test('an unknown algorithm is refused at sign-in, not at import (the server has no provider for it)', async () => {
     const credential: KeycloakCredential = {
       type: 'password',
