@@ -6,6 +6,7 @@ import { isFlaglessError } from '../protocol/errors.js';
 import type { LegacyVerdict, LegacyVerifier } from '../protocol/legacy.js';
 import type { Target } from '../protocol/target.js';
 import type { FailureLog } from './failure-log.js';
+import { FailureTiming } from './failure-timing.js';
 import type { BruteForceGuard } from './limiter.js';
 import { normalizeIdentifier } from './identifier.js';
 import { identifiersOf, type ExportIndex } from './legacy/export-index.js';
@@ -96,6 +97,8 @@ function publicOutcome(v: LegacyVerdict): string {
 
 export class LoginRouter {
   readonly #o: Required<Omit<RouterOptions, 'index' | 'log' | 'passwordMode' | 'guard'>> & Pick<RouterOptions, 'index' | 'log' | 'guard'>;
+  /** Wrong-credentials answers padded to the slowest route's time (see failure-timing.ts). */
+  readonly #failureTiming = new FailureTiming();
   readonly #provisioner: Provisioner;
 
   constructor(options: RouterOptions) {
@@ -121,10 +124,15 @@ export class LoginRouter {
   async login(identifier: string, password: string, context: { clientIp?: string } = {}): Promise<LoginAnswer> {
     let answer: LoginAnswer;
     const account: AccountRef = {};
+    const started = performance.now();
     try {
       answer = await this.#login(identifier, password, context, account);
     } catch (e) {
       answer = this.#failure(e);
+    }
+    if (!answer.ok && answer.code === 'invalid_credentials') {
+      const wait = this.#failureTiming.observe(answer.route, performance.now() - started);
+      if (wait > 1) await sleep(wait);
     }
     this.#countAccount(account, answer);
     this.#o.metrics.logins.inc({ route: answer.route, outcome: answer.ok ? 'ok' : answer.code });
