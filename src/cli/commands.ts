@@ -2,6 +2,7 @@ import { TARGET_CAPABILITIES } from '../connectors/index.js';
 import { LOG_LEVELS } from '../engine/log.js';
 import { SOURCE_VENDORS } from '../connectors/index.js';
 import type { CommandSpec, FlagSpec } from './spec.js';
+import { SSO_SETUP_COMMANDS } from './commands-sso-setup.js';
 
 /**
  * Every command and every flag, declared once. `flagless --help`, `flagless <cmd> --help`, the
@@ -329,8 +330,14 @@ export const COMMANDS: CommandSpec[] = [
     ],
     load: () => import('./run-serve.js'),
   },
+  ...SSO_SETUP_COMMANDS,
 ];
 
 export function findCommand(name: string): CommandSpec | undefined {
   return COMMANDS.find((c) => c.name === name);
+}
+
+/** Two-word commands (`sso inventory`) share their first word: the group's subcommands. */
+export function subcommandsOf(group: string): CommandSpec[] {
+  return COMMANDS.filter((c) => c.name.startsWith(`${group} `));
 }

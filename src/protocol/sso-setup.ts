@@ -59,7 +59,7 @@ export interface SsoSetupResult {
   actions: SsoSetupAction[];
   links?: SsoSetupLink[];
   /** A configuration to put into the target's own config file (Kratos), already formatted. */
-  snippet?: { format: 'yaml' | 'json'; text: string };
+  snippet?: { format: 'yaml' | 'json'; text: string; companion?: { path: string; text: string } };
   /** Connections that need a person (unsupported protocol, missing data), one sentence each. */
   warnings: string[];
 }
