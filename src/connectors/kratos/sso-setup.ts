@@ -95,7 +95,7 @@ export async function setupKratosSso(inventory: SsoInventory, options: SsoSetupO
   const config = { selfservice: { methods: { oidc: { enabled: true, config: { providers } } } } };
   const format = options.format ?? 'yaml';
   const text = format === 'json' ? `${JSON.stringify(config, null, 2)}\n` : toYaml(config);
-  if (providers.length) warnings.push(`replace ${CLIENT_SECRET_PLACEHOLDER} with each client's secret, and put the claims mapper at ${MAPPER_URL} (`--json` prints it as mapper).`);
+  if (providers.length) warnings.push(`replace ${CLIENT_SECRET_PLACEHOLDER} with each client's secret, and put the claims mapper at ${MAPPER_URL} (--json prints it as mapper).`);
   return { target: 'kratos', actions, snippet: { format, text, companion: { path: MAPPER_URL, text: CLAIMS_MAPPER } }, warnings };
 }
 
