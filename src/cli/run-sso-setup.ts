@@ -12,10 +12,10 @@ export const run: CommandRunner = (args, io) => setupOrLinks(args, io, false);
 /** `sso links`: fresh Admin Portal links only. */
 export const runLinks: CommandRunner = (args, io) => setupOrLinks(args, io, true);
 
-async function setupOrLinks(args: Parameters<CommandRunner>[0], io: Parameters<CommandRunner>[1], links: boolean): Promise<number> {
+async function setupOrLinks(args: Parameters<CommandRunner>[0], io: Parameters<CommandRunner>[1], onlyLinks: boolean): Promise<number> {
   const f = args.flags;
   const to = str(f.to)!;
-  const linksOnly = links || f['links-only'] === true;
+  const linksOnly = onlyLinks || f['links-only'] === true;
   const dryRun = f['dry-run'] === true;
   const out = str(f.out);
   if (linksOnly && to !== 'workos') throw new FlaglessError('E_USAGE', '--links-only is for WorkOS (Admin Portal links).');
