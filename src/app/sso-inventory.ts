@@ -101,13 +101,7 @@ export async function ssoInventory(options: SsoInventoryOptions): Promise<SsoInv
     for (const c of connections) c.usersInExport = (counts.get(c.name) ?? 0) + (c.legacyId !== c.name ? (counts.get(c.legacyId) ?? 0) : 0);
   }
   const now = options.now ?? new Date();
-  const attention: SsoAttention[] = [];
-  for (const c of connections) {
-    for (const cert of c.idp.certificates) {
-      const state = certificateState(cert, now, CERTIFICATE_WARNING_DAYS);
-      if (state === 'expired' || state === 'expiring') attention.push({ connection: c.name, fingerprintSha256: cert.fingerprintSha256, notAfter: cert.notAfter!, state });
-    }
-  }
+  const attention = attentionOf(connections, now);
   const inventory: SsoInventory = {
     vendor: options.from,
     takenAt: typeof dump.takenAt === 'string' ? dump.takenAt : now.toISOString(),
@@ -115,6 +109,18 @@ export async function ssoInventory(options: SsoInventoryOptions): Promise<SsoInv
     recommendedPath: connections.length >= SSO_PROXY_THRESHOLD ? 'proxy' : 'handoff',
   };
   return { inventory, warnings: mapped.warnings, attention };
+}
+
+/** Certificates expired, or expiring within CERTIFICATE_WARNING_DAYS of `now`. */
+export function attentionOf(connections: readonly SsoConnection[], now: Date): SsoAttention[] {
+  const attention: SsoAttention[] = [];
+  for (const c of connections) {
+    for (const cert of c.idp.certificates) {
+      const state = certificateState(cert, now, CERTIFICATE_WARNING_DAYS);
+      if (state === 'expired' || state === 'expiring') attention.push({ connection: c.name, fingerprintSha256: cert.fingerprintSha256, notAfter: cert.notAfter!, state });
+    }
+  }
+  return attention;
 }
 
 /** Reads an inventory (`sso inventory --json` output) back for `sso setup`. */

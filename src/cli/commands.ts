@@ -64,6 +64,7 @@ export const COMMANDS: CommandSpec[] = [
       { name: 'html', type: 'string', value: 'path', description: 'Also write a self-contained HTML report to this path.' },
       MAX_HASH_COST_FLAG,
       { name: 'app', type: 'string', value: 'dir', description: "Also inventory the application's code in this folder (as `flagless inventory` does) and add it to the report (a section of the HTML report; `application` in --json)." },
+      { name: 'sso-inventory', type: 'string', value: 'path', description: 'An SSO inventory (`flagless sso inventory --json`) to add to the report: the enterprise connections, their certificates\' expiry and the recommended cutover path (a section of the HTML report; `sso` in --json).' },
       {
         name: 'decisions-out',
         type: 'string',
