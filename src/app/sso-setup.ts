@@ -15,6 +15,8 @@ export const SSO_TARGET_NAMES = Object.keys(SSO_TARGETS);
 export async function ssoSetup(to: string, inventory: SsoInventory, options: SsoSetupOptions): Promise<SsoSetupResult> {
   const load = SSO_TARGETS[to];
   if (!load) throw new FlaglessError('E_USAGE', `sso setup supports ${SSO_TARGET_NAMES.join(', ')}; got "${to}".`);
+  // Refused before anything is written.
+  for (const name of options.only ?? []) if (!inventory.connections.some((c) => c.name === name)) throw new FlaglessError('E_USAGE', `no connection named ${name} in the inventory.`);
   return (await load()).setup(inventory, options);
 }
 

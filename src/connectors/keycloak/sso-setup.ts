@@ -196,7 +196,6 @@ export async function setupKeycloakSso(inventory: SsoInventory, options: SsoSetu
   } catch (e) {
     throw toFlaglessError(e, 'setting up identity providers');
   }
-  if (options.only) for (const name of options.only) if (!inventory.connections.some((c) => c.name === name)) throw new FlaglessError('E_USAGE', `no connection named ${name} in the inventory.`);
   return { target: 'keycloak', actions, warnings };
 }
 

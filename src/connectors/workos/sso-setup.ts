@@ -14,7 +14,6 @@
  * portal-link): `expiresAt` says so, and `sso links` makes fresh ones on demand.
  */
 import type { WorkOS } from '@workos-inc/node';
-import { FlaglessError } from '../../protocol/errors.js';
 import type { SsoSetupAction, SsoSetupLink, SsoSetupOptions, SsoSetupResult, SsoTargetSetup } from '../../protocol/sso-setup.js';
 import type { SsoConnection, SsoInventory } from '../../protocol/sso.js';
 import { classifyWorkosError, isNotFound } from './errors.js';
@@ -93,7 +92,6 @@ export async function setupWorkosSso(inventory: SsoInventory, options: SsoSetupO
     links.push({ connection: c.name, organizationId: org.id, domains, link, expiresAt: new Date(issuedAt + PORTAL_LINK_TTL_MS).toISOString() });
     actions.push({ connection: c.name, what: 'portal-link', action: 'generated', id: org.id });
   }
-  if (options.only) for (const name of options.only) if (!inventory.connections.some((c) => c.name === name)) throw new FlaglessError('E_USAGE', `no connection named ${name} in the inventory.`);
   return { target: 'workos', actions, links, warnings };
 }
 
