@@ -1,0 +1,118 @@
+/**
+ * `flagless sso setup --to keycloak` against a real Keycloak: a SAML identity provider from the
+ * legacy IdP's settings (with the legacy SP entity ID under --proxy), an OIDC one whose discovery
+ * document Keycloak imports from another realm of the same server (acting as the customer's IdP),
+ * mappers, and the first-broker-login flow that links to the migrated account. A dry run writes
+ * nothing; a second run changes nothing and says so; the client secret is never printed.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { connectKeycloak, type KeycloakConnection } from '../../src/connectors/keycloak/admin-client.js';
+import { LINK_AUTHENTICATORS, LINK_FLOW } from '../../src/connectors/keycloak/sso-setup.js';
+import { DAY, makeCertificate, type TestCertificate } from '../helpers/certificates.js';
+import { flaglessAsync } from '../helpers/cli.js';
+import { inventoryOf, oidcConnection, samlConnection } from '../sso/fixtures.js';
+import { releaseKeycloak, useKeycloak, type LocalKeycloak } from './server-helper.js';
+
+describe('sso setup --to keycloak (real Keycloak)', { timeout: 600_000 }, () => {
+  let kc: LocalKeycloak;
+  let conn: KeycloakConnection;
+  let cert: TestCertificate;
+  const realm = `sso-app-${process.pid}`;
+  const idpRealm = `sso-idp-${process.pid}`;
+  const dir = mkdtempSync(join(tmpdir(), 'flagless-kc-sso-'));
+  const inventory = join(dir, 'inventory.json');
+  const SECRET = 'kc-oidc-client-secret-7f3a';
+  const env = () => ({ KEYCLOAK_URL: kc.url, KEYCLOAK_ADMIN_USERNAME: kc.username, KEYCLOAK_ADMIN_PASSWORD: kc.password, KEYCLOAK_TIMEOUT_MS: '120000', OIDC_SECRET: SECRET });
+  const writeInventory = (signInUrl?: string) => {
+    const acme = samlConnection('Acme SAML', cert);
+    if (signInUrl) acme.idp.signInUrl = signInUrl;
+    writeFileSync(inventory, JSON.stringify(inventoryOf([acme, oidcConnection('initech', `${kc.url}/realms/${idpRealm}`, 'initech-broker')])));
+  };
+  const setup = (extra: string[] = []) => flaglessAsync(['sso', 'setup', '--to', 'keycloak', '--realm', realm, '--inventory', inventory, '--proxy', '--client-secret-env', 'OIDC_SECRET', '--json', ...extra], { env: env() });
+
+  before(async () => {
+    kc = await useKeycloak();
+    conn = await connectKeycloak({ url: kc.url, username: kc.username, password: kc.password, timeoutMs: 120_000 });
+    await conn.admin.realms.create({ realm, enabled: true });
+    await conn.admin.realms.create({ realm: idpRealm, enabled: true });
+    cert = makeCertificate('idp.acme.test', new Date(Date.now() - DAY), new Date(Date.now() + 365 * DAY));
+    writeInventory();
+  });
+  after(async () => {
+    try {
+      for (const r of [realm, idpRealm]) await conn?.admin.realms.del({ realm: r }).catch(() => undefined);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await releaseKeycloak();
+    }
+  });
+
+  it('the authenticators the flow uses exist in this Keycloak', async () => {
+    const res = await fetch(`${kc.url}/admin/realms/${realm}/authentication/authenticator-providers`, { headers: { authorization: `Bearer ${await conn.admin.getAccessToken()}` } });
+    const providers = (await res.json()) as { id?: string }[];
+    for (const id of LINK_AUTHENTICATORS) assert.ok(providers.some((p) => p.id === id), `${id} is an authenticator of this server`);
+  });
+
+  it('a dry run lists what it would create and creates nothing', async () => {
+    const r = await setup(['--dry-run']);
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as { actions: { connection: string; what: string; action: string }[] };
+    assert.ok(doc.actions.some((a) => a.connection === 'Acme SAML' && a.what === 'identity-provider' && a.action === 'would-create'));
+    assert.equal((await conn.admin.identityProviders.find({ realm })).length, 0);
+    assert.ok(!(await conn.admin.authenticationManagement.getFlows({ realm })).some((f) => f.alias === LINK_FLOW));
+  });
+
+  it('creates the identity providers, mappers and the linking flow; the secret is never printed', async () => {
+    const r = await setup();
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(!r.stdout.includes(SECRET) && !r.stderr.includes(SECRET));
+    const saml = (await conn.admin.identityProviders.findOne({ realm, alias: 'acme-saml' }))!;
+    assert.equal(saml.providerId, 'saml');
+    assert.equal(saml.firstBrokerLoginFlowAlias, LINK_FLOW);
+    assert.equal(saml.trustEmail, true);
+    const c = saml.config as Record<string, string>;
+    assert.equal(c.entityId, 'urn:auth0:tenant:Acme SAML', '--proxy: the SP entity ID the IdP already trusts');
+    assert.equal(c.idpEntityId, 'https://idp.Acme SAML.test/entity');
+    assert.equal(c.singleSignOnServiceUrl, 'https://idp.Acme SAML.test/sso');
+    assert.equal(c.signingCertificate, cert.der64);
+    assert.equal(c.validateSignature, 'true');
+    assert.equal(c.principalType, 'SUBJECT');
+    const oidc = (await conn.admin.identityProviders.findOne({ realm, alias: 'initech' }))!;
+    const o = oidc.config as Record<string, string>;
+    assert.equal(oidc.providerId, 'oidc');
+    assert.equal(o.issuer, `${kc.url}/realms/${idpRealm}`);
+    assert.equal(o.tokenUrl, `${kc.url}/realms/${idpRealm}/protocol/openid-connect/token`);
+    assert.equal(o.clientId, 'initech-broker');
+    assert.notEqual(o.clientSecret, undefined, 'a client secret is stored');
+    const samlMappers = await conn.admin.identityProviders.findMappers({ realm, alias: 'acme-saml' });
+    assert.deepEqual(samlMappers.map((m) => m.name).sort(), ['email', 'email-claim', 'firstName', 'firstName-claim', 'lastName', 'lastName-claim']);
+    const oidcMappers = await conn.admin.identityProviders.findMappers({ realm, alias: 'initech' });
+    assert.deepEqual(oidcMappers.map((m) => [m.name, (m.config as Record<string, string>).claim]).sort(), [['email', 'email'], ['firstName', 'given_name'], ['lastName', 'family_name']]);
+    const executions = await conn.admin.authenticationManagement.getExecutions({ realm, flow: LINK_FLOW });
+    assert.deepEqual(executions.map((e) => [e.providerId, e.requirement]), LINK_AUTHENTICATORS.map((p) => [p, 'REQUIRED']));
+  });
+
+  it('a second run changes nothing and says so; a changed SSO URL is updated', async () => {
+    const again = await flaglessAsync(['sso', 'setup', '--to', 'keycloak', '--realm', realm, '--inventory', inventory, '--proxy', '--client-secret-env', 'OIDC_SECRET'], { env: env() });
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /Nothing to change/);
+    assert.doesNotMatch(again.stdout, /\b(created|updated)\b/);
+    writeInventory('https://idp.acme.test/new-sso');
+    const changed = await setup();
+    const doc = JSON.parse(changed.stdout) as { actions: { connection: string; what: string; action: string; detail?: string }[] };
+    const idp = doc.actions.find((a) => a.connection === 'Acme SAML' && a.what === 'identity-provider')!;
+    assert.deepEqual([idp.action, idp.detail], ['updated', 'singleSignOnServiceUrl']);
+    assert.equal(((await conn.admin.identityProviders.findOne({ realm, alias: 'acme-saml' }))!.config as Record<string, string>).singleSignOnServiceUrl, 'https://idp.acme.test/new-sso');
+  });
+
+  it('refuses a realm that does not exist (exit 2) and a --client-secret-env that is not a name', async () => {
+    const r = await flaglessAsync(['sso', 'setup', '--to', 'keycloak', '--realm', 'no-such-realm', '--inventory', inventory], { env: env() });
+    assert.equal(r.code, 2, r.stderr);
+    const v = await flaglessAsync(['sso', 'setup', '--to', 'keycloak', '--realm', realm, '--inventory', inventory, '--client-secret-env', 'sk live value'], { env: env() });
+    assert.equal(v.code, 2);
+  });
+});
