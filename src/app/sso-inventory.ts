@@ -55,10 +55,10 @@ async function readDump(path: string, from: string): Promise<SsoDump> {
   try {
     dump = JSON.parse(text);
   } catch {
-    throw new FlaglessError('E_SOURCE_PARSE', `${path} is not JSON (an SSO dump is what \`flagless sso inventory --save-dump\` writes).`);
+    throw new FlaglessError('E_INPUT_UNREADABLE', `${path} is not JSON (an SSO dump is what \`flagless sso inventory --save-dump\` writes).`);
   }
   const d = dump as Partial<SsoDump> | null;
-  if (!d || typeof d !== 'object' || typeof d.vendor !== 'string') throw new FlaglessError('E_SOURCE_PARSE', `${path} is not an SSO dump: it lacks "vendor".`);
+  if (!d || typeof d !== 'object' || typeof d.vendor !== 'string') throw new FlaglessError('E_INPUT_UNREADABLE', `${path} is not an SSO dump: it lacks "vendor".`);
   if (d.vendor !== from) throw new FlaglessError('E_WRONG_VENDOR', `${path} is a ${d.vendor} SSO dump, not ${from}: use --from ${d.vendor}.`);
   return d as SsoDump;
 }
@@ -130,15 +130,15 @@ export async function readSsoInventory(path: string): Promise<SsoInventory> {
     doc = JSON.parse(await readFile(path, 'utf8'));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new FlaglessError(code ? 'E_INPUT_UNREADABLE' : 'E_SOURCE_PARSE', `cannot read the inventory ${path}: ${code ?? 'not JSON'} (write one with \`flagless sso inventory --json > ${path}\`).`);
+    throw new FlaglessError('E_INPUT_UNREADABLE', `cannot read the inventory ${path}: ${code ?? 'not JSON'} (write one with \`flagless sso inventory --json > ${path}\`).`);
   }
   const inv = doc as Partial<SsoInventory> | null;
   if (!inv || typeof inv !== 'object' || !Array.isArray(inv.connections) || typeof inv.vendor !== 'string') {
-    throw new FlaglessError('E_SOURCE_PARSE', `${path} is not an SSO inventory: it lacks vendor or connections.`);
+    throw new FlaglessError('E_INPUT_UNREADABLE', `${path} is not an SSO inventory: it lacks vendor or connections.`);
   }
   for (const c of inv.connections) {
     if (!c || typeof c.name !== 'string' || (c.protocol !== 'saml' && c.protocol !== 'oidc') || !c.idp || !Array.isArray(c.idp.certificates) || !c.legacySp || !Array.isArray(c.domains) || !Array.isArray(c.organizations)) {
-      throw new FlaglessError('E_SOURCE_PARSE', `${path}: a connection is malformed (each needs name, protocol saml|oidc, idp.certificates, legacySp, domains, organizations).`);
+      throw new FlaglessError('E_INPUT_UNREADABLE', `${path}: a connection is malformed (each needs name, protocol saml|oidc, idp.certificates, legacySp, domains, organizations).`);
     }
   }
   return inv as SsoInventory;
