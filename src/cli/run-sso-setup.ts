@@ -44,7 +44,8 @@ async function setupOrLinks(args: Parameters<CommandRunner>[0], io: Parameters<C
     await writeLinksCsv(out, result.links);
     if (!io.quiet) io.err(`sso: ${result.links.length} Admin Portal link${result.links.length === 1 ? '' : 's'} written to ${out} (they expire five minutes after issuance; \`flagless sso links\` makes fresh ones)`);
   }
-  const changed = result.actions.filter((a) => a.action !== 'unchanged' && a.action !== 'skipped').length;
+  const changed = result.actions.filter((a) => a.action === 'created' || a.action === 'updated').length;
+  const generated = result.actions.filter((a) => a.action === 'generated').length;
   // Links are bearer URLs into the customer's setup: in the CSV only.
   const links = result.links?.map(({ link: _link, ...rest }) => rest);
   if (io.json) {
@@ -54,7 +55,8 @@ async function setupOrLinks(args: Parameters<CommandRunner>[0], io: Parameters<C
     if (!io.quiet) io.err(textTable(['connection', 'what', 'action', 'detail'], result.actions.map((a) => [a.connection, a.what, a.action, a.detail ?? a.id ?? ''])));
   } else {
     io.out(textTable(['connection', 'what', 'action', 'id / detail'], result.actions.map((a) => [a.connection, a.what, a.action, [a.id, a.detail].filter(Boolean).join(' · ')]), 70));
-    io.out(dryRun ? 'dry run: nothing was written.' : changed === 0 ? 'Nothing to change: the target already matches the inventory.' : `${changed} change${changed === 1 ? '' : 's'} made.`);
+    const fresh = generated ? ` ${generated} fresh Admin Portal link${generated === 1 ? '' : 's'} in ${out}.` : '';
+    io.out(dryRun ? 'dry run: nothing was written.' : changed === 0 ? `Nothing to change: the target already matches the inventory.${fresh}` : `${changed} change${changed === 1 ? '' : 's'} made.${fresh}`);
   }
   for (const w of result.warnings) io.err(`flagless: warning: ${w}`);
   return result.warnings.length > 0 || result.actions.some((a) => a.action === 'skipped') ? EXIT_PROBLEMS : EXIT_OK;
