@@ -21,7 +21,7 @@ export function makeCertificate(cn: string, notBefore: Date, notAfter: Date): Te
   const dir = mkdtempSync(join(tmpdir(), 'flagless-cert-'));
   try {
     writeFileSync(join(dir, 'index.txt'), '');
-    writeFileSync(join(dir, 'serial'), `${Math.floor(Math.random() * 1e6 + 1e6).toString(16)}\n`);
+    writeFileSync(join(dir, 'serial'), `${Math.floor(Math.random() * 0xfffffff + 0x10000000).toString(16).padStart(8, '0')}\n`);
     writeFileSync(
       join(dir, 'ca.cnf'),
       `[ ca ]\ndefault_ca = d\n[ d ]\ndir = ${dir}\ndatabase = ${dir}/index.txt\nnew_certs_dir = ${dir}\nserial = ${dir}/serial\ndefault_md = sha256\npolicy = p\nemail_in_dn = no\nunique_subject = no\n[ p ]\ncommonName = supplied\n`,
