@@ -75,9 +75,9 @@ describe('sso setup --to keycloak (real Keycloak)', { timeout: 600_000 }, () => 
     assert.equal(saml.firstBrokerLoginFlowAlias, LINK_FLOW);
     assert.equal(saml.trustEmail, true);
     const c = saml.config as Record<string, string>;
-    assert.equal(c.entityId, 'urn:auth0:tenant:Acme SAML', '--proxy: the SP entity ID the IdP already trusts');
-    assert.equal(c.idpEntityId, 'https://idp.Acme SAML.test/entity');
-    assert.equal(c.singleSignOnServiceUrl, 'https://idp.Acme SAML.test/sso');
+    assert.equal(c.entityId, 'urn:auth0:tenant:acme-saml', '--proxy: the SP entity ID the IdP already trusts');
+    assert.equal(c.idpEntityId, 'https://idp.acme-saml.test/entity');
+    assert.equal(c.singleSignOnServiceUrl, 'https://idp.acme-saml.test/sso');
     assert.equal(c.signingCertificate, cert.der64);
     assert.equal(c.validateSignature, 'true');
     assert.equal(c.principalType, 'SUBJECT');

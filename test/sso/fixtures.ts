@@ -3,6 +3,8 @@ import { describeCertificate } from '../../src/lib/sso/certificate.js';
 import type { SsoConnection, SsoInventory } from '../../src/protocol/sso.js';
 import type { TestCertificate } from '../helpers/certificates.js';
 
+const slug = (name: string) => name.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+
 export function samlConnection(name: string, cert: TestCertificate | undefined, extra: Partial<SsoConnection> = {}): SsoConnection {
   return {
     name,
@@ -11,9 +13,9 @@ export function samlConnection(name: string, cert: TestCertificate | undefined, 
     protocol: 'saml',
     kind: 'samlp',
     enabled: true,
-    idp: { entityId: `https://idp.${name}.test/entity`, signInUrl: `https://idp.${name}.test/sso`, certificates: cert ? [describeCertificate(cert.pem)!] : [] },
-    legacySp: { acsUrl: `https://tenant.eu.auth0.com/login/callback?connection=${name}`, entityId: `urn:auth0:tenant:${name}` },
-    domains: [`${name}.test`],
+    idp: { entityId: `https://idp.${slug(name)}.test/entity`, signInUrl: `https://idp.${slug(name)}.test/sso`, certificates: cert ? [describeCertificate(cert.pem)!] : [] },
+    legacySp: { acsUrl: `https://tenant.eu.auth0.com/login/callback?connection=${encodeURIComponent(name)}`, entityId: `urn:auth0:tenant:${slug(name)}` },
+    domains: [`${slug(name)}.test`],
     organizations: [],
     ...extra,
   };
@@ -29,7 +31,7 @@ export function oidcConnection(name: string, issuer: string, clientId: string, e
     enabled: true,
     idp: { issuer, clientId, certificates: [] },
     legacySp: { callbackUrl: 'https://tenant.eu.auth0.com/login/callback' },
-    domains: [`${name}.test`],
+    domains: [`${slug(name)}.test`],
     organizations: [],
     ...extra,
   };
