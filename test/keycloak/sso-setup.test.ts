@@ -17,6 +17,45 @@ import { flaglessAsync } from '../helpers/cli.js';
 import { inventoryOf, oidcConnection, samlConnection } from '../sso/fixtures.js';
 import { releaseKeycloak, useKeycloak, type LocalKeycloak } from './server-helper.js';
 
+
+/** A cookie jar that honours paths: both realms of one server set cookies with the same names. */
+class Jar {
+  private cookies: { name: string; value: string; path: string }[] = [];
+  store(res: Response): void {
+    for (const line of res.headers.getSetCookie()) {
+      const [pair, ...attrs] = line.split(';');
+      const eq = pair!.indexOf('=');
+      const name = pair!.slice(0, eq).trim();
+      const value = pair!.slice(eq + 1).trim();
+      const path = attrs.map((a) => a.trim()).find((a) => a.toLowerCase().startsWith('path='))?.slice(5) ?? '/';
+      this.cookies = this.cookies.filter((c) => !(c.name === name && c.path === path));
+      if (value !== '' && !/max-age=0/i.test(line)) this.cookies.push({ name, value, path });
+    }
+  }
+  header(url: string): string {
+    const path = new URL(url).pathname;
+    return this.cookies.filter((c) => path.startsWith(c.path)).map((c) => `${c.name}=${c.value}`).join('; ');
+  }
+}
+
+/** Follows redirects by hand (keeping cookies) until a page answers 200 or a redirect leaves the server. */
+async function follow(jar: Jar, url: string, init: RequestInit = {}, stopAt?: string): Promise<{ url: string; res: Response }> {
+  let current = url;
+  let options = init;
+  for (let i = 0; i < 20; i++) {
+    const res = await fetch(current, { ...options, redirect: 'manual', headers: { ...(options.headers as Record<string, string>), cookie: jar.header(current) } });
+    jar.store(res);
+    const location = res.headers.get('location');
+    if (res.status < 300 || res.status >= 400 || !location) return { url: current, res };
+    current = new URL(location, current).href;
+    if (stopAt && current.startsWith(stopAt)) return { url: current, res };
+    options = {};
+  }
+  throw new Error('too many redirects');
+}
+
+const decodeHtml = (s: string) => s.replace(/&amp;/g, '&');
+
 describe('sso setup --to keycloak (real Keycloak)', { timeout: 600_000 }, () => {
   let kc: LocalKeycloak;
   let conn: KeycloakConnection;
@@ -107,6 +146,29 @@ describe('sso setup --to keycloak (real Keycloak)', { timeout: 600_000 }, () => 
     const idp = doc.actions.find((a) => a.connection === 'Acme SAML' && a.what === 'identity-provider')!;
     assert.deepEqual([idp.action, idp.detail], ['updated', 'singleSignOnServiceUrl']);
     assert.equal(((await conn.admin.identityProviders.findOne({ realm, alias: 'acme-saml' }))!.config as Record<string, string>).singleSignOnServiceUrl, 'https://idp.acme.test/new-sso');
+  });
+
+
+  it('a first login through the OIDC identity provider links to the migrated account with the same email, creating none', async () => {
+    // The customer's IdP: a realm of the same server with the broker's client and the employee.
+    await conn.admin.clients.create({ realm: idpRealm, clientId: 'initech-broker', secret: SECRET, publicClient: false, standardFlowEnabled: true, redirectUris: [`${kc.url}/realms/${realm}/broker/initech/endpoint`] });
+    await conn.admin.users.create({ realm: idpRealm, username: 'ada', email: 'ada@initech.test', emailVerified: true, firstName: 'Ada', lastName: 'Lovelace', enabled: true, credentials: [{ type: 'password', value: 'Idp-password-1', temporary: false }] });
+    // The account flagless migrated earlier, and the application's client.
+    const { id: migratedId } = await conn.admin.users.create({ realm, username: 'ada@initech.test', email: 'ada@initech.test', emailVerified: true, firstName: 'Ada', lastName: 'Lovelace', enabled: true });
+    const callback = 'http://127.0.0.1:9/cb';
+    await conn.admin.clients.create({ realm, clientId: 'app', publicClient: true, standardFlowEnabled: true, redirectUris: [callback] });
+    const before = await conn.admin.users.count({ realm });
+
+    const jar = new Jar();
+    const start = `${kc.url}/realms/${realm}/protocol/openid-connect/auth?client_id=app&response_type=code&scope=openid&redirect_uri=${encodeURIComponent(callback)}&kc_idp_hint=initech`;
+    const login = await follow(jar, start);
+    assert.ok(login.url.includes(`/realms/${idpRealm}/`), `the hint sends the browser to the IdP (${login.url})`);
+    const action = decodeHtml(/<form[^>]*id="kc-form-login"[^>]*action="([^"]+)"/.exec(await login.res.text())![1]!);
+    const done = await follow(jar, action, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ username: 'ada', password: 'Idp-password-1', credentialId: '' }).toString() }, callback);
+    assert.ok(done.url.startsWith(`${callback}?`) && new URL(done.url).searchParams.has('code'), `the login ends at the application with a code (${done.url}, HTTP ${done.res.status})`);
+    assert.equal(await conn.admin.users.count({ realm }), before, 'no second account');
+    const links = await conn.admin.users.listFederatedIdentities({ realm, id: migratedId });
+    assert.deepEqual(links.map((l) => l.identityProvider), ['initech'], 'the IdP identity is linked to the migrated account');
   });
 
   it('refuses a realm that does not exist (exit 2) and a --client-secret-env that is not a name', async () => {
