@@ -171,6 +171,20 @@ describe('sso setup --to keycloak (real Keycloak)', { timeout: 600_000 }, () => 
     assert.deepEqual(links.map((l) => l.identityProvider), ['initech'], 'the IdP identity is linked to the migrated account');
   });
 
+
+  it('a SAML connection whose IdP entity ID is unknown (Auth0 keeps none) is set up without the Issuer check, and says so (exit 1)', async () => {
+    const partial = join(dir, 'partial.json');
+    writeFileSync(partial, JSON.stringify(inventoryOf([samlConnection('globex', cert, { idp: { signInUrl: 'https://idp.globex.test/sso', certificates: samlConnection('globex', cert).idp.certificates } })])));
+    const r = await flaglessAsync(['sso', 'setup', '--to', 'keycloak', '--realm', realm, '--inventory', partial, '--json'], { env: env() });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /globex: the IdP's entity ID is unknown/);
+    const idp = (await conn.admin.identityProviders.findOne({ realm, alias: 'globex' }))!;
+    const c = idp.config as Record<string, string>;
+    assert.equal(c.idpEntityId ?? '', '');
+    assert.equal(c.singleSignOnServiceUrl, 'https://idp.globex.test/sso');
+    assert.notEqual(c.entityId, 'urn:auth0:tenant:globex', 'without --proxy Keycloak keeps its own SP entity ID');
+  });
+
   it('refuses a realm that does not exist (exit 2) and a --client-secret-env that is not a name', async () => {
     const r = await flaglessAsync(['sso', 'setup', '--to', 'keycloak', '--realm', 'no-such-realm', '--inventory', inventory], { env: env() });
     assert.equal(r.code, 2, r.stderr);

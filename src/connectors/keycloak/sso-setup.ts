@@ -150,11 +150,13 @@ export async function setupKeycloakSso(inventory: SsoInventory, options: SsoSetu
     for (const c of inventory.connections) {
       if (options.only && !options.only.includes(c.name)) continue;
       const alias = idpAlias(c.name);
-      if (c.protocol === 'saml' && (!c.idp.entityId || !c.idp.signInUrl)) {
-        warnings.push(`${c.name}: the inventory lacks the IdP's entity ID or SSO URL; not set up (complete it from the customer's metadata).`);
-        actions.push({ connection: c.name, what: 'identity-provider', action: 'skipped', detail: 'IdP entity ID or SSO URL unknown' });
+      if (c.protocol === 'saml' && !c.idp.signInUrl) {
+        warnings.push(`${c.name}: the inventory lacks the IdP's SSO URL; not set up (complete it from the customer's metadata).`);
+        actions.push({ connection: c.name, what: 'identity-provider', action: 'skipped', detail: 'IdP SSO URL unknown' });
         continue;
       }
+      // Keycloak checks the responses' Issuer only when idpEntityId is set (Auth0 never stores it).
+      if (c.protocol === 'saml' && !c.idp.entityId) warnings.push(`${c.name}: the IdP's entity ID is unknown, so Keycloak will not check the responses' Issuer; add it (idpEntityId) from the customer's metadata.`);
       if (c.protocol === 'saml' && c.idp.certificates.every((x) => !x.pem)) warnings.push(`${c.name}: no signing certificate in the inventory: Keycloak will not validate signatures until one is added.`);
       if (c.protocol === 'oidc' && !secret) warnings.push(`${c.name}: no client secret (${options.clientSecretEnv ? `${options.clientSecretEnv} is empty` : 'give --client-secret-env'}); set it in Keycloak before the cutover.`);
       if (options.proxy && c.protocol === 'saml' && !c.legacySp.entityId) warnings.push(`${c.name}: --proxy, but the legacy SP entity ID is unknown; Keycloak keeps its own.`);
