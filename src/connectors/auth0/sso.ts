@@ -155,8 +155,9 @@ export function mapAuth0Connections(dump: SsoDump, options: SsoMapOptions): SsoM
       idp: saml
         ? {
             ...(str(o.issuer) ? { entityId: str(o.issuer) } : {}),
-            ...(str(o.signInEndpoint) ?? str(o.adfs_server) ? { signInUrl: str(o.signInEndpoint) ?? str(o.adfs_server) } : {}),
-            ...(str(o.metadataUrl) ? { metadataUrl: str(o.metadataUrl) } : {}),
+            ...(str(o.signInEndpoint) ? { signInUrl: str(o.signInEndpoint) } : {}),
+            // ADFS connections name the server's federation metadata URL (adfs_server).
+            ...(str(o.metadataUrl) ?? str(o.adfs_server) ? { metadataUrl: str(o.metadataUrl) ?? str(o.adfs_server) } : {}),
             certificates,
           }
         : {
