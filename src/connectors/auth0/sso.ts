@@ -173,7 +173,9 @@ export function mapAuth0Connections(dump: SsoDump, options: SsoMapOptions): SsoM
       domains,
       organizations: orgsOf.get(c.id) ?? [],
     };
-    if (saml && !conn.idp.entityId) {
+    if (c.strategy === 'adfs') {
+      warnings.push(`${c.name}: Auth0 speaks WS-Federation to ADFS; at the target the customer's ADFS needs a SAML 2.0 relying party trust (its metadata: ${conn.idp.metadataUrl ?? 'ask the customer'}).`);
+    } else if (saml && !conn.idp.entityId) {
       warnings.push(`${c.name}: Auth0 does not return the IdP's entity ID for a ${c.strategy} connection; the Issuer of its responses (or its metadata) tells it.`);
     }
     return conn;
