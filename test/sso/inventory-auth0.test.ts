@@ -139,6 +139,13 @@ describe('sso inventory --from auth0 (Management API simulator, auth0 SDK)', { t
     assert.equal(json.code, 1);
     const doc = JSON.parse(json.stdout) as { vendor: string; connections: unknown[]; recommendedPath: string; attention: unknown[] };
     assert.deepEqual([doc.vendor, doc.connections.length, doc.recommendedPath, doc.attention.length], ['auth0', 4, 'handoff', 1]);
+    // The --json document is what `sso setup --inventory` reads.
+    const invFile = join(dir, 'inventory.json');
+    writeFileSync(invFile, json.stdout);
+    const kratos = await flaglessAsync(['sso', 'setup', '--to', 'kratos', '--inventory', invFile]);
+    assert.equal(kratos.code, 1, 'SAML connections need Ory Network or Polis');
+    assert.match(kratos.stdout, /id: "initech-oidc"/);
+    assert.match(kratos.stdout, /issuer_url: "https:\/\/login\.microsoftonline\.com\/hooli\.onmicrosoft\.com\/v2\.0"/);
     const bad = await flaglessAsync([...base, '--json'], { env: { ...env(), AUTH0_CLIENT_SECRET: 'wrong-secret' } });
     assert.equal(bad.code, 2, bad.stderr);
     assert.ok(!bad.stderr.includes('wrong-secret') && !bad.stdout.includes('wrong-secret'));
