@@ -42,12 +42,18 @@ export interface CognitoSsoDump extends SsoDump {
   providers: CognitoDumpProvider[];
 }
 
+/** The IdP's public metadata, read with a time and size bound (a metadata document is a few KB). */
 async function fetchMetadata(url: string): Promise<string> {
   const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
-  if (!res.ok) throw new Error(`HTTP ${res.status}`);
-  const text = await res.text();
-  if (text.length > METADATA_LIMIT) throw new Error('larger than 1 MB');
-  return text;
+  if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.length;
+    if (size > METADATA_LIMIT) throw new Error('larger than 1 MB');
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 export async function readCognitoSsoApi(options: SsoReadOptions): Promise<CognitoSsoDump> {
