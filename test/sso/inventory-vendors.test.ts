@@ -6,6 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -53,6 +55,35 @@ describe('sso inventory --from cognito (simulator, AWS SDK)', { timeout: 60_000 
     assert.equal(sim.requests.filter((q) => q.operation === 'ListIdentityProviders').length, 2, 'two pages of providers');
     const custom = await ssoInventory({ from: 'cognito', dump: saveDump, legacyHost: 'login.acme.test' });
     assert.equal(custom.inventory.connections[0]!.legacySp.acsUrl, 'https://login.acme.test/saml2/idpresponse');
+  });
+
+
+  it('reads a provider given by MetadataURL from that URL, and refuses a document over 1 MB with a warning', async () => {
+    const meta = createServer((req, res) => {
+      if (req.url === '/meta.xml') res.writeHead(200, { 'content-type': 'application/xml' }).end(idpMetadata('https://idp.url.test', 'https://idp.url.test/sso', cert));
+      else res.writeHead(200, { 'content-type': 'application/xml' }).end('<x>' + 'a'.repeat(1_100_000) + '</x>');
+    });
+    await new Promise<void>((resolve) => meta.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(meta.address() as AddressInfo).port}`;
+    const byUrl = await startCognitoSsoSimulator({
+      userPoolId: POOL, region: 'eu-west-1', accessKeyId: KEY.AWS_ACCESS_KEY_ID, secretAccessKey: KEY.AWS_SECRET_ACCESS_KEY, customDomain: 'login.acme.test',
+      providers: [
+        { ProviderName: 'ByUrl', ProviderType: 'SAML', ProviderDetails: { MetadataURL: `${base}/meta.xml` } },
+        { ProviderName: 'Huge', ProviderType: 'SAML', ProviderDetails: { MetadataURL: `${base}/huge.xml` } },
+      ],
+    });
+    try {
+      const r = await ssoInventory({ from: 'cognito', env: { ...KEY, COGNITO_USER_POOL_ID: POOL }, apiUrl: byUrl.url });
+      const [ok, huge] = r.inventory.connections;
+      assert.deepEqual([ok!.idp.entityId, ok!.idp.signInUrl, ok!.idp.metadataUrl, ok!.legacySp.acsUrl], ['https://idp.url.test', 'https://idp.url.test/sso', `${base}/meta.xml`, 'https://login.acme.test/saml2/idpresponse']);
+      assert.equal(ok!.idp.certificates[0]!.fingerprintSha256, cert.fingerprint);
+      assert.equal(huge!.idp.entityId, undefined);
+      assert.match(r.warnings.join('\n'), /Huge: its metadata URL could not be read \(larger than 1 MB\)/);
+    } finally {
+      await byUrl.close();
+      meta.closeAllConnections();
+      meta.close();
+    }
   });
 
   it('a wrong secret fails the signature check: a fatal error naming no secret', async () => {

@@ -32,7 +32,11 @@ describe('SSO dumps mapped to connections', () => {
 
   it('Cognito: metadata that does not parse and a pool without a domain are warnings, not guesses', () => {
     const r = mapCognitoConnections(
-      { vendor: 'cognito', takenAt, userPoolId: 'us-east-1_X', region: 'us-east-1', providers: [{ ProviderName: 'Broken', ProviderType: 'SAML', ProviderDetails: { MetadataFile: '<not-metadata/>' }, IdpIdentifiers: [] }] },
+      { vendor: 'cognito', takenAt, userPoolId: 'us-east-1_X', region: 'us-east-1', providers: [
+          { ProviderName: 'Broken', ProviderType: 'SAML', ProviderDetails: { MetadataFile: '<not-metadata/>' }, IdpIdentifiers: [] },
+          { ProviderName: 'Text', ProviderType: 'SAML', ProviderDetails: { MetadataFile: 'plain text, not XML' }, IdpIdentifiers: [] },
+          { ProviderName: 'Nothing', ProviderType: 'SAML', ProviderDetails: {}, IdpIdentifiers: [] },
+        ] },
       {},
     );
     const [c] = r.connections;
@@ -41,6 +45,8 @@ describe('SSO dumps mapped to connections', () => {
     assert.equal(c!.idp.entityId, undefined);
     assert.match(r.warnings.join('\n'), /no domain/);
     assert.match(r.warnings.join('\n'), /Broken: its SAML metadata could not be parsed/);
+    assert.match(r.warnings.join('\n'), /Text: its SAML metadata could not be parsed/);
+    assert.equal(r.connections[2]!.idp.certificates.length, 0);
   });
 
   it('Firebase: the handler on the auth domain when a SAML config has no callbackUri', () => {

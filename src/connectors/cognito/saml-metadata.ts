@@ -18,6 +18,7 @@ export interface IdpMetadata {
 }
 
 export function parseIdpMetadata(xml: string): IdpMetadata | undefined {
+  if (xml.trim() === '') return undefined;
   let doc;
   try {
     // No external entities or DTDs are resolved by xmldom; errors become undefined.
@@ -25,6 +26,8 @@ export function parseIdpMetadata(xml: string): IdpMetadata | undefined {
   } catch {
     return undefined;
   }
+  // xmldom gives no document at all for some inputs that are not XML.
+  if (!doc?.documentElement) return undefined;
   const entities = Array.from(doc.getElementsByTagNameNS(MD, 'EntityDescriptor'));
   const idp = Array.from(doc.getElementsByTagNameNS(MD, 'IDPSSODescriptor'))[0];
   if (!idp) return undefined;
