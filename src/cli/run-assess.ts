@@ -12,9 +12,6 @@ import { renderInventoryText } from './report/inventory-text.js';
 import { inventoryFor } from './run-inventory.js';
 import { plural } from '../lib/english.js';
 import { writeDuplicateDecisions } from '../app/decisions.js';
-import { attentionOf, readSsoInventory, type SsoInventoryResult } from '../app/sso-inventory.js';
-import { renderSsoHtmlSection } from './report/sso-html.js';
-import { renderSsoInventoryText } from './report/sso-text.js';
 import { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, type CommandRunner } from './spec.js';
 
 export const run: CommandRunner = async (args, io) => {
@@ -26,11 +23,7 @@ export const run: CommandRunner = async (args, io) => {
   if (application) application.root = appDir!;
   // The SSO inventory is read before the export too: a wrong file is refused first.
   const ssoFile = typeof args.flags['sso-inventory'] === 'string' && args.flags['sso-inventory'] !== '' ? args.flags['sso-inventory'] : undefined;
-  let sso: SsoInventoryResult | undefined;
-  if (ssoFile) {
-    const inventory = await readSsoInventory(ssoFile);
-    sso = { inventory, warnings: [], attention: attentionOf(inventory.connections, new Date()) };
-  }
+  const sso = ssoFile ? await (await import('./report/sso-section.js')).ssoReportSection(ssoFile) : undefined;
   const file = typeof args.flags.file === 'string' ? args.flags.file : `${source.from} API`;
   const report = await assess({
     source,
@@ -46,7 +39,7 @@ export const run: CommandRunner = async (args, io) => {
   const html = typeof args.flags.html === 'string' ? args.flags.html : undefined;
   if (html) {
     try {
-      const sections = [application ? renderInventoryHtmlSection(application) : '', sso ? renderSsoHtmlSection(sso) : ''].filter(Boolean).join('\n');
+      const sections = [application ? renderInventoryHtmlSection(application) : '', sso ? sso.html : ''].filter(Boolean).join('\n');
       await writeFile(html, renderAssessHtml(report, file, new Date(), sections || undefined));
     } catch (e) {
       throw new FlaglessError('E_INPUT_UNREADABLE', `cannot write the HTML report to ${html}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
@@ -61,8 +54,8 @@ export const run: CommandRunner = async (args, io) => {
   }
   const text = renderAssessText(report, file);
   // The result goes to stdout (`assess ... > report.txt`); --json replaces it with one document.
-  const extras = { ...(application ? { application } : {}), ...(sso ? { sso: { ...sso.inventory, attention: sso.attention } } : {}) };
-  const humanParts = [text, application ? renderInventoryText(application) : '', sso ? renderSsoInventoryText(sso) : ''].filter(Boolean);
+  const extras = { ...(application ? { application } : {}), ...(sso ? { sso: sso.json } : {}) };
+  const humanParts = [text, application ? renderInventoryText(application) : '', sso ? sso.text : ''].filter(Boolean);
   io.out(io.json ? JSON.stringify({ ...report, ...extras }, null, 2) : humanParts.join('\n\n'));
   if (html) io.err(`HTML report written to ${html}`);
   if (report.problemsByCode.E_HASH_CONFIG_MISSING) {
