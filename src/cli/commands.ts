@@ -2,6 +2,7 @@ import { TARGET_CAPABILITIES } from '../connectors/index.js';
 import { LOG_LEVELS } from '../engine/log.js';
 import { SOURCE_VENDORS } from '../connectors/index.js';
 import type { CommandSpec, FlagSpec } from './spec.js';
+import { SSO_SETUP_COMMANDS } from './commands-sso-setup.js';
 
 /**
  * Every command and every flag, declared once. `flagless --help`, `flagless <cmd> --help`, the
@@ -63,6 +64,7 @@ export const COMMANDS: CommandSpec[] = [
       { name: 'html', type: 'string', value: 'path', description: 'Also write a self-contained HTML report to this path.' },
       MAX_HASH_COST_FLAG,
       { name: 'app', type: 'string', value: 'dir', description: "Also inventory the application's code in this folder (as `flagless inventory` does) and add it to the report (a section of the HTML report; `application` in --json)." },
+      { name: 'sso-inventory', type: 'string', value: 'path', description: 'An SSO inventory (`flagless sso inventory --json`) to add to the report: the enterprise connections, their certificates\' expiry and the recommended cutover path (a section of the HTML report; `sso` in --json).' },
       {
         name: 'decisions-out',
         type: 'string',
@@ -278,7 +280,7 @@ export const COMMANDS: CommandSpec[] = [
     name: 'sim',
     summary: "Run a strict local simulator of a target's API (WorkOS, Ory Kratos), for tests, demos and benchmarks.",
     description:
-      "Serves the WorkOS User Management endpoints flagless uses (users, organizations, memberships, password sign-in that verifies every imported hash type for real) on 127.0.0.1, with WorkOS's documented validation, error bodies, pagination and rate limits (429 + Retry-After), plus injectable faults. State is in memory. Prints the WORKOS_API_URL / WORKOS_API_KEY / WORKOS_CLIENT_ID lines to export; runs until Ctrl-C. Counters at <url>/_sim/stats. `sim kratos` serves Ory Kratos's admin API (batch PATCH /admin/identities with its limits and whole-request 400 on a credential Kratos cannot parse, external_id lookups, keyset pagination), the identity schema's trait validation, the native login flow verifying every imported hash format for real and calling the password-migration hook (--migration-hook), and Keto's relationship API, on one port; it prints the KRATOS_ADMIN_URL / KRATOS_PUBLIC_URL / KETO_WRITE_URL / KETO_READ_URL lines.",
+      "Serves the WorkOS User Management endpoints flagless uses (users, organizations, memberships, password sign-in that verifies every imported hash type for real, Admin Portal links) on 127.0.0.1, with WorkOS's documented validation, error bodies, pagination and rate limits (429 + Retry-After), plus injectable faults. State is in memory. Prints the WORKOS_API_URL / WORKOS_API_KEY / WORKOS_CLIENT_ID lines to export; runs until Ctrl-C. Counters at <url>/_sim/stats. `sim kratos` serves Ory Kratos's admin API (batch PATCH /admin/identities with its limits and whole-request 400 on a credential Kratos cannot parse, external_id lookups, keyset pagination), the identity schema's trait validation, the native login flow verifying every imported hash format for real and calling the password-migration hook (--migration-hook), and Keto's relationship API, on one port; it prints the KRATOS_ADMIN_URL / KRATOS_PUBLIC_URL / KETO_WRITE_URL / KETO_READ_URL lines.",
     positionals: [{ name: 'target', description: 'Which API to simulate.', required: true, choices: ['workos', 'kratos'] }],
     flags: [
       { name: 'port', type: 'string', value: 'P', default: '0', description: 'Port on 127.0.0.1 (0 = any free port).' },
@@ -329,8 +331,14 @@ export const COMMANDS: CommandSpec[] = [
     ],
     load: () => import('./run-serve.js'),
   },
+  ...SSO_SETUP_COMMANDS,
 ];
 
 export function findCommand(name: string): CommandSpec | undefined {
   return COMMANDS.find((c) => c.name === name);
+}
+
+/** Two-word commands (`sso inventory`) share their first word: the group's subcommands. */
+export function subcommandsOf(group: string): CommandSpec[] {
+  return COMMANDS.filter((c) => c.name.startsWith(`${group} `));
 }

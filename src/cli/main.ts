@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { FlaglessError, isFlaglessError } from '../protocol/errors.js';
-import { findCommand } from './commands.js';
+import { findCommand, subcommandsOf } from './commands.js';
 import { COMMON_FLAGS, commandHelp, mainHelp } from './help.js';
 import { exitCodeForError } from './exit-codes.js';
 import { createIo } from './io.js';
@@ -66,7 +66,7 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT_USAGE;
   }
   if (name === '--help' || name === '-h' || name === 'help') {
-    const target = name === 'help' && rest[0] ? findCommand(rest[0]) : undefined;
+    const target = name === 'help' && rest[0] ? (findCommand(`${rest[0]} ${rest[1] ?? ''}`) ?? findCommand(rest[0])) : undefined;
     process.stdout.write(target ? commandHelp(target) : mainHelp(version()));
     return 0;
   }
@@ -74,9 +74,21 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(version() + '\n');
     return 0;
   }
-  const cmd = findCommand(name);
+  // A command group (`sso`): its second word names the subcommand (`sso inventory`).
+  const group = subcommandsOf(name);
+  const sub = group.length && rest[0] && !rest[0].startsWith('-') ? findCommand(`${name} ${rest[0]}`) : undefined;
+  if (sub) rest.shift();
+  const cmd = sub ?? findCommand(name);
   const wantsJson = rest.includes('--json');
   const io = createIo({ json: wantsJson, quiet: rest.includes('--quiet') });
+  if (!cmd && group.length) {
+    const list = group.map((c) => `  ${c.name.padEnd(16)} ${c.summary}`).join('\n');
+    if (rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write(`Usage: flagless ${name} <subcommand> [options]\n\n${list}\n`);
+      return 0;
+    }
+    return reportError(io, new FlaglessError('E_USAGE', `${rest[0] ? `unknown subcommand "${name} ${rest[0]}"` : `${name} needs a subcommand`}; one of:\n${list}`));
+  }
   if (!cmd) {
     return reportError(io, new FlaglessError('E_USAGE', `unknown command "${name}". Run \`flagless --help\` for the list.`));
   }

@@ -22,6 +22,9 @@ export const run: CommandRunner = async (args, io) => {
   // which costs every other assess half a second of start-up and ~60 MB.
   const application = appDir ? (await import('./run-inventory.js')).inventoryFor(appDir, source.from as SourceVendor, io) : undefined;
   if (application) application.root = appDir!;
+  // The SSO inventory is read before the export too: a wrong file is refused first.
+  const ssoFile = typeof args.flags['sso-inventory'] === 'string' && args.flags['sso-inventory'] !== '' ? args.flags['sso-inventory'] : undefined;
+  const sso = ssoFile ? await (await import('./report/sso-section.js')).ssoReportSection(ssoFile) : undefined;
   const file = typeof args.flags.file === 'string' ? args.flags.file : `${source.from} API`;
   const report = await assess({
     source,
@@ -37,7 +40,8 @@ export const run: CommandRunner = async (args, io) => {
   const html = typeof args.flags.html === 'string' ? args.flags.html : undefined;
   if (html) {
     try {
-      await writeFile(html, renderAssessHtml(report, file, new Date(), application ? renderInventoryHtmlSection(application) : undefined));
+      const sections = [application ? renderInventoryHtmlSection(application) : '', sso ? sso.html : ''].filter(Boolean).join('\n');
+      await writeFile(html, renderAssessHtml(report, file, new Date(), sections || undefined));
     } catch (e) {
       throw new FlaglessError('E_INPUT_UNREADABLE', `cannot write the HTML report to ${html}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
@@ -51,7 +55,9 @@ export const run: CommandRunner = async (args, io) => {
   }
   const text = renderAssessText(report, file);
   // The result goes to stdout (`assess ... > report.txt`); --json replaces it with one document.
-  io.out(io.json ? JSON.stringify(application ? { ...report, application } : report, null, 2) : application ? `${text}\n\n${renderInventoryText(application)}` : text);
+  const extras = { ...(application ? { application } : {}), ...(sso ? { sso: sso.json } : {}) };
+  const humanParts = [text, application ? renderInventoryText(application) : '', sso ? sso.text : ''].filter(Boolean);
+  io.out(io.json ? JSON.stringify({ ...report, ...extras }, null, 2) : humanParts.join('\n\n'));
   if (html) io.err(`HTML report written to ${html}`);
   if (report.problemsByCode.E_HASH_CONFIG_MISSING) {
     io.err('flagless: E_HASH_CONFIG_MISSING: the export has password hashes but no hash parameters: pass --hash-config with the project\'s hash config (Firebase console → Authentication → Users → ⋮ → Password hash parameters).');

@@ -8,6 +8,8 @@ import type { AppFramework, CodemodRules } from '../protocol/codemod.js';
 import type { TargetCapabilities } from '../protocol/capabilities.js';
 import type { Generator } from '../protocol/generate.js';
 import type { SourceConnector, SourceVendor } from '../protocol/source.js';
+import type { SsoSourceReader } from '../protocol/sso-source.js';
+import type { SsoTargetSetup } from '../protocol/sso-setup.js';
 import type { TargetConnector } from '../protocol/target.js';
 import { auth0AppFootprint } from './auth0/app-footprint.js';
 import { auth0SocialConnections } from './auth0/social-connections.js';
@@ -89,4 +91,19 @@ export const TARGET_DOCTORS: Record<string, () => Promise<TargetDoctor>> = {
 /** Legacy providers whose social-connection listings flagless reads (others: `[{provider, clientId}]`). */
 export const LEGACY_SOCIAL_READERS: Record<string, (json: unknown) => SocialConnection[] | undefined> = {
   auth0: auth0SocialConnections,
+};
+
+/** Each legacy provider's enterprise-connection reader (`flagless sso inventory`), loaded lazily with its SDK. */
+export const SSO_SOURCES: Record<string, () => Promise<SsoSourceReader>> = {
+  auth0: async () => (await import('./auth0/sso.js')).auth0SsoReader,
+  cognito: async () => (await import('./cognito/sso.js')).cognitoSsoReader,
+  clerk: async () => (await import('./clerk/sso.js')).clerkSsoReader,
+  firebase: async () => (await import('./firebase/sso.js')).firebaseSsoReader,
+};
+
+/** Each target's enterprise-connection setup (`flagless sso setup`), loaded lazily with its SDK. */
+export const SSO_TARGETS: Record<string, () => Promise<SsoTargetSetup>> = {
+  workos: async () => (await import('./workos/sso-setup.js')).workosSsoSetup,
+  keycloak: async () => (await import('./keycloak/sso-setup.js')).keycloakSsoSetup,
+  kratos: async () => (await import('./kratos/sso-setup.js')).kratosSsoSetup,
 };

@@ -4,7 +4,9 @@
  * (offset paging, per_page ≤ 100, the 1000-record paging limit, `include_totals`, and the one
  * `q` form flagless sends: `created_at:[A TO B]`), `GET /organizations` and
  * `GET /organizations/{id}/members` (checkpoint paging with `from`/`take`, roles only with
- * `fields=roles`), rate-limit headers on every answer and 429s on demand.
+ * `fields=roles`), `GET /connections` (checkpoint paging, `strategy` repeated, an unknown strategy is
+ * 400) and `GET /organizations/{id}/enabled_connections` (offset paging, `page`/`per_page`),
+ * rate-limit headers on every answer and 429s on demand.
  * Anything else it does not know is refused, so a client drifting from the API fails here first.
  */
 import { randomBytes } from 'node:crypto';
@@ -19,6 +21,10 @@ export interface Auth0SimulatorOptions {
   users?: Auth0User[];
   organizations?: Auth0Organization[];
   memberships?: Auth0DumpMembership[];
+  /** Connections (`GET /connections`), in the API's shape, options included. */
+  connections?: Record<string, unknown>[];
+  /** Which connections each organization has enabled. */
+  enabledConnections?: { organization_id: string; connection_id: string; assign_membership_on_login?: boolean }[];
   /** Management API tokens accepted without a token request (as AUTH0_MGMT_TOKEN gives one). */
   tokens?: string[];
 }
@@ -45,6 +51,10 @@ export interface Auth0Simulator {
 
 const USERS_PARAMS = new Set(['page', 'per_page', 'include_totals', 'sort', 'connection', 'fields', 'include_fields', 'q', 'search_engine', 'primary_order']);
 const CHECKPOINT_PARAMS = new Set(['from', 'take', 'include_totals', 'fields', 'include_fields', 'sort', 'page', 'per_page']);
+const CONNECTION_PARAMS = new Set(['from', 'take', 'include_totals', 'strategy', 'name', 'fields', 'include_fields', 'page', 'per_page']);
+const OFFSET_PARAMS = new Set(['page', 'per_page', 'include_totals']);
+/** The strategies Auth0 documents for connections (ConnectionStrategyEnum); anything else is 400. */
+const STRATEGIES = new Set(['ad', 'adfs', 'amazon', 'apple', 'dropbox', 'bitbucket', 'auth0-oidc', 'auth0', 'baidu', 'bitly', 'box', 'custom', 'daccount', 'dwolla', 'email', 'evernote-sandbox', 'evernote', 'exact', 'facebook', 'fitbit', 'github', 'google-apps', 'google-oauth2', 'instagram', 'ip', 'line', 'linkedin', 'oauth1', 'oauth2', 'office365', 'oidc', 'okta', 'paypal', 'paypal-sandbox', 'pingfederate', 'planningcenter', 'salesforce-community', 'salesforce-sandbox', 'salesforce', 'samlp', 'sharepoint', 'shopify', 'shop', 'sms', 'soundcloud', 'thirtysevensignals', 'twitter', 'untappd', 'vkontakte', 'waad', 'weibo', 'windowslive', 'wordpress', 'yahoo', 'yandex']);
 const RANGE = /^created_at:\[(\S+) TO (\S+)\]$/;
 const RATE_LIMIT = 50;
 
@@ -105,6 +115,8 @@ export async function startAuth0Simulator(options: Auth0SimulatorOptions = {}): 
   const users = [...(options.users ?? [])].sort((a, b) => String(a.created_at).localeCompare(String(b.created_at)) || String(a.user_id).localeCompare(String(b.user_id)));
   const organizations = options.organizations ?? [];
   const memberships = options.memberships ?? [];
+  const connections = options.connections ?? [];
+  const enabledConnections = options.enabledConnections ?? [];
   const tokens = new Set<string>(options.tokens ?? []);
   const requests: RecordedRequest[] = [];
   let limited = 0;
@@ -165,7 +177,39 @@ export async function startAuth0Simulator(options: Auth0SimulatorOptions = {}): 
     return checkpoint(members, query, 'members');
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse, path: string, query: Record<string, string>): Promise<unknown> {
+  function listConnections(query: Record<string, string>, all: URLSearchParams): unknown {
+    checkParams(query, CONNECTION_PARAMS);
+    const strategies = all.getAll('strategy');
+    for (const st of strategies) if (!STRATEGIES.has(st)) throw badRequest(`Query validation error: 'strategy' must be one of the documented strategies; got "${st}".`);
+    let list = connections.filter((c) => (strategies.length === 0 || strategies.includes(String(c.strategy))) && (query.name === undefined || c.name === query.name));
+    const fields = query.fields?.split(',').map((f) => f.trim());
+    if (fields) {
+      const include = query.include_fields !== 'false';
+      list = list.map((c) => Object.fromEntries(Object.entries(c).filter(([k]) => fields.includes(k) === include)));
+    }
+    if (query.from !== undefined || query.take !== undefined) return checkpoint(list, query, 'connections');
+    const page = intParam(query, 'page', 0, 0, Number.MAX_SAFE_INTEGER);
+    const perPage = intParam(query, 'per_page', 50, 1, 100);
+    const slice = list.slice(page * perPage, page * perPage + perPage);
+    return query.include_totals === 'true' ? { start: page * perPage, limit: perPage, total: list.length, connections: slice } : slice;
+  }
+
+  function listEnabledConnections(orgId: string, query: Record<string, string>): unknown {
+    checkParams(query, OFFSET_PARAMS);
+    if (!organizations.some((o) => o.id === orgId)) throw new HttpError(404, { statusCode: 404, error: 'Not Found', message: 'No organization found by that id or name', errorCode: 'inexistent_organization' });
+    const page = intParam(query, 'page', 0, 0, Number.MAX_SAFE_INTEGER);
+    const perPage = intParam(query, 'per_page', 50, 1, 100);
+    const all = enabledConnections
+      .filter((e) => e.organization_id === orgId)
+      .map((e) => {
+        const c = connections.find((x) => x.id === e.connection_id);
+        return { connection_id: e.connection_id, assign_membership_on_login: e.assign_membership_on_login ?? false, show_as_button: true, is_signup_enabled: false, connection: { name: c?.name, strategy: c?.strategy } };
+      });
+    const slice = all.slice(page * perPage, page * perPage + perPage);
+    return query.include_totals === 'true' ? { enabled_connections: slice, start: page * perPage, limit: perPage, total: all.length } : slice;
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse, path: string, query: Record<string, string>, all: URLSearchParams): Promise<unknown> {
     if (req.method === 'POST' && path === '/oauth/token') {
       const text = await readBody(req);
       const type = req.headers['content-type'] ?? '';
@@ -189,6 +233,9 @@ export async function startAuth0Simulator(options: Auth0SimulatorOptions = {}): 
     res.setHeader('x-ratelimit-reset', String(reset));
     if (req.method !== 'GET') throw new HttpError(405, { statusCode: 405, error: 'Method Not Allowed', message: `${req.method} is not simulated` });
     if (path === '/api/v2/users') return listUsers(query);
+    if (path === '/api/v2/connections') return listConnections(query, all);
+    const enabled = /^\/api\/v2\/organizations\/([^/]+)\/enabled_connections$/.exec(path);
+    if (enabled) return listEnabledConnections(decodeURIComponent(enabled[1]!), query);
     if (path === '/api/v2/organizations') {
       checkParams(query, CHECKPOINT_PARAMS);
       return checkpoint(organizations, query, 'organizations');
@@ -203,7 +250,7 @@ export async function startAuth0Simulator(options: Auth0SimulatorOptions = {}): 
     const query = Object.fromEntries(url.searchParams);
     const record: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query, status: 200 };
     requests.push(record);
-    handle(req, res, url.pathname, query).then(
+    handle(req, res, url.pathname, query, url.searchParams).then(
       (body) => {
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       },

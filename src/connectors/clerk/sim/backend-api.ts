@@ -140,6 +140,8 @@ function fullMembership(m: ClerkMembershipJson, orgs: Map<string, Record<string,
 
 export interface ClerkSimulatorData {
   users: ClerkUserJson[];
+  /** SAML connections (`GET /v1/saml_connections`), in the Backend API's shape. */
+  samlConnections?: Record<string, unknown>[];
   organizations?: ClerkOrganizationJson[];
   memberships?: ClerkMembershipJson[];
 }
@@ -220,6 +222,7 @@ export async function startClerkSimulator(data: ClerkSimulatorData, options: Cle
   const orgById = new Map(organizations.map((o) => [o.id as string, o]));
   const userById = new Map(data.users.map((u) => [u.id, u]));
   const memberships = (data.memberships ?? []).map((m) => fullMembership(m, orgById, userById));
+  const samlConnections = data.samlConnections ?? [];
 
   const handle = (req: IncomingMessage): { status: number; body: unknown; headers?: Record<string, string> } => {
     if (req.headers.authorization !== `Bearer ${options.secretKey}`) {
@@ -252,6 +255,11 @@ export async function startClerkSimulator(data: ClerkSimulatorData, options: Cle
       case '/v1/organizations': {
         const list = ordered(organizations, q, ORG_ORDER, (o, f) => o[f]);
         return { status: 200, body: { data: page(list, q), total_count: organizations.length } };
+      }
+      case '/v1/saml_connections': {
+        // limit/offset like every list; `{data, total_count}`; objects carry `object: saml_connection`.
+        const list = ordered(samlConnections, q, ['phone_number', 'email_address', 'created_at', 'first_name', 'last_name', 'username'], (c, f) => c[f]);
+        return { status: 200, body: { data: page(list, q).map((c) => ({ object: 'saml_connection', ...c })), total_count: samlConnections.length } };
       }
       case '/v1/organization_memberships': {
         const list = ordered(memberships, q, MEMBERSHIP_ORDER, (m, f) => m[f]);

@@ -6,6 +6,7 @@ import { FAULT_KINDS, NO_FAULTS, describeFaultSpec, parseFaultSpec, pickFault, p
 import { SimApiError, parseJsonObject, readBody, sendBadGatewayHtml, sendJson } from './http.js';
 import { SlidingWindowLimiter, TokenBucket } from './limits.js';
 import { organizationRoutes } from './routes-orgs.js';
+import { portalRoutes } from './routes-portal.js';
 import { userRoutes, type Route, type SimContext, type SimResponse } from './routes-users.js';
 import { SimStore, membershipJson, newId, organizationJson, userJson } from './state.js';
 
@@ -75,6 +76,8 @@ export interface WorkosSimulatorStats {
   faults: Record<FaultKind, number>;
   logins: { succeeded: number; failed: number };
   statuses: Record<string, number>;
+  /** Admin Portal links issued. */
+  portalLinks: number;
   users: number;
   organizations: number;
   memberships: number;
@@ -102,7 +105,7 @@ export const DEFAULT_SIM_CLIENT_ID = 'client_flagless_simulator';
 export const DEFAULT_WRITE_RATE = 50;
 export const DEFAULT_READ_RATE = 100;
 
-const ROUTES: Route[] = [...userRoutes, ...factorRoutes, ...organizationRoutes, ...authRoutes];
+const ROUTES: Route[] = [...userRoutes, ...factorRoutes, ...organizationRoutes, ...portalRoutes, ...authRoutes];
 
 function match(method: string, path: string): { route: Route; params: string[] } | 'no-route' {
   for (const route of ROUTES) {
@@ -173,6 +176,7 @@ export async function startWorkosSimulator(opts: WorkosSimulatorOptions = {}): P
     users: store.users.size,
     organizations: store.organizations.size,
     memberships: store.memberships.size,
+    portalLinks: store.portalLinks.length,
     uptimeMs: Date.now() - started,
     config: { rateLimit: writeRate, burst: writeBucket?.burst ?? 0, readRateLimit: readRate, faults: describeFaultSpec(faults) },
   });

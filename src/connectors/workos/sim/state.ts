@@ -168,6 +168,8 @@ export class SimStore {
   readonly organizations = new Map<string, SimOrganization>();
   readonly organizationsByExternalId = new Map<string, string>();
   readonly memberships = new Map<string, SimMembership>();
+  /** Admin Portal links issued (POST /portal/generate_link). */
+  readonly portalLinks: { organizationId: string; intent: string; issuedAt: number }[] = [];
   /** POST /organizations `Idempotency-Key` → the response first given for it. */
   readonly idempotentResponses = new Map<string, { status: number; body: unknown }>();
 
