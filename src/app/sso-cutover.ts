@@ -14,6 +14,11 @@ export type { SsoAutoRollback, SsoProxyConfig } from '../gateway/sso/config.js';
 export type { SsoConnectionState } from '../state/sso/status.js';
 export type { SsoFlip, SsoSide } from '../state/sso/types.js';
 
+/** Checks a `--sso-config` document already in memory (see gateway/sso/config.ts for its shape). */
+export function parseSsoConfigDocument(doc: unknown): SsoProxyConfig {
+  return parseSsoProxyConfig(doc);
+}
+
 /**
  * Reads `--sso-config`: JSON whose `inventory` may be the inventory document itself or the path
  * of a file holding it (`flagless sso inventory --json > inventory.json`), relative to the config.

@@ -56,6 +56,9 @@ describe('SSO cutover proxy (SQLite state)', { timeout: 120_000 }, () => {
     let res = await postForm(`${url}/login/callback?connection=acme`, { SAMLResponse: saml('acme', 'ada@acme.com'), RelayState: relay });
     assert.equal(res.status, 307);
     assert.equal(res.headers.get('location'), `${world.legacy.url}/acs/login/callback?connection=acme`);
+    // Auth0's organization parameter on the legacy ACS URL goes on to legacy as it came.
+    res = await postForm(`${url}/login/callback?connection=acme&organization=org_1`, { SAMLResponse: saml('acme', 'ada@acme.com') });
+    assert.equal(res.headers.get('location'), `${world.legacy.url}/acs/login/callback?connection=acme&organization=org_1`);
     // A client that follows the 307 re-posts the body: the legacy side's node-saml accepts it.
     res = await postForm(`${url}/login/callback?connection=acme`, { SAMLResponse: saml('acme', 'ada@acme.com'), RelayState: relay }, 'follow');
     let got = (await res.json()) as { side: string; ok: boolean; nameId: string; relayState: string };

@@ -193,6 +193,8 @@ export function parseSsoProxyConfig(doc: unknown): SsoProxyConfig {
   if (byName.size === 0) bad('connections', 'no connection to proxy (give connections, or an inventory)');
   const connections = [...byName.values()].map((c, i) => connection(c, `connection "${String(c.name ?? i)}"`));
   const startPaths = doc.startPaths === undefined ? [] : Array.isArray(doc.startPaths) ? doc.startPaths.map((p, i) => callbackPath(p, `startPaths[${i}]`)) : bad('startPaths', 'must be a list of paths');
+  const mounted = new Set(connections.flatMap((c) => c.callbackPaths.map((p) => p.split('?')[0])));
+  for (const p of startPaths) if (mounted.has(p.split('?')[0])) bad('startPaths', `${p} is also a callback path`);
   const defaultSide = doc.defaultSide ?? 'legacy';
   if (defaultSide !== 'legacy' && defaultSide !== 'target') bad('defaultSide', 'must be "legacy" or "target"');
   const config: SsoProxyConfig = {

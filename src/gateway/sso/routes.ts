@@ -133,9 +133,14 @@ export function registerSsoRoutes(app: FastifyInstance, d: RouteDeps): void {
           }
           d.metrics.responses.inc({ connection, side, decided_by: by });
           req.log.info({ connection, side, decidedBy: by, tracked: Boolean(t) }, 'sso response routed');
+          // The query the IdP used was addressed to the legacy provider (Auth0's `?connection=&organization=`):
+          // it goes on to legacy as it came; the target gets the OIDC parameters without the legacy
+          // path's own selector, and a SAML post its configured URL as it is.
+          const q = rawQuery(req.url);
+          const own = found ? list.filter((s) => s.connection === found.connection && s.param).map((s) => s.param!.name) : [];
           // POST: 307 keeps the method and the body, so the browser re-posts the IdP's bytes as they were.
-          if (req.method === 'POST') return noStore(reply).code(307).header('location', dest).send();
-          return noStore(reply).code(302).header('location', withQuery(dest, rawQuery(req.url))).send();
+          if (req.method === 'POST') return noStore(reply).code(307).header('location', side === 'legacy' ? withQuery(dest, q) : dest).send();
+          return noStore(reply).code(302).header('location', withQuery(dest, q, side === 'legacy' ? [] : own)).send();
         } finally {
           end();
         }
