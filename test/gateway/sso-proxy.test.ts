@@ -105,7 +105,7 @@ describe('SSO cutover proxy (SQLite state)', { timeout: 120_000 }, () => {
 
   it('routes a response by a connection parameter, and an unmatched one to the legacy ACS its path shares', async () => {
     const byParam = await postForm(`${url}/saml2/idpresponse?connection=initech`, { SAMLResponse: saml('acme', 'x@acme.com') });
-    assert.equal(byParam.headers.get('location'), `${world.legacy.url}/acs/saml2/idpresponse`);
+    assert.equal(byParam.headers.get('location'), `${world.legacy.url}/acs/saml2/idpresponse?connection=initech`, 'legacy gets the query the IdP used');
     await flip('initech', 'target');
     const byParam2 = await postForm(`${url}/saml2/idpresponse?connection=initech`, { SAMLResponse: saml('acme', 'x@acme.com') });
     assert.equal(byParam2.headers.get('location'), `${world.target.url}/acs/initech`);

@@ -241,8 +241,8 @@ export function registerSsoRoutes(app: FastifyInstance, d: RouteDeps): void {
       bodyLimit: 1024,
       schema: {
         body: {
+          // No additionalProperties: false (Fastify's validator would drop extra keys silently); the handler refuses them.
           type: 'object',
-          additionalProperties: false,
           required: ['connection', 'side', 'outcome'],
           properties: { connection: { type: 'string', maxLength: 128 }, side: { type: 'string', enum: ['legacy', 'target'] }, outcome: { type: 'string', enum: ['completed', 'failed'] } },
         },
@@ -252,6 +252,8 @@ export function registerSsoRoutes(app: FastifyInstance, d: RouteDeps): void {
       if (!d.outcomeEnabled) return refuse(reply, 404, 'unknown_connection', 'the outcome endpoint is off (no ops token)');
       if (!d.authorize(req, reply)) return reply;
       const b = req.body as { connection: string; side: SsoSide; outcome: 'completed' | 'failed' };
+      // Fastify's validator drops unknown properties; a report with any is refused instead.
+      if (Object.keys(b).length !== 3) return refuse(reply, 400, 'malformed', 'the body must be exactly {connection, side, outcome}');
       if (!byName.has(b.connection)) return refuse(reply, 404, 'unknown_connection', 'connection names no proxied connection');
       d.metrics.logins.inc({ connection: b.connection, side: b.side, outcome: b.outcome });
       d.outcomes.add(b.connection, b.side, b.outcome);
