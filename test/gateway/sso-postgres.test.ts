@@ -44,8 +44,11 @@ describe('SSO flags shared by two gateway instances on PostgreSQL', { skip: avai
     gws.push({ gw, url });
     return { gw, url };
   };
+  let probe: string;
   const sideOf = async (url: string) => {
-    const res = await postForm(`${url}/login/callback?connection=acme`, { SAMLResponse: world.response('acme', 'ada@acme.com') });
+    // One response signed once: the poll measures the proxy, not RSA signing.
+    probe ??= world.response('acme', 'ada@acme.com');
+    const res = await postForm(`${url}/login/callback?connection=acme`, { SAMLResponse: probe });
     return res.headers.get('location')!.startsWith(world.target.url) ? 'target' : 'legacy';
   };
   /** Milliseconds from now until `url` routes acme to `side` (polling every 5 ms), or Infinity after `limitMs`. */
@@ -99,6 +102,9 @@ describe('SSO flags shared by two gateway instances on PostgreSQL', { skip: avai
     const c = await start(withSchema(u.toString()), logs.logger);
     await flipSsoConnection({ state: STATE, connection: 'acme', to: 'target', who: 'pg-test' });
     assert.ok((await until(c.url, 'target', 5000)) < 1000);
+    // A request relayed by another instance, answered on this one while the store is away.
+    const req = redirectAuthnRequest('urn:legacy:sp', 'https://legacy.example/acs');
+    assert.equal((await fetch(`${gws[0]!.url}/v1/sso/relay/legacy/acme?SAMLRequest=${encodeURIComponent(req.SAMLRequest)}`, { redirect: 'manual' })).status, 302);
     fault.cut();
     await flipSsoConnection({ state: STATE, connection: 'acme', to: 'legacy', who: 'pg-test' });
     await new Promise((r) => setTimeout(r, 500));
@@ -107,7 +113,12 @@ describe('SSO flags shared by two gateway instances on PostgreSQL', { skip: avai
       assert.equal(await sideOf(c.url), 'target', 'the last flags read stay in force');
       assert.ok(performance.now() - t0 < 1000, 'routing does not wait on the unreachable store');
     }
+    const t0 = performance.now();
+    const tracked = await postForm(`${c.url}/login/callback?connection=acme`, { SAMLResponse: world.response('acme', 'ada@acme.com', req.id) });
+    assert.ok(performance.now() - t0 < 1000, 'an unreadable tracking entry costs at most its timeout');
+    assert.ok(tracked.headers.get('location')!.startsWith(world.target.url), 'without the tracking entry the last flag read decides');
     const m = await c.gw.registry.metrics();
+    assert.match(m, /flagless_sso_tracking_errors_total\{operation="read"\} [1-9]/);
     const errors = Number(/flagless_sso_flag_store_errors_total (\d+)/.exec(m)?.[1] ?? 0);
     assert.ok(errors >= 1, `flag reload failures are counted: ${errors}`);
     assert.match(logs.text(), /sso flags cannot be read from the state store/);

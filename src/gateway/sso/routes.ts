@@ -27,6 +27,7 @@ export interface RouteDeps {
 }
 
 const FORM = 'application/x-www-form-urlencoded';
+const LOCAL_TRACKED = 10_000;
 const SAML_FIELDS = ['SAMLResponse', 'RelayState'] as const;
 const OIDC_FIELDS = ['code', 'state', 'error', 'error_description', 'iss', 'id_token', 'session_state'] as const;
 
@@ -58,8 +59,17 @@ export function registerSsoRoutes(app: FastifyInstance, d: RouteDeps): void {
     return { side, urls: side === 'target' ? c.target! : c.legacy };
   };
 
+  // Requests this instance relayed, kept here too (bounded, oldest out first): a response that comes
+  // back to the instance that relayed its request needs no state-store read.
+  const local = new Map<string, { connection: string; side: SsoSide; expires: number }>();
+  const remember = (key: string, connection: string, side: SsoSide) => {
+    if (local.size >= LOCAL_TRACKED) local.delete(local.keys().next().value!);
+    local.set(key, { connection, side, expires: Date.now() + ttlMs });
+  };
   const tracked = async (key: string | undefined) => {
     if (!key) return undefined;
+    const hit = local.get(key);
+    if (hit && hit.expires >= Date.now()) return { connection: hit.connection, side: hit.side };
     try {
       return await withTimeout(d.store.tracked(key), d.trackingTimeoutMs, 'reading a tracked request');
     } catch {
@@ -197,6 +207,7 @@ export function registerSsoRoutes(app: FastifyInstance, d: RouteDeps): void {
           if (peek?.id) key = trackingKey('saml', peek.id);
         } else if (p.state !== undefined) key = trackingKey('oidc', p.state);
         if (!key) return refuse(reply, 400, 'malformed', 'neither a SAMLRequest with an ID nor an OIDC state');
+        remember(key, c.name, side);
         try {
           await withTimeout(d.store.track(key, c.name, side, ttlMs), 2000, 'tracking a request');
         } catch {
