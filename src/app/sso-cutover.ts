@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { autoRollback as parseAutoRollback, parseSsoProxyConfig, type SsoAutoRollback, type SsoProxyConfig } from '../gateway/sso/config.js';
+import { autoRollback as parseAutoRollback, checkFlip, parseSsoProxyConfig, type SsoAutoRollback, type SsoProxyConfig } from '../gateway/sso/config.js';
 import { FlaglessError } from '../protocol/errors.js';
 import { openSsoStore } from '../state/sso/open.js';
 import { readSsoStatus, type SsoConnectionState } from '../state/sso/status.js';
@@ -48,9 +48,6 @@ export function parseAutoRollbackFlag(raw: string): SsoAutoRollback {
   return parseAutoRollback({ rate: Number(m[1]), ...(m[2] ? { minSample: Number(m[2]) } : {}) }, '--auto-rollback');
 }
 
-const CONNECTION = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
-const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
-
 export interface SsoFlipOptions {
   /** Where the flags live (`--state`): every gateway instance reading it follows the flip. */
   state?: string;
@@ -67,16 +64,12 @@ export interface SsoFlipOptions {
 
 /** Flips one connection; the flip is in the log (who, when, from, to) before this resolves. */
 export async function flipSsoConnection(o: SsoFlipOptions): Promise<SsoFlip> {
-  if (!CONNECTION.test(o.connection)) throw new FlaglessError('E_USAGE', 'the connection name must be 1-128 characters of letters, digits and ._:@-');
-  if (o.to !== 'legacy' && o.to !== 'target') throw new FlaglessError('E_USAGE', `--to must be target or legacy; got "${String(o.to)}".`);
-  if (o.percent !== undefined && !(Number.isInteger(o.percent) && o.percent >= 0 && o.percent <= 100)) throw new FlaglessError('E_USAGE', `--percent must be a whole number from 0 to 100; got "${o.percent}".`);
-  const domains = o.domains?.map((d) => d.trim().toLowerCase()).filter(Boolean);
-  for (const d of domains ?? []) if (!DOMAIN.test(d)) throw new FlaglessError('E_USAGE', `--domains: "${d}" is not a domain name`);
+  const checked = checkFlip(o);
   const env = o.env ?? process.env;
   const who = (o.who ?? env.USER ?? env.USERNAME ?? 'unknown').trim().slice(0, 200) || 'unknown';
   const store = await openSsoStore(o.state);
   try {
-    const req = { connection: o.connection, to: o.to, who, reason: 'manual' as const, ...(o.percent !== undefined ? { percent: o.percent } : {}), ...(domains?.length ? { domains } : {}) };
+    const req = { ...checked, who, reason: 'manual' as const };
     // A flip that races another one on the same connection is written after it, once.
     for (let attempt = 0; attempt < 3; attempt++) {
       const flip = await store.flip(req);

@@ -213,6 +213,24 @@ describe('SSO cutover proxy (SQLite state)', { timeout: 120_000 }, () => {
     assert.match(page, /data-testid="sso-acme"/);
   });
 
+  it('flips over HTTP with the ops token, effective on this instance at once', async () => {
+    const post = (body: unknown, token?: string) => fetch(`${url}/v1/sso/flip`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+    assert.equal((await post({ connection: 'initech', to: 'target' })).status, 401);
+    assert.equal((await post({ connection: 'initech', to: 'target' }, 'wrong')).status, 401);
+    assert.equal((await post({ connection: 'initech', to: 'sideways' }, OPS)).status, 400);
+    assert.equal((await post({ connection: 'initech', to: 'target', percent: 101 }, OPS)).status, 400);
+    assert.equal((await post({ connection: 'initech', to: 'target', domains: ['not a domain'] }, OPS)).status, 400);
+    assert.equal((await post({ connection: 'initech', to: 'target', extra: true }, OPS)).status, 400);
+    assert.equal((await post({ connection: 'nobody', to: 'target' }, OPS)).status, 404);
+    const ok = await post({ connection: 'initech', to: 'target', who: 'runbook' }, OPS);
+    assert.equal(ok.status, 200);
+    const { flip } = (await ok.json()) as { flip: { who: string; from: string; to: string; reason: string } };
+    assert.deepEqual([flip.who, flip.from, flip.to, flip.reason], ['runbook (ops token)', 'legacy', 'target', 'manual']);
+    const res = await postForm(`${url}/saml2/idpresponse`, { SAMLResponse: saml('initech', 'ian@initech.com') });
+    assert.equal(res.headers.get('location'), `${world.target.url}/acs/initech`);
+    assert.equal((await post({ connection: 'initech', to: 'legacy' }, OPS)).status, 200);
+  });
+
   it('never writes a SAMLResponse, RelayState, code or state value to its logs or metrics', async () => {
     const m = await metrics();
     const text = logs.text();

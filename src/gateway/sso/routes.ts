@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { SsoSide, SsoStore } from '../../state/sso/types.js';
 import { withTimeout } from '../timeout.js';
-import type { SsoProxyConfig, SsoProxyConnection, SsoSideUrls } from './config.js';
+import { checkFlip, type SsoProxyConfig, type SsoProxyConnection, type SsoSideUrls } from './config.js';
 import { sideFor, type FlagCache } from './flags.js';
 import { looksLikeEmail, rawQuery, singleParams, trackingKey, withQuery } from './forward.js';
 import type { DecidedBy, RefusalReason, SsoMetrics } from './metrics.js';
@@ -19,8 +19,8 @@ export interface RouteDeps {
   log: Logger;
   /** Guards POST /v1/sso/outcome and GET /v1/sso/status (the gateway's ops token check). */
   authorize: (req: FastifyRequest, reply: FastifyReply) => boolean;
-  /** Whether a token guards the outcome endpoint (it is off without one). */
-  outcomeEnabled: boolean;
+  /** Whether a token guards the outcome and flip endpoints (they are off without one). */
+  opsEnabled: boolean;
   /** How long a tracking read may take before the response is routed by its flag (default 300 ms). */
   trackingTimeoutMs: number;
   status: () => Promise<unknown>;
@@ -260,7 +260,7 @@ export function registerSsoRoutes(app: FastifyInstance, d: RouteDeps): void {
       },
     },
     async (req, reply) => {
-      if (!d.outcomeEnabled) return refuse(reply, 404, 'unknown_connection', 'the outcome endpoint is off (no ops token)');
+      if (!d.opsEnabled) return refuse(reply, 404, 'unknown_connection', 'the outcome endpoint is off (no ops token)');
       if (!d.authorize(req, reply)) return reply;
       const b = req.body as { connection: string; side: SsoSide; outcome: 'completed' | 'failed' };
       // Fastify's validator drops unknown properties; a report with any is refused instead.
@@ -271,6 +271,27 @@ export function registerSsoRoutes(app: FastifyInstance, d: RouteDeps): void {
       return reply.code(202).send({ ok: true });
     },
   );
+
+  // ---- flip over HTTP, for runbooks without database access (ops token; `who` defaults to the token) ----
+  app.post('/v1/sso/flip', { bodyLimit: 64 * 1024, schema: { body: { type: 'object', required: ['connection', 'to'], properties: { connection: { type: 'string' }, to: { type: 'string' }, percent: { type: 'integer' }, domains: { type: 'array', items: { type: 'string' } }, who: { type: 'string', maxLength: 200 } } } } }, async (req, reply) => {
+    if (!d.opsEnabled) return refuse(reply, 404, 'unknown_connection', 'flipping over HTTP is off (no ops token)');
+    if (!d.authorize(req, reply)) return reply;
+    const b = req.body as { connection: string; to: string; percent?: number; domains?: string[]; who?: string };
+    if (Object.keys(b).some((k) => !['connection', 'to', 'percent', 'domains', 'who'].includes(k))) return refuse(reply, 400, 'malformed', 'unknown property');
+    let checked: ReturnType<typeof checkFlip>;
+    try {
+      checked = checkFlip(b);
+    } catch (e) {
+      return refuse(reply, 400, 'malformed', (e as Error).message);
+    }
+    if (!byName.has(checked.connection)) return refuse(reply, 404, 'unknown_connection', 'connection names no proxied connection');
+    const who = b.who?.trim() ? `${b.who.trim()} (ops token)` : 'ops token';
+    const flip = await d.store.flip({ ...checked, who, reason: 'manual' });
+    if (!flip) return reply.code(409).send({ ok: false, error: { code: 'conflict', message: 'flipped by someone else at the same moment; try again' } });
+    await d.flags.refresh();
+    req.log.info({ connection: flip.connection, from: flip.from, to: flip.to, who }, 'sso connection flipped');
+    return reply.code(200).send({ ok: true, flip });
+  });
 
   app.get('/v1/sso/status', async (req, reply) => {
     if (!d.authorize(req, reply)) return reply;
