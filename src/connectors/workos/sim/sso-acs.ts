@@ -61,6 +61,8 @@ export interface SsoServiceProviderSim {
   url: string;
   completed: CompletedSsoLogin[];
   refused: RefusedSsoLogin[];
+  /** Replaces the connections (their URLs may name servers started after this one). */
+  configure(connections: WorkosSsoConnection[]): void;
   close(): Promise<void>;
 }
 
@@ -68,32 +70,38 @@ const MAX_BODY = 256 * 1024;
 const PENDING_TTL_MS = 10 * 60_000;
 
 /** Starts the simulator on 127.0.0.1 (port 0 = any free port). */
-export async function startWorkosSsoSim(options: { connections: WorkosSsoConnection[]; port?: number; clockSkewMs?: number }): Promise<SsoServiceProviderSim> {
+export async function startWorkosSsoSim(options: { connections?: WorkosSsoConnection[]; port?: number; clockSkewMs?: number } = {}): Promise<SsoServiceProviderSim> {
   const completed: CompletedSsoLogin[] = [];
   const refused: RefusedSsoLogin[] = [];
-  const byName = new Map(options.connections.map((c) => [c.name, c]));
+  const byName = new Map<string, WorkosSsoConnection>();
   const saml = new Map<string, SAML>();
-  for (const c of options.connections) {
-    if (c.protocol !== 'saml') continue;
-    saml.set(
-      c.name,
-      new SAML({
-        entryPoint: c.idpSsoUrl,
-        issuer: c.spEntityId,
-        audience: c.spEntityId,
-        callbackUrl: c.acsUrl,
-        idpCert: c.idpCertPem,
-        idpIssuer: c.idpEntityId,
-        wantAuthnResponseSigned: true,
-        wantAssertionsSigned: true,
-        validateInResponseTo: c.idpInitiated ? ValidateInResponseTo.ifPresent : ValidateInResponseTo.always,
-        requestIdExpirationPeriodMs: PENDING_TTL_MS,
-        acceptedClockSkewMs: options.clockSkewMs ?? 5_000,
-        identifierFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
-        disableRequestedAuthnContext: true,
-      }),
-    );
-  }
+  const configure = (connections: WorkosSsoConnection[]): void => {
+    byName.clear();
+    saml.clear();
+    for (const c of connections) {
+      byName.set(c.name, c);
+      if (c.protocol !== 'saml') continue;
+      saml.set(
+        c.name,
+        new SAML({
+          entryPoint: c.idpSsoUrl,
+          issuer: c.spEntityId,
+          audience: c.spEntityId,
+          callbackUrl: c.acsUrl,
+          idpCert: c.idpCertPem,
+          idpIssuer: c.idpEntityId,
+          wantAuthnResponseSigned: true,
+          wantAssertionsSigned: true,
+          validateInResponseTo: c.idpInitiated ? ValidateInResponseTo.ifPresent : ValidateInResponseTo.always,
+          requestIdExpirationPeriodMs: PENDING_TTL_MS,
+          acceptedClockSkewMs: options.clockSkewMs ?? 5_000,
+          identifierFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
+          disableRequestedAuthnContext: true,
+        }),
+      );
+    }
+  };
+  configure(options.connections ?? []);
   const seenAssertions = new Map<string, number>();
   const pendingOidc = new Map<string, { connection: string; nonce: string; expires: number }>();
 
@@ -196,6 +204,7 @@ export async function startWorkosSsoSim(options: { connections: WorkosSsoConnect
     url: `http://127.0.0.1:${port}`,
     completed,
     refused,
+    configure,
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());

@@ -1,0 +1,97 @@
+// Real browser logins for the SSO proof: Debian's chromium driven by playwright-core (loaded
+// lazily; no browser download). One browser context per connection keeps each connection's IdP
+// session apart; a login follows every redirect and auto-submitted form the IdP and the proxy send
+// until a service provider's page says signed in (or failed). Every SAMLResponse the browser posts
+// to the legacy ACS URL (the first hop, as the IdP signed it) is hashed, so the receiver's hash
+// proves the response reached it byte-for-byte.
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { FlaglessError } from '../../protocol/errors.js';
+
+export const DEFAULT_CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+export interface LoginOutcome {
+  ok: boolean;
+  /** The provider whose page the login ended on (data-provider), when it ended on one. */
+  provider?: string;
+  /** Why it failed (the SP's message, or a timeout); never response content. */
+  reason?: string;
+  /** SHA-256 of each SAMLResponse the browser posted to a legacy ACS URL during this login. */
+  samlResponseSha256: string[];
+  /** When the browser sent the request the proxy routes by (the start, or the IdP's post / redirect). */
+  routedAt?: number;
+  startedAt: number;
+  endedAt: number;
+}
+
+export interface BrowserSession {
+  login(startUrl: string): Promise<LoginOutcome>;
+  close(): Promise<void>;
+}
+
+export interface ProofBrowser {
+  /** A fresh context (no cookies) that signs in at the IdP as `user` when its login page appears. */
+  session(user: { username: string; password: string }, routedUrls: (url: string, method: string) => boolean): Promise<BrowserSession>;
+  close(): Promise<void>;
+}
+
+/** Launches headless chromium; E_PREREQUISITE (exit 2) with the way out when it or playwright-core is missing. */
+export async function launchProofBrowser(executablePath = DEFAULT_CHROMIUM): Promise<ProofBrowser> {
+  if (!existsSync(executablePath)) {
+    throw new FlaglessError('E_PREREQUISITE', `chromium was not found at ${executablePath}: install it (Debian/Ubuntu: apt-get install chromium) or give its path with --chromium.`);
+  }
+  let chromium: typeof import('playwright-core').chromium;
+  try {
+    ({ chromium } = await import('playwright-core'));
+  } catch {
+    throw new FlaglessError('E_PREREQUISITE', 'the package playwright-core is not installed: run `npm install playwright-core` (it drives the local chromium; no browser is downloaded).');
+  }
+  const browser: Browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
+  return {
+    async session(user, routedUrls) {
+      const context: BrowserContext = await browser.newContext();
+      const page: Page = await context.newPage();
+      let current: LoginOutcome | undefined;
+      page.on('request', (req) => {
+        if (!current) return;
+        const url = req.url();
+        if (!routedUrls(url, req.method())) return;
+        current.routedAt ??= Date.now();
+        if (req.method() !== 'POST') return;
+        const body = req.postData();
+        const value = body ? new URLSearchParams(body).get('SAMLResponse') : null;
+        if (value) current.samlResponseSha256.push(createHash('sha256').update(value).digest('hex'));
+      });
+      return {
+        async login(startUrl) {
+          const outcome: LoginOutcome = { ok: false, samlResponseSha256: [], startedAt: Date.now(), endedAt: 0 };
+          current = outcome;
+          try {
+            await page.goto(startUrl, { waitUntil: 'commit', timeout: 20_000 });
+            const done = 'main#signed-in, main#login-failed';
+            const first = await page.waitForSelector(`${done}, #kc-form-login`, { timeout: 20_000 });
+            if ((await first.getAttribute('id')) === 'kc-form-login') {
+              await page.fill('#username', user.username);
+              await page.fill('#password', user.password);
+              await page.click('#kc-login');
+            }
+            const end = await page.waitForSelector(done, { timeout: 20_000 });
+            outcome.provider = (await end.getAttribute('data-provider')) ?? undefined;
+            if ((await end.getAttribute('id')) === 'signed-in') outcome.ok = true;
+            else outcome.reason = ((await end.textContent()) ?? '').slice(0, 200);
+          } catch (e) {
+            outcome.reason = `browser: ${(e as Error).message.split('\n')[0]!.slice(0, 200)}`;
+          } finally {
+            outcome.endedAt = Date.now();
+            current = undefined;
+          }
+          return outcome;
+        },
+        close: () => context.close(),
+      };
+    },
+    close: () => browser.close(),
+  };
+}
