@@ -3,7 +3,7 @@
 // proof tests configure it through the admin REST API at run time; its signing key is the one
 // Keycloak generates for the realm, and the OIDC client secret is generated here per run.
 import { randomBytes } from 'node:crypto';
-import { toFlaglessError, type KeycloakConnection } from './admin-client.js';
+import { LOCAL_ADMIN_PASSWORD, LOCAL_ADMIN_USERNAME, toFlaglessError, type KeycloakConnection } from './admin-client.js';
 
 export interface IdpSamlConnection {
   /** The connection's name at the service provider (used for the IdP-initiated URL name too). */
@@ -155,4 +155,16 @@ async function realmSigningCertificate(conn: KeycloakConnection, realm: string):
   if (!rs256?.certificate) throw toFlaglessError(new Error('the realm has no active RS256 key with a certificate'), `read the keys of '${realm}'`);
   const body = rs256.certificate.replace(/(.{64})/g, '$1\n').trim();
   return `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----\n`;
+}
+
+/**
+ * The Keycloak named by the environment only (KEYCLOAK_URL, with KEYCLOAK_ADMIN_USERNAME /
+ * KEYCLOAK_ADMIN_PASSWORD, else the local bootstrap admin); no URL when KEYCLOAK_URL is unset.
+ */
+export function configuredKeycloak(env: Record<string, string | undefined>): { url: string | undefined; username: string; password: string } {
+  return {
+    url: env.KEYCLOAK_URL?.trim().replace(/\/+$/, '') || undefined,
+    username: env.KEYCLOAK_ADMIN_USERNAME || LOCAL_ADMIN_USERNAME,
+    password: env.KEYCLOAK_ADMIN_PASSWORD || LOCAL_ADMIN_PASSWORD,
+  };
 }

