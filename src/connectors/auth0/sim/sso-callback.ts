@@ -29,6 +29,12 @@ export interface Auth0SamlConnection {
   idpEntityId: string;
   idpSsoUrl: string;
   idpCertPem: string;
+  /**
+   * Where the browser is sent with the AuthnRequest when not straight to `idpSsoUrl` (an SSO
+   * proxy's relay, which records the request id); the request's Destination stays `idpSsoUrl`
+   * (Auth0's SAML request template can write Destination independently of the sign-in URL).
+   */
+  requestVia?: string;
   /** Auth0 accepts unsolicited responses only when the connection enables IdP-initiated SSO. */
   idpInitiated: boolean;
 }
@@ -40,6 +46,8 @@ export interface Auth0OidcConnection extends OidcEndpoints {
   clientSecret: string;
   /** The redirect URI registered at the IdP: the legacy callback (the proxy's when one is in front). */
   redirectUri: string;
+  /** Where the browser is sent with the authorization request when not straight to the IdP (an SSO proxy's relay). */
+  requestVia?: string;
 }
 
 export type Auth0SsoConnection = Auth0SamlConnection | Auth0OidcConnection;
@@ -125,14 +133,15 @@ export async function startAuth0SsoSim(options: { connections?: Auth0SsoConnecti
     const appState = url.searchParams.get('state') ?? '';
     if (appState.length > 512) return refuse(res, name, 'invalid_request: state too long');
     if (c.protocol === 'saml') {
-      const location = await saml.get(name)!.getAuthorizeUrlAsync(appState, undefined, {});
+      let location = await saml.get(name)!.getAuthorizeUrlAsync(appState, undefined, {});
+      if (c.requestVia) location = `${c.requestVia}${c.requestVia.includes('?') ? '&' : '?'}${new URL(location).search.slice(1)}`;
       res.writeHead(302, { location, 'cache-control': 'no-store' });
       return void res.end();
     }
     const state = randomBytes(16).toString('base64url');
     const nonce = randomBytes(16).toString('base64url');
     pendingOidc.set(state, { connection: name, nonce, expires: Date.now() + PENDING_TTL_MS });
-    const to = new URL(c.authorizationEndpoint);
+    const to = new URL(c.requestVia ?? c.authorizationEndpoint);
     to.search = new URLSearchParams({ response_type: 'code', client_id: c.clientId, redirect_uri: c.redirectUri, scope: 'openid email profile', state, nonce }).toString();
     res.writeHead(302, { location: to.toString(), 'cache-control': 'no-store' });
     res.end();

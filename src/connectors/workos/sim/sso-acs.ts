@@ -27,6 +27,11 @@ export interface WorkosSamlConnection {
   idpEntityId: string;
   idpSsoUrl: string;
   idpCertPem: string;
+  /**
+   * Where the browser is sent with the AuthnRequest when not straight to `idpSsoUrl` (an SSO
+   * proxy's relay, which records the request id); the request's Destination stays `idpSsoUrl`.
+   */
+  requestVia?: string;
   /** Whether unsolicited (IdP-initiated) responses are accepted for this connection. */
   idpInitiated: boolean;
 }
@@ -38,6 +43,8 @@ export interface WorkosOidcConnection extends OidcEndpoints {
   clientSecret: string;
   /** The redirect URI registered at the IdP: the legacy callback (the proxy's when one is in front). */
   redirectUri: string;
+  /** Where the browser is sent with the authorization request when not straight to the IdP (an SSO proxy's relay). */
+  requestVia?: string;
 }
 
 export type WorkosSsoConnection = WorkosSamlConnection | WorkosOidcConnection;
@@ -123,14 +130,15 @@ export async function startWorkosSsoSim(options: { connections?: WorkosSsoConnec
     const appState = url.searchParams.get('state') ?? '';
     if (appState.length > 512) return refuse(res, name, 'invalid_request: state too long');
     if (c.protocol === 'saml') {
-      const location = await saml.get(name)!.getAuthorizeUrlAsync(appState, undefined, {});
+      let location = await saml.get(name)!.getAuthorizeUrlAsync(appState, undefined, {});
+      if (c.requestVia) location = `${c.requestVia}${c.requestVia.includes('?') ? '&' : '?'}${new URL(location).search.slice(1)}`;
       res.writeHead(302, { location, 'cache-control': 'no-store' });
       return void res.end();
     }
     const state = randomBytes(16).toString('base64url');
     const nonce = randomBytes(16).toString('base64url');
     pendingOidc.set(state, { connection: name, nonce, expires: Date.now() + PENDING_TTL_MS });
-    const to = new URL(c.authorizationEndpoint);
+    const to = new URL(c.requestVia ?? c.authorizationEndpoint);
     to.search = new URLSearchParams({ response_type: 'code', client_id: c.clientId, redirect_uri: c.redirectUri, scope: 'openid email profile', state, nonce }).toString();
     res.writeHead(302, { location: to.toString(), 'cache-control': 'no-store' });
     res.end();
