@@ -15,6 +15,10 @@ import { registerLazy } from './routes/lazy.js';
 import { registerLogin } from './routes/login.js';
 import { registerOps } from './routes/ops.js';
 import type { GatewayStore } from '../state/gateway/types.js';
+import type { SsoStore } from '../state/sso/types.js';
+import { opsAuthorized } from './ops-auth.js';
+import type { SsoAutoRollback, SsoProxyConfig } from './sso/config.js';
+import { createSsoProxy } from './sso/proxy.js';
 
 /**
  * `flagless serve`: one gateway instance. It owns nothing but its HTTP server, metrics and
@@ -46,6 +50,8 @@ export interface GatewayOptions {
   labels?: Partial<GatewayContext['labels']>;
   /** Close the store, verifier and target with the gateway (default true). */
   ownsDependencies?: boolean;
+  /** The SSO cutover proxy (`--sso-config`): its connections, its store (on the same state), auto-rollback. See sso/proxy.ts. */
+  sso?: { config: SsoProxyConfig; store: SsoStore; autoRollback?: SsoAutoRollback; flushMs?: number; instance?: string };
 }
 
 export interface Gateway {
@@ -122,6 +128,16 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   registerLazy(app, context);
   registerOps(app, context);
   registerDashboard(app, context);
+  if (opts.sso) {
+    context.sso = await createSsoProxy({
+      ...opts.sso,
+      registry: metrics.registry,
+      logger,
+      authorize: (req, reply) => opsAuthorized(context, req, reply),
+      outcomeToken: Boolean(context.opsToken),
+    });
+    await context.sso.register(app);
+  }
   await app.ready();
   // Verification processes and the decoy's measured cost, before the first login.
   await opts.legacy.warm?.();
@@ -138,11 +154,13 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       closed = true;
       await app.close();
       await failures.close();
+      await context.sso?.close();
       if (opts.ownsDependencies !== false) {
         await opts.legacy.close().catch(() => undefined);
         await opts.target.close().catch(() => undefined);
         await opts.store.close().catch(() => undefined);
         await opts.index?.close().catch(() => undefined);
+        await opts.sso?.store.close().catch(() => undefined);
       }
     },
   };

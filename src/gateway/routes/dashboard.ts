@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { GatewayContext } from '../context.js';
 import { renderDashboard } from '../dashboard-page.js';
 import { opsAuthorized } from '../ops-auth.js';
+import { renderSsoPanel } from '../sso/panel.js';
 
 /** `GET /dashboard` (HTML) and `GET /dashboard/data` (the same counts as JSON). Counts only; behind the ops token when there is one. */
 export function registerDashboard(app: FastifyInstance, ctx: GatewayContext): void {
@@ -12,11 +13,12 @@ export function registerDashboard(app: FastifyInstance, ctx: GatewayContext): vo
   };
   app.get('/dashboard/data', async (req, reply) => {
     if (!opsAuthorized(ctx, req, reply)) return reply;
-    return reply.code(200).send(await load());
+    const data = await load();
+    return reply.code(200).send(ctx.sso ? { ...data, sso: await ctx.sso.status() } : data);
   });
   app.get('/dashboard', async (req, reply) => {
     if (!opsAuthorized(ctx, req, reply)) return reply;
-    const html = renderDashboard(await load(), ctx.labels);
+    const html = renderDashboard(await load(), ctx.labels, new Date(), ctx.sso ? [renderSsoPanel(await ctx.sso.status())] : []);
     return reply.code(200).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
   });
 }
