@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { runSsoProof, type SsoProofResult } from '../../src/app/sso-proof/scenario.js';
 import { directRouter } from '../../src/app/sso-proof/router.js';
+import { gatewayRouter } from '../../src/app/sso-proof/gateway-router.js';
 import { sideOf } from '../../src/app/sso-proof/verdict.js';
 import { releaseKeycloak, useKeycloak, type LocalKeycloak } from '../keycloak/server-helper.js';
 
@@ -40,5 +41,26 @@ describe('SSO proof: real Keycloak IdP, real chromium, strict service providers'
     assert.deepEqual(r.received.legacy.refused, []);
     const samlLogins = r.logins.filter((l) => l.kind !== 'oidc');
     assert.deepEqual(samlLogins.map((l) => l.samlResponseSha256.length), samlLogins.map(() => 1));
+  });
+
+  it('through the cutover proxy: one connection flipped to the target while every connection keeps signing in, then back: no failure, the others untouched, each login where its flag pointed', async () => {
+    const r = await runSsoProof({ keycloak: kc, router: (setup) => gatewayRouter(setup), loginsPerPhase: 4 });
+    assert.ok(r.verdict.ok, explain(r));
+    const flipped = r.flips[0]!.connection;
+    assert.deepEqual(r.flips.map((f) => [f.connection, f.from, f.to]), [[flipped, 'legacy', 'target'], [flipped, 'target', 'legacy']]);
+    assert.equal(r.logins.filter((l) => !l.ok).length, 0);
+    // Every kind of SAML login reached the target while the flag said so, and came back after.
+    const atTarget = r.logins.filter((l) => l.connection === flipped && sideOf(l) === 'target');
+    assert.deepEqual([...new Set(atTarget.map((l) => l.kind))].sort(), ['saml-idp-initiated', 'saml-sp-initiated']);
+    assert.ok(atTarget.every((l) => (l.routedAt ?? l.startedAt) >= r.flips[0]!.requestedAt && l.startedAt <= r.flips[1]!.appliedAt));
+    assert.ok(r.logins.some((l) => l.connection === flipped && sideOf(l) === 'legacy' && l.startedAt > r.flips[1]!.appliedAt), 'the rollback took effect');
+    for (const c of r.verdict.connections.filter((x) => x.name !== flipped)) {
+      assert.equal(c.target, 0, `${c.name} never went to the target`);
+      assert.ok(c.phases.during.legacy > 0, `${c.name} kept signing in during the flip`);
+    }
+    // Each provider recorded exactly the logins the browser saw land there.
+    assert.equal(r.received.target.completed.length, atTarget.length);
+    assert.equal(r.received.legacy.completed.length + r.received.target.completed.length, r.logins.length);
+    assert.ok(r.seconds < 90, `the proof took ${r.seconds} s`);
   });
 });

@@ -29,13 +29,24 @@ export interface SsoRouter {
   startUrl(connection: string): string;
   /** Whether the router decides where this browser request goes (start, ACS post, OIDC callback). */
   routes(url: string, method: string): boolean;
+  /** Where a side's SP sends the browser with its AuthnRequest / authorization request (a relay that tracks it); undefined = straight to the IdP. */
+  requestVia?(side: SsoSide, connection: string): string | undefined;
   /** Points a connection at a side; resolves once the next request is routed that way. */
   flip?(connection: string, to: SsoSide): Promise<void>;
   close(): Promise<void>;
 }
 
+/** The IdP, known before its realm is created (Keycloak's URLs follow from the realm's name). */
+export interface IdpEndpoints {
+  samlEntityId: string;
+  samlSsoUrl: string;
+  oidcIssuer: string;
+  oidcAuthorizationEndpoint: string;
+}
+
 export interface RouterSetup {
   connections: SsoProofConnection[];
+  idp: IdpEndpoints;
   legacy: ProviderEndpoints;
   target: ProviderEndpoints;
 }

@@ -102,7 +102,10 @@ export async function runSsoProof(options: SsoProofOptions): Promise<SsoProofRes
       oidcCallbackUrl: () => `${targetSim.url}/sso/oidc/callback`,
       startUrl: (c) => `${targetSim.url}/sso/authorize?connection=${encodeURIComponent(c)}`,
     };
-    const router = await options.router({ connections, legacy, target });
+    // Keycloak's endpoints follow from the realm's name; checked against its discovery below.
+    const realmUrl = `${options.keycloak.url.replace(/\/+$/, '')}/realms/${realm}`;
+    const predicted = { samlEntityId: realmUrl, samlSsoUrl: `${realmUrl}/protocol/saml`, oidcIssuer: realmUrl, oidcAuthorizationEndpoint: `${realmUrl}/protocol/openid-connect/auth` };
+    const router = await options.router({ connections, idp: predicted, legacy, target });
     closers.push(() => router.close());
 
     say(`IdP: Keycloak realm ${realm} at ${options.keycloak.url} (SAML: ${connections.filter((c) => c.protocol === 'saml').map((c) => c.name).join(', ')}; OIDC: ${connections.filter((c) => c.protocol === 'oidc').map((c) => c.name).join(', ')})`);
@@ -118,15 +121,19 @@ export async function runSsoProof(options: SsoProofOptions): Promise<SsoProofRes
     closers.push(async () => {
       await kc.admin.realms.del({ realm }).catch(() => undefined);
     });
+    const actual = { samlEntityId: idp.samlEntityId, samlSsoUrl: idp.samlSsoUrl, oidcIssuer: idp.oidc.issuer, oidcAuthorizationEndpoint: idp.oidc.authorizationEndpoint };
+    if (JSON.stringify(actual) !== JSON.stringify(predicted)) throw new Error(`the IdP's endpoints are not where the router was told: ${JSON.stringify(actual)}`);
     // Both providers hold the same connection settings: the target's were set up from the
     // legacy ones (sso setup), keeping the SP entity ID and ACS URL the IdP already trusts.
-    const simConnections = connections.map((c): Auth0SsoConnection & WorkosSsoConnection =>
-      c.protocol === 'saml'
-        ? { name: c.name, protocol: 'saml', spEntityId: spEntityId(c.name), acsUrl: router.legacyAcsUrl(c.name), idpEntityId: idp.samlEntityId, idpSsoUrl: idp.samlSsoUrl, idpCertPem: idp.signingCertPem, idpInitiated: true }
-        : ({ name: c.name, protocol: 'oidc', clientId: `${TENANT}-${c.name}`, clientSecret: idp.oidcSecrets[c.name]!, redirectUri: router.legacyOidcCallbackUrl(c.name), ...idp.oidc } as Auth0SsoConnection & WorkosSsoConnection),
-    );
-    legacySim.configure(simConnections);
-    targetSim.configure(simConnections);
+    const simConnections = (side: SsoSide): Array<Auth0SsoConnection & WorkosSsoConnection> =>
+      connections.map((c) => {
+        const via = router.requestVia?.(side, c.name);
+        return c.protocol === 'saml'
+          ? { name: c.name, protocol: 'saml', spEntityId: spEntityId(c.name), acsUrl: router.legacyAcsUrl(c.name), idpEntityId: idp.samlEntityId, idpSsoUrl: idp.samlSsoUrl, idpCertPem: idp.signingCertPem, idpInitiated: true, ...(via ? { requestVia: via } : {}) }
+          : ({ name: c.name, protocol: 'oidc', clientId: `${TENANT}-${c.name}`, clientSecret: idp.oidcSecrets[c.name]!, redirectUri: router.legacyOidcCallbackUrl(c.name), ...idp.oidc, ...(via ? { requestVia: via } : {}) } as Auth0SsoConnection & WorkosSsoConnection);
+      });
+    legacySim.configure(simConnections('legacy'));
+    targetSim.configure(simConnections('target'));
 
     say('browser: headless chromium, one session per connection');
     const browser: ProofBrowser = await launchProofBrowser(options.chromium);
