@@ -68,22 +68,48 @@ export async function launchProofBrowser(executablePath = DEFAULT_CHROMIUM): Pro
         async login(startUrl) {
           const outcome: LoginOutcome = { ok: false, samlResponseSha256: [], startedAt: Date.now(), endedAt: 0 };
           current = outcome;
+          // A page that is an error without being a provider's page (the proxy's JSON refusal, an
+          // IdP error) ends the login at once instead of after the timeout.
+          let bad: { status: number; path: string; at: number } | undefined;
+          const onResponse = (resp: import('playwright-core').Response): void => {
+            const req = resp.request();
+            if (resp.status() >= 400 && req.isNavigationRequest() && req.frame() === page.mainFrame()) bad = { status: resp.status(), path: new URL(resp.url()).pathname, at: Date.now() };
+          };
+          page.on('response', onResponse);
           try {
             await page.goto(startUrl, { waitUntil: 'commit', timeout: 20_000 });
-            const done = 'main#signed-in, main#login-failed';
-            const first = await page.waitForSelector(`${done}, #kc-form-login`, { timeout: 20_000 });
-            if ((await first.getAttribute('id')) === 'kc-form-login') {
-              await page.fill('#username', user.username);
-              await page.fill('#password', user.password);
-              await page.click('#kc-login');
+            const done = 'main#signed-in, main#login-failed, #kc-error-message';
+            let submitted = false;
+            const deadline = Date.now() + 20_000;
+            for (;;) {
+              const found = await page.waitForSelector(`${done}, #kc-form-login`, { timeout: 250 }).catch(() => null);
+              const id = found ? await found.getAttribute('id').catch(() => null) : null;
+              if (found && id === 'kc-form-login' && !submitted) {
+                submitted = true;
+                await page.fill('#username', user.username);
+                await page.fill('#password', user.password);
+                await page.click('#kc-login');
+                continue;
+              }
+              if (found && id && id !== 'kc-form-login') {
+                outcome.provider = (await found.getAttribute('data-provider')) ?? undefined;
+                if (id === 'signed-in') outcome.ok = true;
+                else outcome.reason = `${id === 'kc-error-message' ? 'IdP error: ' : ''}${((await found.textContent()) ?? '').trim().slice(0, 200)}`;
+                break;
+              }
+              if (bad && Date.now() - bad.at > 500) {
+                outcome.reason = `HTTP ${bad.status} at ${bad.path}`;
+                break;
+              }
+              if (Date.now() > deadline) {
+                outcome.reason = `browser: no provider page within 20 s (at ${new URL(page.url()).pathname})`;
+                break;
+              }
             }
-            const end = await page.waitForSelector(done, { timeout: 20_000 });
-            outcome.provider = (await end.getAttribute('data-provider')) ?? undefined;
-            if ((await end.getAttribute('id')) === 'signed-in') outcome.ok = true;
-            else outcome.reason = ((await end.textContent()) ?? '').slice(0, 200);
           } catch (e) {
             outcome.reason = `browser: ${(e as Error).message.split('\n')[0]!.slice(0, 200)}`;
           } finally {
+            page.off('response', onResponse);
             outcome.endedAt = Date.now();
             current = undefined;
           }
