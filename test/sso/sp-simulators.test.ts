@@ -30,7 +30,7 @@ describe('SSO service-provider simulators (real Keycloak IdP, real chromium)', {
   /** Signs in (once) and captures the next SAMLResponse the IdP posts to `acsPrefix`, delivering it or not. */
   async function capture(startUrl: string, acsPrefix: string, deliver: boolean): Promise<string> {
     let captured: string | undefined;
-    await page.route(`${acsPrefix}**`, async (route) => {
+    await page.route((u: URL) => u.href.startsWith(acsPrefix), async (route) => {
       const req = route.request();
       if (req.method() === 'POST') captured = new URLSearchParams(req.postData() ?? '').get('SAMLResponse') ?? undefined;
       if (deliver) await route.continue();
