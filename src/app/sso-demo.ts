@@ -15,12 +15,13 @@ export interface SsoDemoOptions {
   /** Logins per connection in each phase (default 4). */
   loginsPerPhase?: number;
   onProgress?: (line: string) => void;
-  /** Where the gateway keeps its state (default: a temporary SQLite file removed afterwards). */
+  /** The router on the legacy callback URLs (default: the gateway's SSO cutover proxy on a temporary SQLite state). */
   router?: (setup: RouterSetup) => Promise<SsoRouter>;
 }
 
 export interface SsoDemoResult extends SsoProofResult {
-  keycloak: { url: string; how: string };
+  /** The IdP's server: how it was obtained, and whether the demo stopped it at the end (and why not). */
+  keycloak: { url: string; how: string; stopped: boolean; leftRunning?: string };
 }
 
 export async function ssoDemo(o: SsoDemoOptions): Promise<SsoDemoResult> {
@@ -31,16 +32,19 @@ export async function ssoDemo(o: SsoDemoOptions): Promise<SsoDemoResult> {
   }
   const say = o.onProgress ?? (() => {});
   const kc = await acquireKeycloak(o.env, say);
+  let result: SsoProofResult;
   try {
-    const result = await runSsoProof({
+    result = await runSsoProof({
       keycloak: kc,
       router: o.router ?? ((setup) => gatewayRouter(setup, { onProgress: say })),
       chromium,
       ...(o.loginsPerPhase ? { loginsPerPhase: o.loginsPerPhase } : {}),
       onProgress: say,
     });
-    return { ...result, keycloak: { url: kc.url, how: kc.how } };
-  } finally {
+  } catch (e) {
     await kc.release();
+    throw e;
   }
+  const released = await kc.release();
+  return { ...result, keycloak: { url: kc.url, how: kc.how, stopped: released.stopped, ...(released.reason ? { leftRunning: released.reason } : {}) } };
 }

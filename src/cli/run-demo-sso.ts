@@ -27,7 +27,8 @@ export function ssoDemoReport(r: SsoDemoResult): string {
   L.push(`Failed logins: ${failed.length} of ${r.logins.length}${failed.length ? `: ${failed.slice(0, 5).map((l) => `${l.connection} ${l.kind}: ${l.reason ?? 'failed'}`).join('; ')}` : ''}`);
   L.push('Checks:');
   for (const c of r.verdict.checks) L.push(`  ${c.ok ? 'ok  ' : 'FAIL'}  ${c.name}: ${c.detail}`);
-  L.push(`Done in ${r.seconds.toFixed(1)} s; everything the demo started is stopped.`);
+  const kc = r.keycloak.stopped ? 'Keycloak stopped' : `Keycloak left running (${r.keycloak.leftRunning ?? 'not started by the demo'})`;
+  L.push(`Done in ${r.seconds.toFixed(1)} s. The simulators, the gateway and chromium are stopped; ${kc}.`);
   return L.join('\n');
 }
 
@@ -44,6 +45,7 @@ export async function runSsoDemo(args: ParsedCommand, io: CommandIo): Promise<nu
           ok: r.verdict.ok,
           seconds: Number(r.seconds.toFixed(2)),
           realm: r.realm,
+          keycloak: r.keycloak,
           connections: r.verdict.connections.map((c) => ({ name: c.name, protocol: c.protocol, flips: c.flips, loginsLegacy: c.legacy, loginsTarget: c.target, failed: c.failed, phases: c.phases })),
           flips: r.flips.map((f) => ({ connection: f.connection, from: f.from, to: f.to, at: new Date(f.requestedAt).toISOString(), appliedMs: f.appliedAt - f.requestedAt })),
           rollback: r.flips.filter((f) => f.to === 'legacy').map((f) => ({ connection: f.connection, at: new Date(f.requestedAt).toISOString() })),

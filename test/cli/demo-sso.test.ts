@@ -68,8 +68,9 @@ describe('flagless demo sso', { timeout: 5 * 60_000 }, () => {
     }
     assert.deepEqual(out.rollback.map((x) => x.connection), [flipped[0]!.name]);
     assert.ok(out.checks.length >= 5 && out.checks.every((c) => c.ok));
-    for (const text of ['before the flip', 'after the rollback', 'Rollback:', 'Failed logins: 0', 'everything the demo started is stopped']) assert.ok(r.stderr.includes(text), `the report says "${text}"`);
-    // Joined, not started: the server this test process leases is still up.
+    for (const text of ['before the flip', 'after the rollback', 'Rollback:', 'Failed logins: 0', 'the gateway and chromium are stopped', 'Keycloak left running']) assert.ok(r.stderr.includes(text), `the report says "${text}"`);
+    // Joined, not started: the server this test process leases is still up, and the demo says so.
+    assert.equal((out as unknown as { keycloak: { how: string; stopped: boolean } }).keycloak.stopped, false);
     assert.equal((await fetch(`${kc.url}/realms/master`)).status, 200);
     // Nothing secret in what it printed: no SAML response, no token.
     assert.doesNotMatch(r.stdout + r.stderr, /PHNhbWxwOlJlc3BvbnNl|eyJhbGciOi/);

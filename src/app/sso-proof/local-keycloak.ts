@@ -20,7 +20,8 @@ export interface LocalKeycloakHandle {
   password: string;
   /** How it was obtained, for the demo's report. */
   how: 'KEYCLOAK_URL' | 'started' | 'already running';
-  release(): Promise<void>;
+  /** Drops the lease: says whether the server was stopped, and why not when it was left running. */
+  release(): Promise<{ stopped: boolean; reason?: string }>;
 }
 
 /** scripts/keycloak.mjs of the checkout this build runs from (absent from the published package). */
@@ -32,7 +33,7 @@ function scriptPath(): string {
 
 export async function acquireKeycloak(env: Record<string, string | undefined>, say: (line: string) => void): Promise<LocalKeycloakHandle> {
   const configured = configuredKeycloak(env);
-  if (configured.url) return { url: configured.url, username: configured.username, password: configured.password, how: 'KEYCLOAK_URL', release: async () => {} };
+  if (configured.url) return { url: configured.url, username: configured.username, password: configured.password, how: 'KEYCLOAK_URL', release: async () => ({ stopped: false, reason: 'given by KEYCLOAK_URL; left as it was' }) };
   const script = scriptPath();
   const wayOut = 'set KEYCLOAK_URL (with KEYCLOAK_ADMIN_USERNAME / KEYCLOAK_ADMIN_PASSWORD) to a Keycloak the demo may create a realm in, or run it from a checkout of flagless after `npm run keycloak:prepare` (it puts Keycloak in ~/.cache/flagless).';
   if (!existsSync(script)) throw new FlaglessError('E_PREREQUISITE', `no Keycloak to act as the IdP: ${wayOut}`);
@@ -55,7 +56,13 @@ export async function acquireKeycloak(env: Record<string, string | undefined>, s
     password: configured.password,
     how: state.startedNow ? 'started' : 'already running',
     release: async () => {
-      await run(process.execPath, [script, 'stop', '--json', '--lease', lease], { timeout: 2 * 60_000 }).catch(() => undefined);
+      try {
+        const { stdout } = await run(process.execPath, [script, 'stop', '--json', '--lease', lease], { timeout: 2 * 60_000 });
+        const r = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { stopped?: boolean; reason?: string };
+        return r.stopped ? { stopped: true } : { stopped: false, reason: r.reason ?? 'left running' };
+      } catch (e) {
+        return { stopped: false, reason: `stopping failed: ${((e as { stderr?: string }).stderr?.trim() || (e as Error).message).slice(-300)}` };
+      }
     },
   };
 }
