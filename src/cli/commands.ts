@@ -2,6 +2,7 @@ import { TARGET_CAPABILITIES } from '../connectors/index.js';
 import { LOG_LEVELS } from '../engine/log.js';
 import { SOURCE_VENDORS } from '../connectors/index.js';
 import type { CommandSpec, FlagSpec } from './spec.js';
+import { SSO_PROXY_COMMANDS, SSO_SERVE_FLAGS } from './sso-proxy-commands.js';
 
 /**
  * Every command and every flag, declared once. `flagless --help`, `flagless <cmd> --help`, the
@@ -323,6 +324,7 @@ export const COMMANDS: CommandSpec[] = [
       { name: 'index-storage', type: 'string', value: 'where', choices: ['memory', 'sqlite'], description: 'Where the export index lives: memory (default, fastest) or a private temporary SQLite file (large exports).' },
       { name: 'trust-proxy', type: 'boolean', description: 'Take the client address from X-Forwarded-For (behind a reverse proxy), for the per-address limits.' },
       { name: 'auth0-script', type: 'string', value: 'path', description: 'Write the Auth0 custom-database Login and Get User scripts (calling this gateway) to this file.' },
+      ...SSO_SERVE_FLAGS,
       LOG_LEVEL_FLAG,
     ],
     examples: [
@@ -332,6 +334,7 @@ export const COMMANDS: CommandSpec[] = [
     ],
     load: () => import('./run-serve.js'),
   },
+  ...SSO_PROXY_COMMANDS,
 ];
 
 export function findCommand(name: string): CommandSpec | undefined {

@@ -193,6 +193,8 @@ export function parseSsoProxyConfig(doc: unknown): SsoProxyConfig {
   if (byName.size === 0) bad('connections', 'no connection to proxy (give connections, or an inventory)');
   const connections = [...byName.values()].map((c, i) => connection(c, `connection "${String(c.name ?? i)}"`));
   const startPaths = doc.startPaths === undefined ? [] : Array.isArray(doc.startPaths) ? doc.startPaths.map((p, i) => callbackPath(p, `startPaths[${i}]`)) : bad('startPaths', 'must be a list of paths');
+  const mounted = new Set(connections.flatMap((c) => c.callbackPaths.map((p) => p.split('?')[0])));
+  for (const p of startPaths) if (mounted.has(p.split('?')[0])) bad('startPaths', `${p} is also a callback path`);
   const defaultSide = doc.defaultSide ?? 'legacy';
   if (defaultSide !== 'legacy' && defaultSide !== 'target') bad('defaultSide', 'must be "legacy" or "target"');
   const config: SsoProxyConfig = {
@@ -212,4 +214,18 @@ export function autoRollback(v: unknown, where: string): SsoAutoRollback {
   onlyKeys(v, ['rate', 'minSample'], where);
   if (typeof v.rate !== 'number' || !(v.rate > 0 && v.rate <= 1)) bad(`${where}.rate`, 'must be a number above 0 and at most 1');
   return { rate: v.rate, minSample: int(v.minSample, 20, 1, 1_000_000, `${where}.minSample`) };
+}
+
+const CONNECTION_NAME = NAME;
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+/** A flip's inputs, checked the same way for `sso flip` and `POST /v1/sso/flip`; domains come back lower-cased. */
+export function checkFlip(i: { connection: unknown; to: unknown; percent?: unknown; domains?: unknown }): { connection: string; to: SsoSide; percent?: number; domains?: string[] } {
+  if (typeof i.connection !== 'string' || !CONNECTION_NAME.test(i.connection)) throw new FlaglessError('E_USAGE', 'the connection name must be 1-128 characters of letters, digits and ._:@-');
+  if (i.to !== 'legacy' && i.to !== 'target') throw new FlaglessError('E_USAGE', `--to must be target or legacy; got "${String(i.to)}".`);
+  if (i.percent !== undefined && !(typeof i.percent === 'number' && Number.isInteger(i.percent) && i.percent >= 0 && i.percent <= 100)) throw new FlaglessError('E_USAGE', `--percent must be a whole number from 0 to 100; got "${String(i.percent)}".`);
+  if (i.domains !== undefined && !(Array.isArray(i.domains) && i.domains.length <= 1000 && i.domains.every((d) => typeof d === 'string'))) throw new FlaglessError('E_USAGE', '--domains must be a list of domain names');
+  const domains = (i.domains as string[] | undefined)?.map((d) => d.trim().toLowerCase()).filter(Boolean);
+  for (const d of domains ?? []) if (!DOMAIN.test(d)) throw new FlaglessError('E_USAGE', `--domains: "${d.slice(0, 100)}" is not a domain name`);
+  return { connection: i.connection, to: i.to, ...(i.percent !== undefined ? { percent: i.percent as number } : {}), ...(domains?.length ? { domains } : {}) };
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { SsoFlag, SsoSide, SsoStore } from '../../state/sso/types.js';
 import { otherSide } from '../../state/sso/types.js';
+import { withTimeout } from '../timeout.js';
 import type { SsoMetrics } from './metrics.js';
 
 /**
@@ -61,10 +62,12 @@ export class FlagCache {
   }
 
   async #load(): Promise<void> {
+    // A store that hangs (a partition, not a refusal) must not stall every later refresh.
+    const limit = Math.max(2000, this.#ttlMs * 4);
     try {
-      const v = await this.#store.version();
+      const v = await withTimeout(this.#store.version(), limit, 'reading the SSO flags version');
       if (v !== this.#version) {
-        const flags = await this.#store.flags();
+        const flags = await withTimeout(this.#store.flags(), limit, 'reading the SSO flags');
         this.#flags = new Map(flags.map((f) => [f.connection, f]));
         this.#version = v;
         this.#metrics.flagSide.reset();

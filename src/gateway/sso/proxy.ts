@@ -28,6 +28,7 @@ import { registerSsoRoutes } from './routes.js';
  * | `GET /v1/sso/return/<side>/<connection>?…` | a side's redirect back to the application: counted (completed, or failed when it carries `error`), then 302 to that side's `returnUrl` with the query |
  * | `POST /v1/sso/outcome` `{connection, side, outcome: completed\|failed}` | the application reports a login (ops token required; off without one) |
  * | `GET /v1/sso/status` | every connection's flag, last flip and counts since (ops token) |
+ * | `POST /v1/sso/flip` `{connection, to, percent?, domains?, who?}` | flips a configured connection (ops token; off without one; recorded as `<who> (ops token)`); this instance follows at once, the others at their next refresh |
  *
  * ## How a response is routed
  * Connection: the path and its required parameter (Auth0 `/login/callback?connection=c`), a
@@ -40,7 +41,7 @@ import { registerSsoRoutes } from './routes.js';
  * ## Options
  * `config` (parsed `--sso-config`, see config.ts), `store` (the shared state), `registry` (the
  * gateway's Prometheus registry), `logger`, `authorize` (the ops-token check), `outcomeToken`
- * (whether /v1/sso/outcome is on), `autoRollback` (overrides the config's), `flushMs` (counts to
+ * (whether /v1/sso/outcome and /v1/sso/flip are on: an ops token exists), `autoRollback` (overrides the config's), `flushMs` (counts to
  * the store, default 1000), `instance` (names this instance in flips it writes).
  *
  * Never logged nor stored: SAMLResponse, assertions, RelayState, codes, state values (request
@@ -135,7 +136,7 @@ export async function createSsoProxy(o: SsoProxyOptions): Promise<SsoProxy> {
           metrics,
           log,
           authorize: o.authorize,
-          outcomeEnabled: o.outcomeToken === true,
+          opsEnabled: o.outcomeToken === true,
           trackingTimeoutMs: 300,
           status,
         });

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { SsoSide, SsoStore } from '../../state/sso/types.js';
 import { withTimeout } from '../timeout.js';
-import type { SsoProxyConfig, SsoProxyConnection, SsoSideUrls } from './config.js';
+import { checkFlip, type SsoProxyConfig, type SsoProxyConnection, type SsoSideUrls } from './config.js';
 import { sideFor, type FlagCache } from './flags.js';
 import { looksLikeEmail, rawQuery, singleParams, trackingKey, withQuery } from './forward.js';
 import type { DecidedBy, RefusalReason, SsoMetrics } from './metrics.js';
@@ -19,14 +19,15 @@ export interface RouteDeps {
   log: Logger;
   /** Guards POST /v1/sso/outcome and GET /v1/sso/status (the gateway's ops token check). */
   authorize: (req: FastifyRequest, reply: FastifyReply) => boolean;
-  /** Whether a token guards the outcome endpoint (it is off without one). */
-  outcomeEnabled: boolean;
+  /** Whether a token guards the outcome and flip endpoints (they are off without one). */
+  opsEnabled: boolean;
   /** How long a tracking read may take before the response is routed by its flag (default 300 ms). */
   trackingTimeoutMs: number;
   status: () => Promise<unknown>;
 }
 
 const FORM = 'application/x-www-form-urlencoded';
+const LOCAL_TRACKED = 10_000;
 const SAML_FIELDS = ['SAMLResponse', 'RelayState'] as const;
 const OIDC_FIELDS = ['code', 'state', 'error', 'error_description', 'iss', 'id_token', 'session_state'] as const;
 
@@ -58,8 +59,17 @@ export function registerSsoRoutes(app: FastifyInstance, d: RouteDeps): void {
     return { side, urls: side === 'target' ? c.target! : c.legacy };
   };
 
+  // Requests this instance relayed, kept here too (bounded, oldest out first): a response that comes
+  // back to the instance that relayed its request needs no state-store read.
+  const local = new Map<string, { connection: string; side: SsoSide; expires: number }>();
+  const remember = (key: string, connection: string, side: SsoSide) => {
+    if (local.size >= LOCAL_TRACKED) local.delete(local.keys().next().value!);
+    local.set(key, { connection, side, expires: Date.now() + ttlMs });
+  };
   const tracked = async (key: string | undefined) => {
     if (!key) return undefined;
+    const hit = local.get(key);
+    if (hit && hit.expires >= Date.now()) return { connection: hit.connection, side: hit.side };
     try {
       return await withTimeout(d.store.tracked(key), d.trackingTimeoutMs, 'reading a tracked request');
     } catch {
@@ -133,9 +143,14 @@ export function registerSsoRoutes(app: FastifyInstance, d: RouteDeps): void {
           }
           d.metrics.responses.inc({ connection, side, decided_by: by });
           req.log.info({ connection, side, decidedBy: by, tracked: Boolean(t) }, 'sso response routed');
+          // The query the IdP used was addressed to the legacy provider (Auth0's `?connection=&organization=`):
+          // it goes on to legacy as it came; the target gets the OIDC parameters without the legacy
+          // path's own selector, and a SAML post its configured URL as it is.
+          const q = rawQuery(req.url);
+          const own = found ? list.filter((s) => s.connection === found.connection && s.param).map((s) => s.param!.name) : [];
           // POST: 307 keeps the method and the body, so the browser re-posts the IdP's bytes as they were.
-          if (req.method === 'POST') return noStore(reply).code(307).header('location', dest).send();
-          return noStore(reply).code(302).header('location', withQuery(dest, rawQuery(req.url))).send();
+          if (req.method === 'POST') return noStore(reply).code(307).header('location', side === 'legacy' ? withQuery(dest, q) : dest).send();
+          return noStore(reply).code(302).header('location', withQuery(dest, q, side === 'legacy' ? [] : own)).send();
         } finally {
           end();
         }
@@ -192,6 +207,7 @@ export function registerSsoRoutes(app: FastifyInstance, d: RouteDeps): void {
           if (peek?.id) key = trackingKey('saml', peek.id);
         } else if (p.state !== undefined) key = trackingKey('oidc', p.state);
         if (!key) return refuse(reply, 400, 'malformed', 'neither a SAMLRequest with an ID nor an OIDC state');
+        remember(key, c.name, side);
         try {
           await withTimeout(d.store.track(key, c.name, side, ttlMs), 2000, 'tracking a request');
         } catch {
@@ -236,23 +252,46 @@ export function registerSsoRoutes(app: FastifyInstance, d: RouteDeps): void {
       bodyLimit: 1024,
       schema: {
         body: {
+          // No additionalProperties: false (Fastify's validator would drop extra keys silently); the handler refuses them.
           type: 'object',
-          additionalProperties: false,
           required: ['connection', 'side', 'outcome'],
           properties: { connection: { type: 'string', maxLength: 128 }, side: { type: 'string', enum: ['legacy', 'target'] }, outcome: { type: 'string', enum: ['completed', 'failed'] } },
         },
       },
     },
     async (req, reply) => {
-      if (!d.outcomeEnabled) return refuse(reply, 404, 'unknown_connection', 'the outcome endpoint is off (no ops token)');
+      if (!d.opsEnabled) return refuse(reply, 404, 'unknown_connection', 'the outcome endpoint is off (no ops token)');
       if (!d.authorize(req, reply)) return reply;
       const b = req.body as { connection: string; side: SsoSide; outcome: 'completed' | 'failed' };
+      // Fastify's validator drops unknown properties; a report with any is refused instead.
+      if (Object.keys(b).length !== 3) return refuse(reply, 400, 'malformed', 'the body must be exactly {connection, side, outcome}');
       if (!byName.has(b.connection)) return refuse(reply, 404, 'unknown_connection', 'connection names no proxied connection');
       d.metrics.logins.inc({ connection: b.connection, side: b.side, outcome: b.outcome });
       d.outcomes.add(b.connection, b.side, b.outcome);
       return reply.code(202).send({ ok: true });
     },
   );
+
+  // ---- flip over HTTP, for runbooks without database access (ops token; `who` defaults to the token) ----
+  app.post('/v1/sso/flip', { bodyLimit: 64 * 1024, schema: { body: { type: 'object', required: ['connection', 'to'], properties: { connection: { type: 'string' }, to: { type: 'string' }, percent: { type: 'integer' }, domains: { type: 'array', items: { type: 'string' } }, who: { type: 'string', maxLength: 200 } } } } }, async (req, reply) => {
+    if (!d.opsEnabled) return refuse(reply, 404, 'unknown_connection', 'flipping over HTTP is off (no ops token)');
+    if (!d.authorize(req, reply)) return reply;
+    const b = req.body as { connection: string; to: string; percent?: number; domains?: string[]; who?: string };
+    if (Object.keys(b).some((k) => !['connection', 'to', 'percent', 'domains', 'who'].includes(k))) return refuse(reply, 400, 'malformed', 'unknown property');
+    let checked: ReturnType<typeof checkFlip>;
+    try {
+      checked = checkFlip(b);
+    } catch (e) {
+      return refuse(reply, 400, 'malformed', (e as Error).message);
+    }
+    if (!byName.has(checked.connection)) return refuse(reply, 404, 'unknown_connection', 'connection names no proxied connection');
+    const who = b.who?.trim() ? `${b.who.trim()} (ops token)` : 'ops token';
+    const flip = await d.store.flip({ ...checked, who, reason: 'manual' });
+    if (!flip) return reply.code(409).send({ ok: false, error: { code: 'conflict', message: 'flipped by someone else at the same moment; try again' } });
+    await d.flags.refresh();
+    req.log.info({ connection: flip.connection, from: flip.from, to: flip.to, who }, 'sso connection flipped');
+    return reply.code(200).send({ ok: true, flip });
+  });
 
   app.get('/v1/sso/status', async (req, reply) => {
     if (!d.authorize(req, reply)) return reply;

@@ -93,7 +93,7 @@ export class SqlSsoStore implements SsoStore {
         : { sql: `INSERT INTO ${p}sso_flags (connection, side, percent, domains, flip_id, updated_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (connection) DO NOTHING`, params: [req.connection, req.to, percent, domains, id, at] },
       {
         sql: `INSERT INTO ${p}sso_flips (id, connection, at, at_ms, who, from_side, to_side, percent, domains, reason)
-              SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 WHERE EXISTS (SELECT 1 FROM ${p}sso_flags WHERE connection = $2 AND flip_id = $1)`,
+              SELECT $1, $2, $3, CAST($4 AS BIGINT), $5, $6, $7, CAST($8 AS INTEGER), $9, $10 WHERE EXISTS (SELECT 1 FROM ${p}sso_flags WHERE connection = $2 AND flip_id = $1)`,
         params: [id, req.connection, at, now.getTime(), req.who.slice(0, 200), from, req.to, percent, domains, req.reason],
       },
       { sql: `UPDATE ${p}sso_version SET n = n + 1 WHERE id = 1 AND EXISTS (SELECT 1 FROM ${p}sso_flags WHERE flip_id = $1)`, params: [id] },
