@@ -1,16 +1,14 @@
-// The SSO proof's router when it is the real thing: the gateway's SSO cutover proxy
-// (createSsoGateway: the proxy with its /healthz, /metrics and dashboard) on a SQLite state file,
-// configured with the legacy callback paths the IdP posts to, each side's callback and start URLs,
-// and the IdP's sign-in URL its relay forwards tracked requests to. A flip is written to the state
-// by a second handle, as `flagless sso flip` from another process would, and counts as applied
-// once the gateway's own flag cache holds it (within the proxy's flag TTL).
+// The SSO proof's router when it is the real thing: `flagless serve` with only the SSO cutover
+// proxy (app `serve({ sso })`) on a SQLite state file, configured with the legacy callback paths
+// the IdP posts to, each side's callback and start URLs, and the IdP's sign-in URL its relay
+// forwards tracked requests to. A flip goes through `flipSsoConnection`, as `flagless sso flip`
+// does from another process, and counts as applied once the gateway's /metrics shows the flag it
+// routes by (flagless_sso_flag_target_share, set when the instance loads the flags).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseSsoProxyConfig } from '../../gateway/sso/config.js';
-import { createSsoGateway } from '../../gateway/sso/server.js';
-import { createGatewayLogger } from '../../gateway/logger.js';
-import { openSsoStore } from '../../state/sso/open.js';
+import { serve } from '../serve.js';
+import { flipSsoConnection, parseSsoConfigDocument } from '../sso-cutover.js';
 import type { RouterSetup, SsoRouter, SsoSide } from './router.js';
 
 export interface GatewayRouterOptions {
@@ -30,7 +28,7 @@ export async function gatewayRouter(setup: RouterSetup, o: GatewayRouterOptions 
   const dir = mkdtempSync(path.join(tmpdir(), 'flagless-sso-proof-'));
   const statePath = path.join(dir, 'state.db');
   const flagTtlMs = o.flagTtlMs ?? 100;
-  const config = parseSsoProxyConfig({
+  const config = parseSsoConfigDocument({
     connections: setup.connections.map((c) => {
       const legacyCallback = c.protocol === 'saml' ? setup.legacy.samlAcsUrl(c.name) : setup.legacy.oidcCallbackUrl(c.name);
       return {
@@ -45,20 +43,17 @@ export async function gatewayRouter(setup: RouterSetup, o: GatewayRouterOptions 
     }),
     flagTtlMs,
   });
-  const store = await openSsoStore(statePath);
-  const gateway = await createSsoGateway({ config, store, logger: createGatewayLogger({ level: 'silent' }), flushMs: 200 });
-  let url: string;
-  try {
-    url = (await gateway.listen({ port: 0, host: '127.0.0.1' })).replace('localhost', '127.0.0.1');
-  } catch (e) {
-    await gateway.close();
-    throw e;
-  }
+  const gateway = await serve({ sso: { config, flushMs: 200 }, state: statePath, port: 0, logLevel: 'silent' });
+  const url = gateway.url.replace('localhost', '127.0.0.1');
   o.onProgress?.(`gateway: the SSO cutover proxy at ${url} (state ${statePath})`);
-  // What `flagless sso flip` does, from its own handle on the state.
-  const operator = await openSsoStore(statePath);
   const proxied = new Set(['/v1/sso/start', ...config.connections.flatMap((c) => c.callbackPaths.map((p) => p.split('?')[0]!))]);
   const base = new URL(url);
+  /** The share of a connection the instance routes to the target right now, from its /metrics. */
+  const inForce = async (connection: string): Promise<number | undefined> => {
+    const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
+    const line = text.split('\n').find((l) => l.startsWith(`flagless_sso_flag_target_share{connection="${connection}"}`));
+    return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+  };
   return {
     legacyAcsUrl: (c) => `${url}${callbackPathOf(setup.legacy.samlAcsUrl(c))}`,
     legacyOidcCallbackUrl: (c) => `${url}${callbackPathOf(setup.legacy.oidcCallbackUrl(c))}`,
@@ -69,17 +64,16 @@ export async function gatewayRouter(setup: RouterSetup, o: GatewayRouterOptions 
       return parsed.origin === base.origin && proxied.has(parsed.pathname);
     },
     async flip(connection: string, to: SsoSide) {
-      const done = await operator.flip({ connection, to, who: 'flagless demo sso', reason: 'manual' });
-      if (!done) throw new Error(`the flip of ${connection} to ${to} was not applied (another flip won)`);
+      await flipSsoConnection({ state: statePath, connection, to, who: 'flagless demo sso' });
+      const want = to === 'target' ? 1 : 0;
       const deadline = Date.now() + 10 * flagTtlMs + 5_000;
-      while (gateway.proxy.flags.get(connection)?.flipId !== done.id) {
+      while ((await inForce(connection)) !== want) {
         if (Date.now() > deadline) throw new Error(`the gateway did not pick up the flip of ${connection} in time`);
         await new Promise((r) => setTimeout(r, 5));
       }
     },
     async close() {
       await gateway.close();
-      await operator.close().catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
     },
   };
