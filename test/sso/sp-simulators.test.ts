@@ -5,6 +5,7 @@
 // is refused replayed. Without these, the proof's "zero failed logins" would mean nothing.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { SAML } from '@node-saml/node-saml';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { connectKeycloak, deleteRealm, type KeycloakConnection } from '../../src/connectors/keycloak/admin-client.js';
 import { setupIdpRealm, type IdpRealm } from '../../src/connectors/keycloak/idp-realm.js';
@@ -155,5 +156,23 @@ describe('SSO service-provider simulators (real Keycloak IdP, real chromium)', {
     assert.ok(callback);
     assert.equal((await fetch(callback)).status, 400);
     assert.match(legacy.refused.at(-1)!.reason, /state/);
+  });
+
+  // Why the SP simulators send the browser through the proxy's relay with `requestVia` and keep
+  // the AuthnRequest's Destination at the IdP's own URL: Keycloak checks Destination, so an SP
+  // whose IdP sign-in URL is simply set to the relay has every SP-initiated login refused.
+  it('Keycloak refuses an AuthnRequest whose Destination is not its SSO URL (a relay URL), and accepts its own', async () => {
+    const answer = async (entryPoint: string): Promise<{ status: number; body: string }> => {
+      const sp = new SAML({ entryPoint, issuer: 'urn:auth0:t:acme', callbackUrl: acs('acme'), idpCert: idp.signingCertPem, disableRequestedAuthnContext: true });
+      const sent = new URL(await sp.getAuthorizeUrlAsync('', undefined, {}));
+      const res = await fetch(`${idp.samlSsoUrl}${sent.search}`, { redirect: 'manual' });
+      return { status: res.status, body: await res.text() };
+    };
+    const own = await answer(idp.samlSsoUrl);
+    assert.equal(own.status, 200);
+    assert.match(own.body, /kc-form-login/);
+    const relayed = await answer(`${legacy.url}/v1/sso/relay/legacy/acme`);
+    assert.equal(relayed.status, 400);
+    assert.match(relayed.body, /Invalid Request/);
   });
 });
