@@ -56,7 +56,7 @@ describe('SSO service-provider simulators (real Keycloak IdP, real chromium)', {
 
   before(async () => {
     const kc = await useKeycloak();
-    conn = await connectKeycloak({ url: kc.url, username: kc.username, password: kc.password });
+    conn = await connectKeycloak({ url: kc.url, username: kc.username, password: kc.password, timeoutMs: 120_000 });
     legacy = await startAuth0SsoSim();
     idp = await setupIdpRealm(conn, {
       realm,

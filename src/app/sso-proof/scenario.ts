@@ -109,7 +109,8 @@ export async function runSsoProof(options: SsoProofOptions): Promise<SsoProofRes
     closers.push(() => router.close());
 
     say(`IdP: Keycloak realm ${realm} at ${options.keycloak.url} (SAML: ${connections.filter((c) => c.protocol === 'saml').map((c) => c.name).join(', ')}; OIDC: ${connections.filter((c) => c.protocol === 'oidc').map((c) => c.name).join(', ')})`);
-    const kc = await connectKeycloak(options.keycloak);
+    // Creating a realm is one of the slowest admin calls (seconds, more on a busy machine).
+    const kc = await connectKeycloak({ ...options.keycloak, timeoutMs: 120_000 });
     const users = Object.fromEntries(connections.map((c) => [c.name, userFor(c.name)]));
     const spEntityId = (c: string): string => `urn:auth0:${TENANT}:${c}`;
     const idp: IdpRealm = await setupIdpRealm(kc, {
