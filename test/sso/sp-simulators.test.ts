@@ -44,9 +44,9 @@ describe('SSO service-provider simulators (real Keycloak IdP, real chromium)', {
         await page.fill('#password', USER.password);
         await page.click('#kc-login');
       }
-      const deadline = Date.now() + 20_000;
+      const deadline = Date.now() + 60_000;
       while (!captured && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      if (deliver) await page.waitForSelector('main#signed-in, main#login-failed', { timeout: 20_000 });
+      if (deliver) await page.waitForSelector('main#signed-in, main#login-failed', { timeout: 60_000 });
     } finally {
       await page.unrouteAll();
     }
@@ -150,7 +150,7 @@ describe('SSO service-provider simulators (real Keycloak IdP, real chromium)', {
       await page.fill('#password', USER.password);
       await page.click('#kc-login');
     }
-    await page.waitForSelector('main#signed-in', { timeout: 20_000 });
+    await page.waitForSelector('main#signed-in', { timeout: 60_000 });
     assert.equal(legacy.completed.length, before + 1);
     assert.deepEqual({ kind: legacy.completed.at(-1)!.kind, email: legacy.completed.at(-1)!.email }, { kind: 'oidc', email: USER.email });
     assert.ok(callback);

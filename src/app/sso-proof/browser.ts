@@ -10,6 +10,9 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { FlaglessError } from '../../protocol/errors.js';
 
 export const DEFAULT_CHROMIUM = '/usr/bin/chromium';
+// A first login (the IdP's login page, its theme) took 18-23 s on the shared 2-core machine under load;
+// a stalled login still ends, as a failure, well within the proof's bounds.
+const LOGIN_TIMEOUT_MS = 60_000;
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 export interface LoginOutcome {
@@ -77,10 +80,10 @@ export async function launchProofBrowser(executablePath = DEFAULT_CHROMIUM): Pro
           };
           page.on('response', onResponse);
           try {
-            await page.goto(startUrl, { waitUntil: 'commit', timeout: 20_000 });
+            await page.goto(startUrl, { waitUntil: 'commit', timeout: LOGIN_TIMEOUT_MS });
             const done = 'main#signed-in, main#login-failed, #kc-error-message';
             let submitted = false;
-            const deadline = Date.now() + 20_000;
+            const deadline = Date.now() + LOGIN_TIMEOUT_MS;
             for (;;) {
               const found = await page.waitForSelector(`${done}, #kc-form-login`, { timeout: 250 }).catch(() => null);
               const id = found ? await found.getAttribute('id').catch(() => null) : null;
@@ -102,7 +105,7 @@ export async function launchProofBrowser(executablePath = DEFAULT_CHROMIUM): Pro
                 break;
               }
               if (Date.now() > deadline) {
-                outcome.reason = `browser: no provider page within 20 s (at ${new URL(page.url()).pathname})`;
+                outcome.reason = `browser: no provider page within ${LOGIN_TIMEOUT_MS / 1000} s (at ${new URL(page.url()).pathname})`;
                 break;
               }
             }
