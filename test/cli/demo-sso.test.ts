@@ -10,7 +10,7 @@ import { after, describe, it } from 'node:test';
 import { flagless, flaglessAsync } from '../helpers/cli.js';
 import { releaseKeycloak, useKeycloak } from '../keycloak/server-helper.js';
 
-describe('flagless demo sso', { timeout: 5 * 60_000 }, () => {
+describe('flagless demo sso', { timeout: 8 * 60_000 }, () => {
   after(async () => {
     await releaseKeycloak();
   });

@@ -15,7 +15,7 @@ function explain(r: SsoProofResult): string {
   return r.verdict.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`).join('\n');
 }
 
-describe('SSO proof: real Keycloak IdP, real chromium, strict service providers', { timeout: 5 * 60_000 }, () => {
+describe('SSO proof: real Keycloak IdP, real chromium, strict service providers', { timeout: 8 * 60_000 }, () => {
   let kc: LocalKeycloak;
   before(async () => {
     kc = await useKeycloak();

@@ -161,7 +161,7 @@ export async function runSsoProof(options: SsoProofOptions): Promise<SsoProofRes
       }
     };
     const count = (name: string, pred: (l: ProofLogin) => boolean = () => true): number => logins.filter((l) => l.connection === name && pred(l)).length;
-    const waitFor = async (cond: () => boolean, what: string, timeoutMs = 90_000): Promise<void> => {
+    const waitFor = async (cond: () => boolean, what: string, timeoutMs = 150_000): Promise<void> => {
       const deadline = Date.now() + timeoutMs;
       while (!cond()) {
         if (Date.now() > deadline) throw new Error(`the proof timed out waiting for ${what}`);
