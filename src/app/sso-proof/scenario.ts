@@ -19,6 +19,7 @@ export type Phase = 'before' | 'during' | 'after';
 export interface ProofLogin extends LoginOutcome {
   connection: string;
   kind: LoginKind;
+  /** When the router decided it: before the flip, during (until the rollback applied), after. */
   phase: Phase;
   /** The side the connection's flag named when the router decided; both when a flip was in flight. */
   expected: SsoSide[];
@@ -144,7 +145,6 @@ export async function runSsoProof(options: SsoProofOptions): Promise<SsoProofRes
 
     const logins: ProofLogin[] = [];
     const flips: ProofFlip[] = [];
-    let phase: Phase = 'before';
     const flipName = router.flip ? (options.flip ?? connections.find((c) => c.protocol === 'saml')!.name) : undefined;
     let stop = false;
 
@@ -154,10 +154,9 @@ export async function runSsoProof(options: SsoProofOptions): Promise<SsoProofRes
         // SAML connections alternate SP-initiated and IdP-initiated logins; OIDC is SP-initiated.
         const kind: LoginKind = c.protocol === 'oidc' ? 'oidc' : i % 2 === 0 ? 'saml-sp-initiated' : 'saml-idp-initiated';
         const url = kind === 'saml-idp-initiated' ? idp.idpInitiatedUrls[c.name]! : router.startUrl(c.name);
-        const loginPhase = phase;
         const out = await session.login(url);
         const decidedAt = out.routedAt ?? out.startedAt;
-        logins.push({ ...out, connection: c.name, kind, phase: loginPhase, expected: sidesAt(flips, c.name, decidedAt) });
+        logins.push({ ...out, connection: c.name, kind, phase: 'before', expected: sidesAt(flips, c.name, decidedAt) });
       }
     };
     const count = (name: string, pred: (l: ProofLogin) => boolean = () => true): number => logins.filter((l) => l.connection === name && pred(l)).length;
@@ -184,18 +183,22 @@ export async function runSsoProof(options: SsoProofOptions): Promise<SsoProofRes
     try {
       await waitFor(() => connections.every((c) => count(c.name) >= perPhase), 'the logins before the flip');
       if (flipName) {
-        phase = 'during';
         await flip('target');
         const applied = flips[0]!.appliedAt;
         await waitFor(() => count(flipName, (l) => (l.routedAt ?? l.startedAt) > applied) >= perPhase, `${perPhase} logins of ${flipName} at the target`);
         await flip('legacy');
-        phase = 'after';
         const back = flips[1]!.appliedAt;
         await waitFor(() => connections.every((c) => count(c.name, (l) => l.startedAt > back) >= perPhase), 'the logins after the rollback');
       }
     } finally {
       stop = true;
       await loopsDone;
+    }
+    // Each login's phase is when the router decided it (the start, or the IdP's post), as the
+    // flag it was routed by: before the flip, while flipped (until the rollback applied), after.
+    for (const l of logins) {
+      const t = l.routedAt ?? l.startedAt;
+      l.phase = flips.length === 0 || t < flips[0]!.requestedAt ? 'before' : flips.length < 2 || t < flips[1]!.appliedAt ? 'during' : 'after';
     }
     const received = {
       legacy: { completed: legacySim.completed.map((l) => ({ ...l })), refused: legacySim.refused.map((r) => ({ ...r })) },
