@@ -269,12 +269,15 @@ export const COMMANDS: CommandSpec[] = [
     name: 'demo',
     summary: 'See the whole product work in one command, on embedded defaults.',
     description:
-      'Generates a small Clerk export with known passwords (bcrypt and argon2 hashes, TOTP, social-only users, organizations) in ./flagless-demo/, assesses it, migrates it into Better Auth on an embedded SQLite file (twice, to show the re-run writes nothing), verifies every user through Better Auth and signs in as sample users with their original passwords, then prints what moved, what is lossy and why, the sign-in success rate and the next commands to try. Needs nothing beyond `npm ci`; can be run again and again.',
+      'Generates a small Clerk export with known passwords (bcrypt and argon2 hashes, TOTP, social-only users, organizations) in ./flagless-demo/, assesses it, migrates it into Better Auth on an embedded SQLite file (twice, to show the re-run writes nothing), verifies every user through Better Auth and signs in as sample users with their original passwords, then prints what moved, what is lossy and why, the sign-in success rate and the next commands to try. Needs nothing beyond `npm ci`; can be run again and again. `demo sso` shows the SSO cutover proxy instead: a real Keycloak realm as the customers\' IdP (two SAML connections, one OIDC), strict simulators of the legacy (Auth0) and target (WorkOS) service-provider sides that validate every signed response, the gateway with the proxy on the legacy callback URLs, and headless chromium signing in through it in a loop per connection (SP-initiated and IdP-initiated SAML, OIDC) while one connection is flipped to the target and back; it prints, per connection, logins before, during and after the flip, failures and the rollback, and stops everything it started. It needs chromium (--chromium) and a Keycloak: KEYCLOAK_URL, or the one `npm run keycloak:prepare` puts in ~/.cache/flagless (exit 2, with the way out, when either is missing).',
+    positionals: [{ name: 'scenario', description: 'Which demo: none = the user migration; sso = the SSO cutover proxy.', required: false, choices: ['sso'] }],
     flags: [
       { name: 'dir', type: 'string', value: 'path', default: 'flagless-demo', description: 'Where the demo writes its files.' },
       { name: 'users', type: 'string', value: 'N', default: '300', description: 'How many users the generated export has.' },
+      { name: 'chromium', type: 'string', value: 'path', default: '/usr/bin/chromium', description: 'demo sso: the chromium executable to sign in with (driven headless by playwright-core).' },
+      { name: 'logins', type: 'string', value: 'N', default: '4', description: 'demo sso: logins per connection before, during and after the flip (1-50).' },
     ],
-    examples: ['flagless demo'],
+    examples: ['flagless demo', 'flagless demo sso', 'KEYCLOAK_URL=http://127.0.0.1:8080 flagless demo sso --json'],
     load: () => import('./run-demo.js'),
   },
   {

@@ -20,7 +20,7 @@ export const EXIT_CODES_HELP =
   'Exit codes: 0 every record done or decided; 1 finished with records that need attention (quarantined, undecided duplicates, problems in the input); 2 refused before writing anything (bad usage, unreadable input, invalid credentials or configuration); 3 fatal stop mid-run (credentials revoked, target gone after retries): run the same command again to resume. Errors go to stderr, also with --json (which then prints {"error": {code, message}} on stdout).';
 
 /** Codes that mean "fix the input, the flags, the credentials or the configuration": nothing was attempted. */
-const REFUSALS: readonly ErrorCode[] = ['E_USAGE', 'E_INPUT_UNREADABLE', 'E_INPUT_EMPTY', 'E_WRONG_VENDOR', 'E_HASH_CONFIG_MISSING', 'E_TARGET_AUTH', 'E_STATE', 'E_DECISIONS'];
+const REFUSALS: readonly ErrorCode[] = ['E_USAGE', 'E_INPUT_UNREADABLE', 'E_INPUT_EMPTY', 'E_WRONG_VENDOR', 'E_HASH_CONFIG_MISSING', 'E_TARGET_AUTH', 'E_STATE', 'E_DECISIONS', 'E_PREREQUISITE'];
 
 /** The exit code for an error that ended a command. */
 export function exitCodeForError(code: string): number {

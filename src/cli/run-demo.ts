@@ -25,6 +25,7 @@ async function* sample(creds: AsyncIterable<Credential | { line: number; error: 
 }
 
 export const run: CommandRunner = async (args, io) => {
+  if (args.positionals[0] === 'sso') return (await import('./run-demo-sso.js')).runSsoDemo(args, io);
   const started = performance.now();
   const dir = resolve(String(args.flags.dir));
   const users = Number(args.flags.users);

@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   E_DUPLICATE_ID: 'two records share one source id',
   E_DUPLICATE_EMAIL: 'several users share one email address',
   E_DECISIONS: 'the duplicate-account decisions file does not match the export',
+  E_PREREQUISITE: 'a program the command needs (a local server, a browser) is not installed or prepared',
   E_NO_EMAIL: 'a user has no email address',
   E_HASH_UNSUPPORTED: 'a password hash uses an algorithm flagless cannot verify',
   E_HASH_MALFORMED: 'a password hash cannot be parsed',

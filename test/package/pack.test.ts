@@ -39,10 +39,11 @@ test('npm pack → a project imports `flagless` by name, migrates into Better Au
   assert.equal(packed.status, 0, packed.stderr);
   const [info] = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[];
   const files = info!.files.map((f) => f.path);
-  for (const entry of ['dist/src/app/index.js', 'dist/src/app/index.d.ts', 'dist/src/protocol/index.d.ts', 'dist/src/connectors/better-auth/verifier.d.ts', 'bin/flagless.js', 'dist/src/connectors/workos/sim/server.js']) {
+  for (const entry of ['dist/src/app/index.js', 'dist/src/app/index.d.ts', 'dist/src/protocol/index.d.ts', 'dist/src/connectors/better-auth/verifier.d.ts', 'bin/flagless.js', 'dist/src/connectors/workos/sim/server.js', 'dist/src/connectors/workos/sim/sso-acs.js', 'dist/src/connectors/auth0/sim/sso-callback.js']) {
     assert.ok(files.includes(entry), `the package holds ${entry}`);
   }
-  const shipped = (p: string) => !/\.test\.|^test\/|^bench\/|^scripts\/|^dist\/(test|bench|scripts)\/|^dist\/src\/connectors\/(auth0|clerk|firebase)\/sim\//.test(p);
+  // Auth0's SSO service-provider simulator ships (`flagless demo sso` runs it); its other simulators are test-only.
+  const shipped = (p: string) => !/\.test\.|^test\/|^bench\/|^scripts\/|^dist\/(test|bench|scripts)\/|^dist\/src\/connectors\/(clerk|firebase)\/sim\/|^dist\/src\/connectors\/auth0\/sim\/(?!sso-)/.test(p);
   assert.deepEqual(files.filter((p) => !shipped(p)), [], 'no test, test helper, bench or test-only simulator is published');
 
   // A fresh project with the tarball unpacked where `npm install` puts it.
