@@ -81,7 +81,15 @@ async function withLock(fn, timeoutMs = 15 * 60_000) {
       break;
     } catch (e) {
       if (e.code !== 'EEXIST') throw e;
-      const holder = Number(fs.existsSync(path.join(lock, 'pid')) ? fs.readFileSync(path.join(lock, 'pid'), 'utf8') : NaN);
+      // The holder may release the lock between the mkdir above and this read: no pid file is
+      // then "no holder yet" (the age check below), not an error.
+      let holderText = '';
+      try {
+        holderText = fs.readFileSync(path.join(lock, 'pid'), 'utf8');
+      } catch (readError) {
+        if (readError.code !== 'ENOENT') throw readError;
+      }
+      const holder = holderText ? Number(holderText) : NaN;
       const age = Date.now() - fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs;
       if ((Number.isInteger(holder) && !alive(holder)) || (!Number.isInteger(holder) && age > 10_000)) {
         fs.rmSync(lock, { recursive: true, force: true });
