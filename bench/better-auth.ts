@@ -25,8 +25,20 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '1' },
     pg: { type: 'string', default: DEFAULT_PG },
     smoke: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
   },
 });
+
+const USAGE = `npm run bench:better-auth -- [--sizes 10000,100000] [--db sqlite,postgres] [--rounds N] [--pg URL] [--smoke]
+  flagless migrate into Better Auth vs plain batched INSERTs of the same rows, each case in its own process.
+  --sizes    users per case, comma-separated (default 10000,100000)
+  --db       sqlite, postgres or both (default both)
+  --rounds   rounds per size and database; the order alternates (default 1)
+  --pg       PostgreSQL server (default ${DEFAULT_PG})
+  --smoke    1,000 users, one round (PostgreSQL only when reachable)
+  FLAGLESS_BENCH_PHASES=1 prints when each phase of migrate starts (stderr).
+Prints one JSON document on stdout and a table on stderr.
+`;
 
 const child = fileURLToPath(new URL('./better-auth-child.js', import.meta.url));
 
@@ -64,6 +76,10 @@ export interface SizeResult {
 }
 
 async function main(): Promise<void> {
+  if (args.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
   const sizes = args.smoke ? [1000] : args.sizes!.split(',').map(Number);
   const rounds = args.smoke ? 1 : Number(args.rounds);
   let dbs = args.db!.split(',') as BenchDb[];

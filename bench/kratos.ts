@@ -203,7 +203,16 @@ export async function runKratosBench(opts: KratosBenchOptions, log: (line: strin
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { users: { type: 'string' }, rounds: { type: 'string' }, concurrency: { type: 'string' }, smoke: { type: 'boolean' } } });
+  const { values } = parseArgs({ options: { users: { type: 'string' }, rounds: { type: 'string' }, concurrency: { type: 'string' }, smoke: { type: 'boolean' }, help: { type: 'boolean' } } });
+  if (values.help) {
+    process.stdout.write(
+      'npm run bench:kratos -- [--users N] [--rounds R] [--concurrency C] [--smoke]\n' +
+        '  Ory Network case (Production limit, 1,000-identity batches): utilization of the limit.\n' +
+        '  Self-hosted: flagless migrate vs a bare PATCH loop of the same batches, alternating over R rounds.\n' +
+        '  --users N (default 10000), --rounds R (default 2), --concurrency C requests in flight (default 4), --smoke: 2,000 users, 1 round.\n',
+    );
+    return;
+  }
   const opts: KratosBenchOptions = values.smoke
     ? { users: 2000, rounds: 1, concurrency: Number(values.concurrency ?? 4) }
     : { users: Number(values.users ?? 10_000), rounds: Number(values.rounds ?? 2), concurrency: Number(values.concurrency ?? 4) };

@@ -1,5 +1,6 @@
 import type { Organization } from '../model/user.js';
 import { applyMembership } from './apply-membership.js';
+import { BatchMark } from './batch-marks.js';
 import { RecordFailure } from './request.js';
 import type { RunContext } from './run-context.js';
 import type { LedgerRecord, Outcome } from '../state/ledger/types.js';
@@ -49,7 +50,7 @@ function needsTarget({ user, org }: MembershipItem): boolean {
 }
 
 async function applyMembershipBatch(ctx: RunContext, chunk: readonly MembershipItem[]): Promise<void> {
-  const ids = chunk.map((c) => c.rec.sourceId);
+  const mark = new BatchMark(ctx, 'membership');
   let results;
   try {
     results = await ctx.requester.call(
@@ -61,25 +62,19 @@ async function applyMembershipBatch(ctx: RunContext, chunk: readonly MembershipI
             roles: ((rec.payload as { roles?: string[] } | undefined)?.roles ?? []).slice(),
           })),
         ),
-      async () => {
-        if (ctx.store.markWritingMany) await ctx.store.markWritingMany(ctx.runId, 'membership', ids);
-        else for (const id of ids) await ctx.markWriting('membership', id);
-      },
+      () => mark.writing(chunk.map((c) => c.rec.sourceId)),
     );
   } catch (e) {
+    await mark.failed();
     if (!(e instanceof RecordFailure)) throw e;
     await Promise.all(chunk.map((c) => applyMembership(ctx, c.rec, c.user, c.org)));
     return;
   }
-  const done = chunk.map(({ rec }, i) => {
-    const r = results[i];
-    const outcome: Outcome = r === 'created' ? 'created' : r === 'updated' ? 'updated' : rec.state === 'writing' || rec.attempts > 0 ? 'recovered' : 'linked';
-    return { sourceId: rec.sourceId, outcome };
-  });
-  if (ctx.store.markDoneMany) {
-    await ctx.store.markDoneMany(ctx.runId, 'membership', done);
-    ctx.counts.processed.membership += done.length;
-  } else {
-    for (const d of done) await ctx.done('membership', d.sourceId, { outcome: d.outcome });
-  }
+  await mark.done(
+    chunk.map(({ rec }, i) => {
+      const r = results[i];
+      const outcome: Outcome = r === 'created' ? 'created' : r === 'updated' ? 'updated' : rec.state === 'writing' || rec.attempts > 0 ? 'recovered' : 'linked';
+      return { sourceId: rec.sourceId, outcome };
+    }),
+  );
 }

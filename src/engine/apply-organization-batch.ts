@@ -1,5 +1,6 @@
 import type { Organization } from '../model/user.js';
 import { applyOrganization } from './apply-organization.js';
+import { BatchMark } from './batch-marks.js';
 import { RecordFailure } from './request.js';
 import type { RunContext } from './run-context.js';
 import type { LedgerRecord } from '../state/ledger/types.js';
@@ -33,27 +34,19 @@ export async function spawnOrganizationBatches(ctx: RunContext, pool: TaskPool, 
 }
 
 async function applyOrganizationBatch(ctx: RunContext, chunk: readonly LedgerRecord[]): Promise<void> {
-  const ids = chunk.map((r) => r.sourceId);
+  const mark = new BatchMark(ctx, 'organization');
   let refs;
   try {
     refs = await ctx.requester.once(
       () => ctx.target.createOrganizations!(chunk.map((r) => r.payload as Organization)),
-      async () => {
-        if (ctx.store.markWritingMany) await ctx.store.markWritingMany(ctx.runId, 'organization', ids);
-        else for (const id of ids) await ctx.markWriting('organization', id);
-      },
+      () => mark.writing(chunk.map((r) => r.sourceId)),
     );
   } catch (e) {
+    await mark.failed();
     if (!(e instanceof RecordFailure)) throw e;
     const ambiguous = e.failure.kind === 'retriable';
     await Promise.all(chunk.map((r) => applyOrganization(ctx, ambiguous ? { ...r, state: 'writing' } : r)));
     return;
   }
-  const done = chunk.map((r, i) => ({ sourceId: r.sourceId, targetId: refs[i]!.id, outcome: 'created' as const }));
-  if (ctx.store.markDoneMany) {
-    await ctx.store.markDoneMany(ctx.runId, 'organization', done);
-    ctx.counts.processed.organization += done.length;
-  } else {
-    for (const d of done) await ctx.done('organization', d.sourceId, { targetId: d.targetId, outcome: 'created' });
-  }
+  await mark.done(chunk.map((r, i) => ({ sourceId: r.sourceId, targetId: refs[i]!.id, outcome: 'created' as const })));
 }

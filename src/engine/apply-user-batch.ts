@@ -1,5 +1,6 @@
 import type { CanonicalUser } from '../model/user.js';
 import { applyUser } from './apply-user.js';
+import { BatchMark } from './batch-marks.js';
 import { planUser, type UserPlan } from './plan.js';
 import { RecordFailure } from './request.js';
 import type { RunContext } from './run-context.js';
@@ -44,17 +45,15 @@ export async function spawnUserBatches(ctx: RunContext, pool: TaskPool, items: r
 
 async function applyUserBatch(ctx: RunContext, chunk: readonly { rec: LedgerRecord; user: CanonicalUser; plan: UserPlan }[]): Promise<void> {
   const t = ctx.target;
+  const mark = new BatchMark(ctx, 'user');
   let refs;
   try {
     refs = await ctx.requester.once(
       () => t.createUsers!(chunk.map((c) => ({ user: c.plan.user, options: c.plan.createOptions }))),
-      async () => {
-        const store = ctx.store;
-        if (store.markWritingMany) await store.markWritingMany(ctx.runId, 'user', chunk.map((c) => c.user.sourceId));
-        else for (const c of chunk) await ctx.markWriting('user', c.user.sourceId);
-      },
+      () => mark.writing(chunk.map((c) => c.user.sourceId)),
     );
   } catch (e) {
+    await mark.failed();
     if (!(e instanceof RecordFailure)) throw e;
     // One by one. After an ambiguous failure (a lost reply, a 5xx: the batch may have been applied)
     // each user is looked up first, as if left `writing`; after a refusal nothing was written, and
@@ -63,10 +62,5 @@ async function applyUserBatch(ctx: RunContext, chunk: readonly { rec: LedgerReco
     await Promise.all(chunk.map((c) => applyUser(ctx, ambiguous ? { ...c.rec, state: 'writing' } : c.rec, c.user)));
     return;
   }
-  if (ctx.store.markDoneMany) {
-    await ctx.store.markDoneMany(ctx.runId, 'user', chunk.map((c, i) => ({ sourceId: c.user.sourceId, targetId: refs[i]!.id, outcome: 'created' as const })));
-    ctx.counts.processed.user += chunk.length;
-  } else {
-    for (const [i, c] of chunk.entries()) await ctx.done('user', c.user.sourceId, { targetId: refs[i]!.id, outcome: 'created' });
-  }
+  await mark.done(chunk.map((c, i) => ({ sourceId: c.user.sourceId, targetId: refs[i]!.id, outcome: 'created' as const })));
 }

@@ -41,6 +41,19 @@ export function organizationFingerprint(org: Organization): string {
   return digest(org);
 }
 
+/** Role sets repeat across memberships (a handful of roles): each distinct set is digested once. */
+const membershipDigests = new Map<string, string>();
+const MEMBERSHIP_DIGESTS_MAX = 1024;
+
 export function membershipFingerprint(roles: readonly string[]): string {
-  return digest([...roles].sort());
+  const sorted = [...roles].sort();
+  const key = JSON.stringify(sorted);
+  let fp = membershipDigests.get(key);
+  if (fp === undefined) {
+    fp = digest(sorted);
+    // Bounded: an export with many distinct role sets only loses the cache's benefit.
+    if (membershipDigests.size >= MEMBERSHIP_DIGESTS_MAX) membershipDigests.clear();
+    membershipDigests.set(key, fp);
+  }
+  return fp;
 }

@@ -51,10 +51,14 @@ export async function planPass(opts: PlanPassOptions): Promise<PlanReport> {
     seen.clear();
     const ledger = new Map<string, LedgerRecord>();
     if (opts.lookup) {
-      for (const kind of ['organization', 'user', 'membership'] as const) {
-        const ids = current.filter((p) => p.record.kind === kind).map((p) => p.record.sourceId);
-        if (ids.length) for (const [id, rec] of await opts.lookup(kind, ids)) ledger.set(`${kind}:${id}`, rec);
-      }
+      // The kinds' reads at once: on PostgreSQL parallel round trips rather than one after another.
+      const found = await Promise.all(
+        (['organization', 'user', 'membership'] as const).map(async (kind) => {
+          const ids = current.filter((p) => p.record.kind === kind).map((p) => p.record.sourceId);
+          return { kind, rows: ids.length ? await opts.lookup!(kind, ids) : new Map<string, LedgerRecord>() };
+        }),
+      );
+      for (const { kind, rows } of found) for (const [id, rec] of rows) ledger.set(`${kind}:${id}`, rec);
     }
     for (const p of current) p.count(ledger.get(`${p.record.kind}:${p.record.sourceId}`));
     if (opts.write) await opts.write(current.map((p) => p.record));

@@ -207,8 +207,11 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
       await yieldToEventLoop();
       const recs = await store.claimMemberships(run.id, { states, limit: batchSize });
       if (recs.length === 0) break;
-      const users = await store.getMany(run.id, 'user', [...new Set(recs.map((r) => r.userSourceId ?? ''))]);
-      const orgs = await store.getMany(run.id, 'organization', [...new Set(recs.map((r) => r.orgSourceId ?? ''))]);
+      // Both reads at once: on PostgreSQL two round trips in parallel rather than in turn.
+      const [users, orgs] = await Promise.all([
+        store.getMany(run.id, 'user', [...new Set(recs.map((r) => r.userSourceId ?? ''))]),
+        store.getMany(run.id, 'organization', [...new Set(recs.map((r) => r.orgSourceId ?? ''))]),
+      ]);
       if (target.ensureMemberships && caps.batchSize > 1) {
         // A target with a bulk ensure gets the memberships that need it in batches (apply-membership-batch.ts).
         await spawnMembershipBatches(ctx, pool, recs.map((r) => ({ rec: r, user: users.get(r.userSourceId ?? ''), org: orgs.get(r.orgSourceId ?? '') })));

@@ -1,10 +1,10 @@
 import type pg from 'pg';
 import { FlaglessError } from '../../protocol/errors.js';
 import { PostgresDriver } from '../postgres-driver.js';
-import { inTransaction } from '../pg-transaction.js';
 import { legacyReasons, movedUsers, movedUserTargetId } from './moved-users.js';
 import { clip, nowIso, rowsToTally, rowToRecord, rowToRun, type RecordRow, type RunRow, type TallyRow } from './rows.js';
 import { randomWorkerId, schemaStatements, SCHEMA_VERSION } from './schema.js';
+import { writeBatchId, writeBatchStatements } from './write-batches.js';
 import type { ClaimOptions, EntityKind, IdMapRow, LedgerRecord, LegacyReasons, MovedUsers, Outcome, PlannedRecord, RunInfo, StateStore, Tally } from './types.js';
 
 /** First key of every advisory lock flagless takes ('flg'); the second is the worker id (0 = schema DDL). */
@@ -84,7 +84,7 @@ export class PostgresStore implements StateStore {
 
   async #migrate(): Promise<void> {
     // Two workers starting together must not race on CREATE TABLE IF NOT EXISTS.
-    await this.driver.migrate({ sql: 'SELECT pg_advisory_xact_lock($1, 0)', params: [LOCK_NAMESPACE] }, schemaStatements(this.#p), async (c) => {
+    await this.driver.migrate({ sql: 'SELECT pg_advisory_xact_lock($1, 0)', params: [LOCK_NAMESPACE] }, [...schemaStatements(this.#p), ...writeBatchStatements(this.#p)], async (c) => {
       await c.query(`INSERT INTO ${this.#p}meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO NOTHING`, [String(SCHEMA_VERSION)]);
     });
   }
@@ -103,6 +103,13 @@ export class PostgresStore implements StateStore {
       [run.id, run.sourceFingerprint, run.target, JSON.stringify(run.options), run.startedAt],
     );
     await this.#joinRun(run.id);
+    // Marks of dead workers whose records were all taken over or settled since: nothing left to say.
+    await this.#pool.query(
+      `WITH ${this.#liveWorkers()}
+       DELETE FROM ${this.#p}write_batches b WHERE b.run_id = $1 AND b.owner <> $2 AND b.owner NOT IN (SELECT id FROM live)
+         AND NOT EXISTS (SELECT 1 FROM ${this.#p}records r WHERE r.run_id = b.run_id AND r.kind = b.kind AND r.state = 'planned' AND r.owner = b.owner)`,
+      [run.id, this.workerId],
+    );
     return (await this.getRun(run.id))!;
   }
 
@@ -128,35 +135,31 @@ export class PostgresStore implements StateStore {
       r.orgSourceId ?? null,
       r.skipReason === undefined ? null : clip(r.skipReason),
     ];
-    const planned = records.filter((r) => r.skipReason === undefined).map(cols);
-    const skipped = records.filter((r) => r.skipReason !== undefined).map(cols);
-    const input = `SELECT * FROM json_to_recordset($2::json) AS x(k text, id text, lossy text, fp text, payload text, u text, o text, reason text)`;
     const asJson = (rows: unknown[][]) => JSON.stringify(rows.map(([k, id, lossy, fp, payload, u, o, reason]) => ({ k, id, lossy, fp, payload, u, o, reason })));
-    await inTransaction(this.#pool, async (c) => {
-      if (planned.length) {
-        await c.query(
-          `INSERT INTO ${this.#p}records AS r (run_id, kind, source_id, state, lossy, fingerprint, payload, user_source_id, org_source_id, updated_at)
-           SELECT $1, k, id, 'planned', lossy, fp, payload, u, o, $3 FROM (${input}) AS i
-           ON CONFLICT (run_id, kind, source_id) DO UPDATE SET
-             state = CASE WHEN r.state = 'done' AND r.fingerprint IS DISTINCT FROM excluded.fingerprint THEN 'planned' ELSE r.state END,
-             updated_at = CASE WHEN r.state = 'done' AND r.fingerprint IS DISTINCT FROM excluded.fingerprint THEN excluded.updated_at ELSE r.updated_at END,
-             fingerprint = excluded.fingerprint, lossy = excluded.lossy, payload = excluded.payload,
-             user_source_id = excluded.user_source_id, org_source_id = excluded.org_source_id`,
-          [runId, asJson(planned), now],
-        );
-      }
-      if (skipped.length) {
-        await c.query(
-          `INSERT INTO ${this.#p}records AS r (run_id, kind, source_id, state, outcome, error_message, lossy, fingerprint, payload, user_source_id, org_source_id, updated_at)
-           SELECT $1, k, id, 'done', 'skipped', reason, lossy, fp, payload, u, o, $3 FROM (${input}) AS i
-           ON CONFLICT (run_id, kind, source_id) DO UPDATE SET
-             state = 'done', outcome = 'skipped', error_code = NULL, error_message = excluded.error_message,
-             fingerprint = excluded.fingerprint, lossy = excluded.lossy, payload = excluded.payload, updated_at = excluded.updated_at
-           WHERE r.state IN ('planned', 'failed') OR (r.state = 'done' AND r.outcome = 'skipped')`,
-          [runId, asJson(skipped), now],
-        );
-      }
-    });
+    // One statement, so one round trip and atomic without BEGIN/COMMIT: both forms are
+    // data-modifying CTEs over one input (a key is in one form only: the plan pass sends each once).
+    await this.#pool.query(
+      `WITH i AS (SELECT * FROM json_to_recordset($2::json) AS x(k text, id text, lossy text, fp text, payload text, u text, o text, reason text)),
+       planned AS (
+         INSERT INTO ${this.#p}records AS r (run_id, kind, source_id, state, lossy, fingerprint, payload, user_source_id, org_source_id, updated_at)
+         SELECT $1, k, id, 'planned', lossy, fp, payload, u, o, $3 FROM i WHERE reason IS NULL
+         ON CONFLICT (run_id, kind, source_id) DO UPDATE SET
+           state = CASE WHEN r.state = 'done' AND r.fingerprint IS DISTINCT FROM excluded.fingerprint THEN 'planned' ELSE r.state END,
+           updated_at = CASE WHEN r.state = 'done' AND r.fingerprint IS DISTINCT FROM excluded.fingerprint THEN excluded.updated_at ELSE r.updated_at END,
+           fingerprint = excluded.fingerprint, lossy = excluded.lossy, payload = excluded.payload,
+           user_source_id = excluded.user_source_id, org_source_id = excluded.org_source_id
+         RETURNING 1),
+       skipped AS (
+         INSERT INTO ${this.#p}records AS r (run_id, kind, source_id, state, outcome, error_message, lossy, fingerprint, payload, user_source_id, org_source_id, updated_at)
+         SELECT $1, k, id, 'done', 'skipped', reason, lossy, fp, payload, u, o, $3 FROM i WHERE reason IS NOT NULL
+         ON CONFLICT (run_id, kind, source_id) DO UPDATE SET
+           state = 'done', outcome = 'skipped', error_code = NULL, error_message = excluded.error_message,
+           fingerprint = excluded.fingerprint, lossy = excluded.lossy, payload = excluded.payload, updated_at = excluded.updated_at
+         WHERE r.state IN ('planned', 'failed') OR (r.state = 'done' AND r.outcome = 'skipped')
+         RETURNING 1)
+       SELECT (SELECT COUNT(*) FROM planned) AS planned, (SELECT COUNT(*) FROM skipped) AS skipped`,
+      [runId, asJson(records.map(cols)), now],
+    );
     await this.#analyzeWhenGrown(records.length);
   }
 
@@ -188,7 +191,7 @@ export class PostgresStore implements StateStore {
 
   async claim(runId: string, kind: EntityKind, opts: ClaimOptions): Promise<LedgerRecord[]> {
     const sql = `WITH ${this.#liveWorkers()}, c AS (
-        SELECT run_id, kind, source_id FROM ${this.#p}records r
+        SELECT run_id, kind, source_id, ${this.#orphaned('r')} AS orphaned FROM ${this.#p}records r
         WHERE run_id = $run AND kind = $kind
           AND ($ids::text[] IS NULL OR source_id = ANY($ids::text[]))
           AND state = ANY($states::text[])
@@ -196,7 +199,7 @@ export class PostgresStore implements StateStore {
         ORDER BY source_id
         LIMIT $limit
         FOR UPDATE SKIP LOCKED)
-      UPDATE ${this.#p}records AS t SET owner = $me FROM c
+      UPDATE ${this.#p}records AS t SET ${this.#takeOver()} FROM c
       WHERE t.run_id = c.run_id AND t.kind = c.kind AND t.source_id = c.source_id
       RETURNING t.*`;
     return this.#claimQuery(sql, { run: runId, kind, ids: opts.sourceIds ? [...opts.sourceIds] : null, states: withWriting(opts.states), limit: opts.limit ?? null });
@@ -204,7 +207,7 @@ export class PostgresStore implements StateStore {
 
   async claimMemberships(runId: string, opts: ClaimOptions): Promise<LedgerRecord[]> {
     const sql = `WITH ${this.#liveWorkers()}, c AS (
-        SELECT m.run_id, m.kind, m.source_id FROM ${this.#p}records m
+        SELECT m.run_id, m.kind, m.source_id, ${this.#orphaned('m')} AS orphaned FROM ${this.#p}records m
         WHERE m.run_id = $run AND m.kind = 'membership'
           AND m.state = ANY($states::text[])
           AND ${this.#ownerFree('m')}
@@ -213,14 +216,30 @@ export class PostgresStore implements StateStore {
         ORDER BY m.source_id
         LIMIT $limit
         FOR UPDATE OF m SKIP LOCKED)
-      UPDATE ${this.#p}records AS t SET owner = $me FROM c
+      UPDATE ${this.#p}records AS t SET ${this.#takeOver()} FROM c
       WHERE t.run_id = c.run_id AND t.kind = c.kind AND t.source_id = c.source_id
       RETURNING t.*`;
     return this.#claimQuery(sql, { run: runId, kind: 'membership', ids: null, states: withWriting(opts.states), limit: opts.limit ?? null });
   }
 
+  /**
+   * A planned row taken from a dead owner whose batch mark lists it may have been written: it is
+   * handed out as `writing` (write-batches.ts). Only rows with a dead owner are looked at.
+   */
+  #orphaned(alias: string): string {
+    return `(${alias}.owner IS NOT NULL AND ${alias}.state = 'planned' AND EXISTS (
+      SELECT 1 FROM ${this.#p}write_batches b
+      WHERE b.run_id = ${alias}.run_id AND b.kind = ${alias}.kind AND b.owner = ${alias}.owner AND b.source_ids::jsonb ? ${alias}.source_id))`;
+  }
+
+  /** The claim's update: this worker owns the row; an orphaned one becomes `writing`, as its owner's per-record mark would have left it. */
+  #takeOver(): string {
+    return `owner = $me, state = CASE WHEN c.orphaned THEN 'writing' ELSE t.state END,
+      attempts = t.attempts + CASE WHEN c.orphaned THEN 1 ELSE 0 END, updated_at = CASE WHEN c.orphaned THEN $now ELSE t.updated_at END`;
+  }
+
   async #claimQuery(sql: string, named: Record<string, unknown>): Promise<LedgerRecord[]> {
-    const { text, values } = bindNamed(sql, { ...named, me: this.workerId });
+    const { text, values } = bindNamed(sql, { ...named, me: this.workerId, now: nowIso() });
     const r = await this.#pool.query<RecordRow>(text, values);
     return r.rows.map(rowToRecord);
   }
@@ -262,6 +281,47 @@ export class PostgresStore implements StateStore {
     );
   }
 
+  #batchSeq = 0;
+
+  async markBatchWriting(runId: string, kind: EntityKind, sourceIds: readonly string[]): Promise<string> {
+    const id = writeBatchId(this.workerId, ++this.#batchSeq);
+    await this.#pool.query(`INSERT INTO ${this.#p}write_batches (run_id, kind, id, owner, source_ids, created_at) VALUES ($1, $2, $3, $4, $5, $6)`, [
+      runId,
+      kind,
+      id,
+      this.workerId,
+      JSON.stringify(sourceIds),
+      nowIso(),
+    ]);
+    return id;
+  }
+
+  /** One statement (atomic, one round trip): the mark deleted and the records done, as markDoneMany. */
+  async markBatchDone(runId: string, kind: EntityKind, batchId: string, results: readonly { sourceId: string; targetId?: string; outcome: Outcome }[]): Promise<void> {
+    await this.#pool.query(
+      `WITH d AS (DELETE FROM ${this.#p}write_batches WHERE run_id = $2 AND id = $7)
+       UPDATE ${this.#p}records AS r SET state = 'done', outcome = v.outcome, target_id = COALESCE(v.target_id, r.target_id), error_code = NULL, error_message = NULL, updated_at = $1
+       FROM unnest($4::text[], $5::text[], $6::text[]) AS v(source_id, outcome, target_id)
+       WHERE r.run_id = $2 AND r.kind = $3 AND r.source_id = v.source_id`,
+      [nowIso(), runId, kind, results.map((x) => x.sourceId), results.map((x) => x.outcome), results.map((x) => x.targetId ?? null), batchId],
+    );
+  }
+
+  async expandBatch(runId: string, kind: EntityKind, batchId: string): Promise<void> {
+    await this.#expandMarks(`run_id = $2 AND kind = $3 AND id = $4`, [nowIso(), runId, kind, batchId]);
+  }
+
+  /** One statement: the marks `where` selects are deleted and their still-planned records become `writing` (attempts + 1), as markWritingMany leaves them. */
+  async #expandMarks(where: string, params: unknown[]): Promise<void> {
+    await this.#pool.query(
+      `WITH d AS (DELETE FROM ${this.#p}write_batches WHERE ${where} RETURNING run_id, kind, source_ids)
+       UPDATE ${this.#p}records AS r SET state = 'writing', attempts = r.attempts + 1, updated_at = $1
+       FROM d CROSS JOIN LATERAL jsonb_array_elements_text(d.source_ids::jsonb) AS i(source_id)
+       WHERE r.run_id = d.run_id AND r.kind = d.kind AND r.source_id = i.source_id AND r.state = 'planned'`,
+      params,
+    );
+  }
+
   async markFailed(runId: string, kind: EntityKind, sourceId: string, error: { code: string; message: string }): Promise<void> {
     await this.#pool.query(
       `UPDATE ${this.#p}records SET state = 'failed', error_code = $1, error_message = $2, updated_at = $3 WHERE run_id = $4 AND kind = $5 AND source_id = $6`,
@@ -298,6 +358,8 @@ export class PostgresStore implements StateStore {
   }
 
   async release(runId: string): Promise<void> {
+    // A mark still open (its settling failed) must not outlive the ownership that makes it visible.
+    await this.#expandMarks(`run_id = $2 AND owner = $3`, [nowIso(), runId, this.workerId]);
     await this.#pool.query(`UPDATE ${this.#p}records SET owner = NULL WHERE run_id = $1 AND owner = $2`, [runId, this.workerId]);
     if (this.#runsJoined.delete(runId)) {
       await this.#lockClient?.query('SELECT pg_advisory_unlock_shared($1, $2)', [RUN_LOCK_NAMESPACE, runLockKey(this.driver.schema, runId)]).catch(() => undefined);

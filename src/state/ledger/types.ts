@@ -172,6 +172,16 @@ export interface StateStore {
   markWritingMany?(runId: string, kind: EntityKind, sourceIds: readonly string[]): Promise<void>;
   /** Optional: markDone for several records in one transaction (a bulk create's batch). */
   markDoneMany?(runId: string, kind: EntityKind, results: readonly { sourceId: string; targetId?: string; outcome: Outcome }[]): Promise<void>;
+  /**
+   * Optional: the write-ahead mark of a whole batch of claimed, planned records: one row committed
+   * before the batch is sent (write-batches.ts), where markWritingMany updates every record.
+   * Returns the mark's id, for markBatchDone or expandBatch.
+   */
+  markBatchWriting?(runId: string, kind: EntityKind, sourceIds: readonly string[]): Promise<string>;
+  /** Optional: after the target acknowledged a marked batch: its records done (as markDoneMany) and the mark removed, in one transaction. */
+  markBatchDone?(runId: string, kind: EntityKind, batchId: string, results: readonly { sourceId: string; targetId?: string; outcome: Outcome }[]): Promise<void>;
+  /** Optional: a marked batch failed: its still-planned records marked `writing` (as markWritingMany) and the mark removed, in one transaction. */
+  expandBatch?(runId: string, kind: EntityKind, batchId: string): Promise<void>;
   /** Quarantine (owned until release(), like markDone). */
   markFailed(runId: string, kind: EntityKind, sourceId: string, error: { code: string; message: string }): Promise<void>;
   /**
@@ -189,7 +199,11 @@ export interface StateStore {
    * anywhere. Returns how many users changed.
    */
   settleAbsent(runId: string, userSourceIds: readonly string[], message: string): Promise<number>;
-  /** Gives back every row this worker holds (end of an invocation, shutdown). States are left as they are. */
+  /**
+   * Gives back every row this worker holds (end of an invocation, shutdown). States are left as they
+   * are, except that the records of a batch mark still open (a batch whose settling failed) become
+   * `writing` first, as expandBatch does.
+   */
   release(runId: string): Promise<void>;
 
   get(runId: string, kind: EntityKind, sourceId: string): Promise<LedgerRecord | undefined>;
