@@ -6,6 +6,7 @@ import type { BruteForceGuard } from './limiter.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { LoginRouter } from './router.js';
 import type { GatewayStore } from '../state/gateway/types.js';
+import type { SyncStore } from '../state/sync/store.js';
 
 /** What every route of one gateway instance shares. */
 export interface GatewayContext {
@@ -21,6 +22,8 @@ export interface GatewayContext {
   token?: string;
   /** The token /metrics and /dashboard require (the ops token, else the lazy token); public without either. */
   opsToken?: string;
+  /** Sync from the legacy provider's webhooks, when `serve` receives them. */
+  sync?: { store: SyncStore };
   /** Shown on the dashboard. */
   labels: { legacy: string; target: string; state: string };
 }
