@@ -394,6 +394,20 @@ export class SyncStore {
     });
   }
 
+  /** Source ids of users some `migrate` run moved (done, not skipped, with a target id); none without ledger tables. */
+  async *ledgerMovedUsers(): AsyncIterable<string> {
+    let rows: { source_id: string }[];
+    try {
+      rows = await this.#d.query<{ source_id: string }>(
+        `SELECT DISTINCT source_id FROM ${this.#p}records WHERE kind = 'user' AND state = 'done' AND target_id IS NOT NULL AND (outcome IS NULL OR outcome <> 'skipped') ORDER BY source_id`,
+      );
+    } catch (e) {
+      if (this.#d.isMissingTable(e)) return;
+      throw new FlaglessError('E_STATE', `the sync state (${this.#d.location}) failed while reading the ledger: ${(e as Error).message}`, { errorClass: 'retriable', cause: e });
+    }
+    for (const r of rows) yield r.source_id;
+  }
+
   /** The target id some `migrate` run recorded for this user (done, not skipped), if any. */
   ledgerTargetId(sourceId: string): Promise<string | undefined> {
     return this.#guard('reading the ledger', async () => {
