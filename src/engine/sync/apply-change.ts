@@ -204,7 +204,6 @@ async function writeUser(deps: ApplyDeps, source: CanonicalUser, state: SyncUser
       ref = await t.updateUser(found, written, WRITE);
     }
   }
-  if (caps.disabledUsers && t.setUserDisabled) await t.setUserDisabled(ref, written.disabled);
   if (membershipsKnown && caps.organizations) await syncMemberships(deps, ref, written);
   return ref.id;
 }
