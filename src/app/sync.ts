@@ -1,9 +1,11 @@
 import type { OnDelete, ApplyDeps } from '../engine/sync/apply-change.js';
 import { decodeReconcile, reconcileSource, type ReconcileSummary } from '../engine/sync/reconcile.js';
 import { SyncWorker } from '../engine/sync/worker.js';
+import { pacedTarget } from '../engine/sync/paced-target.js';
 import { FlaglessError, isFlaglessError } from '../protocol/errors.js';
 import type { InboundEvent, SourceChange, SourceRecords, WebhookReceiver } from '../protocol/sync.js';
 import type { Target } from '../protocol/target.js';
+import type { TokenBucket } from '../engine/rate-limit.js';
 import type { SqlDriver } from '../state/driver.js';
 import { SyncStore, type SyncStats } from '../state/sync/store.js';
 import { loadSourceModule, openSource, type KnownSourceVendor } from './open-source.js';
@@ -37,6 +39,8 @@ export interface OpenedSync {
   /** One reconcile pass: the source listed through its API, differences put in the inbox. */
   reconcile(): Promise<ReconcileSummary>;
   close(): Promise<void>;
+  /** The write and read buckets, when the target documents a rate limit (the bench reads their stats). */
+  pacing?: { writes: TokenBucket; reads: TokenBucket };
 }
 
 function checkOnDelete(target: Target, onDelete: OnDelete): void {
@@ -73,13 +77,16 @@ export async function openSync(o: OpenSyncOptions): Promise<OpenedSync> {
     }
   }
   const store = await SyncStore.attach(o.driver);
+  // A target with a documented rate limit is called at that rate (429s waited out, not failed).
+  const paced = pacedTarget(o.target);
+  const target = paced?.target ?? o.target;
   const decode = (event: InboundEvent): SourceChange => decodeReconcile(event) ?? receiver?.decode(event) ?? { kind: 'ignored', reason: 'no receiver decodes this event' };
-  const appliers = new Map<string, ApplyDeps>([[o.vendor, { vendor: o.vendor, target: o.target, store, decode, ...(records ? { records } : {}), onDelete: o.onDelete }]]);
+  const appliers = new Map<string, ApplyDeps>([[o.vendor, { vendor: o.vendor, target, store, decode, ...(records ? { records } : {}), onDelete: o.onDelete }]]);
 
   const reconcile = async () => {
     // The listing of `--api`: the same reader `migrate --api` uses.
     const src = await openSource({ from: o.vendor, api: true, env: o.env, ...(o.apiUrl ? { apiUrl: o.apiUrl } : {}) });
-    return reconcileSource({ vendor: o.vendor, items: src.read(), store, target: o.target, movedUsers: store.ledgerMovedUsers() });
+    return reconcileSource({ vendor: o.vendor, items: src.read(), store, target, movedUsers: store.ledgerMovedUsers() });
   };
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
@@ -88,6 +95,7 @@ export async function openSync(o: OpenSyncOptions): Promise<OpenedSync> {
     appliers,
     store,
     ...(records ? { records } : {}),
+    ...(paced ? { pacing: { writes: paced.writes, reads: paced.reads } } : {}),
     reconcile,
     startSchedule() {
       if (!o.reconcileEveryMs || timer) return;
