@@ -25,7 +25,7 @@ export function registerSync(app: FastifyInstance, ctx: GatewayContext, sync: Ga
     // Raw bytes for every content type: the signature is over the body exactly as sent.
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: SYNC_BODY_LIMIT }, (_req, body, done) => done(null, body));
-    scope.post<{ Params: { vendor: string } }>('/v1/sync/:vendor', async (req, reply) => {
+    scope.post<{ Params: { vendor: string } }>('/v1/sync/:vendor', { bodyLimit: SYNC_BODY_LIMIT }, async (req, reply) => {
       const vendor = req.params.vendor;
       const receiver = sync.receivers.get(vendor);
       if (!receiver) return reply.code(404).send({ ok: false, error: { code: 'not_found', message: `no ${vendor.slice(0, 40)} webhook receiver is configured here` } });
