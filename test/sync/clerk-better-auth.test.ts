@@ -15,6 +15,7 @@ import type { ClerkSimulator } from '../../src/connectors/clerk/sim/backend-api.
 import { WebhookSigner, deliver, type SignedDelivery } from '../../src/connectors/clerk/sim/webhooks.js';
 import { SqliteDriver } from '../../src/state/sqlite-driver.js';
 import { SyncStore } from '../../src/state/sync/store.js';
+import { flaglessAsync } from '../helpers/cli.js';
 import { WEBHOOK_SECRET, clerkEnv, clerkSim, clerkUser, drained, forged, tempDir } from './helpers.js';
 
 describe('Clerk webhooks into Better Auth (SQLite) through serve', { timeout: 120_000 }, () => {
@@ -151,5 +152,26 @@ describe('Clerk webhooks into Better Auth (SQLite) through serve', { timeout: 12
     assert.match(metrics, /flagless_sync_lag_seconds_count\{vendor="clerk"\} \d+/);
     const html = await (await fetch(`${gw.url}/dashboard`)).text();
     assert.match(html, /data-testid="sync-duplicate"><div class="label">Duplicates<\/div><div class="value">14</);
+  });
+
+  it('`flagless sync reconcile` applies changes whose webhooks never arrived (and nothing twice)', async () => {
+    sim.change.updateUser(users[6]!.id, { first_name: 'Unannounced' });
+    sim.change.createUser(clerkUser(300));
+    sim.change.deleteUser(users[7]!.id);
+    sim.outbox.splice(0); // lost: Clerk does not guarantee delivery
+    const args = ['sync', 'reconcile', '--from', 'clerk', '--api', '--source-url', sim.url, '--to', 'better-auth', '--db', db, '--state', state, '--json'];
+    const first = await flaglessAsync(args, { env });
+    assert.equal(first.code, 0, first.stderr);
+    const out = JSON.parse(first.stdout) as { changed: number; deleted: number; unchanged: number; ok: boolean };
+    assert.equal(out.deleted, 1, 'the user deleted at Clerk');
+    assert.ok(out.changed >= 2, 'the renamed and the new user');
+    const report = await verify({ source: { from: 'clerk', api: true, apiUrl: sim.url, env }, target: { to: 'better-auth', db, env } });
+    assert.equal(report.counts.missing, 0, JSON.stringify(report.missing));
+    assert.equal(report.counts.extra, 0, JSON.stringify(report.extra));
+    assert.equal(report.counts.mismatches, 0, JSON.stringify(report.mismatches));
+    const again = await flaglessAsync(args, { env });
+    assert.equal(again.code, 0, again.stderr);
+    const second = JSON.parse(again.stdout) as { changed: number; deleted: number };
+    assert.deepEqual([second.changed, second.deleted], [0, 0], 'a second pass finds nothing to do');
   });
 });
