@@ -5,6 +5,7 @@ import type { InboundEvent, SourceChange, SourceRecords } from '../../protocol/s
 import type { CreateUserOptions, Target, TargetOrgRef, TargetUserRef } from '../../protocol/target.js';
 import type { SyncStore, SyncUserState } from '../../state/sync/store.js';
 import { planMembership, planUser } from '../plan.js';
+import { withoutSecrets } from './snapshot.js';
 
 /**
  * Applies one inbox event to the target, newest state wins:
@@ -169,7 +170,7 @@ async function upsert(deps: ApplyDeps, change: Extract<SourceChange, { kind: 'us
   return {
     state: 'applied',
     outOfOrder,
-    user: { sourceId, state: { status: 'present', ...(watermarkMs ? { watermarkMs } : {}), targetId } },
+    user: { sourceId, state: { status: 'present', ...(watermarkMs ? { watermarkMs } : {}), targetId, snapshot: JSON.stringify(withoutSecrets(user)) } },
     note: `user ${sourceId} written to the target`,
   };
 }

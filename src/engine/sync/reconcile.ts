@@ -3,6 +3,7 @@ import type { InboundEvent, SourceChange } from '../../protocol/sync.js';
 import type { SourceItem } from '../../protocol/source.js';
 import type { Target } from '../../protocol/target.js';
 import type { SyncStore } from '../../state/sync/store.js';
+import { withoutSecrets } from './snapshot.js';
 
 /**
  * `sync reconcile`: lists the source through its API and puts what differs from what sync last
@@ -20,13 +21,6 @@ interface ReconcileBody {
   [RECONCILE_KEY]: { user?: CanonicalUser; updatedAtMs?: number; deleted?: string };
 }
 
-/** The user as reconcile stores it: nothing secret. */
-function withoutSecrets(user: CanonicalUser): CanonicalUser {
-  const copy: CanonicalUser = { ...user, mfa: user.mfa.map((f) => ({ kind: f.kind, ...(f.phoneNumber ? { phoneNumber: f.phoneNumber } : {}) })) };
-  delete copy.password;
-  if (copy.passwordPlan === 'import') copy.passwordPlan = 'jit';
-  return copy;
-}
 
 /** Decodes a reconcile event; undefined for a vendor's own event. */
 export function decodeReconcile(event: InboundEvent): SourceChange | undefined {

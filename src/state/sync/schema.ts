@@ -8,7 +8,9 @@
  *    pending ──apply──▶ applied | stale (older than what the target holds) | ignored
  *       └──failure──▶ pending again at `next_at_ms` (back-off) ──bound──▶ quarantined (reason)
  *  - `sync_users`: per source user, the watermark (the source's `updated_at` of the newest state
- *    applied), whether the user was deleted at the source, and its target id: the sync's id map.
+ *    applied), whether the user was deleted at the source, its target id (the sync's id map), and
+ *    the state applied without any secret (`snapshot`, JSON), which a later `migrate` of an older
+ *    export writes instead of the export's profile.
  *  - `sync_counters`: what the inbox rows cannot tell afterwards (duplicate deliveries, events
  *    found out of order, failed attempts).
  *
@@ -39,6 +41,7 @@ export function syncSchema(p: string): string[] {
       watermark_ms BIGINT,
       status TEXT NOT NULL CHECK (status IN ('present', 'deleted', 'disabled')),
       target_id TEXT,
+      snapshot TEXT,
       updated_at_ms BIGINT NOT NULL,
       PRIMARY KEY (vendor, source_id)
     )`,

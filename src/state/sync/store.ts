@@ -26,6 +26,8 @@ export interface SyncUserState {
   watermarkMs?: number;
   status: 'present' | 'deleted' | 'disabled';
   targetId?: string;
+  /** The state applied, as JSON without any secret (written with the state; not read back by userState). */
+  snapshot?: string;
 }
 
 /** What `flagless status`, `/metrics` and the dashboard show about sync. */
@@ -273,6 +275,22 @@ export class SyncStore {
     });
   }
 
+  /** The newest state sync applied for each of these users (any vendor), for `migrate`'s overlay. */
+  snapshots(sourceIds: readonly string[]): Promise<Map<string, { snapshot: string; watermarkMs?: number }>> {
+    return this.#guard('reading sync snapshots', async () => {
+      const out = new Map<string, { snapshot: string; watermarkMs?: number }>();
+      for (let i = 0; i < sourceIds.length; i += 500) {
+        const ids = sourceIds.slice(i, i + 500);
+        const rows = await this.#d.query<{ source_id: string; snapshot: string; watermark_ms: number | string | null }>(
+          `SELECT source_id, snapshot, watermark_ms FROM ${this.#p}sync_users WHERE status = 'present' AND snapshot IS NOT NULL AND source_id IN (${ids.map((_, k) => `$${k + 1}`).join(', ')})`,
+          ids,
+        );
+        for (const r of rows) out.set(r.source_id, { snapshot: r.snapshot, ...(r.watermark_ms !== null ? { watermarkMs: Number(r.watermark_ms) } : {}) });
+      }
+      return out;
+    });
+  }
+
   /** The sync's id map: source id → target id and status (deleted users say so). */
   async *idMap(vendor?: string): AsyncIterable<{ vendor: string; sourceId: string; targetId?: string; status: SyncUserState['status'] }> {
     const rows = await this.#guard('reading the sync id map', () =>
@@ -286,10 +304,10 @@ export class SyncStore {
 
   #userStatement(vendor: string, sourceId: string, s: SyncUserState, now: number): Statement {
     return {
-      sql: `INSERT INTO ${this.#p}sync_users AS u (vendor, source_id, watermark_ms, status, target_id, updated_at_ms) VALUES ($1, $2, $3, $4, $5, $6)
+      sql: `INSERT INTO ${this.#p}sync_users AS u (vendor, source_id, watermark_ms, status, target_id, snapshot, updated_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)
             ON CONFLICT (vendor, source_id) DO UPDATE SET watermark_ms = excluded.watermark_ms, status = excluded.status,
-              target_id = COALESCE(excluded.target_id, u.target_id), updated_at_ms = excluded.updated_at_ms`,
-      params: [vendor, sourceId, s.watermarkMs ?? null, s.status, s.targetId ?? null, now],
+              target_id = COALESCE(excluded.target_id, u.target_id), snapshot = COALESCE(excluded.snapshot, u.snapshot), updated_at_ms = excluded.updated_at_ms`,
+      params: [vendor, sourceId, s.watermarkMs ?? null, s.status, s.targetId ?? null, s.snapshot ?? null, now],
     };
   }
 
@@ -381,7 +399,7 @@ export class SyncStore {
       try {
         const [n] = await this.#d.batch([
           {
-            sql: `UPDATE ${this.#p}records SET state = 'done', outcome = 'skipped', error_code = NULL, error_message = $2, fingerprint = NULL, updated_at = $3
+            sql: `UPDATE ${this.#p}records SET state = 'done', outcome = 'skipped', error_code = NULL, error_message = $2, updated_at = $3
                   WHERE ((kind = 'user' AND source_id = $1) OR (kind = 'membership' AND user_source_id = $1)) AND state IN ('planned', 'failed') AND owner IS NULL`,
             params: [sourceId, clip(message), new Date().toISOString()],
           },
