@@ -29,8 +29,8 @@ import { SyncStore } from '../state/sync/store.js';
 import { overlaySynced } from './sync/snapshot.js';
 
 /** The export's user with sync's newer profile over it (snapshot.ts), when sync applied one. */
-function overlayStored(user: CanonicalUser, stored: { snapshot: string; watermarkMs?: number } | undefined): CanonicalUser {
-  if (!stored) return user;
+function overlayStored(user: CanonicalUser, stored: { snapshot?: string; watermarkMs?: number } | undefined): CanonicalUser {
+  if (!stored?.snapshot) return user;
   return overlaySynced(user, { snapshot: JSON.parse(stored.snapshot) as CanonicalUser, ...(stored.watermarkMs !== undefined ? { watermarkMs: stored.watermarkMs } : {}) });
 }
 
@@ -192,7 +192,14 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
       const synced = await syncStore.snapshots(batch.map((u) => u.sourceId));
       const byId = new Map(batch.map((u) => [u.sourceId, synced.size ? overlayStored(u, synced.get(u.sourceId)) : u]));
       batch = [];
-      const recs = await store.claim(run.id, 'user', { states, sourceIds: [...byId.keys()] });
+      const claimed = await store.claim(run.id, 'user', { states, sourceIds: [...byId.keys()] });
+      // Deleted (or disabled) at the source since this export, as sync learned: not brought back.
+      const recs = [];
+      for (const r of claimed) {
+        const status = synced.get(r.sourceId)?.status;
+        if (status === 'deleted' || status === 'disabled') await ctx.done('user', r.sourceId, { outcome: 'skipped' });
+        else recs.push(r);
+      }
       if (target.createUsers && caps.batchSize > 1) {
         // A target with an all-or-nothing bulk create gets first-time creates in batches (apply-user-batch.ts).
         await spawnUserBatches(ctx, pool, recs.map((r) => ({ rec: r, user: byId.get(r.sourceId) as CanonicalUser })));

@@ -275,17 +275,22 @@ export class SyncStore {
     });
   }
 
-  /** The newest state sync applied for each of these users (any vendor), for `migrate`'s overlay. */
-  snapshots(sourceIds: readonly string[]): Promise<Map<string, { snapshot: string; watermarkMs?: number }>> {
+  /**
+   * What sync knows of these users (any vendor), for `migrate`: deleted (or disabled) at the
+   * source since, or the newest state applied (`snapshot`, JSON without secrets).
+   */
+  snapshots(sourceIds: readonly string[]): Promise<Map<string, { status: SyncUserState['status']; snapshot?: string; watermarkMs?: number }>> {
     return this.#guard('reading sync snapshots', async () => {
-      const out = new Map<string, { snapshot: string; watermarkMs?: number }>();
+      const out = new Map<string, { status: SyncUserState['status']; snapshot?: string; watermarkMs?: number }>();
       for (let i = 0; i < sourceIds.length; i += 500) {
         const ids = sourceIds.slice(i, i + 500);
-        const rows = await this.#d.query<{ source_id: string; snapshot: string; watermark_ms: number | string | null }>(
-          `SELECT source_id, snapshot, watermark_ms FROM ${this.#p}sync_users WHERE status = 'present' AND snapshot IS NOT NULL AND source_id IN (${ids.map((_, k) => `$${k + 1}`).join(', ')})`,
+        const rows = await this.#d.query<{ source_id: string; status: SyncUserState['status']; snapshot: string | null; watermark_ms: number | string | null }>(
+          `SELECT source_id, status, snapshot, watermark_ms FROM ${this.#p}sync_users WHERE source_id IN (${ids.map((_, k) => `$${k + 1}`).join(', ')})`,
           ids,
         );
-        for (const r of rows) out.set(r.source_id, { snapshot: r.snapshot, ...(r.watermark_ms !== null ? { watermarkMs: Number(r.watermark_ms) } : {}) });
+        for (const r of rows) {
+          out.set(r.source_id, { status: r.status, ...(r.snapshot !== null ? { snapshot: r.snapshot } : {}), ...(r.watermark_ms !== null ? { watermarkMs: Number(r.watermark_ms) } : {}) });
+        }
       }
       return out;
     });
