@@ -24,7 +24,8 @@ interface ReconcileBody {
 
 /** Decodes a reconcile event; undefined for a vendor's own event. */
 export function decodeReconcile(event: InboundEvent): SourceChange | undefined {
-  if (!event.id.startsWith('reconcile:')) return undefined;
+  // The inbox keys events `<vendor>:<id>`; reconcile's ids start `reconcile:`, which no vendor's do.
+  if (!/^([a-z0-9-]+:)?reconcile:/.test(event.id)) return undefined;
   const body = JSON.parse(event.body) as Partial<ReconcileBody>;
   const r = body[RECONCILE_KEY];
   if (!r) return undefined;
