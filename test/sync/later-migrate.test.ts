@@ -50,7 +50,7 @@ describe('a later migrate from an older export keeps what sync applied', { timeo
     await gw.close();
     gw = undefined;
 
-    const summary = await migrate({ source: { from: 'clerk', apiDump: dump, env }, target: { to: 'better-auth', db, env }, state });
+    const summary = await migrate({ source: { from: 'clerk', file: dump, env }, target: { to: 'better-auth', db, env }, state });
     assert.deepEqual(summary.quarantine, [], JSON.stringify(summary.quarantine));
     assert.equal(summary.fatal, undefined);
     const app = new Database(db, { readonly: true });

@@ -84,7 +84,8 @@ function logEvent(e: Record<string, unknown>): InboundEvent {
 
 export function decodeAuth0Event(event: InboundEvent): SourceChange {
   const e = JSON.parse(event.body) as Record<string, unknown>;
-  if (event.id.startsWith('evt:')) {
+  // A CloudEvent (Event Streams) or a log record (Log Streams), told apart by shape as on receipt.
+  if (typeof e.specversion === 'string') {
     const object = (e.data as { object: Auth0User }).object;
     const userId = String(object.user_id);
     switch (e.type) {
