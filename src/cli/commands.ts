@@ -309,21 +309,23 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     name: 'sync',
-    summary: 'Apply the changes made at the legacy provider since the move began, from a listing of its API.',
+    summary: 'Apply the changes made at the legacy provider since the move began, from a listing of its API (or a fresh export).',
     description:
-      "`sync reconcile` lists the source through its API (as `migrate --api`), compares each user's last change with what sync last applied, and applies the differences through the same inbox and worker as the gateway's webhooks, exactly once and newest state wins: changed and new users are written to the target (new ones without a password), users the target holds that the source no longer has are deleted (or disabled with --on-delete disable); a listing that fails part-way deletes nothing. For Cognito and Firebase, which send no change webhooks, and for Clerk and Auth0 deliveries that never arrived. Exit 0 when every event was applied, 1 when some are quarantined or still waiting for a retry.",
+      "`sync reconcile` lists the source through its API (as `migrate --api`), or reads a fresh export (--file, for Firebase, which has no API reader here: `firebase auth:export`), compares each user's last change with what sync last applied, and applies the differences through the same inbox and worker as the gateway's webhooks, exactly once and newest state wins: changed and new users are written to the target (new ones without a password), users the target holds that the source no longer has are deleted (or disabled with --on-delete disable); a listing that fails part-way deletes nothing. For Cognito and Firebase, which send no change webhooks, and for Clerk and Auth0 deliveries that never arrived. Exit 0 when every event was applied, 1 when some are quarantined or still waiting for a retry.",
     positionals: [{ name: 'action', description: 'What to do.', required: true, choices: ['reconcile'] }],
     flags: [
-      { ...FROM_FLAG, choices: SOURCE_VENDORS },
-      { name: 'api', type: 'boolean', description: "Read the source through its API (required: it is the only way reconcile reads; credentials from the environment)." },
-      SOURCE_URL_FLAG,
+      ...SOURCE_FLAGS,
       ...TARGET_FLAGS,
       STATE_FLAG,
       ON_DELETE_FLAG,
       JSON_FLAG,
       QUIET_FLAG,
     ],
-    examples: ['flagless sync reconcile --from clerk --api --to better-auth --db auth.db', 'flagless sync reconcile --from cognito --api --to keycloak --realm app --on-delete disable --json'],
+    examples: [
+      'flagless sync reconcile --from clerk --api --to better-auth --db auth.db',
+      'flagless sync reconcile --from cognito --api --to keycloak --realm app --on-delete disable --json',
+      'flagless sync reconcile --from firebase --file users-today.json --hash-config hash.json --to workos',
+    ],
     load: () => import('./run-sync.js'),
   },
   {
