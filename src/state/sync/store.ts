@@ -213,7 +213,8 @@ export class SyncStore {
       const now = opts.nowMs ?? Date.now();
       const statements: Statement[] = [
         {
-          sql: `UPDATE ${this.#p}sync_inbox SET state = $2, applied_at_ms = $3, applications = applications + 1, last_error = NULL WHERE event_id = $1 AND state = 'pending'`,
+          // The vendor's JSON (names, addresses, metadata) is not kept once the event is settled.
+          sql: `UPDATE ${this.#p}sync_inbox SET state = $2, applied_at_ms = $3, applications = applications + 1, last_error = NULL, body = '' WHERE event_id = $1 AND state = 'pending'`,
           params: [row.id, state, now],
         },
       ];
