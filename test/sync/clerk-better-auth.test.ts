@@ -67,6 +67,8 @@ describe('Clerk webhooks into Better Auth (SQLite) through serve', { timeout: 12
       assert.equal(res.status, 401, what);
       assert.ok(!text.includes(WEBHOOK_SECRET) && !text.includes(headers['svix-signature'] ?? '\u0000'), `${what}: the answer repeats no secret or signature`);
     }
+    const huge = await fetch(`${gw.url}/v1/sync/clerk`, { method: 'POST', headers: genuine.headers, body: 'x'.repeat(1024 * 1024 + 1) });
+    assert.equal(huge.status, 413, 'a body over 1 MiB is refused before it is read whole');
     const sqlite = new Database(state, { readonly: true });
     const n = (sqlite.prepare('SELECT COUNT(*) AS n FROM sync_inbox').get() as { n: number }).n;
     sqlite.close();
