@@ -126,6 +126,13 @@ describe('Clerk webhooks into Better Auth (SQLite) through serve', { timeout: 12
       await driver.close();
     }
 
+    const ids = await flaglessAsync(['ids', 'export', '--state', state, '--format', 'json']);
+    assert.equal(ids.code, 0, ids.stderr);
+    const map = new Map((JSON.parse(ids.stdout) as { kind: string; sourceId: string; status: string; runId: string }[]).map((r) => [r.sourceId, r]));
+    assert.equal(map.get(users[3]!.id)?.status, 'deleted', 'ids export says the user was deleted');
+    assert.equal(map.get(users[0]!.id)?.status, 'present');
+    assert.deepEqual([map.get('user_sync0100')?.status, map.get('user_sync0100')?.runId], ['present', 'sync'], 'a user sync created is in the id map');
+
     const report = await verify({ source: { from: 'clerk', api: true, apiUrl: sim.url, env }, target: { to: 'better-auth', db, env } });
     assert.equal(report.counts.missing, 0, JSON.stringify(report.missing));
     assert.equal(report.counts.mismatches, 0, JSON.stringify(report.mismatches));
