@@ -327,8 +327,20 @@ export class SyncStore {
     };
   }
 
+  /** Sync's numbers (a state where sync never ran has none: all zero). */
   stats(): Promise<SyncStats> {
     return this.#guard('reading sync statistics', async () => {
+      try {
+        return await this.#stats();
+      } catch (e) {
+        if (!this.#d.isMissingTable(e)) throw e;
+        return { received: 0, applied: 0, duplicate: 0, outOfOrder: 0, failed: 0, quarantined: 0, pending: 0, perVendorLastEventAt: {} };
+      }
+    });
+  }
+
+  async #stats(): Promise<SyncStats> {
+    {
       const counters = new Map(
         (await this.#d.query<{ name: string; n: number | string }>(`SELECT name, n FROM ${this.#p}sync_counters`)).map((r) => [r.name, Number(r.n)]),
       );
@@ -365,7 +377,7 @@ export class SyncStore {
         ...(p99 !== undefined ? { lagP99Ms: p99 } : {}),
         perVendorLastEventAt,
       };
-    });
+    }
   }
 
   /**
