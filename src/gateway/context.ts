@@ -7,6 +7,7 @@ import type { GatewayMetrics } from './metrics.js';
 import type { LoginRouter } from './router.js';
 import type { GatewayStore } from '../state/gateway/types.js';
 import type { SsoProxy } from './sso/proxy.js';
+import type { SyncStore } from '../state/sync/store.js';
 
 /** What every route of one gateway instance shares. */
 export interface GatewayContext {
@@ -24,6 +25,8 @@ export interface GatewayContext {
   opsToken?: string;
   /** The SSO cutover proxy, when `serve` was given `--sso-config`. */
   sso?: SsoProxy;
+  /** Sync from the legacy provider's webhooks, when `serve` receives them. */
+  sync?: { store: SyncStore };
   /** Shown on the dashboard. */
   labels: { legacy: string; target: string; state: string };
 }

@@ -19,6 +19,11 @@ import type { SsoStore } from '../state/sso/types.js';
 import { opsAuthorized } from './ops-auth.js';
 import type { SsoAutoRollback, SsoProxyConfig } from './sso/config.js';
 import { createSsoProxy } from './sso/proxy.js';
+import type { ApplyDeps } from '../engine/sync/apply-change.js';
+import { SyncWorker, type SyncWorkerOptions } from '../engine/sync/worker.js';
+import type { WebhookReceiver } from '../protocol/sync.js';
+import type { SyncStore } from '../state/sync/store.js';
+import { registerSync } from './routes/sync.js';
 
 /**
  * `flagless serve`: one gateway instance. It owns nothing but its HTTP server, metrics and
@@ -48,6 +53,17 @@ export interface GatewayOptions {
   failureFlushMs?: number;
   defaultMetrics?: boolean;
   labels?: Partial<GatewayContext['labels']>;
+  /**
+   * Sync from the legacy provider's webhooks (`POST /v1/sync/<vendor>`): the receivers, the inbox
+   * (on the state's driver), and how each vendor's events are applied. The gateway runs the worker
+   * that drains the inbox and stops it on close.
+   */
+  sync?: {
+    receivers: ReadonlyMap<string, WebhookReceiver>;
+    store: SyncStore;
+    appliers: ReadonlyMap<string, ApplyDeps>;
+    worker?: Omit<SyncWorkerOptions, 'store' | 'appliers' | 'onSettled' | 'onFailed'>;
+  };
   /** Close the store, verifier and target with the gateway (default true). */
   ownsDependencies?: boolean;
   /** The SSO cutover proxy (`--sso-config`): its connections, its store (on the same state), auto-rollback. See sso/proxy.ts. */
@@ -94,6 +110,24 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     ...((opts.opsToken ?? opts.token) ? { opsToken: (opts.opsToken ?? opts.token)! } : {}),
     labels: { legacy: opts.legacy.name, target: opts.target.capabilities.displayName, state: opts.store.location, ...opts.labels },
   };
+  let worker: SyncWorker | undefined;
+  if (opts.sync) {
+    const { store: syncStore, appliers } = opts.sync;
+    worker = new SyncWorker({
+      ...opts.sync.worker,
+      store: syncStore,
+      appliers,
+      onSettled: (row, result, lagMs) => {
+        metrics.syncEvents.inc({ vendor: row.vendor, outcome: result.state });
+        metrics.syncLagSeconds.observe({ vendor: row.vendor }, lagMs / 1000);
+      },
+      onFailed: (row, error, quarantined) => {
+        metrics.syncEvents.inc({ vendor: row.vendor, outcome: quarantined ? 'quarantined' : 'failed' });
+        logger.warn({ vendor: row.vendor, type: row.type, code: error.code, quarantined }, 'sync event failed');
+      },
+    });
+    context.sync = { store: syncStore };
+  }
 
   const app = Fastify({
     loggerInstance: logger,
@@ -138,7 +172,9 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     });
     await context.sso.register(app);
   }
+  if (opts.sync && worker) registerSync(app, context, { receivers: opts.sync.receivers, store: opts.sync.store, worker });
   await app.ready();
+  worker?.start();
   // Verification processes and the decoy's measured cost, before the first login.
   await opts.legacy.warm?.();
 
@@ -153,6 +189,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       if (closed) return;
       closed = true;
       await app.close();
+      await worker?.stop();
       await failures.close();
       await context.sso?.close();
       if (opts.ownsDependencies !== false) {

@@ -3,6 +3,7 @@ import type { GatewayContext } from '../context.js';
 import { renderDashboard } from '../dashboard-page.js';
 import { opsAuthorized } from '../ops-auth.js';
 import { renderSsoPanel } from '../sso/panel.js';
+import { renderSyncPanel } from '../sync-panel.js';
 
 /** `GET /dashboard` (HTML) and `GET /dashboard/data` (the same counts as JSON). Counts only; behind the ops token when there is one. */
 export function registerDashboard(app: FastifyInstance, ctx: GatewayContext): void {
@@ -14,11 +15,12 @@ export function registerDashboard(app: FastifyInstance, ctx: GatewayContext): vo
   app.get('/dashboard/data', async (req, reply) => {
     if (!opsAuthorized(ctx, req, reply)) return reply;
     const data = await load();
-    return reply.code(200).send(ctx.sso ? { ...data, sso: await ctx.sso.status() } : data);
+    return reply.code(200).send({ ...data, ...(ctx.sso ? { sso: await ctx.sso.status() } : {}), ...(ctx.sync ? { sync: await ctx.sync.store.stats() } : {}) });
   });
   app.get('/dashboard', async (req, reply) => {
     if (!opsAuthorized(ctx, req, reply)) return reply;
-    const html = renderDashboard(await load(), ctx.labels, new Date(), ctx.sso ? [renderSsoPanel(await ctx.sso.status())] : []);
+    const panels = [...(ctx.sso ? [renderSsoPanel(await ctx.sso.status())] : []), ...(ctx.sync ? [renderSyncPanel(await ctx.sync.store.stats())] : [])];
+    const html = renderDashboard(await load(), ctx.labels, new Date(), panels);
     return reply.code(200).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
   });
 }
