@@ -63,6 +63,27 @@ export interface CreateUserOptions {
   missingPassword: 'jit' | 'reset';
 }
 
+/** What `flagless finish` asks of a target for a user who has no usable password there. */
+export interface PasswordResetRequest {
+  /** The address the target holds for the user (read back through its API). */
+  email: string;
+  /**
+   * Also give back the link (or code) the message carries: only when the operator asked for links
+   * to be written to a file (`finish --links-out`). Otherwise no secret leaves the connector.
+   */
+  wantLink?: boolean;
+}
+
+export interface PasswordResetSent {
+  /** How the user is reached, for the report: e.g. `workos:password-reset-email`. Never a secret. */
+  via: string;
+  /** True when the target itself delivered the message; false when it only made a link the operator must deliver (`link` is then set). */
+  delivered: boolean;
+  /** The reset link or recovery code, only with `wantLink` or when the target cannot deliver it. */
+  link?: string;
+  expiresAt?: string;
+}
+
 export interface Target {
   readonly capabilities: TargetCapabilities;
   /** Requests that changed the target, counted by the connector at the HTTP/DB call. */
@@ -123,6 +144,14 @@ export interface Target {
   repairUser?(ref: TargetUserRef, user: CanonicalUser, options: CreateUserOptions): Promise<void>;
   /** For the gateway's just-in-time move: set a plaintext as the target's native password. */
   setPassword(ref: TargetUserRef, plaintext: string): Promise<void>;
+  /**
+   * Optional: the target's own password-reset / set-password message for one user (WorkOS's
+   * password reset email, Keycloak's execute-actions email, Better Auth's requestPasswordReset with
+   * the application's sender, Kratos's recovery). One call sends one message: the caller (`finish`)
+   * records it in its ledger before and after, so it is sent once. Failures are classified like
+   * writes (a 429 is retriable and sent nothing; an ambiguous failure may have sent it).
+   */
+  sendPasswordReset?(ref: TargetUserRef, request: PasswordResetRequest): Promise<PasswordResetSent>;
   close(): Promise<void>;
   /**
    * Optional, pure (no I/O): what this target's own mapping cannot carry for a user beyond what the

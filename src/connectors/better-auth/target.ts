@@ -16,7 +16,7 @@ import { getOrgAdapter } from 'better-auth/plugins/organization';
 import { looksLikeEmail } from '../../model/email.js';
 import type { CanonicalUser, LinkedIdentity, Organization } from '../../model/user.js';
 import { FlaglessError } from '../../protocol/errors.js';
-import type { CreateUserOptions, LoginResult, Target, TargetOrgRef, TargetUserRef, TargetUserView } from '../../protocol/target.js';
+import type { CreateUserOptions, LoginResult, PasswordResetRequest, PasswordResetSent, Target, TargetOrgRef, TargetUserRef, TargetUserView } from '../../protocol/target.js';
 import type { BetterAuthDatabase, FlaglessAuth } from './app.js';
 import { BulkWriter, RowBuilder, type TableRow } from './bulk.js';
 import { betterAuthCapabilities } from './capabilities.js';
@@ -71,10 +71,13 @@ export class BetterAuthTarget implements Target {
   readonly #database: BetterAuthDatabase;
   readonly #rows: RowBuilder;
   readonly #bulk: BulkWriter;
+  readonly #reset: { links: Map<string, string>; redirectTo?: string | undefined } | undefined;
   #closed = false;
 
-  constructor(auth: FlaglessAuth, ctx: AuthContext, database: BetterAuthDatabase) {
+  /** `reset`: the application's reset sender is configured (links it was handed are kept by user id). */
+  constructor(auth: FlaglessAuth, ctx: AuthContext, database: BetterAuthDatabase, reset?: { links: Map<string, string>; redirectTo?: string | undefined }) {
     this.#auth = auth;
+    this.#reset = reset;
     this.#ctx = ctx;
     // The org adapter is typed for the generic context; ours is the same object with narrower options.
     this.#orgs = getOrgAdapter(ctx as unknown as Parameters<typeof getOrgAdapter>[0]);
@@ -389,6 +392,32 @@ export class BetterAuthTarget implements Target {
       if (credential) await this.#ctx.internalAdapter.updatePassword(ref.id, hash);
       else await this.#ctx.internalAdapter.linkAccount({ providerId: CREDENTIAL_PROVIDER, accountId: ref.id, userId: ref.id, password: hash });
     });
+  }
+
+  /**
+   * Better Auth's own reset (`auth.api.requestPasswordReset`, POST /request-password-reset in
+   * better-auth 1.7; `forgetPassword` is the older name): it stores a one-time token and calls the
+   * application's `sendResetPassword` with the link, which the application mails. Better Auth
+   * answers the same for an unknown address, so the caller looks the user up first. A throwing
+   * sender (the application's mail provider refused) is reported as not sent.
+   */
+  async sendPasswordReset(ref: TargetUserRef, request: PasswordResetRequest): Promise<PasswordResetSent> {
+    if (!this.#reset) {
+      throw new FlaglessError('E_USAGE', "Better Auth sends reset emails through the application's own sender: set BETTER_AUTH_RESET_SENDER to a module exporting the sendResetPassword function the application passes to Better Auth");
+    }
+    this.#reset.links.delete(ref.id);
+    this.stats.writes++;
+    try {
+      await this.#auth.api.requestPasswordReset({ body: { email: request.email, ...(this.#reset.redirectTo ? { redirectTo: this.#reset.redirectTo } : {}) } });
+    } catch (e) {
+      if (isAPIError(e)) throw new FlaglessError('E_TARGET_VALIDATION', `Better Auth refused the password reset of ${ref.id}: ${e.message}`, { errorClass: 'skippable' });
+      // A FlaglessError is the application's sender refusing (index.ts wraps it); others are the database's.
+      throw classifyDbError(e, `requesting the password reset of ${ref.id}`, 'write');
+    }
+    const link = this.#reset.links.get(ref.id);
+    this.#reset.links.delete(ref.id);
+    if (link === undefined) throw new FlaglessError('E_TARGET_VALIDATION', `Better Auth sent no reset email to ${ref.id}: it holds no user with that address`, { errorClass: 'skippable' });
+    return { via: 'better-auth:sendResetPassword', delivered: true, ...(request.wantLink ? { link } : {}) };
   }
 
   async close(): Promise<void> {
