@@ -1,0 +1,36 @@
+import { status, type StatusReport } from '../app/status.js';
+import { FlaglessError } from '../protocol/errors.js';
+import { str } from './open-target.js';
+import { EXIT_OK, EXIT_PROBLEMS, type CommandIo, type ParsedCommand } from './spec.js';
+
+const MARK = { ok: 'ok     ', attention: 'LEFT   ', unknown: 'UNKNOWN' } as const;
+
+export function formatStatus(r: StatusReport): string {
+  const lines = [`${r.safeToSwitchOff ? 'SAFE TO SWITCH OFF' : 'NOT SAFE TO SWITCH OFF'} the legacy provider (state ${r.state}, ${r.generatedAt})`, ''];
+  for (const c of r.checks) {
+    lines.push(`  ${MARK[c.state]} ${c.name}: ${c.summary}`);
+    for (const why of c.state === 'unknown' ? [] : c.reasons) lines.push(`          - ${why}`);
+    for (const note of c.notes) lines.push(`          · ${note}`);
+  }
+  return lines.join('\n');
+}
+
+/** `flagless status`: exit 0 only when it is safe to switch the legacy provider off, 1 with the reasons, 2 on an unusable state. */
+export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
+  const flags = args.flags;
+  const every = str(flags['expect-webhooks-every']);
+  const report = await status({
+    ...(str(flags.state) ? { state: str(flags.state)! } : {}),
+    ...(every ? { expectWebhooksEverySeconds: parseDuration(every) } : {}),
+  });
+  if (io.json) io.out(JSON.stringify(report, null, 2));
+  else io.out(formatStatus(report));
+  return report.safeToSwitchOff ? EXIT_OK : EXIT_PROBLEMS;
+}
+
+/** `90s`, `15m`, `6h`, `2d` or a number of seconds. */
+export function parseDuration(raw: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(s|m|h|d)?$/.exec(raw.trim());
+  if (!m || Number(m[1]) <= 0) throw new FlaglessError('E_USAGE', `--expect-webhooks-every must be a duration such as 90s, 15m, 6h or 2d; got "${raw}"`);
+  return Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86_400 }[(m[2] ?? 's') as 's' | 'm' | 'h' | 'd'];
+}
