@@ -153,7 +153,7 @@ export async function finish(options: FinishOptions): Promise<FinishResult> {
       if (options.linksOut) {
         links = fs.openSync(options.linksOut, 'a', 0o600);
         result.linksFile = options.linksOut;
-        if (fs.fstatSync(links).size === 0) fs.writeSync(links, 'source_id,email,link,expires_at\n');
+        if (fs.fstatSync(links).size === 0) fs.writeSync(links, 'source_id,email,link,code,expires_at\n');
       }
       for await (const page of allCandidates(store, runs)) {
         await store.plan('reset', label, page);
@@ -209,7 +209,7 @@ async function resetOne(store: FinishStore, target: Target, c: ResetCandidate, o
     try {
       const sent = await target.sendPasswordReset!({ id: c.targetId, email: view.email }, { email: view.email, wantLink: o.links !== undefined });
       await store.markSent(c.sourceId, 'reset', sent.via);
-      if (o.links !== undefined && sent.link) fs.writeSync(o.links, [c.sourceId, view.email, sent.link, sent.expiresAt ?? ''].map(csvField).join(',') + '\n');
+      if (o.links !== undefined && sent.link) fs.writeSync(o.links, [c.sourceId, view.email, sent.link, sent.code ?? '', sent.expiresAt ?? ''].map(csvField).join(',') + '\n');
       return reread('sent');
     } catch (e) {
       if (!isFlaglessError(e)) {

@@ -23,7 +23,7 @@ export function loggedTarget(target: Target, log: Logger): Target {
           return result.then(
             (r) => {
               // A password reset's link or code is a credential: never logged.
-              const shown = prop === 'sendPasswordReset' && r && typeof r === 'object' && 'link' in r ? { ...(r as object), link: '[redacted]' } : r;
+              const shown = prop === 'sendPasswordReset' && r && typeof r === 'object' ? { ...(r as object), ...('link' in r ? { link: '[redacted]' } : {}), ...('code' in r ? { code: '[redacted]' } : {}) } : r;
               log.debug({ op: prop, ms: Math.round(performance.now() - started), result: shown }, `target.${prop} ok`);
               return r;
             },

@@ -79,8 +79,10 @@ export interface PasswordResetSent {
   via: string;
   /** True when the target itself delivered the message; false when it only made a link the operator must deliver (`link` is then set). */
   delivered: boolean;
-  /** The reset link or recovery code, only with `wantLink` or when the target cannot deliver it. */
+  /** The reset link, only with `wantLink` (or when the target does not deliver it). */
   link?: string;
+  /** A recovery code to type into the link's page (Kratos's admin recovery), under the same rule. */
+  code?: string;
   expiresAt?: string;
 }
 
