@@ -17,6 +17,7 @@ import { openGatewayStore } from '../state/gateway/open.js';
 import { legacyApiVerifier } from './legacy-api.js';
 import { isSourceVendor, openSource, sourceVendors, type KnownSourceVendor } from './open-source.js';
 import { openTarget, type OpenTargetOptions } from './open-target.js';
+import { statusOnDriver } from './status.js';
 
 export type LegacyMode = 'auto' | 'export' | 'api';
 
@@ -60,6 +61,8 @@ export interface ServeOptions {
   trustProxy?: boolean;
   /** Gateway log level (pino): `info` by default, `silent` for none. */
   logLevel?: string;
+  /** Webhooks are expected at least this often (seconds): the dashboard's switch-off card counts a longer silence. */
+  expectWebhooksEverySeconds?: number;
   /** Brute-force limits (defaults: 10 failed logins per identifier per 15 minutes, 300 attempts per address per minute). */
   limits?: { perIdentifier?: WindowRule; perAddress?: WindowRule; perAccount?: WindowRule; badTokensPerAddress?: WindowRule };
   /** Port (default 8787; 0 for a free one) and host (default 127.0.0.1). */
@@ -166,6 +169,7 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
       ...(options.limits ? { limits: options.limits } : {}),
       logger: createGatewayLogger({ level: options.logLevel ?? 'info' }),
       labels: { legacy: `${vendor} (${legacy.name})`, target: label, state: store.location },
+      switchOff: () => statusOnDriver(store.driver, options.expectWebhooksEverySeconds ? { expectWebhooksEverySeconds: options.expectWebhooksEverySeconds } : {}),
       ownsDependencies: false,
     });
     closers.push(() => gateway.close());

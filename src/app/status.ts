@@ -1,4 +1,5 @@
 import { FlaglessError } from '../protocol/errors.js';
+import type { SqlDriver } from '../state/driver.js';
 import { FinishStore } from '../state/finish/store.js';
 import { stateStatusCounts } from '../state/finish/status-counts.js';
 import type { StateStatusCounts } from '../state/finish/types.js';
@@ -109,18 +110,6 @@ export function mfaCheck(c: StateStatusCounts): StatusCheck {
   return check('mfa', [], { smsUsers: n }, n ? 'SMS users listed: send the notice before the cutover' : 'no SMS factors lost', notes);
 }
 
-/** The data sources later parts of flagless add (webhook sync, SSO cutover); a missing one is unknown. */
-export interface StatusExtras {
-  checks(counts: StateStatusCounts, opts: StatusOptions, now: Date): Promise<StatusCheck[]>;
-}
-
-const EXTRAS: StatusExtras[] = [];
-
-/** How the sync and SSO parts contribute their checks (registered by their modules). */
-export function registerStatusExtras(extra: StatusExtras): void {
-  EXTRAS.push(extra);
-}
-
 export function verdictOf(checks: readonly StatusCheck[]): Pick<StatusReport, 'safeToSwitchOff' | 'verdict'> {
   const safe = checks.every((c) => c.ok);
   return { safeToSwitchOff: safe, verdict: safe ? 'safe to switch off' : 'not safe to switch off' };
@@ -128,18 +117,25 @@ export function verdictOf(checks: readonly StatusCheck[]): Pick<StatusReport, 's
 
 export async function status(options: StatusOptions = {}): Promise<StatusReport> {
   if (!stateMayExist(options.state)) throw new FlaglessError('E_INPUT_UNREADABLE', `no state at ${options.state ?? DEFAULT_STATE_PATH}: run \`flagless migrate\` or \`flagless serve\` first, or pass --state`);
-  const now = (options.now ?? (() => new Date()))();
   const store = await FinishStore.open(options.state);
   try {
-    const counts = await stateStatusCounts(store.driver);
-    const checks = [usersCheck(counts), resetsCheck(counts), gatewayCheck(counts, now), mfaCheck(counts)];
-    checks.push(...(await statusExtraChecks(store, counts, options, now)));
-    return { ...verdictOf(checks), state: store.location, generatedAt: now.toISOString(), checks };
-  } catch (e) {
-    if (e instanceof FlaglessError) throw e;
-    throw new FlaglessError('E_STATE', `the state at ${store.location} cannot be read: ${(e as Error).message}`, { cause: e });
+    return await statusOnDriver(store.driver, options);
   } finally {
     await store.close();
+  }
+}
+
+/** The same checks on a state already open (the gateway's dashboard card). Reads only. */
+export async function statusOnDriver(driver: SqlDriver, options: StatusOptions = {}): Promise<StatusReport> {
+  const now = (options.now ?? (() => new Date()))();
+  try {
+    const counts = await stateStatusCounts(driver);
+    const checks = [usersCheck(counts), resetsCheck(counts), gatewayCheck(counts, now), mfaCheck(counts)];
+    checks.push(...(await statusExtraChecks(driver, counts, options, now)));
+    return { ...verdictOf(checks), state: driver.location, generatedAt: now.toISOString(), checks };
+  } catch (e) {
+    if (e instanceof FlaglessError) throw e;
+    throw new FlaglessError('E_STATE', `the state at ${driver.location} cannot be read: ${(e as Error).message}`, { cause: e });
   }
 }
 
@@ -147,8 +143,9 @@ export async function status(options: StatusOptions = {}): Promise<StatusReport>
  * Sync (webhooks and reconcile) and SSO cutover checks. Until their state is readable here they
  * are unknown: status never calls the legacy provider safe to switch off without them.
  */
-async function statusExtraChecks(_store: FinishStore, counts: StateStatusCounts, options: StatusOptions, now: Date): Promise<StatusCheck[]> {
-  if (EXTRAS.length) return (await Promise.all(EXTRAS.map((x) => x.checks(counts, options, now)))).flat();
+async function statusExtraChecks(_driver: SqlDriver, counts: StateStatusCounts, options: StatusOptions, now: Date): Promise<StatusCheck[]> {
+  void counts;
+  void now;
   return [
     unknownCheck('sync', 'webhook sync state is not readable by this build (sync lag and failures, users whose changes failed to apply)'),
     unknownCheck('webhooks', `webhook deliveries are not readable by this build${options.expectWebhooksEverySeconds ? ` (expected every ${options.expectWebhooksEverySeconds} s)` : ''}`),

@@ -6,6 +6,7 @@ import type { BruteForceGuard } from './limiter.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { LoginRouter } from './router.js';
 import type { GatewayStore } from '../state/gateway/types.js';
+import type { SwitchOffReport } from './switch-off.js';
 
 /** What every route of one gateway instance shares. */
 export interface GatewayContext {
@@ -21,6 +22,8 @@ export interface GatewayContext {
   token?: string;
   /** The token /metrics and /dashboard require (the ops token, else the lazy token); public without either. */
   opsToken?: string;
+  /** The go/no-go for switching the legacy provider off (`flagless status`'s checks), when app provides it. */
+  switchOff?: () => Promise<SwitchOffReport>;
   /** Shown on the dashboard. */
   labels: { legacy: string; target: string; state: string };
 }

@@ -44,6 +44,8 @@ export interface GatewayOptions {
   failureFlushMs?: number;
   defaultMetrics?: boolean;
   labels?: Partial<GatewayContext['labels']>;
+  /** The switch-off checks for the dashboard (app's `flagless status` on this state). */
+  switchOff?: GatewayContext['switchOff'];
   /** Close the store, verifier and target with the gateway (default true). */
   ownsDependencies?: boolean;
 }
@@ -86,6 +88,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     guard,
     ...(opts.token ? { token: opts.token } : {}),
     ...((opts.opsToken ?? opts.token) ? { opsToken: (opts.opsToken ?? opts.token)! } : {}),
+    ...(opts.switchOff ? { switchOff: opts.switchOff } : {}),
     labels: { legacy: opts.legacy.name, target: opts.target.capabilities.displayName, state: opts.store.location, ...opts.labels },
   };
 

@@ -14,9 +14,24 @@ export function registerDashboard(app: FastifyInstance, ctx: GatewayContext): vo
     if (!opsAuthorized(ctx, req, reply)) return reply;
     return reply.code(200).send(await load());
   });
+  // The switch-off checks read more of the state than the counts: their own endpoint, and a card.
+  const switchOff = async () => {
+    if (!ctx.switchOff) return undefined;
+    try {
+      return await ctx.switchOff();
+    } catch (e) {
+      return { error: (e as Error).message };
+    }
+  };
+  app.get('/dashboard/status', async (req, reply) => {
+    if (!opsAuthorized(ctx, req, reply)) return reply;
+    const r = await switchOff();
+    if (!r) return reply.code(404).send({ error: 'the switch-off checks are not available in this gateway' });
+    return reply.code('error' in r ? 503 : 200).send(r);
+  });
   app.get('/dashboard', async (req, reply) => {
     if (!opsAuthorized(ctx, req, reply)) return reply;
-    const html = renderDashboard(await load(), ctx.labels);
+    const html = renderDashboard(await load(), ctx.labels, new Date(), await switchOff());
     return reply.code(200).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
   });
 }
