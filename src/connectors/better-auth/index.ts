@@ -28,22 +28,23 @@ async function open(options: TargetOptions): Promise<Target> {
   const senderPath = options.env.BETTER_AUTH_RESET_SENDER?.trim();
   const sender = senderPath ? await loadResetSender(senderPath) : undefined;
   try {
-    const links = new Map<string, string>();
-    // The application's sender, with the link it is handed kept for `finish --links-out` (by user id).
+    // What the application's sender did, by user id: the link it was handed (kept for
+    // `finish --links-out`), or its failure. Better Auth swallows a sender's error (it only logs it,
+    // context `runInBackgroundOrAwait`), so the outcome is read from here, not from the call.
+    const outcomes = new Map<string, { link: string } | { error: string }>();
     const sendResetPassword = sender
       ? async (data: Parameters<ResetPasswordSender>[0], request?: Request) => {
           try {
             await sender(data, request);
+            outcomes.set(data.user.id, { link: data.url });
           } catch (e) {
-            // The application's mail provider refused: nothing went out (its message, never the link).
-            throw new FlaglessError('E_TARGET_VALIDATION', `the application's sendResetPassword failed for ${data.user.id}: ${(e as Error)?.message ?? String(e)}`, { errorClass: 'skippable', cause: e });
+            outcomes.set(data.user.id, { error: (e as Error)?.message ?? String(e) });
           }
-          links.set(data.user.id, data.url);
         }
       : undefined;
     const { auth, database } = await openFlaglessAuth(db, { secret: options.env.BETTER_AUTH_SECRET, baseURL: options.env.BETTER_AUTH_URL, ...(sendResetPassword ? { sendResetPassword } : {}) });
     try {
-      return new BetterAuthTarget(auth, await auth.$context, database, sender ? { links, redirectTo: options.env.BETTER_AUTH_RESET_REDIRECT?.trim() || undefined } : undefined);
+      return new BetterAuthTarget(auth, await auth.$context, database, sender ? { outcomes, redirectTo: options.env.BETTER_AUTH_RESET_REDIRECT?.trim() || undefined } : undefined);
     } catch (e) {
       await database.close().catch(() => undefined);
       throw e;

@@ -62,6 +62,12 @@ const PAGE_SIZE = 200;
 const ROW_PAGE_SIZE = 1000;
 const SLUG_ATTEMPTS = 20;
 
+/** The application's reset sender's outcomes by user id (index.ts fills it), and the redirect it asks for. */
+export interface ResetSenderOutcomes {
+  outcomes: Map<string, { link: string } | { error: string }>;
+  redirectTo?: string | undefined;
+}
+
 export class BetterAuthTarget implements Target {
   readonly capabilities = betterAuthCapabilities;
   readonly stats = { writes: 0, reads: 0 };
@@ -71,11 +77,11 @@ export class BetterAuthTarget implements Target {
   readonly #database: BetterAuthDatabase;
   readonly #rows: RowBuilder;
   readonly #bulk: BulkWriter;
-  readonly #reset: { links: Map<string, string>; redirectTo?: string | undefined } | undefined;
+  readonly #reset: ResetSenderOutcomes | undefined;
   #closed = false;
 
-  /** `reset`: the application's reset sender is configured (links it was handed are kept by user id). */
-  constructor(auth: FlaglessAuth, ctx: AuthContext, database: BetterAuthDatabase, reset?: { links: Map<string, string>; redirectTo?: string | undefined }) {
+  /** `reset`: the application's reset sender is configured (what it did is kept by user id, see index.ts). */
+  constructor(auth: FlaglessAuth, ctx: AuthContext, database: BetterAuthDatabase, reset?: ResetSenderOutcomes) {
     this.#auth = auth;
     this.#reset = reset;
     this.#ctx = ctx;
@@ -405,19 +411,20 @@ export class BetterAuthTarget implements Target {
     if (!this.#reset) {
       throw new FlaglessError('E_USAGE', "Better Auth sends reset emails through the application's own sender: set BETTER_AUTH_RESET_SENDER to a module exporting the sendResetPassword function the application passes to Better Auth");
     }
-    this.#reset.links.delete(ref.id);
+    this.#reset.outcomes.delete(ref.id);
     this.stats.writes++;
     try {
       await this.#auth.api.requestPasswordReset({ body: { email: request.email, ...(this.#reset.redirectTo ? { redirectTo: this.#reset.redirectTo } : {}) } });
     } catch (e) {
       if (isAPIError(e)) throw new FlaglessError('E_TARGET_VALIDATION', `Better Auth refused the password reset of ${ref.id}: ${e.message}`, { errorClass: 'skippable' });
-      // A FlaglessError is the application's sender refusing (index.ts wraps it); others are the database's.
+      // The database failed (the sender's own failures never reach here: see the outcomes).
       throw classifyDbError(e, `requesting the password reset of ${ref.id}`, 'write');
     }
-    const link = this.#reset.links.get(ref.id);
-    this.#reset.links.delete(ref.id);
-    if (link === undefined) throw new FlaglessError('E_TARGET_VALIDATION', `Better Auth sent no reset email to ${ref.id}: it holds no user with that address`, { errorClass: 'skippable' });
-    return { via: 'better-auth:sendResetPassword', delivered: true, ...(request.wantLink ? { link } : {}) };
+    const outcome = this.#reset.outcomes.get(ref.id);
+    this.#reset.outcomes.delete(ref.id);
+    if (outcome === undefined) throw new FlaglessError('E_TARGET_VALIDATION', `Better Auth sent no reset email to ${ref.id}: it holds no user with that address`, { errorClass: 'skippable' });
+    if ('error' in outcome) throw new FlaglessError('E_TARGET_VALIDATION', `the application's sendResetPassword failed for ${ref.id}: ${outcome.error}`, { errorClass: 'skippable' });
+    return { via: 'better-auth:sendResetPassword', delivered: true, ...(request.wantLink ? { link: outcome.link } : {}) };
   }
 
   async close(): Promise<void> {
