@@ -68,8 +68,8 @@ export function usersCheck(c: StateStatusCounts): StatusCheck {
   if (m.pending) r.push(`${plural(m.pending, 'user')} planned but not yet written: run \`flagless migrate\` again to finish the run`);
   if (m.noEmail) r.push(`${plural(m.noEmail, 'user')} without an email address the target requires: add one at the source, export again and migrate`);
   const notes: string[] = [];
-  if (m.disabled) notes.push(`${plural(m.disabled, 'user')} disabled at the source stay behind by design`);
-  if (m.decidedOrAbsent) notes.push(`${plural(m.decidedOrAbsent, 'user')} left out by a decision or absent from the latest export`);
+  if (m.disabled) notes.push(`${plural(m.disabled, 'user')} disabled at the source ${m.disabled === 1 ? 'stays' : 'stay'} behind by design (the target cannot hold a disabled account)`);
+  if (m.decidedOrAbsent) notes.push(`${plural(m.decidedOrAbsent, 'user')} left out by a duplicate-account decision or absent from the latest export`);
   return check(
     'users',
     r,
