@@ -41,6 +41,8 @@ export interface TargetUserView {
   memberships: { organizationId: string; organizationExternalId?: string; roles: string[] }[];
   identities: { provider: string; providerUserId: string }[];
   hasPassword?: boolean;
+  /** Phone numbers the target holds for the user (targets declaring `phoneNumbers`). */
+  phones?: string[];
 }
 
 export interface MembershipHint {

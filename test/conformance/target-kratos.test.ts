@@ -3,6 +3,8 @@
 // proxy in front of the admin API for the 429 and 5xx cases. What the target declares depends on
 // the identity schema the server reports (email required, username, phone traits), so the suite
 // holds it to what the opened target declares for the simulator's default schema.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { target } from '../../src/connectors/kratos/index.js';
 import { startKratosSimulator } from '../../src/connectors/kratos/sim/server.js';
 import type { MfaKind } from '../../src/model/user.js';
@@ -24,15 +26,35 @@ async function declared(): Promise<TargetCapabilities> {
   }
 }
 
+/**
+ * The password-migration hook a real deployment points Kratos at (`flagless serve`); here one that
+ * knows no user, so a hash Kratos cannot verify (imported with use_password_migration_hook, as the
+ * suite's undeclared algorithm is) never signs in, as through a gateway whose legacy provider
+ * refuses the password.
+ */
+async function refusingHook(): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(403, { 'content-type': 'application/json' });
+      res.end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/lazy/kratos/password-migration`, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
 runTargetConformance({
   name: 'kratos (simulator)',
   capabilities: await declared(),
   async open() {
-    const sim = await startKratosSimulator({ bcryptCost: 4 });
+    const hook = await refusingHook();
+    const sim = await startKratosSimulator({ bcryptCost: 4, migrationHookUrl: hook.url });
     const proxy = await startHttpFaultProxy(sim.url);
     const opened = await target.open({ env: env(proxy.url, sim.url) }).catch(async (e: unknown) => {
       await proxy.close();
       await sim.stop();
+      await hook.close();
       throw e;
     });
     return {
@@ -51,6 +73,7 @@ runTargetConformance({
         await opened.close();
         await proxy.close();
         await sim.stop();
+        await hook.close();
       },
     };
   },

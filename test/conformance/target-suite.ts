@@ -350,11 +350,16 @@ export function runTargetConformance(subject: TargetConformanceSubject): void {
 
       const phone = person(id('phone'), `${id('phone')}@example.com`, { phones: [{ number: '+14155550123', verified: true, primary: true }] });
       const pp = plan(phone);
-      // The view has no phone field: a target that declares phones needs a view for them first.
-      assert.equal(caps.phoneNumbers, false, 'phone numbers are declared, but the suite cannot see them: extend TargetUserView and this suite');
-      if ((caps.metadataCarries ?? []).includes('phones')) assert.ok(!pp.lossy.some((n) => n.field === 'phones'), 'phones are declared carried in metadata');
-      else assert.ok(pp.lossy.some((n) => n.field === 'phones'), 'the plan says phones are not moved');
-      await t.createUser(pp.user, pp.createOptions);
+      if (caps.phoneNumbers) {
+        assert.ok(!pp.lossy.some((n) => n.field === 'phones'), 'phones are declared: the plan moves them');
+        const pref = await t.createUser(pp.user, pp.createOptions);
+        assert.deepEqual((await view(pref)).phones, ['+14155550123'], 'the view shows the phone number (TargetUserView.phones)');
+      } else {
+        if ((caps.metadataCarries ?? []).includes('phones')) assert.ok(!pp.lossy.some((n) => n.field === 'phones'), 'phones are declared carried in metadata');
+        else assert.ok(pp.lossy.some((n) => n.field === 'phones'), 'the plan says phones are not moved');
+        const pref = await t.createUser(pp.user, pp.createOptions);
+        assert.equal((await view(pref)).phones, undefined, 'a target without phone numbers shows none');
+      }
 
       const mfa = person(id('mfa'), `${id('mfa')}@example.com`, {
         mfa: [
