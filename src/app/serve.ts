@@ -18,6 +18,8 @@ import { legacyApiVerifier } from './legacy-api.js';
 import { isSourceVendor, openSource, sourceVendors, type KnownSourceVendor } from './open-source.js';
 import { openTarget, type OpenTargetOptions } from './open-target.js';
 import { statusOnDriver } from './status.js';
+import type { OnDelete } from '../engine/sync/apply-change.js';
+import { openSync } from './sync.js';
 
 export type LegacyMode = 'auto' | 'export' | 'api';
 
@@ -72,6 +74,14 @@ export interface ServeOptions {
   env?: Record<string, string | undefined>;
   /** Human progress while starting (indexing the export). */
   onEvent?: (message: string) => void;
+  /**
+   * Sync from the legacy provider's webhooks (`POST /v1/sync/<from>`; the vendor's webhook secret
+   * from `env`): changes made at the legacy provider are applied to the target exactly once,
+   * newest state wins. `onDelete`: a user deleted at the source is deleted at the target
+   * (default) or disabled. `reconcileEveryMs`: also list the source through its API on a schedule
+   * and apply the differences (`flagless sync reconcile`).
+   */
+  sync?: { onDelete?: OnDelete; reconcileEveryMs?: number; worker?: { concurrency?: number; maxAttempts?: number; pollMs?: number } };
 }
 
 export interface ServeHandle {
@@ -157,6 +167,20 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
       closers.push(() => target.close());
     }
 
+    let sync: Awaited<ReturnType<typeof openSync>> | undefined;
+    if (options.sync) {
+      sync = await openSync({
+        vendor,
+        env,
+        ...(source.apiUrl ? { apiUrl: source.apiUrl } : {}),
+        target,
+        driver: store.driver,
+        onDelete: options.sync.onDelete ?? 'delete',
+        ...(options.sync.reconcileEveryMs ? { reconcileEveryMs: options.sync.reconcileEveryMs } : {}),
+        ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+      });
+      closers.push(() => sync!.close());
+    }
     const gateway = await createGateway({
       store,
       legacy,
@@ -171,9 +195,11 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
       labels: { legacy: `${vendor} (${legacy.name})`, target: label, state: store.location },
       switchOff: () => statusOnDriver(store.driver, options.expectWebhooksEverySeconds ? { expectWebhooksEverySeconds: options.expectWebhooksEverySeconds } : {}),
       ownsDependencies: false,
+      ...(sync ? { sync: { receivers: sync.receivers, store: sync.store, appliers: sync.appliers, ...(options.sync?.worker ? { worker: options.sync.worker } : {}) } } : {}),
     });
     closers.push(() => gateway.close());
     const url = await gateway.listen({ port: options.port ?? 8787, host: options.host ?? '127.0.0.1' });
+    sync?.startSchedule();
     return { url, legacy: legacy.name, target: label, state: store.location, lazyEndpoints: Boolean(options.token), close: closeAll, stopVerifications: () => closeLegacy().catch(() => undefined) };
   } catch (e) {
     await closeAll();

@@ -52,6 +52,15 @@ const MAX_HASH_COST_FLAG: FlagSpec = {
     'Cost ceilings for imported password hashes, over the defaults bcrypt=14,argon2-m=262144,argon2=1048576,pbkdf2=2000000,scrypt=256 (bcrypt cost; argon2 memory in KiB; argon2 memory×passes in KiB; PBKDF2 iterations; scrypt 128·N·r·p in MiB). A hash above its ceiling is E_HASH_COST: never verified nor imported, the user resets.',
 };
 
+const SYNC_FLAG: FlagSpec = {
+  name: 'sync',
+  type: 'boolean',
+  description:
+    "Keep the target true to the legacy provider while both run: POST /v1/sync/<from> receives its change webhooks (Clerk through Svix, CLERK_WEBHOOK_SECRET; Auth0 event streams and log streams, AUTH0_WEBHOOK_TOKEN), stores each event durably before answering 2xx and applies it exactly once, newest state wins: profile, email, metadata and membership changes are updated at the target, new users created without a password (they move at their first login), deleted users deleted (see --on-delete), a password changed at the legacy provider puts the user back on legacy until the next login moves the new one. The vendor's API credentials (CLERK_SECRET_KEY, AUTH0_DOMAIN/AUTH0_CLIENT_ID/AUTH0_CLIENT_SECRET) let it re-read a user when an event is partial or out of order.",
+};
+const ON_DELETE_FLAG: FlagSpec = { name: 'on-delete', type: 'string', value: 'action', choices: ['delete', 'disable'], description: 'A user deleted at the legacy provider: delete (default) or disable the account at the target (a target that can disable users).' };
+const RECONCILE_EVERY_FLAG: FlagSpec = { name: 'reconcile-every', type: 'string', value: 'duration', description: 'With --sync: also list the source through its API this often (e.g. 15m, 1h, 90s) and apply what differs, for changes whose webhook never arrived and for sources without webhooks (Cognito, Firebase).' };
+
 export const COMMANDS: CommandSpec[] = [
   {
     name: 'assess',
@@ -336,6 +345,25 @@ export const COMMANDS: CommandSpec[] = [
     load: () => import('./run-sim.js'),
   },
   {
+    name: 'sync',
+    summary: 'Apply the changes made at the legacy provider since the move began, from a listing of its API.',
+    description:
+      "`sync reconcile` lists the source through its API (as `migrate --api`), compares each user's last change with what sync last applied, and applies the differences through the same inbox and worker as the gateway's webhooks, exactly once and newest state wins: changed and new users are written to the target (new ones without a password), users the target holds that the source no longer has are deleted (or disabled with --on-delete disable); a listing that fails part-way deletes nothing. For Cognito and Firebase, which send no change webhooks, and for Clerk and Auth0 deliveries that never arrived. Exit 0 when every event was applied, 1 when some are quarantined or still waiting for a retry.",
+    positionals: [{ name: 'action', description: 'What to do.', required: true, choices: ['reconcile'] }],
+    flags: [
+      { ...FROM_FLAG, choices: SOURCE_VENDORS },
+      { name: 'api', type: 'boolean', description: "Read the source through its API (required: it is the only way reconcile reads; credentials from the environment)." },
+      SOURCE_URL_FLAG,
+      ...TARGET_FLAGS,
+      STATE_FLAG,
+      ON_DELETE_FLAG,
+      JSON_FLAG,
+      QUIET_FLAG,
+    ],
+    examples: ['flagless sync reconcile --from clerk --api --to better-auth --db auth.db', 'flagless sync reconcile --from cognito --api --to keycloak --realm app --on-delete disable --json'],
+    load: () => import('./run-sync.js'),
+  },
+  {
     name: 'serve',
     summary: 'Run the gateway: route each login by the user\'s migration flag and move users at their first successful login.',
     description:
@@ -357,6 +385,9 @@ export const COMMANDS: CommandSpec[] = [
       { name: 'index-storage', type: 'string', value: 'where', choices: ['memory', 'sqlite'], description: 'Where the export index lives: memory (default, fastest) or a private temporary SQLite file (large exports).' },
       { name: 'trust-proxy', type: 'boolean', description: 'Take the client address from X-Forwarded-For (behind a reverse proxy), for the per-address limits.' },
       { name: 'auth0-script', type: 'string', value: 'path', description: 'Write the Auth0 custom-database Login and Get User scripts (calling this gateway) to this file.' },
+      SYNC_FLAG,
+      ON_DELETE_FLAG,
+      RECONCILE_EVERY_FLAG,
       LOG_LEVEL_FLAG,
     ],
     examples: [

@@ -5,6 +5,7 @@ import { auth0CustomDatabaseScripts } from '../app/auth0-scripts.js';
 import { serve, type ServeOptions } from '../app/serve.js';
 import { FlaglessError } from '../protocol/errors.js';
 import { sourceFromFlags, sourceVendorFromFlags } from './open-source.js';
+import { parseDuration } from './duration.js';
 import { hashCostCeilingFromFlags, str, targetFromFlags } from './open-target.js';
 import { EXIT_OK, type CommandIo, type FlagValues, type ParsedCommand } from './spec.js';
 
@@ -71,6 +72,11 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
   if (verifyBudgetMs !== undefined && !(Number.isInteger(verifyBudgetMs) && verifyBudgetMs >= 50 && verifyBudgetMs <= 60_000)) {
     throw new FlaglessError('E_USAGE', `--verify-budget-ms must be a whole number of milliseconds from 50 to 60000; got "${budgetRaw}".`);
   }
+  const onDelete = str(flags['on-delete']) ?? 'delete';
+  if (onDelete !== 'delete' && onDelete !== 'disable') throw new FlaglessError('E_USAGE', `--on-delete must be delete or disable; got "${onDelete}".`);
+  const reconcileRaw = str(flags['reconcile-every']);
+  const reconcileEveryMs = reconcileRaw === undefined ? undefined : parseDuration(reconcileRaw, '--reconcile-every');
+  const syncOn = flags.sync === true || reconcileEveryMs !== undefined;
   const hasFile = Boolean(str(flags.file) ?? str(flags['api-dump']));
   if (legacyMode === 'export' && !hasFile) throw new FlaglessError('E_USAGE', '--legacy export needs the export: give --file.');
 
@@ -107,12 +113,14 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
     host: str(flags.host) ?? '127.0.0.1',
     env,
     onEvent: (message) => io.err(`flagless serve: ${message}`),
+    ...(syncOn ? { sync: { onDelete, ...(reconcileEveryMs !== undefined ? { reconcileEveryMs } : {}) } } : {}),
   });
   try {
     const { url } = handle;
     if (io.json) io.out(JSON.stringify({ url, legacy: handle.legacy, target: handle.target, state: handle.state, lazyEndpoints: handle.lazyEndpoints }));
     io.err(`flagless serve: listening on ${url} (legacy: ${vendor} via ${handle.legacy}; target: ${handle.target}; state: ${handle.state})`);
     io.err(`  POST ${url}/v1/login · ${url}/dashboard · ${url}/metrics · ${url}/healthz · ${url}/readyz${token ? ` · lazy endpoints under ${url}/v1/lazy/` : ' · lazy endpoints off (no --token)'}`);
+    if (syncOn) io.err(`  sync: POST ${url}/v1/sync/${vendor}${reconcileEveryMs ? ` · reconcile every ${reconcileRaw}` : ''} · deleted users: ${onDelete}`);
     if (!opsToken && !token) io.err('  /metrics and /dashboard are open to anyone who reaches this address (give --ops-token to require one)');
 
     const signal = await new Promise<NodeJS.Signals>((resolveSignal) => {

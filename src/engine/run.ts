@@ -25,6 +25,14 @@ import type { DuplicateDecisions } from './decisions/types.js';
 import { summarize, type MigrateSummary } from './summary.js';
 import type { RecordState, StateStore } from '../state/ledger/types.js';
 import { TaskPool } from './task-pool.js';
+import { SyncStore } from '../state/sync/store.js';
+import { overlaySynced } from './sync/snapshot.js';
+
+/** The export's user with sync's newer profile over it (snapshot.ts), when sync applied one. */
+function overlayStored(user: CanonicalUser, stored: { snapshot?: string; watermarkMs?: number } | undefined): CanonicalUser {
+  if (!stored?.snapshot) return user;
+  return overlaySynced(user, { snapshot: JSON.parse(stored.snapshot) as CanonicalUser, ...(stored.watermarkMs !== undefined ? { watermarkMs: stored.watermarkMs } : {}) });
+}
 
 /**
  * `migrate`: plan, then apply: organizations, then users, then memberships.
@@ -163,6 +171,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
     });
     share = await shareRate({ store, runId: run.id, requester, rate, ...(caps.readRateLimitPerSecond !== undefined ? { readRate: caps.readRateLimitPerSecond } : {}) });
     const ctx = new RunContext(run.id, store, target, caps, requester, planOptions, opts.onConflict ?? 'link', policy, counts);
+    const syncStore = await SyncStore.attach(store.driver);
 
     meter.phase = 'organizations';
     for (;;) {
@@ -179,9 +188,18 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
     const flush = async () => {
       if (batch.length === 0) return;
       await yieldToEventLoop();
-      const byId = new Map(batch.map((u) => [u.sourceId, u]));
+      // A user sync has applied a newer state of than this export holds: the export's secrets, sync's profile.
+      const synced = await syncStore.snapshots(batch.map((u) => u.sourceId));
+      const byId = new Map(batch.map((u) => [u.sourceId, synced.size ? overlayStored(u, synced.get(u.sourceId)) : u]));
       batch = [];
-      const recs = await store.claim(run.id, 'user', { states, sourceIds: [...byId.keys()] });
+      const claimed = await store.claim(run.id, 'user', { states, sourceIds: [...byId.keys()] });
+      // Deleted (or disabled) at the source since this export, as sync learned: not brought back.
+      const recs = [];
+      for (const r of claimed) {
+        const status = synced.get(r.sourceId)?.status;
+        if (status === 'deleted' || status === 'disabled') await ctx.done('user', r.sourceId, { outcome: 'skipped' });
+        else recs.push(r);
+      }
       if (target.createUsers && caps.batchSize > 1) {
         // A target with an all-or-nothing bulk create gets first-time creates in batches (apply-user-batch.ts).
         await spawnUserBatches(ctx, pool, recs.map((r) => ({ rec: r, user: byId.get(r.sourceId) as CanonicalUser })));

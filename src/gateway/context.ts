@@ -7,6 +7,7 @@ import type { GatewayMetrics } from './metrics.js';
 import type { LoginRouter } from './router.js';
 import type { GatewayStore } from '../state/gateway/types.js';
 import type { SwitchOffReport } from './switch-off.js';
+import type { SyncStore } from '../state/sync/store.js';
 
 /** What every route of one gateway instance shares. */
 export interface GatewayContext {
@@ -24,6 +25,8 @@ export interface GatewayContext {
   opsToken?: string;
   /** The go/no-go for switching the legacy provider off (`flagless status`'s checks), when app provides it. */
   switchOff?: () => Promise<SwitchOffReport>;
+  /** Sync from the legacy provider's webhooks, when `serve` receives them. */
+  sync?: { store: SyncStore };
   /** Shown on the dashboard. */
   labels: { legacy: string; target: string; state: string };
 }

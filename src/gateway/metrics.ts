@@ -21,6 +21,9 @@ export class GatewayMetrics {
   readonly partialPasswords: Counter<'action'>;
   /** Users not on the target yet (legacy users − moved by any route); absent while the legacy total is unknown. */
   readonly usersOnLegacy: Gauge;
+  readonly syncEvents: Counter<'vendor' | 'outcome'>;
+  readonly syncLagSeconds: Histogram<'vendor'>;
+  readonly syncPending: Gauge;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'flagless_gateway_' });
@@ -57,6 +60,24 @@ export class GatewayMetrics {
       name: 'flagless_gateway_partly_verified_passwords_total',
       help: 'JIT moves where the legacy check read only part of the typed password (bcrypt: 72 bytes), so it was not set: the verified hash was kept (hash_kept) or the user stayed on legacy (not_moved).',
       labelNames: ['action'],
+      registers: [this.registry],
+    });
+    this.syncEvents = new Counter({
+      name: 'flagless_sync_events_total',
+      help: 'Sync events by vendor and outcome: received, duplicate, applied, stale (out of order), ignored, failed, quarantined, unauthenticated, unreadable.',
+      labelNames: ['vendor', 'outcome'],
+      registers: [this.registry],
+    });
+    this.syncLagSeconds = new Histogram({
+      name: 'flagless_sync_lag_seconds',
+      help: 'Time from receiving a sync event to applying it.',
+      labelNames: ['vendor'],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300],
+      registers: [this.registry],
+    });
+    this.syncPending = new Gauge({
+      name: 'flagless_sync_pending_events',
+      help: 'Sync events waiting in the inbox (new or waiting for a retry).',
       registers: [this.registry],
     });
     const buckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];

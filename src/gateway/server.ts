@@ -15,6 +15,11 @@ import { registerLazy } from './routes/lazy.js';
 import { registerLogin } from './routes/login.js';
 import { registerOps } from './routes/ops.js';
 import type { GatewayStore } from '../state/gateway/types.js';
+import type { ApplyDeps } from '../engine/sync/apply-change.js';
+import { SyncWorker, type SyncWorkerOptions } from '../engine/sync/worker.js';
+import type { WebhookReceiver } from '../protocol/sync.js';
+import type { SyncStore } from '../state/sync/store.js';
+import { registerSync } from './routes/sync.js';
 
 /**
  * `flagless serve`: one gateway instance. It owns nothing but its HTTP server, metrics and
@@ -46,6 +51,17 @@ export interface GatewayOptions {
   labels?: Partial<GatewayContext['labels']>;
   /** The switch-off checks for the dashboard (app's `flagless status` on this state). */
   switchOff?: GatewayContext['switchOff'];
+  /**
+   * Sync from the legacy provider's webhooks (`POST /v1/sync/<vendor>`): the receivers, the inbox
+   * (on the state's driver), and how each vendor's events are applied. The gateway runs the worker
+   * that drains the inbox and stops it on close.
+   */
+  sync?: {
+    receivers: ReadonlyMap<string, WebhookReceiver>;
+    store: SyncStore;
+    appliers: ReadonlyMap<string, ApplyDeps>;
+    worker?: Omit<SyncWorkerOptions, 'store' | 'appliers' | 'onSettled' | 'onFailed'>;
+  };
   /** Close the store, verifier and target with the gateway (default true). */
   ownsDependencies?: boolean;
 }
@@ -91,6 +107,24 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     ...(opts.switchOff ? { switchOff: opts.switchOff } : {}),
     labels: { legacy: opts.legacy.name, target: opts.target.capabilities.displayName, state: opts.store.location, ...opts.labels },
   };
+  let worker: SyncWorker | undefined;
+  if (opts.sync) {
+    const { store: syncStore, appliers } = opts.sync;
+    worker = new SyncWorker({
+      ...opts.sync.worker,
+      store: syncStore,
+      appliers,
+      onSettled: (row, result, lagMs) => {
+        metrics.syncEvents.inc({ vendor: row.vendor, outcome: result.state });
+        metrics.syncLagSeconds.observe({ vendor: row.vendor }, lagMs / 1000);
+      },
+      onFailed: (row, error, quarantined) => {
+        metrics.syncEvents.inc({ vendor: row.vendor, outcome: quarantined ? 'quarantined' : 'failed' });
+        logger.warn({ vendor: row.vendor, type: row.type, code: error.code, quarantined }, 'sync event failed');
+      },
+    });
+    context.sync = { store: syncStore };
+  }
 
   const app = Fastify({
     loggerInstance: logger,
@@ -125,7 +159,9 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   registerLazy(app, context);
   registerOps(app, context);
   registerDashboard(app, context);
+  if (opts.sync && worker) registerSync(app, context, { receivers: opts.sync.receivers, store: opts.sync.store, worker });
   await app.ready();
+  worker?.start();
   // Verification processes and the decoy's measured cost, before the first login.
   await opts.legacy.warm?.();
 
@@ -140,6 +176,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       if (closed) return;
       closed = true;
       await app.close();
+      await worker?.stop();
       await failures.close();
       if (opts.ownsDependencies !== false) {
         await opts.legacy.close().catch(() => undefined);

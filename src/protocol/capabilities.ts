@@ -31,6 +31,10 @@ export interface TargetCapabilities {
   readonly requiresEmail: boolean;
   readonly phoneNumbers: boolean;
   readonly disabledUsers: boolean;
+  /** `Target.deleteUser` exists: a user deleted at the legacy provider is deleted here by sync. */
+  readonly deletesUsers?: boolean;
+  /** `Target.removeMembership` exists: a membership removed at the legacy provider is removed here by sync. */
+  readonly removesMemberships?: boolean;
   /** Where metadata goes: both kinds kept apart, merged into one bag, or nowhere. */
   readonly metadata: 'public-private' | 'single' | 'none';
   /**

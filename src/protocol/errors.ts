@@ -26,6 +26,8 @@ export const ERROR_CODES = {
   E_TARGET_AUTH: 'the target rejected our credentials',
   E_TARGET_UNAVAILABLE: 'the target could not be reached or failed',
   E_RATE_LIMITED: 'the target is rate limiting requests',
+  E_WEBHOOK_AUTH: 'a webhook delivery failed authentication (signature, timestamp or token)',
+  E_WEBHOOK_PAYLOAD: 'a webhook delivery cannot be read',
   E_STATE: 'the state store is unusable',
   E_INTERRUPTED: 'the run was interrupted',
   E_INTERNAL: 'a bug in flagless',

@@ -1,3 +1,4 @@
+import type { SourceSync } from './sync.js';
 import type { CanonicalUser, Organization } from '../model/user.js';
 import type { LegacyLoginFactory } from './legacy.js';
 import type { Problem } from './problem.js';
@@ -97,6 +98,8 @@ export interface SourceConnector {
    * dump that `apiDump` reads, resumably: see `ExportApiOptions`.
    */
   readonly exportApi?: (options: ExportApiOptions) => Promise<ExportApiResult>;
+  /** Sync while both providers run: webhook verification and single-record reads. */
+  readonly sync?: SourceSync;
 }
 
 /** Where an API dump goes, and how to reach the API. */

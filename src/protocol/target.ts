@@ -146,6 +146,22 @@ export interface Target {
    * factors, enrolled by separate calls. Idempotent: it reads what is there before writing.
    */
   repairUser?(ref: TargetUserRef, user: CanonicalUser, options: CreateUserOptions): Promise<void>;
+  /**
+   * Optional (present exactly when `capabilities.deletesUsers`): deletes the user and what hangs on
+   * it (accounts, sessions, memberships), for a user deleted at the legacy provider. Idempotent: a
+   * user already gone is `absent`, not an error.
+   */
+  deleteUser?(ref: TargetUserRef): Promise<'deleted' | 'absent'>;
+  /**
+   * Optional (only on a target with `capabilities.disabledUsers`): disables (or re-enables) the
+   * account without touching anything else, for `--on-delete disable`. Idempotent.
+   */
+  setUserDisabled?(ref: TargetUserRef, disabled: boolean): Promise<void>;
+  /**
+   * Optional (present exactly when `capabilities.removesMemberships`): takes the user out of the
+   * organization. Idempotent: no membership is `absent`.
+   */
+  removeMembership?(user: TargetUserRef, org: TargetOrgRef): Promise<'removed' | 'absent'>;
   /** For the gateway's just-in-time move: set a plaintext as the target's native password. */
   setPassword(ref: TargetUserRef, plaintext: string): Promise<void>;
   /**

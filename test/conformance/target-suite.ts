@@ -223,6 +223,45 @@ export function runTargetConformance(subject: TargetConformanceSubject): void {
       else assert.deepEqual(m.roles, [], 'a target without roles shows none');
     });
 
+    it(`sync: deletes users (deletesUsers: ${Boolean(caps.deletesUsers)}), removes memberships (removesMemberships: ${Boolean(caps.removesMemberships)}), disables users (${caps.disabledUsers})`, async () => {
+      assert.equal(typeof t.deleteUser === 'function', Boolean(caps.deletesUsers), 'deleteUser exists exactly when deletesUsers');
+      assert.equal(typeof t.removeMembership === 'function', Boolean(caps.removesMemberships), 'removeMembership exists exactly when removesMemberships');
+      if (t.setUserDisabled) assert.ok(caps.disabledUsers, 'setUserDisabled only on a target that declares disabledUsers');
+      if (caps.removesMemberships) {
+        assert.ok(caps.organizations, 'memberships are removed only where there are organizations');
+        const org: Organization = { sourceId: id('sync-org'), name: `Sync Org ${seq}`, slug: `sync-org-${seq}`, metadata: {} };
+        const oref = await t.createOrganization(org);
+        const { ref } = await create(person(id('leaver'), `${id('leaver')}@example.com`));
+        await t.ensureMembership(ref, oref, ['member']);
+        assert.equal(await t.removeMembership!(ref, oref), 'removed');
+        assert.equal(await t.removeMembership!(ref, oref), 'absent', 'a repeat is idempotent');
+        assert.equal((await view(ref)).memberships.some((m) => m.organizationId === oref.id), false, 'the view no longer lists it');
+      }
+      if (t.setUserDisabled) {
+        const { ref } = await create(person(id('disabled-by-sync'), `${id('disabled-by-sync')}@example.com`));
+        await t.setUserDisabled(ref, true);
+        assert.equal((await view(ref)).disabled, true, 'disabled');
+        await t.setUserDisabled(ref, true);
+        await t.setUserDisabled(ref, false);
+        assert.equal((await view(ref)).disabled, false, 'enabled again');
+      }
+      if (caps.deletesUsers) {
+        const email = `${id('deleted')}@example.com`;
+        const sourceId = id('deleted');
+        const { ref } = await create(person(sourceId, email));
+        if (caps.organizations) {
+          const oref = await t.createOrganization({ sourceId: id('del-org'), name: `Del Org ${seq}`, slug: `del-org-${seq}`, metadata: {} });
+          await t.ensureMembership(ref, oref, ['member']);
+        }
+        assert.equal(await t.deleteUser!(ref), 'deleted');
+        assert.equal(await t.getUser(ref), undefined, 'gone');
+        assert.equal(await t.findUser({ externalId: sourceId, email }), undefined, 'found neither by id nor by email');
+        assert.equal(await t.deleteUser!(ref), 'absent', 'a repeat is idempotent');
+        // The address is free again: a new account may take it.
+        await create(person(id('reuses'), email));
+      }
+    });
+
     it(`keeps metadata within the declared limits (${caps.metadata}${caps.metadataMaxBytes ? `, ${caps.metadataMaxBytes} bytes` : ''})`, async () => {
       const user = person(id('meta'), `${id('meta')}@example.com`, { metadata: { public: { plan: 'pro', seats: 3 }, private: { stripe: 'cus_123' } } });
       const { ref, plan: p } = await create(user);

@@ -29,6 +29,11 @@ export const source = {
   legacy: auth0LegacyLogin,
   // The writer loads only when an export is asked for.
   exportApi: async (options) => (await import('./export-api.js')).exportAuth0Api(options),
+  // Event Streams and Log Streams on POST /v1/sync/auth0; the Management API for single users.
+  sync: {
+    webhooks: async (options) => (await import('./webhook.js')).auth0Webhooks(options),
+    records: async (options) => (await import('./records.js')).auth0Records(options),
+  },
 } satisfies SourceConnector;
 
 async function* readLive(options: SourceOptions): AsyncGenerator<SourceItem> {

@@ -28,6 +28,9 @@ export const betterAuthCapabilities = {
   requiresEmail: true,
   phoneNumbers: false,
   disabledUsers: false,
+  // Sync: rows deleted through the adapter (user, accounts, sessions, members).
+  deletesUsers: true,
+  removesMemberships: true,
   metadata: 'public-private',
   batchSize: 500,
 } as const satisfies TargetCapabilities;

@@ -391,6 +391,26 @@ export class BetterAuthTarget implements Target {
     }
   }
 
+  /** The user, its accounts (credential and social), sessions and memberships, in one transaction. */
+  async deleteUser(ref: TargetUserRef): Promise<'deleted' | 'absent'> {
+    const current = await this.#read(`reading user ${ref.id}`, () => this.#ctx.internalAdapter.findUserById(ref.id));
+    if (!current) return 'absent';
+    await this.#write(`deleting user ${ref.id}`, () =>
+      this.#transaction(async (trx) => {
+        for (const model of ['member', 'session', 'account'] as const) await trx.deleteMany({ model, where: [{ field: 'userId', value: ref.id }] });
+        await trx.delete({ model: 'user', where: [{ field: 'id', value: ref.id }] });
+      }),
+    );
+    return 'deleted';
+  }
+
+  async removeMembership(user: TargetUserRef, org: TargetOrgRef): Promise<'removed' | 'absent'> {
+    const member = (await this.#read('reading a membership', () => this.#orgs.checkMembership({ userId: user.id, organizationId: org.id }))) as MemberRecord | null;
+    if (!member) return 'absent';
+    await this.#write(`removing ${user.id} from ${org.id}`, () => this.#ctx.adapter.delete({ model: 'member', where: [{ field: 'id', value: member.id }] }));
+    return 'removed';
+  }
+
   async setPassword(ref: TargetUserRef, plaintext: string): Promise<void> {
     const hash = await this.#ctx.password.hash(plaintext);
     const credential = await this.#read(`reading the credential of ${ref.id}`, () => this.#ctx.internalAdapter.findCredentialAccount(ref.id));

@@ -54,6 +54,11 @@ export const source = {
   legacy: clerkLegacyLogin,
   // The writer (and its SDK) loads only when an export is asked for.
   exportApi: async (options) => (await import('./export-api.js')).exportClerkApi(options),
+  // svix and the SDK load only when `serve` receives webhooks or sync reads the API.
+  sync: {
+    webhooks: async (options) => (await import('./webhook.js')).clerkWebhooks(options),
+    records: async (options) => (await import('./records.js')).clerkRecords(options),
+  },
 } satisfies SourceConnector;
 
 /** What Clerk's CSV export (dashboard or support) does not carry, and where it comes from. */

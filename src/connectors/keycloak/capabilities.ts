@@ -22,6 +22,9 @@ export const keycloakCapabilities = {
   requiresEmail: false,
   phoneNumbers: false,
   disabledUsers: true,
+  // Sync: DELETE /users/{id}; DELETE /organizations/{org}/members/{user} (or leaving the groups).
+  deletesUsers: true,
+  removesMemberships: true,
   metadata: 'single',
   // Users per realm partial import (Target.createUsers): one transaction whose cost grows faster
   // than linearly with its size; 10 was the fastest measured (bench/README.md, Keycloak).

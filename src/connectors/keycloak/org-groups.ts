@@ -132,6 +132,19 @@ export class OrganizationGroups {
     return created ? 'created' : changed ? 'updated' : 'exists';
   }
 
+  /** Leaves the organization group and its role subgroups. */
+  async removeMembership(user: TargetUserRef, org: TargetOrgRef): Promise<'removed' | 'absent'> {
+    const current = await this.#userGroups(user.id);
+    if (!current.some((g) => g.id === org.id)) return 'absent';
+    const userGroups = `/users/${encodeURIComponent(user.id)}/groups`;
+    const roleIds = new Set([...(await this.#roles.of(org.id)).values()].map((r) => r.id));
+    for (const g of current) {
+      if (g.id && roleIds.has(g.id)) await this.#http.request('DELETE', `${userGroups}/${encodeURIComponent(g.id)}`, { what: 'leave role group', accept: [404] });
+    }
+    await this.#http.request('DELETE', `${userGroups}/${encodeURIComponent(org.id)}`, { what: 'leave organization group', accept: [404] });
+    return 'removed';
+  }
+
   /** Every user's organizations and roles, by user id: per group, not per user (for listUsers). */
   async allMemberships(): Promise<Map<string, TargetUserView['memberships']>> {
     const out = new Map<string, TargetUserView['memberships']>();

@@ -341,6 +341,28 @@ export class KeycloakTarget implements Target {
     return created ? 'created' : changed ? 'updated' : 'exists';
   }
 
+  /** Leaves the organization (its role groups go with the membership). */
+  async removeMembership(user: TargetUserRef, org: TargetOrgRef): Promise<'removed' | 'absent'> {
+    if (this.#asGroups) return this.#asGroups.removeMembership(user, org);
+    const r = await this.#http.request('DELETE', `/organizations/${encodeURIComponent(org.id)}/members/${encodeURIComponent(user.id)}`, { what: 'remove organization member', accept: [404] });
+    return r.status === 404 ? 'absent' : 'removed';
+  }
+
+  /** DELETE /users/{id}: Keycloak drops its credentials, sessions, links and memberships with it. */
+  async deleteUser(ref: TargetUserRef): Promise<'deleted' | 'absent'> {
+    const r = await this.#http.request('DELETE', `/users/${encodeURIComponent(ref.id)}`, { what: 'delete user', accept: [404] });
+    return r.status === 404 ? 'absent' : 'deleted';
+  }
+
+  /** `enabled: false` on the stored representation (everything else as it is). */
+  async setUserDisabled(ref: TargetUserRef, disabled: boolean): Promise<void> {
+    const path = `/users/${encodeURIComponent(ref.id)}`;
+    const current = await this.#http.get<UserRepresentation>(path, { what: 'read user', accept: [404] });
+    if (current.status === 404) throw new FlaglessError('E_TARGET_VALIDATION', `Keycloak user ${ref.id} no longer exists`, { errorClass: 'skippable' });
+    if (current.body.enabled === !disabled) return;
+    await this.#http.request('PUT', path, { what: disabled ? 'disable user' : 'enable user', body: { ...current.body, enabled: !disabled } });
+  }
+
   async #identities(userId: string): Promise<TargetUserView['identities']> {
     const { body } = await this.#http.get<FederatedIdentityRep[]>(`/users/${encodeURIComponent(userId)}/federated-identity`, { what: 'read linked identities' });
     return body.filter((f) => f.identityProvider && f.userId).map((f) => ({ provider: identityProviderName(f.identityProvider!), providerUserId: f.userId! }));

@@ -33,6 +33,9 @@ export const workosCapabilities = {
   requiresEmail: true,
   phoneNumbers: false,
   disabledUsers: false,
+  // Sync: DELETE /user_management/users/{id} and /user_management/organization_memberships/{id}.
+  deletesUsers: true,
+  removesMemberships: true,
   metadata: 'single',
   metadataCarries: ['username', 'phones'],
   metadataMaxBytes: 10 * (40 + 600),

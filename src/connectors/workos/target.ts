@@ -427,6 +427,33 @@ export class WorkosTarget implements Target {
     throw classifyWorkosError(e, 'authenticate');
   }
 
+  /** DELETE /user_management/users/{id}: WorkOS removes the user's memberships with it. A 404 is `absent`. */
+  async deleteUser(ref: TargetUserRef): Promise<'deleted' | 'absent'> {
+    this.stats.writes++;
+    try {
+      await this.#sdk.userManagement.deleteUser(ref.id);
+      return 'deleted';
+    } catch (e) {
+      if (isNotFound(e)) return 'absent';
+      throw classifyWorkosError(e, 'delete user');
+    }
+  }
+
+  /** DELETE /user_management/organization_memberships/{id}, after finding the membership (a read). */
+  async removeMembership(user: TargetUserRef, org: TargetOrgRef): Promise<'removed' | 'absent'> {
+    const live = await this.#memberships({ userId: user.id, organizationId: org.id });
+    if (live.length === 0) return 'absent';
+    for (const m of live) {
+      this.stats.writes++;
+      try {
+        await this.#sdk.userManagement.deleteOrganizationMembership(m.id);
+      } catch (e) {
+        if (!isNotFound(e)) throw classifyWorkosError(e, 'delete organization membership');
+      }
+    }
+    return 'removed';
+  }
+
   async setPassword(ref: TargetUserRef, plaintext: string): Promise<void> {
     await this.#write('set password', () => this.#sdk.userManagement.updateUser({ userId: ref.id, password: plaintext }));
   }

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { GatewayContext } from '../context.js';
 import { renderDashboard } from '../dashboard-page.js';
 import { opsAuthorized } from '../ops-auth.js';
+import { renderSyncPanel } from '../sync-panel.js';
 
 /** `GET /dashboard` (HTML) and `GET /dashboard/data` (the same counts as JSON). Counts only; behind the ops token when there is one. */
 export function registerDashboard(app: FastifyInstance, ctx: GatewayContext): void {
@@ -12,7 +13,8 @@ export function registerDashboard(app: FastifyInstance, ctx: GatewayContext): vo
   };
   app.get('/dashboard/data', async (req, reply) => {
     if (!opsAuthorized(ctx, req, reply)) return reply;
-    return reply.code(200).send(await load());
+    const data = await load();
+    return reply.code(200).send(ctx.sync ? { ...data, sync: await ctx.sync.store.stats() } : data);
   });
   // The switch-off checks read more of the state than the counts: their own endpoint, and a card.
   const switchOff = async () => {
@@ -31,7 +33,9 @@ export function registerDashboard(app: FastifyInstance, ctx: GatewayContext): vo
   });
   app.get('/dashboard', async (req, reply) => {
     if (!opsAuthorized(ctx, req, reply)) return reply;
-    const html = renderDashboard(await load(), ctx.labels, new Date(), await switchOff());
+    let html = renderDashboard(await load(), ctx.labels, new Date(), await switchOff());
+    // The sync panel, when `serve` receives webhooks, goes at the end of the page.
+    if (ctx.sync) html = html.replace('</main>', `${renderSyncPanel(await ctx.sync.store.stats())}\n</main>`);
     return reply.code(200).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
   });
 }

@@ -46,6 +46,13 @@ export function registerOps(app: FastifyInstance, ctx: GatewayContext): void {
     } catch {
       ctx.metrics.usersOnLegacy.reset();
     }
+    if (ctx.sync) {
+      try {
+        ctx.metrics.syncPending.set((await ctx.sync.store.stats()).pending);
+      } catch {
+        ctx.metrics.syncPending.reset();
+      }
+    }
     const text = await ctx.metrics.registry.metrics();
     return reply.code(200).header('content-type', ctx.metrics.registry.contentType).send(text);
   });

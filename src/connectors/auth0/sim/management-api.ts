@@ -40,6 +40,16 @@ export interface Auth0Simulator {
   tokensIssued: number;
   /** The next `count` API requests answer 429 with these headers. */
   rateLimitNext(count: number, headers: { retryAfterSeconds?: number; resetInSeconds?: number }): void;
+  /**
+   * Changes at the tenant, each queued in `outbox` as the Event Streams CloudEvent Auth0 sends for
+   * it (`user.created`, `user.updated`, `user.deleted`; `data.object` the user as the API shows it).
+   */
+  change: {
+    createUser(u: Auth0User): void;
+    updateUser(userId: string, patch: Partial<Auth0User>): void;
+    deleteUser(userId: string): void;
+  };
+  outbox: Record<string, unknown>[];
   close(): Promise<void>;
 }
 
@@ -102,7 +112,7 @@ export async function startAuth0Simulator(options: Auth0SimulatorOptions = {}): 
   const domain = options.domain ?? 'flagless-test.eu.auth0.com';
   const clientId = options.clientId ?? 'sim-client-id';
   const clientSecret = options.clientSecret ?? 'sim-client-secret';
-  const users = [...(options.users ?? [])].sort((a, b) => String(a.created_at).localeCompare(String(b.created_at)) || String(a.user_id).localeCompare(String(b.user_id)));
+  let users = [...(options.users ?? [])].sort((a, b) => String(a.created_at).localeCompare(String(b.created_at)) || String(a.user_id).localeCompare(String(b.user_id)));
   const organizations = options.organizations ?? [];
   const memberships = options.memberships ?? [];
   const tokens = new Set<string>(options.tokens ?? []);
@@ -165,6 +175,42 @@ export async function startAuth0Simulator(options: Auth0SimulatorOptions = {}): 
     return checkpoint(members, query, 'members');
   }
 
+  const outbox: Record<string, unknown>[] = [];
+  let clock = Date.now();
+  const stamp = () => new Date((clock = Math.max(clock + 1, Date.now()))).toISOString();
+  const emit = (type: string, object: Record<string, unknown>, at: string) =>
+    outbox.push({ specversion: '1.0', type, source: `urn:auth0:${domain}`, id: `evt_${randomBytes(8).toString('hex')}`, time: at, data: { object }, a0tenant: domain.split('.')[0], a0stream: 'est_sim' });
+  const change: Auth0Simulator['change'] = {
+    createUser(u) {
+      const at = stamp();
+      const full = { ...u, created_at: u.created_at ?? at, updated_at: at };
+      users.push(full);
+      emit('user.created', full, at);
+    },
+    updateUser(userId, patch) {
+      const i = users.findIndex((x) => x.user_id === userId);
+      if (i < 0) throw new Error(`no user ${userId}`);
+      const at = stamp();
+      const full = { ...users[i]!, ...patch, user_id: userId, updated_at: at };
+      users[i] = full;
+      emit('user.updated', full, at);
+    },
+    deleteUser(userId) {
+      const u = users.find((x) => x.user_id === userId);
+      if (!u) throw new Error(`no user ${userId}`);
+      const at = stamp();
+      users = users.filter((x) => x !== u);
+      emit('user.deleted', { ...u, deleted_at: at }, at);
+    },
+  };
+  const offsetPage = <T>(items: T[], query: Record<string, string>, key: string): unknown => {
+    const page = intParam(query, 'page', 0, 0, Number.MAX_SAFE_INTEGER);
+    const perPage = intParam(query, 'per_page', 50, 1, 100);
+    const slice = items.slice(page * perPage, page * perPage + perPage);
+    return query.include_totals === 'true' ? { start: page * perPage, limit: perPage, total: items.length, [key]: slice } : slice;
+  };
+  const noUser = () => new HttpError(404, { statusCode: 404, error: 'Not Found', message: 'The user does not exist.', errorCode: 'inexistent_user' });
+
   async function handle(req: IncomingMessage, res: ServerResponse, path: string, query: Record<string, string>): Promise<unknown> {
     if (req.method === 'POST' && path === '/oauth/token') {
       const text = await readBody(req);
@@ -192,6 +238,27 @@ export async function startAuth0Simulator(options: Auth0SimulatorOptions = {}): 
     if (path === '/api/v2/organizations') {
       checkParams(query, CHECKPOINT_PARAMS);
       return checkpoint(organizations, query, 'organizations');
+    }
+    const one = /^\/api\/v2\/users\/([^/]+)(\/organizations)?$/.exec(path);
+    if (one) {
+      const id = decodeURIComponent(one[1]!);
+      const u = users.find((x) => x.user_id === id);
+      if (!u) throw noUser();
+      if (!one[2]) return u;
+      const mine = memberships.filter((m) => m.user_id === id).map((m) => organizations.find((o) => o.id === m.organization_id)).filter((o) => o !== undefined);
+      return offsetPage(mine, query, 'organizations');
+    }
+    const roles = /^\/api\/v2\/organizations\/([^/]+)\/members\/([^/]+)\/roles$/.exec(path);
+    if (roles) {
+      const m = memberships.find((x) => x.organization_id === decodeURIComponent(roles[1]!) && x.user_id === decodeURIComponent(roles[2]!));
+      if (!m) throw new HttpError(404, { statusCode: 404, error: 'Not Found', message: 'No membership found', errorCode: 'inexistent_member' });
+      return offsetPage((m.roles ?? []).map((r) => ({ id: r.id, name: r.name, description: '' })), query, 'roles');
+    }
+    const org = /^\/api\/v2\/organizations\/([^/]+)$/.exec(path);
+    if (org) {
+      const o = organizations.find((x) => x.id === decodeURIComponent(org[1]!));
+      if (!o) throw new HttpError(404, { statusCode: 404, error: 'Not Found', message: 'No organization found by that id or name', errorCode: 'inexistent_organization' });
+      return o;
     }
     const members = /^\/api\/v2\/organizations\/([^/]+)\/members$/.exec(path);
     if (members) return listMembers(decodeURIComponent(members[1]!), query);
@@ -229,6 +296,8 @@ export async function startAuth0Simulator(options: Auth0SimulatorOptions = {}): 
       limited = count;
       limitHeaders = headers;
     },
+    change,
+    outbox,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();

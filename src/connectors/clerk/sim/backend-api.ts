@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ClerkMembershipJson, ClerkOrganizationJson, ClerkUserJson } from '../types.js';
+import { WebhookSigner, type SignedDelivery } from './webhooks.js';
 
 /**
  * A strict local stand-in for the part of Clerk's Backend API the source reader calls, for tests
@@ -146,6 +147,12 @@ export interface ClerkSimulatorData {
 
 export interface ClerkSimulatorOptions {
   secretKey: string;
+  /**
+   * Changes made through the simulator's `change` methods become Clerk webhook events, signed with
+   * this Svix secret (`whsec_…`) as Svix signs them, and queued in `outbox` for the test to deliver
+   * (once, twice, late, out of order, tampered).
+   */
+  webhookSecret?: string;
   /** Requests allowed per window before 429 (Clerk: 100 / 10 s on development instances). */
   rateLimit?: { requests: number; windowMs: number };
 }
@@ -156,7 +163,25 @@ export interface ClerkSimulator {
   requests: { method: string; path: string; query: string; status: number }[];
   /** The next `count` requests get 429 with this Retry-After, whatever the rate. */
   injectRateLimit(count: number, retryAfterSeconds: number): void;
+  /** Changes at the "legacy provider", each producing its webhook event (see `webhookSecret`). */
+  change: ClerkChanges;
+  /** Signed deliveries not yet taken, oldest first (see sim/webhooks.ts). */
+  outbox: SignedDelivery[];
+  /** The current user as the Backend API returns it (tests compare the target with it). */
+  user(id: string): Record<string, unknown> | undefined;
+  /** Every user id the simulator holds now. */
+  userIds(): string[];
   close(): Promise<void>;
+}
+
+export interface ClerkChanges {
+  createUser(u: ClerkUserJson): void;
+  updateUser(id: string, patch: Partial<ClerkUserJson>): void;
+  deleteUser(id: string): void;
+  createOrganization(o: ClerkOrganizationJson): void;
+  /** Adds or changes a membership (role). */
+  setMembership(userId: string, organizationId: string, role: string): void;
+  removeMembership(userId: string, organizationId: string): void;
 }
 
 const USER_ORDER = ['created_at', 'updated_at', 'email_address', 'web3wallet', 'first_name', 'last_name', 'phone_number', 'username', 'last_active_at', 'last_sign_in_at'];
@@ -215,11 +240,79 @@ export async function startClerkSimulator(data: ClerkSimulatorData, options: Cle
   let injectedRetryAfter = 1;
   let windowStart = Date.now();
   let windowCount = 0;
-  const users = data.users.map(fullUser);
+  let users = data.users.map(fullUser);
   const organizations = (data.organizations ?? []).map(fullOrganization);
   const orgById = new Map(organizations.map((o) => [o.id as string, o]));
   const userById = new Map(data.users.map((u) => [u.id, u]));
-  const memberships = (data.memberships ?? []).map((m) => fullMembership(m, orgById, userById));
+  let memberships = (data.memberships ?? []).map((m) => fullMembership(m, orgById, userById));
+  const outbox: SignedDelivery[] = [];
+  const signer = options.webhookSecret ? new WebhookSigner(options.webhookSecret) : undefined;
+  // Clerk's updated_at is epoch ms; changes made in the same millisecond still get increasing stamps.
+  let clock = Date.now();
+  const tick = () => (clock = Math.max(clock + 1, Date.now()));
+  const emit = (type: string, payload: Record<string, unknown>) => {
+    if (signer) outbox.push(signer.sign({ type, object: 'event', data: payload, timestamp: clock, instance_id: 'ins_sim', event_attributes: { http_request: { client_ip: '127.0.0.1', user_agent: 'flagless-sim' } } }));
+  };
+  const findUser = (id: string) => users.find((u) => u.id === id);
+  const membershipOf = (userId: string, orgId: string) =>
+    memberships.find((m) => (m.public_user_data as { user_id: string }).user_id === userId && (m.organization as { id: string }).id === orgId);
+  const change: ClerkChanges = {
+    createUser(u) {
+      const at = tick();
+      const json = { ...u, created_at: u.created_at ?? at, updated_at: at };
+      userById.set(u.id, json);
+      const full = fullUser(json);
+      users.push(full);
+      emit('user.created', full);
+    },
+    updateUser(id, patch) {
+      const current = userById.get(id);
+      if (!current) throw new Error(`no user ${id}`);
+      const json = { ...current, ...patch, id, updated_at: tick() };
+      userById.set(id, json);
+      const full = fullUser(json);
+      users = users.map((u) => (u.id === id ? full : u));
+      emit('user.updated', full);
+    },
+    deleteUser(id) {
+      tick();
+      const u = userById.get(id);
+      users = users.filter((x) => x.id !== id);
+      userById.delete(id);
+      memberships = memberships.filter((m) => (m.public_user_data as { user_id: string }).user_id !== id);
+      emit('user.deleted', { object: 'user', id, deleted: true, ...(u?.external_id ? { external_id: u.external_id } : {}) });
+    },
+    createOrganization(o) {
+      const at = tick();
+      const full = fullOrganization({ ...o, created_at: o.created_at ?? at });
+      (full as { updated_at: number }).updated_at = at;
+      organizations.push(full);
+      orgById.set(o.id, full);
+      emit('organization.created', full);
+    },
+    setMembership(userId, organizationId, role) {
+      const at = tick();
+      const existing = membershipOf(userId, organizationId);
+      if (existing) {
+        existing.role = role;
+        existing.updated_at = at;
+        emit('organizationMembership.updated', existing);
+        return;
+      }
+      const full = fullMembership({ role, organization: { id: organizationId }, public_user_data: { user_id: userId } }, orgById, userById);
+      full.created_at = at;
+      full.updated_at = at;
+      memberships.push(full);
+      emit('organizationMembership.created', full);
+    },
+    removeMembership(userId, organizationId) {
+      tick();
+      const existing = membershipOf(userId, organizationId);
+      if (!existing) throw new Error(`no membership of ${userId} in ${organizationId}`);
+      memberships = memberships.filter((m) => m !== existing);
+      emit('organizationMembership.deleted', existing);
+    },
+  };
 
   const handle = (req: IncomingMessage): { status: number; body: unknown; headers?: Record<string, string> } => {
     if (req.headers.authorization !== `Bearer ${options.secretKey}`) {
@@ -244,6 +337,21 @@ export async function startClerkSimulator(data: ClerkSimulatorData, options: Cle
     if (req.method !== 'GET') throw new ApiError(405, 'method_not_allowed', 'only GET is simulated');
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const q = url.searchParams;
+    const byId = /^\/v1\/(users|organizations)\/([A-Za-z0-9_]+)(\/organization_memberships)?$/.exec(url.pathname);
+    if (byId && byId[2] !== 'count') {
+      const [, kind, id, sub] = byId;
+      if (kind === 'users') {
+        const u = findUser(id!);
+        if (!u) throw new ApiError(404, 'resource_not_found', 'not found');
+        if (!sub) return { status: 200, body: u };
+        const mine = memberships.filter((m) => (m.public_user_data as { user_id: string }).user_id === id);
+        return { status: 200, body: { data: page(mine, q), total_count: mine.length } };
+      }
+      if (sub) throw new ApiError(404, 'resource_not_found', 'not found');
+      const o = orgById.get(id!);
+      if (!o || !organizations.includes(o)) throw new ApiError(404, 'resource_not_found', 'not found');
+      return { status: 200, body: o };
+    }
     switch (url.pathname) {
       case '/v1/users':
         return { status: 200, body: page(ordered(users, q, USER_ORDER, (u, f) => u[f]), q) };
@@ -284,6 +392,10 @@ export async function startClerkSimulator(data: ClerkSimulatorData, options: Cle
       injected = count;
       injectedRetryAfter = retryAfterSeconds;
     },
+    change,
+    outbox,
+    user: (id) => findUser(id),
+    userIds: () => users.map((u) => u.id as string),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();

@@ -1,0 +1,232 @@
+import { normalizeEmail } from '../../model/email.js';
+import { primaryEmail, type CanonicalUser, type Organization } from '../../model/user.js';
+import { FlaglessError, isFlaglessError } from '../../protocol/errors.js';
+import type { InboundEvent, SourceChange, SourceRecords } from '../../protocol/sync.js';
+import type { CreateUserOptions, Target, TargetOrgRef, TargetUserRef } from '../../protocol/target.js';
+import type { SyncStore, SyncUserState } from '../../state/sync/store.js';
+import { planMembership, planUser } from '../plan.js';
+import { withoutSecrets } from './snapshot.js';
+
+/**
+ * Applies one inbox event to the target, newest state wins:
+ *  - a user's state older than (or as old as) the watermark is stale: the newer state is already
+ *    there (the source is read again, so a partial newer event cannot leave the target behind);
+ *  - a partial event (a membership change) reads the user's current record from the source;
+ *  - a deleted user is a tombstone: no later-arriving older event brings it back;
+ *  - a password changed at the source puts the user's gateway flag back to legacy.
+ * Users are created without a password (they move at their next login through the gateway),
+ * updated without touching the password the target holds, and found before any create (the
+ * source id is the target's external id), so applying an event twice never makes two accounts.
+ */
+export type OnDelete = 'delete' | 'disable';
+
+export interface ApplyDeps {
+  vendor: string;
+  target: Target;
+  store: SyncStore;
+  decode(event: InboundEvent): SourceChange;
+  records?: SourceRecords;
+  onDelete: OnDelete;
+}
+
+export interface ApplyResult {
+  state: 'applied' | 'stale' | 'ignored';
+  outOfOrder?: boolean;
+  user?: { sourceId: string; state: SyncUserState };
+  /** What was done, for logs (no personal data beyond ids). */
+  note: string;
+}
+
+const WRITE: CreateUserOptions = { includePasswordHash: false, missingPassword: 'jit' };
+
+/** The gateway's identifiers for a user: its addresses and username, folded as the gateway folds them. */
+export function identifiersOf(user: CanonicalUser): string[] {
+  const out = user.emails.map((e) => normalizeEmail(e.address.trim().normalize('NFC').toLowerCase()));
+  if (user.username) out.push(user.username.trim().normalize('NFC').toLowerCase());
+  return out;
+}
+
+export async function applyEvent(deps: ApplyDeps, event: InboundEvent): Promise<ApplyResult> {
+  const change = deps.decode(event);
+  switch (change.kind) {
+    case 'ignored':
+      return { state: 'ignored', note: change.reason };
+    case 'organization':
+      return applyOrganization(deps, change.organization);
+    case 'organization-deleted':
+      // The target's memberships go with the membership events Clerk sends; no target deletes organizations through flagless.
+      return { state: 'ignored', note: `organization ${change.organizationId} deleted at the source: its memberships are removed by their own events; the organization stays at the target` };
+    case 'user-deleted':
+      return deleteUser(deps, change.userId, change.atMs);
+    case 'password-changed':
+      return passwordChanged(deps, change.userId);
+    case 'user':
+    case 'user-touched':
+      return upsert(deps, change);
+  }
+}
+
+async function applyOrganization(deps: ApplyDeps, org: Organization): Promise<ApplyResult> {
+  if (!deps.target.capabilities.organizations) return { state: 'ignored', note: 'the target holds no organizations' };
+  const found = await deps.target.findOrganization({ externalId: org.sourceId, name: org.name });
+  if (found) return { state: 'applied', note: `organization ${org.sourceId} is at the target` };
+  await createOrganization(deps.target, org);
+  return { state: 'applied', note: `organization ${org.sourceId} created` };
+}
+
+async function createOrganization(target: Target, org: Organization): Promise<TargetOrgRef> {
+  try {
+    return await target.createOrganization(org);
+  } catch (e) {
+    // Created meanwhile (an earlier attempt whose reply was lost): the target's uniqueness tells, the lookup finds it.
+    const again = await target.findOrganization({ externalId: org.sourceId, name: org.name });
+    if (again) return again;
+    throw e;
+  }
+}
+
+async function knownRef(deps: ApplyDeps, sourceId: string, state: SyncUserState | undefined, email?: string): Promise<TargetUserRef | undefined> {
+  const known = state?.targetId ?? (await deps.store.ledgerTargetId(sourceId));
+  if (known) return { id: known, externalId: sourceId, ...(email ? { email } : {}) };
+  const found = await deps.target.findUser({ externalId: sourceId, ...(email ? { email } : {}) });
+  if (!found) return undefined;
+  if (found.externalId !== undefined && found.externalId !== sourceId) {
+    throw new FlaglessError(
+      'E_TARGET_CONFLICT',
+      `the target already has an account with the address of source user ${sourceId} that was not created from it (a signup during the transition); it is not linked automatically`,
+      { errorClass: 'skippable' },
+    );
+  }
+  return found;
+}
+
+async function deleteUser(deps: ApplyDeps, sourceId: string, atMs: number): Promise<ApplyResult> {
+  const state = await deps.store.userState(deps.vendor, sourceId);
+  if (state?.status === 'deleted' || state?.status === 'disabled') return { state: 'stale', note: `user ${sourceId} was already deleted` };
+  const t = deps.target;
+  const ref = await knownRef(deps, sourceId, state);
+  let note = `user ${sourceId} was never at the target`;
+  if (ref) {
+    if (deps.onDelete === 'disable') {
+      if (!t.setUserDisabled) throw new FlaglessError('E_USAGE', `${t.capabilities.displayName} cannot disable users: use --on-delete delete`);
+      await t.setUserDisabled(ref, true);
+      note = `user ${sourceId} disabled at the target`;
+    } else {
+      if (!t.deleteUser) throw new FlaglessError('E_USAGE', `${t.capabilities.displayName} cannot delete users through flagless`);
+      note = `user ${sourceId} ${(await t.deleteUser(ref)) === 'deleted' ? 'deleted at the target' : 'already gone from the target'}`;
+    }
+  }
+  await deps.store.settleDeletedInLedger(sourceId, 'deleted at the source (sync)');
+  const status = deps.onDelete === 'disable' && ref ? 'disabled' : 'deleted';
+  return {
+    state: 'applied',
+    user: { sourceId, state: { status, watermarkMs: Math.max(atMs, state?.watermarkMs ?? 0), ...(ref ? { targetId: ref.id } : {}) } },
+    note,
+  };
+}
+
+async function passwordChanged(deps: ApplyDeps, sourceId: string): Promise<ApplyResult> {
+  const state = await deps.store.userState(deps.vendor, sourceId);
+  if (state?.status === 'deleted') return { state: 'stale', outOfOrder: true, note: `user ${sourceId} is deleted` };
+  const current = deps.records ? await deps.records.user(sourceId) : undefined;
+  const identifiers = current ? identifiersOf(current.user) : [];
+  await deps.store.flagLegacy(sourceId, identifiers, 'password changed at the legacy provider: the next login verifies there and moves the new password');
+  return { state: 'applied', note: `user ${sourceId}: gateway flag back to legacy (password changed at the source)` };
+}
+
+async function upsert(deps: ApplyDeps, change: Extract<SourceChange, { kind: 'user' | 'user-touched' }>): Promise<ApplyResult> {
+  const sourceId = change.kind === 'user' ? change.user.sourceId : change.userId;
+  const state = await deps.store.userState(deps.vendor, sourceId);
+  if (state?.status === 'deleted' || state?.status === 'disabled') return { state: 'stale', outOfOrder: true, note: `user ${sourceId} was deleted at the source; an older event is not applied` };
+
+  const newer = change.kind === 'user' && (state?.watermarkMs === undefined || change.updatedAtMs === undefined || change.updatedAtMs > state.watermarkMs);
+  let user: CanonicalUser;
+  let updatedAtMs: number | undefined;
+  let membershipsKnown: boolean;
+  let outOfOrder = false;
+  if (newer && change.kind === 'user') {
+    ({ user, updatedAtMs, membershipsKnown } = change);
+  } else {
+    outOfOrder = change.kind === 'user';
+    if (!deps.records) {
+      return change.kind === 'user'
+        ? { state: 'stale', outOfOrder, note: `user ${sourceId}: an older state than the one applied` }
+        : { state: 'ignored', note: `user ${sourceId}: the event is partial and the source's API is not configured for sync` };
+    }
+    const current = await deps.records.user(sourceId);
+    if (!current) {
+      // Gone at the source since: the deletion's own event may still come, or never.
+      return deleteUser(deps, sourceId, Date.now());
+    }
+    if (change.kind === 'user' && current.updatedAtMs !== undefined && state?.watermarkMs !== undefined && current.updatedAtMs <= state.watermarkMs) {
+      return { state: 'stale', outOfOrder, note: `user ${sourceId}: the target holds the source's current state` };
+    }
+    ({ user, updatedAtMs } = current);
+    membershipsKnown = true;
+  }
+  const targetId = await writeUser(deps, user, state, membershipsKnown);
+  await deps.store.remember(sourceId, identifiersOf(user));
+  const watermarkMs = Math.max(updatedAtMs ?? 0, state?.watermarkMs ?? 0) || undefined;
+  return {
+    state: 'applied',
+    outOfOrder,
+    user: { sourceId, state: { status: 'present', ...(watermarkMs ? { watermarkMs } : {}), targetId, snapshot: JSON.stringify(withoutSecrets(user)) } },
+    note: `user ${sourceId} written to the target`,
+  };
+}
+
+async function writeUser(deps: ApplyDeps, source: CanonicalUser, state: SyncUserState | undefined, membershipsKnown: boolean): Promise<string> {
+  const t = deps.target;
+  const caps = t.capabilities;
+  const plan = planUser(source, caps, { missingPassword: 'jit' });
+  if (plan.action === 'skip') throw new FlaglessError('E_TARGET_VALIDATION', `user ${source.sourceId} cannot be held by the target: ${plan.skipReason}`, { errorClass: 'skippable' });
+  // Webhooks carry no hash: the user is written without one, and an update keeps the password the target has.
+  const written: CanonicalUser = { ...plan.user };
+  delete written.password;
+  if (written.passwordPlan === 'import') written.passwordPlan = 'jit';
+  const email = primaryEmail(written)?.address;
+  let ref = await knownRef(deps, source.sourceId, state, email);
+  if (ref) {
+    try {
+      ref = await t.updateUser(ref, written, WRITE);
+    } catch (e) {
+      // The id we knew is gone (deleted at the target by hand): find or create it again.
+      if (!(isFlaglessError(e) && e.code === 'E_TARGET_CONFLICT' && state?.targetId)) throw e;
+      const found = await t.findUser({ externalId: source.sourceId, ...(email ? { email } : {}) });
+      ref = found ? await t.updateUser(found, written, WRITE) : await t.createUser(written, WRITE);
+    }
+  } else {
+    try {
+      ref = await t.createUser(written, WRITE);
+    } catch (e) {
+      if (!(isFlaglessError(e) && e.code === 'E_TARGET_CONFLICT')) throw e;
+      const found = await t.findUser({ externalId: source.sourceId, ...(email ? { email } : {}) });
+      if (!found || (found.externalId !== undefined && found.externalId !== source.sourceId)) throw e;
+      ref = await t.updateUser(found, written, WRITE);
+    }
+  }
+  if (membershipsKnown && caps.organizations) await syncMemberships(deps, ref, written);
+  return ref.id;
+}
+
+/** The target's memberships of the user made equal to the source's: added, roles updated, removed. */
+async function syncMemberships(deps: ApplyDeps, ref: TargetUserRef, user: CanonicalUser): Promise<void> {
+  const t = deps.target;
+  const wanted = new Set<string>();
+  for (const m of user.memberships) {
+    wanted.add(m.organizationId);
+    let org = await t.findOrganization({ externalId: m.organizationId, name: '' });
+    if (!org) {
+      const source = await deps.records?.organization(m.organizationId);
+      if (!source) continue; // deleted at the source meanwhile
+      org = await createOrganization(t, source);
+    }
+    await t.ensureMembership(ref, org, planMembership(m, t.capabilities).roles);
+  }
+  if (!t.removeMembership) return;
+  const view = await t.getUser(ref);
+  for (const m of view?.memberships ?? []) {
+    const external = m.organizationExternalId;
+    if (external !== undefined && !wanted.has(external)) await t.removeMembership(ref, { id: m.organizationId, externalId: external, name: '' });
+  }
+}

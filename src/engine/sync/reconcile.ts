@@ -1,0 +1,121 @@
+import type { CanonicalUser, Organization } from '../../model/user.js';
+import type { InboundEvent, SourceChange } from '../../protocol/sync.js';
+import type { SourceItem } from '../../protocol/source.js';
+import type { Target } from '../../protocol/target.js';
+import type { SyncStore } from '../../state/sync/store.js';
+import { withoutSecrets } from './snapshot.js';
+
+/**
+ * `sync reconcile`: lists the source through its API and puts what differs from what sync last
+ * applied into the same inbox the webhooks fill, so one worker applies both, in order per user,
+ * exactly once. A user whose source `updated_at` is newer than its watermark (or that sync never
+ * applied) becomes a user event; a user sync or `migrate` put in the target that the complete
+ * listing no longer has becomes a deletion. A listing that fails part-way deletes nothing.
+ *
+ * The event body is the canonical user without any secret (no hash, no TOTP secret: webhooks
+ * carry none either, and a hash stays in the export), under a key no vendor sends.
+ */
+export const RECONCILE_KEY = 'flagless_reconcile';
+
+interface ReconcileBody {
+  [RECONCILE_KEY]: { user?: CanonicalUser; updatedAtMs?: number; deleted?: string };
+}
+
+
+/** Decodes a reconcile event; undefined for a vendor's own event. */
+export function decodeReconcile(event: InboundEvent): SourceChange | undefined {
+  // The inbox keys events `<vendor>:<id>`; reconcile's ids start `reconcile:`, which no vendor's do.
+  if (!/^([a-z0-9-]+:)?reconcile:/.test(event.id)) return undefined;
+  const body = JSON.parse(event.body) as Partial<ReconcileBody>;
+  const r = body[RECONCILE_KEY];
+  if (!r) return undefined;
+  if (r.deleted) return { kind: 'user-deleted', userId: r.deleted, atMs: event.occurredAtMs };
+  if (!r.user) return { kind: 'ignored', reason: 'an empty reconcile event' };
+  return { kind: 'user', user: r.user, ...(r.updatedAtMs !== undefined ? { updatedAtMs: r.updatedAtMs } : {}), membershipsKnown: true };
+}
+
+export interface ReconcileSummary {
+  listed: number;
+  unchanged: number;
+  /** User states put in the inbox (new or changed since sync last applied them). */
+  changed: number;
+  /** Users in the target that the source no longer has: deletions put in the inbox. */
+  deleted: number;
+  organizations: number;
+  problems: number;
+}
+
+export interface ReconcileOptions {
+  vendor: string;
+  items: AsyncIterable<SourceItem>;
+  store: SyncStore;
+  target: Target;
+  /** Source ids of users `migrate` moved (the ledger), so a user gone from the source is deleted even if sync never saw it. */
+  movedUsers?: AsyncIterable<string>;
+  nowMs?: number;
+  /** Events per inbox transaction (default 200). */
+  chunk?: number;
+}
+
+export async function reconcileSource(o: ReconcileOptions): Promise<ReconcileSummary> {
+  const stamp = o.nowMs ?? Date.now();
+  const chunk = o.chunk ?? 200;
+  const summary: ReconcileSummary = { listed: 0, unchanged: 0, changed: 0, deleted: 0, organizations: 0, problems: 0 };
+  const seen = new Set<string>();
+  let pending: InboundEvent[] = [];
+  const flush = async () => {
+    if (pending.length > 0) await o.store.enqueue(o.vendor, pending, Date.now());
+    pending = [];
+  };
+  for await (const item of o.items) {
+    if (item.type === 'problem') {
+      summary.problems++;
+      continue;
+    }
+    if (item.type === 'organization') {
+      await ensureOrganization(o.target, item.organization);
+      summary.organizations++;
+      continue;
+    }
+    const user = item.user;
+    summary.listed++;
+    seen.add(user.sourceId);
+    const updatedAtMs = user.updatedAt ? Date.parse(user.updatedAt) : undefined;
+    const state = await o.store.userState(o.vendor, user.sourceId);
+    if (state?.status === 'present' && updatedAtMs !== undefined && state.watermarkMs !== undefined && updatedAtMs <= state.watermarkMs) {
+      summary.unchanged++;
+      continue;
+    }
+    const body: ReconcileBody = { [RECONCILE_KEY]: { user: withoutSecrets(user), ...(updatedAtMs !== undefined ? { updatedAtMs } : {}) } };
+    pending.push({ id: `reconcile:${stamp}:${user.sourceId}`, type: 'reconcile.user', subject: user.sourceId, occurredAtMs: updatedAtMs ?? stamp, body: JSON.stringify(body) });
+    summary.changed++;
+    if (pending.length >= chunk) await flush();
+  }
+  // Only a complete listing may say a user is gone.
+  const gone = new Set<string>();
+  for await (const row of o.store.idMap(o.vendor)) if (row.status === 'present' && !seen.has(row.sourceId)) gone.add(row.sourceId);
+  if (o.movedUsers) {
+    for await (const id of o.movedUsers) {
+      if (seen.has(id) || gone.has(id)) continue;
+      const state = await o.store.userState(o.vendor, id);
+      if (state?.status !== 'deleted' && state?.status !== 'disabled') gone.add(id);
+    }
+  }
+  for (const id of gone) {
+    pending.push({ id: `reconcile:${stamp}:${id}:deleted`, type: 'reconcile.deleted', subject: id, occurredAtMs: stamp, body: JSON.stringify({ [RECONCILE_KEY]: { deleted: id } }) });
+    summary.deleted++;
+    if (pending.length >= chunk) await flush();
+  }
+  await flush();
+  return summary;
+}
+
+async function ensureOrganization(target: Target, org: Organization): Promise<void> {
+  if (!target.capabilities.organizations) return;
+  if (await target.findOrganization({ externalId: org.sourceId, name: org.name })) return;
+  try {
+    await target.createOrganization(org);
+  } catch (e) {
+    if (!(await target.findOrganization({ externalId: org.sourceId, name: org.name }))) throw e;
+  }
+}

@@ -1,0 +1,33 @@
+import type { CanonicalUser } from '../../model/user.js';
+
+/**
+ * The source's state of a user as sync last applied it, kept with its watermark (no secret: no
+ * hash, no TOTP secret), so that a later `migrate` of an older export does not write older
+ * profile data over it: the export still brings what only it has (the password hash, TOTP
+ * secrets), the snapshot brings the rest.
+ */
+export function withoutSecrets(user: CanonicalUser): CanonicalUser {
+  const copy: CanonicalUser = { ...user, mfa: user.mfa.map((f) => ({ kind: f.kind, ...(f.phoneNumber ? { phoneNumber: f.phoneNumber } : {}) })) };
+  delete copy.password;
+  if (copy.passwordPlan === 'import') copy.passwordPlan = 'jit';
+  return copy;
+}
+
+/** The user `migrate` writes: the export's when it is as new as what sync applied, else the snapshot's profile with the export's secrets. */
+export function overlaySynced(exported: CanonicalUser, synced: { snapshot: CanonicalUser; watermarkMs?: number } | undefined): CanonicalUser {
+  if (!synced) return exported;
+  const exportedAt = exported.updatedAt ? Date.parse(exported.updatedAt) : NaN;
+  if (Number.isFinite(exportedAt) && synced.watermarkMs !== undefined && exportedAt >= synced.watermarkMs) return exported;
+  const s = synced.snapshot;
+  return {
+    ...s,
+    sourceId: exported.sourceId,
+    ...(exported.password ? { password: exported.password } : {}),
+    passwordPlan: exported.passwordPlan,
+    // The export's factors carry the secrets; the snapshot knows none.
+    mfa: exported.mfa,
+    // Memberships are the ledger's own records, planned from the export.
+    memberships: exported.memberships,
+    lossy: exported.lossy,
+  };
+}

@@ -1,0 +1,53 @@
+/**
+ * Sync's tables, one DDL text for SQLite and PostgreSQL (portable types; epoch milliseconds as
+ * BIGINT). `p` prefixes table names: '' for SQLite, '"schema".' for PostgreSQL (the schema of the
+ * ledger and the gateway's flags).
+ *
+ *  - `sync_inbox`: every event a vendor delivered, keyed by the vendor's event id, so a retried
+ *    delivery is a no-op. A delivery is answered 2xx only once its events are committed here.
+ *    pending ──apply──▶ applied | stale (older than what the target holds) | ignored
+ *       └──failure──▶ pending again at `next_at_ms` (back-off) ──bound──▶ quarantined (reason)
+ *  - `sync_users`: per source user, the watermark (the source's `updated_at` of the newest state
+ *    applied), whether the user was deleted at the source, its target id (the sync's id map), and
+ *    the state applied without any secret (`snapshot`, JSON), which a later `migrate` of an older
+ *    export writes instead of the export's profile.
+ *  - `sync_counters`: what the inbox rows cannot tell afterwards (duplicate deliveries, events
+ *    found out of order, failed attempts).
+ *
+ * Nothing secret is stored: webhook bodies carry no hash, and errors are FlaglessError messages.
+ */
+export function syncSchema(p: string): string[] {
+  return [
+    `CREATE TABLE IF NOT EXISTS ${p}sync_inbox (
+      event_id TEXT PRIMARY KEY,
+      vendor TEXT NOT NULL,
+      type TEXT NOT NULL,
+      subject TEXT NOT NULL,
+      occurred_at_ms BIGINT NOT NULL,
+      received_at_ms BIGINT NOT NULL,
+      body TEXT NOT NULL,
+      state TEXT NOT NULL CHECK (state IN ('pending', 'applied', 'stale', 'ignored', 'quarantined')),
+      attempts INTEGER NOT NULL DEFAULT 0,
+      applications INTEGER NOT NULL DEFAULT 0,
+      next_at_ms BIGINT NOT NULL,
+      applied_at_ms BIGINT,
+      last_error TEXT
+    )`,
+    `CREATE INDEX IF NOT EXISTS sync_inbox_due ON ${p}sync_inbox (state, next_at_ms)`,
+    `CREATE INDEX IF NOT EXISTS sync_inbox_applied ON ${p}sync_inbox (applied_at_ms)`,
+    `CREATE TABLE IF NOT EXISTS ${p}sync_users (
+      vendor TEXT NOT NULL,
+      source_id TEXT NOT NULL,
+      watermark_ms BIGINT,
+      status TEXT NOT NULL CHECK (status IN ('present', 'deleted', 'disabled')),
+      target_id TEXT,
+      snapshot TEXT,
+      updated_at_ms BIGINT NOT NULL,
+      PRIMARY KEY (vendor, source_id)
+    )`,
+    `CREATE TABLE IF NOT EXISTS ${p}sync_counters (
+      name TEXT PRIMARY KEY,
+      n BIGINT NOT NULL
+    )`,
+  ];
+}

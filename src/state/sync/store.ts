@@ -1,0 +1,449 @@
+import { FlaglessError } from '../../protocol/errors.js';
+import type { InboundEvent } from '../../protocol/sync.js';
+import type { SqlDriver, Statement } from '../driver.js';
+import { syncSchema } from './schema.js';
+
+/**
+ * The sync inbox and per-user watermarks over either driver (statements run unchanged on SQLite
+ * and PostgreSQL). Attached to the driver the gateway's flags and the ledger stand on; the caller
+ * owns the driver. See schema.ts for the states.
+ */
+export type InboxState = 'pending' | 'applied' | 'stale' | 'ignored' | 'quarantined';
+
+export interface InboxRow extends InboundEvent {
+  vendor: string;
+  state: InboxState;
+  attempts: number;
+  applications: number;
+  receivedAtMs: number;
+  nextAtMs: number;
+  appliedAtMs?: number;
+  lastError?: string;
+}
+
+export interface SyncUserState {
+  /** The source's `updated_at` (epoch ms) of the newest state applied. */
+  watermarkMs?: number;
+  status: 'present' | 'deleted' | 'disabled';
+  targetId?: string;
+  /** The state applied, as JSON without any secret (written with the state; not read back by userState). */
+  snapshot?: string;
+}
+
+/** What `flagless status`, `/metrics` and the dashboard show about sync. */
+export interface SyncStats {
+  /** Events accepted from vendors (retried deliveries included). */
+  received: number;
+  /** Events applied to the target (or to the flags/ledger). */
+  applied: number;
+  /** Deliveries of an event already in the inbox (vendor retries): not applied again. */
+  duplicate: number;
+  /** Events older than the state already applied (watermark), or that needed a fresh read of the source. */
+  outOfOrder: number;
+  /** Failed attempts (each retried with back-off until the bound). */
+  failed: number;
+  /** Events given up on after the bound, with their reason (see `quarantine()`). */
+  quarantined: number;
+  /** Events waiting (new or waiting for a retry). */
+  pending: number;
+  /** When the newest event was received (ISO 8601), any vendor. */
+  lastEventAt?: string;
+  /** Received → applied, over the last 10,000 settled events (ms). */
+  lagP50Ms?: number;
+  lagP99Ms?: number;
+  perVendorLastEventAt: Record<string, string>;
+}
+
+interface InboxDb {
+  event_id: string;
+  vendor: string;
+  type: string;
+  subject: string;
+  occurred_at_ms: number | string;
+  received_at_ms: number | string;
+  body: string;
+  state: InboxState;
+  attempts: number | string;
+  applications: number | string;
+  next_at_ms: number | string;
+  applied_at_ms: number | string | null;
+  last_error: string | null;
+}
+
+function toRow(r: InboxDb): InboxRow {
+  return {
+    id: r.event_id,
+    vendor: r.vendor,
+    type: r.type,
+    subject: r.subject,
+    occurredAtMs: Number(r.occurred_at_ms),
+    receivedAtMs: Number(r.received_at_ms),
+    body: r.body,
+    state: r.state,
+    attempts: Number(r.attempts),
+    applications: Number(r.applications),
+    nextAtMs: Number(r.next_at_ms),
+    ...(r.applied_at_ms !== null ? { appliedAtMs: Number(r.applied_at_ms) } : {}),
+    ...(r.last_error !== null ? { lastError: r.last_error } : {}),
+  };
+}
+
+const COLS = 'event_id, vendor, type, subject, occurred_at_ms, received_at_ms, body, state, attempts, applications, next_at_ms, applied_at_ms, last_error';
+
+function clip(s: string): string {
+  return s.length > 500 ? `${s.slice(0, 497)}...` : s;
+}
+
+function percentile(sorted: number[], q: number): number | undefined {
+  if (sorted.length === 0) return undefined;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}
+
+export class SyncStore {
+  readonly #d: SqlDriver;
+  readonly #p: string;
+
+  private constructor(driver: SqlDriver) {
+    this.#d = driver;
+    this.#p = driver.prefix;
+  }
+
+  /** Creates sync's tables when missing, on a driver someone else owns (closing the store leaves it open). */
+  static async attach(driver: SqlDriver): Promise<SyncStore> {
+    try {
+      const ddl = syncSchema(driver.prefix);
+      const d = driver as SqlDriver & { exec?(sql: string): void; migrate?(lock: Statement, ddl: readonly string[]): Promise<void> };
+      if (driver.kind === 'sqlite' && d.exec) d.exec(ddl.join(';\n'));
+      else if (d.migrate) await d.migrate({ sql: `SELECT pg_advisory_xact_lock(hashtext('flagless-sync-ddl'))` }, ddl);
+      else for (const s of ddl) await driver.run(s);
+    } catch (e) {
+      throw new FlaglessError('E_STATE', `the state at ${driver.location} cannot hold sync's tables: ${(e as Error).message}`, { cause: e });
+    }
+    return new SyncStore(driver);
+  }
+
+  get driver(): SqlDriver {
+    return this.#d;
+  }
+
+  async #guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      if (e instanceof FlaglessError) throw e;
+      throw new FlaglessError('E_STATE', `the sync state (${this.#d.location}) failed while ${what}: ${(e as Error).message}`, { errorClass: 'retriable', cause: e });
+    }
+  }
+
+  #bump(name: string, n: number): Statement {
+    return {
+      sql: `INSERT INTO ${this.#p}sync_counters AS c (name, n) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET n = c.n + excluded.n`,
+      params: [name, n],
+    };
+  }
+
+  /**
+   * Commits a verified delivery's events in one transaction; an event already in the inbox is left
+   * as it is (a vendor retry). Resolves only once committed: then, and only then, the vendor may be
+   * answered 2xx.
+   */
+  enqueue(vendor: string, events: readonly InboundEvent[], nowMs = Date.now()): Promise<{ inserted: number; duplicates: number }> {
+    return this.#guard('storing events', async () => {
+      if (events.length === 0) return { inserted: 0, duplicates: 0 };
+      const changed = await this.#d.batch([
+        ...events.map((e) => ({
+          sql: `INSERT INTO ${this.#p}sync_inbox (event_id, vendor, type, subject, occurred_at_ms, received_at_ms, body, state, attempts, applications, next_at_ms)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, 0, $6) ON CONFLICT (event_id) DO NOTHING`,
+          params: [`${vendor}:${e.id}`, vendor, e.type, e.subject, Math.trunc(e.occurredAtMs), nowMs, e.body],
+        })),
+        this.#bump('received', events.length),
+      ]);
+      const inserted = changed.slice(0, events.length).reduce((a, b) => a + b, 0);
+      const duplicates = events.length - inserted;
+      if (duplicates > 0) await this.#d.batch([this.#bump('duplicate', duplicates)]);
+      return { inserted, duplicates };
+    });
+  }
+
+  /** Pending events due now, oldest change first (source time), at most `limit`. */
+  due(limit: number, nowMs = Date.now()): Promise<InboxRow[]> {
+    return this.#guard('reading the inbox', async () => {
+      const rows = await this.#d.query<InboxDb>(
+        `SELECT ${COLS} FROM ${this.#p}sync_inbox WHERE state = 'pending' AND next_at_ms <= $1 ORDER BY occurred_at_ms, event_id LIMIT $2`,
+        [nowMs, limit],
+      );
+      return rows.map(toRow);
+    });
+  }
+
+  /** Whether the subject has an older event still pending (waiting for a retry): later ones wait too, to keep per-user order. */
+  async olderPending(subject: string, before: { occurredAtMs: number; eventId: string }): Promise<boolean> {
+    return this.#guard('reading the inbox', async () => {
+      const rows = await this.#d.query<{ n: number | string }>(
+        `SELECT COUNT(*) AS n FROM ${this.#p}sync_inbox WHERE subject = $1 AND state = 'pending'
+           AND (occurred_at_ms < $2 OR (occurred_at_ms = $2 AND event_id < $3))`,
+        [subject, before.occurredAtMs, before.eventId],
+      );
+      return Number(rows[0]?.n ?? 0) > 0;
+    });
+  }
+
+  get(eventId: string): Promise<InboxRow | undefined> {
+    return this.#guard('reading an event', async () => {
+      const rows = await this.#d.query<InboxDb>(`SELECT ${COLS} FROM ${this.#p}sync_inbox WHERE event_id = $1`, [eventId]);
+      return rows[0] ? toRow(rows[0]) : undefined;
+    });
+  }
+
+  /** Every event, oldest first (tests, reports). */
+  all(): Promise<InboxRow[]> {
+    return this.#guard('reading the inbox', async () => (await this.#d.query<InboxDb>(`SELECT ${COLS} FROM ${this.#p}sync_inbox ORDER BY received_at_ms, event_id`)).map(toRow));
+  }
+
+  /**
+   * Settles a pending event with the user's new sync state, in one transaction (so a crash leaves
+   * both or neither). `outOfOrder` counts an event older than the state applied.
+   */
+  settle(
+    row: Pick<InboxRow, 'id' | 'vendor'>,
+    state: 'applied' | 'stale' | 'ignored',
+    opts: { user?: { sourceId: string; state: SyncUserState }; outOfOrder?: boolean; nowMs?: number } = {},
+  ): Promise<boolean> {
+    return this.#guard('settling an event', async () => {
+      const now = opts.nowMs ?? Date.now();
+      const statements: Statement[] = [
+        {
+          sql: `UPDATE ${this.#p}sync_inbox SET state = $2, applied_at_ms = $3, applications = applications + 1, last_error = NULL WHERE event_id = $1 AND state = 'pending'`,
+          params: [row.id, state, now],
+        },
+      ];
+      if (opts.user) statements.push(this.#userStatement(row.vendor, opts.user.sourceId, opts.user.state, now));
+      if (opts.outOfOrder) statements.push(this.#bump('out_of_order', 1));
+      const [changed] = await this.#d.batch(statements);
+      return changed === 1;
+    });
+  }
+
+  /** A failed attempt: tried again at `nextAtMs`. */
+  retryLater(eventId: string, error: string, nextAtMs: number): Promise<void> {
+    return this.#guard('recording a failure', async () => {
+      await this.#d.batch([
+        {
+          sql: `UPDATE ${this.#p}sync_inbox SET attempts = attempts + 1, last_error = $2, next_at_ms = $3 WHERE event_id = $1 AND state = 'pending'`,
+          params: [eventId, clip(error), Math.trunc(nextAtMs)],
+        },
+        this.#bump('failed', 1),
+      ]);
+    });
+  }
+
+  /** Gives up on an event after the bound; the reason stays with it. */
+  quarantine(eventId: string, reason: string): Promise<void> {
+    return this.#guard('quarantining an event', async () => {
+      await this.#d.batch([
+        {
+          sql: `UPDATE ${this.#p}sync_inbox SET state = 'quarantined', attempts = attempts + 1, last_error = $2 WHERE event_id = $1 AND state = 'pending'`,
+          params: [eventId, clip(reason)],
+        },
+        this.#bump('failed', 1),
+      ]);
+    });
+  }
+
+  /** Quarantined events, oldest first, with their reasons. */
+  quarantined(limit = 100): Promise<InboxRow[]> {
+    return this.#guard('reading quarantined events', async () =>
+      (await this.#d.query<InboxDb>(`SELECT ${COLS} FROM ${this.#p}sync_inbox WHERE state = 'quarantined' ORDER BY received_at_ms LIMIT $1`, [limit])).map(toRow),
+    );
+  }
+
+  userState(vendor: string, sourceId: string): Promise<SyncUserState | undefined> {
+    return this.#guard('reading a user watermark', async () => {
+      const rows = await this.#d.query<{ watermark_ms: number | string | null; status: SyncUserState['status']; target_id: string | null }>(
+        `SELECT watermark_ms, status, target_id FROM ${this.#p}sync_users WHERE vendor = $1 AND source_id = $2`,
+        [vendor, sourceId],
+      );
+      const r = rows[0];
+      if (!r) return undefined;
+      return { status: r.status, ...(r.watermark_ms !== null ? { watermarkMs: Number(r.watermark_ms) } : {}), ...(r.target_id !== null ? { targetId: r.target_id } : {}) };
+    });
+  }
+
+  saveUserState(vendor: string, sourceId: string, state: SyncUserState): Promise<void> {
+    return this.#guard('saving a user watermark', async () => {
+      await this.#d.batch([this.#userStatement(vendor, sourceId, state, Date.now())]);
+    });
+  }
+
+  /**
+   * What sync knows of these users (any vendor), for `migrate`: deleted (or disabled) at the
+   * source since, or the newest state applied (`snapshot`, JSON without secrets).
+   */
+  snapshots(sourceIds: readonly string[]): Promise<Map<string, { status: SyncUserState['status']; snapshot?: string; watermarkMs?: number }>> {
+    return this.#guard('reading sync snapshots', async () => {
+      const out = new Map<string, { status: SyncUserState['status']; snapshot?: string; watermarkMs?: number }>();
+      for (let i = 0; i < sourceIds.length; i += 500) {
+        const ids = sourceIds.slice(i, i + 500);
+        const rows = await this.#d.query<{ source_id: string; status: SyncUserState['status']; snapshot: string | null; watermark_ms: number | string | null }>(
+          `SELECT source_id, status, snapshot, watermark_ms FROM ${this.#p}sync_users WHERE source_id IN (${ids.map((_, k) => `$${k + 1}`).join(', ')})`,
+          ids,
+        );
+        for (const r of rows) {
+          out.set(r.source_id, { status: r.status, ...(r.snapshot !== null ? { snapshot: r.snapshot } : {}), ...(r.watermark_ms !== null ? { watermarkMs: Number(r.watermark_ms) } : {}) });
+        }
+      }
+      return out;
+    });
+  }
+
+  /** The sync's id map: source id → target id and status (deleted users say so). */
+  async *idMap(vendor?: string): AsyncIterable<{ vendor: string; sourceId: string; targetId?: string; status: SyncUserState['status'] }> {
+    const rows = await this.#guard('reading the sync id map', () =>
+      this.#d.query<{ vendor: string; source_id: string; target_id: string | null; status: SyncUserState['status'] }>(
+        `SELECT vendor, source_id, target_id, status FROM ${this.#p}sync_users ${vendor ? 'WHERE vendor = $1' : ''} ORDER BY vendor, source_id`,
+        vendor ? [vendor] : [],
+      ),
+    );
+    for (const r of rows) yield { vendor: r.vendor, sourceId: r.source_id, status: r.status, ...(r.target_id !== null ? { targetId: r.target_id } : {}) };
+  }
+
+  #userStatement(vendor: string, sourceId: string, s: SyncUserState, now: number): Statement {
+    return {
+      sql: `INSERT INTO ${this.#p}sync_users AS u (vendor, source_id, watermark_ms, status, target_id, snapshot, updated_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)
+            ON CONFLICT (vendor, source_id) DO UPDATE SET watermark_ms = excluded.watermark_ms, status = excluded.status,
+              target_id = COALESCE(excluded.target_id, u.target_id), snapshot = COALESCE(excluded.snapshot, u.snapshot), updated_at_ms = excluded.updated_at_ms`,
+      params: [vendor, sourceId, s.watermarkMs ?? null, s.status, s.targetId ?? null, s.snapshot ?? null, now],
+    };
+  }
+
+  stats(): Promise<SyncStats> {
+    return this.#guard('reading sync statistics', async () => {
+      const counters = new Map(
+        (await this.#d.query<{ name: string; n: number | string }>(`SELECT name, n FROM ${this.#p}sync_counters`)).map((r) => [r.name, Number(r.n)]),
+      );
+      const byState = new Map(
+        (await this.#d.query<{ state: string; n: number | string }>(`SELECT state, COUNT(*) AS n FROM ${this.#p}sync_inbox GROUP BY state`)).map((r) => [r.state, Number(r.n)]),
+      );
+      const vendors = await this.#d.query<{ vendor: string; last: number | string }>(`SELECT vendor, MAX(received_at_ms) AS last FROM ${this.#p}sync_inbox GROUP BY vendor`);
+      const lags = (
+        await this.#d.query<{ lag: number | string }>(
+          `SELECT applied_at_ms - received_at_ms AS lag FROM ${this.#p}sync_inbox WHERE applied_at_ms IS NOT NULL ORDER BY applied_at_ms DESC LIMIT 10000`,
+        )
+      )
+        .map((r) => Number(r.lag))
+        .sort((a, b) => a - b);
+      const perVendorLastEventAt: Record<string, string> = {};
+      let last = -Infinity;
+      for (const v of vendors) {
+        const ms = Number(v.last);
+        perVendorLastEventAt[v.vendor] = new Date(ms).toISOString();
+        last = Math.max(last, ms);
+      }
+      const p50 = percentile(lags, 0.5);
+      const p99 = percentile(lags, 0.99);
+      return {
+        received: counters.get('received') ?? 0,
+        applied: (byState.get('applied') ?? 0) + (byState.get('stale') ?? 0) + (byState.get('ignored') ?? 0),
+        duplicate: counters.get('duplicate') ?? 0,
+        outOfOrder: counters.get('out_of_order') ?? 0,
+        failed: counters.get('failed') ?? 0,
+        quarantined: byState.get('quarantined') ?? 0,
+        pending: byState.get('pending') ?? 0,
+        ...(Number.isFinite(last) ? { lastEventAt: new Date(last).toISOString() } : {}),
+        ...(p50 !== undefined ? { lagP50Ms: p50 } : {}),
+        ...(p99 !== undefined ? { lagP99Ms: p99 } : {}),
+        perVendorLastEventAt,
+      };
+    });
+  }
+
+  /**
+   * The gateway's flag for a user whose password changed at the source: back to legacy, so the
+   * next login verifies at the legacy provider and moves the new password. The identifiers are
+   * remembered so the login resolves to this row (not to the ledger's bulk shortcut). A claim in
+   * flight is left alone (its login verified at legacy just now).
+   */
+  flagLegacy(sourceId: string, identifiers: readonly string[], reason: string): Promise<void> {
+    return this.#guard('setting a gateway flag back to legacy', async () => {
+      const iso = new Date().toISOString();
+      await this.#d.batch([
+        {
+          sql: `INSERT INTO ${this.#p}gateway_users AS g (source_id, state, attempts, last_error, updated_at) VALUES ($1, 'legacy', 0, $2, $3)
+                ON CONFLICT (source_id) DO UPDATE SET state = 'legacy', route = NULL, owner = NULL, claim_expires_ms = NULL, migrated_at = NULL,
+                  last_error = excluded.last_error, updated_at = excluded.updated_at
+                WHERE g.state <> 'claimed' OR g.claim_expires_ms < $4`,
+          params: [sourceId, clip(reason), iso, Date.now()],
+        },
+        ...this.#identifierStatements(identifiers, sourceId, iso),
+      ]);
+    });
+  }
+
+  /** Remembers a user's (new) identifiers for the gateway's routing. */
+  remember(sourceId: string, identifiers: readonly string[]): Promise<void> {
+    return this.#guard('remembering identifiers', async () => {
+      if (identifiers.length > 0) await this.#d.batch(this.#identifierStatements(identifiers, sourceId, new Date().toISOString()));
+    });
+  }
+
+  #identifierStatements(identifiers: readonly string[], sourceId: string, iso: string): Statement[] {
+    return [...new Set(identifiers)].map((identifier) => ({
+      sql: `INSERT INTO ${this.#p}gateway_identifiers (identifier, source_id, native_target_id, updated_at) VALUES ($1, $2, NULL, $3)
+            ON CONFLICT (identifier) DO UPDATE SET source_id = excluded.source_id, native_target_id = NULL, updated_at = excluded.updated_at`,
+      params: [identifier, sourceId, iso],
+    }));
+  }
+
+  /**
+   * A user deleted at the source: the ledger's records of it that no run has moved yet (planned,
+   * quarantined) are settled done/skipped with the reason, so a later `migrate` of an older export
+   * does not bring the user back. Without ledger tables (no migrate ever ran here) nothing changes.
+   */
+  settleDeletedInLedger(sourceId: string, message: string): Promise<number> {
+    return this.#guard('updating the ledger', async () => {
+      try {
+        const [n] = await this.#d.batch([
+          {
+            sql: `UPDATE ${this.#p}records SET state = 'done', outcome = 'skipped', error_code = NULL, error_message = $2, updated_at = $3
+                  WHERE ((kind = 'user' AND source_id = $1) OR (kind = 'membership' AND user_source_id = $1)) AND state IN ('planned', 'failed') AND owner IS NULL`,
+            params: [sourceId, clip(message), new Date().toISOString()],
+          },
+        ]);
+        return n ?? 0;
+      } catch (e) {
+        if (this.#d.isMissingTable(e)) return 0;
+        throw e;
+      }
+    });
+  }
+
+  /** Source ids of users some `migrate` run moved (done, not skipped, with a target id); none without ledger tables. */
+  async *ledgerMovedUsers(): AsyncIterable<string> {
+    let rows: { source_id: string }[];
+    try {
+      rows = await this.#d.query<{ source_id: string }>(
+        `SELECT DISTINCT source_id FROM ${this.#p}records WHERE kind = 'user' AND state = 'done' AND target_id IS NOT NULL AND (outcome IS NULL OR outcome <> 'skipped') ORDER BY source_id`,
+      );
+    } catch (e) {
+      if (this.#d.isMissingTable(e)) return;
+      throw new FlaglessError('E_STATE', `the sync state (${this.#d.location}) failed while reading the ledger: ${(e as Error).message}`, { errorClass: 'retriable', cause: e });
+    }
+    for (const r of rows) yield r.source_id;
+  }
+
+  /** The target id some `migrate` run recorded for this user (done, not skipped), if any. */
+  ledgerTargetId(sourceId: string): Promise<string | undefined> {
+    return this.#guard('reading the ledger', async () => {
+      try {
+        const rows = await this.#d.query<{ target_id: string }>(
+          `SELECT target_id FROM ${this.#p}records WHERE kind = 'user' AND source_id = $1 AND state = 'done' AND target_id IS NOT NULL ORDER BY updated_at DESC LIMIT 1`,
+          [sourceId],
+        );
+        return rows[0]?.target_id;
+      } catch (e) {
+        if (this.#d.isMissingTable(e)) return undefined;
+        throw e;
+      }
+    });
+  }
+}
