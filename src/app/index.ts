@@ -16,9 +16,10 @@ export { exportSourceApi, type ExportSourceApiOptions } from './export-api.js';
 export { migrate, planMigration, type MigrateOptions, type MigrationPlan } from './migrate.js';
 export { openSource, sourceVendors, type KnownSourceVendor, type OpenSourceOptions } from './open-source.js';
 export { openTarget, targetNames, type OpenedTarget, type OpenTargetOptions } from './open-target.js';
-export { serve, type LegacyMode, type ServeHandle, type ServeOptions } from './serve.js';
+export { serve, type LegacyMode, type ServeHandle, type ServeOptions, type ServeSsoOptions } from './serve.js';
 export { verify, type VerifyOptions, type VerifyResult } from './verify.js';
 export { auth0CustomDatabaseScripts } from './auth0-scripts.js';
+export { flipSsoConnection, loadSsoProxyConfig, parseSsoConfigDocument, ssoStatus, type SsoFlipOptions, type SsoStatusReport } from './sso-cutover.js';
 
 export type { AssessReport } from '../engine/assess/assess.js';
 export type { PlanReport } from '../engine/plan-report.js';

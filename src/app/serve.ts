@@ -14,6 +14,10 @@ import type { LegacyVerifier } from '../protocol/legacy.js';
 import type { SourceOptions } from '../protocol/source.js';
 import type { Target } from '../protocol/target.js';
 import { openGatewayStore } from '../state/gateway/open.js';
+import { attachSsoStore, openSsoStore } from '../state/sso/open.js';
+import { createSsoGateway } from '../gateway/sso/server.js';
+import type { SsoAutoRollback, SsoProxyConfig } from '../gateway/sso/config.js';
+import { loadSsoProxyConfig } from './sso-cutover.js';
 import { legacyApiVerifier } from './legacy-api.js';
 import { isSourceVendor, openSource, sourceVendors, type KnownSourceVendor } from './open-source.js';
 import { openTarget, type OpenTargetOptions } from './open-target.js';
@@ -23,16 +27,29 @@ import { openSync } from './sync.js';
 
 export type LegacyMode = 'auto' | 'export' | 'api';
 
+export interface ServeSsoOptions {
+  /** The `--sso-config` file, or the configuration already parsed (see gateway/sso/config.ts). */
+  config: string | SsoProxyConfig;
+  /** Flip a connection back when its failure rate since a flip crosses this (overrides the config's). */
+  autoRollback?: SsoAutoRollback;
+  /** How often counts go to the shared store (default 1000 ms). */
+  flushMs?: number;
+  /** Names this instance in flips it writes (auto-rollback). */
+  instance?: string;
+}
+
 export interface ServeOptions {
-  /** The legacy provider users are moving away from. */
-  from: KnownSourceVendor;
+  /** The legacy provider users are moving away from. Without it (and with `sso`), the gateway is only the SSO cutover proxy. */
+  from?: KnownSourceVendor;
+  /** The SSO cutover proxy (`--sso-config`): SAML responses and OIDC callbacks routed per connection by the flags in the state. */
+  sso?: ServeSsoOptions;
   /**
    * The legacy export (file, passwords, hashConfig, apiDump): the gateway indexes it and checks
    * passwords against its hashes. `apiUrl` overrides the legacy login API's base URL.
    */
   source?: Omit<SourceOptions, 'env'>;
-  /** The target users move into: where to open it, or a target already open (the caller closes it). */
-  target: OpenTargetOptions | { open: Target; label: string };
+  /** The target users move into: where to open it, or a target already open (the caller closes it). Required with `from`. */
+  target?: OpenTargetOptions | { open: Target; label: string };
   /** Where the per-user flags live (the ledger's state: a SQLite path or postgres://...?schema=name). */
   state?: string;
   /**
@@ -95,6 +112,8 @@ export interface ServeHandle {
   state: string;
   /** Whether the lazy-migration endpoints are on (a token was given). */
   lazyEndpoints: boolean;
+  /** The connections the SSO cutover proxy routes, when it is on. */
+  ssoConnections?: string[];
   /** Stops taking requests, finishes the ones in flight, and closes what `serve` opened. */
   close(): Promise<void>;
   /** Kills the verification processes at once (logins waiting on them answer 503): the first step of a quick stop. */
@@ -108,7 +127,10 @@ export interface ServeHandle {
  */
 export async function serve(options: ServeOptions): Promise<ServeHandle> {
   const env = options.env ?? process.env;
+  const ssoConfig = options.sso ? (typeof options.sso.config === 'string' ? loadSsoProxyConfig(options.sso.config) : options.sso.config) : undefined;
+  if (options.from === undefined && options.sso) return serveSsoOnly(options, options.sso, ssoConfig!);
   const vendor = options.from;
+  if (!options.target) throw new FlaglessError('E_USAGE', 'target is required (where users move to).');
   if (!isSourceVendor(vendor)) throw new FlaglessError('E_USAGE', `from must be one of ${sourceVendors().join(', ')}.`);
   const legacyMode = options.legacy ?? 'auto';
   if (!['auto', 'export', 'api'].includes(legacyMode)) throw new FlaglessError('E_USAGE', `legacy must be auto, export or api; got "${legacyMode}".`);
@@ -130,6 +152,7 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
     }
     const store = await openGatewayStore(options.state);
     closers.push(() => store.close());
+    const ssoStore = ssoConfig ? await attachSsoStore(store.driver) : undefined;
 
     let index: ExportIndex | undefined;
     if (hasFile && legacyMode !== 'api') {
@@ -196,13 +219,62 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
       switchOff: () => statusOnDriver(store.driver, options.expectWebhooksEverySeconds ? { expectWebhooksEverySeconds: options.expectWebhooksEverySeconds } : {}),
       ownsDependencies: false,
       ...(sync ? { sync: { receivers: sync.receivers, store: sync.store, appliers: sync.appliers, ...(options.sync?.worker ? { worker: options.sync.worker } : {}) } } : {}),
+      ...(ssoStore && options.sso ? { sso: { config: ssoConfig!, store: ssoStore, ...ssoExtras(options.sso) } } : {}),
     });
     closers.push(() => gateway.close());
     const url = await gateway.listen({ port: options.port ?? 8787, host: options.host ?? '127.0.0.1' });
     sync?.startSchedule();
-    return { url, legacy: legacy.name, target: label, state: store.location, lazyEndpoints: Boolean(options.token), close: closeAll, stopVerifications: () => closeLegacy().catch(() => undefined) };
+    return {
+      url,
+      legacy: legacy.name,
+      target: label,
+      state: store.location,
+      lazyEndpoints: Boolean(options.token),
+      ...(ssoConfig ? { ssoConnections: ssoConfig.connections.map((c) => c.name) } : {}),
+      close: closeAll,
+      stopVerifications: () => closeLegacy().catch(() => undefined),
+    };
   } catch (e) {
     await closeAll();
+    throw e;
+  }
+}
+
+function ssoExtras(o: ServeSsoOptions): { autoRollback?: SsoAutoRollback; flushMs?: number; instance?: string } {
+  return { ...(o.autoRollback ? { autoRollback: o.autoRollback } : {}), ...(o.flushMs !== undefined ? { flushMs: o.flushMs } : {}), ...(o.instance ? { instance: o.instance } : {}) };
+}
+
+/** `serve` with only `sso`: the cutover proxy alone, on the state store `state` names. */
+async function serveSsoOnly(options: ServeOptions, sso: ServeSsoOptions, config: SsoProxyConfig): Promise<ServeHandle> {
+  const store = await openSsoStore(options.state);
+  let gateway: Awaited<ReturnType<typeof createSsoGateway>>;
+  try {
+    gateway = await createSsoGateway({
+      config,
+      store,
+      ...(options.opsToken ?? options.token ? { opsToken: (options.opsToken ?? options.token)! } : {}),
+      ...(options.trustProxy === true ? { trustProxy: true } : {}),
+      logger: createGatewayLogger({ level: options.logLevel ?? 'info' }),
+      ...ssoExtras(sso),
+    });
+  } catch (e) {
+    await store.close().catch(() => undefined);
+    throw e;
+  }
+  try {
+    const url = await gateway.listen({ port: options.port ?? 8787, host: options.host ?? '127.0.0.1' });
+    return {
+      url,
+      legacy: 'none (SSO proxy only)',
+      target: 'none (SSO proxy only)',
+      state: store.location,
+      lazyEndpoints: false,
+      ssoConnections: config.connections.map((c) => c.name),
+      close: () => gateway.close(),
+      stopVerifications: async () => undefined,
+    };
+  } catch (e) {
+    await gateway.close();
     throw e;
   }
 }

@@ -2,6 +2,7 @@ import { TARGET_CAPABILITIES } from '../connectors/index.js';
 import { LOG_LEVELS } from '../engine/log.js';
 import { SOURCE_VENDORS } from '../connectors/index.js';
 import type { CommandSpec, FlagSpec } from './spec.js';
+import { SSO_PROXY_COMMANDS, SSO_SERVE_FLAGS } from './sso-proxy-commands.js';
 
 /**
  * Every command and every flag, declared once. `flagless --help`, `flagless <cmd> --help`, the
@@ -388,6 +389,7 @@ export const COMMANDS: CommandSpec[] = [
       SYNC_FLAG,
       ON_DELETE_FLAG,
       RECONCILE_EVERY_FLAG,
+      ...SSO_SERVE_FLAGS,
       LOG_LEVEL_FLAG,
     ],
     examples: [
@@ -397,6 +399,7 @@ export const COMMANDS: CommandSpec[] = [
     ],
     load: () => import('./run-serve.js'),
   },
+  ...SSO_PROXY_COMMANDS,
 ];
 
 export function findCommand(name: string): CommandSpec | undefined {

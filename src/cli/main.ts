@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { FlaglessError, isFlaglessError } from '../protocol/errors.js';
-import { findCommand } from './commands.js';
+import { COMMANDS, findCommand } from './commands.js';
 import { COMMON_FLAGS, commandHelp, mainHelp } from './help.js';
 import { exitCodeForError } from './exit-codes.js';
 import { createIo } from './io.js';
@@ -66,7 +66,7 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT_USAGE;
   }
   if (name === '--help' || name === '-h' || name === 'help') {
-    const target = name === 'help' && rest[0] ? findCommand(rest[0]) : undefined;
+    const target = name === 'help' && rest[0] ? (rest[1] ? findCommand(`${rest[0]} ${rest[1]}`) : undefined) ?? findCommand(rest[0]) : undefined;
     process.stdout.write(target ? commandHelp(target) : mainHelp(version()));
     return 0;
   }
@@ -74,10 +74,15 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(version() + '\n');
     return 0;
   }
-  const cmd = findCommand(name);
+  // Two-word commands (`sso flip`): the group and its subcommand name one entry of the table.
+  const sub = rest[0] && !rest[0].startsWith('-') ? findCommand(`${name} ${rest[0]}`) : undefined;
+  if (sub) rest.shift();
+  const cmd = sub ?? findCommand(name);
   const wantsJson = rest.includes('--json');
   const io = createIo({ json: wantsJson, quiet: rest.includes('--quiet') });
   if (!cmd) {
+    const subs = COMMANDS.filter((c) => c.name.startsWith(`${name} `)).map((c) => c.name.slice(name.length + 1));
+    if (subs.length) return reportError(io, new FlaglessError('E_USAGE', `flagless ${name} needs a subcommand: ${subs.join(', ')}. Run \`flagless ${name} <subcommand> --help\`.`));
     return reportError(io, new FlaglessError('E_USAGE', `unknown command "${name}". Run \`flagless --help\` for the list.`));
   }
   try {

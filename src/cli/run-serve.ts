@@ -3,6 +3,7 @@ import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { auth0CustomDatabaseScripts } from '../app/auth0-scripts.js';
 import { serve, type ServeOptions } from '../app/serve.js';
+import { parseAutoRollbackFlag } from '../app/sso-cutover.js';
 import { FlaglessError } from '../protocol/errors.js';
 import { sourceFromFlags, sourceVendorFromFlags } from './open-source.js';
 import { parseDuration } from './duration.js';
@@ -57,6 +58,11 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
   const env = process.env;
   const configPath = str(args.flags.config);
   const flags = merge(args.flags, configPath ? await loadConfig(configPath) : {});
+  const ssoConfig = str(flags['sso-config']);
+  const rollbackRaw = str(flags['auto-rollback']);
+  if (rollbackRaw && !ssoConfig) throw new FlaglessError('E_USAGE', '--auto-rollback needs --sso-config (it acts on SSO connections).');
+  const sso: ServeOptions['sso'] = ssoConfig ? { config: ssoConfig, ...(rollbackRaw ? { autoRollback: parseAutoRollbackFlag(rollbackRaw) } : {}) } : undefined;
+  if (sso && !str(flags.from) && !str(flags.to)) return runSsoOnly(flags, sso, io);
   const vendor = sourceVendorFromFlags(flags);
   if (!str(flags.to)) throw new FlaglessError('E_USAGE', 'missing --to (the target users move into), on the command line or in the config.');
   const legacyMode = str(flags.legacy) ?? 'auto';
@@ -112,21 +118,20 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
     port: port(flags),
     host: str(flags.host) ?? '127.0.0.1',
     env,
+    ...(sso ? { sso } : {}),
     onEvent: (message) => io.err(`flagless serve: ${message}`),
     ...(syncOn ? { sync: { onDelete, ...(reconcileEveryMs !== undefined ? { reconcileEveryMs } : {}) } } : {}),
   });
   try {
     const { url } = handle;
-    if (io.json) io.out(JSON.stringify({ url, legacy: handle.legacy, target: handle.target, state: handle.state, lazyEndpoints: handle.lazyEndpoints }));
+    if (io.json) io.out(JSON.stringify({ url, legacy: handle.legacy, target: handle.target, state: handle.state, lazyEndpoints: handle.lazyEndpoints, ...(handle.ssoConnections ? { ssoConnections: handle.ssoConnections } : {}) }));
+    if (handle.ssoConnections) io.err(`flagless serve: SSO cutover proxy on for ${handle.ssoConnections.length} connections (flip with \`flagless sso flip\`; status at ${url}/v1/sso/status)`);
     io.err(`flagless serve: listening on ${url} (legacy: ${vendor} via ${handle.legacy}; target: ${handle.target}; state: ${handle.state})`);
     io.err(`  POST ${url}/v1/login · ${url}/dashboard · ${url}/metrics · ${url}/healthz · ${url}/readyz${token ? ` · lazy endpoints under ${url}/v1/lazy/` : ' · lazy endpoints off (no --token)'}`);
     if (syncOn) io.err(`  sync: POST ${url}/v1/sync/${vendor}${reconcileEveryMs ? ` · reconcile every ${reconcileRaw}` : ''} · deleted users: ${onDelete}`);
     if (!opsToken && !token) io.err('  /metrics and /dashboard are open to anyone who reaches this address (give --ops-token to require one)');
 
-    const signal = await new Promise<NodeJS.Signals>((resolveSignal) => {
-      process.once('SIGINT', () => resolveSignal('SIGINT'));
-      process.once('SIGTERM', () => resolveSignal('SIGTERM'));
-    });
+    const signal = await untilSignal();
     io.err(`flagless serve: ${signal}: finishing requests in flight, then stopping…`);
     // Whatever runs (a verification, a slow target call), the process is gone within 10 s: the
     // verification processes are killed first (their logins answer 503), then requests in flight
@@ -137,6 +142,39 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
     }, 8000);
     force.unref();
     await handle.stopVerifications();
+    return EXIT_OK;
+  } finally {
+    await handle.close();
+  }
+}
+
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise<NodeJS.Signals>((resolveSignal) => {
+    process.once('SIGINT', () => resolveSignal('SIGINT'));
+    process.once('SIGTERM', () => resolveSignal('SIGTERM'));
+  });
+}
+
+/** `serve --sso-config` without --from/--to: the SSO cutover proxy alone. */
+async function runSsoOnly(flags: FlagValues, sso: NonNullable<ServeOptions['sso']>, io: CommandIo): Promise<number> {
+  const opsToken = str(flags['ops-token']) ?? process.env.FLAGLESS_OPS_TOKEN ?? str(flags.token) ?? process.env.FLAGLESS_GATEWAY_TOKEN;
+  const handle = await serve({
+    sso,
+    ...(str(flags.state) ? { state: str(flags.state)! } : {}),
+    ...(opsToken ? { opsToken } : {}),
+    ...(flags['trust-proxy'] === true ? { trustProxy: true } : {}),
+    logLevel: str(flags['log-level']) ?? (io.quiet ? 'warn' : 'info'),
+    port: port(flags),
+    host: str(flags.host) ?? '127.0.0.1',
+  });
+  try {
+    const { url } = handle;
+    if (io.json) io.out(JSON.stringify({ url, state: handle.state, ssoConnections: handle.ssoConnections ?? [] }));
+    io.err(`flagless serve: SSO cutover proxy listening on ${url} for ${handle.ssoConnections?.length ?? 0} connections (state: ${handle.state})`);
+    io.err(`  ${url}/v1/sso/start?connection=… · ${url}/v1/sso/status · ${url}/dashboard · ${url}/metrics · ${url}/healthz · ${url}/readyz`);
+    if (!opsToken) io.err('  /metrics, /dashboard and /v1/sso/status are open to anyone who reaches this address, and /v1/sso/outcome is off (give --ops-token)');
+    const signal = await untilSignal();
+    io.err(`flagless serve: ${signal}: stopping…`);
     return EXIT_OK;
   } finally {
     await handle.close();

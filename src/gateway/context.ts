@@ -8,6 +8,7 @@ import type { LoginRouter } from './router.js';
 import type { GatewayStore } from '../state/gateway/types.js';
 import type { SwitchOffReport } from './switch-off.js';
 import type { SyncStore } from '../state/sync/store.js';
+import type { SsoProxy } from './sso/proxy.js';
 
 /** What every route of one gateway instance shares. */
 export interface GatewayContext {
@@ -27,6 +28,8 @@ export interface GatewayContext {
   switchOff?: () => Promise<SwitchOffReport>;
   /** Sync from the legacy provider's webhooks, when `serve` receives them. */
   sync?: { store: SyncStore };
+  /** The SSO cutover proxy, when `serve` was given `--sso-config`. */
+  sso?: SsoProxy;
   /** Shown on the dashboard. */
   labels: { legacy: string; target: string; state: string };
 }

@@ -110,7 +110,8 @@ ${rows}
 </tbody></table></section>`;
 }
 
-export function renderDashboard(data: DashboardCounts, labels: DashboardLabels, now: Date = new Date(), switchOff?: SwitchOffReport | { error: string }): string {
+/** `sections`: extra panels (already HTML), shown after the failures (the SSO proxy's). */
+export function renderDashboard(data: DashboardCounts, labels: DashboardLabels, now: Date = new Date(), switchOff?: SwitchOffReport | { error: string }, sections: readonly string[] = []): string {
   const jit = data.byRoute.jit;
   const completed = data.byRoute.completed;
   const lazy = data.byRoute.lazy;
@@ -177,5 +178,6 @@ ${breakdownSection(data)}
 ${buckets.length ? lineChart(buckets, lines) : '<p class="muted" data-testid="no-moves">No user has moved yet.</p>'}</section>
 <section><h2>Login failures by reason (last 24 hours)</h2>
 ${barChart(data.failures)}</section>
+${sections.join('\n')}
 </main></body></html>`;
 }

@@ -9,7 +9,7 @@ import { rateLimited } from './routes/login.js';
  * it). Wrong tokens count per calling address, like the lazy endpoints'. Without any token they are
  * public, as the gateway is meant to listen on a private address.
  */
-export function opsAuthorized(ctx: GatewayContext, req: FastifyRequest, reply: FastifyReply): boolean {
+export function opsAuthorized(ctx: Pick<GatewayContext, 'opsToken' | 'guard'>, req: FastifyRequest, reply: FastifyReply): boolean {
   if (!ctx.opsToken) return true;
   const wait = ctx.guard.badTokens.retryAfterSeconds(req.ip);
   if (wait > 0) {

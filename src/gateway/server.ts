@@ -20,6 +20,10 @@ import { SyncWorker, type SyncWorkerOptions } from '../engine/sync/worker.js';
 import type { WebhookReceiver } from '../protocol/sync.js';
 import type { SyncStore } from '../state/sync/store.js';
 import { registerSync } from './routes/sync.js';
+import type { SsoStore } from '../state/sso/types.js';
+import { opsAuthorized } from './ops-auth.js';
+import type { SsoAutoRollback, SsoProxyConfig } from './sso/config.js';
+import { createSsoProxy } from './sso/proxy.js';
 
 /**
  * `flagless serve`: one gateway instance. It owns nothing but its HTTP server, metrics and
@@ -64,6 +68,8 @@ export interface GatewayOptions {
   };
   /** Close the store, verifier and target with the gateway (default true). */
   ownsDependencies?: boolean;
+  /** The SSO cutover proxy (`--sso-config`): its connections, its store (on the same state), auto-rollback. See sso/proxy.ts. */
+  sso?: { config: SsoProxyConfig; store: SsoStore; autoRollback?: SsoAutoRollback; flushMs?: number; instance?: string };
 }
 
 export interface Gateway {
@@ -160,6 +166,16 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   registerOps(app, context);
   registerDashboard(app, context);
   if (opts.sync && worker) registerSync(app, context, { receivers: opts.sync.receivers, store: opts.sync.store, worker });
+  if (opts.sso) {
+    context.sso = await createSsoProxy({
+      ...opts.sso,
+      registry: metrics.registry,
+      logger,
+      authorize: (req, reply) => opsAuthorized(context, req, reply),
+      outcomeToken: Boolean(context.opsToken),
+    });
+    await context.sso.register(app);
+  }
   await app.ready();
   worker?.start();
   // Verification processes and the decoy's measured cost, before the first login.
@@ -178,11 +194,13 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       await app.close();
       await worker?.stop();
       await failures.close();
+      await context.sso?.close();
       if (opts.ownsDependencies !== false) {
         await opts.legacy.close().catch(() => undefined);
         await opts.target.close().catch(() => undefined);
         await opts.store.close().catch(() => undefined);
         await opts.index?.close().catch(() => undefined);
+        await opts.sso?.store.close().catch(() => undefined);
       }
     },
   };

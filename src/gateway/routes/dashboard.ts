@@ -3,6 +3,7 @@ import type { GatewayContext } from '../context.js';
 import { renderDashboard } from '../dashboard-page.js';
 import { opsAuthorized } from '../ops-auth.js';
 import { renderSyncPanel } from '../sync-panel.js';
+import { renderSsoPanel } from '../sso/panel.js';
 
 /** `GET /dashboard` (HTML) and `GET /dashboard/data` (the same counts as JSON). Counts only; behind the ops token when there is one. */
 export function registerDashboard(app: FastifyInstance, ctx: GatewayContext): void {
@@ -14,7 +15,7 @@ export function registerDashboard(app: FastifyInstance, ctx: GatewayContext): vo
   app.get('/dashboard/data', async (req, reply) => {
     if (!opsAuthorized(ctx, req, reply)) return reply;
     const data = await load();
-    return reply.code(200).send(ctx.sync ? { ...data, sync: await ctx.sync.store.stats() } : data);
+    return reply.code(200).send({ ...data, ...(ctx.sync ? { sync: await ctx.sync.store.stats() } : {}), ...(ctx.sso ? { sso: await ctx.sso.status() } : {}) });
   });
   // The switch-off checks read more of the state than the counts: their own endpoint, and a card.
   const switchOff = async () => {
@@ -33,7 +34,7 @@ export function registerDashboard(app: FastifyInstance, ctx: GatewayContext): vo
   });
   app.get('/dashboard', async (req, reply) => {
     if (!opsAuthorized(ctx, req, reply)) return reply;
-    let html = renderDashboard(await load(), ctx.labels, new Date(), await switchOff());
+    let html = renderDashboard(await load(), ctx.labels, new Date(), await switchOff(), ctx.sso ? [renderSsoPanel(await ctx.sso.status())] : []);
     // The sync panel, when `serve` receives webhooks, goes at the end of the page.
     if (ctx.sync) html = html.replace('</main>', `${renderSyncPanel(await ctx.sync.store.stats())}\n</main>`);
     return reply.code(200).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
