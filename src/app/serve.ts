@@ -216,7 +216,11 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
       ...(options.limits ? { limits: options.limits } : {}),
       logger: createGatewayLogger({ level: options.logLevel ?? 'info' }),
       labels: { legacy: `${vendor} (${legacy.name})`, target: label, state: store.location },
-      switchOff: () => statusOnDriver(store.driver, options.expectWebhooksEverySeconds ? { expectWebhooksEverySeconds: options.expectWebhooksEverySeconds } : {}),
+      switchOff: () =>
+        statusOnDriver(store.driver, {
+          ...(options.expectWebhooksEverySeconds ? { expectWebhooksEverySeconds: options.expectWebhooksEverySeconds } : {}),
+          ...(ssoConfig ? { ssoConnections: ssoConfig.connections.map((c) => c.name), ssoDefaultSide: ssoConfig.defaultSide } : {}),
+        }),
       ownsDependencies: false,
       ...(sync ? { sync: { receivers: sync.receivers, store: sync.store, appliers: sync.appliers, ...(options.sync?.worker ? { worker: options.sync.worker } : {}) } } : {}),
       ...(ssoStore && options.sso ? { sso: { config: ssoConfig!, store: ssoStore, ...ssoExtras(options.sso) } } : {}),

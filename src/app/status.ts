@@ -4,13 +4,14 @@ import { FinishStore } from '../state/finish/store.js';
 import { stateStatusCounts } from '../state/finish/status-counts.js';
 import type { StateStatusCounts } from '../state/finish/types.js';
 import { DEFAULT_STATE_PATH, stateMayExist } from '../state/location.js';
+import { ssoCheck, syncCheck, webhooksCheck } from './status-sync-sso.js';
 
 /**
  * `flagless status`: may the legacy provider be switched off? A set of checks, each with what it
  * counted and, when it is not ok, the reasons (what is left and the command that moves it). The
  * verdict is "safe to switch off" only when every check is ok; a check whose data source is
- * missing (a state without that part, a part of flagless this build lacks) is `unknown`, which is
- * never safe. Reads only: nothing is written anywhere.
+ * missing or unreadable is `unknown`, which is never safe. Writes no data (it creates the empty
+ * tables of a part the state never held, as every command on a state does).
  */
 export type CheckState = 'ok' | 'attention' | 'unknown';
 
@@ -41,6 +42,10 @@ export interface StatusOptions {
   state?: string;
   /** Webhooks are expected at least this often (seconds); a longer silence is a reason. */
   expectWebhooksEverySeconds?: number;
+  /** The SSO proxy's connections (`--sso-config`), so those never flipped count as not cut over. */
+  ssoConnections?: readonly string[];
+  /** Where an unflipped connection goes (the proxy config's default side). */
+  ssoDefaultSide?: 'legacy' | 'target';
   now?: () => Date;
 }
 
@@ -131,7 +136,7 @@ export async function statusOnDriver(driver: SqlDriver, options: StatusOptions =
   try {
     const counts = await stateStatusCounts(driver);
     const checks = [usersCheck(counts), resetsCheck(counts), gatewayCheck(counts, now), mfaCheck(counts)];
-    checks.push(...(await statusExtraChecks(driver, counts, options, now)));
+    checks.push(...(await statusExtraChecks(driver, options, now)));
     return { ...verdictOf(checks), state: driver.location, generatedAt: now.toISOString(), checks };
   } catch (e) {
     if (e instanceof FlaglessError) throw e;
@@ -140,15 +145,27 @@ export async function statusOnDriver(driver: SqlDriver, options: StatusOptions =
 }
 
 /**
- * Sync (webhooks and reconcile) and SSO cutover checks. Until their state is readable here they
- * are unknown: status never calls the legacy provider safe to switch off without them.
+ * Sync (webhooks and reconcile) and SSO cutover checks, from their stores on the same driver (each
+ * creates its empty tables when the state never held them: no sync event, no SSO flag). A store
+ * that cannot be read makes its checks unknown, never ok.
  */
-async function statusExtraChecks(_driver: SqlDriver, counts: StateStatusCounts, options: StatusOptions, now: Date): Promise<StatusCheck[]> {
-  void counts;
-  void now;
-  return [
-    unknownCheck('sync', 'webhook sync state is not readable by this build (sync lag and failures, users whose changes failed to apply)'),
-    unknownCheck('webhooks', `webhook deliveries are not readable by this build${options.expectWebhooksEverySeconds ? ` (expected every ${options.expectWebhooksEverySeconds} s)` : ''}`),
-    unknownCheck('sso', 'SSO connection cutover state is not readable by this build'),
-  ];
+async function statusExtraChecks(driver: SqlDriver, options: StatusOptions, now: Date): Promise<StatusCheck[]> {
+  const out: StatusCheck[] = [];
+  try {
+    const { SyncStore } = await import('../state/sync/store.js');
+    const numbers = await (await SyncStore.attach(driver)).stats();
+    out.push(syncCheck(numbers), webhooksCheck(numbers, options.expectWebhooksEverySeconds, now));
+  } catch (e) {
+    const why = `the sync state cannot be read (${(e as Error).message})`;
+    out.push(unknownCheck('sync', why), unknownCheck('webhooks', why));
+  }
+  try {
+    const [{ attachSsoStore }, { readSsoStatus }] = await Promise.all([import('../state/sso/open.js'), import('../state/sso/status.js')]);
+    const store = await attachSsoStore(driver);
+    const connections = await readSsoStatus(store, options.ssoConnections ?? [], options.ssoDefaultSide ?? 'legacy');
+    out.push(ssoCheck(connections.map((c) => ({ name: c.name, side: c.side, ...(c.percent !== undefined ? { percent: c.percent } : {}), ...(c.domains ? { domains: c.domains } : {}) }))));
+  } catch (e) {
+    out.push(unknownCheck('sso', `the SSO cutover state cannot be read (${(e as Error).message})`));
+  }
+  return out;
 }

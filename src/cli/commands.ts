@@ -301,10 +301,11 @@ export const COMMANDS: CommandSpec[] = [
     name: 'status',
     summary: 'Go/no-go for switching the legacy provider off, with the reasons.',
     description:
-      "Reads the state (the ledger, the gateway's flags, finish's resets) and says \"safe to switch off\" only when nothing is left: users still only on legacy by reason (moved without a usable hash and never signed in, flagged back to legacy, quarantined, undecided duplicates, not yet written, without an email), password resets unconfirmed or refused, moves in flight at the gateway, the last sign-in checked at the legacy provider, sync lag and failures, webhooks silent longer than expected, and SSO connections not yet cut over. A check whose data is not in the state is unknown, and unknown is never safe. Writes nothing. Exit 0 only when safe, 1 with the reasons, 2 when the state is missing or unusable.",
+      "Reads the state (the ledger, the gateway's flags, finish's resets) and says \"safe to switch off\" only when nothing is left: users still only on legacy by reason (moved without a usable hash and never signed in, flagged back to legacy, quarantined, undecided duplicates, not yet written, without an email), password resets unconfirmed or refused, moves in flight at the gateway, the last sign-in checked at the legacy provider, sync lag and failures, webhooks silent longer than expected, and SSO connections not yet cut over. A check whose data cannot be read is unknown, and unknown is never safe. Writes no data. Exit 0 only when safe, 1 with the reasons, 2 when the state is missing or unusable.",
     flags: [
       STATE_FLAG,
       { name: 'expect-webhooks-every', type: 'string', value: 'duration', description: 'Webhooks are expected at least this often (e.g. 15m, 6h): a longer silence is a reason.' },
+      { name: 'sso-config', type: 'string', value: 'path', description: "The SSO cutover proxy's configuration (as `serve --sso-config`): its connections never flipped to the target count as not cut over." },
     ],
     examples: ['flagless status', 'flagless status --state postgres://localhost/flagless --expect-webhooks-every 6h --json'],
     load: () => import('./run-status.js'),

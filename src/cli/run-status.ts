@@ -1,3 +1,4 @@
+import { loadSsoProxyConfig } from '../app/sso-cutover.js';
 import { status, type StatusReport } from '../app/status.js';
 import { FlaglessError } from '../protocol/errors.js';
 import { str } from './open-target.js';
@@ -19,9 +20,12 @@ export function formatStatus(r: StatusReport): string {
 export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
   const flags = args.flags;
   const every = str(flags['expect-webhooks-every']);
+  const ssoConfigPath = str(flags['sso-config']);
+  const sso = ssoConfigPath ? loadSsoProxyConfig(ssoConfigPath) : undefined;
   const report = await status({
     ...(str(flags.state) ? { state: str(flags.state)! } : {}),
     ...(every ? { expectWebhooksEverySeconds: parseDuration(every) } : {}),
+    ...(sso ? { ssoConnections: sso.connections.map((c) => c.name), ssoDefaultSide: sso.defaultSide } : {}),
   });
   if (io.json) io.out(JSON.stringify(report, null, 2));
   else io.out(formatStatus(report));
