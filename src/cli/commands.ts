@@ -390,6 +390,7 @@ export const COMMANDS: CommandSpec[] = [
       SYNC_FLAG,
       ON_DELETE_FLAG,
       RECONCILE_EVERY_FLAG,
+      { name: 'expect-webhooks-every', type: 'string', value: 'duration', description: "Webhooks are expected at least this often (e.g. 6h): the dashboard's switch-off card counts a longer silence (as `flagless status --expect-webhooks-every`)." },
       ...SSO_SERVE_FLAGS,
       LOG_LEVEL_FLAG,
     ],

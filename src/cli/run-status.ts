@@ -1,6 +1,6 @@
 import { loadSsoProxyConfig } from '../app/sso-cutover.js';
 import { status, type StatusReport } from '../app/status.js';
-import { FlaglessError } from '../protocol/errors.js';
+import { parseDuration } from './duration.js';
 import { str } from './open-target.js';
 import { EXIT_OK, EXIT_PROBLEMS, type CommandIo, type ParsedCommand } from './spec.js';
 
@@ -24,17 +24,10 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
   const sso = ssoConfigPath ? loadSsoProxyConfig(ssoConfigPath) : undefined;
   const report = await status({
     ...(str(flags.state) ? { state: str(flags.state)! } : {}),
-    ...(every ? { expectWebhooksEverySeconds: parseDuration(every) } : {}),
+    ...(every ? { expectWebhooksEverySeconds: parseDuration(every, '--expect-webhooks-every') / 1000 } : {}),
     ...(sso ? { ssoConnections: sso.connections.map((c) => c.name), ssoDefaultSide: sso.defaultSide } : {}),
   });
   if (io.json) io.out(JSON.stringify(report, null, 2));
   else io.out(formatStatus(report));
   return report.safeToSwitchOff ? EXIT_OK : EXIT_PROBLEMS;
-}
-
-/** `90s`, `15m`, `6h`, `2d` or a number of seconds. */
-export function parseDuration(raw: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*(s|m|h|d)?$/.exec(raw.trim());
-  if (!m || Number(m[1]) <= 0) throw new FlaglessError('E_USAGE', `--expect-webhooks-every must be a duration such as 90s, 15m, 6h or 2d; got "${raw}"`);
-  return Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86_400 }[(m[2] ?? 's') as 's' | 'm' | 'h' | 'd'];
 }
