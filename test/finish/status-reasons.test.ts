@@ -12,6 +12,7 @@ import { status, type StatusReport } from '../../src/app/status.js';
 import { ExportVerifier } from '../../src/gateway/legacy/export-verifier.js';
 import type { ExportIndex } from '../../src/gateway/legacy/export-index.js';
 import { FinishStore } from '../../src/state/finish/store.js';
+import { openSsoStore } from '../../src/state/sso/open.js';
 import { openStateStore } from '../../src/state/ledger/open.js';
 import { clerkExport, clerkIndex, movableLogins, openBetterAuth, startGateway, tempDir, type ClerkExport, type Running } from '../gateway/helpers.js';
 
@@ -76,7 +77,28 @@ describe('flagless status: reasons by kind, and the dashboard card', () => {
     assert.ok(users.notes.some((n) => /1 user disabled at the source/.test(n)));
     assert.match(check(r, 'gateway').notes[0]!, /last sign-in checked at the legacy provider: 20\d\d-/);
     assert.equal(check(r, 'mfa').counts.smsUsers, 1);
-    for (const name of ['sync', 'webhooks', 'sso']) assert.equal(check(r, name).state, 'unknown', `${name}: no data source yet, never ok`);
+    // Sync and SSO: their stores are empty here (no event, no flag).
+    assert.equal(check(r, 'sync').state, 'ok');
+    assert.match(check(r, 'sync').notes[0]!, /no sync event was ever received/);
+    assert.equal(check(r, 'webhooks').state, 'ok', 'no expectation given');
+    assert.equal(check(r, 'sso').state, 'ok');
+  });
+
+  it('webhooks expected and never received, and an SSO connection still on legacy, are reasons', async () => {
+    const expected = await status({ state, expectWebhooksEverySeconds: 3600 });
+    assert.equal(check(expected, 'webhooks').state, 'attention');
+    assert.match(check(expected, 'webhooks').reasons[0]!, /no webhook was ever received \(expected at least every 3600 s\)/);
+    const listed = await status({ state, ssoConnections: ['okta-acme'] });
+    assert.equal(check(listed, 'sso').state, 'attention', 'a configured connection never flipped is on the default side, legacy');
+    const sso = await openSsoStore(state);
+    try {
+      await sso.flip({ connection: 'azure-globex', to: 'target', percent: 50, who: 'test', reason: 'manual' });
+    } finally {
+      await sso.close();
+    }
+    const partial = await status({ state });
+    assert.deepEqual(check(partial, 'sso').counts, { connections: 1, notCutOver: 1 });
+    assert.match(check(partial, 'sso').reasons[0]!, /azure-globex is cut over only in part \(50 %/);
   });
 
   it('a user flagged back to legacy needs a reset; finish rows settle the reset reasons (sent ok, unconfirmed and failed are reasons)', async () => {
@@ -111,7 +133,7 @@ describe('flagless status: reasons by kind, and the dashboard card', () => {
     assert.equal(page.status, 200);
     assert.match(page.text, /data-testid="switch-off-verdict"[^>]*>Not safe to switch off yet\./);
     assert.match(page.text, /data-testid="check-users"/);
-    assert.match(page.text, /data-testid="check-sso"><td>sso<\/td><td[^>]*>unknown/);
+    assert.match(page.text, /data-testid="check-sso"><td>sso<\/td><td[^>]*>attention/);
     const json = await gw.get('/dashboard/status');
     assert.equal(json.status, 200);
     assert.equal((json.body as StatusReport).safeToSwitchOff, false);
