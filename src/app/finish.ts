@@ -4,6 +4,7 @@ import { csvField } from '../lib/io/csv-field.js';
 import { FlaglessError, isFlaglessError } from '../protocol/errors.js';
 import type { Target } from '../protocol/target.js';
 import { FinishStore } from '../state/finish/store.js';
+import { openGatewayStore } from '../state/gateway/open.js';
 import { DEFAULT_STATE_PATH, stateMayExist } from '../state/location.js';
 import type { FinishRow, ResetCandidate, ResetReason } from '../state/finish/types.js';
 import { smsReenrolNotice, type SmsNotice } from './finish-notice.js';
@@ -118,13 +119,19 @@ function tallyOf(entries: readonly FinishEntry[]): FinishResult['resets'] {
   return t;
 }
 
+/** The state `--state` names, with the gateway's tables and finish's (created when missing). */
+export async function openFinishStore(spec: string | undefined): Promise<FinishStore> {
+  const gateway = await openGatewayStore(spec);
+  return FinishStore.attach(gateway.driver, gateway);
+}
+
 export async function finish(options: FinishOptions): Promise<FinishResult> {
   const connector = await loadTargetConnector(options.target.to);
   const label = targetLabel(connector.name, options.target);
   const rate = options.rate ?? Math.min(connector.capabilities.rateLimitPerSecond ?? 10, 10);
   if (!(rate > 0)) throw new FlaglessError('E_USAGE', `the rate must be a positive number of messages per second; got ${rate}`);
   if (!stateMayExist(options.state)) throw new FlaglessError('E_INPUT_UNREADABLE', `no state at ${options.state ?? DEFAULT_STATE_PATH}: finish works from the ledger \`flagless migrate\` writes (and the gateway's flags); pass --state`);
-  const store = await FinishStore.open(options.state);
+  const store = await openFinishStore(options.state);
   try {
     const runs = await store.runsFor(label);
     if (runs.length === 0) {

@@ -1,9 +1,9 @@
 import { FlaglessError } from '../protocol/errors.js';
 import type { SqlDriver } from '../state/driver.js';
-import { FinishStore } from '../state/finish/store.js';
 import { stateStatusCounts } from '../state/finish/status-counts.js';
 import type { StateStatusCounts } from '../state/finish/types.js';
 import { DEFAULT_STATE_PATH, stateMayExist } from '../state/location.js';
+import { openFinishStore } from './finish.js';
 import { ssoCheck, syncCheck, webhooksCheck } from './status-sync-sso.js';
 
 /**
@@ -122,7 +122,7 @@ export function verdictOf(checks: readonly StatusCheck[]): Pick<StatusReport, 's
 
 export async function status(options: StatusOptions = {}): Promise<StatusReport> {
   if (!stateMayExist(options.state)) throw new FlaglessError('E_INPUT_UNREADABLE', `no state at ${options.state ?? DEFAULT_STATE_PATH}: run \`flagless migrate\` or \`flagless serve\` first, or pass --state`);
-  const store = await FinishStore.open(options.state);
+  const store = await openFinishStore(options.state);
   try {
     return await statusOnDriver(store.driver, options);
   } finally {

@@ -8,10 +8,10 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { openFinishStore } from '../../src/app/finish.js';
 import { status, type StatusReport } from '../../src/app/status.js';
 import { ExportVerifier } from '../../src/gateway/legacy/export-verifier.js';
 import type { ExportIndex } from '../../src/gateway/legacy/export-index.js';
-import { FinishStore } from '../../src/state/finish/store.js';
 import { openSsoStore } from '../../src/state/sso/open.js';
 import { openStateStore } from '../../src/state/ledger/open.js';
 import { clerkExport, clerkIndex, movableLogins, openBetterAuth, startGateway, tempDir, type ClerkExport, type Running } from '../gateway/helpers.js';
@@ -102,7 +102,7 @@ describe('flagless status: reasons by kind, and the dashboard card', () => {
   });
 
   it('a user flagged back to legacy needs a reset; finish rows settle the reset reasons (sent ok, unconfirmed and failed are reasons)', async () => {
-    const store = await FinishStore.open(state);
+    const store = await openFinishStore(state);
     try {
       // ids[3] moved with a hash, then its flag went back to legacy (a password changed there).
       await store.driver.run(`INSERT INTO gateway_users (source_id, state, attempts, updated_at) VALUES ($1, 'legacy', 1, $2)`, [ids[3]!, new Date().toISOString()]);

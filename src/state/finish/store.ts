@@ -1,7 +1,5 @@
 import { FlaglessError } from '../../protocol/errors.js';
 import type { SqlDriver } from '../driver.js';
-import { openGatewayStore } from '../gateway/open.js';
-import type { SqlGatewayStore } from '../gateway/sql-store.js';
 import { finishSchema, type FinishAction, type FinishState } from './schema.js';
 import type { FinishRow, ResetCandidate, ResetReason, SmsUser } from './types.js';
 
@@ -51,27 +49,28 @@ const placeholders = (from: number, n: number) => Array.from({ length: n }, (_, 
  * and finish's own table (finish_actions), all on the one driver `--state` opens. Portable SQL.
  */
 export class FinishStore {
-  readonly #gateway: SqlGatewayStore;
   readonly #d: SqlDriver;
   readonly #p: string;
+  readonly #owner: { close(): Promise<void> } | undefined;
 
-  private constructor(gateway: SqlGatewayStore) {
-    this.#gateway = gateway;
-    this.#d = gateway.driver;
-    this.#p = gateway.driver.prefix;
+  private constructor(driver: SqlDriver, owner: { close(): Promise<void> } | undefined) {
+    this.#d = driver;
+    this.#p = driver.prefix;
+    this.#owner = owner;
   }
 
-  /** Opens `--state` (creating the gateway's and finish's tables when missing; they hold no rows until used). */
-  static async open(spec: string | undefined): Promise<FinishStore> {
-    const gateway = await openGatewayStore(spec);
-    const store = new FinishStore(gateway);
+  /**
+   * On the driver `--state` opened (the gateway store's, which also made the gateway's tables):
+   * creates finish's table when missing; closing the store closes `owner` (the one that opened the driver).
+   */
+  static async attach(driver: SqlDriver, owner?: { close(): Promise<void> }): Promise<FinishStore> {
     try {
-      await store.#d.batch(finishSchema(store.#p).map((sql) => ({ sql })));
+      await driver.batch(finishSchema(driver.prefix).map((sql) => ({ sql })));
     } catch (e) {
-      await gateway.close().catch(() => undefined);
-      throw new FlaglessError('E_STATE', `the state at ${gateway.location} cannot hold finish's table: ${(e as Error).message}`, { cause: e });
+      await owner?.close().catch(() => undefined);
+      throw new FlaglessError('E_STATE', `the state at ${driver.location} cannot hold finish's table: ${(e as Error).message}`, { cause: e });
     }
-    return store;
+    return new FinishStore(driver, owner);
   }
 
   get location(): string {
@@ -79,9 +78,6 @@ export class FinishStore {
   }
   get driver(): SqlDriver {
     return this.#d;
-  }
-  get gateway(): SqlGatewayStore {
-    return this.#gateway;
   }
 
   async #tolerant<T>(empty: T, fn: () => Promise<T>): Promise<T> {
@@ -262,7 +258,7 @@ export class FinishStore {
     return out;
   }
 
-  close(): Promise<void> {
-    return this.#gateway.close();
+  async close(): Promise<void> {
+    await this.#owner?.close();
   }
 }
