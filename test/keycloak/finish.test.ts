@@ -26,7 +26,8 @@ describe('flagless finish --to keycloak (real Keycloak, SMTP sink)', { timeout: 
   const dir = mkdtempSync(join(tmpdir(), 'flagless-kc-finish-'));
   const file = join(dir, 'cognito.json');
   const state = join(dir, 'state.db');
-  const env = () => ({ KEYCLOAK_URL: kc.url, KEYCLOAK_ADMIN_USERNAME: kc.username, KEYCLOAK_ADMIN_PASSWORD: kc.password });
+  // A loaded machine makes realm creation slow: a longer per-request timeout than the 30 s default.
+  const env = () => ({ KEYCLOAK_URL: kc.url, KEYCLOAK_ADMIN_USERNAME: kc.username, KEYCLOAK_ADMIN_PASSWORD: kc.password, KEYCLOAK_TIMEOUT_MS: '180000' });
   const admin = () => new KeycloakAdminHttp(kc.url, realm, () => conn.admin.getAccessToken());
 
   before(async () => {
