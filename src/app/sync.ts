@@ -5,6 +5,7 @@ import { pacedTarget } from '../engine/sync/paced-target.js';
 import { FlaglessError, isFlaglessError } from '../protocol/errors.js';
 import type { InboundEvent, SourceChange, SourceRecords, WebhookReceiver } from '../protocol/sync.js';
 import type { Target } from '../protocol/target.js';
+import type { SourceOptions } from '../protocol/source.js';
 import type { TokenBucket } from '../engine/rate-limit.js';
 import type { SqlDriver } from '../state/driver.js';
 import { SyncStore, type SyncStats } from '../state/sync/store.js';
@@ -36,8 +37,8 @@ export interface OpenedSync {
   records?: SourceRecords;
   /** Starts `--reconcile-every` (no-op without it). */
   startSchedule(): void;
-  /** One reconcile pass: the source listed through its API, differences put in the inbox. */
-  reconcile(): Promise<ReconcileSummary>;
+  /** One reconcile pass: the source listed (its API, or a fresh export given as `listing`), differences put in the inbox. */
+  reconcile(listing?: Omit<SourceOptions, 'env'>): Promise<ReconcileSummary>;
   close(): Promise<void>;
   /** The write and read buckets, when the target documents a rate limit (the bench reads their stats). */
   pacing?: { writes: TokenBucket; reads: TokenBucket };
@@ -83,9 +84,9 @@ export async function openSync(o: OpenSyncOptions): Promise<OpenedSync> {
   const decode = (event: InboundEvent): SourceChange => decodeReconcile(event) ?? receiver?.decode(event) ?? { kind: 'ignored', reason: 'no receiver decodes this event' };
   const appliers = new Map<string, ApplyDeps>([[o.vendor, { vendor: o.vendor, target, store, decode, ...(records ? { records } : {}), onDelete: o.onDelete }]]);
 
-  const reconcile = async () => {
-    // The listing of `--api`: the same reader `migrate --api` uses.
-    const src = await openSource({ from: o.vendor, api: true, env: o.env, ...(o.apiUrl ? { apiUrl: o.apiUrl } : {}) });
+  const reconcile = async (listing?: Omit<SourceOptions, 'env'>) => {
+    // The listing: the same reader `migrate --api` (or `migrate --file` with a fresh export) uses.
+    const src = await openSource({ from: o.vendor, ...(listing ?? { api: true, ...(o.apiUrl ? { apiUrl: o.apiUrl } : {}) }), env: o.env });
     return reconcileSource({ vendor: o.vendor, items: src.read(), store, target, movedUsers: store.ledgerMovedUsers() });
   };
   let timer: NodeJS.Timeout | undefined;
@@ -117,6 +118,8 @@ export async function openSync(o: OpenSyncOptions): Promise<OpenedSync> {
 
 export interface ReconcileOptions {
   from: KnownSourceVendor;
+  /** The listing: the vendor's API (default), or a fresh export (`file`, ...) for a source without an API reader (Firebase). */
+  listing?: Omit<SourceOptions, 'env'>;
   env: Record<string, string | undefined>;
   apiUrl?: string;
   target: Target;
@@ -139,7 +142,7 @@ export interface ReconcileResult {
 export async function syncReconcile(o: ReconcileOptions): Promise<ReconcileResult> {
   const sync = await openSync({ vendor: o.from, env: o.env, ...(o.apiUrl ? { apiUrl: o.apiUrl } : {}), target: o.target, driver: o.driver, onDelete: o.onDelete, webhooks: false, ...(o.onEvent ? { onEvent: o.onEvent } : {}) });
   try {
-    const summary = await sync.reconcile();
+    const summary = await sync.reconcile(o.listing);
     o.onEvent?.(`${summary.listed} users listed: ${summary.changed} to apply, ${summary.deleted} gone from the source, ${summary.unchanged} unchanged`);
     const worker = new SyncWorker({ store: sync.store, appliers: sync.appliers });
     const deadline = Date.now() + (o.settleMs ?? 60_000);

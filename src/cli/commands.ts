@@ -262,7 +262,7 @@ export const COMMANDS: CommandSpec[] = [
     name: 'ids',
     summary: 'Export the id map (source id → target id for users and organizations) from the ledger.',
     description:
-      "What the application needs to rewrite its own foreign keys after a migration. Reads the ledger only (the file or database `migrate` wrote), changes nothing. Columns: kind, source_id, target_id, target, run_id.",
+      "What the application needs to rewrite its own foreign keys after a migration. Reads the ledger only (the file or database `migrate` wrote), changes nothing. Columns: kind, source_id, target_id, target, run_id, status (present; or deleted / disabled when sync applied a deletion at the legacy provider since; users sync created, moved by no run, follow with run_id `sync`).",
     positionals: [{ name: 'action', description: 'What to do with the id map.', required: true, choices: ['export'] }],
     flags: [
       { name: 'format', type: 'string', value: 'fmt', choices: ['csv', 'json'], description: 'Output format (default csv; json with --json).' },
@@ -348,21 +348,23 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     name: 'sync',
-    summary: 'Apply the changes made at the legacy provider since the move began, from a listing of its API.',
+    summary: 'Apply the changes made at the legacy provider since the move began, from a listing of its API (or a fresh export).',
     description:
-      "`sync reconcile` lists the source through its API (as `migrate --api`), compares each user's last change with what sync last applied, and applies the differences through the same inbox and worker as the gateway's webhooks, exactly once and newest state wins: changed and new users are written to the target (new ones without a password), users the target holds that the source no longer has are deleted (or disabled with --on-delete disable); a listing that fails part-way deletes nothing. For Cognito and Firebase, which send no change webhooks, and for Clerk and Auth0 deliveries that never arrived. Exit 0 when every event was applied, 1 when some are quarantined or still waiting for a retry.",
+      "`sync reconcile` lists the source through its API (as `migrate --api`), or reads a fresh export (--file, for Firebase, which has no API reader here: `firebase auth:export`), compares each user's last change with what sync last applied, and applies the differences through the same inbox and worker as the gateway's webhooks, exactly once and newest state wins: changed and new users are written to the target (new ones without a password), users the target holds that the source no longer has are deleted (or disabled with --on-delete disable); a listing that fails part-way deletes nothing. For Cognito and Firebase, which send no change webhooks, and for Clerk and Auth0 deliveries that never arrived. Exit 0 when every event was applied, 1 when some are quarantined or still waiting for a retry.",
     positionals: [{ name: 'action', description: 'What to do.', required: true, choices: ['reconcile'] }],
     flags: [
-      { ...FROM_FLAG, choices: SOURCE_VENDORS },
-      { name: 'api', type: 'boolean', description: "Read the source through its API (required: it is the only way reconcile reads; credentials from the environment)." },
-      SOURCE_URL_FLAG,
+      ...SOURCE_FLAGS,
       ...TARGET_FLAGS,
       STATE_FLAG,
       ON_DELETE_FLAG,
       JSON_FLAG,
       QUIET_FLAG,
     ],
-    examples: ['flagless sync reconcile --from clerk --api --to better-auth --db auth.db', 'flagless sync reconcile --from cognito --api --to keycloak --realm app --on-delete disable --json'],
+    examples: [
+      'flagless sync reconcile --from clerk --api --to better-auth --db auth.db',
+      'flagless sync reconcile --from cognito --api --to keycloak --realm app --on-delete disable --json',
+      'flagless sync reconcile --from firebase --file users-today.json --hash-config hash.json --to workos',
+    ],
     load: () => import('./run-sync.js'),
   },
   {

@@ -1,5 +1,6 @@
 import { exportIds, type IdsFormat } from '../engine/ids.js';
 import { openStateStore } from '../state/ledger/open.js';
+import { SyncStore } from '../state/sync/store.js';
 import { DEFAULT_STATE_PATH, stateMayExist } from '../state/location.js';
 import { FlaglessError } from '../protocol/errors.js';
 import { str } from './open-target.js';
@@ -21,7 +22,10 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
     else throw e;
   });
   try {
-    const n = await exportIds(store, format, (chunk) => closed || io.out(chunk), str(args.flags.run));
+    // What sync did since (deleted, disabled, created): read only, nothing when sync never ran here.
+    const synced = [];
+    for await (const m of SyncStore.reader(store.driver).idMap()) synced.push(m);
+    const n = await exportIds(store, format, (chunk) => closed || io.out(chunk), str(args.flags.run), synced);
     if (!io.quiet && !closed) io.err(`flagless: ${n} ids exported from ${store.location}`);
     return EXIT_OK;
   } finally {

@@ -2,15 +2,16 @@ import { openTarget } from '../app/open-target.js';
 import { syncReconcile } from '../app/sync.js';
 import { FlaglessError } from '../protocol/errors.js';
 import { openGatewayStore } from '../state/gateway/open.js';
-import { sourceVendorFromFlags } from './open-source.js';
+import { sourceFromFlags, sourceVendorFromFlags } from './open-source.js';
 import { str, targetFromFlags } from './open-target.js';
 import { EXIT_OK, EXIT_PROBLEMS, type CommandIo, type ParsedCommand } from './spec.js';
 
-/** `flagless sync reconcile --from <vendor> --api --to <target> ...`: one pass, then the inbox drained. */
+/** `flagless sync reconcile --from <vendor> --api|--file <fresh export> --to <target> ...`: one pass, then the inbox drained. */
 export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
   const env = process.env;
   const from = sourceVendorFromFlags(args.flags);
-  if (args.flags.api !== true) throw new FlaglessError('E_USAGE', 'sync reconcile reads the source through its API: add --api (credentials from the environment).');
+  // The listing: the vendor's API, or a fresh export (Firebase has no API reader: `firebase auth:export`).
+  const { from: _from, env: _env, ...listing } = sourceFromFlags(args.flags, env);
   const onDelete = str(args.flags['on-delete']) ?? 'delete';
   if (onDelete !== 'delete' && onDelete !== 'disable') throw new FlaglessError('E_USAGE', `--on-delete must be delete or disable; got "${onDelete}".`);
   const apiUrl = str(args.flags['source-url']);
@@ -22,6 +23,7 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
       const { summary, stats } = await syncReconcile({
         from,
         env,
+        listing,
         ...(apiUrl ? { apiUrl } : {}),
         target,
         driver: store.driver,

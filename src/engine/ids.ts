@@ -7,21 +7,43 @@ import type { StateStore } from '../state/ledger/types.js';
  */
 export type IdsFormat = 'csv' | 'json';
 
-export const ID_COLUMNS = ['kind', 'source_id', 'target_id', 'target', 'run_id'] as const;
+export const ID_COLUMNS = ['kind', 'source_id', 'target_id', 'target', 'run_id', 'status'] as const;
 
-/** Writes the map in chunks that each end with a newline (one CSV row, one JSON array element). */
-export async function exportIds(store: StateStore, format: IdsFormat, write: (chunk: string) => void, runId?: string): Promise<number> {
+/** What sync did to a user since: deleted or disabled at the target, or created there (not in any run). */
+export interface SyncedId {
+  sourceId: string;
+  targetId?: string;
+  status: 'present' | 'deleted' | 'disabled';
+}
+
+/**
+ * Writes the map in chunks that each end with a newline (one CSV row, one JSON array element).
+ * `status`: `present`, or what sync (`serve --sync`, `sync reconcile`) did since: `deleted` or
+ * `disabled` at the target because the user was deleted at the legacy provider; users sync created
+ * (no run moved them) follow with run id `sync`.
+ */
+export async function exportIds(store: StateStore, format: IdsFormat, write: (chunk: string) => void, runId?: string, synced: readonly SyncedId[] = []): Promise<number> {
   let n = 0;
   let pending: string | undefined;
+  const bySource = new Map(synced.map((s) => [s.sourceId, s]));
+  const seen = new Set<string>();
+  const row = (r: { kind: string; sourceId: string; targetId: string; target: string; runId: string; status: string }) => {
+    if (format === 'csv') write(stringify([[r.kind, r.sourceId, r.targetId, r.target, r.runId, r.status]]));
+    else {
+      if (pending !== undefined) write(`${pending},\n`);
+      pending = `  ${JSON.stringify(r)}`;
+    }
+    n++;
+  };
   if (format === 'csv') write(stringify([[...ID_COLUMNS]]));
   else write('[\n');
   for await (const r of store.idMap(runId)) {
-    if (format === 'csv') write(stringify([[r.kind, r.sourceId, r.targetId, r.target, r.runId]]));
-    else {
-      if (pending !== undefined) write(`${pending},\n`);
-      pending = `  ${JSON.stringify({ kind: r.kind, sourceId: r.sourceId, targetId: r.targetId, target: r.target, runId: r.runId })}`;
-    }
-    n++;
+    const s = r.kind === 'user' ? bySource.get(r.sourceId) : undefined;
+    if (s) seen.add(r.sourceId);
+    row({ kind: r.kind, sourceId: r.sourceId, targetId: r.targetId, target: r.target, runId: r.runId, status: s?.status ?? 'present' });
+  }
+  if (runId === undefined) {
+    for (const s of synced) if (!seen.has(s.sourceId) && s.targetId) row({ kind: 'user', sourceId: s.sourceId, targetId: s.targetId, target: '', runId: 'sync', status: s.status });
   }
   if (format === 'json') write(`${pending !== undefined ? `${pending}\n` : ''}]\n`);
   return n;

@@ -34,6 +34,8 @@ function suite(name: string, open: () => Promise<{ driver: SqlDriver; cleanup: (
       assert.deepEqual(due.map((r) => r.id), ['clerk:c', 'clerk:b', 'clerk:a', 'clerk:d'], 'oldest source time first');
       assert.equal(await store.settle(due[0]!, 'applied', { user: { sourceId: 'u2', state: { status: 'present', watermarkMs: t0, targetId: 'T2' } }, nowMs: t0 + 110 }), true);
       assert.equal(await store.settle(due[0]!, 'applied', { nowMs: t0 + 111 }), false, 'settled once');
+      assert.equal((await store.get('clerk:c'))?.body, '', "a settled event's body is not kept");
+      assert.notEqual((await store.get('clerk:b'))?.body, '', 'a pending one keeps it');
       await store.retryLater('clerk:b', 'E_TARGET_UNAVAILABLE: down', t0 + 5000);
       assert.equal(await store.olderPending('u1', { occurredAtMs: t0 + 2, eventId: 'clerk:a' }), true, 'b waits for its retry, a behind it');
       assert.deepEqual((await store.due(10, t0 + 200)).map((r) => r.id), ['clerk:a', 'clerk:d']);

@@ -67,6 +67,8 @@ describe('Clerk webhooks into Better Auth (SQLite) through serve', { timeout: 12
       assert.equal(res.status, 401, what);
       assert.ok(!text.includes(WEBHOOK_SECRET) && !text.includes(headers['svix-signature'] ?? '\u0000'), `${what}: the answer repeats no secret or signature`);
     }
+    const huge = await fetch(`${gw.url}/v1/sync/clerk`, { method: 'POST', headers: genuine.headers, body: 'x'.repeat(1024 * 1024 + 1) });
+    assert.equal(huge.status, 413, 'a body over 1 MiB is refused before it is read whole');
     const sqlite = new Database(state, { readonly: true });
     const n = (sqlite.prepare('SELECT COUNT(*) AS n FROM sync_inbox').get() as { n: number }).n;
     sqlite.close();
@@ -123,6 +125,13 @@ describe('Clerk webhooks into Better Auth (SQLite) through serve', { timeout: 12
     } finally {
       await driver.close();
     }
+
+    const ids = await flaglessAsync(['ids', 'export', '--state', state, '--format', 'json']);
+    assert.equal(ids.code, 0, ids.stderr);
+    const map = new Map((JSON.parse(ids.stdout) as { kind: string; sourceId: string; status: string; runId: string }[]).map((r) => [r.sourceId, r]));
+    assert.equal(map.get(users[3]!.id)?.status, 'deleted', 'ids export says the user was deleted');
+    assert.equal(map.get(users[0]!.id)?.status, 'present');
+    assert.deepEqual([map.get('user_sync0100')?.status, map.get('user_sync0100')?.runId], ['present', 'sync'], 'a user sync created is in the id map');
 
     const report = await verify({ source: { from: 'clerk', api: true, apiUrl: sim.url, env }, target: { to: 'better-auth', db, env } });
     assert.equal(report.counts.missing, 0, JSON.stringify(report.missing));

@@ -15,7 +15,7 @@ export interface SyncWorkerOptions {
   store: SyncStore;
   /** The apply dependencies per vendor (the inbox holds events of every vendor the gateway receives). */
   appliers: ReadonlyMap<string, ApplyDeps>;
-  /** Subjects worked on at once (default 4). */
+  /** Subjects worked on at once (default 16: an event may wait on the source's API). */
   concurrency?: number;
   /** Events read per pass (default 200). */
   batch?: number;
@@ -37,7 +37,7 @@ export class SyncWorker {
   #kicked = false;
 
   constructor(options: SyncWorkerOptions) {
-    this.#o = { concurrency: 4, batch: 200, pollMs: 250, maxAttempts: 8, maxBackoffMs: 30_000, ...options };
+    this.#o = { concurrency: 16, batch: 200, pollMs: 250, maxAttempts: 8, maxBackoffMs: 30_000, ...options };
   }
 
   start(): void {
@@ -59,18 +59,46 @@ export class SyncWorker {
     await this.#loop;
   }
 
+  /**
+   * Continuous lanes: each subject with due events gets a chain (its events in order, one at a
+   * time), up to `concurrency` chains at once; a chain ending, or new events arriving, starts the
+   * next. A slow event (a read of the source's API) holds only its own subject back.
+   */
   async #run(): Promise<void> {
+    const busy = new Set<string>();
+    const chains = new Set<Promise<void>>();
     while (this.#running) {
-      let worked = 0;
+      let started = 0;
       try {
-        worked = await this.drainOnce();
+        if (busy.size < this.#o.concurrency) {
+          const rows = await this.#o.store.due(this.#o.batch + busy.size * 4);
+          for (const group of this.#groups(rows)) {
+            if (busy.size >= this.#o.concurrency) break;
+            const first = group[0]!;
+            const subject = first.subject;
+            if (busy.has(subject)) continue;
+            // An older event of this subject is waiting for its retry: the later ones wait behind it.
+            if (await this.#o.store.olderPending(subject, { occurredAtMs: first.occurredAtMs, eventId: first.id })) continue;
+            busy.add(subject);
+            started++;
+            const chain: Promise<void> = this.#chain(group, false)
+              .then(() => undefined, () => undefined) // a state outage: the events stay pending and are taken again
+              .finally(() => {
+                busy.delete(subject);
+                chains.delete(chain);
+                this.kick();
+              });
+            chains.add(chain);
+          }
+        }
       } catch {
         // The state store failed (an outage): the next pass tries again; nothing was settled.
       }
       if (!this.#running) break;
-      if (worked > 0 || this.#kicked) {
+      if (started > 0 && busy.size < this.#o.concurrency) continue;
+      if (this.#kicked) {
         this.#kicked = false;
-        continue;
+        if (busy.size < this.#o.concurrency) continue;
       }
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, this.#o.pollMs);
@@ -80,32 +108,41 @@ export class SyncWorker {
         };
       });
       this.#wake = undefined;
+      this.#kicked = false;
     }
+    await Promise.all(chains);
   }
 
-  /** One pass over the due events; returns how many were settled or retried. */
-  async drainOnce(nowMs = Date.now()): Promise<number> {
-    const rows = await this.#o.store.due(this.#o.batch, nowMs);
-    if (rows.length === 0) return 0;
+  #groups(rows: InboxRow[]): InboxRow[][] {
     const bySubject = new Map<string, InboxRow[]>();
     for (const r of rows) {
       const list = bySubject.get(r.subject);
       if (list) list.push(r);
       else bySubject.set(r.subject, [r]);
     }
-    const queue = [...bySubject.values()];
+    return [...bySubject.values()];
+  }
+
+  /** One subject's due events in order; stops at a failure (the rest waits for its retry). Returns how many were worked. */
+  async #chain(group: InboxRow[], check = true): Promise<number> {
+    // An older event of this subject is waiting for its retry: the later ones wait behind it.
+    const first = group[0]!;
+    if (check && (await this.#o.store.olderPending(first.subject, { occurredAtMs: first.occurredAtMs, eventId: first.id }))) return 0;
+    let worked = 0;
+    for (const row of group) {
+      const ok = await this.#one(row);
+      worked++;
+      if (!ok) break;
+    }
+    return worked;
+  }
+
+  /** One pass over the due events (no background loop: `sync reconcile`); returns how many were settled or retried. */
+  async drainOnce(nowMs = Date.now()): Promise<number> {
+    const queue = this.#groups(await this.#o.store.due(this.#o.batch, nowMs));
     let worked = 0;
     const lane = async () => {
-      for (let group = queue.shift(); group; group = queue.shift()) {
-        // An older event of this subject is waiting for its retry: the later ones wait behind it.
-        const first = group[0]!;
-        if (await this.#o.store.olderPending(first.subject, { occurredAtMs: first.occurredAtMs, eventId: first.id })) continue;
-        for (const row of group) {
-          const ok = await this.#one(row);
-          worked++;
-          if (!ok) break; // keep this subject's order: the rest waits for the retry
-        }
-      }
+      for (let group = queue.shift(); group; group = queue.shift()) worked += await this.#chain(group);
     };
     await Promise.all(Array.from({ length: Math.min(this.#o.concurrency, queue.length) }, lane));
     return worked;

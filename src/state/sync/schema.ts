@@ -15,6 +15,7 @@
  *    found out of order, failed attempts).
  *
  * Nothing secret is stored: webhook bodies carry no hash, and errors are FlaglessError messages.
+ * A body (personal data: names, addresses, metadata) is kept only until its event is settled.
  */
 export function syncSchema(p: string): string[] {
   return [

@@ -122,6 +122,11 @@ export class SyncStore {
     return new SyncStore(driver);
   }
 
+  /** Reads only (no DDL): for a read-only state (`ids export`); reads of a state without sync's tables find nothing. */
+  static reader(driver: SqlDriver): SyncStore {
+    return new SyncStore(driver);
+  }
+
   get driver(): SqlDriver {
     return this.#d;
   }
@@ -213,7 +218,8 @@ export class SyncStore {
       const now = opts.nowMs ?? Date.now();
       const statements: Statement[] = [
         {
-          sql: `UPDATE ${this.#p}sync_inbox SET state = $2, applied_at_ms = $3, applications = applications + 1, last_error = NULL WHERE event_id = $1 AND state = 'pending'`,
+          // The vendor's JSON (names, addresses, metadata) is not kept once the event is settled.
+          sql: `UPDATE ${this.#p}sync_inbox SET state = $2, applied_at_ms = $3, applications = applications + 1, last_error = NULL, body = '' WHERE event_id = $1 AND state = 'pending'`,
           params: [row.id, state, now],
         },
       ];
@@ -298,12 +304,17 @@ export class SyncStore {
 
   /** The sync's id map: source id → target id and status (deleted users say so). */
   async *idMap(vendor?: string): AsyncIterable<{ vendor: string; sourceId: string; targetId?: string; status: SyncUserState['status'] }> {
-    const rows = await this.#guard('reading the sync id map', () =>
-      this.#d.query<{ vendor: string; source_id: string; target_id: string | null; status: SyncUserState['status'] }>(
-        `SELECT vendor, source_id, target_id, status FROM ${this.#p}sync_users ${vendor ? 'WHERE vendor = $1' : ''} ORDER BY vendor, source_id`,
-        vendor ? [vendor] : [],
-      ),
-    );
+    const rows = await this.#guard('reading the sync id map', async () => {
+      try {
+        return await this.#d.query<{ vendor: string; source_id: string; target_id: string | null; status: SyncUserState['status'] }>(
+          `SELECT vendor, source_id, target_id, status FROM ${this.#p}sync_users ${vendor ? 'WHERE vendor = $1' : ''} ORDER BY vendor, source_id`,
+          vendor ? [vendor] : [],
+        );
+      } catch (e) {
+        if (this.#d.isMissingTable(e)) return [];
+        throw e;
+      }
+    });
     for (const r of rows) yield { vendor: r.vendor, sourceId: r.source_id, status: r.status, ...(r.target_id !== null ? { targetId: r.target_id } : {}) };
   }
 
