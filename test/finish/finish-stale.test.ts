@@ -5,6 +5,7 @@ import { WorkOS } from '@workos-inc/node';
 import { finish, openFinishStore } from '../../src/app/finish.js';
 import { status } from '../../src/app/status.js';
 import { startWorkosSimulator, type WorkosSimulator } from '../../src/connectors/workos/sim/server.js';
+import { SyncStore } from '../../src/state/sync/store.js';
 import { tempDir } from '../engine/fixtures.js';
 
 /**
@@ -25,7 +26,7 @@ describe('finish: users flagged back to legacy by sync', () => {
   });
   after(async () => sim?.stop());
 
-  it('mails the stale user once; status counts them until then', async () => {
+  it('mails the stale user once (not one deleted at the source since); status counts the resets', async () => {
     const u = new URL(sim.url);
     const sdk = new WorkOS(sim.apiKey, { apiHostname: u.hostname, port: Number(u.port), https: false });
     const moved = await sdk.userManagement.createUser({ email: 'stale@example.com', password: 'Old-Passw0rd!' });
@@ -34,6 +35,11 @@ describe('finish: users flagged back to legacy by sync', () => {
     try {
       // As the gateway's markMigrated then sync's flagLegacy leave the row: legacy, target id kept.
       await store.driver.run(`INSERT INTO gateway_users (source_id, state, target_id, attempts, updated_at) VALUES ($1, 'legacy', $2, 1, $3)`, ['user_stale', moved.id, new Date().toISOString()]);
+      // Another such user, since deleted at the legacy provider (sync's record of it): nobody to mail.
+      const gone = await sdk.userManagement.createUser({ email: 'gone@example.com', password: 'Old-Passw0rd!' });
+      await store.driver.run(`INSERT INTO gateway_users (source_id, state, target_id, attempts, updated_at) VALUES ($1, 'legacy', $2, 1, $3)`, ['user_gone', gone.id, new Date().toISOString()]);
+      await SyncStore.attach(store.driver);
+      await store.driver.run(`INSERT INTO sync_users (vendor, source_id, status, target_id, updated_at_ms) VALUES ('clerk', 'user_gone', 'deleted', $1, $2)`, [gone.id, Date.now()]);
     } finally {
       await store.close();
     }

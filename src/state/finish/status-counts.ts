@@ -1,5 +1,5 @@
 import type { SqlDriver } from '../driver.js';
-import { MOVED, NO_HASH } from './store.js';
+import { MOVED, NO_HASH, syncGoneQuery } from './store.js';
 import type { StateStatusCounts } from './types.js';
 
 /**
@@ -39,15 +39,18 @@ export async function stateStatusCounts(d: SqlDriver): Promise<StateStatusCounts
   } catch (e) {
     if (!d.isMissingTable(e)) throw e;
   }
-  // Without finish's table, no user has been handled by it.
-  const handled = resets ? `source_id NOT IN (${resetRows(`'sent', 'sending', 'failed', 'skipped'`)})` : 'TRUE';
+  // Without finish's table, no user has been handled by it. Users sync saw deleted or disabled at
+  // the legacy provider are nobody's concern any more.
+  const goneQuery = await syncGoneQuery(d);
+  const notGone = goneQuery ? `source_id NOT IN (${goneQuery})` : 'TRUE';
+  const handled = `${notGone} AND ${resets ? `source_id NOT IN (${resetRows(`'sent', 'sending', 'failed', 'skipped'`)})` : 'TRUE'}`;
 
   let ledger: StateStatusCounts['ledger'];
   try {
     const users = await n(`SELECT COUNT(DISTINCT source_id) AS n FROM ${p}records WHERE kind = 'user'`);
     const moved = `SELECT source_id FROM ${p}records WHERE ${MOVED}`;
     const onTarget = await n(`SELECT COUNT(*) AS n FROM (${moved} UNION ${gatewayMoved}) AS t`);
-    const notMoved = `kind = 'user' AND source_id NOT IN (${moved}) AND source_id NOT IN (${gatewayMoved})`;
+    const notMoved = `kind = 'user' AND source_id NOT IN (${moved}) AND source_id NOT IN (${gatewayMoved}) AND ${notGone}`;
     const count = (where: string) => n(`SELECT COUNT(DISTINCT source_id) AS n FROM ${p}records WHERE ${notMoved} AND ${where}`);
     const skipped = `state = 'done' AND outcome = 'skipped'`;
     const quarantined = await count(`state = 'failed' AND error_code <> 'E_DUPLICATE_EMAIL'`);

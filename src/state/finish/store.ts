@@ -7,6 +7,20 @@ import type { FinishRow, ResetCandidate, ResetReason, SmsUser } from './types.js
 export const MOVED = `kind = 'user' AND state = 'done' AND target_id IS NOT NULL AND (outcome IS NULL OR outcome <> 'skipped')`;
 export const NO_HASH = `lossy LIKE '%"field":"password"%'`;
 
+/**
+ * Users sync saw deleted (or disabled) at the legacy provider (state/sync's `sync_users`): nobody to
+ * finish for. Undefined when the state has no sync table (sync never ran here).
+ */
+export async function syncGoneQuery(d: SqlDriver): Promise<string | undefined> {
+  try {
+    await d.query(`SELECT source_id FROM ${d.prefix}sync_users WHERE status IN ('deleted', 'disabled') LIMIT 1`);
+    return `SELECT source_id FROM ${d.prefix}sync_users WHERE status IN ('deleted', 'disabled')`;
+  } catch (e) {
+    if (d.isMissingTable(e)) return undefined;
+    throw e;
+  }
+}
+
 interface FinishRowDb {
   source_id: string;
   action: string;
@@ -121,8 +135,10 @@ export class FinishStore {
     )) {
       flags.set(g.source_id, g);
     }
+    const gone = await this.#gone(rows.map((r) => r.source_id));
     const page: ResetCandidate[] = [];
     for (const r of rows) {
+      if (gone.has(r.source_id)) continue; // deleted or disabled at the legacy provider since (sync)
       const g = flags.get(r.source_id);
       if (g?.state === 'migrated') continue; // signed in through the gateway: the target has the password
       if (Number(r.no_hash) === 1) page.push({ sourceId: r.source_id, targetId: r.target_id, reason: 'no-usable-hash' });
@@ -147,7 +163,20 @@ export class FinishStore {
       if (!this.#d.isMissingTable(e)) throw e;
       rows = await this.#d.query(`SELECT source_id, target_id FROM ${p}gateway_users WHERE state = 'legacy' AND target_id IS NOT NULL ORDER BY source_id`);
     }
-    return rows.map((r) => ({ sourceId: r.source_id, targetId: r.target_id, reason: 'password-changed-at-legacy' as const }));
+    const gone = await this.#gone(rows.map((r) => r.source_id));
+    return rows.filter((r) => !gone.has(r.source_id)).map((r) => ({ sourceId: r.source_id, targetId: r.target_id, reason: 'password-changed-at-legacy' as const }));
+  }
+
+  /** Of these users, those sync saw deleted or disabled at the legacy provider. */
+  async #gone(ids: readonly string[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    const query = ids.length ? await syncGoneQuery(this.#d) : undefined;
+    if (!query) return out;
+    for (let i = 0; i < ids.length; i += 500) {
+      const part = ids.slice(i, i + 500);
+      for (const r of await this.#d.query<{ source_id: string }>(`${query} AND source_id IN (${placeholders(1, part.length)})`, part)) out.add(r.source_id);
+    }
+    return out;
   }
 
   /** Users whose SMS factor the target cannot hold (the plan's `mfa.sms` lossy note), in these runs (all runs when empty). */
