@@ -25,6 +25,8 @@ function suite(name: string, open: () => Promise<{ driver: SqlDriver; cleanup: (
     it('inbox, watermarks and statistics', async () => {
       const opened = await open();
       cleanup = opened.cleanup;
+      const before = await SyncStore.reader(opened.driver).stats();
+      assert.deepEqual([before.received, before.pending, before.quarantined], [0, 0, 0], 'a state where sync never ran: all zero, nothing created');
       const store = await SyncStore.attach(opened.driver);
       await SyncStore.attach(opened.driver); // idempotent DDL
       const t0 = 1_800_000_000_000;

@@ -51,6 +51,13 @@ describe('Clerk webhooks into Better Auth (SQLite) through serve', { timeout: 12
 
   const post = (d: SignedDelivery) => deliver(`${gw.url}/v1/sync/clerk`, d);
 
+  it('serve refuses --on-delete disable for a target that cannot disable users (E_USAGE at start)', async () => {
+    await assert.rejects(
+      serve({ from: 'clerk', legacy: 'api', source: { apiUrl: sim.url }, target: { to: 'better-auth', db }, state, env, port: 0, logLevel: 'silent', sync: { onDelete: 'disable' } }),
+      (e: Error & { code?: string }) => e.code === 'E_USAGE' && /cannot disable users/.test(e.message),
+    );
+  });
+
   it('refuses forged, stale and unsigned deliveries with 401 and stores nothing', async () => {
     const body = JSON.stringify({ type: 'user.deleted', object: 'event', data: { object: 'user', id: users[0]!.id, deleted: true }, timestamp: Date.now() });
     const signer = new WebhookSigner(WEBHOOK_SECRET);

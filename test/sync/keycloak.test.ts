@@ -88,4 +88,26 @@ describe('Clerk webhooks into the real Keycloak through serve', { timeout: 15 * 
     assert.equal(report.counts.missingMemberships, 0, JSON.stringify(report.missingMemberships));
     assert.equal(report.users.target, users.length - 1 + 1, 'the deleted user is gone, the new one is there');
   });
+
+  it('--on-delete disable: a user deleted at Clerk is disabled in Keycloak, and the id map says so', async () => {
+    const { target } = await import('../../src/connectors/keycloak/index.js');
+    const { applyEvent } = await import('../../src/engine/sync/apply-change.js');
+    const { decodeClerkEvent } = await import('../../src/connectors/clerk/webhook.js');
+    const kc = await target.open({ env, url: kcUrl, realm });
+    const driver = new SqliteDriver(state);
+    try {
+      const store = await SyncStore.attach(driver);
+      const id = users[5]!.id;
+      const event = { id: 'msg_disable', type: 'user.deleted', subject: id, occurredAtMs: Date.now(), body: JSON.stringify({ type: 'user.deleted', object: 'event', data: { object: 'user', id, deleted: true } }) };
+      const result = await applyEvent({ vendor: 'clerk', target: kc, store, decode: decodeClerkEvent, onDelete: 'disable' }, event);
+      assert.equal(result.state, 'applied');
+      assert.equal(result.user?.state.status, 'disabled');
+      const ref = await kc.findUser({ externalId: id });
+      assert.ok(ref, 'the account is kept');
+      assert.equal((await kc.getUser(ref))?.disabled, true, 'and disabled');
+    } finally {
+      await driver.close();
+      await kc.close();
+    }
+  });
 });
