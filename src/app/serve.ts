@@ -21,6 +21,7 @@ import { loadSsoProxyConfig } from './sso-cutover.js';
 import { legacyApiVerifier } from './legacy-api.js';
 import { isSourceVendor, openSource, sourceVendors, type KnownSourceVendor } from './open-source.js';
 import { openTarget, type OpenTargetOptions } from './open-target.js';
+import { statusOnDriver } from './status.js';
 import type { OnDelete } from '../engine/sync/apply-change.js';
 import { openSync } from './sync.js';
 
@@ -79,6 +80,8 @@ export interface ServeOptions {
   trustProxy?: boolean;
   /** Gateway log level (pino): `info` by default, `silent` for none. */
   logLevel?: string;
+  /** Webhooks are expected at least this often (seconds): the dashboard's switch-off card counts a longer silence. */
+  expectWebhooksEverySeconds?: number;
   /** Brute-force limits (defaults: 10 failed logins per identifier per 15 minutes, 300 attempts per address per minute). */
   limits?: { perIdentifier?: WindowRule; perAddress?: WindowRule; perAccount?: WindowRule; badTokensPerAddress?: WindowRule };
   /** Port (default 8787; 0 for a free one) and host (default 127.0.0.1). */
@@ -213,6 +216,11 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
       ...(options.limits ? { limits: options.limits } : {}),
       logger: createGatewayLogger({ level: options.logLevel ?? 'info' }),
       labels: { legacy: `${vendor} (${legacy.name})`, target: label, state: store.location },
+      switchOff: () =>
+        statusOnDriver(store.driver, {
+          ...(options.expectWebhooksEverySeconds ? { expectWebhooksEverySeconds: options.expectWebhooksEverySeconds } : {}),
+          ...(ssoConfig ? { ssoConnections: ssoConfig.connections.map((c) => c.name), ssoDefaultSide: ssoConfig.defaultSide } : {}),
+        }),
       ownsDependencies: false,
       ...(ssoStore && options.sso ? { sso: { config: ssoConfig!, store: ssoStore, ...ssoExtras(options.sso) } } : {}),
       ...(sync ? { sync: { receivers: sync.receivers, store: sync.store, appliers: sync.appliers, ...(options.sync?.worker ? { worker: options.sync.worker } : {}) } } : {}),

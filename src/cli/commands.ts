@@ -275,6 +275,44 @@ export const COMMANDS: CommandSpec[] = [
     load: () => import('./run-ids.js'),
   },
   {
+    name: 'finish',
+    summary: "Send the target's own password reset to users who never moved their password, once; list who must re-enrol SMS factors.",
+    description:
+      "For users still without a usable password at the target (moved by `migrate` without a hash it accepts and never signed in through the gateway since, or flagged back to legacy because their password changed there): the target's own password-reset / set-password message, once per user. WorkOS: its password reset email (POST /user_management/password_reset); Keycloak: its update-password email (execute-actions-email, needs the realm's SMTP settings); Better Auth: requestPasswordReset with the application's own sendResetPassword (BETTER_AUTH_RESET_SENDER=module exporting it). Each message is recorded in the state before the target is asked and after it answered, so a re-run or a run after kill -9 never mails anyone twice; one a crash left unconfirmed is listed and re-sent only with --resend-unconfirmed. A user who set a password since, or is disabled at the target, is skipped with the reason. Users whose SMS second factor the target does not carry are listed (--sms-csv) with the notice to send them before the cutover (--notice-out). No reset link or token reaches a log or the report. Exit 0 when every user who needed a reset has one or was skipped with a reason, 1 with failed or unconfirmed ones, 2 when refused before sending anything, 3 on a fatal stop mid-run (run it again to continue).",
+    flags: [
+      ...TARGET_FLAGS,
+      STATE_FLAG,
+      { name: 'dry-run', type: 'boolean', description: 'List who would be sent what from the state alone: no target call, nothing sent or recorded.' },
+      { name: 'rate', type: 'string', value: 'R', description: "Messages per second (default: the target's documented write rate, at most 10)." },
+      { name: 'report', type: 'string', value: 'path', description: 'Write who was sent what as CSV (source_id, target_id, email, reason, result, via, at, detail; never a link).' },
+      { name: 'resend-unconfirmed', type: 'boolean', description: 'Also send to users a stopped run left unconfirmed (check the target\'s email log first: they may have it already).' },
+      { name: 'links-out', type: 'string', value: 'path', description: 'Also write each reset link the target returns to this file (created 0600, with a warning): for teams that deliver the links themselves. The links are credentials.' },
+      { name: 'sms-csv', type: 'string', value: 'path', description: 'Write the users whose SMS second factor the target does not carry (they must re-enrol) as CSV.' },
+      { name: 'notice-out', type: 'string', value: 'prefix', description: 'Write the re-enrolment notice for SMS users as <prefix>.txt and <prefix>.html, to send before the cutover.' },
+      { name: 'cutover', type: 'string', value: 'date', description: 'The cutover date the notice names (default: a [DATE] placeholder).' },
+      { name: 'product', type: 'string', value: 'name', description: "The product's name in the notice." },
+    ],
+    examples: [
+      'flagless finish --to workos --dry-run',
+      'WORKOS_API_KEY=sk_... flagless finish --to workos --rate 5 --report finish.csv --sms-csv sms.csv --notice-out sms-notice --cutover 2027-01-15',
+      'BETTER_AUTH_RESET_SENDER=./src/auth/send-reset.mjs flagless finish --to better-auth --db app.db --json',
+    ],
+    load: () => import('./run-finish.js'),
+  },
+  {
+    name: 'status',
+    summary: 'Go/no-go for switching the legacy provider off, with the reasons.',
+    description:
+      "Reads the state (the ledger, the gateway's flags, finish's resets) and says \"safe to switch off\" only when nothing is left: users still only on legacy by reason (moved without a usable hash and never signed in, flagged back to legacy, quarantined, undecided duplicates, not yet written, without an email), password resets unconfirmed or refused, moves in flight at the gateway, the last sign-in checked at the legacy provider, sync lag and failures, webhooks silent longer than expected, and SSO connections not yet cut over. A check whose data cannot be read is unknown, and unknown is never safe. Writes no data. Exit 0 only when safe, 1 with the reasons, 2 when the state is missing or unusable.",
+    flags: [
+      STATE_FLAG,
+      { name: 'expect-webhooks-every', type: 'string', value: 'duration', description: 'Webhooks are expected at least this often (e.g. 15m, 6h): a longer silence is a reason.' },
+      { name: 'sso-config', type: 'string', value: 'path', description: "The SSO cutover proxy's configuration (as `serve --sso-config`): its connections never flipped to the target count as not cut over." },
+    ],
+    examples: ['flagless status', 'flagless status --state postgres://localhost/flagless --expect-webhooks-every 6h --json'],
+    load: () => import('./run-status.js'),
+  },
+  {
     name: 'demo',
     summary: 'See the whole product work in one command, on embedded defaults.',
     description:
@@ -356,10 +394,11 @@ export const COMMANDS: CommandSpec[] = [
       { name: 'index-storage', type: 'string', value: 'where', choices: ['memory', 'sqlite'], description: 'Where the export index lives: memory (default, fastest) or a private temporary SQLite file (large exports).' },
       { name: 'trust-proxy', type: 'boolean', description: 'Take the client address from X-Forwarded-For (behind a reverse proxy), for the per-address limits.' },
       { name: 'auth0-script', type: 'string', value: 'path', description: 'Write the Auth0 custom-database Login and Get User scripts (calling this gateway) to this file.' },
-      ...SSO_SERVE_FLAGS,
       SYNC_FLAG,
       ON_DELETE_FLAG,
       RECONCILE_EVERY_FLAG,
+      { name: 'expect-webhooks-every', type: 'string', value: 'duration', description: "Webhooks are expected at least this often (e.g. 6h): the dashboard's switch-off card counts a longer silence (as `flagless status --expect-webhooks-every`)." },
+      ...SSO_SERVE_FLAGS,
       LOG_LEVEL_FLAG,
     ],
     examples: [

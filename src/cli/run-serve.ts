@@ -80,6 +80,8 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
   }
   const onDelete = str(flags['on-delete']) ?? 'delete';
   if (onDelete !== 'delete' && onDelete !== 'disable') throw new FlaglessError('E_USAGE', `--on-delete must be delete or disable; got "${onDelete}".`);
+  const expectRaw = str(flags['expect-webhooks-every']);
+  const expectWebhooksEverySeconds = expectRaw === undefined ? undefined : parseDuration(expectRaw, '--expect-webhooks-every') / 1000;
   const reconcileRaw = str(flags['reconcile-every']);
   const reconcileEveryMs = reconcileRaw === undefined ? undefined : parseDuration(reconcileRaw, '--reconcile-every');
   const syncOn = flags.sync === true || reconcileEveryMs !== undefined;
@@ -121,6 +123,7 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
     ...(sso ? { sso } : {}),
     onEvent: (message) => io.err(`flagless serve: ${message}`),
     ...(syncOn ? { sync: { onDelete, ...(reconcileEveryMs !== undefined ? { reconcileEveryMs } : {}) } } : {}),
+    ...(expectWebhooksEverySeconds !== undefined ? { expectWebhooksEverySeconds } : {}),
   });
   try {
     const { url } = handle;

@@ -22,7 +22,9 @@ export function loggedTarget(target: Target, log: Logger): Target {
         if (result instanceof Promise) {
           return result.then(
             (r) => {
-              log.debug({ op: prop, ms: Math.round(performance.now() - started), result: r }, `target.${prop} ok`);
+              // A password reset's link or code is a credential: never logged.
+              const shown = prop === 'sendPasswordReset' && r && typeof r === 'object' ? { ...(r as object), ...('link' in r ? { link: '[redacted]' } : {}), ...('code' in r ? { code: '[redacted]' } : {}) } : r;
+              log.debug({ op: prop, ms: Math.round(performance.now() - started), result: shown }, `target.${prop} ok`);
               return r;
             },
             (e: unknown) => {

@@ -6,8 +6,9 @@ import type { BruteForceGuard } from './limiter.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { LoginRouter } from './router.js';
 import type { GatewayStore } from '../state/gateway/types.js';
-import type { SsoProxy } from './sso/proxy.js';
+import type { SwitchOffReport } from './switch-off.js';
 import type { SyncStore } from '../state/sync/store.js';
+import type { SsoProxy } from './sso/proxy.js';
 
 /** What every route of one gateway instance shares. */
 export interface GatewayContext {
@@ -23,10 +24,12 @@ export interface GatewayContext {
   token?: string;
   /** The token /metrics and /dashboard require (the ops token, else the lazy token); public without either. */
   opsToken?: string;
-  /** The SSO cutover proxy, when `serve` was given `--sso-config`. */
-  sso?: SsoProxy;
+  /** The go/no-go for switching the legacy provider off (`flagless status`'s checks), when app provides it. */
+  switchOff?: () => Promise<SwitchOffReport>;
   /** Sync from the legacy provider's webhooks, when `serve` receives them. */
   sync?: { store: SyncStore };
+  /** The SSO cutover proxy, when `serve` was given `--sso-config`. */
+  sso?: SsoProxy;
   /** Shown on the dashboard. */
   labels: { legacy: string; target: string; state: string };
 }

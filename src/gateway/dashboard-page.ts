@@ -1,5 +1,6 @@
 import type { DashboardCounts, SeriesPoint } from '../state/gateway/types.js';
 import { legacyBreakdown } from './legacy-breakdown.js';
+import { switchOffSection, type SwitchOffReport } from './switch-off.js';
 
 /**
  * The dashboard: one self-contained HTML page (no script, no external asset), rendered on the
@@ -110,7 +111,7 @@ ${rows}
 }
 
 /** `sections`: extra panels (already HTML), shown after the failures (the SSO proxy's). */
-export function renderDashboard(data: DashboardCounts, labels: DashboardLabels, now: Date = new Date(), sections: readonly string[] = []): string {
+export function renderDashboard(data: DashboardCounts, labels: DashboardLabels, now: Date = new Date(), switchOff?: SwitchOffReport | { error: string }, sections: readonly string[] = []): string {
   const jit = data.byRoute.jit;
   const completed = data.byRoute.completed;
   const lazy = data.byRoute.lazy;
@@ -134,7 +135,9 @@ export function renderDashboard(data: DashboardCounts, labels: DashboardLabels, 
     remaining === undefined
       ? 'The number of legacy users is unknown (no export or migration plan): counts show moves only.'
       : remaining === 0
-        ? 'Every user is on the target: the legacy provider can be switched off.'
+        ? switchOff
+          ? 'Every user is on the target; whether the legacy provider can be switched off is below.'
+          : 'Every user is on the target: the legacy provider can be switched off.'
         : `${remaining} users have not signed in since the move began; import their hashes with \`flagless migrate\` or plan a password reset before switching the legacy provider off.`;
 
   return `<!doctype html>
@@ -169,6 +172,7 @@ ${card('migrated', 'On the target', String(data.migrated))}
 <section><h2>Progress</h2>
 ${pct !== undefined ? `<progress data-testid="progress" max="100" value="${pct.toFixed(1)}"></progress><p>${pct.toFixed(1)} % of users are on the target.</p>` : ''}
 <p class="verdict" data-testid="verdict">${esc(verdict)}</p></section>
+${switchOff ? switchOffSection(switchOff) : ''}
 ${breakdownSection(data)}
 <section><h2>Users over time (cumulative, per hour)</h2>
 ${buckets.length ? lineChart(buckets, lines) : '<p class="muted" data-testid="no-moves">No user has moved yet.</p>'}</section>

@@ -53,6 +53,8 @@ export interface GatewayOptions {
   failureFlushMs?: number;
   defaultMetrics?: boolean;
   labels?: Partial<GatewayContext['labels']>;
+  /** The switch-off checks for the dashboard (app's `flagless status` on this state). */
+  switchOff?: GatewayContext['switchOff'];
   /**
    * Sync from the legacy provider's webhooks (`POST /v1/sync/<vendor>`): the receivers, the inbox
    * (on the state's driver), and how each vendor's events are applied. The gateway runs the worker
@@ -108,6 +110,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     guard,
     ...(opts.token ? { token: opts.token } : {}),
     ...((opts.opsToken ?? opts.token) ? { opsToken: (opts.opsToken ?? opts.token)! } : {}),
+    ...(opts.switchOff ? { switchOff: opts.switchOff } : {}),
     labels: { legacy: opts.legacy.name, target: opts.target.capabilities.displayName, state: opts.store.location, ...opts.labels },
   };
   let worker: SyncWorker | undefined;

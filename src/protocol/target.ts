@@ -41,6 +41,8 @@ export interface TargetUserView {
   memberships: { organizationId: string; organizationExternalId?: string; roles: string[] }[];
   identities: { provider: string; providerUserId: string }[];
   hasPassword?: boolean;
+  /** Phone numbers the target holds for the user (targets declaring `phoneNumbers`). */
+  phones?: string[];
 }
 
 export interface MembershipHint {
@@ -61,6 +63,29 @@ export interface CreateUserOptions {
   includePasswordHash: boolean;
   /** Users without a usable hash: leave for JIT, or ask the target to force a reset. */
   missingPassword: 'jit' | 'reset';
+}
+
+/** What `flagless finish` asks of a target for a user who has no usable password there. */
+export interface PasswordResetRequest {
+  /** The address the target holds for the user (read back through its API). */
+  email: string;
+  /**
+   * Also give back the link (or code) the message carries: only when the operator asked for links
+   * to be written to a file (`finish --links-out`). Otherwise no secret leaves the connector.
+   */
+  wantLink?: boolean;
+}
+
+export interface PasswordResetSent {
+  /** How the user is reached, for the report: e.g. `workos:password-reset-email`. Never a secret. */
+  via: string;
+  /** True when the target itself delivered the message; false when it only made a link the operator must deliver (`link` is then set). */
+  delivered: boolean;
+  /** The reset link, only with `wantLink` (or when the target does not deliver it). */
+  link?: string;
+  /** A recovery code to type into the link's page (Kratos's admin recovery), under the same rule. */
+  code?: string;
+  expiresAt?: string;
 }
 
 export interface Target {
@@ -139,6 +164,14 @@ export interface Target {
   removeMembership?(user: TargetUserRef, org: TargetOrgRef): Promise<'removed' | 'absent'>;
   /** For the gateway's just-in-time move: set a plaintext as the target's native password. */
   setPassword(ref: TargetUserRef, plaintext: string): Promise<void>;
+  /**
+   * Optional: the target's own password-reset / set-password message for one user (WorkOS's
+   * password reset email, Keycloak's execute-actions email, Better Auth's requestPasswordReset with
+   * the application's sender, Kratos's recovery). One call sends one message: the caller (`finish`)
+   * records it in its ledger before and after, so it is sent once. Failures are classified like
+   * writes (a 429 is retriable and sent nothing; an ambiguous failure may have sent it).
+   */
+  sendPasswordReset?(ref: TargetUserRef, request: PasswordResetRequest): Promise<PasswordResetSent>;
   close(): Promise<void>;
   /**
    * Optional, pure (no I/O): what this target's own mapping cannot carry for a user beyond what the

@@ -21,7 +21,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it as nodeIt } from 'node:test';
 import { planUser, type UserPlan } from '../../src/engine/plan.js';
 import { migrate } from '../../src/engine/run.js';
 import { normalizeEmail } from '../../src/model/email.js';
@@ -64,6 +64,12 @@ export interface TargetConformanceSubject {
   capabilities: TargetCapabilities;
   /** Opens a fresh, empty target (a new realm, database, simulator). Called once per suite. */
   open(): Promise<OpenedTarget>;
+  /**
+   * Cases this connector is known to fail, by the start of the case's name, each with why (an open
+   * issue): they still run and are reported as TODO with the reason, so the gap is listed on every
+   * run and a case that starts passing shows; they do not turn the suite red meanwhile.
+   */
+  knownGaps?: Record<string, string>;
 }
 
 /** Firebase's documented sample hash config, for the algorithm that needs a project key. */
@@ -124,6 +130,11 @@ function memorySource(users: CanonicalUser[]): Source {
 
 export function runTargetConformance(subject: TargetConformanceSubject): void {
   const caps = subject.capabilities;
+  const gaps = Object.entries(subject.knownGaps ?? {});
+  const it = (name: string, fn: () => Promise<void> | void) => {
+    const gap = gaps.find(([prefix]) => name.startsWith(prefix));
+    return gap ? nodeIt(name, { todo: `known gap: ${gap[1]}` }, fn) : nodeIt(name, fn);
+  };
   describe(`target conformance: ${subject.name}`, { timeout: 10 * 60_000 }, () => {
     let opened: OpenedTarget;
     let t: Target;
@@ -389,11 +400,16 @@ export function runTargetConformance(subject: TargetConformanceSubject): void {
 
       const phone = person(id('phone'), `${id('phone')}@example.com`, { phones: [{ number: '+14155550123', verified: true, primary: true }] });
       const pp = plan(phone);
-      // The view has no phone field: a target that declares phones needs a view for them first.
-      assert.equal(caps.phoneNumbers, false, 'phone numbers are declared, but the suite cannot see them: extend TargetUserView and this suite');
-      if ((caps.metadataCarries ?? []).includes('phones')) assert.ok(!pp.lossy.some((n) => n.field === 'phones'), 'phones are declared carried in metadata');
-      else assert.ok(pp.lossy.some((n) => n.field === 'phones'), 'the plan says phones are not moved');
-      await t.createUser(pp.user, pp.createOptions);
+      if (caps.phoneNumbers) {
+        assert.ok(!pp.lossy.some((n) => n.field === 'phones'), 'phones are declared: the plan moves them');
+        const pref = await t.createUser(pp.user, pp.createOptions);
+        assert.deepEqual((await view(pref)).phones, ['+14155550123'], 'the view shows the phone number (TargetUserView.phones)');
+      } else {
+        if ((caps.metadataCarries ?? []).includes('phones')) assert.ok(!pp.lossy.some((n) => n.field === 'phones'), 'phones are declared carried in metadata');
+        else assert.ok(pp.lossy.some((n) => n.field === 'phones'), 'the plan says phones are not moved');
+        const pref = await t.createUser(pp.user, pp.createOptions);
+        assert.equal((await view(pref)).phones, undefined, 'a target without phone numbers shows none');
+      }
 
       const mfa = person(id('mfa'), `${id('mfa')}@example.com`, {
         mfa: [

@@ -63,7 +63,16 @@ export interface FlaglessAuthOptions {
   secret?: string;
   /** BETTER_AUTH_URL; only used for URLs Better Auth builds, never contacted. */
   baseURL?: string;
+  /**
+   * The application's own `emailAndPassword.sendResetPassword` (the function its Better Auth config
+   * passes), so `flagless finish` sends the reset email the application sends; absent: Better Auth
+   * refuses password resets (RESET_PASSWORD_DISABLED).
+   */
+  sendResetPassword?: ResetPasswordSender;
 }
+
+/** Better Auth's `sendResetPassword` signature (better-auth 1.7: `({ user, url, token }, request)`). */
+export type ResetPasswordSender = (data: { user: { id: string; email: string; name?: string }; url: string; token: string }, request?: Request) => Promise<void>;
 
 export function createFlaglessAuth(database: BetterAuthDatabase['handle'], options: FlaglessAuthOptions = {}) {
   return betterAuth({
@@ -72,7 +81,7 @@ export function createFlaglessAuth(database: BetterAuthDatabase['handle'], optio
     database: database as BetterAuthOptions['database'],
     secret: options.secret ?? randomBytes(32).toString('base64url'),
     baseURL: options.baseURL ?? 'http://127.0.0.1:3000',
-    emailAndPassword: { enabled: true },
+    emailAndPassword: { enabled: true, ...(options.sendResetPassword ? { sendResetPassword: options.sendResetPassword } : {}) },
     plugins: [organization(), flaglessImport()],
     telemetry: { enabled: false },
     // Better Auth warns on every failed sign-in; flagless reports those itself.

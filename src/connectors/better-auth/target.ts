@@ -16,7 +16,7 @@ import { getOrgAdapter } from 'better-auth/plugins/organization';
 import { looksLikeEmail } from '../../model/email.js';
 import type { CanonicalUser, LinkedIdentity, Organization } from '../../model/user.js';
 import { FlaglessError } from '../../protocol/errors.js';
-import type { CreateUserOptions, LoginResult, Target, TargetOrgRef, TargetUserRef, TargetUserView } from '../../protocol/target.js';
+import type { CreateUserOptions, LoginResult, PasswordResetRequest, PasswordResetSent, Target, TargetOrgRef, TargetUserRef, TargetUserView } from '../../protocol/target.js';
 import type { BetterAuthDatabase, FlaglessAuth } from './app.js';
 import { BulkWriter, RowBuilder, type TableRow } from './bulk.js';
 import { betterAuthCapabilities } from './capabilities.js';
@@ -62,6 +62,12 @@ const PAGE_SIZE = 200;
 const ROW_PAGE_SIZE = 1000;
 const SLUG_ATTEMPTS = 20;
 
+/** The application's reset sender's outcomes by user id (index.ts fills it), and the redirect it asks for. */
+export interface ResetSenderOutcomes {
+  outcomes: Map<string, { link: string } | { error: string }>;
+  redirectTo?: string | undefined;
+}
+
 export class BetterAuthTarget implements Target {
   readonly capabilities = betterAuthCapabilities;
   readonly stats = { writes: 0, reads: 0 };
@@ -71,10 +77,13 @@ export class BetterAuthTarget implements Target {
   readonly #database: BetterAuthDatabase;
   readonly #rows: RowBuilder;
   readonly #bulk: BulkWriter;
+  readonly #reset: ResetSenderOutcomes | undefined;
   #closed = false;
 
-  constructor(auth: FlaglessAuth, ctx: AuthContext, database: BetterAuthDatabase) {
+  /** `reset`: the application's reset sender is configured (what it did is kept by user id, see index.ts). */
+  constructor(auth: FlaglessAuth, ctx: AuthContext, database: BetterAuthDatabase, reset?: ResetSenderOutcomes) {
     this.#auth = auth;
+    this.#reset = reset;
     this.#ctx = ctx;
     // The org adapter is typed for the generic context; ours is the same object with narrower options.
     this.#orgs = getOrgAdapter(ctx as unknown as Parameters<typeof getOrgAdapter>[0]);
@@ -409,6 +418,33 @@ export class BetterAuthTarget implements Target {
       if (credential) await this.#ctx.internalAdapter.updatePassword(ref.id, hash);
       else await this.#ctx.internalAdapter.linkAccount({ providerId: CREDENTIAL_PROVIDER, accountId: ref.id, userId: ref.id, password: hash });
     });
+  }
+
+  /**
+   * Better Auth's own reset (`auth.api.requestPasswordReset`, POST /request-password-reset in
+   * better-auth 1.7; `forgetPassword` is the older name): it stores a one-time token and calls the
+   * application's `sendResetPassword` with the link, which the application mails. Better Auth
+   * answers the same for an unknown address, so the caller looks the user up first. A throwing
+   * sender (the application's mail provider refused) is reported as not sent.
+   */
+  async sendPasswordReset(ref: TargetUserRef, request: PasswordResetRequest): Promise<PasswordResetSent> {
+    if (!this.#reset) {
+      throw new FlaglessError('E_USAGE', "Better Auth sends reset emails through the application's own sender: set BETTER_AUTH_RESET_SENDER to a module exporting the sendResetPassword function the application passes to Better Auth");
+    }
+    this.#reset.outcomes.delete(ref.id);
+    this.stats.writes++;
+    try {
+      await this.#auth.api.requestPasswordReset({ body: { email: request.email, ...(this.#reset.redirectTo ? { redirectTo: this.#reset.redirectTo } : {}) } });
+    } catch (e) {
+      if (isAPIError(e)) throw new FlaglessError('E_TARGET_VALIDATION', `Better Auth refused the password reset of ${ref.id}: ${e.message}`, { errorClass: 'skippable' });
+      // The database failed (the sender's own failures never reach here: see the outcomes).
+      throw classifyDbError(e, `requesting the password reset of ${ref.id}`, 'write');
+    }
+    const outcome = this.#reset.outcomes.get(ref.id);
+    this.#reset.outcomes.delete(ref.id);
+    if (outcome === undefined) throw new FlaglessError('E_TARGET_VALIDATION', `Better Auth sent no reset email to ${ref.id}: it holds no user with that address`, { errorClass: 'skippable' });
+    if ('error' in outcome) throw new FlaglessError('E_TARGET_VALIDATION', `the application's sendResetPassword failed for ${ref.id}: ${outcome.error}`, { errorClass: 'skippable' });
+    return { via: 'better-auth:sendResetPassword', delivered: true, ...(request.wantLink ? { link: outcome.link } : {}) };
   }
 
   async close(): Promise<void> {

@@ -15,7 +15,7 @@ import { type CanonicalUser, type LinkedIdentity, type LossyNote, type Organizat
 import type { TargetCapabilities } from '../../protocol/capabilities.js';
 import { FlaglessError } from '../../protocol/errors.js';
 import { httpStatusError, isTransientStatus } from '../../protocol/http-status.js';
-import type { CreateUserOptions, LoginResult, Target, TargetOrgRef, TargetUserRef, TargetUserView } from '../../protocol/target.js';
+import type { CreateUserOptions, LoginResult, PasswordResetRequest, PasswordResetSent, Target, TargetOrgRef, TargetUserRef, TargetUserView } from '../../protocol/target.js';
 import type { KeycloakAdminHttp } from './admin-http.js';
 import { keycloakCapabilities } from './capabilities.js';
 import {
@@ -183,6 +183,20 @@ export class KeycloakTarget implements Target {
       .catch(() => undefined);
     if (r && r.status < 300) this.#events.resetEmailsSent++;
     else this.#events.resetEmailsFailed++;
+  }
+
+  /**
+   * `flagless finish`: Keycloak's own "update your password" email (PUT
+   * /users/{id}/execute-actions-email ["UPDATE_PASSWORD"]), the link valid for the realm's default
+   * action-token lifespan. Keycloak answers 500 when its SMTP send failed and 400 for a user it
+   * will not mail (disabled, no address): either way nothing went out.
+   */
+  async sendPasswordReset(ref: TargetUserRef, _request: PasswordResetRequest): Promise<PasswordResetSent> {
+    const r = await this.#http.request('PUT', `/users/${encodeURIComponent(ref.id)}/execute-actions-email`, { what: 'send the update-password email', body: ['UPDATE_PASSWORD'], accept: [400, 500] });
+    if (r.status === 500) throw new FlaglessError('E_TARGET_VALIDATION', `Keycloak could not send the update-password email to ${ref.id}: check the realm's email (SMTP) settings`, { errorClass: 'skippable' });
+    if (r.status === 400) throw new FlaglessError('E_TARGET_VALIDATION', `Keycloak refused to email ${ref.id} (a disabled user, or one without an email address)`, { errorClass: 'skippable' });
+    this.#events.resetEmailsSent++;
+    return { via: 'keycloak:execute-actions-email', delivered: true };
   }
 
   /**

@@ -108,7 +108,7 @@ describe('Kratos map', () => {
       lastName: 'Lovelace',
       username: 'ada',
       disabled: true,
-      metadata: { plan: 'pro' },
+      metadata: { public: { plan: 'pro' }, private: {} },
       memberships: [],
       identities: [
         { provider: 'google', providerUserId: '1234' },

@@ -177,7 +177,9 @@ export function fromKratosIdentity(identity: KratosIdentityWire, plan: TraitPlan
   const last = str(getTrait(traits, plan.lastName));
   const full = str(getTrait(traits, plan.fullName));
   const username = str(getTrait(traits, plan.username));
-  const metadata = { ...((identity.metadata_public as Record<string, unknown> | null) ?? {}), ...((identity.metadata_admin as Record<string, unknown> | null) ?? {}) };
+  // Kept apart as Kratos keeps them (metadata_public is readable by the user's session, metadata_admin is not).
+  const metadata = { public: (identity.metadata_public as Record<string, unknown> | null) ?? {}, private: (identity.metadata_admin as Record<string, unknown> | null) ?? {} };
+  const phone = str(getTrait(traits, plan.phone));
   return {
     id: identity.id,
     ...(identity.external_id ? { externalId: identity.external_id } : {}),
@@ -192,5 +194,6 @@ export function fromKratosIdentity(identity: KratosIdentityWire, plan: TraitPlan
     memberships: [],
     identities,
     hasPassword: !!identity.credentials?.password,
+    ...(phone ? { phones: [phone] } : {}),
   };
 }

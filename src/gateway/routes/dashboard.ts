@@ -15,12 +15,27 @@ export function registerDashboard(app: FastifyInstance, ctx: GatewayContext): vo
   app.get('/dashboard/data', async (req, reply) => {
     if (!opsAuthorized(ctx, req, reply)) return reply;
     const data = await load();
-    return reply.code(200).send({ ...data, ...(ctx.sso ? { sso: await ctx.sso.status() } : {}), ...(ctx.sync ? { sync: await ctx.sync.store.stats() } : {}) });
+    return reply.code(200).send({ ...data, ...(ctx.sync ? { sync: await ctx.sync.store.stats() } : {}), ...(ctx.sso ? { sso: await ctx.sso.status() } : {}) });
+  });
+  // The switch-off checks read more of the state than the counts: their own endpoint, and a card.
+  const switchOff = async () => {
+    if (!ctx.switchOff) return undefined;
+    try {
+      return await ctx.switchOff();
+    } catch (e) {
+      return { error: (e as Error).message };
+    }
+  };
+  app.get('/dashboard/status', async (req, reply) => {
+    if (!opsAuthorized(ctx, req, reply)) return reply;
+    const r = await switchOff();
+    if (!r) return reply.code(404).send({ error: 'the switch-off checks are not available in this gateway' });
+    return reply.code('error' in r ? 503 : 200).send(r);
   });
   app.get('/dashboard', async (req, reply) => {
     if (!opsAuthorized(ctx, req, reply)) return reply;
     const panels = [...(ctx.sso ? [renderSsoPanel(await ctx.sso.status())] : []), ...(ctx.sync ? [renderSyncPanel(await ctx.sync.store.stats())] : [])];
-    const html = renderDashboard(await load(), ctx.labels, new Date(), panels);
+    const html = renderDashboard(await load(), ctx.labels, new Date(), await switchOff(), panels);
     return reply.code(200).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
   });
 }

@@ -137,7 +137,8 @@ export async function updateIdentity(ctx: SimContext, id: string, body: unknown)
 
 function credentialBodies(i: SimIdentity): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  if (i.credentials.password) out.password = { config: { ...i.credentials.password.config } };
+  // A password credential holding identifiers only (no password yet) is derived again from the traits, not imported.
+  if (i.credentials.password && (i.credentials.password.config.hashed_password || i.credentials.password.config.use_password_migration_hook)) out.password = { config: { ...i.credentials.password.config } };
   if (i.credentials.oidc) out.oidc = { config: { providers: i.credentials.oidc.config.providers } };
   if (i.credentials.saml) out.saml = { config: { providers: i.credentials.saml.config.providers } };
   if (i.credentials.totp) out.totp = { config: { ...i.credentials.totp.config } };

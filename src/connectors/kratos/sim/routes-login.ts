@@ -76,7 +76,8 @@ export class LoginFlows {
     };
     const identity = ctx.store.findByIdentifier('password', identifier);
     const cred = identity?.credentials.password;
-    if (!identity || !cred) return fail();
+    // An identity without a password holds a password credential with identifiers only: no sign-in.
+    if (!identity || !cred || (!cred.config.use_password_migration_hook && !cred.config.hashed_password)) return fail();
     if (cred.config.use_password_migration_hook) {
       if (!ctx.migrationHookUrl) throw new HttpError(500, 'Password migration hook is not enabled but password migration is requested.');
       ctx.stats.hookCalls++;

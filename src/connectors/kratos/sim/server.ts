@@ -4,6 +4,7 @@ import { HttpError, readJson, send, type SimContext, type SimReply } from './htt
 import { batchPatch, createIdentity, getIdentity, listIdentities, updateIdentity } from './routes-identities.js';
 import { createRelationship, deleteRelationships, getRelationships } from './routes-keto.js';
 import { LoginFlows } from './routes-login.js';
+import { RecoveryFlows, type SimCourierMessage } from './routes-recovery.js';
 import { SimStore } from './state.js';
 import { DEFAULT_IDENTITY_SCHEMA } from './traits.js';
 
@@ -55,6 +56,8 @@ export interface KratosSimulator {
   port: number;
   store: SimStore;
   stats(): KratosSimulatorStats;
+  /** Messages Kratos's courier sent (recovery codes), oldest first, without the codes. */
+  outbox(): SimCourierMessage[];
   /** Changes the hook URL at run time (tests start the gateway after the simulator). */
   setMigrationHook(url: string | undefined, token?: string): void;
   stop(): Promise<void>;
@@ -80,6 +83,7 @@ export async function startKratosSimulator(options: KratosSimulatorOptions = {})
     stats: { writesApplied: 0, logins: { succeeded: 0, failed: 0 }, hookCalls: 0 },
   };
   const flows = new LoginFlows();
+  const recovery = new RecoveryFlows();
   const writeTimes: number[] = [];
 
   const limited = (): HttpError | undefined => {
@@ -155,6 +159,9 @@ export async function startKratosSimulator(options: KratosSimulatorOptions = {})
       return { status: 200, body: found };
     }
     if (path === '/self-service/login/api' && method === 'GET') return flows.create(ctx);
+    if (path === '/self-service/recovery/api' && method === 'GET') return recovery.create(ctx);
+    if (path === '/self-service/recovery' && method === 'POST') return recovery.submit(ctx, url.searchParams.get('flow'), await readJson(req));
+    if ((path === '/admin/recovery/code' || path === '/admin/recovery/link') && method === 'POST') return recovery.admin(ctx, path.endsWith('code') ? 'code' : 'link', await readJson(req));
     if (path === '/self-service/login' && method === 'POST') return flows.submit(ctx, url.searchParams.get('flow'), await readJson(req));
     if (path === '/admin/relation-tuples') {
       if (method === 'PUT') return createRelationship(ctx, await readJson(req));
@@ -202,6 +209,7 @@ export async function startKratosSimulator(options: KratosSimulatorOptions = {})
     port,
     store,
     stats,
+    outbox: () => recovery.outbox.map((m) => ({ ...m })),
     setMigrationHook(url, token) {
       ctx.migrationHookUrl = url;
       ctx.migrationHookToken = token;

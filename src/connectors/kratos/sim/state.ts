@@ -121,11 +121,17 @@ export function buildIdentity(body: Record<string, unknown>, schemaId: string, f
   };
   if (typeof body.external_id === 'string' && body.external_id !== '') identity.external_id = body.external_id;
   const password = creds.password?.config;
-  if (password) {
+  if (password && (password.use_password_migration_hook === true || typeof password.hashed_password === 'string')) {
     identity.credentials.password = {
       identifiers: facts.identifiers,
       config: password.use_password_migration_hook === true ? { use_password_migration_hook: true } : { hashed_password: password.hashed_password as string },
     };
+  } else if (facts.identifiers.length) {
+    // Kratos's schema extension gives every identity a password credential holding the traits'
+    // identifiers, with an empty config when there is no password (identity/extension_credentials.go
+    // setIdentifier): so an identity without a password is found by its email, and its email is
+    // taken (the identifier index is unique).
+    identity.credentials.password = { identifiers: facts.identifiers, config: {} };
   }
   const providers = (creds.oidc?.config?.providers as { provider: string; subject: string; use_auto_link?: boolean }[] | undefined) ?? [];
   if (providers.length) identity.credentials.oidc = { identifiers: providers.map((p) => `${p.provider}:${p.subject}`), config: { providers } };

@@ -7,6 +7,7 @@ import { SimApiError, parseJsonObject, readBody, sendBadGatewayHtml, sendJson } 
 import { SlidingWindowLimiter, TokenBucket } from './limits.js';
 import { organizationRoutes } from './routes-orgs.js';
 import { portalRoutes } from './routes-portal.js';
+import { passwordResetRoutes, type SimOutboxEmail } from './routes-password-reset.js';
 import { userRoutes, type Route, type SimContext, type SimResponse } from './routes-users.js';
 import { SimStore, membershipJson, newId, organizationJson, userJson } from './state.js';
 
@@ -81,6 +82,8 @@ export interface WorkosSimulatorStats {
   users: number;
   organizations: number;
   memberships: number;
+  /** Emails sent (password reset emails). */
+  emailsSent: number;
   uptimeMs: number;
   config: { rateLimit: number; burst: number; readRateLimit: number; faults: string };
 }
@@ -95,6 +98,8 @@ export interface WorkosSimulator {
   users(): (Record<string, unknown> & { password_source: string | null })[];
   organizations(): Record<string, unknown>[];
   memberships(): Record<string, unknown>[];
+  /** Emails WorkOS would have sent (password reset emails), oldest first, without tokens. */
+  outbox(): SimOutboxEmail[];
   setFaults(spec: string | FaultSpec): void;
   setRateLimit(rate: number, burst?: number): void;
   stop(): Promise<void>;
@@ -105,7 +110,7 @@ export const DEFAULT_SIM_CLIENT_ID = 'client_flagless_simulator';
 export const DEFAULT_WRITE_RATE = 50;
 export const DEFAULT_READ_RATE = 100;
 
-const ROUTES: Route[] = [...userRoutes, ...factorRoutes, ...organizationRoutes, ...portalRoutes, ...authRoutes];
+const ROUTES: Route[] = [...userRoutes, ...factorRoutes, ...organizationRoutes, ...portalRoutes, ...authRoutes, ...passwordResetRoutes];
 
 function match(method: string, path: string): { route: Route; params: string[] } | 'no-route' {
   for (const route of ROUTES) {
@@ -177,6 +182,7 @@ export async function startWorkosSimulator(opts: WorkosSimulatorOptions = {}): P
     organizations: store.organizations.size,
     memberships: store.memberships.size,
     portalLinks: store.portalLinks.length,
+    emailsSent: store.outbox.length,
     uptimeMs: Date.now() - started,
     config: { rateLimit: writeRate, burst: writeBucket?.burst ?? 0, readRateLimit: readRate, faults: describeFaultSpec(faults) },
   });
@@ -217,6 +223,7 @@ export async function startWorkosSimulator(opts: WorkosSimulatorOptions = {}): P
 
   async function simEndpoint(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     if (path === '/_sim/stats' && req.method === 'GET') return sendJson(res, 200, stats());
+    if (path === '/_sim/outbox' && req.method === 'GET') return sendJson(res, 200, { data: store.outbox });
     if (path === '/_sim/config' && req.method === 'POST') {
       const body = parseJsonObject(await readBody(req));
       if (typeof body.faults === 'string') faults = parseFaultSpec(body.faults);
@@ -303,6 +310,7 @@ export async function startWorkosSimulator(opts: WorkosSimulatorOptions = {}): P
     users: () => [...store.users.values()].map((u) => ({ ...userJson(u), password_source: u.password?.source ?? null })),
     organizations: () => [...store.organizations.values()].map(organizationJson),
     memberships: () => [...store.memberships.values()].map((m) => membershipJson(m, store.organizations.get(m.organizationId))),
+    outbox: () => store.outbox.map((m) => ({ ...m })),
     setFaults(spec) {
       faults = typeof spec === 'string' ? parseFaultSpec(spec) : spec;
     },

@@ -172,6 +172,10 @@ export class SimStore {
   readonly portalLinks: { organizationId: string; intent: string; issuedAt: number }[] = [];
   /** POST /organizations `Idempotency-Key` → the response first given for it. */
   readonly idempotentResponses = new Map<string, { status: number; body: unknown }>();
+  /** Password reset tokens by id (routes-password-reset.ts). */
+  readonly passwordResets = new Map<string, import('./routes-password-reset.js').SimPasswordReset>();
+  /** Emails WorkOS would have sent (its default AuthKit emails), oldest first; never a token. */
+  readonly outbox: import('./routes-password-reset.js').SimOutboxEmail[] = [];
 
   static emailKey(email: string): string {
     return email.trim().toLowerCase();
