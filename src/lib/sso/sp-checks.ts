@@ -2,8 +2,7 @@
 // signatures, Issuer, Audience, InResponseTo and time conditions, but not Destination, Recipient
 // nor replay of unsolicited responses), the OIDC code exchange with ID-token verification
 // (node:crypto against the IdP's JWKS: RS256 only, which is what the IdP here signs with), and a
-// bounded form-body reader. Used by this connector's SSO simulator only. (A copy of the Auth0
-// simulator's: connectors never import each other, and lib may not load a SAML library.)
+// bounded form-body reader. Used by the SSO service-provider simulators (sp-simulator.ts).
 import { createPublicKey, verify, type JsonWebKey } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 
