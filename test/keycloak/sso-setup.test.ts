@@ -3,7 +3,9 @@
  * legacy IdP's settings (with the legacy SP entity ID under --proxy), an OIDC one whose discovery
  * document Keycloak imports from another realm of the same server (acting as the customer's IdP),
  * mappers, and the first-broker-login flow that links to the migrated account. A dry run writes
- * nothing; a second run changes nothing and says so; the client secret is never printed.
+ * nothing; a second run changes nothing and says so; the client secret is never printed. A first
+ * login links silently only to an account whose verified email the IdP asserts; an account that never
+ * verified its email is not linked (the flow of earlier versions linked it), and that flow is repaired.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,7 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { connectKeycloak, type KeycloakConnection } from '../../src/connectors/keycloak/admin-client.js';
-import { LINK_AUTHENTICATORS, LINK_FLOW } from '../../src/connectors/keycloak/sso-setup.js';
+import { LINK_FLOW } from '../../src/connectors/keycloak/sso-setup.js';
+import { CONDITION_UNVERIFIED, CONDITION_VERIFIED, linkAuthenticators } from '../../src/connectors/keycloak/sso-link-flow.js';
 import { DAY, makeCertificate, type TestCertificate } from '../helpers/certificates.js';
 import { flaglessAsync } from '../helpers/cli.js';
 import { inventoryOf, oidcConnection, samlConnection } from '../sso/fixtures.js';
@@ -56,6 +59,17 @@ async function follow(jar: Jar, url: string, init: RequestInit = {}, stopAt?: st
 
 const decodeHtml = (s: string) => s.replace(/&amp;/g, '&');
 
+/** The flow as [level, step, requirement]: a sub-flow by its alias, an execution by its provider. */
+const EXPECTED_SHAPE = [
+  [0, 'idp-detect-existing-broker-user', 'REQUIRED'],
+  [0, 'flagless-link-verified-email', 'CONDITIONAL'],
+  [1, CONDITION_VERIFIED, 'REQUIRED'],
+  [1, 'idp-auto-link', 'REQUIRED'],
+  [0, 'flagless-link-unverified-email', 'CONDITIONAL'],
+  [1, CONDITION_UNVERIFIED, 'REQUIRED'],
+  [1, 'idp-email-verification', 'REQUIRED'],
+];
+
 describe('sso setup --to keycloak (real Keycloak)', { timeout: 600_000 }, () => {
   let kc: LocalKeycloak;
   let conn: KeycloakConnection;
@@ -72,6 +86,19 @@ describe('sso setup --to keycloak (real Keycloak)', { timeout: 600_000 }, () => 
     writeFileSync(inventory, JSON.stringify(inventoryOf([acme, oidcConnection('initech', `${kc.url}/realms/${idpRealm}`, 'initech-broker')])));
   };
   const setup = (extra: string[] = []) => flaglessAsync(['sso', 'setup', '--to', 'keycloak', '--realm', realm, '--inventory', inventory, '--proxy', '--client-secret-env', 'OIDC_SECRET', '--json', ...extra], { env: env() });
+
+  const flowShape = async (r: string) =>
+    (await conn.admin.authenticationManagement.getExecutions({ realm: r, flow: LINK_FLOW })).map((e) => [e.level, e.authenticationFlow ? e.displayName : e.providerId, e.requirement]);
+  const callback = 'http://127.0.0.1:9/cb';
+  /** A browser login at the application that the hint sends through the IdP realm, as `username`. */
+  const brokeredLogin = async (username: string, password: string) => {
+    const jar = new Jar();
+    const start = `${kc.url}/realms/${realm}/protocol/openid-connect/auth?client_id=app&response_type=code&scope=openid&redirect_uri=${encodeURIComponent(callback)}&kc_idp_hint=initech`;
+    const login = await follow(jar, start);
+    assert.ok(login.url.includes(`/realms/${idpRealm}/`), `the hint sends the browser to the IdP (${login.url})`);
+    const action = decodeHtml(/<form[^>]*id="kc-form-login"[^>]*action="([^"]+)"/.exec(await login.res.text())![1]!);
+    return follow(jar, action, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ username, password, credentialId: '' }).toString() }, callback);
+  };
 
   before(async () => {
     kc = await useKeycloak();
@@ -93,7 +120,7 @@ describe('sso setup --to keycloak (real Keycloak)', { timeout: 600_000 }, () => 
   it('the authenticators the flow uses exist in this Keycloak', async () => {
     const res = await fetch(`${kc.url}/admin/realms/${realm}/authentication/authenticator-providers`, { headers: { authorization: `Bearer ${await conn.admin.getAccessToken()}` } });
     const providers = (await res.json()) as { id?: string }[];
-    for (const id of LINK_AUTHENTICATORS) assert.ok(providers.some((p) => p.id === id), `${id} is an authenticator of this server`);
+    for (const id of linkAuthenticators()) assert.ok(providers.some((p) => p.id === id), `${id} is an authenticator of this server`);
   });
 
   it('a dry run lists what it would create and creates nothing', async () => {
@@ -131,8 +158,7 @@ describe('sso setup --to keycloak (real Keycloak)', { timeout: 600_000 }, () => 
     assert.deepEqual(samlMappers.map((m) => m.name).sort(), ['email', 'email-claim', 'firstName', 'firstName-claim', 'lastName', 'lastName-claim']);
     const oidcMappers = await conn.admin.identityProviders.findMappers({ realm, alias: 'initech' });
     assert.deepEqual(oidcMappers.map((m) => [m.name, (m.config as Record<string, string>).claim]).sort(), [['email', 'email'], ['firstName', 'given_name'], ['lastName', 'family_name']]);
-    const executions = await conn.admin.authenticationManagement.getExecutions({ realm, flow: LINK_FLOW });
-    assert.deepEqual(executions.map((e) => [e.providerId, e.requirement]), LINK_AUTHENTICATORS.map((p) => [p, 'REQUIRED']));
+    assert.deepEqual(await flowShape(realm), EXPECTED_SHAPE);
   });
 
   it('a second run changes nothing and says so; a changed SSO URL is updated', async () => {
@@ -155,20 +181,51 @@ describe('sso setup --to keycloak (real Keycloak)', { timeout: 600_000 }, () => 
     await conn.admin.users.create({ realm: idpRealm, username: 'ada', email: 'ada@initech.test', emailVerified: true, firstName: 'Ada', lastName: 'Lovelace', enabled: true, credentials: [{ type: 'password', value: 'Idp-password-1', temporary: false }] });
     // The account flagless migrated earlier, and the application's client.
     const { id: migratedId } = await conn.admin.users.create({ realm, username: 'ada@initech.test', email: 'ada@initech.test', emailVerified: true, firstName: 'Ada', lastName: 'Lovelace', enabled: true });
-    const callback = 'http://127.0.0.1:9/cb';
     await conn.admin.clients.create({ realm, clientId: 'app', publicClient: true, standardFlowEnabled: true, redirectUris: [callback] });
     const before = await conn.admin.users.count({ realm });
 
-    const jar = new Jar();
-    const start = `${kc.url}/realms/${realm}/protocol/openid-connect/auth?client_id=app&response_type=code&scope=openid&redirect_uri=${encodeURIComponent(callback)}&kc_idp_hint=initech`;
-    const login = await follow(jar, start);
-    assert.ok(login.url.includes(`/realms/${idpRealm}/`), `the hint sends the browser to the IdP (${login.url})`);
-    const action = decodeHtml(/<form[^>]*id="kc-form-login"[^>]*action="([^"]+)"/.exec(await login.res.text())![1]!);
-    const done = await follow(jar, action, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ username: 'ada', password: 'Idp-password-1', credentialId: '' }).toString() }, callback);
+    const done = await brokeredLogin('ada', 'Idp-password-1');
     assert.ok(done.url.startsWith(`${callback}?`) && new URL(done.url).searchParams.has('code'), `the login ends at the application with a code (${done.url}, HTTP ${done.res.status})`);
     assert.equal(await conn.admin.users.count({ realm }), before, 'no second account');
     const links = await conn.admin.users.listFederatedIdentities({ realm, id: migratedId });
     assert.deepEqual(links.map((l) => l.identityProvider), ['initech'], 'the IdP identity is linked to the migrated account');
+  });
+
+  it('an existing account that never verified its email is not linked by an IdP asserting that address', async () => {
+    // The IdP vouches for bob@initech.test (its user is verified there); the account with that
+    // address in the application's realm never proved it owns it (a sign-up that never clicked).
+    await conn.admin.users.create({ realm: idpRealm, username: 'bob', email: 'bob@initech.test', emailVerified: true, enabled: true, firstName: 'Bob', lastName: 'B', credentials: [{ type: 'password', value: 'Idp-password-2', temporary: false }] });
+    const { id: squatterId } = await conn.admin.users.create({ realm, username: 'bob@initech.test', email: 'bob@initech.test', emailVerified: false, firstName: 'Bob', lastName: 'B', enabled: true });
+    const before = await conn.admin.users.count({ realm });
+    const done = await brokeredLogin('bob', 'Idp-password-2');
+    assert.ok(!done.url.startsWith(callback), `the login does not reach the application (${done.url}, HTTP ${done.res.status})`);
+    assert.deepEqual(await conn.admin.users.listFederatedIdentities({ realm, id: squatterId }), [], 'the unverified account is not linked');
+    assert.equal(await conn.admin.users.count({ realm }), before, 'no account is created either');
+    // Once the account has verified its address, the same login links (the check, not the IdP, refused).
+    await conn.admin.users.update({ realm, id: squatterId }, { emailVerified: true });
+    const again = await brokeredLogin('bob', 'Idp-password-2');
+    assert.ok(again.url.startsWith(`${callback}?`), `a verified account is linked (${again.url})`);
+    assert.deepEqual((await conn.admin.users.listFederatedIdentities({ realm, id: squatterId })).map((l) => l.identityProvider), ['initech']);
+  });
+
+  it('repairs the flow of earlier versions (idp-auto-link straight after detection) into the checked one', async () => {
+    const old = `sso-old-${process.pid}`;
+    await conn.admin.realms.create({ realm: old, enabled: true });
+    try {
+      await conn.admin.authenticationManagement.createFlow({ realm: old, alias: LINK_FLOW, providerId: 'basic-flow', topLevel: true, builtIn: false, description: 'old' });
+      for (const provider of ['idp-detect-existing-broker-user', 'idp-auto-link']) await conn.admin.authenticationManagement.addExecutionToFlow({ realm: old, flow: LINK_FLOW, provider });
+      for (const e of await conn.admin.authenticationManagement.getExecutions({ realm: old, flow: LINK_FLOW })) await conn.admin.authenticationManagement.updateExecution({ realm: old, flow: LINK_FLOW }, { ...e, requirement: 'REQUIRED' });
+      const r = await flaglessAsync(['sso', 'setup', '--to', 'keycloak', '--realm', old, '--inventory', inventory, '--connection', 'Acme SAML', '--json'], { env: env() });
+      assert.equal(r.code, 0, r.stderr);
+      const doc = JSON.parse(r.stdout) as { actions: { what: string; action: string; detail?: string }[] };
+      assert.ok(doc.actions.some((a) => a.what === 'flow-step:idp-auto-link' && a.action === 'updated' && /removed/.test(a.detail ?? '')), r.stdout);
+      assert.deepEqual(await flowShape(old), EXPECTED_SHAPE);
+      const again = await flaglessAsync(['sso', 'setup', '--to', 'keycloak', '--realm', old, '--inventory', inventory, '--connection', 'Acme SAML', '--json'], { env: env() });
+      const steps = (JSON.parse(again.stdout) as { actions: { what: string; action: string }[] }).actions.filter((a) => a.what.startsWith('flow'));
+      assert.ok(steps.every((a) => a.action === 'unchanged'), again.stdout);
+    } finally {
+      await conn.admin.realms.del({ realm: old }).catch(() => undefined);
+    }
   });
 
 

@@ -11,10 +11,9 @@
  * - OIDC (`providerId: oidc`): the endpoints from the issuer's discovery document, imported by
  *   Keycloak itself (POST /identity-provider/import-config), the client id from the inventory and
  *   the client secret from the environment variable `clientSecretEnv` names (never printed).
- * - The flow `flagless-link-existing-user`: "Detect existing broker user"
- *   (idp-detect-existing-broker-user) then "Automatically set existing user" (idp-auto-link), both
- *   REQUIRED: a first login through the IdP links to the existing account or fails; it never
- *   creates an account (every user was migrated first).
+ * - The first-broker-login flow `flagless-link-existing-user` (sso-link-flow.ts): a first login
+ *   through the IdP links silently only to the existing account whose verified email is the asserted
+ *   one; an unverified account only after email verification; it never creates an account.
  * Idempotent: what already matches is left alone and reported `unchanged`.
  */
 import type IdentityProviderRepresentation from '@keycloak/keycloak-admin-client/lib/defs/identityProviderRepresentation.js';
@@ -24,9 +23,9 @@ import { FlaglessError } from '../../protocol/errors.js';
 import type { SsoSetupAction, SsoSetupOptions, SsoSetupResult, SsoTargetSetup } from '../../protocol/sso-setup.js';
 import type { SsoConnection, SsoInventory } from '../../protocol/sso.js';
 import { connectKeycloak, defaultKeycloakConnection, toFlaglessError, type KeycloakConnection } from './admin-client.js';
+import { ensureLinkFlow, LINK_FLOW } from './sso-link-flow.js';
 
-export const LINK_FLOW = 'flagless-link-existing-user';
-export const LINK_AUTHENTICATORS = ['idp-detect-existing-broker-user', 'idp-auto-link'] as const;
+export { LINK_FLOW } from './sso-link-flow.js';
 
 /** A Keycloak alias for a connection name: lower case, [a-z0-9-_.]. */
 export function idpAlias(name: string): string {
@@ -77,35 +76,6 @@ function samlConfig(c: SsoConnection, proxy: boolean): Record<string, string> {
 /** The keys of `want` whose value differs in `have`. */
 function differs(want: Record<string, string>, have: Record<string, unknown> | undefined): string[] {
   return Object.keys(want).filter((k) => (have?.[k] ?? undefined) !== want[k]);
-}
-
-async function ensureLinkFlow(conn: KeycloakConnection, realm: string, dryRun: boolean, actions: SsoSetupAction[]): Promise<void> {
-  const admin = conn.admin;
-  const flows = await admin.authenticationManagement.getFlows({ realm });
-  if (!flows.some((f) => f.alias === LINK_FLOW)) {
-    if (dryRun) {
-      actions.push({ connection: '*', what: 'flow', action: 'would-create', detail: `${LINK_FLOW}: ${LINK_AUTHENTICATORS.join(' → ')}` });
-      return;
-    }
-    await admin.authenticationManagement.createFlow({ realm, alias: LINK_FLOW, providerId: 'basic-flow', topLevel: true, builtIn: false, description: 'flagless: link a first IdP login to the migrated account with the same email' });
-    actions.push({ connection: '*', what: 'flow', action: 'created', detail: LINK_FLOW });
-  } else actions.push({ connection: '*', what: 'flow', action: 'unchanged', detail: LINK_FLOW });
-  let executions = await admin.authenticationManagement.getExecutions({ realm, flow: LINK_FLOW });
-  for (const provider of LINK_AUTHENTICATORS) {
-    if (executions.some((e) => e.providerId === provider)) continue;
-    if (dryRun) {
-      actions.push({ connection: '*', what: `flow-step:${provider}`, action: 'would-create' });
-      continue;
-    }
-    await admin.authenticationManagement.addExecutionToFlow({ realm, flow: LINK_FLOW, provider });
-    actions.push({ connection: '*', what: `flow-step:${provider}`, action: 'created' });
-  }
-  executions = await admin.authenticationManagement.getExecutions({ realm, flow: LINK_FLOW });
-  for (const e of executions) {
-    if (!LINK_AUTHENTICATORS.includes(e.providerId as (typeof LINK_AUTHENTICATORS)[number]) || e.requirement === 'REQUIRED') continue;
-    if (!dryRun) await admin.authenticationManagement.updateExecution({ realm, flow: LINK_FLOW }, { ...e, requirement: 'REQUIRED' });
-    actions.push({ connection: '*', what: `flow-step:${e.providerId}`, action: dryRun ? 'would-update' : 'updated', detail: 'REQUIRED' });
-  }
 }
 
 async function oidcConfig(conn: KeycloakConnection, realm: string, c: SsoConnection, secret: string | undefined): Promise<Record<string, string>> {
