@@ -48,6 +48,8 @@ export const SSO_SETUP_COMMANDS: CommandSpec[] = [
       TARGET_URL_FLAG,
       { name: 'realm', type: 'string', value: 'name', description: 'Keycloak: the realm the users were migrated into (required for Keycloak).' },
       { name: 'proxy', type: 'boolean', description: "Keycloak: the cutover proxy will forward the IdPs' responses unchanged, so the identity provider presents the legacy SP entity ID the IdP already trusts." },
+      { name: 'proxy-url', type: 'string', value: 'url', description: "Keycloak: the cutover proxy's public base URL; each identity provider's IdP sign-in URL becomes <url>/v1/sso/relay/target/<connection> (implies --proxy), so a response to a request Keycloak issued comes back to Keycloak whatever the flag says." },
+      { name: 'proxy-config-out', type: 'string', value: 'path', description: "Keycloak, with --proxy-url: write the proxy's --sso-config for the inventory there (legacy paths from the inventory, target callback URLs from what setup created)." },
       { name: 'client-secret-env', type: 'string', value: 'NAME', description: 'Keycloak: the environment variable holding the OIDC connections\' client secret (read, never printed).' },
       { name: 'format', type: 'string', value: 'fmt', choices: ['yaml', 'json'], default: 'yaml', description: 'Ory Kratos: the snippet\'s format.' },
       RETURN_URL_FLAG,
@@ -59,6 +61,7 @@ export const SSO_SETUP_COMMANDS: CommandSpec[] = [
     examples: [
       'WORKOS_API_KEY=sk_... flagless sso setup --to workos --inventory inventory.json --out portal-links.csv',
       'flagless sso setup --to keycloak --realm app --inventory inventory.json --proxy --client-secret-env OIDC_CLIENT_SECRET --dry-run',
+      'flagless sso setup --to keycloak --realm app --inventory inventory.json --proxy-url https://login.example.com --proxy-config-out sso.json',
       'flagless sso setup --to kratos --inventory inventory.json > kratos-oidc.yaml',
     ],
     load: () => import('./run-sso-setup.js'),

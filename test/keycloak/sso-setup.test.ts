@@ -18,6 +18,9 @@ import { CONDITION_UNVERIFIED, CONDITION_VERIFIED, linkAuthenticators } from '..
 import { DAY, makeCertificate, type TestCertificate } from '../helpers/certificates.js';
 import { flaglessAsync } from '../helpers/cli.js';
 import { inventoryOf, oidcConnection, samlConnection } from '../sso/fixtures.js';
+import { samlResponse } from '../helpers/saml.js';
+import { readFileSync } from 'node:fs';
+import { parseSsoProxyConfig } from '../../src/gateway/sso/config.js';
 import { releaseKeycloak, useKeycloak, type LocalKeycloak } from './server-helper.js';
 
 
@@ -125,7 +128,8 @@ describe('sso setup --to keycloak (real Keycloak)', { timeout: 600_000 }, () => 
 
   it('a dry run lists what it would create and creates nothing', async () => {
     const r = await setup(['--dry-run']);
-    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /Acme SAML: Keycloak refuses SAML responses addressed to another ACS URL/, 'a SAML connection behind the proxy needs a person');
     const doc = JSON.parse(r.stdout) as { actions: { connection: string; what: string; action: string }[] };
     assert.ok(doc.actions.some((a) => a.connection === 'Acme SAML' && a.what === 'identity-provider' && a.action === 'would-create'));
     assert.equal((await conn.admin.identityProviders.find({ realm })).length, 0);
@@ -134,7 +138,8 @@ describe('sso setup --to keycloak (real Keycloak)', { timeout: 600_000 }, () => 
 
   it('creates the identity providers, mappers and the linking flow; the secret is never printed', async () => {
     const r = await setup();
-    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.code, 1, r.stderr);
+    assert.deepEqual((JSON.parse(r.stdout) as { warnings: string[] }).warnings.map((w) => w.split(':')[0]), ['Acme SAML'], 'only the Destination warning');
     assert.ok(!r.stdout.includes(SECRET) && !r.stderr.includes(SECRET));
     const saml = (await conn.admin.identityProviders.findOne({ realm, alias: 'acme-saml' }))!;
     assert.equal(saml.providerId, 'saml');
@@ -163,7 +168,7 @@ describe('sso setup --to keycloak (real Keycloak)', { timeout: 600_000 }, () => 
 
   it('a second run changes nothing and says so; a changed SSO URL is updated', async () => {
     const again = await flaglessAsync(['sso', 'setup', '--to', 'keycloak', '--realm', realm, '--inventory', inventory, '--proxy', '--client-secret-env', 'OIDC_SECRET'], { env: env() });
-    assert.equal(again.code, 0, again.stderr);
+    assert.equal(again.code, 1, again.stderr);
     assert.match(again.stdout, /Nothing to change/);
     assert.doesNotMatch(again.stdout, /\b(created|updated)\b/);
     writeInventory('https://idp.acme.test/new-sso');
@@ -228,6 +233,68 @@ describe('sso setup --to keycloak (real Keycloak)', { timeout: 600_000 }, () => 
     }
   });
 
+
+  it('--proxy-url: the IdP sign-in URLs go through the proxy\'s relay, and --proxy-config-out writes a config the proxy takes', async () => {
+    const proxied = `sso-proxy-${process.pid}`;
+    await conn.admin.realms.create({ realm: proxied, enabled: true });
+    try {
+      const inv = join(dir, 'proxy-inventory.json');
+      const acme = samlConnection('acme', cert);
+      writeFileSync(inv, JSON.stringify(inventoryOf([acme, oidcConnection('initech', `${kc.url}/realms/${idpRealm}`, 'initech-broker')])));
+      const out = join(dir, 'sso.json');
+      const proxy = 'https://login.example.test/';
+      const r = await flaglessAsync(['sso', 'setup', '--to', 'keycloak', '--realm', proxied, '--inventory', inv, '--proxy-url', proxy, '--proxy-config-out', out, '--client-secret-env', 'OIDC_SECRET', '--json'], { env: env() });
+      assert.equal(r.code, 1, r.stderr);
+      assert.deepEqual((JSON.parse(r.stdout) as { warnings: string[] }).warnings.map((w) => w.split(':')[0]), ['acme'], 'the SAML connection needs its ACS URL changed; the OIDC one does not');
+      assert.equal((JSON.parse(r.stdout) as { proxyConfigFile?: string }).proxyConfigFile, out);
+      assert.match(r.stderr, /relay\/legacy\/<connection>/, 'says what to set at the legacy provider');
+      const saml = (await conn.admin.identityProviders.findOne({ realm: proxied, alias: 'acme' }))!.config as Record<string, string>;
+      assert.equal(saml.singleSignOnServiceUrl, 'https://login.example.test/v1/sso/relay/target/acme');
+      assert.equal(saml.entityId, acme.legacySp.entityId, '--proxy-url implies --proxy');
+      const oidc = (await conn.admin.identityProviders.findOne({ realm: proxied, alias: 'initech' }))!.config as Record<string, string>;
+      assert.equal(oidc.authorizationUrl, 'https://login.example.test/v1/sso/relay/target/initech');
+      const doc = JSON.parse(readFileSync(out, 'utf8')) as unknown;
+      const config = parseSsoProxyConfig(doc);
+      const a = config.connections.find((c) => c.name === 'acme')!;
+      assert.deepEqual(a.callbackPaths, ['/login/callback?connection=acme']);
+      assert.equal(a.legacy.callbackUrl, acme.legacySp.acsUrl);
+      assert.equal(a.target?.callbackUrl, `${kc.url}/realms/${proxied}/broker/acme/endpoint`);
+      assert.equal(a.idpSignInUrl, acme.idp.signInUrl, 'the proxy relays on to the IdP itself');
+      const o = config.connections.find((c) => c.name === 'initech')!;
+      assert.equal(o.target?.callbackUrl, `${kc.url}/realms/${proxied}/broker/initech/endpoint`);
+      assert.equal(o.idpSignInUrl, `${kc.url}/realms/${idpRealm}/protocol/openid-connect/auth`);
+      assert.ok(!readFileSync(out, 'utf8').includes(SECRET), 'no secret in the config');
+      const noUrl = await flaglessAsync(['sso', 'setup', '--to', 'keycloak', '--realm', proxied, '--inventory', inv, '--proxy-config-out', out], { env: env() });
+      assert.equal(noUrl.code, 2, 'a config without the proxy URL is refused');
+    } finally {
+      await conn.admin.realms.del({ realm: proxied }).catch(() => undefined);
+    }
+  });
+
+  it('Keycloak refuses a SAML response whose Destination is the legacy ACS URL (what the proxy forwards), not one addressed to its endpoint', async () => {
+    // Keycloak stores these events only when asked to (not among the default saved types).
+    await conn.admin.realms.update({ realm }, { eventsEnabled: true, enabledEventTypes: ['IDENTITY_PROVIDER_RESPONSE', 'IDENTITY_PROVIDER_RESPONSE_ERROR'] });
+    const endpoint = `${kc.url}/realms/${realm}/broker/acme-saml/endpoint`;
+    const acme = samlConnection('Acme SAML', cert);
+    const refusals = async () => {
+      const events = await conn.admin.realms.findEvents({ realm, max: 500 });
+      const by = (reason: string) => events.filter((e) => e.error === reason || (e.details as Record<string, string> | undefined)?.reason === reason).length;
+      return { destination: by('invalid_destination'), signature: by('invalid_signature') };
+    };
+    const post = async (destination: string) => {
+      const SAMLResponse = samlResponse({ keys: { privateKey: cert.keyPem, publicKey: '' }, issuer: acme.idp.entityId!, nameId: 'ada@initech.test', audience: acme.legacySp.entityId!, destination, digestAlgorithm: 'sha256' });
+      const before = await refusals();
+      const res = await fetch(endpoint, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ SAMLResponse }).toString() });
+      await res.arrayBuffer();
+      const after = await refusals();
+      return { status: res.status, destination: after.destination - before.destination, signature: after.signature - before.signature };
+    };
+    assert.deepEqual(await post(acme.legacySp.acsUrl!), { status: 400, destination: 1, signature: 0 }, 'refused for its Destination');
+    // The same response addressed to Keycloak's own endpoint passes the Destination and signature
+    // checks (it fails later only because no login is under way: an unsolicited response).
+    const own = await post(endpoint);
+    assert.deepEqual([own.destination, own.signature], [0, 0], JSON.stringify(own));
+  });
 
   it('a SAML connection whose IdP entity ID is unknown (Auth0 keeps none) is set up without the Issuer check, and says so (exit 1)', async () => {
     const partial = join(dir, 'partial.json');

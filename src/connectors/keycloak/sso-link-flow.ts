@@ -26,8 +26,8 @@ import type { SsoSetupAction } from '../../protocol/sso-setup.js';
 import type { KeycloakConnection } from './admin-client.js';
 
 export const LINK_FLOW = 'flagless-link-existing-user';
-export const CONDITION_VERIFIED = 'flagless-condition-existing-email-verified';
-export const CONDITION_UNVERIFIED = 'flagless-condition-existing-email-unverified';
+export const CONDITION_VERIFIED = 'flagless-cond-email-verified';
+export const CONDITION_UNVERIFIED = 'flagless-cond-email-unverified';
 
 type Requirement = 'REQUIRED' | 'CONDITIONAL';
 export type FlowStep = { provider: string; requirement: Requirement } | { flow: string; requirement: Requirement; description: string; steps: FlowStep[] };

@@ -20,7 +20,7 @@ import type IdentityProviderRepresentation from '@keycloak/keycloak-admin-client
 import type IdentityProviderMapperRepresentation from '@keycloak/keycloak-admin-client/lib/defs/identityProviderMapperRepresentation.js';
 import { certificateDer } from '../../lib/sso/certificate.js';
 import { FlaglessError } from '../../protocol/errors.js';
-import type { SsoSetupAction, SsoSetupOptions, SsoSetupResult, SsoTargetSetup } from '../../protocol/sso-setup.js';
+import type { SsoProxyTarget, SsoSetupAction, SsoSetupOptions, SsoSetupResult, SsoTargetSetup } from '../../protocol/sso-setup.js';
 import type { SsoConnection, SsoInventory } from '../../protocol/sso.js';
 import { connectKeycloak, defaultKeycloakConnection, toFlaglessError, type KeycloakConnection } from './admin-client.js';
 import { ensureLinkFlow, LINK_FLOW } from './sso-link-flow.js';
@@ -58,11 +58,16 @@ function wantedMappers(c: SsoConnection, alias: string): IdentityProviderMapperR
   }));
 }
 
-function samlConfig(c: SsoConnection, proxy: boolean): Record<string, string> {
+/** The proxy's relay for requests the target issues (`/v1/sso/relay/target/<connection>`). */
+export function relayUrl(proxyUrl: string, connection: string): string {
+  return `${proxyUrl.replace(/\/+$/, '')}/v1/sso/relay/target/${encodeURIComponent(connection)}`;
+}
+
+function samlConfig(c: SsoConnection, proxy: boolean, proxyUrl: string | undefined): Record<string, string> {
   const certs = c.idp.certificates.map((x) => (x.pem ? certificateDer(x.pem)?.toString('base64') : undefined)).filter((x): x is string => !!x);
   return {
     ...(c.idp.entityId ? { idpEntityId: c.idp.entityId } : {}),
-    ...(c.idp.signInUrl ? { singleSignOnServiceUrl: c.idp.signInUrl } : {}),
+    ...(c.idp.signInUrl ? { singleSignOnServiceUrl: proxyUrl ? relayUrl(proxyUrl, c.name) : c.idp.signInUrl } : {}),
     ...(certs.length ? { signingCertificate: certs.join(','), validateSignature: 'true', useMetadataDescriptorUrl: 'false' } : { validateSignature: 'false' }),
     ...(proxy && c.legacySp.entityId ? { entityId: c.legacySp.entityId } : {}),
     nameIDPolicyFormat: c.idp.nameIdFormat ?? 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
@@ -78,9 +83,13 @@ function differs(want: Record<string, string>, have: Record<string, unknown> | u
   return Object.keys(want).filter((k) => (have?.[k] ?? undefined) !== want[k]);
 }
 
-async function oidcConfig(conn: KeycloakConnection, realm: string, c: SsoConnection, secret: string | undefined): Promise<Record<string, string>> {
+function discoveryUrl(c: SsoConnection): string | undefined {
   const issuer = c.idp.issuer?.replace(/\/+$/, '');
-  const discovery = c.idp.metadataUrl ?? (issuer ? `${issuer}/.well-known/openid-configuration` : undefined);
+  return c.idp.metadataUrl ?? (issuer ? `${issuer}/.well-known/openid-configuration` : undefined);
+}
+
+async function oidcConfig(conn: KeycloakConnection, realm: string, c: SsoConnection, secret: string | undefined, proxyUrl: string | undefined): Promise<{ config: Record<string, string>; authorizationUrl?: string }> {
+  const discovery = discoveryUrl(c);
   if (!discovery) throw new FlaglessError('E_USAGE', `${c.name}: the inventory has no issuer nor discovery URL for this OIDC connection.`);
   let imported: Record<string, string>;
   try {
@@ -91,8 +100,9 @@ async function oidcConfig(conn: KeycloakConnection, realm: string, c: SsoConnect
   const keep = ['issuer', 'authorizationUrl', 'tokenUrl', 'userInfoUrl', 'jwksUrl', 'logoutUrl'];
   const out: Record<string, string> = {};
   for (const k of keep) if (typeof imported[k] === 'string' && imported[k] !== '') out[k] = imported[k]!;
-  return {
+  const config = {
     ...out,
+    ...(proxyUrl && out.authorizationUrl ? { authorizationUrl: relayUrl(proxyUrl, c.name) } : {}),
     useJwksUrl: 'true',
     validateSignature: 'true',
     ...(c.idp.clientId ? { clientId: c.idp.clientId } : {}),
@@ -101,6 +111,7 @@ async function oidcConfig(conn: KeycloakConnection, realm: string, c: SsoConnect
     defaultScope: 'openid email profile',
     syncMode: 'IMPORT',
   };
+  return { config, ...(out.authorizationUrl ? { authorizationUrl: out.authorizationUrl } : {}) };
 }
 
 export async function setupKeycloakSso(inventory: SsoInventory, options: SsoSetupOptions): Promise<SsoSetupResult> {
@@ -113,6 +124,7 @@ export async function setupKeycloakSso(inventory: SsoInventory, options: SsoSetu
   const conn = await connectKeycloak({ url, username: def.username, password: def.password, timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : 30_000 });
   const actions: SsoSetupAction[] = [];
   const warnings: string[] = [];
+  const proxyTargets: SsoProxyTarget[] = [];
   const secret = options.clientSecretEnv ? options.env[options.clientSecretEnv] : undefined;
   try {
     if (!(await conn.admin.realms.findOne({ realm }))) throw new FlaglessError('E_USAGE', `the realm ${realm} does not exist: migrate the users into it first.`);
@@ -129,8 +141,22 @@ export async function setupKeycloakSso(inventory: SsoInventory, options: SsoSetu
       if (c.protocol === 'saml' && !c.idp.entityId) warnings.push(`${c.name}: the IdP's entity ID is unknown, so Keycloak will not check the responses' Issuer; add it (idpEntityId) from the customer's metadata.`);
       if (c.protocol === 'saml' && c.idp.certificates.every((x) => !x.pem)) warnings.push(`${c.name}: no signing certificate in the inventory: Keycloak will not validate signatures until one is added.`);
       if (c.protocol === 'oidc' && !secret) warnings.push(`${c.name}: no client secret (${options.clientSecretEnv ? `${options.clientSecretEnv} is empty` : 'give --client-secret-env'}); set it in Keycloak before the cutover.`);
+      // Measured on Keycloak 26.7 (test/keycloak/sso-setup.test.ts): its SAML endpoint refuses a
+      // response whose Destination is not its own broker endpoint (invalid_destination, before the
+      // signature check), with no setting to widen it; the proxy forwards the IdP's signed bytes,
+      // addressed to the legacy ACS URL. Only requests Keycloak issued through the relay whose
+      // response the IdP sends to the AssertionConsumerServiceURL asked for can come back.
+      if ((options.proxy || options.proxyUrl) && c.protocol === 'saml') {
+        warnings.push(`${c.name}: Keycloak refuses SAML responses addressed to another ACS URL (Destination), and the proxy forwards this IdP's responses addressed to the legacy one (${c.legacySp.acsUrl ?? 'the legacy ACS URL'}): to move this connection to Keycloak, the IdP's ACS URL must become ${url.replace(/\/+$/, '')}/realms/${realm}/broker/${idpAlias(c.name)}/endpoint (the handoff path).`);
+      }
       if (options.proxy && c.protocol === 'saml' && !c.legacySp.entityId) warnings.push(`${c.name}: --proxy, but the legacy SP entity ID is unknown; Keycloak keeps its own.`);
-      const config = c.protocol === 'saml' ? samlConfig(c, options.proxy) : await oidcConfig(conn, realm, c, secret);
+      const proxyUrl = options.proxyUrl;
+      const oidc = c.protocol === 'oidc' ? await oidcConfig(conn, realm, c, secret, proxyUrl) : undefined;
+      const config = oidc?.config ?? samlConfig(c, options.proxy || !!proxyUrl, proxyUrl);
+      // The proxy relays this side's requests on to the IdP's own sign-in URL, and sends responses
+      // for the target to the broker endpoint (Keycloak's SAML ACS and OIDC redirect URI alike).
+      const idpSignInUrl = oidc ? oidc.authorizationUrl : c.idp.signInUrl;
+      proxyTargets.push({ connection: c.name, callbackUrl: `${url.replace(/\/+$/, '')}/realms/${encodeURIComponent(realm)}/broker/${alias}/endpoint`, ...(idpSignInUrl ? { idpSignInUrl } : {}) });
       const want: IdentityProviderRepresentation = {
         alias,
         displayName: c.name,
@@ -168,7 +194,7 @@ export async function setupKeycloakSso(inventory: SsoInventory, options: SsoSetu
   } catch (e) {
     throw toFlaglessError(e, 'setting up identity providers');
   }
-  return { target: 'keycloak', actions, warnings };
+  return { target: 'keycloak', actions, warnings, ...(options.proxyUrl ? { proxyTargets } : {}) };
 }
 
 export const keycloakSsoSetup: SsoTargetSetup = { setup: setupKeycloakSso };

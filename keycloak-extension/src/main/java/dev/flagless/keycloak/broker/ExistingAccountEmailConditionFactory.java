@@ -12,6 +12,7 @@ import org.keycloak.provider.ProviderConfigProperty;
  * Registers the two conditions of {@link ExistingAccountEmailCondition}: one matches when the
  * detected account's email is verified and equals the asserted one, the other exactly when it does
  * not. Two ids rather than a "negate" option, so a flow needs no authenticator config to be safe.
+ * Ids are at most 36 characters: Keycloak stores an execution's authenticator in a VARCHAR(36).
  */
 public abstract class ExistingAccountEmailConditionFactory implements ConditionalAuthenticatorFactory {
     private static final AuthenticationExecutionModel.Requirement[] CHOICES = {
@@ -32,7 +33,7 @@ public abstract class ExistingAccountEmailConditionFactory implements Conditiona
 
     /** Matches when the existing account verified its email and the IdP asserts the same one. */
     public static class Verified extends ExistingAccountEmailConditionFactory {
-        public static final String ID = "flagless-condition-existing-email-verified";
+        public static final String ID = "flagless-cond-email-verified";
 
         public Verified() {
             super(ID, true, "Condition - existing account's email verified (flagless)",
@@ -42,7 +43,7 @@ public abstract class ExistingAccountEmailConditionFactory implements Conditiona
 
     /** The exact negation of {@link Verified}. */
     public static class Unverified extends ExistingAccountEmailConditionFactory {
-        public static final String ID = "flagless-condition-existing-email-unverified";
+        public static final String ID = "flagless-cond-email-unverified";
 
         public Unverified() {
             super(ID, false, "Condition - existing account's email not verified (flagless)",
