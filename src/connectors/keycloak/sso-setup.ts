@@ -138,7 +138,7 @@ export async function setupKeycloakSso(inventory: SsoInventory, options: SsoSetu
         continue;
       }
       // Keycloak checks the responses' Issuer only when idpEntityId is set (Auth0 never stores it).
-      if (c.protocol === 'saml' && !c.idp.entityId) warnings.push(`${c.name}: the IdP's entity ID is unknown, so Keycloak will not check the responses' Issuer; add it (idpEntityId) from the customer's metadata.`);
+      if (c.protocol === 'saml' && !c.idp.entityId) warnings.push(`${c.name}: the IdP's entity ID is unknown, so Keycloak will not check the responses' Issuer; add it (idpEntityId) from the customer's metadata${c.idp.metadataUrl ? ` (${c.idp.metadataUrl}: its EntityDescriptor entityID)` : ''}.`);
       if (c.protocol === 'saml' && c.idp.certificates.every((x) => !x.pem)) warnings.push(`${c.name}: no signing certificate in the inventory: Keycloak will not validate signatures until one is added.`);
       if (c.protocol === 'oidc' && !secret) warnings.push(`${c.name}: no client secret (${options.clientSecretEnv ? `${options.clientSecretEnv} is empty` : 'give --client-secret-env'}); set it in Keycloak before the cutover.`);
       // Measured on Keycloak 26.7 (test/keycloak/sso-setup.test.ts): its SAML endpoint refuses a
