@@ -6,8 +6,9 @@
 import { rename, writeFile } from 'node:fs/promises';
 import { stringify } from 'csv-stringify/sync';
 import { SSO_TARGETS } from '../connectors/index.js';
+import { parseSsoProxyConfig } from '../gateway/sso/config.js';
 import { FlaglessError } from '../protocol/errors.js';
-import type { SsoSetupLink, SsoSetupOptions, SsoSetupResult } from '../protocol/sso-setup.js';
+import type { SsoProxyTarget, SsoSetupLink, SsoSetupOptions, SsoSetupResult } from '../protocol/sso-setup.js';
 import type { SsoInventory } from '../protocol/sso.js';
 
 export const SSO_TARGET_NAMES = Object.keys(SSO_TARGETS);
@@ -31,3 +32,23 @@ export async function writeLinksCsv(path: string, links: readonly SsoSetupLink[]
   await rename(`${path}.partial`, path);
 }
 
+
+/**
+ * The cutover proxy's `--sso-config` for what setup made: the inventory (legacy callback paths and
+ * URLs, issuers, IdP sign-in URLs, certificate expiry) plus, per connection set up, the target's
+ * callback URL and the IdP's own sign-in URL the proxy relays requests to. Checked by the proxy's
+ * own parser, so `serve --sso-config` takes it as written; a refusal says why.
+ */
+export function ssoProxyConfig(inventory: SsoInventory, targets: readonly SsoProxyTarget[]): Record<string, unknown> {
+  const doc = {
+    inventory,
+    connections: targets.map((t) => ({ name: t.connection, target: { callbackUrl: t.callbackUrl }, ...(t.idpSignInUrl ? { idpSignInUrl: t.idpSignInUrl } : {}) })),
+  };
+  parseSsoProxyConfig(doc);
+  return doc;
+}
+
+export async function writeProxyConfig(path: string, doc: Record<string, unknown>): Promise<void> {
+  await writeFile(`${path}.partial`, `${JSON.stringify(doc, null, 2)}\n`, { mode: 0o600 });
+  await rename(`${path}.partial`, path);
+}

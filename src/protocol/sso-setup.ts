@@ -18,6 +18,12 @@ export interface SsoSetupOptions {
    * with the legacy SP entity ID the IdPs already trust.
    */
   proxy: boolean;
+  /**
+   * The cutover proxy's public base URL: each identity provider's IdP sign-in URL becomes the
+   * proxy's `/v1/sso/relay/target/<connection>`, so a response to a request the target issued comes
+   * back to the target whatever the connection's flag says.
+   */
+  proxyUrl?: string;
   /** OIDC client secrets: the name of the environment variable holding them (never printed). */
   clientSecretEnv?: string;
   /** WorkOS: only regenerate the Admin Portal links (organizations must exist). */
@@ -60,8 +66,19 @@ export interface SsoSetupResult {
   links?: SsoSetupLink[];
   /** A configuration to put into the target's own config file (Kratos), already formatted. */
   snippet?: { format: 'yaml' | 'json'; text: string; companion?: { path: string; text: string } };
+  /**
+   * The target's side of the cutover proxy's `--sso-config`, per connection set up: where the target
+   * receives responses, and the IdP's own sign-in URL (where the proxy relays requests on to).
+   */
+  proxyTargets?: SsoProxyTarget[];
   /** Connections that need a person (unsupported protocol, missing data), one sentence each. */
   warnings: string[];
+}
+
+export interface SsoProxyTarget {
+  connection: string;
+  callbackUrl: string;
+  idpSignInUrl?: string;
 }
 
 export interface SsoTargetSetup {

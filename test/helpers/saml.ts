@@ -31,6 +31,8 @@ export interface ResponseSpec {
   audience: string;
   destination: string;
   inResponseTo?: string;
+  /** The references' digest (node-saml's default is SHA-1, which Keycloak's secure validation refuses). */
+  digestAlgorithm?: 'sha1' | 'sha256';
   /** Prepended to the document (a DTD, to check the proxy ignores it). */
   prolog?: string;
 }
@@ -50,7 +52,7 @@ export function samlResponse(s: ResponseSpec): string {
     `<saml:Conditions NotBefore="${iso(-60_000)}" NotOnOrAfter="${iso(300_000)}"><saml:AudienceRestriction><saml:Audience>${esc(s.audience)}</saml:Audience></saml:AudienceRestriction></saml:Conditions>` +
     `<saml:AuthnStatement AuthnInstant="${iso(0)}" SessionIndex="${id()}"><saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>` +
     `</saml:Assertion></samlp:Response>`;
-  const signed = signSamlPost(xml, '/*[local-name(.)="Response" and namespace-uri(.)="urn:oasis:names:tc:SAML:2.0:protocol"]', { privateKey: s.keys.privateKey, signatureAlgorithm: 'sha256' });
+  const signed = signSamlPost(xml, '/*[local-name(.)="Response" and namespace-uri(.)="urn:oasis:names:tc:SAML:2.0:protocol"]', { privateKey: s.keys.privateKey, signatureAlgorithm: 'sha256', ...(s.digestAlgorithm ? { digestAlgorithm: s.digestAlgorithm } : {}) });
   return Buffer.from(signed, 'utf8').toString('base64');
 }
 

@@ -3,7 +3,9 @@
  * legacy IdP's settings (with the legacy SP entity ID under --proxy), an OIDC one whose discovery
  * document Keycloak imports from another realm of the same server (acting as the customer's IdP),
  * mappers, and the first-broker-login flow that links to the migrated account. A dry run writes
- * nothing; a second run changes nothing and says so; the client secret is never printed.
+ * nothing; a second run changes nothing and says so; the client secret is never printed. A first
+ * login links silently only to an account whose verified email the IdP asserts; an account that never
+ * verified its email is not linked (the flow of earlier versions linked it), and that flow is repaired.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,10 +13,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { connectKeycloak, type KeycloakConnection } from '../../src/connectors/keycloak/admin-client.js';
-import { LINK_AUTHENTICATORS, LINK_FLOW } from '../../src/connectors/keycloak/sso-setup.js';
+import { LINK_FLOW } from '../../src/connectors/keycloak/sso-setup.js';
+import { CONDITION_UNVERIFIED, CONDITION_VERIFIED, linkAuthenticators } from '../../src/connectors/keycloak/sso-link-flow.js';
 import { DAY, makeCertificate, type TestCertificate } from '../helpers/certificates.js';
 import { flaglessAsync } from '../helpers/cli.js';
 import { inventoryOf, oidcConnection, samlConnection } from '../sso/fixtures.js';
+import { samlResponse } from '../helpers/saml.js';
+import { readFileSync } from 'node:fs';
+import { parseSsoProxyConfig } from '../../src/gateway/sso/config.js';
 import { releaseKeycloak, useKeycloak, type LocalKeycloak } from './server-helper.js';
 
 
@@ -56,6 +62,17 @@ async function follow(jar: Jar, url: string, init: RequestInit = {}, stopAt?: st
 
 const decodeHtml = (s: string) => s.replace(/&amp;/g, '&');
 
+/** The flow as [level, step, requirement]: a sub-flow by its alias, an execution by its provider. */
+const EXPECTED_SHAPE = [
+  [0, 'idp-detect-existing-broker-user', 'REQUIRED'],
+  [0, 'flagless-link-verified-email', 'CONDITIONAL'],
+  [1, CONDITION_VERIFIED, 'REQUIRED'],
+  [1, 'idp-auto-link', 'REQUIRED'],
+  [0, 'flagless-link-unverified-email', 'CONDITIONAL'],
+  [1, CONDITION_UNVERIFIED, 'REQUIRED'],
+  [1, 'idp-email-verification', 'REQUIRED'],
+];
+
 describe('sso setup --to keycloak (real Keycloak)', { timeout: 600_000 }, () => {
   let kc: LocalKeycloak;
   let conn: KeycloakConnection;
@@ -72,6 +89,19 @@ describe('sso setup --to keycloak (real Keycloak)', { timeout: 600_000 }, () => 
     writeFileSync(inventory, JSON.stringify(inventoryOf([acme, oidcConnection('initech', `${kc.url}/realms/${idpRealm}`, 'initech-broker')])));
   };
   const setup = (extra: string[] = []) => flaglessAsync(['sso', 'setup', '--to', 'keycloak', '--realm', realm, '--inventory', inventory, '--proxy', '--client-secret-env', 'OIDC_SECRET', '--json', ...extra], { env: env() });
+
+  const flowShape = async (r: string) =>
+    (await conn.admin.authenticationManagement.getExecutions({ realm: r, flow: LINK_FLOW })).map((e) => [e.level, e.authenticationFlow ? e.displayName : e.providerId, e.requirement]);
+  const callback = 'http://127.0.0.1:9/cb';
+  /** A browser login at the application that the hint sends through the IdP realm, as `username`. */
+  const brokeredLogin = async (username: string, password: string) => {
+    const jar = new Jar();
+    const start = `${kc.url}/realms/${realm}/protocol/openid-connect/auth?client_id=app&response_type=code&scope=openid&redirect_uri=${encodeURIComponent(callback)}&kc_idp_hint=initech`;
+    const login = await follow(jar, start);
+    assert.ok(login.url.includes(`/realms/${idpRealm}/`), `the hint sends the browser to the IdP (${login.url})`);
+    const action = decodeHtml(/<form[^>]*id="kc-form-login"[^>]*action="([^"]+)"/.exec(await login.res.text())![1]!);
+    return follow(jar, action, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ username, password, credentialId: '' }).toString() }, callback);
+  };
 
   before(async () => {
     kc = await useKeycloak();
@@ -93,12 +123,13 @@ describe('sso setup --to keycloak (real Keycloak)', { timeout: 600_000 }, () => 
   it('the authenticators the flow uses exist in this Keycloak', async () => {
     const res = await fetch(`${kc.url}/admin/realms/${realm}/authentication/authenticator-providers`, { headers: { authorization: `Bearer ${await conn.admin.getAccessToken()}` } });
     const providers = (await res.json()) as { id?: string }[];
-    for (const id of LINK_AUTHENTICATORS) assert.ok(providers.some((p) => p.id === id), `${id} is an authenticator of this server`);
+    for (const id of linkAuthenticators()) assert.ok(providers.some((p) => p.id === id), `${id} is an authenticator of this server`);
   });
 
   it('a dry run lists what it would create and creates nothing', async () => {
     const r = await setup(['--dry-run']);
-    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /Acme SAML: Keycloak refuses SAML responses addressed to another ACS URL/, 'a SAML connection behind the proxy needs a person');
     const doc = JSON.parse(r.stdout) as { actions: { connection: string; what: string; action: string }[] };
     assert.ok(doc.actions.some((a) => a.connection === 'Acme SAML' && a.what === 'identity-provider' && a.action === 'would-create'));
     assert.equal((await conn.admin.identityProviders.find({ realm })).length, 0);
@@ -107,7 +138,8 @@ describe('sso setup --to keycloak (real Keycloak)', { timeout: 600_000 }, () => 
 
   it('creates the identity providers, mappers and the linking flow; the secret is never printed', async () => {
     const r = await setup();
-    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.code, 1, r.stderr);
+    assert.deepEqual((JSON.parse(r.stdout) as { warnings: string[] }).warnings.map((w) => w.split(':')[0]), ['Acme SAML'], 'only the Destination warning');
     assert.ok(!r.stdout.includes(SECRET) && !r.stderr.includes(SECRET));
     const saml = (await conn.admin.identityProviders.findOne({ realm, alias: 'acme-saml' }))!;
     assert.equal(saml.providerId, 'saml');
@@ -131,13 +163,12 @@ describe('sso setup --to keycloak (real Keycloak)', { timeout: 600_000 }, () => 
     assert.deepEqual(samlMappers.map((m) => m.name).sort(), ['email', 'email-claim', 'firstName', 'firstName-claim', 'lastName', 'lastName-claim']);
     const oidcMappers = await conn.admin.identityProviders.findMappers({ realm, alias: 'initech' });
     assert.deepEqual(oidcMappers.map((m) => [m.name, (m.config as Record<string, string>).claim]).sort(), [['email', 'email'], ['firstName', 'given_name'], ['lastName', 'family_name']]);
-    const executions = await conn.admin.authenticationManagement.getExecutions({ realm, flow: LINK_FLOW });
-    assert.deepEqual(executions.map((e) => [e.providerId, e.requirement]), LINK_AUTHENTICATORS.map((p) => [p, 'REQUIRED']));
+    assert.deepEqual(await flowShape(realm), EXPECTED_SHAPE);
   });
 
   it('a second run changes nothing and says so; a changed SSO URL is updated', async () => {
     const again = await flaglessAsync(['sso', 'setup', '--to', 'keycloak', '--realm', realm, '--inventory', inventory, '--proxy', '--client-secret-env', 'OIDC_SECRET'], { env: env() });
-    assert.equal(again.code, 0, again.stderr);
+    assert.equal(again.code, 1, again.stderr);
     assert.match(again.stdout, /Nothing to change/);
     assert.doesNotMatch(again.stdout, /\b(created|updated)\b/);
     writeInventory('https://idp.acme.test/new-sso');
@@ -155,22 +186,115 @@ describe('sso setup --to keycloak (real Keycloak)', { timeout: 600_000 }, () => 
     await conn.admin.users.create({ realm: idpRealm, username: 'ada', email: 'ada@initech.test', emailVerified: true, firstName: 'Ada', lastName: 'Lovelace', enabled: true, credentials: [{ type: 'password', value: 'Idp-password-1', temporary: false }] });
     // The account flagless migrated earlier, and the application's client.
     const { id: migratedId } = await conn.admin.users.create({ realm, username: 'ada@initech.test', email: 'ada@initech.test', emailVerified: true, firstName: 'Ada', lastName: 'Lovelace', enabled: true });
-    const callback = 'http://127.0.0.1:9/cb';
     await conn.admin.clients.create({ realm, clientId: 'app', publicClient: true, standardFlowEnabled: true, redirectUris: [callback] });
     const before = await conn.admin.users.count({ realm });
 
-    const jar = new Jar();
-    const start = `${kc.url}/realms/${realm}/protocol/openid-connect/auth?client_id=app&response_type=code&scope=openid&redirect_uri=${encodeURIComponent(callback)}&kc_idp_hint=initech`;
-    const login = await follow(jar, start);
-    assert.ok(login.url.includes(`/realms/${idpRealm}/`), `the hint sends the browser to the IdP (${login.url})`);
-    const action = decodeHtml(/<form[^>]*id="kc-form-login"[^>]*action="([^"]+)"/.exec(await login.res.text())![1]!);
-    const done = await follow(jar, action, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ username: 'ada', password: 'Idp-password-1', credentialId: '' }).toString() }, callback);
+    const done = await brokeredLogin('ada', 'Idp-password-1');
     assert.ok(done.url.startsWith(`${callback}?`) && new URL(done.url).searchParams.has('code'), `the login ends at the application with a code (${done.url}, HTTP ${done.res.status})`);
     assert.equal(await conn.admin.users.count({ realm }), before, 'no second account');
     const links = await conn.admin.users.listFederatedIdentities({ realm, id: migratedId });
     assert.deepEqual(links.map((l) => l.identityProvider), ['initech'], 'the IdP identity is linked to the migrated account');
   });
 
+  it('an existing account that never verified its email is not linked by an IdP asserting that address', async () => {
+    // The IdP vouches for bob@initech.test (its user is verified there); the account with that
+    // address in the application's realm never proved it owns it (a sign-up that never clicked).
+    await conn.admin.users.create({ realm: idpRealm, username: 'bob', email: 'bob@initech.test', emailVerified: true, enabled: true, firstName: 'Bob', lastName: 'B', credentials: [{ type: 'password', value: 'Idp-password-2', temporary: false }] });
+    const { id: squatterId } = await conn.admin.users.create({ realm, username: 'bob@initech.test', email: 'bob@initech.test', emailVerified: false, firstName: 'Bob', lastName: 'B', enabled: true });
+    const before = await conn.admin.users.count({ realm });
+    const done = await brokeredLogin('bob', 'Idp-password-2');
+    assert.ok(!done.url.startsWith(callback), `the login does not reach the application (${done.url}, HTTP ${done.res.status})`);
+    assert.deepEqual(await conn.admin.users.listFederatedIdentities({ realm, id: squatterId }), [], 'the unverified account is not linked');
+    assert.equal(await conn.admin.users.count({ realm }), before, 'no account is created either');
+    // Once the account has verified its address, the same login links (the check, not the IdP, refused).
+    await conn.admin.users.update({ realm, id: squatterId }, { emailVerified: true });
+    const again = await brokeredLogin('bob', 'Idp-password-2');
+    assert.ok(again.url.startsWith(`${callback}?`), `a verified account is linked (${again.url})`);
+    assert.deepEqual((await conn.admin.users.listFederatedIdentities({ realm, id: squatterId })).map((l) => l.identityProvider), ['initech']);
+  });
+
+  it('repairs the flow of earlier versions (idp-auto-link straight after detection) into the checked one', async () => {
+    const old = `sso-old-${process.pid}`;
+    await conn.admin.realms.create({ realm: old, enabled: true });
+    try {
+      await conn.admin.authenticationManagement.createFlow({ realm: old, alias: LINK_FLOW, providerId: 'basic-flow', topLevel: true, builtIn: false, description: 'old' });
+      for (const provider of ['idp-detect-existing-broker-user', 'idp-auto-link']) await conn.admin.authenticationManagement.addExecutionToFlow({ realm: old, flow: LINK_FLOW, provider });
+      for (const e of await conn.admin.authenticationManagement.getExecutions({ realm: old, flow: LINK_FLOW })) await conn.admin.authenticationManagement.updateExecution({ realm: old, flow: LINK_FLOW }, { ...e, requirement: 'REQUIRED' });
+      const r = await flaglessAsync(['sso', 'setup', '--to', 'keycloak', '--realm', old, '--inventory', inventory, '--connection', 'Acme SAML', '--json'], { env: env() });
+      assert.equal(r.code, 0, r.stderr);
+      const doc = JSON.parse(r.stdout) as { actions: { what: string; action: string; detail?: string }[] };
+      assert.ok(doc.actions.some((a) => a.what === 'flow-step:idp-auto-link' && a.action === 'updated' && /removed/.test(a.detail ?? '')), r.stdout);
+      assert.deepEqual(await flowShape(old), EXPECTED_SHAPE);
+      const again = await flaglessAsync(['sso', 'setup', '--to', 'keycloak', '--realm', old, '--inventory', inventory, '--connection', 'Acme SAML', '--json'], { env: env() });
+      const steps = (JSON.parse(again.stdout) as { actions: { what: string; action: string }[] }).actions.filter((a) => a.what.startsWith('flow'));
+      assert.ok(steps.every((a) => a.action === 'unchanged'), again.stdout);
+    } finally {
+      await conn.admin.realms.del({ realm: old }).catch(() => undefined);
+    }
+  });
+
+
+  it('--proxy-url: the IdP sign-in URLs go through the proxy\'s relay, and --proxy-config-out writes a config the proxy takes', async () => {
+    const proxied = `sso-proxy-${process.pid}`;
+    await conn.admin.realms.create({ realm: proxied, enabled: true });
+    try {
+      const inv = join(dir, 'proxy-inventory.json');
+      const acme = samlConnection('acme', cert);
+      writeFileSync(inv, JSON.stringify(inventoryOf([acme, oidcConnection('initech', `${kc.url}/realms/${idpRealm}`, 'initech-broker')])));
+      const out = join(dir, 'sso.json');
+      const proxy = 'https://login.example.test/';
+      const r = await flaglessAsync(['sso', 'setup', '--to', 'keycloak', '--realm', proxied, '--inventory', inv, '--proxy-url', proxy, '--proxy-config-out', out, '--client-secret-env', 'OIDC_SECRET', '--json'], { env: env() });
+      assert.equal(r.code, 1, r.stderr);
+      assert.deepEqual((JSON.parse(r.stdout) as { warnings: string[] }).warnings.map((w) => w.split(':')[0]), ['acme'], 'the SAML connection needs its ACS URL changed; the OIDC one does not');
+      assert.equal((JSON.parse(r.stdout) as { proxyConfigFile?: string }).proxyConfigFile, out);
+      assert.match(r.stderr, /relay\/legacy\/<connection>/, 'says what to set at the legacy provider');
+      const saml = (await conn.admin.identityProviders.findOne({ realm: proxied, alias: 'acme' }))!.config as Record<string, string>;
+      assert.equal(saml.singleSignOnServiceUrl, 'https://login.example.test/v1/sso/relay/target/acme');
+      assert.equal(saml.entityId, acme.legacySp.entityId, '--proxy-url implies --proxy');
+      const oidc = (await conn.admin.identityProviders.findOne({ realm: proxied, alias: 'initech' }))!.config as Record<string, string>;
+      assert.equal(oidc.authorizationUrl, 'https://login.example.test/v1/sso/relay/target/initech');
+      const doc = JSON.parse(readFileSync(out, 'utf8')) as unknown;
+      const config = parseSsoProxyConfig(doc);
+      const a = config.connections.find((c) => c.name === 'acme')!;
+      assert.deepEqual(a.callbackPaths, ['/login/callback?connection=acme']);
+      assert.equal(a.legacy.callbackUrl, acme.legacySp.acsUrl);
+      assert.equal(a.target?.callbackUrl, `${kc.url}/realms/${proxied}/broker/acme/endpoint`);
+      assert.equal(a.idpSignInUrl, acme.idp.signInUrl, 'the proxy relays on to the IdP itself');
+      const o = config.connections.find((c) => c.name === 'initech')!;
+      assert.equal(o.target?.callbackUrl, `${kc.url}/realms/${proxied}/broker/initech/endpoint`);
+      assert.equal(o.idpSignInUrl, `${kc.url}/realms/${idpRealm}/protocol/openid-connect/auth`);
+      assert.ok(!readFileSync(out, 'utf8').includes(SECRET), 'no secret in the config');
+      const noUrl = await flaglessAsync(['sso', 'setup', '--to', 'keycloak', '--realm', proxied, '--inventory', inv, '--proxy-config-out', out], { env: env() });
+      assert.equal(noUrl.code, 2, 'a config without the proxy URL is refused');
+    } finally {
+      await conn.admin.realms.del({ realm: proxied }).catch(() => undefined);
+    }
+  });
+
+  it('Keycloak refuses a SAML response whose Destination is the legacy ACS URL (what the proxy forwards), not one addressed to its endpoint', async () => {
+    // Keycloak stores these events only when asked to (not among the default saved types).
+    await conn.admin.realms.update({ realm }, { eventsEnabled: true, enabledEventTypes: ['IDENTITY_PROVIDER_RESPONSE', 'IDENTITY_PROVIDER_RESPONSE_ERROR'] });
+    const endpoint = `${kc.url}/realms/${realm}/broker/acme-saml/endpoint`;
+    const acme = samlConnection('Acme SAML', cert);
+    const refusals = async () => {
+      const events = await conn.admin.realms.findEvents({ realm, max: 500 });
+      const by = (reason: string) => events.filter((e) => e.error === reason || (e.details as Record<string, string> | undefined)?.reason === reason).length;
+      return { destination: by('invalid_destination'), signature: by('invalid_signature') };
+    };
+    const post = async (destination: string) => {
+      const SAMLResponse = samlResponse({ keys: { privateKey: cert.keyPem, publicKey: '' }, issuer: acme.idp.entityId!, nameId: 'ada@initech.test', audience: acme.legacySp.entityId!, destination, digestAlgorithm: 'sha256' });
+      const before = await refusals();
+      const res = await fetch(endpoint, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ SAMLResponse }).toString() });
+      await res.arrayBuffer();
+      const after = await refusals();
+      return { status: res.status, destination: after.destination - before.destination, signature: after.signature - before.signature };
+    };
+    assert.deepEqual(await post(acme.legacySp.acsUrl!), { status: 400, destination: 1, signature: 0 }, 'refused for its Destination');
+    // The same response addressed to Keycloak's own endpoint passes the Destination and signature
+    // checks (it fails later only because no login is under way: an unsolicited response).
+    const own = await post(endpoint);
+    assert.deepEqual([own.destination, own.signature], [0, 0], JSON.stringify(own));
+  });
 
   it('a SAML connection whose IdP entity ID is unknown (Auth0 keeps none) is set up without the Issuer check, and says so (exit 1)', async () => {
     const partial = join(dir, 'partial.json');

@@ -11,22 +11,21 @@
  * - OIDC (`providerId: oidc`): the endpoints from the issuer's discovery document, imported by
  *   Keycloak itself (POST /identity-provider/import-config), the client id from the inventory and
  *   the client secret from the environment variable `clientSecretEnv` names (never printed).
- * - The flow `flagless-link-existing-user`: "Detect existing broker user"
- *   (idp-detect-existing-broker-user) then "Automatically set existing user" (idp-auto-link), both
- *   REQUIRED: a first login through the IdP links to the existing account or fails; it never
- *   creates an account (every user was migrated first).
+ * - The first-broker-login flow `flagless-link-existing-user` (sso-link-flow.ts): a first login
+ *   through the IdP links silently only to the existing account whose verified email is the asserted
+ *   one; an unverified account only after email verification; it never creates an account.
  * Idempotent: what already matches is left alone and reported `unchanged`.
  */
 import type IdentityProviderRepresentation from '@keycloak/keycloak-admin-client/lib/defs/identityProviderRepresentation.js';
 import type IdentityProviderMapperRepresentation from '@keycloak/keycloak-admin-client/lib/defs/identityProviderMapperRepresentation.js';
 import { certificateDer } from '../../lib/sso/certificate.js';
 import { FlaglessError } from '../../protocol/errors.js';
-import type { SsoSetupAction, SsoSetupOptions, SsoSetupResult, SsoTargetSetup } from '../../protocol/sso-setup.js';
+import type { SsoProxyTarget, SsoSetupAction, SsoSetupOptions, SsoSetupResult, SsoTargetSetup } from '../../protocol/sso-setup.js';
 import type { SsoConnection, SsoInventory } from '../../protocol/sso.js';
 import { connectKeycloak, defaultKeycloakConnection, toFlaglessError, type KeycloakConnection } from './admin-client.js';
+import { ensureLinkFlow, LINK_FLOW } from './sso-link-flow.js';
 
-export const LINK_FLOW = 'flagless-link-existing-user';
-export const LINK_AUTHENTICATORS = ['idp-detect-existing-broker-user', 'idp-auto-link'] as const;
+export { LINK_FLOW } from './sso-link-flow.js';
 
 /** A Keycloak alias for a connection name: lower case, [a-z0-9-_.]. */
 export function idpAlias(name: string): string {
@@ -59,11 +58,16 @@ function wantedMappers(c: SsoConnection, alias: string): IdentityProviderMapperR
   }));
 }
 
-function samlConfig(c: SsoConnection, proxy: boolean): Record<string, string> {
+/** The proxy's relay for requests the target issues (`/v1/sso/relay/target/<connection>`). */
+export function relayUrl(proxyUrl: string, connection: string): string {
+  return `${proxyUrl.replace(/\/+$/, '')}/v1/sso/relay/target/${encodeURIComponent(connection)}`;
+}
+
+function samlConfig(c: SsoConnection, proxy: boolean, proxyUrl: string | undefined): Record<string, string> {
   const certs = c.idp.certificates.map((x) => (x.pem ? certificateDer(x.pem)?.toString('base64') : undefined)).filter((x): x is string => !!x);
   return {
     ...(c.idp.entityId ? { idpEntityId: c.idp.entityId } : {}),
-    ...(c.idp.signInUrl ? { singleSignOnServiceUrl: c.idp.signInUrl } : {}),
+    ...(c.idp.signInUrl ? { singleSignOnServiceUrl: proxyUrl ? relayUrl(proxyUrl, c.name) : c.idp.signInUrl } : {}),
     ...(certs.length ? { signingCertificate: certs.join(','), validateSignature: 'true', useMetadataDescriptorUrl: 'false' } : { validateSignature: 'false' }),
     ...(proxy && c.legacySp.entityId ? { entityId: c.legacySp.entityId } : {}),
     nameIDPolicyFormat: c.idp.nameIdFormat ?? 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
@@ -79,38 +83,13 @@ function differs(want: Record<string, string>, have: Record<string, unknown> | u
   return Object.keys(want).filter((k) => (have?.[k] ?? undefined) !== want[k]);
 }
 
-async function ensureLinkFlow(conn: KeycloakConnection, realm: string, dryRun: boolean, actions: SsoSetupAction[]): Promise<void> {
-  const admin = conn.admin;
-  const flows = await admin.authenticationManagement.getFlows({ realm });
-  if (!flows.some((f) => f.alias === LINK_FLOW)) {
-    if (dryRun) {
-      actions.push({ connection: '*', what: 'flow', action: 'would-create', detail: `${LINK_FLOW}: ${LINK_AUTHENTICATORS.join(' → ')}` });
-      return;
-    }
-    await admin.authenticationManagement.createFlow({ realm, alias: LINK_FLOW, providerId: 'basic-flow', topLevel: true, builtIn: false, description: 'flagless: link a first IdP login to the migrated account with the same email' });
-    actions.push({ connection: '*', what: 'flow', action: 'created', detail: LINK_FLOW });
-  } else actions.push({ connection: '*', what: 'flow', action: 'unchanged', detail: LINK_FLOW });
-  let executions = await admin.authenticationManagement.getExecutions({ realm, flow: LINK_FLOW });
-  for (const provider of LINK_AUTHENTICATORS) {
-    if (executions.some((e) => e.providerId === provider)) continue;
-    if (dryRun) {
-      actions.push({ connection: '*', what: `flow-step:${provider}`, action: 'would-create' });
-      continue;
-    }
-    await admin.authenticationManagement.addExecutionToFlow({ realm, flow: LINK_FLOW, provider });
-    actions.push({ connection: '*', what: `flow-step:${provider}`, action: 'created' });
-  }
-  executions = await admin.authenticationManagement.getExecutions({ realm, flow: LINK_FLOW });
-  for (const e of executions) {
-    if (!LINK_AUTHENTICATORS.includes(e.providerId as (typeof LINK_AUTHENTICATORS)[number]) || e.requirement === 'REQUIRED') continue;
-    if (!dryRun) await admin.authenticationManagement.updateExecution({ realm, flow: LINK_FLOW }, { ...e, requirement: 'REQUIRED' });
-    actions.push({ connection: '*', what: `flow-step:${e.providerId}`, action: dryRun ? 'would-update' : 'updated', detail: 'REQUIRED' });
-  }
+function discoveryUrl(c: SsoConnection): string | undefined {
+  const issuer = c.idp.issuer?.replace(/\/+$/, '');
+  return c.idp.metadataUrl ?? (issuer ? `${issuer}/.well-known/openid-configuration` : undefined);
 }
 
-async function oidcConfig(conn: KeycloakConnection, realm: string, c: SsoConnection, secret: string | undefined): Promise<Record<string, string>> {
-  const issuer = c.idp.issuer?.replace(/\/+$/, '');
-  const discovery = c.idp.metadataUrl ?? (issuer ? `${issuer}/.well-known/openid-configuration` : undefined);
+async function oidcConfig(conn: KeycloakConnection, realm: string, c: SsoConnection, secret: string | undefined, proxyUrl: string | undefined): Promise<{ config: Record<string, string>; authorizationUrl?: string }> {
+  const discovery = discoveryUrl(c);
   if (!discovery) throw new FlaglessError('E_USAGE', `${c.name}: the inventory has no issuer nor discovery URL for this OIDC connection.`);
   let imported: Record<string, string>;
   try {
@@ -121,8 +100,9 @@ async function oidcConfig(conn: KeycloakConnection, realm: string, c: SsoConnect
   const keep = ['issuer', 'authorizationUrl', 'tokenUrl', 'userInfoUrl', 'jwksUrl', 'logoutUrl'];
   const out: Record<string, string> = {};
   for (const k of keep) if (typeof imported[k] === 'string' && imported[k] !== '') out[k] = imported[k]!;
-  return {
+  const config = {
     ...out,
+    ...(proxyUrl && out.authorizationUrl ? { authorizationUrl: relayUrl(proxyUrl, c.name) } : {}),
     useJwksUrl: 'true',
     validateSignature: 'true',
     ...(c.idp.clientId ? { clientId: c.idp.clientId } : {}),
@@ -131,6 +111,7 @@ async function oidcConfig(conn: KeycloakConnection, realm: string, c: SsoConnect
     defaultScope: 'openid email profile',
     syncMode: 'IMPORT',
   };
+  return { config, ...(out.authorizationUrl ? { authorizationUrl: out.authorizationUrl } : {}) };
 }
 
 export async function setupKeycloakSso(inventory: SsoInventory, options: SsoSetupOptions): Promise<SsoSetupResult> {
@@ -143,6 +124,7 @@ export async function setupKeycloakSso(inventory: SsoInventory, options: SsoSetu
   const conn = await connectKeycloak({ url, username: def.username, password: def.password, timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : 30_000 });
   const actions: SsoSetupAction[] = [];
   const warnings: string[] = [];
+  const proxyTargets: SsoProxyTarget[] = [];
   const secret = options.clientSecretEnv ? options.env[options.clientSecretEnv] : undefined;
   try {
     if (!(await conn.admin.realms.findOne({ realm }))) throw new FlaglessError('E_USAGE', `the realm ${realm} does not exist: migrate the users into it first.`);
@@ -156,11 +138,25 @@ export async function setupKeycloakSso(inventory: SsoInventory, options: SsoSetu
         continue;
       }
       // Keycloak checks the responses' Issuer only when idpEntityId is set (Auth0 never stores it).
-      if (c.protocol === 'saml' && !c.idp.entityId) warnings.push(`${c.name}: the IdP's entity ID is unknown, so Keycloak will not check the responses' Issuer; add it (idpEntityId) from the customer's metadata.`);
+      if (c.protocol === 'saml' && !c.idp.entityId) warnings.push(`${c.name}: the IdP's entity ID is unknown, so Keycloak will not check the responses' Issuer; add it (idpEntityId) from the customer's metadata${c.idp.metadataUrl ? ` (${c.idp.metadataUrl}: its EntityDescriptor entityID)` : ''}.`);
       if (c.protocol === 'saml' && c.idp.certificates.every((x) => !x.pem)) warnings.push(`${c.name}: no signing certificate in the inventory: Keycloak will not validate signatures until one is added.`);
       if (c.protocol === 'oidc' && !secret) warnings.push(`${c.name}: no client secret (${options.clientSecretEnv ? `${options.clientSecretEnv} is empty` : 'give --client-secret-env'}); set it in Keycloak before the cutover.`);
+      // Measured on Keycloak 26.7 (test/keycloak/sso-setup.test.ts): its SAML endpoint refuses a
+      // response whose Destination is not its own broker endpoint (invalid_destination, before the
+      // signature check), with no setting to widen it; the proxy forwards the IdP's signed bytes,
+      // addressed to the legacy ACS URL. Only requests Keycloak issued through the relay whose
+      // response the IdP sends to the AssertionConsumerServiceURL asked for can come back.
+      if ((options.proxy || options.proxyUrl) && c.protocol === 'saml') {
+        warnings.push(`${c.name}: Keycloak refuses SAML responses addressed to another ACS URL (Destination), and the proxy forwards this IdP's responses addressed to the legacy one (${c.legacySp.acsUrl ?? 'the legacy ACS URL'}): to move this connection to Keycloak, the IdP's ACS URL must become ${url.replace(/\/+$/, '')}/realms/${realm}/broker/${idpAlias(c.name)}/endpoint (the handoff path).`);
+      }
       if (options.proxy && c.protocol === 'saml' && !c.legacySp.entityId) warnings.push(`${c.name}: --proxy, but the legacy SP entity ID is unknown; Keycloak keeps its own.`);
-      const config = c.protocol === 'saml' ? samlConfig(c, options.proxy) : await oidcConfig(conn, realm, c, secret);
+      const proxyUrl = options.proxyUrl;
+      const oidc = c.protocol === 'oidc' ? await oidcConfig(conn, realm, c, secret, proxyUrl) : undefined;
+      const config = oidc?.config ?? samlConfig(c, options.proxy || !!proxyUrl, proxyUrl);
+      // The proxy relays this side's requests on to the IdP's own sign-in URL, and sends responses
+      // for the target to the broker endpoint (Keycloak's SAML ACS and OIDC redirect URI alike).
+      const idpSignInUrl = oidc ? oidc.authorizationUrl : c.idp.signInUrl;
+      proxyTargets.push({ connection: c.name, callbackUrl: `${url.replace(/\/+$/, '')}/realms/${encodeURIComponent(realm)}/broker/${alias}/endpoint`, ...(idpSignInUrl ? { idpSignInUrl } : {}) });
       const want: IdentityProviderRepresentation = {
         alias,
         displayName: c.name,
@@ -198,7 +194,7 @@ export async function setupKeycloakSso(inventory: SsoInventory, options: SsoSetu
   } catch (e) {
     throw toFlaglessError(e, 'setting up identity providers');
   }
-  return { target: 'keycloak', actions, warnings };
+  return { target: 'keycloak', actions, warnings, ...(options.proxyUrl ? { proxyTargets } : {}) };
 }
 
 export const keycloakSsoSetup: SsoTargetSetup = { setup: setupKeycloakSso };
