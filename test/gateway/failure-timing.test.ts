@@ -85,11 +85,14 @@ describe('wrong-credentials answers take as long as the slowest route', { timeou
         unknown.push(await timed(gw, `nobody-${i}@example.com`, `wrong-${i}`));
         legacy.push(await timed(gw, 'legacy@example.com', `wrong-${i}`));
       }
-      // The first rounds teach the gateway the target's time; the last two are compared.
+      // Every failure the target answers takes at least DELAY_MS, so the target route's average is
+      // at least that from the first round on, and every other failure is padded to it (a bound,
+      // not a comparison with measured medians: those drift with the machine's load). Before the
+      // padding, an unknown identifier answered in the time of one cost-4 decoy (a few ms).
       const m = median(migrated);
       assert.ok(m >= DELAY_MS, `a migrated user's failure includes the target's delay (${m.toFixed(0)} ms)`);
       for (const [kind, xs] of [['unknown', unknown], ['legacy', legacy]] as const) {
-        for (const ms of xs.slice(2)) assert.ok(ms >= 0.8 * m, `${kind}: ${ms.toFixed(0)} ms, a migrated user's failure ${m.toFixed(0)} ms`);
+        for (const ms of xs.slice(1)) assert.ok(ms >= 0.95 * DELAY_MS, `${kind}: ${ms.toFixed(0)} ms, a migrated user's failure ${m.toFixed(0)} ms`);
       }
     } finally {
       await gw.close();
@@ -107,7 +110,7 @@ describe('wrong-credentials answers take as long as the slowest route', { timeou
       }
       const l = median(legacy);
       assert.ok(l >= DELAY_MS, `a legacy failure includes the delay (${l.toFixed(0)} ms)`);
-      for (const ms of migrated.slice(2)) assert.ok(ms >= 0.8 * l, `migrated: ${ms.toFixed(0)} ms, a legacy user's failure ${l.toFixed(0)} ms`);
+      for (const ms of migrated) assert.ok(ms >= 0.95 * DELAY_MS, `migrated: ${ms.toFixed(0)} ms, a legacy user's failure ${l.toFixed(0)} ms`);
     } finally {
       await gw.close();
     }
