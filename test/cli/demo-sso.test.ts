@@ -45,7 +45,10 @@ describe('flagless demo sso', { timeout: 8 * 60_000 }, () => {
 
   it('end to end: per connection logins before, during and after the flip, no failure, the rollback; the shared Keycloak is left running', async () => {
     const kc = await useKeycloak();
-    const r = await flaglessAsync(['demo', 'sso', '--json', '--logins', '3'], { env: { KEYCLOAK_URL: '' } });
+    // One login per connection and phase: the CLI, its report and its JSON are what this test is
+    // for; test/sso/proof.test.ts runs the same scenario with three per phase and checks each login.
+    const LOGINS = 1;
+    const r = await flaglessAsync(['demo', 'sso', '--json', '--logins', String(LOGINS)], { env: { KEYCLOAK_URL: '' } });
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout) as {
       ok: boolean;
@@ -59,11 +62,11 @@ describe('flagless demo sso', { timeout: 8 * 60_000 }, () => {
     const flipped = out.connections.filter((c) => c.flips > 0);
     assert.equal(flipped.length, 1);
     assert.equal(flipped[0]!.flips, 2);
-    assert.ok(flipped[0]!.loginsTarget >= 3 && flipped[0]!.phases.during.target >= 3);
-    assert.ok(flipped[0]!.phases.after.legacy >= 3);
+    assert.ok(flipped[0]!.loginsTarget >= LOGINS && flipped[0]!.phases.during.target >= LOGINS);
+    assert.ok(flipped[0]!.phases.after.legacy >= LOGINS);
     for (const c of out.connections) {
       assert.equal(c.failed, 0, c.name);
-      assert.ok(c.phases.before.legacy >= 3, c.name);
+      assert.ok(c.phases.before.legacy >= LOGINS, c.name);
       if (c.flips === 0) assert.equal(c.loginsTarget, 0, c.name);
     }
     assert.deepEqual(out.rollback.map((x) => x.connection), [flipped[0]!.name]);
