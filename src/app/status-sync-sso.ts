@@ -1,3 +1,4 @@
+import type { SyncStats } from '../state/sync/stats.js';
 import type { StatusCheck } from './status.js';
 
 /**
@@ -6,20 +7,8 @@ import type { StatusCheck } from './status.js';
  * Pure: status.ts reads the stores and passes what they hold.
  */
 
-/** What the sync store reports (state/sync SyncStats). */
-export interface SyncNumbers {
-  received: number;
-  applied: number;
-  duplicate: number;
-  outOfOrder: number;
-  failed: number;
-  quarantined: number;
-  pending: number;
-  lastEventAt?: string;
-  lagP50Ms?: number;
-  lagP99Ms?: number;
-  perVendorLastEventAt: Record<string, string>;
-}
+/** What the sync store reports: its own statistics type, not a copy of it. */
+export type SyncNumbers = SyncStats;
 
 /** One SSO connection's flag as the cutover proxy's store holds it. */
 export interface SsoConnectionNumbers {
