@@ -35,6 +35,10 @@ export interface TargetCapabilities {
   readonly deletesUsers?: boolean;
   /** `Target.removeMembership` exists: a membership removed at the legacy provider is removed here by sync. */
   readonly removesMemberships?: boolean;
+  /** `Target.updateOrganization` exists: an organization renamed (or its metadata changed) at the legacy provider is updated here by sync. */
+  readonly updatesOrganizations?: boolean;
+  /** `Target.deleteOrganization` exists: an organization deleted at the legacy provider is deleted here by sync, its memberships with it. */
+  readonly deletesOrganizations?: boolean;
   /** Where metadata goes: both kinds kept apart, merged into one bag, or nowhere. */
   readonly metadata: 'public-private' | 'single' | 'none';
   /**

@@ -162,6 +162,20 @@ export interface Target {
    * organization. Idempotent: no membership is `absent`.
    */
   removeMembership?(user: TargetUserRef, org: TargetOrgRef): Promise<'removed' | 'absent'>;
+  /**
+   * Optional (present exactly when `capabilities.updatesOrganizations`): brings an existing
+   * organization in line with the source's (name, slug where the target has one, metadata as the
+   * target keeps it), for an organization renamed at the legacy provider. Idempotent: an
+   * organization already equal is not written. The ref that comes back carries the name the target
+   * holds (which may be disambiguated, as at creation, when another organization has the name).
+   */
+  updateOrganization?(ref: TargetOrgRef, org: Organization): Promise<TargetOrgRef>;
+  /**
+   * Optional (present exactly when `capabilities.deletesOrganizations`): deletes the organization
+   * and its memberships at the target (the users stay), for an organization deleted at the legacy
+   * provider. Idempotent: an organization already gone is `absent`, not an error.
+   */
+  deleteOrganization?(ref: TargetOrgRef): Promise<'deleted' | 'absent'>;
   /** For the gateway's just-in-time move: set a plaintext as the target's native password. */
   setPassword(ref: TargetUserRef, plaintext: string): Promise<void>;
   /**

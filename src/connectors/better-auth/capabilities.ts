@@ -31,6 +31,8 @@ export const betterAuthCapabilities = {
   // Sync: rows deleted through the adapter (user, accounts, sessions, members).
   deletesUsers: true,
   removesMemberships: true,
+  updatesOrganizations: true,
+  deletesOrganizations: true,
   metadata: 'public-private',
   batchSize: 500,
 } as const satisfies TargetCapabilities;

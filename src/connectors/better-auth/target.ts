@@ -51,6 +51,12 @@ interface AccountRecord {
   accountId: string;
   password?: string | null;
 }
+interface OrganizationRecord {
+  id: string;
+  name: string;
+  slug: string;
+  metadata?: unknown;
+}
 interface MemberRecord {
   id: string;
   organizationId: string;
@@ -61,6 +67,12 @@ interface MemberRecord {
 const PAGE_SIZE = 200;
 const ROW_PAGE_SIZE = 1000;
 const SLUG_ATTEMPTS = 20;
+
+/** Whether `slug` is `base` or one of the suffixed forms createOrganization tries (`acme-2` ...). */
+function isSlugOf(slug: string, base: string): boolean {
+  for (let attempt = 0; attempt < SLUG_ATTEMPTS; attempt++) if (slug === slugCandidate(base, attempt)) return true;
+  return false;
+}
 
 /** The application's reset sender's outcomes by user id (index.ts fills it), and the redirect it asks for. */
 export interface ResetSenderOutcomes {
@@ -267,6 +279,58 @@ export class BetterAuthTarget implements Target {
       }
     }
     throw new FlaglessError('E_TARGET_CONFLICT', `organization ${org.sourceId}: no free slug after ${SLUG_ATTEMPTS} tries from "${base}"`, { errorClass: 'skippable' });
+  }
+
+  /**
+   * Name, slug and metadata through the organization plugin's `updateOrganization` (the adapter
+   * call its /organization/update endpoint makes; metadata JSON-stringified as it does). The slug
+   * follows the source's (or the new name's) like at creation: kept when it already is that slug
+   * or one of its suffixed forms, else the first free candidate. Nothing is written when the
+   * organization already matches.
+   */
+  async updateOrganization(ref: TargetOrgRef, org: Organization): Promise<TargetOrgRef> {
+    const current = (await this.#read(`reading organization ${ref.id}`, () => this.#orgs.findOrganizationById(ref.id))) as OrganizationRecord | null;
+    if (!current) throw new FlaglessError('E_TARGET_VALIDATION', `Better Auth organization ${ref.id} no longer exists`, { errorClass: 'skippable' });
+    const base = slugify(org.slug ?? org.name);
+    const update: { name?: string; slug?: string; metadata?: Record<string, unknown> | null } = {};
+    if (current.name !== org.name) update.name = org.name;
+    const metadata = Object.keys(org.metadata).length > 0 ? org.metadata : undefined;
+    if (JSON.stringify(parseJsonObject(current.metadata)) !== JSON.stringify(metadata ?? {})) update.metadata = metadata ?? null;
+    if (!isSlugOf(current.slug, base)) {
+      let slug: string | undefined;
+      for (let attempt = 0; attempt < SLUG_ATTEMPTS && slug === undefined; attempt++) {
+        const candidate = slugCandidate(base, attempt);
+        const taken = await this.#read('checking an organization slug', () => this.#orgs.findOrganizationBySlug(candidate));
+        if (!taken || taken.id === ref.id) slug = candidate;
+      }
+      if (slug === undefined) throw new FlaglessError('E_TARGET_CONFLICT', `organization ${org.sourceId}: no free slug after ${SLUG_ATTEMPTS} tries from "${base}"`, { errorClass: 'skippable' });
+      update.slug = slug;
+    }
+    if (Object.keys(update).length === 0) return { id: current.id, externalId: current.id, name: current.name };
+    // The plugin's adapter stringifies an object; null clears the column (no metadata at the source).
+    const updated = await this.#write(`updating organization ${ref.id}`, () =>
+      this.#orgs.updateOrganization(ref.id, update as Parameters<OrgAdapter['updateOrganization']>[1]),
+    );
+    if (!updated) throw new FlaglessError('E_TARGET_VALIDATION', `Better Auth organization ${ref.id} no longer exists`, { errorClass: 'skippable' });
+    return { id: updated.id, externalId: updated.id, name: updated.name };
+  }
+
+  /**
+   * The organization, its memberships and invitations in one transaction, as the organization
+   * plugin's `deleteOrganization` adapter call does, and sessions that had it active are cleared
+   * (as its /organization/delete endpoint does for the caller's session). The users stay.
+   */
+  async deleteOrganization(ref: TargetOrgRef): Promise<'deleted' | 'absent'> {
+    const current = await this.#read(`reading organization ${ref.id}`, () => this.#orgs.findOrganizationById(ref.id));
+    if (!current) return 'absent';
+    await this.#write(`deleting organization ${ref.id}`, () =>
+      this.#transaction(async (trx) => {
+        for (const model of ['member', 'invitation'] as const) await trx.deleteMany({ model, where: [{ field: 'organizationId', value: ref.id }] });
+        await trx.updateMany({ model: 'session', where: [{ field: 'activeOrganizationId', value: ref.id }], update: { activeOrganizationId: null } });
+        await trx.delete({ model: 'organization', where: [{ field: 'id', value: ref.id }] });
+      }),
+    );
+    return 'deleted';
   }
 
   /**

@@ -25,6 +25,8 @@ export const keycloakCapabilities = {
   // Sync: DELETE /users/{id}; DELETE /organizations/{org}/members/{user} (or leaving the groups).
   deletesUsers: true,
   removesMemberships: true,
+  updatesOrganizations: true,
+  deletesOrganizations: true,
   metadata: 'single',
   // Users per realm partial import (Target.createUsers): one transaction whose cost grows faster
   // than linearly with its size; 10 was the fastest measured (bench/README.md, Keycloak).

@@ -351,3 +351,15 @@ export function toKeycloakOrganization(org: Organization, disambiguate = false):
     attributes,
   };
 }
+
+/** Attributes flagless does not own (set by hand or by the application): kept as they are on an update. */
+export function withoutFlaglessAttributes(attributes: Record<string, string[]> | undefined): Record<string, string[]> {
+  return Object.fromEntries(Object.entries(attributes ?? {}).filter(([k]) => k !== SOURCE_ID_ATTRIBUTE && !k.startsWith(METADATA_PREFIX)));
+}
+
+export function sameAttributes(a: Record<string, string[]> | undefined, b: Record<string, string[]>): boolean {
+  const x = a ?? {};
+  const keys = new Set([...Object.keys(x), ...Object.keys(b)]);
+  for (const k of keys) if (JSON.stringify(x[k] ?? []) !== JSON.stringify(b[k] ?? [])) return false;
+  return true;
+}

@@ -12,7 +12,7 @@ import type { Organization } from '../../model/user.js';
 import { FlaglessError } from '../../protocol/errors.js';
 import type { TargetOrgRef, TargetUserRef, TargetUserView } from '../../protocol/target.js';
 import type { KeycloakAdminHttp } from './admin-http.js';
-import { decodeSourceId, ROLE_ATTRIBUTE, roleGroupName, roleGroupNames, SOURCE_ID_ATTRIBUTE, toKeycloakOrganization } from './map.js';
+import { decodeSourceId, ROLE_ATTRIBUTE, roleGroupName, roleGroupNames, sameAttributes, SOURCE_ID_ATTRIBUTE, toKeycloakOrganization, withoutFlaglessAttributes } from './map.js';
 import { RoleGroups, type GroupRep } from './role-groups.js';
 
 export const ORGANIZATIONS_GROUP = 'organizations';
@@ -93,6 +93,39 @@ export class OrganizationGroups {
       if (again) return ref(again);
     }
     throw new FlaglessError('E_TARGET_UNAVAILABLE', 'Keycloak create organization group: no Location in the answer', { errorClass: 'retriable' });
+  }
+
+  /**
+   * PUT /groups/{id} with the name and flagless's attributes (source id, `metadata.*`) replaced,
+   * other attributes kept (Keycloak replaces the attribute map it is given). A name a sibling holds
+   * (409) gets the source id appended, as at creation. Nothing is sent when the group already matches.
+   */
+  async update(target: TargetOrgRef, org: Organization): Promise<TargetOrgRef> {
+    const path = `/groups/${encodeURIComponent(target.id)}`;
+    const current = await this.#http.get<GroupRep>(path, { what: 'read organization group', accept: [404] });
+    if (current.status === 404) throw new FlaglessError('E_TARGET_VALIDATION', `Keycloak organization group ${target.id} no longer exists`, { errorClass: 'skippable' });
+    const stored = current.body;
+    for (const disambiguate of [false, true]) {
+      const rep = toKeycloakOrganization(org, disambiguate);
+      const attributes = { ...withoutFlaglessAttributes(stored.attributes), ...(rep.attributes ?? {}) };
+      const name = rep.name ?? org.name;
+      if (sameAttributes(stored.attributes, attributes) && (stored.name === name || (!disambiguate && stored.name === toKeycloakOrganization(org, true).name))) return ref(stored);
+      const r = await this.#http.request('PUT', path, { what: 'update organization group', body: { ...stored, name, attributes }, accept: disambiguate ? [] : [409] });
+      if (r.status !== 409) {
+        const group: GroupRep = { ...stored, name, attributes };
+        (await this.#organizations()).set(target.id, group);
+        return ref(group);
+      }
+    }
+    throw new FlaglessError('E_TARGET_CONFLICT', `Keycloak organization group ${target.id}: the name is taken`, { errorClass: 'skippable' });
+  }
+
+  /** DELETE /groups/{id}: its role subgroups and every membership go with it. A 404 is `absent`. */
+  async delete(target: TargetOrgRef): Promise<'deleted' | 'absent'> {
+    const r = await this.#http.request('DELETE', `/groups/${encodeURIComponent(target.id)}`, { what: 'delete organization group', accept: [404] });
+    (await this.#organizations()).delete(target.id);
+    this.#roles.forget(target.id);
+    return r.status === 404 ? 'absent' : 'deleted';
   }
 
   /** The user's groups (with ids, paths and attributes). */

@@ -40,6 +40,11 @@ export class RoleGroups {
     return p;
   }
 
+  /** Drops what is known of a parent (deleted). */
+  forget(parentId: string): void {
+    this.#byParent.delete(parentId);
+  }
+
   /** The group for `role` (named `name`) under the parent, created when missing. */
   async ensure(parentId: string, name: string, role: string): Promise<GroupRep> {
     const groups = await this.of(parentId);

@@ -26,12 +26,14 @@ import {
   identityProviderName,
   isPlainEmail,
   ROLE_ATTRIBUTE,
+  sameAttributes,
   roleGroupName,
   roleGroupNames,
   SOURCE_ID_ATTRIBUTE,
   sourceIdQuery,
   toKeycloakOrganization,
   toKeycloakUser,
+  withoutFlaglessAttributes,
 } from './map.js';
 import { OrganizationGroups } from './org-groups.js';
 import { RoleGroups, type GroupRep } from './role-groups.js';
@@ -305,6 +307,38 @@ export class KeycloakTarget implements Target {
       if (hit) return orgRef(hit);
     }
     throw new FlaglessError('E_TARGET_UNAVAILABLE', 'Keycloak create organization: no Location in the answer', { errorClass: 'retriable' });
+  }
+
+  /**
+   * PUT /organizations/{id} with the stored representation, its name and flagless's attributes
+   * (source id, `metadata.*`) replaced and everything else kept: Keycloak's PUT replaces the whole
+   * organization, and refuses a changed alias (400 "Cannot change the alias"), so the alias stays
+   * the one given at creation. A name another organization holds (409) gets the source id appended,
+   * as at creation. Nothing is sent when the organization already matches.
+   */
+  async updateOrganization(ref: TargetOrgRef, org: Organization): Promise<TargetOrgRef> {
+    if (this.#asGroups) return this.#asGroups.update(ref, org);
+    const path = `/organizations/${encodeURIComponent(ref.id)}`;
+    const current = await this.#http.get<OrgRep & Record<string, unknown>>(path, { what: 'read organization', accept: [404] });
+    if (current.status === 404) throw new FlaglessError('E_TARGET_VALIDATION', `Keycloak organization ${ref.id} no longer exists`, { errorClass: 'skippable' });
+    const stored = current.body;
+    for (const disambiguate of [false, true]) {
+      const rep = toKeycloakOrganization(org, disambiguate);
+      const attributes = { ...withoutFlaglessAttributes(stored.attributes), ...rep.attributes };
+      const name = rep.name ?? org.name;
+      // Already equal: as written (or as disambiguated by an earlier write).
+      if (sameAttributes(stored.attributes, attributes) && (stored.name === name || (!disambiguate && stored.name === toKeycloakOrganization(org, true).name))) return orgRef(stored);
+      const r = await this.#http.request('PUT', path, { what: 'update organization', body: { ...stored, name, attributes }, accept: disambiguate ? [] : [409] });
+      if (r.status !== 409) return orgRef({ ...stored, name, attributes });
+    }
+    throw new FlaglessError('E_TARGET_CONFLICT', `Keycloak organization ${ref.id}: the name is taken`, { errorClass: 'skippable' });
+  }
+
+  /** DELETE /organizations/{id}: its memberships go with it (the members, added as unmanaged members, stay). A 404 is `absent`. */
+  async deleteOrganization(ref: TargetOrgRef): Promise<'deleted' | 'absent'> {
+    if (this.#asGroups) return this.#asGroups.delete(ref);
+    const r = await this.#http.request('DELETE', `/organizations/${encodeURIComponent(ref.id)}`, { what: 'delete organization', accept: [404] });
+    return r.status === 404 ? 'absent' : 'deleted';
   }
 
   async ensureMembership(user: TargetUserRef, org: TargetOrgRef, roles: string[]): Promise<'created' | 'updated' | 'exists'> {

@@ -36,6 +36,8 @@ export const workosCapabilities = {
   // Sync: DELETE /user_management/users/{id} and /user_management/organization_memberships/{id}.
   deletesUsers: true,
   removesMemberships: true,
+  updatesOrganizations: true,
+  deletesOrganizations: true,
   metadata: 'single',
   metadataCarries: ['username', 'phones'],
   metadataMaxBytes: 10 * (40 + 600),

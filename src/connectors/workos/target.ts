@@ -246,6 +246,47 @@ export class WorkosTarget implements Target {
     return { id: created.id, name: created.name, ...(created.externalId ? { externalId: created.externalId } : {}) };
   }
 
+  /**
+   * PUT /organizations/{id} (SDK `organizations.updateOrganization`) with the name and the metadata
+   * `toWorkosOrganization` builds (the slug travels there), after a read: nothing is sent when the
+   * organization already matches. WorkOS merges metadata on update, so a key the source dropped
+   * stays (keys set by the application cannot be told from flagless's); domains are left alone
+   * (the canonical organization has none).
+   */
+  async updateOrganization(ref: TargetOrgRef, org: Organization): Promise<TargetOrgRef> {
+    const current = await this.#find('get organization', () => this.#sdk.organizations.getOrganization(ref.id));
+    if (!current) throw new FlaglessError('E_TARGET_VALIDATION', `WorkOS organization ${ref.id} no longer exists`, { errorClass: 'skippable' });
+    const { body } = toWorkosOrganization(org);
+    const metadataChanged = Object.entries(body.metadata ?? {}).some(([k, v]) => current.metadata?.[k] !== v);
+    const out = (o: { id: string; name: string; externalId?: string | null }): TargetOrgRef => ({ id: o.id, name: o.name, ...(o.externalId ? { externalId: o.externalId } : {}) });
+    if (current.name === body.name && !metadataChanged) return out(current);
+    const updated = await this.#write('update organization', () =>
+      this.#sdk.organizations.updateOrganization({ organization: ref.id, name: body.name, ...(metadataChanged ? { metadata: body.metadata! } : {}) }),
+    );
+    this.#orgExternalIds.set(updated.id, updated.externalId ?? null);
+    this.#forgetByName();
+    return out(updated);
+  }
+
+  /** DELETE /organizations/{id} (SDK `organizations.deleteOrganization`): WorkOS removes its memberships with it. A 404 is `absent`. */
+  async deleteOrganization(ref: TargetOrgRef): Promise<'deleted' | 'absent'> {
+    this.stats.writes++;
+    try {
+      await this.#sdk.organizations.deleteOrganization(ref.id);
+    } catch (e) {
+      if (isNotFound(e)) return 'absent';
+      throw classifyWorkosError(e, 'delete organization');
+    }
+    this.#orgExternalIds.delete(ref.id);
+    this.#forgetByName();
+    return 'deleted';
+  }
+
+  /** The by-name index is rebuilt on the next lookup by name (an organization was renamed or deleted). */
+  #forgetByName(): void {
+    this.#orgsByName = undefined;
+  }
+
   async #memberships(filter: { userId: string; organizationId?: string } | { userId?: string; organizationId: string }): Promise<OrganizationMembership[]> {
     const out: OrganizationMembership[] = [];
     let after: string | undefined;

@@ -1,7 +1,8 @@
 /**
  * Rate limits of the WorkOS simulator (workos.com/docs/reference/rate-limits):
  * - AuthKit `/user_management/*` per environment: writes 500 per 10 s, reads 1,000 per 10 s;
- * - `/user_management/authenticate`: 10 per 60 s per email.
+ * - `/user_management/authenticate`: 10 per 60 s per email;
+ * - `DELETE /organizations/*`: 50 per 60 s per API key (server.ts).
  * Over a limit the simulator answers 429 with `Retry-After` in whole seconds.
  *
  * Writes and reads use token buckets: `ratePerSecond` tokens refill continuously and up to `burst`

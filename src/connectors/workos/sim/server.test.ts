@@ -290,6 +290,48 @@ describe('WorkOS simulator: organizations and memberships', () => {
     await w.userManagement.deleteUser(user.id);
     assert.equal((await w.userManagement.listOrganizationMemberships({ organizationId: org.id })).data.length, 0, 'deleting a user removes its memberships');
   });
+
+  it('updates an organization (name, merged metadata, external id kept unique) and deletes it with its memberships; unknown ids are 404', async () => {
+    const org = await w.organizations.createOrganization({ name: 'Rename Me', externalId: 'org_src_rename', metadata: { tier: 'gold', slug: 'rename-me' } });
+    const renamed = await w.organizations.updateOrganization({ organization: org.id, name: 'Renamed', metadata: { slug: 'renamed' } });
+    assert.equal(renamed.name, 'Renamed');
+    assert.deepEqual(renamed.metadata, { tier: 'gold', slug: 'renamed' }, 'metadata given on update is merged into what is there');
+    assert.equal(renamed.externalId, 'org_src_rename', 'an update without external_id keeps it');
+    assert.equal((await w.organizations.getOrganizationByExternalId('org_src_rename')).name, 'Renamed');
+    const other = await w.organizations.createOrganization({ name: 'Other', externalId: 'org_src_other' });
+    const taken = await rejection(w.organizations.updateOrganization({ organization: other.id, externalId: 'org_src_rename' }));
+    assert.equal(taken.name, 'ConflictException');
+    const blank = await rejection(w.organizations.updateOrganization({ organization: org.id, name: '  ' }));
+    assert.equal(blank.name, 'UnprocessableEntityException');
+    const unknownField = await raw(sim, 'PUT', `/organizations/${org.id}`, { name: 'x', slug: 'x' });
+    assert.equal(unknownField.status, 422, 'an organization has no slug field');
+    assert.equal((await rejection(w.organizations.updateOrganization({ organization: 'org_missing', name: 'x' }))).name, 'NotFoundException');
+
+    const user = await w.userManagement.createUser({ email: 'org-delete@example.com' });
+    await w.userManagement.createOrganizationMembership({ organizationId: org.id, userId: user.id });
+    await w.organizations.deleteOrganization(org.id);
+    assert.equal((await rejection(w.organizations.getOrganization(org.id))).name, 'NotFoundException');
+    assert.equal((await rejection(w.organizations.getOrganizationByExternalId('org_src_rename'))).name, 'NotFoundException', 'the external id is free again');
+    assert.equal((await w.userManagement.listOrganizationMemberships({ userId: user.id })).data.length, 0, 'its memberships went with it');
+    assert.equal((await w.userManagement.getUser(user.id)).id, user.id, 'the user stays');
+    assert.equal((await rejection(w.organizations.deleteOrganization(org.id))).name, 'NotFoundException', 'a second delete is 404');
+  });
+
+  it('limits DELETE /organizations/* to its documented budget per key (429 with Retry-After), apart from other writes', async () => {
+    const limited = await startWorkosSimulator({ rateLimit: 0, readRateLimit: 0, organizationDeletesPerMinute: 3 });
+    try {
+      const s = sdkFor(limited);
+      const orgs = await Promise.all([0, 1, 2, 3].map((i) => s.organizations.createOrganization({ name: `Deleted ${i}` })));
+      for (const o of orgs.slice(0, 3)) await s.organizations.deleteOrganization(o.id);
+      const refused = await raw(limited, 'DELETE', `/organizations/${orgs[3]!.id}`);
+      assert.equal(refused.status, 429);
+      assert.ok(Number(refused.headers.get('retry-after')) >= 1);
+      assert.equal((await s.organizations.getOrganization(orgs[3]!.id)).id, orgs[3]!.id, 'the refused delete changed nothing');
+      assert.equal((await s.organizations.createOrganization({ name: 'Still allowed' })).name, 'Still allowed', 'other writes are not held back');
+    } finally {
+      await limited.stop();
+    }
+  });
 });
 
 describe('WorkOS simulator: password sign-in verifies every accepted hash type for real', () => {

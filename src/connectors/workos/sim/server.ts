@@ -45,6 +45,8 @@ export interface WorkosSimulatorOptions {
   sharedBudget?: boolean;
   /** Authenticate attempts per email per 60 s; 0 disables. Default 10 (documented). */
   loginsPerEmailPerMinute?: number;
+  /** `DELETE /organizations/*` per API key per 60 s; 0 disables. Default 50 (documented). */
+  organizationDeletesPerMinute?: number;
   /** A fault spec (see sim/faults.ts), e.g. `5xx=0.1,reset-after-commit=0.02,latency=20ms`. */
   faults?: string | FaultSpec;
   /** Seed for fault and latency draws (reproducible runs). */
@@ -143,6 +145,8 @@ export async function startWorkosSimulator(opts: WorkosSimulatorOptions = {}): P
   const readRate = opts.readRateLimit ?? DEFAULT_READ_RATE;
   const readBucket = bucket(readRate, opts.readBurst);
   const perEmail = opts.loginsPerEmailPerMinute ?? 10;
+  const orgDeletes = opts.organizationDeletesPerMinute ?? 50;
+  const orgDeleteLimiter = orgDeletes > 0 ? new SlidingWindowLimiter(orgDeletes, 60_000) : undefined;
   const store = new SimStore();
   const started = Date.now();
   const counters = {
@@ -269,6 +273,15 @@ export async function startWorkosSimulator(opts: WorkosSimulatorOptions = {}): P
           headers: { 'retry-after': String(take.retryAfterSeconds) },
         });
       }
+    }
+    // WorkOS's own limit on organization deletes, on top of the general one (per API key).
+    const orgDelete = method === 'DELETE' && /^\/organizations\/[^/]+$/.test(path) ? orgDeleteLimiter?.take(apiKey) : undefined;
+    if (orgDelete && !orgDelete.ok) {
+      return reply(res, {
+        status: 429,
+        body: { message: `Rate limit exceeded. Retry after ${orgDelete.retryAfterSeconds} seconds.`, code: 'rate_limit_exceeded' },
+        headers: { 'retry-after': String(orgDelete.retryAfterSeconds) },
+      });
     }
     if (found.route.kind === 'write') counters.acceptedWrites++;
     else if (found.route.kind === 'read') counters.acceptedReads++;
