@@ -37,8 +37,12 @@ export interface OpenedSync {
   records?: SourceRecords;
   /** Starts `--reconcile-every` (no-op without it). */
   startSchedule(): void;
-  /** One reconcile pass: the source listed (its API, or a fresh export given as `listing`), differences put in the inbox. */
-  reconcile(listing?: Omit<SourceOptions, 'env'>): Promise<ReconcileSummary>;
+  /**
+   * One reconcile pass: the source listed (its API, or a fresh export given as `listing`),
+   * differences put in the inbox; organizations the listing no longer has are deleted only with
+   * `deleteMissingOrganizations` (otherwise reported).
+   */
+  reconcile(listing?: Omit<SourceOptions, 'env'>, opts?: { deleteMissingOrganizations?: boolean }): Promise<ReconcileSummary>;
   close(): Promise<void>;
   /** The write and read buckets, when the target documents a rate limit (the bench reads their stats). */
   pacing?: { writes: TokenBucket; reads: TokenBucket };
@@ -84,10 +88,18 @@ export async function openSync(o: OpenSyncOptions): Promise<OpenedSync> {
   const decode = (event: InboundEvent): SourceChange => decodeReconcile(event) ?? receiver?.decode(event) ?? { kind: 'ignored', reason: 'no receiver decodes this event' };
   const appliers = new Map<string, ApplyDeps>([[o.vendor, { vendor: o.vendor, target, store, decode, ...(records ? { records } : {}), onDelete: o.onDelete }]]);
 
-  const reconcile = async (listing?: Omit<SourceOptions, 'env'>) => {
+  const reconcile = async (listing?: Omit<SourceOptions, 'env'>, opts: { deleteMissingOrganizations?: boolean } = {}) => {
     // The listing: the same reader `migrate --api` (or `migrate --file` with a fresh export) uses.
     const src = await openSource({ from: o.vendor, ...(listing ?? { api: true, ...(o.apiUrl ? { apiUrl: o.apiUrl } : {}) }), env: o.env });
-    return reconcileSource({ vendor: o.vendor, items: src.read(), store, target, movedUsers: store.ledgerMovedUsers() });
+    return reconcileSource({
+      vendor: o.vendor,
+      items: src.read(),
+      store,
+      target,
+      movedUsers: store.ledgerMovedUsers(),
+      movedOrganizations: store.ledgerMovedOrganizations(),
+      ...(opts.deleteMissingOrganizations ? { deleteMissingOrganizations: true } : {}),
+    });
   };
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
@@ -103,7 +115,11 @@ export async function openSync(o: OpenSyncOptions): Promise<OpenedSync> {
       timer = setInterval(() => {
         if (running) return; // the previous pass is still listing
         running = reconcile()
-          .then((s) => o.onEvent?.(`sync reconcile: ${s.listed} listed, ${s.changed} changed, ${s.deleted} gone`))
+          .then((s) =>
+            o.onEvent?.(
+              `sync reconcile: ${s.listed} listed, ${s.changed} changed, ${s.deleted} gone${s.organizationsMissing ? `; ${s.organizationsMissing} organizations gone from the source are kept at the target (\`sync reconcile --delete-missing-orgs\` deletes them)` : ''}`,
+            ),
+          )
           .catch((e) => o.onEvent?.(`sync reconcile failed: ${isFlaglessError(e) ? `${e.code}: ${e.message}` : (e as Error).message}`))
           .finally(() => (running = undefined));
       }, o.reconcileEveryMs);
@@ -125,6 +141,8 @@ export interface ReconcileOptions {
   target: Target;
   driver: SqlDriver;
   onDelete: OnDelete;
+  /** Delete at the target the organizations the complete listing no longer has (default: report them). */
+  deleteMissingOrganizations?: boolean;
   /** How long to wait for events whose attempts are backing off before giving up (default 60 s). */
   settleMs?: number;
   onEvent?: (message: string) => void;
@@ -140,10 +158,20 @@ export interface ReconcileResult {
  * webhooks), so the target matches the source's listing when it returns.
  */
 export async function syncReconcile(o: ReconcileOptions): Promise<ReconcileResult> {
+  if (o.deleteMissingOrganizations && !(o.target.capabilities.deletesOrganizations && o.target.deleteOrganization)) {
+    throw new FlaglessError('E_USAGE', `${o.target.capabilities.displayName} cannot delete organizations through flagless: leave out --delete-missing-orgs (missing organizations are then reported only).`);
+  }
   const sync = await openSync({ vendor: o.from, env: o.env, ...(o.apiUrl ? { apiUrl: o.apiUrl } : {}), target: o.target, driver: o.driver, onDelete: o.onDelete, webhooks: false, ...(o.onEvent ? { onEvent: o.onEvent } : {}) });
   try {
-    const summary = await sync.reconcile(o.listing);
+    const summary = await sync.reconcile(o.listing, { deleteMissingOrganizations: o.deleteMissingOrganizations ?? false });
     o.onEvent?.(`${summary.listed} users listed: ${summary.changed} to apply, ${summary.deleted} gone from the source, ${summary.unchanged} unchanged`);
+    if (summary.organizations > 0) {
+      o.onEvent?.(
+        `${summary.organizations} organizations listed: ${summary.organizationsChanged} to create or rename, ${summary.organizationsMissing} gone from the source${
+          summary.organizationsMissing === 0 ? '' : o.deleteMissingOrganizations ? ' (deleted at the target)' : ' (kept at the target: --delete-missing-orgs deletes them)'
+        }`,
+      );
+    }
     const worker = new SyncWorker({ store: sync.store, appliers: sync.appliers });
     const deadline = Date.now() + (o.settleMs ?? 60_000);
     for (;;) {

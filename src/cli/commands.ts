@@ -355,18 +355,25 @@ export const COMMANDS: CommandSpec[] = [
     name: 'sync',
     summary: 'Apply the changes made at the legacy provider since the move began, from a listing of its API (or a fresh export).',
     description:
-      "`sync reconcile` lists the source through its API (as `migrate --api`), or reads a fresh export (--file, for Firebase, which has no API reader here: `firebase auth:export`), compares each user's last change with what sync last applied, and applies the differences through the same inbox and worker as the gateway's webhooks, exactly once and newest state wins: changed and new users are written to the target (new ones without a password), users the target holds that the source no longer has are deleted (or disabled with --on-delete disable); a listing that fails part-way deletes nothing. For Cognito and Firebase, which send no change webhooks, and for Clerk and Auth0 deliveries that never arrived. Exit 0 when every event was applied, 1 when some are quarantined or still waiting for a retry.",
+      "`sync reconcile` lists the source through its API (as `migrate --api`), or reads a fresh export (--file, for Firebase, which has no API reader here: `firebase auth:export`), compares each user's last change with what sync last applied, and applies the differences through the same inbox and worker as the gateway's webhooks, exactly once and newest state wins: changed and new users are written to the target (new ones without a password), users the target holds that the source no longer has are deleted (or disabled with --on-delete disable); organizations missing at the target are created and renamed ones renamed, and organizations the source no longer has are reported (deleted only with --delete-missing-orgs); a listing that fails part-way deletes nothing. For Cognito and Firebase, which send no change webhooks, and for Clerk and Auth0 deliveries that never arrived. Exit 0 when every event was applied, 1 when some are quarantined or still waiting for a retry.",
     positionals: [{ name: 'action', description: 'What to do.', required: true, choices: ['reconcile'] }],
     flags: [
       ...SOURCE_FLAGS,
       ...TARGET_FLAGS,
       STATE_FLAG,
       ON_DELETE_FLAG,
+      {
+        name: 'delete-missing-orgs',
+        type: 'boolean',
+        description:
+          'Delete at the target (with their memberships) the organizations the listing no longer has. Without it they are only reported (organizationsMissing, missingOrganizationIds): an organization is deleted by default only when its own deletion event arrives. A listing without organizations reports none.',
+      },
       JSON_FLAG,
       QUIET_FLAG,
     ],
     examples: [
       'flagless sync reconcile --from clerk --api --to better-auth --db auth.db',
+      'flagless sync reconcile --from clerk --api --to workos --delete-missing-orgs --json',
       'flagless sync reconcile --from cognito --api --to keycloak --realm app --on-delete disable --json',
       'flagless sync reconcile --from firebase --file users-today.json --hash-config hash.json --to workos',
     ],

@@ -28,12 +28,20 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
         target,
         driver: store.driver,
         onDelete,
+        ...(args.flags['delete-missing-orgs'] === true ? { deleteMissingOrganizations: true } : {}),
         ...(io.quiet ? {} : { onEvent: (m: string) => io.err(`flagless sync: ${m}`) }),
       });
       const ok = stats.pending === 0 && stats.quarantined === 0;
       if (io.json) io.out(JSON.stringify({ from, target: label, ...summary, sync: stats, ok }));
       else {
         io.out(`${summary.listed} users listed at ${from}: ${summary.changed} changed or new, ${summary.deleted} gone from the source, ${summary.unchanged} unchanged.`);
+        if (summary.organizations > 0 || summary.organizationsMissing > 0) {
+          io.out(
+            `${summary.organizations} organizations listed: ${summary.organizationsChanged} created or renamed, ${summary.organizationsMissing} gone from the source${
+              summary.organizationsMissing === 0 ? '' : summary.organizationsDeleted > 0 ? ', deleted at the target' : ` and kept at the target (${summary.missingOrganizationIds.slice(0, 5).join(', ')}${summary.organizationsMissing > 5 ? ', ...' : ''}; --delete-missing-orgs deletes them)`
+            }.`,
+          );
+        }
         io.out(`Inbox: ${stats.applied} applied, ${stats.pending} waiting for a retry, ${stats.quarantined} quarantined${stats.quarantined ? ' (reasons in the sync_inbox table, last_error)' : ''}.`);
       }
       return ok ? EXIT_OK : EXIT_PROBLEMS;

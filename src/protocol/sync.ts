@@ -32,8 +32,12 @@ export type SourceChange =
   | { kind: 'user-deleted'; userId: string; atMs: number }
   /** The password changed at the source: the target's copy is stale (webhooks carry no hash). */
   | { kind: 'password-changed'; userId: string; atMs: number }
-  | { kind: 'organization'; organization: Organization }
-  | { kind: 'organization-deleted'; organizationId: string }
+  /**
+   * An organization's state (created or changed). `updatedAtMs`: the source's `updated_at`, or the
+   * event's time where the vendor sends none; a state older than the one applied is stale.
+   */
+  | { kind: 'organization'; organization: Organization; updatedAtMs?: number }
+  | { kind: 'organization-deleted'; organizationId: string; atMs: number }
   | { kind: 'ignored'; reason: string };
 
 /** A source's webhook endpoint logic: authentication of a delivery, and decoding of its events. */

@@ -273,6 +273,52 @@ export function runTargetConformance(subject: TargetConformanceSubject): void {
       }
     });
 
+    it(`sync: updates organizations (updatesOrganizations: ${Boolean(caps.updatesOrganizations)}), deletes organizations (deletesOrganizations: ${Boolean(caps.deletesOrganizations)})`, async () => {
+      assert.equal(typeof t.updateOrganization === 'function', Boolean(caps.updatesOrganizations), 'updateOrganization exists exactly when updatesOrganizations');
+      assert.equal(typeof t.deleteOrganization === 'function', Boolean(caps.deletesOrganizations), 'deleteOrganization exists exactly when deletesOrganizations');
+      if (caps.updatesOrganizations || caps.deletesOrganizations) assert.ok(caps.organizations, 'organizations are updated or deleted only where there are organizations');
+      if (caps.updatesOrganizations) {
+        const n = seq + 1;
+        const org: Organization = { sourceId: id('renamed-org'), name: `Before Rename ${n}`, slug: `before-rename-${n}`, metadata: { tier: 'gold' } };
+        const oref = await t.createOrganization(org);
+        const { ref } = await create(person(id('stays'), `${id('stays')}@example.com`));
+        await t.ensureMembership(ref, oref, ['member']);
+        const renamed: Organization = { ...org, name: `After Rename ${n}`, slug: `after-rename-${n}`, metadata: { tier: 'platinum' } };
+        const updated = await t.updateOrganization!(oref, renamed);
+        assert.equal(updated.id, oref.id, 'the same organization, renamed');
+        assert.equal(updated.name, renamed.name);
+        const found = await t.findOrganization({ externalId: org.sourceId, name: '' });
+        assert.deepEqual([found?.id, found?.name], [oref.id, renamed.name], 'found by external id under its new name');
+        assert.equal(await t.findOrganization({ externalId: id('no-org'), name: org.name }), undefined, 'the old name finds nothing');
+        const writes = t.stats.writes;
+        assert.equal((await t.updateOrganization!(oref, renamed)).id, oref.id);
+        assert.equal(t.stats.writes, writes, 'an organization already equal is not written again');
+        assert.ok((await view(ref)).memberships.some((m) => m.organizationId === oref.id), 'its members stay members');
+        // A name another organization holds: the rename goes through (disambiguated where names are unique), the other is untouched.
+        const holder = id('name-holder');
+        const other = await t.createOrganization({ sourceId: holder, name: `Name Holder ${n}`, slug: `name-holder-${n}`, metadata: {} });
+        const clash = await t.updateOrganization!(oref, { ...renamed, name: other.name, slug: `name-holder-${n}` });
+        assert.equal(clash.id, oref.id);
+        assert.ok(clash.name.startsWith(other.name), `renamed to the name or a disambiguated form of it: ${clash.name}`);
+        assert.deepEqual((await t.findOrganization({ externalId: holder, name: '' }))?.name, other.name, 'the other organization keeps its name');
+        assert.equal((await t.findOrganization({ externalId: org.sourceId, name: '' }))?.id, oref.id);
+      }
+      if (caps.deletesOrganizations) {
+        const n = seq + 1;
+        const org: Organization = { sourceId: id('deleted-org'), name: `Deleted Org ${n}`, slug: `deleted-org-${n}`, metadata: {} };
+        const oref = await t.createOrganization(org);
+        const { ref } = await create(person(id('member-of-deleted'), `${id('member-of-deleted')}@example.com`));
+        await t.ensureMembership(ref, oref, ['admin']);
+        assert.equal(await t.deleteOrganization!(oref), 'deleted');
+        assert.equal(await t.findOrganization({ externalId: org.sourceId, name: org.name }), undefined, 'found neither by external id nor by name');
+        const v = await view(ref);
+        assert.equal(v.memberships.some((m) => m.organizationId === oref.id), false, 'its memberships went with it');
+        assert.equal(await t.deleteOrganization!(oref), 'absent', 'a repeat is idempotent');
+        const again = await t.createOrganization(org);
+        assert.equal((await t.findOrganization({ externalId: org.sourceId, name: org.name }))?.id, again.id, 'the source id is free again');
+      }
+    });
+
     it(`keeps metadata within the declared limits (${caps.metadata}${caps.metadataMaxBytes ? `, ${caps.metadataMaxBytes} bytes` : ''})`, async () => {
       const user = person(id('meta'), `${id('meta')}@example.com`, { metadata: { public: { plan: 'pro', seats: 3 }, private: { stripe: 'cus_123' } } });
       const { ref, plan: p } = await create(user);

@@ -1,8 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { FlaglessError } from '../../protocol/errors.js';
 import type { InboundEvent, SourceChange, SyncFactoryOptions, WebhookReceiver } from '../../protocol/sync.js';
-import { mapAuth0User } from './map.js';
-import type { Auth0User } from './types.js';
+import { mapAuth0User, mapOrganization } from './map.js';
+import type { Auth0Organization, Auth0User } from './types.js';
 
 /**
  * Auth0's two push channels, on one endpoint:
@@ -10,7 +10,8 @@ import type { Auth0User } from './types.js';
  *  - Event Streams (webhook destination): one CloudEvent per request, `{specversion, type, source,
  *    id, time, data: {object}, a0tenant, a0stream}` with `type` `user.created`, `user.updated` or
  *    `user.deleted` and `data.object` the user as the Management API returns it (deleted: with
- *    `deleted_at`). Authentication is what the stream's `webhook_authorization` says: `bearer`
+ *    `deleted_at`); and `organization.created|updated|deleted` with `data.object` the organization
+ *    `{id, name, display_name, metadata}`. Authentication is what the stream's `webhook_authorization` says: `bearer`
  *    (Authorization: Bearer <token>) or `basic` (username and password).
  *  - Log Streams (custom webhook): log records as a JSON array, JSON lines or one object, each
  *    `{log_id, data: {type, date, user_id, ...}}`, with the stream's "Authorization Token" sent
@@ -61,15 +62,20 @@ function parseBody(raw: Buffer): unknown[] {
   }
 }
 
+/** The organization events of an event stream (auth0 7.1 `EventStreamCloudEventOrg{Created,Updated,Deleted}CloudEvent`): `data.object` is `{id, name, display_name?, metadata?, branding?}`. */
+const ORG_EVENTS = ['organization.created', 'organization.updated', 'organization.deleted'];
+
 function cloudEvent(e: Record<string, unknown>): InboundEvent {
   const id = str(e.id, 200);
   const type = str(e.type, 100);
   const data = isObject(e.data) ? e.data : undefined;
   const object = data && isObject(data.object) ? data.object : undefined;
-  const userId = object ? str(object.user_id) : undefined;
-  if (!id || !type || !userId) throw new FlaglessError('E_WEBHOOK_PAYLOAD', 'an Auth0 event lacks its id, type or data.object.user_id');
+  // A user event is about its user; an organization event about `org:<id>` (its events in order).
+  const orgId = type && ORG_EVENTS.includes(type) && object ? str(object.id) : undefined;
+  const subject = orgId ? `org:${orgId}` : object ? str(object.user_id) : undefined;
+  if (!id || !type || !subject) throw new FlaglessError('E_WEBHOOK_PAYLOAD', 'an Auth0 event lacks its id, type or data.object.user_id (data.object.id for an organization event)');
   const time = Date.parse(str(e.time) ?? '');
-  return { id: `evt:${id}`, type, subject: userId, occurredAtMs: Number.isFinite(time) ? time : Date.now(), body: JSON.stringify(e) };
+  return { id: `evt:${id}`, type, subject, occurredAtMs: Number.isFinite(time) ? time : Date.now(), body: JSON.stringify(e) };
 }
 
 function logEvent(e: Record<string, unknown>): InboundEvent {
@@ -86,6 +92,14 @@ export function decodeAuth0Event(event: InboundEvent): SourceChange {
   const e = JSON.parse(event.body) as Record<string, unknown>;
   // A CloudEvent (Event Streams) or a log record (Log Streams), told apart by shape as on receipt.
   if (typeof e.specversion === 'string') {
+    if (typeof e.type === 'string' && ORG_EVENTS.includes(e.type)) {
+      const raw = (e.data as { object: Auth0Organization }).object;
+      if (e.type === 'organization.deleted') return { kind: 'organization-deleted', organizationId: String(raw.id), atMs: event.occurredAtMs };
+      const organization = mapOrganization(raw);
+      if (!organization) return { kind: 'ignored', reason: 'the event organization has no id' };
+      // The object carries no updated_at: it is the organization as of the event's time.
+      return { kind: 'organization', organization, updatedAtMs: event.occurredAtMs };
+    }
     const object = (e.data as { object: Auth0User }).object;
     const userId = String(object.user_id);
     switch (e.type) {

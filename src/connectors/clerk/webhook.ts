@@ -69,10 +69,14 @@ export function decodeClerkEvent(event: InboundEvent): SourceChange {
     case 'user.deleted':
       return { kind: 'user-deleted', userId: String(d.id), atMs: event.occurredAtMs };
     case 'organization.created':
-    case 'organization.updated':
-      return { kind: 'organization', organization: organizationFromJson(d as unknown as ClerkOrganizationJson) };
+    case 'organization.updated': {
+      const json = d as unknown as ClerkOrganizationJson & { updated_at?: unknown };
+      // OrganizationJSON's updated_at (ms) orders the organization's states, as a user's does.
+      const updatedAtMs = typeof json.updated_at === 'number' && Number.isFinite(json.updated_at) ? json.updated_at : event.occurredAtMs;
+      return { kind: 'organization', organization: organizationFromJson(json), updatedAtMs };
+    }
     case 'organization.deleted':
-      return { kind: 'organization-deleted', organizationId: String(d.id) };
+      return { kind: 'organization-deleted', organizationId: String(d.id), atMs: event.occurredAtMs };
     case 'organizationMembership.created':
     case 'organizationMembership.updated':
     case 'organizationMembership.deleted':

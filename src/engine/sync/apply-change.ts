@@ -3,7 +3,7 @@ import { primaryEmail, type CanonicalUser, type Organization } from '../../model
 import { FlaglessError, isFlaglessError } from '../../protocol/errors.js';
 import type { InboundEvent, SourceChange, SourceRecords } from '../../protocol/sync.js';
 import type { CreateUserOptions, Target, TargetOrgRef, TargetUserRef } from '../../protocol/target.js';
-import type { SyncStore, SyncUserState } from '../../state/sync/store.js';
+import type { SyncOrgState, SyncStore, SyncUserState } from '../../state/sync/store.js';
 import { planMembership, planUser } from '../plan.js';
 import { withoutSecrets } from './snapshot.js';
 
@@ -14,7 +14,9 @@ import { withoutSecrets } from './snapshot.js';
  *  - a partial event (a membership change) reads the user's current record from the source, and
  *    applies it when it is newer than the watermark (memberships always);
  *  - a deleted user is a tombstone: no later-arriving older event brings it back;
- *  - a password changed at the source puts the user's gateway flag back to legacy.
+ *  - a password changed at the source puts the user's gateway flag back to legacy;
+ *  - organizations likewise: created or brought in line (renamed) by their state's `updated_at`,
+ *    deleted with their memberships, a deleted one a tombstone.
  * Users are created without a password (they move at their next login through the gateway),
  * updated without touching the password the target holds, and found before any create (the
  * source id is the target's external id), so applying an event twice never makes two accounts.
@@ -36,6 +38,7 @@ export interface ApplyResult {
   state: 'applied' | 'stale' | 'ignored';
   outOfOrder?: boolean;
   user?: { sourceId: string; state: SyncUserState };
+  organization?: { sourceId: string; state: SyncOrgState };
   /** What was done, for logs (no personal data beyond ids). */
   note: string;
 }
@@ -55,10 +58,9 @@ export async function applyEvent(deps: ApplyDeps, event: InboundEvent): Promise<
     case 'ignored':
       return { state: 'ignored', note: change.reason };
     case 'organization':
-      return applyOrganization(deps, change.organization);
+      return applyOrganization(deps, change.organization, change.updatedAtMs);
     case 'organization-deleted':
-      // The target's memberships go with the membership events Clerk sends; no target deletes organizations through flagless.
-      return { state: 'ignored', note: `organization ${change.organizationId} deleted at the source: its memberships are removed by their own events; the organization stays at the target` };
+      return deleteOrganization(deps, change.organizationId, change.atMs);
     case 'user-deleted':
       return deleteUser(deps, change.userId, change.atMs);
     case 'password-changed':
@@ -69,12 +71,66 @@ export async function applyEvent(deps: ApplyDeps, event: InboundEvent): Promise<
   }
 }
 
-async function applyOrganization(deps: ApplyDeps, org: Organization): Promise<ApplyResult> {
-  if (!deps.target.capabilities.organizations) return { state: 'ignored', note: 'the target holds no organizations' };
-  const found = await deps.target.findOrganization({ externalId: org.sourceId, name: org.name });
-  if (found) return { state: 'applied', note: `organization ${org.sourceId} is at the target` };
-  await createOrganization(deps.target, org);
-  return { state: 'applied', note: `organization ${org.sourceId} created` };
+/**
+ * An organization's state: created when missing, else brought in line (a rename, new metadata)
+ * where the target can update organizations. Newest state wins, as for users: a state as old as
+ * the one applied, or any state of an organization deleted at the source, is stale.
+ */
+async function applyOrganization(deps: ApplyDeps, org: Organization, updatedAtMs: number | undefined): Promise<ApplyResult> {
+  const t = deps.target;
+  if (!t.capabilities.organizations) return { state: 'ignored', note: 'the target holds no organizations' };
+  const state = await deps.store.orgState(deps.vendor, org.sourceId);
+  if (state?.status === 'deleted') return { state: 'stale', outOfOrder: true, note: `organization ${org.sourceId} was deleted at the source; an older event is not applied` };
+  if (updatedAtMs !== undefined && state?.watermarkMs !== undefined && updatedAtMs <= state.watermarkMs) {
+    return { state: 'stale', outOfOrder: true, note: `organization ${org.sourceId}: an older state than the one applied` };
+  }
+  let ref = await t.findOrganization({ externalId: org.sourceId, name: org.name });
+  let note: string;
+  if (!ref) {
+    ref = await createOrganization(t, org);
+    note = `organization ${org.sourceId} created`;
+  } else if (t.updateOrganization) {
+    try {
+      ref = await t.updateOrganization(ref, org);
+    } catch (e) {
+      // Gone from the target since it was found (deleted there by hand): made again.
+      if (!(isFlaglessError(e) && e.errorClass === 'skippable') || (await t.findOrganization({ externalId: org.sourceId, name: org.name }))) throw e;
+      ref = await createOrganization(t, org);
+    }
+    note = `organization ${org.sourceId} brought in line with the source`;
+  } else {
+    return { state: 'ignored', note: `organization ${org.sourceId} is at the target; ${t.capabilities.displayName} cannot update organizations through flagless, so a rename or new metadata is not applied` };
+  }
+  const watermarkMs = Math.max(updatedAtMs ?? 0, state?.watermarkMs ?? 0) || undefined;
+  return { state: 'applied', organization: { sourceId: org.sourceId, state: { status: 'present', ...(watermarkMs ? { watermarkMs } : {}), targetId: ref.id } }, note };
+}
+
+/**
+ * An organization deleted at the source: deleted at the target with its memberships (the users
+ * stay), and remembered as deleted so a late older event does not bring it back. A target that
+ * cannot delete organizations keeps it: the event is ignored with a note saying so (its
+ * memberships are removed by their own events).
+ */
+async function deleteOrganization(deps: ApplyDeps, sourceId: string, atMs: number): Promise<ApplyResult> {
+  const t = deps.target;
+  if (!t.capabilities.organizations) return { state: 'ignored', note: 'the target holds no organizations' };
+  const state = await deps.store.orgState(deps.vendor, sourceId);
+  if (state?.status === 'deleted') return { state: 'stale', note: `organization ${sourceId} was already deleted` };
+  if (!t.deleteOrganization) {
+    return {
+      state: 'ignored',
+      note: `organization ${sourceId} deleted at the source: ${t.capabilities.displayName} cannot delete organizations through flagless, so it stays at the target (its memberships are removed by their own events)`,
+    };
+  }
+  const ref = await t.findOrganization({ externalId: sourceId, name: '' });
+  const outcome = ref ? await t.deleteOrganization(ref) : 'absent';
+  await deps.store.settleDeletedOrganizationInLedger(sourceId, 'deleted at the source (sync)');
+  const watermarkMs = Math.max(atMs, state?.watermarkMs ?? 0);
+  return {
+    state: 'applied',
+    organization: { sourceId, state: { status: 'deleted', watermarkMs, ...(ref ? { targetId: ref.id } : {}) } },
+    note: `organization ${sourceId} ${outcome === 'deleted' ? 'deleted at the target with its memberships' : 'was not at the target'}`,
+  };
 }
 
 async function createOrganization(target: Target, org: Organization): Promise<TargetOrgRef> {
@@ -226,6 +282,8 @@ async function syncMemberships(deps: ApplyDeps, ref: TargetUserRef, user: Canoni
     wanted.add(m.organizationId);
     let org = await t.findOrganization({ externalId: m.organizationId, name: '' });
     if (!org) {
+      // Deleted at the source (its deletion applied already): not made again for a listing taken before.
+      if ((await deps.store.orgState(deps.vendor, m.organizationId))?.status === 'deleted') continue;
       const source = await deps.records?.organization(m.organizationId);
       if (!source) continue; // deleted at the source meanwhile
       org = await createOrganization(t, source);

@@ -10,7 +10,7 @@ import { TokenBucket } from '../rate-limit.js';
  * bursts queue in the inbox instead of failing at the target.
  */
 const READS = new Set(['findUser', 'getUser', 'findOrganization', 'login']);
-const PACED = new Set(['findUser', 'getUser', 'findOrganization', 'createUser', 'updateUser', 'createOrganization', 'ensureMembership', 'deleteUser', 'setUserDisabled', 'removeMembership', 'repairUser', 'setPassword']);
+const PACED = new Set(['findUser', 'getUser', 'findOrganization', 'createUser', 'updateUser', 'createOrganization', 'updateOrganization', 'deleteOrganization', 'ensureMembership', 'deleteUser', 'setUserDisabled', 'removeMembership', 'repairUser', 'setPassword']);
 
 export interface PacedTarget {
   target: Target;

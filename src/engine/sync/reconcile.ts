@@ -11,6 +11,9 @@ import { withoutSecrets } from './snapshot.js';
  * exactly once. A user whose source `updated_at` is newer than its watermark (or that sync never
  * applied) becomes a user event; a user sync or `migrate` put in the target that the complete
  * listing no longer has becomes a deletion. A listing that fails part-way deletes nothing.
+ * Organizations go the same way (subject `org:<id>`): one missing at the target, or named
+ * differently there, becomes an organization event (created or renamed); one the target holds
+ * that the listing no longer has is reported, and deleted only with `deleteMissingOrganizations`.
  *
  * The event body is the canonical user without any secret (no hash, no TOTP secret: webhooks
  * carry none either, and a hash stays in the export), under a key no vendor sends.
@@ -18,8 +21,11 @@ import { withoutSecrets } from './snapshot.js';
 export const RECONCILE_KEY = 'flagless_reconcile';
 
 interface ReconcileBody {
-  [RECONCILE_KEY]: { user?: CanonicalUser; updatedAtMs?: number; deleted?: string };
+  [RECONCILE_KEY]: { user?: CanonicalUser; updatedAtMs?: number; deleted?: string; organization?: Organization; deletedOrganization?: string };
 }
+
+/** Organization ids listed in a summary at most (the count is always whole). */
+const MISSING_LISTED = 100;
 
 
 /** Decodes a reconcile event; undefined for a vendor's own event. */
@@ -30,6 +36,8 @@ export function decodeReconcile(event: InboundEvent): SourceChange | undefined {
   const r = body[RECONCILE_KEY];
   if (!r) return undefined;
   if (r.deleted) return { kind: 'user-deleted', userId: r.deleted, atMs: event.occurredAtMs };
+  if (r.deletedOrganization) return { kind: 'organization-deleted', organizationId: r.deletedOrganization, atMs: event.occurredAtMs };
+  if (r.organization) return { kind: 'organization', organization: r.organization };
   if (!r.user) return { kind: 'ignored', reason: 'an empty reconcile event' };
   return { kind: 'user', user: r.user, ...(r.updatedAtMs !== undefined ? { updatedAtMs: r.updatedAtMs } : {}), membershipsKnown: true };
 }
@@ -41,7 +49,19 @@ export interface ReconcileSummary {
   changed: number;
   /** Users in the target that the source no longer has: deletions put in the inbox. */
   deleted: number;
+  /** Organizations listed. */
   organizations: number;
+  /** Organizations missing at the target or named differently there: put in the inbox (created or renamed). */
+  organizationsChanged: number;
+  /**
+   * Organizations sync or `migrate` put in the target that the complete listing no longer has.
+   * Reported, not deleted, unless `deleteMissingOrganizations` (then put in the inbox as deletions).
+   */
+  organizationsMissing: number;
+  /** Their source ids (the first 100). */
+  missingOrganizationIds: string[];
+  /** Deletions of missing organizations put in the inbox (only with `deleteMissingOrganizations`). */
+  organizationsDeleted: number;
   problems: number;
 }
 
@@ -53,6 +73,10 @@ export interface ReconcileOptions {
   /** Source ids of users `migrate` moved (the ledger), so a user gone from the source is deleted even if sync never saw it. */
   movedUsers?: AsyncIterable<string>;
   nowMs?: number;
+  /** Source ids of organizations `migrate` moved (the ledger), so one gone from the source is found missing even if sync never saw it. */
+  movedOrganizations?: AsyncIterable<string>;
+  /** Delete at the target the organizations the complete listing no longer has (default: report them only). */
+  deleteMissingOrganizations?: boolean;
   /** Events per inbox transaction (default 200). */
   chunk?: number;
 }
@@ -60,8 +84,9 @@ export interface ReconcileOptions {
 export async function reconcileSource(o: ReconcileOptions): Promise<ReconcileSummary> {
   const stamp = o.nowMs ?? Date.now();
   const chunk = o.chunk ?? 200;
-  const summary: ReconcileSummary = { listed: 0, unchanged: 0, changed: 0, deleted: 0, organizations: 0, problems: 0 };
+  const summary: ReconcileSummary = { listed: 0, unchanged: 0, changed: 0, deleted: 0, organizations: 0, organizationsChanged: 0, organizationsMissing: 0, missingOrganizationIds: [], organizationsDeleted: 0, problems: 0 };
   const seen = new Set<string>();
+  const seenOrgs = new Set<string>();
   let pending: InboundEvent[] = [];
   const flush = async () => {
     if (pending.length > 0) await o.store.enqueue(o.vendor, pending, Date.now());
@@ -73,8 +98,15 @@ export async function reconcileSource(o: ReconcileOptions): Promise<ReconcileSum
       continue;
     }
     if (item.type === 'organization') {
-      await ensureOrganization(o.target, item.organization);
+      const org = item.organization;
       summary.organizations++;
+      seenOrgs.add(org.sourceId);
+      if (await organizationDiffers(o, org)) {
+        const body: ReconcileBody = { [RECONCILE_KEY]: { organization: org } };
+        pending.push({ id: `reconcile:${stamp}:org:${org.sourceId}`, type: 'reconcile.organization', subject: `org:${org.sourceId}`, occurredAtMs: stamp, body: JSON.stringify(body) });
+        summary.organizationsChanged++;
+        if (pending.length >= chunk) await flush();
+      }
       continue;
     }
     const user = item.user;
@@ -106,16 +138,38 @@ export async function reconcileSource(o: ReconcileOptions): Promise<ReconcileSum
     summary.deleted++;
     if (pending.length >= chunk) await flush();
   }
+  // Organizations: only a listing that holds organizations may say one is gone (an export without
+  // them, a users-only file, says nothing about them).
+  if (summary.organizations > 0 && o.target.capabilities.organizations) {
+    const missing = new Set<string>();
+    for await (const row of o.store.orgIdMap(o.vendor)) if (row.status === 'present' && !seenOrgs.has(row.sourceId)) missing.add(row.sourceId);
+    if (o.movedOrganizations) {
+      for await (const id of o.movedOrganizations) {
+        if (seenOrgs.has(id) || missing.has(id)) continue;
+        if ((await o.store.orgState(o.vendor, id))?.status !== 'deleted') missing.add(id);
+      }
+    }
+    summary.organizationsMissing = missing.size;
+    summary.missingOrganizationIds = [...missing].slice(0, MISSING_LISTED);
+    if (o.deleteMissingOrganizations) {
+      for (const id of missing) {
+        pending.push({ id: `reconcile:${stamp}:org:${id}:deleted`, type: 'reconcile.organization-deleted', subject: `org:${id}`, occurredAtMs: stamp, body: JSON.stringify({ [RECONCILE_KEY]: { deletedOrganization: id } }) });
+        summary.organizationsDeleted++;
+        if (pending.length >= chunk) await flush();
+      }
+    }
+  }
   await flush();
   return summary;
 }
 
-async function ensureOrganization(target: Target, org: Organization): Promise<void> {
-  if (!target.capabilities.organizations) return;
-  if (await target.findOrganization({ externalId: org.sourceId, name: org.name })) return;
-  try {
-    await target.createOrganization(org);
-  } catch (e) {
-    if (!(await target.findOrganization({ externalId: org.sourceId, name: org.name }))) throw e;
-  }
+/**
+ * Whether a listed organization needs applying: missing at the target, or held under another name
+ * (a rename whose webhook never arrived). One lookup, as before; the apply itself compares the rest.
+ */
+async function organizationDiffers(o: ReconcileOptions, org: Organization): Promise<boolean> {
+  if (!o.target.capabilities.organizations) return false;
+  if ((await o.store.orgState(o.vendor, org.sourceId))?.status === 'deleted') return false;
+  const found = await o.target.findOrganization({ externalId: org.sourceId, name: org.name });
+  return !found || (found.name !== org.name && o.target.updateOrganization !== undefined);
 }

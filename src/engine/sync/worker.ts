@@ -175,6 +175,7 @@ export class SyncWorker {
     const now = Date.now();
     await this.#o.store.settle(row, result.state, {
       ...(result.user ? { user: result.user } : {}),
+      ...(result.organization ? { organization: result.organization } : {}),
       ...(result.outOfOrder ? { outOfOrder: true } : {}),
       nowMs: now,
     });

@@ -11,6 +11,9 @@
  *    applied), whether the user was deleted at the source, its target id (the sync's id map), and
  *    the state applied without any secret (`snapshot`, JSON), which a later `migrate` of an older
  *    export writes instead of the export's profile.
+ *  - `sync_orgs`: per source organization, the same: the watermark (the source's `updated_at`, or
+ *    the event's time where the vendor sends none), whether it was deleted at the source (a
+ *    tombstone: a late older event does not bring it back), and its target id.
  *  - `sync_counters`: what the inbox rows cannot tell afterwards (duplicate deliveries, events
  *    found out of order, failed attempts).
  *
@@ -43,6 +46,15 @@ export function syncSchema(p: string): string[] {
       status TEXT NOT NULL CHECK (status IN ('present', 'deleted', 'disabled')),
       target_id TEXT,
       snapshot TEXT,
+      updated_at_ms BIGINT NOT NULL,
+      PRIMARY KEY (vendor, source_id)
+    )`,
+    `CREATE TABLE IF NOT EXISTS ${p}sync_orgs (
+      vendor TEXT NOT NULL,
+      source_id TEXT NOT NULL,
+      watermark_ms BIGINT,
+      status TEXT NOT NULL CHECK (status IN ('present', 'deleted')),
+      target_id TEXT,
       updated_at_ms BIGINT NOT NULL,
       PRIMARY KEY (vendor, source_id)
     )`,

@@ -33,6 +33,13 @@ export interface SyncUserState {
   snapshot?: string;
 }
 
+export interface SyncOrgState {
+  /** The source's `updated_at` (epoch ms) of the newest state applied (or the event's time where the vendor sends none). */
+  watermarkMs?: number;
+  status: 'present' | 'deleted';
+  targetId?: string;
+}
+
 interface InboxDb {
   event_id: string;
   vendor: string;
@@ -186,7 +193,7 @@ export class SyncStore {
   settle(
     row: Pick<InboxRow, 'id' | 'vendor'>,
     state: 'applied' | 'stale' | 'ignored',
-    opts: { user?: { sourceId: string; state: SyncUserState }; outOfOrder?: boolean; nowMs?: number } = {},
+    opts: { user?: { sourceId: string; state: SyncUserState }; organization?: { sourceId: string; state: SyncOrgState }; outOfOrder?: boolean; nowMs?: number } = {},
   ): Promise<boolean> {
     return this.#guard('settling an event', async () => {
       const now = opts.nowMs ?? Date.now();
@@ -198,6 +205,7 @@ export class SyncStore {
         },
       ];
       if (opts.user) statements.push(this.#userStatement(row.vendor, opts.user.sourceId, opts.user.state, now));
+      if (opts.organization) statements.push(this.#orgStatement(row.vendor, opts.organization.sourceId, opts.organization.state, now));
       if (opts.outOfOrder) statements.push(this.#bump('out_of_order', 1));
       const [changed] = await this.#d.batch(statements);
       return changed === 1;
@@ -292,6 +300,43 @@ export class SyncStore {
     for (const r of rows) yield { vendor: r.vendor, sourceId: r.source_id, status: r.status, ...(r.target_id !== null ? { targetId: r.target_id } : {}) };
   }
 
+  orgState(vendor: string, sourceId: string): Promise<SyncOrgState | undefined> {
+    return this.#guard('reading an organization watermark', async () => {
+      const rows = await this.#d.query<{ watermark_ms: number | string | null; status: SyncOrgState['status']; target_id: string | null }>(
+        `SELECT watermark_ms, status, target_id FROM ${this.#p}sync_orgs WHERE vendor = $1 AND source_id = $2`,
+        [vendor, sourceId],
+      );
+      const r = rows[0];
+      if (!r) return undefined;
+      return { status: r.status, ...(r.watermark_ms !== null ? { watermarkMs: Number(r.watermark_ms) } : {}), ...(r.target_id !== null ? { targetId: r.target_id } : {}) };
+    });
+  }
+
+  /** Organizations sync applied for the vendor, with their status (deleted ones say so). */
+  async *orgIdMap(vendor: string): AsyncIterable<{ sourceId: string; targetId?: string; status: SyncOrgState['status'] }> {
+    const rows = await this.#guard('reading the sync organizations', async () => {
+      try {
+        return await this.#d.query<{ source_id: string; target_id: string | null; status: SyncOrgState['status'] }>(
+          `SELECT source_id, target_id, status FROM ${this.#p}sync_orgs WHERE vendor = $1 ORDER BY source_id`,
+          [vendor],
+        );
+      } catch (e) {
+        if (this.#d.isMissingTable(e)) return [];
+        throw e;
+      }
+    });
+    for (const r of rows) yield { sourceId: r.source_id, status: r.status, ...(r.target_id !== null ? { targetId: r.target_id } : {}) };
+  }
+
+  #orgStatement(vendor: string, sourceId: string, s: SyncOrgState, now: number): Statement {
+    return {
+      sql: `INSERT INTO ${this.#p}sync_orgs AS o (vendor, source_id, watermark_ms, status, target_id, updated_at_ms) VALUES ($1, $2, $3, $4, $5, $6)
+            ON CONFLICT (vendor, source_id) DO UPDATE SET watermark_ms = excluded.watermark_ms, status = excluded.status,
+              target_id = COALESCE(excluded.target_id, o.target_id), updated_at_ms = excluded.updated_at_ms`,
+      params: [vendor, sourceId, s.watermarkMs ?? null, s.status, s.targetId ?? null, now],
+    };
+  }
+
   #userStatement(vendor: string, sourceId: string, s: SyncUserState, now: number): Statement {
     return {
       sql: `INSERT INTO ${this.#p}sync_users AS u (vendor, source_id, watermark_ms, status, target_id, snapshot, updated_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -373,12 +418,49 @@ export class SyncStore {
     });
   }
 
+  /**
+   * An organization deleted at the source: the ledger's records of it and of memberships in it
+   * that no run has moved yet (planned, failed) are settled done/skipped with the reason, so a later
+   * `migrate` of an older export does not bring it back. Without ledger tables nothing changes.
+   */
+  settleDeletedOrganizationInLedger(sourceId: string, message: string): Promise<number> {
+    return this.#guard('updating the ledger', async () => {
+      try {
+        const [n] = await this.#d.batch([
+          {
+            sql: `UPDATE ${this.#p}records SET state = 'done', outcome = 'skipped', error_code = NULL, error_message = $2, updated_at = $3
+                  WHERE ((kind = 'organization' AND source_id = $1) OR (kind = 'membership' AND org_source_id = $1)) AND state IN ('planned', 'failed') AND owner IS NULL`,
+            params: [sourceId, clip(message), new Date().toISOString()],
+          },
+        ]);
+        return n ?? 0;
+      } catch (e) {
+        if (this.#d.isMissingTable(e)) return 0;
+        throw e;
+      }
+    });
+  }
+
   /** Source ids of users some `migrate` run moved (done, not skipped, with a target id); none without ledger tables. */
   async *ledgerMovedUsers(): AsyncIterable<string> {
     let rows: { source_id: string }[];
     try {
       rows = await this.#d.query<{ source_id: string }>(
         `SELECT DISTINCT source_id FROM ${this.#p}records WHERE kind = 'user' AND state = 'done' AND target_id IS NOT NULL AND (outcome IS NULL OR outcome <> 'skipped') ORDER BY source_id`,
+      );
+    } catch (e) {
+      if (this.#d.isMissingTable(e)) return;
+      throw new FlaglessError('E_STATE', `the sync state (${this.#d.location}) failed while reading the ledger: ${(e as Error).message}`, { errorClass: 'retriable', cause: e });
+    }
+    for (const r of rows) yield r.source_id;
+  }
+
+  /** Source ids of organizations some `migrate` run moved (done, not skipped, with a target id); none without ledger tables. */
+  async *ledgerMovedOrganizations(): AsyncIterable<string> {
+    let rows: { source_id: string }[];
+    try {
+      rows = await this.#d.query<{ source_id: string }>(
+        `SELECT DISTINCT source_id FROM ${this.#p}records WHERE kind = 'organization' AND state = 'done' AND target_id IS NOT NULL AND (outcome IS NULL OR outcome <> 'skipped') ORDER BY source_id`,
       );
     } catch (e) {
       if (this.#d.isMissingTable(e)) return;
