@@ -181,6 +181,10 @@ export interface ClerkChanges {
   updateUser(id: string, patch: Partial<ClerkUserJson>): void;
   deleteUser(id: string): void;
   createOrganization(o: ClerkOrganizationJson): void;
+  /** Renames (or changes the slug or metadata of) an organization: `organization.updated`. */
+  updateOrganization(id: string, patch: Partial<ClerkOrganizationJson>): void;
+  /** Deletes an organization and its memberships: `organization.deleted` (a DeletedObjectJSON). */
+  deleteOrganization(id: string): void;
   /** Adds or changes a membership (role). */
   setMembership(userId: string, organizationId: string, role: string): void;
   removeMembership(userId: string, organizationId: string): void;
@@ -291,6 +295,22 @@ export async function startClerkSimulator(data: ClerkSimulatorData, options: Cle
       organizations.push(full);
       orgById.set(o.id, full);
       emit('organization.created', full);
+    },
+    updateOrganization(id, patch) {
+      const current = orgById.get(id);
+      if (!current) throw new Error(`no organization ${id}`);
+      // In place: the memberships embed this object, as Clerk's answers embed the current organization.
+      Object.assign(current, patch, { id, updated_at: tick() });
+      emit('organization.updated', current);
+    },
+    deleteOrganization(id) {
+      tick();
+      const current = orgById.get(id);
+      if (!current) throw new Error(`no organization ${id}`);
+      orgById.delete(id);
+      organizations.splice(organizations.indexOf(current), 1);
+      memberships = memberships.filter((m) => (m.organization as { id: string }).id !== id);
+      emit('organization.deleted', { object: 'organization', id, deleted: true });
     },
     setMembership(userId, organizationId, role) {
       const at = tick();
