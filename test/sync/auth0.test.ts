@@ -142,4 +142,52 @@ describe('Auth0 event streams and log streams into Better Auth through serve', {
       gwState.close();
     }
   });
+
+  it('organization CloudEvents (created, updated, deleted; shapes of auth0 7.1 EventStreamCloudEventOrg*), twice and the older rename late: created, renamed, deleted once each', async () => {
+    const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
+    const orgEvent = (id: string, type: string, time: string, object: Record<string, unknown>) => ({
+      specversion: '1.0',
+      type,
+      source: 'urn:auth0:tenant.example.auth0.com',
+      id,
+      time,
+      data: { object },
+      a0tenant: 'tenant',
+      a0stream: 'est_1',
+    });
+    const created = orgEvent('evt_org_1', 'organization.created', at(1), { id: 'org_a0sync', name: 'globex', display_name: 'Globex', metadata: { tier: 'gold' } });
+    const older = orgEvent('evt_org_2', 'organization.updated', at(2), { id: 'org_a0sync', name: 'globex', display_name: 'Globex Older' });
+    const newer = orgEvent('evt_org_3', 'organization.updated', at(3), { id: 'org_a0sync', name: 'globex-corp', display_name: 'Globex Corporation', metadata: { tier: 'platinum' } });
+    const doomed = orgEvent('evt_org_4', 'organization.created', at(4), { id: 'org_a0doomed', name: 'doomed', display_name: 'Doomed' });
+    const deleted = orgEvent('evt_org_5', 'organization.deleted', at(5), { id: 'org_a0doomed', name: 'doomed', display_name: 'Doomed' });
+    const org = (id: string) => {
+      const app = new Database(db, { readonly: true });
+      try {
+        return app.prepare('SELECT name, slug, metadata FROM organization WHERE id = ?').get(id) as { name: string; slug: string; metadata: string | null } | undefined;
+      } finally {
+        app.close();
+      }
+    };
+    for (const e of [created, newer, doomed, deleted]) {
+      assert.equal((await post(e)).status, 200);
+      assert.equal((await post(e)).status, 200, 'a redelivery');
+    }
+    const driver = new SqliteDriver(state);
+    const store = await SyncStore.attach(driver);
+    try {
+      await drained(store);
+      assert.equal((await post(older)).status, 200, 'the older rename, late');
+      const stats = await drained(store);
+      assert.equal(stats.quarantined, 0, JSON.stringify(await store.quarantined()));
+      const rows = (await store.all()).filter((r) => r.subject.startsWith('org:'));
+      assert.equal(rows.length, 5);
+      for (const r of rows) assert.equal(r.applications, 1, `${r.type} ${r.subject} applied once`);
+      assert.equal(rows.find((r) => r.id === 'auth0:evt:evt_org_2')?.state, 'stale', 'the older rename is stale');
+    } finally {
+      await driver.close();
+    }
+    const globex = org('org_a0sync');
+    assert.deepEqual([globex?.name, globex?.slug, JSON.parse(globex?.metadata ?? '{}')], ['Globex Corporation', 'globex-corp', { tier: 'platinum' }], 'display_name is the name, name the slug');
+    assert.equal(org('org_a0doomed'), undefined, 'the deleted organization is gone');
+  });
 });

@@ -89,6 +89,41 @@ describe('Clerk webhooks into the real Keycloak through serve', { timeout: 15 * 
     assert.equal(report.users.target, users.length - 1 + 1, 'the deleted user is gone, the new one is there');
   });
 
+  it('organization.updated renames the Keycloak organization and organization.deleted deletes one, each applied once', async () => {
+    const c = sim.change;
+    c.createOrganization({ id: 'org_beta', name: 'Beta', slug: 'beta' });
+    c.updateOrganization('org_acme', { name: 'Acme Renamed' });
+    c.deleteOrganization('org_beta');
+    const events = sim.outbox.splice(0);
+    const signer = new WebhookSigner(WEBHOOK_SECRET);
+    const url = `${gw!.url}/v1/sync/clerk`;
+    for (const d of events) {
+      assert.equal(await deliver(url, d), 200);
+      assert.equal(await deliver(url, signer.resign(d)), 200);
+    }
+    const driver = new SqliteDriver(state);
+    const store = await SyncStore.attach(driver);
+    try {
+      const stats = await drained(store, 5 * 60_000);
+      assert.equal(stats.quarantined, 0, JSON.stringify(await store.quarantined()));
+      for (const r of (await store.all()).filter((x) => x.subject.startsWith('org:'))) assert.equal(r.applications, 1, `${r.type} ${r.subject} applied once`);
+    } finally {
+      await driver.close();
+    }
+    const { target } = await import('../../src/connectors/keycloak/index.js');
+    const kc = await target.open({ env, url: kcUrl, realm });
+    try {
+      const acme = await kc.findOrganization({ externalId: 'org_acme', name: '' });
+      assert.equal(acme?.name, 'Acme Renamed', 'renamed in place');
+      assert.equal(await kc.findOrganization({ externalId: 'org_beta', name: 'Beta' }), undefined, 'deleted');
+      const member = await kc.findUser({ externalId: users[2]!.id });
+      assert.ok(member);
+      assert.ok((await kc.getUser(member))?.memberships.some((m) => m.organizationId === acme!.id), 'the members of the renamed organization stay');
+    } finally {
+      await kc.close();
+    }
+  });
+
   it('--on-delete disable: a user deleted at Clerk is disabled in Keycloak, and the id map says so', async () => {
     const { target } = await import('../../src/connectors/keycloak/index.js');
     const { applyEvent } = await import('../../src/engine/sync/apply-change.js');
