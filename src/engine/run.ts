@@ -175,8 +175,16 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
 
     meter.phase = 'organizations';
     for (;;) {
-      const recs = await store.claim(run.id, 'organization', { states, limit: batchSize });
-      if (recs.length === 0) break;
+      const claimed = await store.claim(run.id, 'organization', { states, limit: batchSize });
+      if (claimed.length === 0) break;
+      // Deleted at the source since this export, as sync learned: not brought back (nor its memberships).
+      const deleted = await syncStore.deletedOrganizations(claimed.map((r) => r.sourceId));
+      const recs = [];
+      for (const r of claimed) {
+        if (deleted.has(r.sourceId)) await ctx.done('organization', r.sourceId, { outcome: 'skipped' });
+        else recs.push(r);
+      }
+      if (recs.length === 0) continue;
       // A target with a bulk create gets first-time creates in batches (apply-organization-batch.ts).
       if (target.createOrganizations && caps.batchSize > 1) await spawnOrganizationBatches(ctx, pool, recs);
       else for (const r of recs) await pool.spawn(() => applyOrganization(ctx, r));

@@ -1,7 +1,8 @@
 /**
  * Users not yet moved when their webhooks arrive: sync writes them to the target (without a
  * password), and a `migrate` run later from the day-one export (older than those changes) does not
- * write the older profile over the newer one, nor bring back a user deleted since.
+ * write the older profile over the newer one, nor bring back a user deleted since; nor an
+ * organization renamed or deleted since.
  */
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -12,10 +13,11 @@ import { migrate } from '../../src/app/migrate.js';
 import { serve, type ServeHandle } from '../../src/app/serve.js';
 import { verify } from '../../src/app/verify.js';
 import type { ClerkSimulator } from '../../src/connectors/clerk/sim/backend-api.js';
+import { startClerkSimulator } from '../../src/connectors/clerk/sim/backend-api.js';
 import { deliver } from '../../src/connectors/clerk/sim/webhooks.js';
 import { SqliteDriver } from '../../src/state/sqlite-driver.js';
 import { SyncStore } from '../../src/state/sync/store.js';
-import { clerkEnv, clerkSim, clerkUser, drained, tempDir } from './helpers.js';
+import { SECRET_KEY, WEBHOOK_SECRET, clerkEnv, clerkSim, clerkUser, drained, tempDir } from './helpers.js';
 
 describe('a later migrate from an older export keeps what sync applied', { timeout: 120_000 }, () => {
   const tmp = tempDir();
@@ -66,5 +68,57 @@ describe('a later migrate from an older export keeps what sync applied', { timeo
     assert.equal(report.counts.missing, 0, JSON.stringify(report.missing));
     assert.equal(report.counts.extra, 0, JSON.stringify(report.extra));
     assert.equal(report.counts.mismatches, 0, JSON.stringify(report.mismatches));
+  });
+
+  it('an organization renamed and one deleted by sync: a later migrate of the day-one export neither renames it back nor brings it back', async () => {
+    await gw?.close();
+    await sim?.close();
+    const dir = tempDir();
+    const orgDb = join(dir.dir, 'auth.db');
+    const orgState = join(dir.dir, 'state.db');
+    const orgDump = join(dir.dir, 'day-one.json');
+    try {
+      const users = Array.from({ length: 2 }, (_, i) => clerkUser(i + 11));
+      const organizations = [
+        { id: 'org_renamed', name: 'Old Name', slug: 'old-name' },
+        { id: 'org_deleted', name: 'Deleted Co', slug: 'deleted-co' },
+      ];
+      const memberships = [
+        { role: 'org:admin', organization: { id: 'org_renamed' }, public_user_data: { user_id: users[0]!.id } },
+        { role: 'org:member', organization: { id: 'org_deleted' }, public_user_data: { user_id: users[1]!.id } },
+      ];
+      writeFileSync(orgDump, JSON.stringify({ users, organizations, memberships }));
+      // Clerk as it is later: the organizations come and go through its webhooks.
+      sim = await startClerkSimulator({ users }, { secretKey: SECRET_KEY, webhookSecret: WEBHOOK_SECRET });
+      gw = await serve({ from: 'clerk', legacy: 'api', source: { apiUrl: sim.url }, target: { to: 'better-auth', db: orgDb }, state: orgState, env, port: 0, logLevel: 'silent', sync: { onDelete: 'delete' } });
+      sim.change.createOrganization({ id: 'org_renamed', name: 'Old Name', slug: 'old-name' });
+      sim.change.updateOrganization('org_renamed', { name: 'New Name' });
+      sim.change.createOrganization({ id: 'org_deleted', name: 'Deleted Co', slug: 'deleted-co' });
+      sim.change.deleteOrganization('org_deleted');
+      for (const d of sim.outbox.splice(0)) assert.equal(await deliver(`${gw.url}/v1/sync/clerk`, d), 200);
+      const driver = new SqliteDriver(orgState);
+      try {
+        const stats = await drained(await SyncStore.attach(driver));
+        assert.equal(stats.quarantined, 0);
+      } finally {
+        await driver.close();
+      }
+      await gw.close();
+      gw = undefined;
+
+      const summary = await migrate({ source: { from: 'clerk', file: orgDump, env }, target: { to: 'better-auth', db: orgDb, env }, state: orgState });
+      assert.deepEqual(summary.quarantine, [], JSON.stringify(summary.quarantine));
+      const app = new Database(orgDb, { readonly: true });
+      try {
+        assert.equal((app.prepare('SELECT name FROM organization WHERE id = ?').get('org_renamed') as { name: string } | undefined)?.name, 'New Name', "sync's newer name, not the export's");
+        assert.equal(app.prepare('SELECT 1 FROM organization WHERE id = ?').get('org_deleted'), undefined, 'the organization deleted at Clerk was not brought back');
+        assert.equal(app.prepare('SELECT 1 FROM member WHERE organizationId = ?').get('org_deleted'), undefined, 'nor its memberships');
+        assert.ok(app.prepare('SELECT 1 FROM member WHERE organizationId = ? AND userId = ?').get('org_renamed', users[0]!.id), 'the other membership moved');
+      } finally {
+        app.close();
+      }
+    } finally {
+      dir.remove();
+    }
   });
 });

@@ -284,6 +284,22 @@ export class SyncStore {
     });
   }
 
+  /** Which of these organizations (any vendor) sync saw deleted at the source, for `migrate`; none when sync never ran here. */
+  deletedOrganizations(sourceIds: readonly string[]): Promise<Set<string>> {
+    return this.#guard('reading sync organizations', async () => {
+      const out = new Set<string>();
+      for (let i = 0; i < sourceIds.length; i += 500) {
+        const ids = sourceIds.slice(i, i + 500);
+        const rows = await this.#d.query<{ source_id: string }>(
+          `SELECT source_id FROM ${this.#p}sync_orgs WHERE status = 'deleted' AND source_id IN (${ids.map((_, k) => `$${k + 1}`).join(', ')})`,
+          ids,
+        );
+        for (const r of rows) out.add(r.source_id);
+      }
+      return out;
+    });
+  }
+
   /** The sync's id map: source id → target id and status (deleted users say so). */
   async *idMap(vendor?: string): AsyncIterable<{ vendor: string; sourceId: string; targetId?: string; status: SyncUserState['status'] }> {
     const rows = await this.#guard('reading the sync id map', async () => {
