@@ -363,6 +363,27 @@ describe('Keycloak target (real server)', { timeout: 15 * 60_000 }, () => {
     assert.notEqual(rep.organizationsEnabled, true);
     const { body: top } = await gAdmin.get<{ name: string }[]>('/groups', { what: 'groups', query: { briefRepresentation: true } });
     assert.deepEqual(top.map((x) => x.name), ['organizations']);
+
+    // Sync's organization writes in this mode: a rename of the group (other attributes kept), a repeat writing nothing, a delete taking the memberships.
+    const member = [...groupRefs.values()][0]!;
+    const org = { sourceId: 'org_groups_sync', name: 'Groups Before', slug: 'groups-before', metadata: { tier: 'gold' } };
+    const oref = await g.createOrganization(org);
+    await g.ensureMembership(member, oref, ['org:admin']);
+    await gAdmin.request('PUT', `/groups/${oref.id}`, { what: 'add a hand-made attribute', body: { ...(await gAdmin.get<Record<string, unknown>>(`/groups/${oref.id}`, { what: 'group' })).body, attributes: { flagless_source_id: ['org_groups_sync'], 'metadata.tier': ['gold'], by_hand: ['kept'] } } });
+    const renamed = await g.updateOrganization(oref, { ...org, name: 'Groups After', metadata: { tier: 'platinum' } });
+    assert.deepEqual([renamed.id, renamed.name], [oref.id, 'Groups After']);
+    const { body: stored } = await gAdmin.get<{ name: string; attributes: Record<string, string[]> }>(`/groups/${oref.id}`, { what: 'group' });
+    assert.equal(stored.name, 'Groups After');
+    assert.deepEqual(stored.attributes, { flagless_source_id: ['org_groups_sync'], 'metadata.tier': ['platinum'], by_hand: ['kept'] }, "flagless's attributes replaced, the hand-made one kept");
+    const writes = g.stats.writes;
+    await g.updateOrganization(oref, { ...org, name: 'Groups After', metadata: { tier: 'platinum' } });
+    assert.equal(g.stats.writes, writes, 'a repeat writes nothing');
+    assert.equal((await g.findOrganization({ externalId: 'org_groups_sync', name: '' }))?.name, 'Groups After');
+    assert.ok((await g.getUser(member))?.memberships.some((m) => m.organizationId === oref.id), 'the member stays');
+    assert.equal(await g.deleteOrganization(oref), 'deleted');
+    assert.equal(await g.findOrganization({ externalId: 'org_groups_sync', name: 'Groups After' }), undefined);
+    assert.equal((await g.getUser(member))?.memberships.some((m) => m.organizationId === oref.id), false, 'its memberships went with it');
+    assert.equal(await g.deleteOrganization(oref), 'absent');
   });
 
   test('findUser by source id then email is reads only; listUsers sees what was written', async () => {

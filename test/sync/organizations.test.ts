@@ -87,6 +87,10 @@ describe('Clerk organization renames and deletions into Better Auth (SQLite) thr
     await withStore((store) => drained(store));
     assert.deepEqual({ ...org('org_acme'), metadata: JSON.parse(org('org_acme')!.metadata ?? '{}') }, { name: 'Acme Corporation', slug: 'acme-corp', metadata: { tier: 'gold' } });
     assert.deepEqual(members('org_acme'), [users[0]!.id, users[1]!.id].sort(), 'its members stay members');
+    sim.change.updateOrganization('org_acme', { public_metadata: {} });
+    assert.equal(await post(sim.outbox.splice(0)[0]!), 200);
+    await withStore((store) => drained(store));
+    assert.equal(org('org_acme')?.metadata, null, 'metadata removed at Clerk is cleared, not stored as "null"');
   });
 
   it('renames and deletions delivered twice, newest first and late: applied once, newest state wins, a deleted organization stays deleted', async () => {

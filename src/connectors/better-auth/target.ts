@@ -282,8 +282,8 @@ export class BetterAuthTarget implements Target {
   }
 
   /**
-   * Name, slug and metadata through the organization plugin's `updateOrganization` (the adapter
-   * call its /organization/update endpoint makes; metadata JSON-stringified as it does). The slug
+   * Name, slug and metadata as the organization plugin's `updateOrganization` adapter call writes
+   * them (metadata as JSON text). The slug
    * follows the source's (or the new name's) like at creation: kept when it already is that slug
    * or one of its suffixed forms, else the first free candidate. Nothing is written when the
    * organization already matches.
@@ -292,10 +292,11 @@ export class BetterAuthTarget implements Target {
     const current = (await this.#read(`reading organization ${ref.id}`, () => this.#orgs.findOrganizationById(ref.id))) as OrganizationRecord | null;
     if (!current) throw new FlaglessError('E_TARGET_VALIDATION', `Better Auth organization ${ref.id} no longer exists`, { errorClass: 'skippable' });
     const base = slugify(org.slug ?? org.name);
-    const update: { name?: string; slug?: string; metadata?: Record<string, unknown> | null } = {};
+    const update: { name?: string; slug?: string; metadata?: string | null } = {};
     if (current.name !== org.name) update.name = org.name;
     const metadata = Object.keys(org.metadata).length > 0 ? org.metadata : undefined;
-    if (JSON.stringify(parseJsonObject(current.metadata)) !== JSON.stringify(metadata ?? {})) update.metadata = metadata ?? null;
+    // Stored as the plugin stores it (JSON text); none at the source clears the column.
+    if (JSON.stringify(parseJsonObject(current.metadata)) !== JSON.stringify(metadata ?? {})) update.metadata = metadata ? JSON.stringify(metadata) : null;
     if (!isSlugOf(current.slug, base)) {
       let slug: string | undefined;
       for (let attempt = 0; attempt < SLUG_ATTEMPTS && slug === undefined; attempt++) {
@@ -307,9 +308,11 @@ export class BetterAuthTarget implements Target {
       update.slug = slug;
     }
     if (Object.keys(update).length === 0) return { id: current.id, externalId: current.id, name: current.name };
-    // The plugin's adapter stringifies an object; null clears the column (no metadata at the source).
+    // The update the plugin's `updateOrganization` adapter call makes (what its /organization/update
+    // endpoint uses), on Better Auth's adapter, with the metadata as the JSON text it stores: the
+    // plugin's call would store a cleared metadata as the text "null".
     const updated = await this.#write(`updating organization ${ref.id}`, () =>
-      this.#orgs.updateOrganization(ref.id, update as Parameters<OrgAdapter['updateOrganization']>[1]),
+      this.#ctx.adapter.update<OrganizationRecord>({ model: 'organization', where: [{ field: 'id', value: ref.id }], update }),
     );
     if (!updated) throw new FlaglessError('E_TARGET_VALIDATION', `Better Auth organization ${ref.id} no longer exists`, { errorClass: 'skippable' });
     return { id: updated.id, externalId: updated.id, name: updated.name };
