@@ -1,7 +1,8 @@
 /**
  * The sync inbox on SQLite and on PostgreSQL (the same statements): a repeated event id is a
  * no-op counted as a duplicate, a settled event is settled once, retries and quarantine keep
- * their reason, watermarks round-trip, and the statistics `flagless status` reads add up.
+ * their reason, watermarks round-trip (users' and organizations', apart), and the statistics
+ * `flagless status` reads add up.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -63,6 +64,25 @@ function suite(name: string, open: () => Promise<{ driver: SqlDriver; cleanup: (
       assert.equal(s.lagP99Ms, 290);
       assert.equal(s.perVendorLastEventAt.clerk, new Date(t0 + 20).toISOString());
       assert.equal(s.lastEventAt, new Date(t0 + 20).toISOString());
+
+      // Organizations: their watermark and tombstone settle with their event, apart from users.
+      await store.enqueue('clerk', [{ ...ev('o1', 'org:org_1', t0 + 30), type: 'organization.updated' }, { ...ev('o2', 'org:org_2', t0 + 31), type: 'organization.deleted' }], t0 + 40);
+      assert.equal(await store.settle({ id: 'clerk:o1', vendor: 'clerk' }, 'applied', { organization: { sourceId: 'org_1', state: { status: 'present', watermarkMs: t0 + 30, targetId: 'TO1' } }, nowMs: t0 + 50 }), true);
+      assert.equal(await store.settle({ id: 'clerk:o2', vendor: 'clerk' }, 'applied', { organization: { sourceId: 'org_2', state: { status: 'deleted', watermarkMs: t0 + 31 } }, nowMs: t0 + 51 }), true);
+      assert.deepEqual(await store.orgState('clerk', 'org_1'), { status: 'present', watermarkMs: t0 + 30, targetId: 'TO1' });
+      assert.deepEqual(await store.orgState('clerk', 'org_2'), { status: 'deleted', watermarkMs: t0 + 31 });
+      assert.equal(await store.orgState('auth0', 'org_1'), undefined, 'per vendor');
+      assert.equal(await store.userState('clerk', 'org_1'), undefined, 'not among the users');
+      const orgs = [];
+      for await (const o of store.orgIdMap('clerk')) orgs.push(o);
+      assert.deepEqual(orgs, [
+        { sourceId: 'org_1', status: 'present', targetId: 'TO1' },
+        { sourceId: 'org_2', status: 'deleted' },
+      ]);
+      const users = [];
+      for await (const m of store.idMap('clerk')) users.push(m.sourceId);
+      assert.deepEqual(users, ['u2'], "the users' id map holds no organization");
+      assert.deepEqual([...(await store.deletedOrganizations(['org_1', 'org_2', 'org_3']))], ['org_2']);
     });
   });
 }
