@@ -17,15 +17,16 @@
  * Flags: --users N, --rounds R (self-hosted, default 2), --concurrency C (default 4),
  * --smoke (2,000 users, 1 round: seconds; a test runs it).
  */
+import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { target as kratosTarget } from '../src/connectors/kratos/index.js';
 import { patchIdFor, toKratosIdentity } from '../src/connectors/kratos/map.js';
 import { traitPlanOf } from '../src/connectors/kratos/schema.js';
-import { startKratosSimulator, type KratosSimulator } from '../src/connectors/kratos/sim/server.js';
+import { startKratosSimulator, type KratosSimulatorOptions, type KratosSimulatorStats } from '../src/connectors/kratos/sim/server.js';
 import { DEFAULT_IDENTITY_SCHEMA } from '../src/connectors/kratos/sim/traits.js';
 import { migrate } from '../src/engine/run.js';
 import { buildHashPool, type PooledHash } from '../src/lib/fake/hash-pool.js';
@@ -40,6 +41,56 @@ export interface KratosBenchOptions {
   users: number;
   rounds: number;
   concurrency: number;
+  /**
+   * Where the simulator runs: `process` (default), a process of its own, as Kratos is a server of
+   * its own, so client and server work side by side on the cores; `in-process`, on the client's
+   * JavaScript thread (the figures before session 9), where every millisecond of client work is a
+   * millisecond the server does not run.
+   */
+  sim: 'process' | 'in-process';
+}
+
+/** The simulator as the bench sees it, wherever it runs. */
+interface BenchSim {
+  url: string;
+  stats(): Promise<KratosSimulatorStats>;
+  stop(): Promise<void>;
+}
+
+const SIM_CHILD = fileURLToPath(new URL('./kratos-sim-child.js', import.meta.url));
+
+async function startSim(where: KratosBenchOptions['sim'], options: KratosSimulatorOptions): Promise<BenchSim> {
+  if (where === 'in-process') {
+    const sim = await startKratosSimulator(options);
+    return { url: sim.url, stats: async () => sim.stats(), stop: () => sim.stop() };
+  }
+  const child = fork(SIM_CHILD, [JSON.stringify(options)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('message', (m: { type: string; url: string }) => (m.type === 'ready' ? resolve(m.url) : reject(new Error(`simulator: ${JSON.stringify(m)}`))));
+    child.once('exit', (code) => reject(new Error(`the simulator process exited (${code}) before it was ready`)));
+  });
+  let seq = 0;
+  return {
+    url,
+    stats: () =>
+      new Promise((resolve) => {
+        const id = ++seq;
+        const on = (m: { type: string; id: number; stats: KratosSimulatorStats }) => {
+          if (m.type !== 'stats' || m.id !== id) return;
+          child.off('message', on);
+          resolve(m.stats);
+        };
+        child.on('message', on);
+        child.send({ type: 'stats', id });
+      }),
+    async stop() {
+      if (child.exitCode === null) child.send({ type: 'stop' });
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
 }
 
 export interface KratosCase {
@@ -90,15 +141,15 @@ async function signIn(t: Target, tag: string, n: number, pool: PooledHash[], tal
   }
 }
 
-async function runFlagless(sim: KratosSimulator, opts: KratosBenchOptions, tag: string, pool: PooledHash[], dir: string, env: Record<string, string>, signIns: { tried: number; succeeded: number }): Promise<Omit<KratosCase, 'name' | 'round'>> {
+async function runFlagless(sim: BenchSim, opts: KratosBenchOptions, tag: string, pool: PooledHash[], dir: string, env: Record<string, string>, signIns: { tried: number; succeeded: number }): Promise<Omit<KratosCase, 'name' | 'round'>> {
   const t = await kratosTarget.open({ env: { KRATOS_ADMIN_URL: sim.url, KRATOS_PUBLIC_URL: sim.url, ...env } });
   const store = SqliteStore.open(join(dir, `state-${tag}.db`));
   try {
-    const before = sim.stats();
+    const before = await sim.stats();
     const t0 = performance.now();
     const summary = await migrate({ source: source(opts.users, tag, pool), runKey: `bench→kratos-${tag}`, sourceFingerprint: 'bench', target: t, targetLabel: `kratos@${sim.url}`, store, concurrency: opts.concurrency });
     const seconds = (performance.now() - t0) / 1000;
-    const after = sim.stats();
+    const after = await sim.stats();
     await signIn(t, tag, opts.users, pool, signIns);
     return {
       seconds,
@@ -115,9 +166,9 @@ async function runFlagless(sim: KratosSimulator, opts: KratosBenchOptions, tag: 
 }
 
 /** The same bodies flagless sends, built and PATCHed by a bare loop, `concurrency` requests in flight. */
-async function runBare(sim: KratosSimulator, opts: KratosBenchOptions, tag: string, pool: PooledHash[]): Promise<Omit<KratosCase, 'name' | 'round'>> {
+async function runBare(sim: BenchSim, opts: KratosBenchOptions, tag: string, pool: PooledHash[]): Promise<Omit<KratosCase, 'name' | 'round'>> {
   const ctx = { schemaId: 'default', traits: traitPlanOf(DEFAULT_IDENTITY_SCHEMA), totpIssuer: 'flagless' };
-  const before = sim.stats();
+  const before = await sim.stats();
   const t0 = performance.now();
   let next = 0;
   const worker = async () => {
@@ -137,7 +188,7 @@ async function runBare(sim: KratosSimulator, opts: KratosBenchOptions, tag: stri
   };
   await Promise.all(Array.from({ length: opts.concurrency }, worker));
   const seconds = (performance.now() - t0) / 1000;
-  const after = sim.stats();
+  const after = await sim.stats();
   return { seconds, usersPerSecond: opts.users / seconds, identities: after.identities - before.identities, quarantined: 0, requests: after.writeRequests - before.writeRequests, rateLimited: 0 };
 }
 
@@ -148,7 +199,7 @@ export async function runKratosBench(opts: KratosBenchOptions, log: (line: strin
   const signIns = { tried: 0, succeeded: 0 };
   try {
     // 1. Ory Network, Production plan limit.
-    const ory = await startKratosSimulator({ adminToken: 'ory_pat_bench', rateLimit: ORY_LIMIT, bcryptCost: 4 });
+    const ory = await startSim(opts.sim, { adminToken: 'ory_pat_bench', rateLimit: ORY_LIMIT, bcryptCost: 4 });
     try {
       const r = await runFlagless(ory, opts, 'ory', pool, dir, { ORY_API_KEY: 'ory_pat_bench', KRATOS_RATE_LIMIT_RPM: String(ORY_LIMIT.perMinute) }, signIns);
       cases.push({ name: 'ory-network', round: 1, ...r });
@@ -160,7 +211,7 @@ export async function runKratosBench(opts: KratosBenchOptions, log: (line: strin
     for (let round = 1; round <= opts.rounds; round++) {
       const runs: (() => Promise<void>)[] = [
         async () => {
-          const sim = await startKratosSimulator({ bcryptCost: 4 });
+          const sim = await startSim(opts.sim, { bcryptCost: 4 });
           try {
             const r = await runBare(sim, opts, `bare${round}`, pool);
             cases.push({ name: 'bare', round, ...r });
@@ -170,7 +221,7 @@ export async function runKratosBench(opts: KratosBenchOptions, log: (line: strin
           }
         },
         async () => {
-          const sim = await startKratosSimulator({ bcryptCost: 4 });
+          const sim = await startSim(opts.sim, { bcryptCost: 4 });
           try {
             const r = await runFlagless(sim, opts, `flagless${round}`, pool, dir, {}, signIns);
             cases.push({ name: 'flagless', round, ...r });
@@ -203,20 +254,23 @@ export async function runKratosBench(opts: KratosBenchOptions, log: (line: strin
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { users: { type: 'string' }, rounds: { type: 'string' }, concurrency: { type: 'string' }, smoke: { type: 'boolean' }, help: { type: 'boolean' } } });
+  const { values } = parseArgs({ options: { users: { type: 'string' }, rounds: { type: 'string' }, concurrency: { type: 'string' }, sim: { type: 'string' }, smoke: { type: 'boolean' }, help: { type: 'boolean' } } });
   if (values.help) {
     process.stdout.write(
       'npm run bench:kratos -- [--users N] [--rounds R] [--concurrency C] [--smoke]\n' +
         '  Ory Network case (Production limit, 1,000-identity batches): utilization of the limit.\n' +
         '  Self-hosted: flagless migrate vs a bare PATCH loop of the same batches, alternating over R rounds.\n' +
-        '  --users N (default 10000), --rounds R (default 2), --concurrency C requests in flight (default 4), --smoke: 2,000 users, 1 round.\n',
+        '  --users N (default 10000), --rounds R (default 2), --concurrency C requests in flight (default 4), --smoke: 2,000 users, 1 round.\n' +
+        '  --sim process|in-process: the simulator in a process of its own (default: as Kratos is a server of its own) or on the client\'s thread.\n',
     );
     return;
   }
+  const sim = values.sim ?? 'process';
+  if (sim !== 'process' && sim !== 'in-process') throw new Error(`--sim must be process or in-process, not ${sim}`);
   const opts: KratosBenchOptions = values.smoke
-    ? { users: 2000, rounds: 1, concurrency: Number(values.concurrency ?? 4) }
-    : { users: Number(values.users ?? 10_000), rounds: Number(values.rounds ?? 2), concurrency: Number(values.concurrency ?? 4) };
-  process.stderr.write(`bench:kratos: ${opts.users} users, ${opts.rounds} self-hosted round(s), concurrency ${opts.concurrency}\n`);
+    ? { users: 2000, rounds: 1, concurrency: Number(values.concurrency ?? 4), sim }
+    : { users: Number(values.users ?? 10_000), rounds: Number(values.rounds ?? 2), concurrency: Number(values.concurrency ?? 4), sim };
+  process.stderr.write(`bench:kratos: ${opts.users} users, ${opts.rounds} self-hosted round(s), concurrency ${opts.concurrency}, simulator ${opts.sim === 'process' ? 'in its own process' : 'in this process'}\n`);
   const r = await runKratosBench(opts, (line) => process.stderr.write(`${line}\n`));
   process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
 }

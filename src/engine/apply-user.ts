@@ -3,14 +3,19 @@ import type { TargetUserRef } from '../protocol/target.js';
 import { createOnce } from './create-once.js';
 import { planUser } from './plan.js';
 import { RecordFailure } from './request.js';
+import type { Failure } from './retry.js';
 import type { RunContext } from './run-context.js';
 import type { LedgerRecord } from '../state/ledger/types.js';
 
 /** Outcomes after which the target holds this user as ours, so a changed source record is an update. */
 const HELD = new Set(['created', 'recovered', 'linked', 'updated']);
 
-/** Moves one claimed user: create exactly once, update a changed one, or resolve one left in flight. */
-export async function applyUser(ctx: RunContext, rec: LedgerRecord, user: CanonicalUser): Promise<void> {
+/**
+ * Moves one claimed user: create exactly once, update a changed one, or resolve one left in flight.
+ * `refused`: its first create went out in a bulk request that answered per item and refused it
+ * (apply-user-batch.ts); it is settled from there, as if this function had sent that create.
+ */
+export async function applyUser(ctx: RunContext, rec: LedgerRecord, user: CanonicalUser, refused?: Failure): Promise<void> {
   const plan = planUser(user, ctx.capabilities, ctx.plan);
   const t = ctx.target;
   const email = primaryEmail(user)?.address;
@@ -34,6 +39,7 @@ export async function applyUser(ctx: RunContext, rec: LedgerRecord, user: Canoni
       sourceId: user.sourceId,
       // `attempts > 0`: a request went out before (a crash, or a failure that may have been applied).
       wasWriting: rec.state === 'writing' || rec.attempts > 0,
+      ...(refused ? { refused } : {}),
       find: () => t.findUser(key),
       create: () => t.createUser(plan.user, plan.createOptions),
       link: async (found) => {

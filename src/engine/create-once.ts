@@ -1,5 +1,5 @@
 import { RecordFailure } from './request.js';
-import { exhausted } from './retry.js';
+import { exhausted, type Failure } from './retry.js';
 import type { RunContext } from './run-context.js';
 
 /**
@@ -26,6 +26,12 @@ export interface CreateSpec<R extends FoundRef> {
   sourceId: string;
   /** The record was left `writing` (a crash or a dead worker): it is looked up before any send. */
   wasWriting: boolean;
+  /**
+   * The create was already sent (in a bulk request that answers per item) and refused with this
+   * failure, nothing written: it is settled as if this function had sent it, without sending again
+   * (a conflict against what the target holds, per --on-conflict; anything else quarantined).
+   */
+  refused?: Failure;
   /** Look up before the first create even when not `writing` (organizations: few, and names are not unique keys). */
   lookUpFirst?: boolean;
   find(): Promise<R | undefined>;
@@ -84,6 +90,16 @@ export async function createOnce<R extends FoundRef>(ctx: RunContext, spec: Crea
   };
 
   let wrote = spec.wasWriting;
+  /** The create was refused, so not applied: a conflict is settled against the account that holds the key. */
+  const refusal = async (f: Failure): Promise<void> => {
+    if (f.code === 'E_TARGET_CONFLICT') {
+      const found = await req.call(() => spec.find(), undefined, 'read');
+      if (!found) return ctx.fail(kind, sourceId, f);
+      if ((await settle(found, wrote, false)) !== 'create') return;
+    }
+    return ctx.fail(kind, sourceId, f);
+  };
+  if (spec.refused) return refusal(spec.refused);
   if (spec.wasWriting || spec.lookUpFirst) {
     const found = await req.call(() => spec.find(), undefined, 'read');
     if (found && (await settle(found, wrote, true)) !== 'create') return;
@@ -98,13 +114,7 @@ export async function createOnce<R extends FoundRef>(ctx: RunContext, spec: Crea
     } catch (e) {
       if (!(e instanceof RecordFailure)) throw e;
       const f = e.failure;
-      if (f.code === 'E_TARGET_CONFLICT') {
-        const found = await req.call(() => spec.find(), undefined, 'read');
-        if (!found) return ctx.fail(kind, sourceId, f);
-        if ((await settle(found, wrote, false)) !== 'create') return;
-        return ctx.fail(kind, sourceId, f);
-      }
-      if (f.kind !== 'retriable') return ctx.fail(kind, sourceId, f);
+      if (f.code === 'E_TARGET_CONFLICT' || f.kind !== 'retriable') return refusal(f);
       wrote = true;
       // Ambiguous: the create may have been applied before the failure. Look before re-sending.
       const found = await req.call(() => spec.find(), undefined, 'read');

@@ -208,8 +208,8 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
         if (status === 'deleted' || status === 'disabled') await ctx.done('user', r.sourceId, { outcome: 'skipped' });
         else recs.push(r);
       }
-      if (target.createUsers && caps.batchSize > 1) {
-        // A target with an all-or-nothing bulk create gets first-time creates in batches (apply-user-batch.ts).
+      if ((target.createUsers || target.createUsersEach) && caps.batchSize > 1) {
+        // A target with a bulk create (all or nothing, or answering per item) gets first-time creates in batches (apply-user-batch.ts).
         await spawnUserBatches(ctx, pool, recs.map((r) => ({ rec: r, user: byId.get(r.sourceId) as CanonicalUser })));
         return;
       }

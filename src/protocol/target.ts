@@ -1,5 +1,6 @@
 import type { CanonicalUser, LinkedIdentity, LossyNote, Organization } from '../model/user.js';
 import type { TargetCapabilities } from './capabilities.js';
+import type { FlaglessError } from './errors.js';
 
 /**
  * The contract every target connector implements (WorkOS, Keycloak, Better Auth, ...).
@@ -58,6 +59,9 @@ export interface SecondFactor {
 
 export type LoginResult = { ok: true; userId: string } | { ok: false; reason: string };
 
+/** One user's answer in a bulk create that answers per item (`Target.createUsersEach`). */
+export type BulkCreateResult = { ok: true; ref: TargetUserRef } | { ok: false; error: FlaglessError };
+
 export interface CreateUserOptions {
   /** Send the parsed hash (the engine has checked the target accepts the algorithm). */
   includePasswordHash: boolean;
@@ -108,6 +112,18 @@ export interface Target {
    * up first, so a batch applied before its reply was lost is recovered, never doubled.
    */
   createUsers?(batch: readonly { user: CanonicalUser; options: CreateUserOptions }[]): Promise<TargetUserRef[]>;
+  /**
+   * Optional bulk create that commits item by item and answers for each (Kratos's batch
+   * `PATCH /admin/identities`): one result per user, in order, `{ok: true, ref}` for a user created
+   * by this call, `{ok: false, error}` for one the target refused (not created: a conflict, a record
+   * it rejects; classified like any failure). Throwing means the whole request failed: a refusal
+   * created nobody, a retriable failure (a lost reply, a 5xx) is ambiguous. A target has at most one
+   * of `createUsers` and `createUsersEach`; the engine uses it under the same rules (first-time
+   * creates, at most `capabilities.batchSize` per call), marks each created user done, settles each
+   * refused one as its own create would have been (a conflict per --on-conflict, otherwise
+   * quarantined with its reason) and looks up the users of an ambiguous failure.
+   */
+  createUsersEach?(batch: readonly { user: CanonicalUser; options: CreateUserOptions }[]): Promise<BulkCreateResult[]>;
   /** Brings an existing user in line with the source record (linking a signup, repairing a partial run). */
   updateUser(ref: TargetUserRef, user: CanonicalUser, options: CreateUserOptions): Promise<TargetUserRef>;
   findOrganization(key: { externalId: string; name: string }): Promise<TargetOrgRef | undefined>;

@@ -47,16 +47,6 @@ async function refusingHook(): Promise<{ url: string; close(): Promise<void> }> 
 runTargetConformance({
   name: 'kratos (simulator)',
   capabilities: await declared(),
-  knownGaps: {
-    // Issue 16: Kratos has no organizations of its own; one exists in Keto only once it has a
-    // member, so a new organization is not found by its external id (a marker tuple would change
-    // the tuples the issue's proof compares; Ory Network organizations need its console API).
-    organizations: 'issue 16: an organization without members is not found (Keto holds memberships only)',
-    // Kratos's batch PATCH commits the good items and answers per item; the Target interface's bulk
-    // create is all or nothing, so the engine recovers the committed ones (outcome recovered, not
-    // created). Needs per-item results in Target.createUsers.
-    'a batch with one bad record': 'issue 16: the committed items of a partly failed batch count as recovered, not created',
-  },
   async open() {
     const hook = await refusingHook();
     const sim = await startKratosSimulator({ bcryptCost: 4, migrationHookUrl: hook.url });

@@ -15,7 +15,8 @@
  * - every declared hash algorithm signs in with the right password and not with a wrong one;
  * - declared capabilities match behaviour, and an undeclared capability is asserted absent;
  * - 429 and 5xx (or a database gone) surface as FlaglessError with the engine's class;
- * - a target declaring `batchSize > 1`: a batch with one bad record quarantines that record and commits the rest.
+ * - a target declaring `batchSize > 1` has one bulk create (all or nothing, or per item): a batch with one bad
+ *   record quarantines that record and commits the rest (as created; per item, without sending anyone again).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -169,7 +170,9 @@ export function runTargetConformance(subject: TargetConformanceSubject): void {
       for (const alg of [...caps.nativeHashes, ...caps.extensionHashes]) assert.ok(HASH_ALGORITHMS.includes(alg), `${alg} is a known algorithm`);
       assert.deepEqual(caps.nativeHashes.filter((a) => caps.extensionHashes.includes(a)), [], 'an algorithm is native or needs the extension, not both');
       assert.ok(Number.isInteger(caps.batchSize) && caps.batchSize >= 1, 'batchSize is a positive integer');
-      assert.equal(typeof t.createUsers === 'function', caps.batchSize > 1, 'a bulk create exists exactly when batchSize > 1');
+      const bulk = [t.createUsers, t.createUsersEach].filter((f) => typeof f === 'function').length;
+      assert.ok(bulk <= 1, 'at most one bulk create: all or nothing (createUsers) or per item (createUsersEach)');
+      assert.equal(bulk === 1, caps.batchSize > 1, 'a bulk create exists exactly when batchSize > 1');
       if (caps.metadata === 'none') assert.equal(caps.metadataMaxBytes, undefined, 'no metadata, no metadata limit');
       for (const limit of [caps.rateLimitPerSecond, caps.readRateLimitPerSecond]) if (limit !== undefined) assert.ok(limit > 0);
     });
@@ -516,6 +519,7 @@ export function runTargetConformance(subject: TargetConformanceSubject): void {
     it(`a batch with one bad record quarantines that record and commits the rest (batchSize: ${caps.batchSize})`, async () => {
       if (caps.batchSize === 1) {
         assert.equal(t.createUsers, undefined, 'one user per request: no bulk path to check');
+        assert.equal(t.createUsersEach, undefined, 'one user per request: no bulk path to check');
         return;
       }
       // The bad record: its email already belongs to another account, and --on-conflict fail says not to link it.
@@ -523,12 +527,19 @@ export function runTargetConformance(subject: TargetConformanceSubject): void {
       await create(person(id('holder'), taken));
       const users = [0, 1, 2, 3].map((i) => person(id(`batch-${i}`), i === 2 ? taken : `${id(`batch-${i}`)}@example.com`));
       let bulkCalls = 0;
+      let oneByOne = 0;
       const spied = new Proxy(t, {
         get(target, prop) {
-          if (prop === 'createUsers') {
+          if ((prop === 'createUsers' || prop === 'createUsersEach') && typeof target[prop] === 'function') {
             return (batch: Parameters<NonNullable<Target['createUsers']>>[0]) => {
               bulkCalls++;
-              return target.createUsers!(batch);
+              return prop === 'createUsers' ? target.createUsers!(batch) : target.createUsersEach!(batch);
+            };
+          }
+          if (prop === 'createUser') {
+            return (...args: Parameters<Target['createUser']>) => {
+              oneByOne++;
+              return target.createUser(...args);
             };
           }
           const value = Reflect.get(target, prop, target) as unknown;
@@ -551,6 +562,8 @@ export function runTargetConformance(subject: TargetConformanceSubject): void {
         assert.ok(bulkCalls >= 1, 'the users went through the bulk path');
         assert.deepEqual(s.quarantine.map((q) => [q.sourceId, q.code]), [[users[2]!.sourceId, 'E_TARGET_CONFLICT']], 'only the bad record is quarantined');
         assert.equal(s.users.created, 3);
+        // A bulk create that answers per item settles every user from its answer: none goes again.
+        if (t.createUsersEach) assert.equal(oneByOne, 0, 'no user was sent again one by one');
         for (const u of [users[0]!, users[1]!, users[3]!]) assert.ok(await t.findUser({ externalId: u.sourceId }), `${u.sourceId} committed`);
         const holders = (await allUsers(t)).filter((u) => normalizeEmail(u.email ?? '') === normalizeEmail(taken));
         assert.equal(holders.length, 1, 'the bad record did not make a second account');

@@ -4,7 +4,7 @@ import { runKratosBench } from '../../bench/kratos.js';
 
 /** The benchmark's smoke mode, so `npm run bench:kratos` cannot rot: 2,000 users, same code path. */
 test('bench:kratos --smoke: every case lands every identity in 1,000-identity batches; sign-ins work', { timeout: 5 * 60_000 }, async () => {
-  const r = await runKratosBench({ users: 2000, rounds: 1, concurrency: 4 });
+  const r = await runKratosBench({ users: 2000, rounds: 1, concurrency: 4, sim: 'process' });
   assert.deepEqual(r.cases.map((c) => c.name).sort(), ['bare', 'flagless', 'ory-network']);
   for (const c of r.cases) {
     assert.equal(c.identities, 2000, `${c.name}: every identity created`);

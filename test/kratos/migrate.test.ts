@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startKratosSimulator, type KratosSimulator } from '../../src/connectors/kratos/sim/server.js';
+import { ORG_MARKER } from '../../src/connectors/kratos/target.js';
 import { flaglessAsync } from '../helpers/cli.js';
 import { tempDir } from '../engine/fixtures.js';
 
@@ -55,14 +56,26 @@ describe('migrate into Ory Kratos (simulator) through the CLI', () => {
     assert.equal(u.quarantined, 0);
     assert.equal(u.created + u.skipped, 120, 'every user is created or skipped by the plan (users it cannot sign in)');
     assert.equal(sim.stats().identities, u.created);
-    // Every source membership is one tuple per role, orgs:<org>#<role>@<identity>.
-    const dump = JSON.parse(readFileSync(join(dir, 'clerk.api.json'), 'utf8')) as { memberships?: { organization: { id: string }; public_user_data: { user_id: string }; role: string }[] };
+    // Every source membership is one tuple per role, orgs:<org>#<role>@<identity>; every source
+    // organization is one marker tuple orgs:<org>#exists@flagless (ORG_MARKER), and nothing else is written.
+    const dump = JSON.parse(readFileSync(join(dir, 'clerk.api.json'), 'utf8')) as {
+      organizations?: { id: string }[];
+      memberships?: { organization: { id: string }; public_user_data: { user_id: string }; role: string }[];
+    };
     const memberships = dump.memberships ?? [];
     assert.ok(memberships.length > 0, 'the generated dump has memberships');
     const idOf = new Map([...sim.store.identities.values()].map((i) => [i.external_id, i.id]));
     const want = new Set(memberships.filter((m) => idOf.has(m.public_user_data.user_id)).map((m) => JSON.stringify(['orgs', m.organization.id, m.role.replace(/^org:/, ''), idOf.get(m.public_user_data.user_id)])));
-    const have = new Set([...sim.store.tuples.values()].map((t) => JSON.stringify([t.namespace, t.object, t.relation, t.subject_id])));
-    assert.deepEqual(have, want);
+    const tuples = [...sim.store.tuples.values()];
+    const isMarker = (t: { relation: string; subject_id: string }) => t.relation === ORG_MARKER.relation && t.subject_id === ORG_MARKER.subject_id;
+    const have = new Set(tuples.filter((t) => !isMarker(t)).map((t) => JSON.stringify([t.namespace, t.object, t.relation, t.subject_id])));
+    assert.deepEqual(have, want, 'the membership tuples are exactly the source memberships');
+    const orgIds = (dump.organizations ?? []).map((o) => o.id);
+    assert.ok(orgIds.length > 0, 'the generated dump has organizations');
+    const markers = tuples.filter(isMarker);
+    assert.equal(markers.length, orgIds.length, 'one marker per source organization');
+    assert.deepEqual(new Set(markers.map((t) => `${t.namespace}:${t.object}`)), new Set(orgIds.map((id) => `orgs:${id}`)));
+    assert.equal(tuples.length, want.size + orgIds.length, 'no other tuple');
 
     const again = await flaglessAsync(['migrate', ...args, '--state', join(dir, 'clerk.db')], { env: envFor(sim) });
     assert.equal(again.code, 0, again.stderr);

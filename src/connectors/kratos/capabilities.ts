@@ -11,7 +11,10 @@ import type { TargetCapabilities } from '../../protocol/capabilities.js';
  *   `credentials.oidc.config.providers`; state inactive for disabled users; metadata public and
  *   admin kept apart; phone and username as traits when the identity schema has them;
  * - organization roles: Kratos has none, they are written as Keto relation tuples
- *   (`orgs:<org>#<role>@<identity id>`) when KETO_WRITE_URL / KETO_READ_URL are set;
+ *   (`orgs:<org>#<role>@<identity id>`, and one marker `orgs:<org>#exists@flagless` per
+ *   organization) when KETO_WRITE_URL / KETO_READ_URL are set; without them, no organizations;
+ * - sync: identities deleted (DELETE /admin/identities/{id}, with their Keto tuples), deactivated
+ *   and reactivated (`state` by JSON Patch), memberships removed (their Keto tuples);
  * - batches: PATCH /admin/identities takes up to 1,000 identities (identity/handler.go);
  * - rate limit: self-hosted Kratos has none. On Ory Network the target sets its own instance's
  *   rate from the project limit of the `kratos-admin-low` bucket (see target.ts).
@@ -31,6 +34,8 @@ export const kratosCapabilities = {
   requiresEmail: false,
   phoneNumbers: true,
   disabledUsers: true,
+  deletesUsers: true,
+  removesMemberships: true,
   metadata: 'public-private',
   batchSize: 1000,
 } as const satisfies TargetCapabilities;

@@ -3,9 +3,10 @@ import { classifyHttpStatus } from './errors.js';
 
 /**
  * Keto's relationship API over plain HTTP (ory/keto spec/api.json): the write API's
- * PUT /admin/relation-tuples (createRelationship) and the read API's GET /relation-tuples
- * (getRelationships, paged by next_page_token). Organization roles are tuples
- * `orgs:<organization>#<role>@<identity id>`.
+ * PUT /admin/relation-tuples (createRelationship) and DELETE /admin/relation-tuples
+ * (deleteRelationships: every tuple the query matches, `namespace` required, 204 whether or not
+ * any matched), and the read API's GET /relation-tuples (getRelationships, paged by
+ * next_page_token). Organization roles are tuples `orgs:<organization>#<role>@<identity id>`.
  */
 
 export interface Relationship {
@@ -69,5 +70,13 @@ export class KetoClient {
   async create(tuple: Relationship): Promise<void> {
     this.stats.writes++;
     await this.#request('PUT', new URL('/admin/relation-tuples', this.writeUrl).toString(), tuple);
+  }
+
+  /** Deletes every tuple the query matches (Keto requires the namespace). */
+  async delete(query: Partial<Relationship> & { namespace: string }): Promise<void> {
+    const u = new URL('/admin/relation-tuples', this.writeUrl);
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) u.searchParams.set(k, v);
+    this.stats.writes++;
+    await this.#request('DELETE', u.toString());
   }
 }

@@ -2,9 +2,9 @@ import type { FrontendApi, IdentityApi } from '@ory/kratos-client';
 import type { CanonicalUser, LossyNote, Organization } from '../../model/user.js';
 import type { TargetCapabilities } from '../../protocol/capabilities.js';
 import { FlaglessError } from '../../protocol/errors.js';
-import type { CreateUserOptions, LoginResult, PasswordResetRequest, PasswordResetSent, Target, TargetOptions, TargetOrgRef, TargetUserRef, TargetUserView } from '../../protocol/target.js';
+import type { BulkCreateResult, CreateUserOptions, LoginResult, PasswordResetRequest, PasswordResetSent, Target, TargetOptions, TargetOrgRef, TargetUserRef, TargetUserView } from '../../protocol/target.js';
 import { kratosCapabilities } from './capabilities.js';
-import { classifyKratosError, statusOf } from './errors.js';
+import { classifyHttpStatus, classifyKratosError, statusOf } from './errors.js';
 import { KetoClient } from './keto.js';
 import { fromKratosIdentity, patchIdFor, toKratosIdentity, type KratosCreateBody, type KratosIdentityWire, type KratosMapContext } from './map.js';
 import { traitPlanOf } from './schema.js';
@@ -24,6 +24,12 @@ import { traitPlanOf } from './schema.js';
 const DEFAULT_TIMEOUT_MS = 60_000;
 const PAGE = 500;
 export const KETO_NAMESPACE = 'orgs';
+/**
+ * The tuple that says an organization exists, `orgs:<org id>#exists@flagless`: its subject is no
+ * identity (Kratos ids are UUIDs), so it is never read as a membership, and a permission rule on
+ * the roles' relations never matches it.
+ */
+export const ORG_MARKER = { relation: 'exists', subject_id: 'flagless' } as const;
 /** Ory Network, Production plan, production environment, bucket kratos-admin-low (PATCH/POST/PUT /admin/identities). */
 export const ORY_NETWORK_IDENTITY_WRITES_PER_MINUTE = 400;
 
@@ -85,7 +91,7 @@ export async function openKratosTarget(options: TargetOptions): Promise<KratosTa
   const capabilities: TargetCapabilities = {
     ...kratosCapabilities,
     ...(rpm !== undefined ? { rateLimitPerSecond: rpm / 60 } : {}),
-    ...(keto ? {} : { organizations: false, roles: false }),
+    ...(keto ? {} : { organizations: false, roles: false, removesMemberships: false }),
     // A schema that requires the email trait refuses identities without one: the plan says so up front.
     requiresEmail: !!traits.email && traits.required.includes(traits.email[0]!),
     usernames: !!traits.username,
@@ -106,7 +112,9 @@ export class KratosTarget implements Target {
     readonly capabilities: TargetCapabilities,
     readonly stats: { writes: number; reads: number },
     private readonly map: KratosMapContext,
-  ) {}
+  ) {
+    if (keto) this.removeMembership = (user, org) => this.#removeMembership(keto, user, org);
+  }
 
   async #call<T>(kind: 'reads' | 'writes', action: string, fn: () => Promise<T>): Promise<T> {
     this.stats[kind]++;
@@ -155,29 +163,28 @@ export class KratosTarget implements Target {
   }
 
   /**
-   * One PATCH /admin/identities for the whole batch. Kratos answers per item; when any item failed
-   * (a conflict, a schema error) the batch counts as ambiguous: the engine then looks every user up
-   * by external id, keeps the ones that were created and sends the others one by one, so each
-   * failure is quarantined with its own reason and nothing is created twice.
+   * One PATCH /admin/identities for the whole batch. Kratos commits the good items and answers for
+   * each (identity/handler.go batchPatchIdentities: `action` "create" with the `identity` id, or
+   * "error" with an `error` body: 409 for a uniqueness clash, 400 for a schema failure), matched
+   * here by the `patch_id` each item carries. A credential Kratos cannot import fails the whole
+   * request (400, nothing written); the mapping never sends one (see hash-format.ts).
    */
-  async createUsers(batch: readonly { user: CanonicalUser; options: CreateUserOptions }[]): Promise<TargetUserRef[]> {
+  async createUsersEach(batch: readonly { user: CanonicalUser; options: CreateUserOptions }[]): Promise<BulkCreateResult[]> {
     const patches = batch.map(({ user, options }) => ({ patch_id: patchIdFor(user.sourceId), create: this.#body(user, options) }));
     const answer = await this.#call('writes', 'create identities (batch)', async () => (await this.admin.batchPatchIdentities({ patchIdentitiesBody: { identities: patches as never } })).data);
     const byPatch = new Map((answer.identities ?? []).map((r) => [r.patch_id, r]));
-    const refs: TargetUserRef[] = [];
-    const failed: string[] = [];
-    for (const [i, p] of patches.entries()) {
+    return patches.map((p, i): BulkCreateResult => {
       const r = byPatch.get(p.patch_id);
-      if (!r || r.action !== 'create' || !r.identity) {
-        failed.push(`${batch[i]!.user.sourceId}: ${(r?.error as { reason?: string } | undefined)?.reason ?? 'no answer for this item'}`);
-        continue;
+      if (r?.action === 'create' && r.identity) {
+        const email = this.#email(p.create);
+        return { ok: true, ref: { id: r.identity, ...(p.create.external_id ? { externalId: p.create.external_id } : {}), ...(email ? { email } : {}) } };
       }
-      refs.push({ id: r.identity, externalId: p.create.external_id, ...(p.create.traits && typeof this.#email(p.create) === 'string' ? { email: this.#email(p.create) } : {}) });
-    }
-    if (failed.length) {
-      throw new FlaglessError('E_TARGET_UNAVAILABLE', `batch create: ${failed.length} of ${patches.length} item(s) failed (first: ${failed[0]}); settling each user one by one`, { errorClass: 'retriable' });
-    }
-    return refs;
+      const action = `create identity ${batch[i]!.user.sourceId} (batch item)`;
+      if (!r) return { ok: false, error: new FlaglessError('E_TARGET_UNAVAILABLE', `${action}: Kratos answered nothing for this item`, { errorClass: 'retriable' }) };
+      const error = (r.error ?? {}) as { code?: number; reason?: string; message?: string };
+      const status = typeof error.code === 'number' ? error.code : 500;
+      return { ok: false, error: classifyHttpStatus(status, {}, action, error.reason || error.message || `action ${String(r.action)}`) };
+    });
   }
 
   #email(body: KratosCreateBody): string | undefined {
@@ -226,29 +233,83 @@ export class KratosTarget implements Target {
   }
 
   /**
-   * Kratos has no organization objects: an organization is the Keto object named by its source id,
-   * and it exists once a relation tuple names it.
+   * Kratos has no organization objects: an organization is the Keto object named by its source id
+   * in the `orgs` namespace, and it exists once its marker tuple `orgs:<id>#exists@flagless` does
+   * (ORG_MARKER). Memberships alone do not make one (an organization may have no member yet, or
+   * lose its last one). Keto holds no names: the name, slug and metadata stay in the source and in
+   * flagless's ledger (the organization's planned record), and a found organization answers with
+   * the name it was looked up by.
    */
   async findOrganization(key: { externalId: string; name: string }): Promise<TargetOrgRef | undefined> {
     if (!this.keto) return undefined;
-    const tuples = await this.keto.list({ namespace: KETO_NAMESPACE, object: key.externalId }, 1);
+    const tuples = await this.keto.list({ namespace: KETO_NAMESPACE, object: key.externalId, ...ORG_MARKER }, 1);
     return tuples.length ? { id: key.externalId, externalId: key.externalId, name: key.name } : undefined;
   }
 
+  /** Writes the organization's marker tuple (Keto's PUT is idempotent: writing it again changes nothing). */
   async createOrganization(org: Organization): Promise<TargetOrgRef> {
-    if (!this.keto) throw new FlaglessError('E_USAGE', 'organization roles go to Keto: set KETO_WRITE_URL and KETO_READ_URL.');
+    const keto = this.#keto();
+    await keto.create({ namespace: KETO_NAMESPACE, object: org.sourceId, ...ORG_MARKER });
     return { id: org.sourceId, externalId: org.sourceId, name: org.name };
   }
 
+  #keto(): KetoClient {
+    if (!this.keto) throw new FlaglessError('E_USAGE', 'organization roles go to Keto: set KETO_WRITE_URL and KETO_READ_URL.');
+    return this.keto;
+  }
+
+  /**
+   * The membership's roles become exactly `roles`: one tuple per role, written before the ones no
+   * longer wanted are deleted (so a cut-short update leaves the user with more roles, never none).
+   */
   async ensureMembership(user: TargetUserRef, org: TargetOrgRef, roles: string[]): Promise<'created' | 'updated' | 'exists'> {
-    const keto = this.keto;
-    if (!keto) throw new FlaglessError('E_USAGE', 'organization roles go to Keto: set KETO_WRITE_URL and KETO_READ_URL.');
+    const keto = this.#keto();
     const relations = [...new Set((roles.length ? roles : ['member']).map(roleRelation))];
     const have = new Set((await keto.list({ namespace: KETO_NAMESPACE, object: org.id, subject_id: user.id })).map((t) => t.relation));
     const missing = relations.filter((r) => !have.has(r));
+    const extra = [...have].filter((r) => !relations.includes(r));
     for (const relation of missing) await keto.create({ namespace: KETO_NAMESPACE, object: org.id, relation, subject_id: user.id });
-    if (!missing.length) return 'exists';
+    for (const relation of extra) await keto.delete({ namespace: KETO_NAMESPACE, object: org.id, relation, subject_id: user.id });
+    if (!missing.length && !extra.length) return 'exists';
     return have.size ? 'updated' : 'created';
+  }
+
+  /** Sync: takes the user out of the organization (every role tuple of theirs on it). Present only with Keto (`removesMemberships`). */
+  readonly removeMembership?: (user: TargetUserRef, org: TargetOrgRef) => Promise<'removed' | 'absent'>;
+
+  async #removeMembership(keto: KetoClient, user: TargetUserRef, org: TargetOrgRef): Promise<'removed' | 'absent'> {
+    const query = { namespace: KETO_NAMESPACE, object: org.id, subject_id: user.id };
+    if (!(await keto.list(query, 1)).length) return 'absent';
+    await keto.delete(query);
+    return 'removed';
+  }
+
+  /**
+   * Sync: DELETE /admin/identities/{id} (Kratos removes its credentials, addresses and sessions
+   * with it), after the identity's Keto tuples (Keto knows nothing of Kratos's identities, so they
+   * would outlive it). Tuples first: a delete cut short is completed by the next call, which finds
+   * the identity still there or already gone (404: absent) and clears its tuples either way.
+   */
+  async deleteUser(ref: TargetUserRef): Promise<'deleted' | 'absent'> {
+    if (this.keto) await this.keto.delete({ namespace: KETO_NAMESPACE, subject_id: ref.id });
+    this.stats.writes++;
+    try {
+      await this.admin.deleteIdentity({ id: ref.id });
+      return 'deleted';
+    } catch (e) {
+      if (statusOf(e) === 404) return 'absent';
+      throw classifyKratosError(e, 'delete identity');
+    }
+  }
+
+  /**
+   * Sync (--on-delete disable): the identity's `state` through PATCH /admin/identities/{id} with one
+   * JSON Patch operation, so nothing else of the identity (traits, credentials) is sent or touched.
+   * An inactive identity cannot sign in.
+   */
+  async setUserDisabled(ref: TargetUserRef, disabled: boolean): Promise<void> {
+    const jsonPatch = [{ op: 'replace', path: '/state', value: disabled ? 'inactive' : 'active' }];
+    await this.#call('writes', disabled ? 'deactivate identity' : 'activate identity', async () => (await this.admin.patchIdentity({ id: ref.id, jsonPatch })).data);
   }
 
   async #withMemberships(view: TargetUserView): Promise<TargetUserView> {

@@ -3,11 +3,12 @@ import { checkKratosHash } from '../hash-format.js';
 import { Conflict, buildIdentity, identityJson, type SimIdentity } from './state.js';
 import { checkTraits } from './traits.js';
 import { checkCreateBody, checkPatchBody, checkUpdateBody } from './validate.js';
+import { applyJsonPatch, JsonPatchError } from './json-patch.js';
 import { HttpError, type SimContext, type SimReply } from './http.js';
 
 /**
  * The admin identity API (spec/api.json): batch PATCH, create, get, get by external id, list with
- * keyset pagination, update, delete, and the identity schemas. Limits from identity/handler.go:
+ * keyset pagination, update (PUT), patch (JSON Patch), delete, and the identity schemas. Limits from identity/handler.go:
  * 1,000 patches per request, 200 with a plaintext password; a credential that cannot be imported
  * fails the whole request with 400; trait and uniqueness failures fail only their own item.
  */
@@ -45,6 +46,14 @@ function badRequest(reason: string) {
   return { code: 400, status: 'Bad Request', reason, message: 'The request was malformed or contained invalid parameters' };
 }
 
+/**
+ * A batch item's uniqueness failure: Kratos's persister answers every clash (external_id, a
+ * credential identifier, an address) with ory/x sqlcon.ErrUniqueViolation, which has no reason.
+ */
+function batchConflictError() {
+  return { code: 409, status: 'Conflict', message: 'Unable to insert or update resource because a resource with that value exists already' };
+}
+
 function conflictError(what: string) {
   return {
     code: 409,
@@ -60,7 +69,7 @@ export async function batchPatch(ctx: SimContext, body: unknown): Promise<SimRep
   const patches = (body as { identities: { create?: Record<string, unknown>; patch_id?: string }[] }).identities;
   if (patches.length > BATCH_LIMIT) throw new HttpError(400, `The maximum number of identities per request that can be created or deleted at once is ${BATCH_LIMIT}.`);
   // Everything is parsed (and every credential checked) before anything is written, as Kratos does.
-  const prepared: ({ identity?: SimIdentity; itemError?: ReturnType<typeof badRequest> } | undefined)[] = [];
+  const prepared: ({ identity?: SimIdentity; itemError?: { code: number; status: string; reason?: string; message: string } } | undefined)[] = [];
   let plaintext = 0;
   for (const p of patches) {
     if (!p.create) {
@@ -82,7 +91,7 @@ export async function batchPatch(ctx: SimContext, body: unknown): Promise<SimRep
         ctx.stats.writesApplied++;
       } catch (e) {
         if (!(e instanceof Conflict)) throw e;
-        error = conflictError(e.message);
+        error = batchConflictError();
       }
     }
     return error
@@ -116,15 +125,65 @@ export async function updateIdentity(ctx: SimContext, id: string, body: unknown)
   // Kratos imports the given credentials on top of the existing ones.
   const merged: Record<string, unknown> = { ...b, credentials: { ...credentialBodies(current), ...((b.credentials as object | undefined) ?? {}) } };
   if (b.external_id === undefined && current.external_id !== undefined) merged.external_id = current.external_id;
-  const prep = await prepare(ctx, merged);
+  return replaceIdentity(ctx, current, merged);
+}
+
+/** Identity paths Kratos's patch handler denies (identity/handler.go patch: "/id", "/stateChangedAt", "/credentials", oidc and saml). */
+const PATCH_DENIED = ['/id', '/stateChangedAt', '/credentials', '/credentials/oidc', '/credentials/oidc/**', '/credentials/saml', '/credentials/saml/**'];
+/** What the simulator lets a JSON Patch change; Kratos's own list is wider (its addresses, organization, region, other credentials). */
+const PATCHABLE = ['schema_id', 'state', 'traits', 'metadata_public', 'metadata_admin', 'external_id'];
+
+/**
+ * PATCH /admin/identities/{id} (patchIdentity): a JSON Patch over the identity's JSON with its
+ * credentials and admin metadata. A changed `state` must be active or inactive and moves
+ * `state_changed_at`; the result is validated like an update (traits against the schema,
+ * uniqueness → 409).
+ */
+export async function patchIdentity(ctx: SimContext, id: string, body: unknown): Promise<SimReply> {
+  const current = ctx.store.identities.get(id);
+  if (!current) throw new HttpError(404, 'Unable to locate the resource');
+  const doc = identityJson(current, ctx.schemaUrl(current.schema_id), ['password', 'oidc', 'saml', 'totp']) as Record<string, unknown>;
+  let patched: Record<string, unknown>;
+  try {
+    patched = applyJsonPatch(doc, body, PATCH_DENIED) as Record<string, unknown>;
+  } catch (e) {
+    if (e instanceof JsonPatchError) throw new HttpError(400, `failed to apply JSON patch: ${e.message}`);
+    throw e;
+  }
+  if (!patched || typeof patched !== 'object' || Array.isArray(patched)) throw new HttpError(400, 'failed to apply JSON patch: the result is not an identity');
+  const changed = [...new Set([...Object.keys(doc), ...Object.keys(patched)])].filter((k) => JSON.stringify(doc[k]) !== JSON.stringify(patched[k]));
+  const unsupported = changed.filter((k) => !PATCHABLE.includes(k));
+  if (unsupported.length) throw new HttpError(400, `the simulator patches only ${PATCHABLE.join(', ')}; not ${unsupported.join(', ')}`);
+  if (patched.state !== current.state && patched.state !== 'active' && patched.state !== 'inactive') {
+    throw new HttpError(400, `The supplied state ('${String(patched.state)}') was not valid. Valid states are ('active', 'inactive').`);
+  }
+  const merged: Record<string, unknown> = {
+    schema_id: patched.schema_id,
+    traits: patched.traits,
+    state: patched.state,
+    metadata_public: patched.metadata_public,
+    metadata_admin: patched.metadata_admin,
+    credentials: credentialBodies(current),
+    ...(typeof patched.external_id === 'string' && patched.external_id !== '' ? { external_id: patched.external_id } : {}),
+  };
+  const problem = checkUpdateBody({ ...merged, metadata_public: merged.metadata_public ?? undefined, metadata_admin: merged.metadata_admin ?? undefined });
+  if (problem) throw new HttpError(400, problem);
+  return replaceIdentity(ctx, current, merged);
+}
+
+/** Builds the identity `body` describes in place of `current` (same id), validated and stored: 200 with it, 400 or 409. */
+async function replaceIdentity(ctx: SimContext, current: SimIdentity, body: Record<string, unknown>): Promise<SimReply> {
+  const prep = await prepare(ctx, body);
   if (prep.itemError) return { status: 400, body: { error: prep.itemError } };
-  const next: SimIdentity = { ...prep.identity!, id, created_at: current.created_at };
+  // Neither body can change the organization (updateIdentityBody has no organization_id).
+  const next: SimIdentity = { ...prep.identity!, id: current.id, created_at: current.created_at, organization_id: current.organization_id ?? null };
+  if (next.state === current.state) next.state_changed_at = current.state_changed_at;
   // Addresses already verified stay verified.
   next.verifiable_addresses = next.verifiable_addresses.map((a) => {
     const old = current.verifiable_addresses.find((o) => o.value === a.value && o.via === a.via);
     return old?.verified && !a.verified ? { ...a, verified: true, status: 'completed', ...(old.verified_at ? { verified_at: old.verified_at } : {}) } : a;
   });
-  if (next.credentials.totp) next.credentials.totp.identifiers = [id];
+  if (next.credentials.totp) next.credentials.totp.identifiers = [current.id];
   try {
     ctx.store.put(next, current);
   } catch (e) {

@@ -36,9 +36,33 @@ function matches(url: URL) {
   return (t: Record<string, string>) => want.every(([k, v]) => t[k] === v);
 }
 
-export function deleteRelationships(ctx: SimContext, url: URL): SimReply {
+/** The query keys Keto's delete accepts (ketoapi RelationQueryKeys); the simulator stores no subject sets, so those match nothing. */
+const DELETE_KEYS = ['namespace', 'object', 'relation', 'subject_id', 'subject_set.namespace', 'subject_set.object', 'subject_set.relation', 'subject'];
+
+/**
+ * DELETE /admin/relation-tuples (internal/relationtuple/transact_server.go deleteRelations): no
+ * query key outside RelationQueryKeys, `namespace` required, an empty body; every matching tuple
+ * goes, 204 whether any matched or not.
+ */
+export function deleteRelationships(ctx: SimContext, url: URL, bodyEmpty: boolean): SimReply {
+  const reasons: string[] = [];
+  const extra = [...url.searchParams.keys()].find((k) => !DELETE_KEYS.includes(k));
+  if (extra !== undefined) reasons.push(`query parameter key "${extra}" unknown`);
+  if (!url.searchParams.has('namespace')) reasons.push('query parameters must specify at least one of the following: namespace');
+  if (!bodyEmpty) reasons.push('body is not empty');
+  if (reasons.length) throw new HttpError(400, reasons.join('; '));
+  if (url.searchParams.has('subject')) throw new HttpError(400, 'provide "subject_id" or "subject_set.*"; support for "subject" was dropped');
   const hit = matches(url);
-  for (const [k, t] of ctx.store.tuples) if (hit(t)) ctx.store.tuples.delete(k);
+  const bySet = ['subject_set.namespace', 'subject_set.object', 'subject_set.relation'].some((k) => url.searchParams.has(k));
+  let deleted = 0;
+  if (!bySet) {
+    for (const [k, t] of ctx.store.tuples) {
+      if (!hit(t)) continue;
+      ctx.store.tuples.delete(k);
+      deleted++;
+    }
+  }
+  if (deleted) ctx.stats.writesApplied++;
   return { status: 204 };
 }
 

@@ -49,8 +49,12 @@ describe('Kratos simulator through @ory/kratos-client', () => {
     const items = res.data.identities!;
     assert.deepEqual(items.map((i) => i.action), ['create', 'create', 'error', 'error']);
     assert.deepEqual(items.map((i) => i.patch_id), ['00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002', '00000000-0000-4000-8000-000000000003', '00000000-0000-4000-8000-000000000004']);
-    assert.equal((items[2]!.error as any).code, 409);
+    // As Kratos's persister answers a uniqueness clash (ory/x sqlcon.ErrUniqueViolation: no reason) and a schema failure (its own reason).
+    assert.deepEqual(items[2]!.error, { code: 409, status: 'Conflict', message: 'Unable to insert or update resource because a resource with that value exists already' });
     assert.equal((items[3]!.error as any).code, 400);
+    assert.equal((items[3]!.error as any).status, 'Bad Request');
+    assert.match((items[3]!.error as any).reason, /email/);
+    assert.equal(items[2]!.identity, undefined);
     const one = await admin.getIdentityByExternalID({ externalID: 'src_1' });
     assert.equal(one.data.id, items[0]!.identity);
     assert.equal(one.data.traits.email, 'User1@Example.com');
@@ -79,6 +83,51 @@ describe('Kratos simulator through @ory/kratos-client', () => {
     const plain = Array.from({ length: 201 }, (_, i) => ({ create: { ...person(3000 + i), credentials: { password: { config: { password: 'pw' } } } } as never }));
     assert.match((await rejection(admin.batchPatchIdentities({ patchIdentitiesBody: { identities: plain } }))).response.data.error.reason, /plaintext password is 200/);
     assert.match((await rejection(admin.createIdentity({ createIdentityBody: { ...person(20), bogus: 1 } as never }))).response.data.error.reason, /unknown field "bogus"/);
+  });
+
+  it('PATCH /admin/identities/{id} applies a JSON Patch: state with state_changed_at, traits validated, denied paths and bad states refused', async () => {
+    const id = (await admin.createIdentity({ createIdentityBody: person(40) as never })).data.id;
+    const before = sim.store.identities.get(id)!;
+    await new Promise((r) => setTimeout(r, 5));
+    const off = await admin.patchIdentity({ id, jsonPatch: [{ op: 'replace', path: '/state', value: 'inactive' }] });
+    assert.equal(off.data.state, 'inactive');
+    assert.notEqual(off.data.state_changed_at, before.state_changed_at, 'the state change is stamped');
+    assert.deepEqual(off.data.traits, before.traits, 'nothing else changed');
+    const again = await admin.patchIdentity({ id, jsonPatch: [{ op: 'test', path: '/state', value: 'inactive' }, { op: 'replace', path: '/traits/name/last', value: 'Patched' }] });
+    assert.equal(again.data.state_changed_at, off.data.state_changed_at, 'no state change, same stamp');
+    assert.equal((again.data.traits as any).name.last, 'Patched');
+    const bad = async (jsonPatch: { op: string; path: string; value?: unknown; from?: string }[]) => (await rejection(admin.patchIdentity({ id, jsonPatch }))).response;
+    assert.match((await bad([{ op: 'replace', path: '/state', value: 'deleted' }])).data.error.reason, /The supplied state \('deleted'\) was not valid/);
+    assert.match((await bad([{ op: 'replace', path: '/id', value: '00000000-0000-4000-8000-000000000000' }])).data.error.reason, /denied path/);
+    assert.match((await bad([{ op: 'remove', path: '/credentials/oidc' }])).data.error.reason, /denied path/);
+    assert.match((await bad([{ op: 'test', path: '/state', value: 'active' }, { op: 'replace', path: '/state', value: 'active' }])).data.error.reason, /test operation for path "\/state" failed/);
+    assert.equal((await bad([{ op: 'remove', path: '/traits/email' }])).status, 400, 'the schema requires the email trait');
+    assert.equal((await bad([{ op: 'replace', path: '/external_id', value: 'src_1' }])).status, 409, 'external_id stays unique');
+    assert.equal(sim.store.identities.get(id)!.state, 'inactive', 'a refused patch changed nothing');
+    assert.equal((await rejection(admin.patchIdentity({ id: '00000000-0000-4000-8000-000000000000', jsonPatch: [] }))).response.status, 404);
+  });
+
+  it('DELETE /admin/identities/{id}: 204, then 404; the identity is found by nothing', async () => {
+    const id = (await admin.createIdentity({ createIdentityBody: person(41) as never })).data.id;
+    assert.equal((await admin.deleteIdentity({ id })).status, 204);
+    assert.equal((await rejection(admin.deleteIdentity({ id }))).response.status, 404);
+    assert.equal((await rejection(admin.getIdentityByExternalID({ externalID: 'src_41' }))).response.status, 404);
+    assert.deepEqual((await admin.listIdentities({ credentialsIdentifier: 'user41@example.com' })).data, []);
+  });
+
+  it("Keto's DELETE /admin/relation-tuples: namespace required, no unknown keys, every match deleted, 204 either way", async () => {
+    const put = (t: object) => fetch(`${sim.url}/admin/relation-tuples`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(t) });
+    for (const relation of ['admin', 'member']) assert.equal((await put({ namespace: 'orgs', object: 'o1', relation, subject_id: 'u1' })).status, 201);
+    assert.equal((await put({ namespace: 'orgs', object: 'o1', relation: 'member', subject_id: 'u2' })).status, 201);
+    const del = (q: string) => fetch(`${sim.url}/admin/relation-tuples?${q}`, { method: 'DELETE' });
+    const noNamespace = await del('object=o1');
+    assert.equal(noNamespace.status, 400);
+    assert.match(((await noNamespace.json()) as any).error.reason, /at least one of the following: namespace/);
+    assert.match(((await (await del('namespace=orgs&role=x')).json()) as any).error.reason, /query parameter key "role" unknown/);
+    assert.equal((await del('namespace=orgs&object=o1&subject_id=u1')).status, 204);
+    assert.equal((await del('namespace=orgs&object=o1&subject_id=u1')).status, 204, 'nothing left to match: still 204');
+    const left = (await (await fetch(`${sim.url}/relation-tuples?namespace=orgs&object=o1`)).json()) as { relation_tuples: { subject_id: string }[] };
+    assert.deepEqual(left.relation_tuples.map((t) => t.subject_id), ['u2']);
   });
 
   it('pages through identities with the Link header', async () => {

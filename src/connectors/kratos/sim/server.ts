@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HttpError, readJson, send, type SimContext, type SimReply } from './http.js';
-import { batchPatch, createIdentity, getIdentity, listIdentities, updateIdentity } from './routes-identities.js';
+import { batchPatch, createIdentity, getIdentity, listIdentities, patchIdentity, updateIdentity } from './routes-identities.js';
 import { createRelationship, deleteRelationships, getRelationships } from './routes-keto.js';
 import { LoginFlows } from './routes-login.js';
 import { RecoveryFlows, type SimCourierMessage } from './routes-recovery.js';
@@ -142,6 +142,7 @@ export async function startKratosSimulator(options: KratosSimulatorOptions = {})
       const id = decodeURIComponent(one[1]!);
       if (method === 'GET') return getIdentity(ctx, store.identities.get(id), url);
       if (method === 'PUT') return updateIdentity(ctx, id, await readJson(req));
+      if (method === 'PATCH') return patchIdentity(ctx, id, await readJson(req));
       if (method === 'DELETE') {
         if (!store.delete(id)) throw new HttpError(404, 'Unable to locate the resource');
         ctx.stats.writesApplied++;
@@ -165,7 +166,7 @@ export async function startKratosSimulator(options: KratosSimulatorOptions = {})
     if (path === '/self-service/login' && method === 'POST') return flows.submit(ctx, url.searchParams.get('flow'), await readJson(req));
     if (path === '/admin/relation-tuples') {
       if (method === 'PUT') return createRelationship(ctx, await readJson(req));
-      if (method === 'DELETE') return deleteRelationships(ctx, url);
+      if (method === 'DELETE') return deleteRelationships(ctx, url, (await readJson(req)) === undefined);
     }
     if (path === '/relation-tuples' && method === 'GET') return getRelationships(ctx, url);
     throw new HttpError(404, `no route for ${method} ${url.pathname}`);
