@@ -36,6 +36,8 @@ export const kratosCapabilities = {
   disabledUsers: true,
   deletesUsers: true,
   removesMemberships: true,
+  // Renames: Keto holds no organization names (they stay in the source and the ledger), so there is nothing to update.
+  deletesOrganizations: true,
   metadata: 'public-private',
   batchSize: 1000,
 } as const satisfies TargetCapabilities;

@@ -157,6 +157,8 @@ describe('Kratos target', () => {
       assert.equal(o.capabilities.organizations, false, 'without Keto URLs organizations are not written');
       assert.equal(o.capabilities.removesMemberships, false);
       assert.equal(o.removeMembership, undefined, 'nor removed');
+      assert.equal(o.capabilities.deletesOrganizations, false);
+      assert.equal(o.deleteOrganization, undefined, 'nor deleted');
       assert.equal(o.capabilities.deletesUsers, true);
     } finally {
       await ory.stop();

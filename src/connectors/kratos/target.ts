@@ -91,7 +91,7 @@ export async function openKratosTarget(options: TargetOptions): Promise<KratosTa
   const capabilities: TargetCapabilities = {
     ...kratosCapabilities,
     ...(rpm !== undefined ? { rateLimitPerSecond: rpm / 60 } : {}),
-    ...(keto ? {} : { organizations: false, roles: false, removesMemberships: false }),
+    ...(keto ? {} : { organizations: false, roles: false, removesMemberships: false, deletesOrganizations: false }),
     // A schema that requires the email trait refuses identities without one: the plan says so up front.
     requiresEmail: !!traits.email && traits.required.includes(traits.email[0]!),
     usernames: !!traits.username,
@@ -113,7 +113,10 @@ export class KratosTarget implements Target {
     readonly stats: { writes: number; reads: number },
     private readonly map: KratosMapContext,
   ) {
-    if (keto) this.removeMembership = (user, org) => this.#removeMembership(keto, user, org);
+    if (keto) {
+      this.removeMembership = (user, org) => this.#removeMembership(keto, user, org);
+      this.deleteOrganization = (org) => this.#deleteOrganization(keto, org);
+    }
   }
 
   async #call<T>(kind: 'reads' | 'writes', action: string, fn: () => Promise<T>): Promise<T> {
@@ -272,6 +275,20 @@ export class KratosTarget implements Target {
     for (const relation of extra) await keto.delete({ namespace: KETO_NAMESPACE, object: org.id, relation, subject_id: user.id });
     if (!missing.length && !extra.length) return 'exists';
     return have.size ? 'updated' : 'created';
+  }
+
+  /**
+   * Sync: an organization deleted at the source. Every tuple on its Keto object goes (the marker and
+   * each member's roles) in one delete; the identities stay. Present only with Keto
+   * (`deletesOrganizations`). `absent` when no marker was there (already deleted, or never created).
+   */
+  readonly deleteOrganization?: (org: TargetOrgRef) => Promise<'deleted' | 'absent'>;
+
+  async #deleteOrganization(keto: KetoClient, org: TargetOrgRef): Promise<'deleted' | 'absent'> {
+    const found = (await keto.list({ namespace: KETO_NAMESPACE, object: org.id, ...ORG_MARKER }, 1)).length > 0;
+    // Even without a marker, member tuples left by a delete cut short are cleared.
+    await keto.delete({ namespace: KETO_NAMESPACE, object: org.id });
+    return found ? 'deleted' : 'absent';
   }
 
   /** Sync: takes the user out of the organization (every role tuple of theirs on it). Present only with Keto (`removesMemberships`). */
