@@ -170,12 +170,16 @@ export async function reconcileSource(o: ReconcileOptions): Promise<ReconcileSum
 }
 
 /**
- * Whether a listed organization needs applying: missing at the target, or held under another name
- * (a rename whose webhook never arrived). One lookup, as before; the apply itself compares the rest.
+ * Whether a listed organization needs applying: missing at the target, or held under a name the
+ * target would not store for it (a rename whose webhook never arrived). One lookup, as before; the
+ * apply itself compares the rest.
  */
 async function organizationDiffers(o: ReconcileOptions, org: Organization): Promise<boolean> {
   if (!o.target.capabilities.organizations) return false;
   if ((await o.store.orgState(o.vendor, org.sourceId))?.status === 'deleted') return false;
   const found = await o.target.findOrganization({ externalId: org.sourceId, name: org.name });
-  return !found || (found.name !== org.name && o.target.updateOrganization !== undefined);
+  if (!found) return true;
+  // Compared with the names the target would store (Keycloak: the source id appended after a clash).
+  const names = o.target.organizationNames?.(org) ?? [org.name];
+  return !names.includes(found.name) && o.target.updateOrganization !== undefined;
 }
