@@ -169,6 +169,20 @@ describe('Clerk organization renames and deletions into Better Auth (SQLite) thr
     assert.deepEqual(members('org_lost'), []);
     assert.ok(read((s) => s.prepare('SELECT 1 FROM user WHERE id = ?').get(users[2]!.id)), 'its member is still a user');
 
+    // `ids export` shows the organizations sync deleted, as it shows deleted users (regression: only users were marked).
+    const ids = await flaglessAsync(['ids', 'export', '--state', state, '--format', 'json']);
+    assert.equal(ids.code, 0, ids.stderr);
+    const orgRows = new Map(
+      (JSON.parse(ids.stdout) as { kind: string; sourceId: string; targetId: string; status: string }[]).filter((r) => r.kind === 'organization').map((r) => [r.sourceId, r]),
+    );
+    assert.equal(orgRows.get('org_gone')?.status, 'deleted', 'deleted by its organization.deleted webhook');
+    assert.equal(orgRows.get('org_lost')?.status, 'deleted', 'deleted by reconcile --delete-missing-orgs');
+    assert.equal(orgRows.get('org_gone')?.targetId, 'org_gone', 'with the target id it had');
+    assert.deepEqual([orgRows.get('org_acme')?.status, orgRows.get('org_later')?.status], ['present', 'present']);
+    const csv = await flaglessAsync(['ids', 'export', '--state', state, '--format', 'csv']);
+    assert.equal(csv.code, 0, csv.stderr);
+    assert.match(csv.stdout, /^organization,org_lost,org_lost,[^,\n]*,[^,\n]*,deleted$/m);
+
     const again = await flaglessAsync([...args, '--delete-missing-orgs'], { env });
     assert.equal(again.code, 0, again.stderr);
     const a = JSON.parse(again.stdout) as { organizationsChanged: number; organizationsMissing: number; organizationsDeleted: number };
