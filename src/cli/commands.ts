@@ -264,7 +264,7 @@ export const COMMANDS: CommandSpec[] = [
     name: 'ids',
     summary: 'Export the id map (source id → target id for users and organizations) from the ledger.',
     description:
-      "What the application needs to rewrite its own foreign keys after a migration. Reads the ledger only (the file or database `migrate` wrote), changes nothing. Columns: kind, source_id, target_id, target, run_id, status (present; or deleted / disabled when sync applied a deletion at the legacy provider since; users sync created, moved by no run, follow with run_id `sync`).",
+      "What the application needs to rewrite its own foreign keys after a migration. Reads the ledger only (the file or database `migrate` wrote), changes nothing. Columns: kind, source_id, target_id, target, run_id, status (present; or deleted / disabled when sync applied a deletion at the legacy provider since, for users and organizations alike; users and organizations sync created, moved by no run, follow with run_id `sync`).",
     positionals: [{ name: 'action', description: 'What to do with the id map.', required: true, choices: ['export'] }],
     flags: [
       { name: 'format', type: 'string', value: 'fmt', choices: ['csv', 'json'], description: 'Output format (default csv; json with --json).' },

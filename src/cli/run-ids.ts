@@ -1,4 +1,4 @@
-import { exportIds, type IdsFormat } from '../engine/ids.js';
+import { exportIds, type IdsFormat, type SyncedId } from '../engine/ids.js';
 import { openStateStore } from '../state/ledger/open.js';
 import { SyncStore } from '../state/sync/store.js';
 import { DEFAULT_STATE_PATH, stateMayExist } from '../state/location.js';
@@ -22,9 +22,12 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
     else throw e;
   });
   try {
-    // What sync did since (deleted, disabled, created): read only, nothing when sync never ran here.
-    const synced = [];
-    for await (const m of SyncStore.reader(store.driver).idMap()) synced.push(m);
+    // What sync did since (deleted, disabled, created), to users and organizations: read only,
+    // nothing when sync never ran here.
+    const reader = SyncStore.reader(store.driver);
+    const synced: SyncedId[] = [];
+    for await (const m of reader.idMap()) synced.push({ kind: 'user', ...m });
+    for await (const o of reader.organizationIdMap()) synced.push({ kind: 'organization', ...o });
     const n = await exportIds(store, format, (chunk) => closed || io.out(chunk), str(args.flags.run), synced);
     if (!io.quiet && !closed) io.err(`flagless: ${n} ids exported from ${store.location}`);
     return EXIT_OK;

@@ -37,6 +37,12 @@ export interface TargetCapabilities {
   readonly removesMemberships?: boolean;
   /** `Target.updateOrganization` exists: an organization renamed (or its metadata changed) at the legacy provider is updated here by sync. */
   readonly updatesOrganizations?: boolean;
+  /**
+   * With `updatesOrganizations`: an update cannot take a metadata key away (the vendor documents no
+   * way to remove one, and keys the application set cannot be told from flagless's), so a key
+   * removed at the source stays at the target. Sync's note for such an update says so.
+   */
+  readonly keepsRemovedOrganizationMetadata?: boolean;
   /** `Target.deleteOrganization` exists: an organization deleted at the legacy provider is deleted here by sync, its memberships with it. */
   readonly deletesOrganizations?: boolean;
   /** Where metadata goes: both kinds kept apart, merged into one bag, or nowhere. */

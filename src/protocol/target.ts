@@ -187,6 +187,14 @@ export interface Target {
    */
   updateOrganization?(ref: TargetOrgRef, org: Organization): Promise<TargetOrgRef>;
   /**
+   * Optional, pure: every name this target may hold the organization under after a create or an
+   * update from `org` (the name as the target stores it, trimmed or shortened, and the forms it
+   * falls back to when another organization has it: Keycloak appends the source id). `sync
+   * reconcile` treats an organization found under any of them as named alike, so a disambiguated
+   * name is not queued for a rename on every pass. Without it: `[org.name]`.
+   */
+  organizationNames?(org: Organization): readonly string[];
+  /**
    * Optional (present exactly when `capabilities.deletesOrganizations`): deletes the organization
    * and its memberships at the target (the users stay), for an organization deleted at the legacy
    * provider. Idempotent: an organization already gone is `absent`, not an error.

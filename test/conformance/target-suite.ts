@@ -300,9 +300,14 @@ export function runTargetConformance(subject: TargetConformanceSubject): void {
         // A name another organization holds: the rename goes through (disambiguated where names are unique), the other is untouched.
         const holder = id('name-holder');
         const other = await t.createOrganization({ sourceId: holder, name: `Name Holder ${n}`, slug: `name-holder-${n}`, metadata: {} });
-        const clash = await t.updateOrganization!(oref, { ...renamed, name: other.name, slug: `name-holder-${n}` });
+        const names = (o: Organization) => t.organizationNames?.(o) ?? [o.name];
+        assert.ok(names(org).includes(oref.name), `the name it was created under (${oref.name}) is one organizationNames gives (sync reconcile compares with them)`);
+        assert.ok(names(renamed).includes(updated.name), `the name it was renamed to (${updated.name}) is one organizationNames gives`);
+        const clashing: Organization = { ...renamed, name: other.name, slug: `name-holder-${n}` };
+        const clash = await t.updateOrganization!(oref, clashing);
         assert.equal(clash.id, oref.id);
         assert.ok(clash.name.startsWith(other.name), `renamed to the name or a disambiguated form of it: ${clash.name}`);
+        assert.ok(names(clashing).includes(clash.name), `a disambiguated name (${clash.name}) is one organizationNames gives, so reconcile does not rename it again on every pass`);
         assert.deepEqual((await t.findOrganization({ externalId: holder, name: '' }))?.name, other.name, 'the other organization keeps its name');
         assert.equal((await t.findOrganization({ externalId: org.sourceId, name: '' }))?.id, oref.id);
       }

@@ -191,3 +191,106 @@ describe('Auth0 event streams and log streams into Better Auth through serve', {
     assert.equal(org('org_a0doomed'), undefined, 'the deleted organization is gone');
   });
 });
+
+describe('Auth0 organization membership events (member added/deleted, role assigned/deleted) into Better Auth through serve', { timeout: 120_000 }, () => {
+  const tmp = tempDir();
+  const db = join(tmp.dir, 'auth.db');
+  const state = join(tmp.dir, 'state.db');
+  const [u1, u2, u3] = [auth0User(201), auth0User(202), auth0User(203)];
+  const admin = { id: 'rol_admin', name: 'admin' };
+  const member = { id: 'rol_member', name: 'member' };
+  let sim: Auth0Simulator;
+  let gw: ServeHandle;
+  let env: Record<string, string>;
+
+  before(async () => {
+    sim = await startAuth0Simulator({
+      users: [u1, u2, u3],
+      organizations: [
+        { id: 'org_a0acme', name: 'acme', display_name: 'Acme' },
+        { id: 'org_a0globex', name: 'globex', display_name: 'Globex' },
+      ],
+      memberships: [
+        { organization_id: 'org_a0acme', user_id: u1.user_id, roles: [member] },
+        { organization_id: 'org_a0acme', user_id: u2.user_id, roles: [admin] },
+      ],
+    });
+    env = { AUTH0_DOMAIN: sim.domain, AUTH0_CLIENT_ID: sim.clientId, AUTH0_CLIENT_SECRET: sim.clientSecret, AUTH0_WEBHOOK_TOKEN: TOKEN };
+    await migrate({ source: { from: 'auth0', api: true, apiUrl: sim.url, env }, target: { to: 'better-auth', db, env }, state });
+    gw = await serve({ from: 'auth0', legacy: 'api', source: { apiUrl: sim.url }, target: { to: 'better-auth', db }, state, env, port: 0, logLevel: 'silent', sync: { onDelete: 'delete' } });
+  });
+  after(async () => {
+    await gw?.close();
+    await sim?.close();
+    tmp.remove();
+  });
+
+  const post = async (body: unknown) => (await fetch(`${gw.url}/v1/sync/auth0`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })).status;
+  const roles = () => {
+    const app = new Database(db, { readonly: true });
+    try {
+      const rows = app.prepare('SELECT userId, organizationId, role FROM member ORDER BY userId, organizationId').all() as { userId: string; organizationId: string; role: string }[];
+      return rows.map((r) => `${r.userId} ${r.organizationId} ${r.role}`);
+    } finally {
+      app.close();
+    }
+  };
+
+  it('added, role changed, removed: each applied once however often delivered, a late older event does not undo a newer state', async () => {
+    assert.deepEqual(roles(), [`${u1.user_id} org_a0acme member`, `${u2.user_id} org_a0acme admin`], 'the bulk import moved the memberships');
+    const c = sim.change;
+    c.addMember('org_a0globex', u3.user_id!, [member]); // added, with a role
+    c.assignMemberRoles('org_a0acme', u1.user_id!, [admin]); // role changed: member → admin
+    c.removeMemberRoles('org_a0acme', u1.user_id!, [member.id]);
+    c.removeMember('org_a0acme', u2.user_id!); // removed
+    c.addMember('org_a0globex', u2.user_id!); // added, then removed again
+    c.removeMember('org_a0globex', u2.user_id!);
+    const events = sim.outbox.splice(0) as { type: string; id: string; data: { object: Record<string, unknown> } }[];
+    assert.deepEqual(
+      events.map((e) => e.type),
+      [
+        'organization.member.added',
+        'organization.member.role.assigned',
+        'organization.member.role.assigned',
+        'organization.member.role.deleted',
+        'organization.member.deleted',
+        'organization.member.added',
+        'organization.member.deleted',
+      ],
+    );
+    // The shapes of the auth0 SDK's EventStreamCloudEventOrgMember*CloudEvent.
+    assert.deepEqual(events[0]!.data.object, { organization: { id: 'org_a0globex', name: 'globex' }, user: { user_id: u3.user_id } });
+    assert.deepEqual(events[3]!.data.object, { organization: { id: 'org_a0acme' }, user: { user_id: u1.user_id }, role: member });
+
+    const lateAdd = events[5]!;
+    // Newest first (the removals before the additions and role changes), every event twice; u2's addition to Globex late.
+    const order = [events[6]!, events[4]!, events[3]!, events[2]!, events[1]!, events[0]!];
+    for (const e of order) assert.equal(await post(e), 200);
+    for (const e of order) assert.equal(await post(e), 200, 'a redelivery');
+    const driver = new SqliteDriver(state);
+    const store = await SyncStore.attach(driver);
+    try {
+      await drained(store);
+      assert.equal(await post(lateAdd), 200, 'the addition that a later removal undid, late');
+      assert.equal(await post(lateAdd), 200);
+      const stats = await drained(store);
+      assert.equal(stats.quarantined, 0, JSON.stringify(await store.quarantined()));
+      assert.equal(stats.duplicate, 7, 'every second delivery was a no-op');
+      const rows = await store.all();
+      assert.equal(rows.length, 7);
+      for (const r of rows) {
+        assert.equal(r.applications, 1, `${r.type} ${r.subject} applied once`);
+        assert.equal(r.state, 'applied', `${r.type} ${r.subject}: ${r.lastError ?? ''}`);
+      }
+      assert.deepEqual([...new Set(rows.map((r) => r.subject))].sort(), [u1.user_id, u2.user_id, u3.user_id].sort(), 'each event is about its member');
+    } finally {
+      await driver.close();
+    }
+    assert.deepEqual(roles(), [`${u1.user_id} org_a0acme admin`, `${u3.user_id} org_a0globex member`], 'u1 is an admin now, u2 a member of nothing, u3 a member of Globex');
+
+    const report = await verify({ source: { from: 'auth0', api: true, apiUrl: sim.url, env }, target: { to: 'better-auth', db, env } });
+    assert.equal(report.counts.missing, 0, JSON.stringify(report.missing));
+    assert.equal(report.counts.mismatches, 0, JSON.stringify(report.mismatches));
+    assert.equal(report.counts.missingMemberships, 0, JSON.stringify(report.missingMemberships));
+  });
+});

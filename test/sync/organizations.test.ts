@@ -131,9 +131,10 @@ describe('Clerk organization renames and deletions into Better Auth (SQLite) thr
   });
 
   it('`sync reconcile` renames an organization whose webhook never arrived; one gone from Clerk is reported, and deleted only with --delete-missing-orgs', async () => {
+    sim.change.updateOrganization('org_later', { name: 'Later Intermediate' });
     sim.change.updateOrganization('org_later', { name: 'Later Renamed' });
     sim.change.deleteOrganization('org_lost');
-    sim.outbox.splice(0); // lost: Clerk does not guarantee delivery
+    const [intermediate] = sim.outbox.splice(0); // lost (Clerk does not guarantee delivery), or delayed
     const args = ['sync', 'reconcile', '--from', 'clerk', '--api', '--source-url', sim.url, '--to', 'better-auth', '--db', db, '--state', state, '--json'];
     const first = await flaglessAsync(args, { env });
     assert.equal(first.code, 0, first.stderr);
@@ -143,6 +144,16 @@ describe('Clerk organization renames and deletions into Better Auth (SQLite) thr
     assert.deepEqual([out.organizationsMissing, out.missingOrganizationIds, out.organizationsDeleted], [1, ['org_lost'], 0], 'the one gone from Clerk is reported, not deleted');
     assert.equal(org('org_later')?.name, 'Later Renamed');
     assert.equal(org('org_lost')?.name, 'Lost LLC', 'kept without --delete-missing-orgs');
+    // The intermediate rename's webhook arrives after reconcile applied the newer state (regression:
+    // reconcile's rename set no watermark, so this older state renamed it back).
+    assert.equal(await post(intermediate!), 200);
+    await withStore(async (store) => {
+      await drained(store);
+      const row = (await store.all()).find((r) => r.id.endsWith(':' + intermediate!.headers['svix-id']));
+      assert.equal(row?.state, 'stale', 'a webhook older than the state reconcile saw is stale');
+      assert.equal(row?.applications, 1);
+    });
+    assert.equal(org('org_later')?.name, 'Later Renamed', 'the late older webhook did not undo the rename reconcile applied');
     // Its member's memberships follow Clerk's, where the organization's memberships went with it.
     assert.deepEqual(members('org_lost'), []);
 
@@ -157,6 +168,20 @@ describe('Clerk organization renames and deletions into Better Auth (SQLite) thr
     assert.equal(org('org_lost'), undefined);
     assert.deepEqual(members('org_lost'), []);
     assert.ok(read((s) => s.prepare('SELECT 1 FROM user WHERE id = ?').get(users[2]!.id)), 'its member is still a user');
+
+    // `ids export` shows the organizations sync deleted, as it shows deleted users (regression: only users were marked).
+    const ids = await flaglessAsync(['ids', 'export', '--state', state, '--format', 'json']);
+    assert.equal(ids.code, 0, ids.stderr);
+    const orgRows = new Map(
+      (JSON.parse(ids.stdout) as { kind: string; sourceId: string; targetId: string; status: string }[]).filter((r) => r.kind === 'organization').map((r) => [r.sourceId, r]),
+    );
+    assert.equal(orgRows.get('org_gone')?.status, 'deleted', 'deleted by its organization.deleted webhook');
+    assert.equal(orgRows.get('org_lost')?.status, 'deleted', 'deleted by reconcile --delete-missing-orgs');
+    assert.equal(orgRows.get('org_gone')?.targetId, 'org_gone', 'with the target id it had');
+    assert.deepEqual([orgRows.get('org_acme')?.status, orgRows.get('org_later')?.status], ['present', 'present']);
+    const csv = await flaglessAsync(['ids', 'export', '--state', state, '--format', 'csv']);
+    assert.equal(csv.code, 0, csv.stderr);
+    assert.match(csv.stdout, /^organization,org_lost,org_lost,[^,\n]*,[^,\n]*,deleted$/m);
 
     const again = await flaglessAsync([...args, '--delete-missing-orgs'], { env });
     assert.equal(again.code, 0, again.stderr);

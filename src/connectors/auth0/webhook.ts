@@ -11,7 +11,9 @@ import type { Auth0Organization, Auth0User } from './types.js';
  *    id, time, data: {object}, a0tenant, a0stream}` with `type` `user.created`, `user.updated` or
  *    `user.deleted` and `data.object` the user as the Management API returns it (deleted: with
  *    `deleted_at`); and `organization.created|updated|deleted` with `data.object` the organization
- *    `{id, name, display_name, metadata}`. Authentication is what the stream's `webhook_authorization` says: `bearer`
+ *    `{id, name, display_name, metadata}`; and `organization.member.added|deleted`,
+ *    `organization.member.role.assigned|deleted` with `data.object` `{organization: {id}, user:
+ *    {user_id}, role?}`, about the member (its memberships are read from the API). Authentication is what the stream's `webhook_authorization` says: `bearer`
  *    (Authorization: Bearer <token>) or `basic` (username and password).
  *  - Log Streams (custom webhook): log records as a JSON array, JSON lines or one object, each
  *    `{log_id, data: {type, date, user_id, ...}}`, with the stream's "Authorization Token" sent
@@ -64,16 +66,36 @@ function parseBody(raw: Buffer): unknown[] {
 
 /** The organization events of an event stream (auth0 7.1 `EventStreamCloudEventOrg{Created,Updated,Deleted}CloudEvent`): `data.object` is `{id, name, display_name?, metadata?, branding?}`. */
 const ORG_EVENTS = ['organization.created', 'organization.updated', 'organization.deleted'];
+/**
+ * The membership events of an event stream (auth0 7.1 `EventStreamCloudEventOrgMember{Added,Deleted}CloudEvent`,
+ * `EventStreamCloudEventOrgMemberRole{Assigned,Deleted}CloudEvent`): `data.object` is
+ * `{organization: {id, name?}, user: {user_id, ...}}`, the role events add `role: {id, name}`.
+ */
+const MEMBER_EVENTS = ['organization.member.added', 'organization.member.deleted', 'organization.member.role.assigned', 'organization.member.role.deleted'];
+
+/** The member's user id of a membership event's object, if it has one. */
+function memberUserId(object: Record<string, unknown> | undefined): string | undefined {
+  const user = object && isObject(object.user) ? object.user : undefined;
+  const org = object && isObject(object.organization) ? object.organization : undefined;
+  return user && org && str(org.id) ? str(user.user_id) : undefined;
+}
 
 function cloudEvent(e: Record<string, unknown>): InboundEvent {
   const id = str(e.id, 200);
   const type = str(e.type, 100);
   const data = isObject(e.data) ? e.data : undefined;
   const object = data && isObject(data.object) ? data.object : undefined;
-  // A user event is about its user; an organization event about `org:<id>` (its events in order).
+  // A user event is about its user, and so is a membership event (the member's memberships are
+  // read whole when it is applied); an organization event about `org:<id>` (its events in order).
   const orgId = type && ORG_EVENTS.includes(type) && object ? str(object.id) : undefined;
-  const subject = orgId ? `org:${orgId}` : object ? str(object.user_id) : undefined;
-  if (!id || !type || !subject) throw new FlaglessError('E_WEBHOOK_PAYLOAD', 'an Auth0 event lacks its id, type or data.object.user_id (data.object.id for an organization event)');
+  const member = type && MEMBER_EVENTS.includes(type);
+  const subject = orgId ? `org:${orgId}` : member ? memberUserId(object) : object ? str(object.user_id) : undefined;
+  if (!id || !type || !subject) {
+    throw new FlaglessError(
+      'E_WEBHOOK_PAYLOAD',
+      'an Auth0 event lacks its id, type or data.object.user_id (data.object.id for an organization event, data.object.user.user_id and data.object.organization.id for a membership event)',
+    );
+  }
   const time = Date.parse(str(e.time) ?? '');
   return { id: `evt:${id}`, type, subject, occurredAtMs: Number.isFinite(time) ? time : Date.now(), body: JSON.stringify(e) };
 }
@@ -99,6 +121,13 @@ export function decodeAuth0Event(event: InboundEvent): SourceChange {
       if (!organization) return { kind: 'ignored', reason: 'the event organization has no id' };
       // The object carries no updated_at: it is the organization as of the event's time.
       return { kind: 'organization', organization, updatedAtMs: event.occurredAtMs };
+    }
+    if (typeof e.type === 'string' && MEMBER_EVENTS.includes(e.type)) {
+      // Added, removed, a role assigned or taken away: the event says what changed, not the member's
+      // memberships as a whole, and a later change may have happened since (events arrive out of
+      // order and twice). So the member's current memberships and roles are read from the API and
+      // applied whole, as for Clerk's organizationMembership events.
+      return { kind: 'user-touched', userId: event.subject };
     }
     const object = (e.data as { object: Auth0User }).object;
     const userId = String(object.user_id);

@@ -352,6 +352,11 @@ export function toKeycloakOrganization(org: Organization, disambiguate = false):
   };
 }
 
+/** Every name Keycloak may hold the organization under: as written (trimmed, shortened), and disambiguated after a clash. */
+export function keycloakOrganizationNames(org: Organization): string[] {
+  return [false, true].map((disambiguate) => toKeycloakOrganization(org, disambiguate).name ?? org.name);
+}
+
 /** Attributes flagless does not own (set by hand or by the application): kept as they are on an update. */
 export function withoutFlaglessAttributes(attributes: Record<string, string[]> | undefined): Record<string, string[]> {
   return Object.fromEntries(Object.entries(attributes ?? {}).filter(([k]) => k !== SOURCE_ID_ATTRIBUTE && !k.startsWith(METADATA_PREFIX)));

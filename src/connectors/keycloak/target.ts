@@ -32,6 +32,7 @@ import {
   SOURCE_ID_ATTRIBUTE,
   sourceIdQuery,
   toKeycloakOrganization,
+  keycloakOrganizationNames,
   toKeycloakUser,
   withoutFlaglessAttributes,
 } from './map.js';
@@ -289,6 +290,11 @@ export class KeycloakTarget implements Target {
     const byName = await this.#http.get<OrgRep[]>('/organizations', { what: 'find organization by name', query: { search: name, exact: true, briefRepresentation: false, max: 10 } });
     const same = byName.body.filter((o) => o.name === name);
     return same.length === 1 ? orgRef(same[0]!) : undefined;
+  }
+
+  /** The name as written (trimmed, at most Keycloak's length) and its disambiguated form (source id appended after a clash); the same in realm-group mode. */
+  organizationNames(org: Organization): readonly string[] {
+    return keycloakOrganizationNames(org);
   }
 
   async createOrganization(org: Organization): Promise<TargetOrgRef> {

@@ -37,6 +37,9 @@ export const workosCapabilities = {
   deletesUsers: true,
   removesMemberships: true,
   updatesOrganizations: true,
+  // WorkOS documents metadata on update only as "key/value pairs" (no way to remove one key), and
+  // flagless cannot tell its keys from the application's: a key removed at the source stays.
+  keepsRemovedOrganizationMetadata: true,
   deletesOrganizations: true,
   metadata: 'single',
   metadataCarries: ['username', 'phones'],

@@ -253,6 +253,11 @@ export class WorkosTarget implements Target {
    * stays (keys set by the application cannot be told from flagless's); domains are left alone
    * (the canonical organization has none).
    */
+  /** The name WorkOS holds for it: trimmed, the source id when empty (names need not be unique, so no other form). */
+  organizationNames(org: Organization): readonly string[] {
+    return [toWorkosOrganization(org).body.name];
+  }
+
   async updateOrganization(ref: TargetOrgRef, org: Organization): Promise<TargetOrgRef> {
     const current = await this.#find('get organization', () => this.#sdk.organizations.getOrganization(ref.id));
     if (!current) throw new FlaglessError('E_TARGET_VALIDATION', `WorkOS organization ${ref.id} no longer exists`, { errorClass: 'skippable' });

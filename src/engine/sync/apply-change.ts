@@ -98,6 +98,9 @@ async function applyOrganization(deps: ApplyDeps, org: Organization, updatedAtMs
       ref = await createOrganization(t, org);
     }
     note = `organization ${org.sourceId} brought in line with the source`;
+    if (t.capabilities.keepsRemovedOrganizationMetadata) {
+      note += `; ${t.capabilities.displayName} keeps metadata keys removed at the source (an update cannot remove a key there): only added and changed keys are applied`;
+    }
   } else {
     return { state: 'ignored', note: `organization ${org.sourceId} is at the target; ${t.capabilities.displayName} cannot update organizations through flagless, so a rename or new metadata is not applied` };
   }

@@ -12,7 +12,9 @@ import { withoutSecrets } from './snapshot.js';
  * applied) becomes a user event; a user sync or `migrate` put in the target that the complete
  * listing no longer has becomes a deletion. A listing that fails part-way deletes nothing.
  * Organizations go the same way (subject `org:<id>`): one missing at the target, or named
- * differently there, becomes an organization event (created or renamed); one the target holds
+ * differently there, becomes an organization event (created or renamed) whose state is ordered by
+ * the time reconcile saw it (the listings carry no organization updated_at), so a webhook older
+ * than that arriving later is stale and cannot undo the rename; one the target holds
  * that the listing no longer has is reported, and deleted only with `deleteMissingOrganizations`.
  *
  * The event body is the canonical user without any secret (no hash, no TOTP secret: webhooks
@@ -21,7 +23,7 @@ import { withoutSecrets } from './snapshot.js';
 export const RECONCILE_KEY = 'flagless_reconcile';
 
 interface ReconcileBody {
-  [RECONCILE_KEY]: { user?: CanonicalUser; updatedAtMs?: number; deleted?: string; organization?: Organization; deletedOrganization?: string };
+  [RECONCILE_KEY]: { user?: CanonicalUser; updatedAtMs?: number; deleted?: string; organization?: Organization; observedAtMs?: number; deletedOrganization?: string };
 }
 
 /** Organization ids listed in a summary at most (the count is always whole). */
@@ -37,7 +39,9 @@ export function decodeReconcile(event: InboundEvent): SourceChange | undefined {
   if (!r) return undefined;
   if (r.deleted) return { kind: 'user-deleted', userId: r.deleted, atMs: event.occurredAtMs };
   if (r.deletedOrganization) return { kind: 'organization-deleted', organizationId: r.deletedOrganization, atMs: event.occurredAtMs };
-  if (r.organization) return { kind: 'organization', organization: r.organization };
+  // The listing carries no organization updated_at: the time reconcile saw this state orders it
+  // (events older than that are stale once it is applied). Events from before that field: unordered.
+  if (r.organization) return { kind: 'organization', organization: r.organization, ...(r.observedAtMs !== undefined ? { updatedAtMs: r.observedAtMs } : {}) };
   if (!r.user) return { kind: 'ignored', reason: 'an empty reconcile event' };
   return { kind: 'user', user: r.user, ...(r.updatedAtMs !== undefined ? { updatedAtMs: r.updatedAtMs } : {}), membershipsKnown: true };
 }
@@ -101,8 +105,10 @@ export async function reconcileSource(o: ReconcileOptions): Promise<ReconcileSum
       const org = item.organization;
       summary.organizations++;
       seenOrgs.add(org.sourceId);
+      // When the source said this (the listing holds it as of now, or later than `stamp`).
+      const observedAtMs = o.nowMs ?? Date.now();
       if (await organizationDiffers(o, org)) {
-        const body: ReconcileBody = { [RECONCILE_KEY]: { organization: org } };
+        const body: ReconcileBody = { [RECONCILE_KEY]: { organization: org, observedAtMs } };
         pending.push({ id: `reconcile:${stamp}:org:${org.sourceId}`, type: 'reconcile.organization', subject: `org:${org.sourceId}`, occurredAtMs: stamp, body: JSON.stringify(body) });
         summary.organizationsChanged++;
         if (pending.length >= chunk) await flush();
@@ -164,12 +170,16 @@ export async function reconcileSource(o: ReconcileOptions): Promise<ReconcileSum
 }
 
 /**
- * Whether a listed organization needs applying: missing at the target, or held under another name
- * (a rename whose webhook never arrived). One lookup, as before; the apply itself compares the rest.
+ * Whether a listed organization needs applying: missing at the target, or held under a name the
+ * target would not store for it (a rename whose webhook never arrived). One lookup, as before; the
+ * apply itself compares the rest.
  */
 async function organizationDiffers(o: ReconcileOptions, org: Organization): Promise<boolean> {
   if (!o.target.capabilities.organizations) return false;
   if ((await o.store.orgState(o.vendor, org.sourceId))?.status === 'deleted') return false;
   const found = await o.target.findOrganization({ externalId: org.sourceId, name: org.name });
-  return !found || (found.name !== org.name && o.target.updateOrganization !== undefined);
+  if (!found) return true;
+  // Compared with the names the target would store (Keycloak: the source id appended after a clash).
+  const names = o.target.organizationNames?.(org) ?? [org.name];
+  return !names.includes(found.name) && o.target.updateOrganization !== undefined;
 }

@@ -344,6 +344,21 @@ export class SyncStore {
     for (const r of rows) yield { sourceId: r.source_id, status: r.status, ...(r.target_id !== null ? { targetId: r.target_id } : {}) };
   }
 
+  /** Organizations sync applied, every vendor, with their status (deleted ones say so), for `ids export`; none when sync never ran here. */
+  async *organizationIdMap(): AsyncIterable<{ vendor: string; sourceId: string; targetId?: string; status: SyncOrgState['status'] }> {
+    const rows = await this.#guard('reading the sync organizations', async () => {
+      try {
+        return await this.#d.query<{ vendor: string; source_id: string; target_id: string | null; status: SyncOrgState['status'] }>(
+          `SELECT vendor, source_id, target_id, status FROM ${this.#p}sync_orgs ORDER BY vendor, source_id`,
+        );
+      } catch (e) {
+        if (this.#d.isMissingTable(e)) return [];
+        throw e;
+      }
+    });
+    for (const r of rows) yield { vendor: r.vendor, sourceId: r.source_id, status: r.status, ...(r.target_id !== null ? { targetId: r.target_id } : {}) };
+  }
+
   #orgStatement(vendor: string, sourceId: string, s: SyncOrgState, now: number): Statement {
     return {
       sql: `INSERT INTO ${this.#p}sync_orgs AS o (vendor, source_id, watermark_ms, status, target_id, updated_at_ms) VALUES ($1, $2, $3, $4, $5, $6)

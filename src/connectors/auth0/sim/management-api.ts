@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Auth0DumpMembership, Auth0Organization, Auth0User } from '../types.js';
+import type { Auth0DumpMembership, Auth0Organization, Auth0Role, Auth0User } from '../types.js';
 
 export interface Auth0SimulatorOptions {
   domain?: string;
@@ -48,12 +48,21 @@ export interface Auth0Simulator {
   rateLimitNext(count: number, headers: { retryAfterSeconds?: number; resetInSeconds?: number }): void;
   /**
    * Changes at the tenant, each queued in `outbox` as the Event Streams CloudEvent Auth0 sends for
-   * it (`user.created`, `user.updated`, `user.deleted`; `data.object` the user as the API shows it).
+   * it (`user.created`, `user.updated`, `user.deleted`; `data.object` the user as the API shows it),
+   * and for memberships `organization.member.added|deleted` (`{organization: {id, name}, user:
+   * {user_id}}`) and one `organization.member.role.assigned|deleted` per role (`{organization: {id},
+   * user: {user_id}, role: {id, name}}`), as the auth0 SDK's EventStreamCloudEventOrgMember* types say.
    */
   change: {
     createUser(u: Auth0User): void;
     updateUser(userId: string, patch: Partial<Auth0User>): void;
     deleteUser(userId: string): void;
+    /** POST /organizations/{id}/members, then the roles given (POST …/members/{user}/roles). */
+    addMember(orgId: string, userId: string, roles?: Auth0Role[]): void;
+    /** DELETE /organizations/{id}/members: its roles in the organization go with it (no role events). */
+    removeMember(orgId: string, userId: string): void;
+    assignMemberRoles(orgId: string, userId: string, roles: Auth0Role[]): void;
+    removeMemberRoles(orgId: string, userId: string, roleIds: string[]): void;
   };
   outbox: Record<string, unknown>[];
   close(): Promise<void>;
@@ -124,7 +133,8 @@ export async function startAuth0Simulator(options: Auth0SimulatorOptions = {}): 
   const clientSecret = options.clientSecret ?? 'sim-client-secret';
   let users = [...(options.users ?? [])].sort((a, b) => String(a.created_at).localeCompare(String(b.created_at)) || String(a.user_id).localeCompare(String(b.user_id)));
   const organizations = options.organizations ?? [];
-  const memberships = options.memberships ?? [];
+  // A copy: membership changes (change.addMember...) do not reach into the caller's arrays.
+  const memberships = (options.memberships ?? []).map((m) => ({ ...m, ...(m.roles ? { roles: [...m.roles] } : {}) }));
   const connections = options.connections ?? [];
   const enabledConnections = options.enabledConnections ?? [];
   const tokens = new Set<string>(options.tokens ?? []);
@@ -213,6 +223,42 @@ export async function startAuth0Simulator(options: Auth0SimulatorOptions = {}): 
       const at = stamp();
       users = users.filter((x) => x !== u);
       emit('user.deleted', { ...u, deleted_at: at }, at);
+    },
+    addMember(orgId, userId, roles = []) {
+      const org = organizations.find((o) => o.id === orgId);
+      if (!org) throw new Error(`no organization ${orgId}`);
+      if (!users.some((u) => u.user_id === userId)) throw new Error(`no user ${userId}`);
+      if (!memberships.some((m) => m.organization_id === orgId && m.user_id === userId)) {
+        memberships.push({ organization_id: orgId, user_id: userId, roles: [] });
+        emit('organization.member.added', { organization: { id: orgId, name: org.name }, user: { user_id: userId } }, stamp());
+      }
+      if (roles.length) change.assignMemberRoles(orgId, userId, roles);
+    },
+    removeMember(orgId, userId) {
+      const i = memberships.findIndex((m) => m.organization_id === orgId && m.user_id === userId);
+      if (i < 0) throw new Error(`${userId} is not a member of ${orgId}`);
+      memberships.splice(i, 1);
+      const org = organizations.find((o) => o.id === orgId);
+      emit('organization.member.deleted', { organization: { id: orgId, ...(org?.name ? { name: org.name } : {}) }, user: { user_id: userId } }, stamp());
+    },
+    assignMemberRoles(orgId, userId, roles) {
+      const m = memberships.find((x) => x.organization_id === orgId && x.user_id === userId);
+      if (!m) throw new Error(`${userId} is not a member of ${orgId}`);
+      for (const r of roles) {
+        if ((m.roles ??= []).some((x) => x.id === r.id)) continue;
+        m.roles.push(r);
+        emit('organization.member.role.assigned', { organization: { id: orgId }, user: { user_id: userId }, role: { id: r.id, name: r.name } }, stamp());
+      }
+    },
+    removeMemberRoles(orgId, userId, roleIds) {
+      const m = memberships.find((x) => x.organization_id === orgId && x.user_id === userId);
+      if (!m) throw new Error(`${userId} is not a member of ${orgId}`);
+      for (const id of roleIds) {
+        const r = (m.roles ?? []).find((x) => x.id === id);
+        if (!r) continue;
+        m.roles = (m.roles ?? []).filter((x) => x !== r);
+        emit('organization.member.role.deleted', { organization: { id: orgId }, user: { user_id: userId }, role: { id: r.id, name: r.name } }, stamp());
+      }
     },
   };
   const offsetPage = <T>(items: T[], query: Record<string, string>, key: string): unknown => {
