@@ -1,6 +1,9 @@
 import type { CanonicalUser } from '../model/user.js';
+import type { NewUser } from '../protocol/target.js';
+import { settleMemberships } from './apply-membership-batch.js';
 import { applyUser } from './apply-user.js';
 import { BatchMark } from './batch-marks.js';
+import { claimNewMemberships, type NewMemberships, type SettledOrganizations } from './new-memberships.js';
 import { planUser, type UserPlan } from './plan.js';
 import { RecordFailure } from './request.js';
 import type { RunContext } from './run-context.js';
@@ -20,15 +23,25 @@ import type { TaskPool } from './task-pool.js';
  * each is looked up first (a batch that was applied is recovered, never doubled); after a refusal
  * (a conflict with an existing account, a record the target rejects) each is created alone, so the
  * existing account is linked per --on-conflict and a bad record is quarantined alone.
+ *
+ * A target that writes memberships with the users it creates (`capabilities.membershipsWithUsers`)
+ * gets those of the batch's users that were never sent either (new-memberships.ts), marked and
+ * settled with the users: the memberships phase then has nothing left to do for them.
  */
-export async function spawnUserBatches(ctx: RunContext, pool: TaskPool, items: readonly { rec: LedgerRecord; user: CanonicalUser }[]): Promise<void> {
+export async function spawnUserBatches(
+  ctx: RunContext,
+  pool: TaskPool,
+  items: readonly { rec: LedgerRecord; user: CanonicalUser }[],
+  orgs?: SettledOrganizations,
+): Promise<void> {
   const size = Math.max(1, ctx.capabilities.batchSize);
-  let batch: { rec: LedgerRecord; user: CanonicalUser; plan: UserPlan }[] = [];
+  const withMemberships = ctx.capabilities.membershipsWithUsers === true && orgs !== undefined;
+  let batch: BatchItem[] = [];
   const send = async () => {
     const chunk = batch;
     batch = [];
-    if (chunk.length === 1) await pool.spawn(() => applyUser(ctx, chunk[0]!.rec, chunk[0]!.user));
-    else if (chunk.length > 1) await pool.spawn(() => applyUserBatch(ctx, chunk));
+    if (chunk.length === 1 && !withMemberships) await pool.spawn(() => applyUser(ctx, chunk[0]!.rec, chunk[0]!.user));
+    else if (chunk.length >= 1) await pool.spawn(() => applyUserBatch(ctx, chunk, withMemberships ? orgs : undefined));
   };
   for (const { rec, user } of items) {
     const plan = planUser(user, ctx.capabilities, ctx.plan);
@@ -43,24 +56,59 @@ export async function spawnUserBatches(ctx: RunContext, pool: TaskPool, items: r
   await send();
 }
 
-async function applyUserBatch(ctx: RunContext, chunk: readonly { rec: LedgerRecord; user: CanonicalUser; plan: UserPlan }[]): Promise<void> {
+interface BatchItem {
+  rec: LedgerRecord;
+  user: CanonicalUser;
+  plan: UserPlan;
+}
+
+async function applyUserBatch(ctx: RunContext, chunk: readonly BatchItem[], orgs: SettledOrganizations | undefined): Promise<void> {
   const t = ctx.target;
+  const memberships: NewMemberships = orgs ? await claimNewMemberships(ctx, orgs, chunk.map((c) => c.plan.user)) : new Map();
   const mark = new BatchMark(ctx, 'user');
+  const memberMark = new BatchMark(ctx, 'membership');
+  const memberIds = [...memberships.values()].flatMap((ms) => ms.map((m) => m.rec.sourceId));
   let refs;
   try {
     refs = await ctx.requester.once(
-      () => t.createUsers!(chunk.map((c) => ({ user: c.plan.user, options: c.plan.createOptions }))),
-      () => mark.writing(chunk.map((c) => c.user.sourceId)),
+      () =>
+        t.createUsers!(
+          chunk.map((c): NewUser => {
+            const ms = memberships.get(c.user.sourceId);
+            return { user: c.plan.user, options: c.plan.createOptions, ...(ms ? { memberships: ms.map((m) => ({ org: m.org, roles: m.roles })) } : {}) };
+          }),
+        ),
+      async () => {
+        await mark.writing(chunk.map((c) => c.user.sourceId));
+        if (memberIds.length) await memberMark.writing(memberIds);
+      },
     );
   } catch (e) {
     await mark.failed();
+    await memberMark.failed();
     if (!(e instanceof RecordFailure)) throw e;
     // One by one. After an ambiguous failure (a lost reply, a 5xx: the batch may have been applied)
     // each user is looked up first, as if left `writing`; after a refusal nothing was written, and
     // each is simply created, a conflict then settled per --on-conflict like any other.
     const ambiguous = e.failure.kind === 'retriable';
     await Promise.all(chunk.map((c) => applyUser(ctx, ambiguous ? { ...c.rec, state: 'writing' } : c.rec, c.user)));
+    // This worker holds the memberships it took for the batch: it ensures them now, after their
+    // users were settled, as the memberships phase would (which skips rows this worker holds).
+    if (memberIds.length) await settleTakenMemberships(ctx, memberships, memberIds);
     return;
   }
   await mark.done(chunk.map((c, i) => ({ sourceId: c.user.sourceId, targetId: refs[i]!.id, outcome: 'created' as const })));
+  if (memberIds.length) await memberMark.done(memberIds.map((sourceId) => ({ sourceId, outcome: 'created' as const })));
+}
+
+/** The taken memberships of a failed batch, from their ledger rows as they are now (their user settled, their mark expanded). */
+async function settleTakenMemberships(ctx: RunContext, memberships: NewMemberships, memberIds: readonly string[]): Promise<void> {
+  const [recs, users] = await Promise.all([
+    ctx.store.getMany(ctx.runId, 'membership', memberIds),
+    ctx.store.getMany(ctx.runId, 'user', [...memberships.keys()]),
+  ]);
+  await settleMemberships(
+    ctx,
+    [...memberships].flatMap(([userId, ms]) => ms.map((m) => ({ rec: recs.get(m.rec.sourceId) ?? m.rec, user: users.get(userId), org: m.orgRecord }))),
+  );
 }

@@ -12,6 +12,7 @@ import { spawnUserBatches } from './apply-user-batch.js';
 import { AbortedError, yieldToEventLoop } from './concurrency.js';
 import { digest } from './fingerprint.js';
 import { ExportMembers, type MissingFromExport } from './absent.js';
+import { SettledOrganizations } from './new-memberships.js';
 import { planPass } from './plan-pass.js';
 import type { PlanReport } from './plan-report.js';
 import { ProgressMeter, type Progress } from './progress.js';
@@ -188,6 +189,8 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
     await pool.drain();
 
     meter.phase = 'users';
+    // A target that writes memberships with new users gets those of settled organizations (new-memberships.ts).
+    const settledOrgs = caps.membershipsWithUsers ? new SettledOrganizations(store, run.id) : undefined;
     let batch: CanonicalUser[] = [];
     const flush = async () => {
       if (batch.length === 0) return;
@@ -206,7 +209,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
       }
       if (target.createUsers && caps.batchSize > 1) {
         // A target with an all-or-nothing bulk create gets first-time creates in batches (apply-user-batch.ts).
-        await spawnUserBatches(ctx, pool, recs.map((r) => ({ rec: r, user: byId.get(r.sourceId) as CanonicalUser })));
+        await spawnUserBatches(ctx, pool, recs.map((r) => ({ rec: r, user: byId.get(r.sourceId) as CanonicalUser })), settledOrgs);
         return;
       }
       for (const r of recs) {

@@ -122,6 +122,11 @@ export interface ClaimOptions {
   states: readonly RecordState[];
   /** Only these source ids (a streamed batch), or any matching row. */
   sourceIds?: readonly string[];
+  /**
+   * Only records no request was ever sent for: `planned`, no attempt, in no batch mark of a dead
+   * worker (what a bulk create may write without a lookup first). `writing` rows are not taken either.
+   */
+  neverSent?: boolean;
   limit?: number;
 }
 
