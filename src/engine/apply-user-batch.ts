@@ -33,6 +33,8 @@ export async function spawnUserBatches(
   pool: TaskPool,
   items: readonly { rec: LedgerRecord; user: CanonicalUser }[],
   orgs?: SettledOrganizations,
+  /** The users' rows were known without a claim (planned-sequence.ts): so are those of their planned memberships. */
+  known = false,
 ): Promise<void> {
   const size = Math.max(1, ctx.capabilities.batchSize);
   const withMemberships = ctx.capabilities.membershipsWithUsers === true && orgs !== undefined;
@@ -41,7 +43,7 @@ export async function spawnUserBatches(
     const chunk = batch;
     batch = [];
     if (chunk.length === 1 && !withMemberships) await pool.spawn(() => applyUser(ctx, chunk[0]!.rec, chunk[0]!.user));
-    else if (chunk.length >= 1) await pool.spawn(() => applyUserBatch(ctx, chunk, withMemberships ? orgs : undefined));
+    else if (chunk.length >= 1) await pool.spawn(() => applyUserBatch(ctx, chunk, withMemberships ? orgs : undefined, known));
   };
   for (const { rec, user } of items) {
     const plan = planUser(user, ctx.capabilities, ctx.plan);
@@ -62,9 +64,9 @@ interface BatchItem {
   plan: UserPlan;
 }
 
-async function applyUserBatch(ctx: RunContext, chunk: readonly BatchItem[], orgs: SettledOrganizations | undefined): Promise<void> {
+async function applyUserBatch(ctx: RunContext, chunk: readonly BatchItem[], orgs: SettledOrganizations | undefined, known: boolean): Promise<void> {
   const t = ctx.target;
-  const memberships: NewMemberships = orgs ? await claimNewMemberships(ctx, orgs, chunk.map((c) => c.plan.user)) : new Map();
+  const memberships: NewMemberships = orgs ? await claimNewMemberships(ctx, orgs, chunk.map((c) => c.plan), known) : new Map();
   const mark = new BatchMark(ctx, 'user');
   const memberMark = new BatchMark(ctx, 'membership');
   const memberIds = [...memberships.values()].flatMap((ms) => ms.map((m) => m.rec.sourceId));

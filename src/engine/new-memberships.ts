@@ -1,6 +1,6 @@
-import type { CanonicalUser, Organization } from '../model/user.js';
+import type { Organization } from '../model/user.js';
 import type { TargetOrgRef } from '../protocol/target.js';
-import { planMembership } from './plan.js';
+import { planMembership, type UserPlan } from './plan.js';
 import type { RunContext } from './run-context.js';
 import { membershipKey } from '../state/ledger/schema.js';
 import type { LedgerRecord, StateStore } from '../state/ledger/types.js';
@@ -60,13 +60,21 @@ function settled(r: LedgerRecord): boolean {
   return r.state === 'done' && Boolean(r.targetId) && r.outcome !== 'skipped';
 }
 
-/** Claims the memberships of `users` (as planned, each user's own plan.user) that can go with their create. */
-export async function claimNewMemberships(ctx: RunContext, orgs: SettledOrganizations, users: readonly CanonicalUser[]): Promise<NewMemberships> {
-  const wanted = new Map<string, { userId: string; orgId: string }>();
-  for (const u of users) {
+/**
+ * Claims the memberships of the users of `plans` (first-time creates) that can go with their create.
+ * `known`: the run's rows are those its plan pass wrote (planned-sequence.ts): the memberships the
+ * plan created are `planned` with no attempt, and are taken without a claim.
+ */
+export async function claimNewMemberships(ctx: RunContext, orgs: SettledOrganizations, plans: readonly UserPlan[], known = false): Promise<NewMemberships> {
+  const wanted = new Map<string, { userId: string; orgId: string; roles: string[] }>();
+  for (const p of plans) {
+    const u = p.user;
     for (const m of u.memberships) {
-      if (planMembership(m, ctx.capabilities).action !== 'create') continue;
-      wanted.set(membershipKey(u.sourceId, m.organizationId), { userId: u.sourceId, orgId: m.organizationId });
+      const mp = planMembership(m, ctx.capabilities);
+      if (mp.action !== 'create') continue;
+      const key = membershipKey(u.sourceId, m.organizationId);
+      // The first of a key wins, as in the plan pass.
+      if (!wanted.has(key)) wanted.set(key, { userId: u.sourceId, orgId: m.organizationId, roles: mp.roles });
     }
   }
   const out: NewMemberships = new Map();
@@ -74,7 +82,12 @@ export async function claimNewMemberships(ctx: RunContext, orgs: SettledOrganiza
   const settledOrgs = await orgs.get([...new Set([...wanted.values()].map((w) => w.orgId))]);
   const ids = [...wanted].filter(([, w]) => settledOrgs.has(w.orgId)).map(([key]) => key);
   if (ids.length === 0) return out;
-  const taken = await ctx.store.claim(ctx.runId, 'membership', { states: ['planned'], sourceIds: ids, neverSent: true });
+  const taken = known
+    ? ids.map((id): LedgerRecord => {
+        const w = wanted.get(id)!;
+        return { runId: ctx.runId, kind: 'membership', sourceId: id, state: 'planned', attempts: 0, lossy: [], payload: { roles: w.roles }, userSourceId: w.userId, orgSourceId: w.orgId, updatedAt: '' };
+      })
+    : await ctx.store.claim(ctx.runId, 'membership', { states: ['planned'], sourceIds: ids, neverSent: true });
   for (const rec of taken) {
     const w = wanted.get(rec.sourceId)!;
     const orgRecord = settledOrgs.get(w.orgId)!;

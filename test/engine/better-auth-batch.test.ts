@@ -377,6 +377,47 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       }
     });
 
+    it('a fresh run knows its planned rows without claims only while the export reads the same (planned-sequence.ts)', async () => {
+      const bcrypt = await hashPassword('bcrypt', 'sequence-password-1');
+      const org: Organization = { sourceId: 'org_seq', name: 'Sequence Org', metadata: {} };
+      const mk = (id: string) => person(id, `${id}@example.com`, { password: bcrypt, memberships: [{ organizationId: 'org_seq', roles: ['member'] }] });
+      const first = Array.from({ length: 10 }, (_, i) => mk(`user_seq_${i}`));
+      // The second read brings a user the plan pass never saw, in the middle (an API source that changed).
+      const second = [...first.slice(0, 5), mk('user_seq_new'), ...first.slice(5)];
+      let reads = 0;
+      const changing: Source = {
+        vendor: 'clerk',
+        async *read(): AsyncIterable<SourceItem> {
+          const users = reads++ === 0 ? first : second;
+          yield { type: 'organization', organization: org };
+          for (const user of users) yield { type: 'user', user };
+        },
+      };
+      // The same user in two batches of the plan pass: one ledger row, no shortcut at all.
+      const twice = [mk('user_dup_0'), mk('user_dup_1'), mk('user_dup_2'), mk('user_dup_3'), mk('user_dup_1'), mk('user_dup_4')];
+      const store = await openStateStore(place.state);
+      try {
+        const s = await migrate({ source: changing, runKey: 'sequence-test', sourceFingerprint: 'memory', target, targetLabel: 'better-auth', store, batchSize: 3 });
+        assert.ok(s.complete, JSON.stringify(s.quarantine));
+        assert.equal(s.users.created, 10);
+        assert.equal(s.memberships.created, 10);
+        assert.equal((await rows(appDb, 'user', 'id', 'user_seq_new')).length, 0, 'a user the plan never saw is not written');
+        for (const u of first) assert.equal((await rows(appDb, 'member', 'userId', u.sourceId)).length, 1, u.sourceId);
+        // The next run plans it and moves it.
+        const next = await migrate({ source: changing, runKey: 'sequence-test', sourceFingerprint: 'memory', target, targetLabel: 'better-auth', store, batchSize: 3 });
+        assert.equal(next.users.created, 11);
+        assert.equal((await rows(appDb, 'member', 'userId', 'user_seq_new')).length, 1);
+
+        const d = await migrate({ source: source(twice, [org]), runKey: 'dup-test', sourceFingerprint: 'memory', target, targetLabel: 'better-auth', store, batchSize: 3 });
+        assert.ok(d.complete, JSON.stringify(d.quarantine));
+        assert.equal(d.users.created, 5);
+        assert.equal((await rows(appDb, 'user', 'id', 'user_dup_1')).length, 1);
+        assert.equal((await rows(appDb, 'member', 'userId', 'user_dup_1')).length, 1);
+      } finally {
+        await store.close();
+      }
+    });
+
     it('reports progress while the import runs (a synchronous driver still lets the timer fire)', async () => {
       const bcrypt = await hashPassword('bcrypt', 'progress-password-1');
       const users = Array.from({ length: 1500 }, (_, i) => person(`user_p_${String(i).padStart(4, '0')}`, `progress.${i}@example.com`, { password: bcrypt }));

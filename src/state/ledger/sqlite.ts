@@ -21,6 +21,8 @@ export class SqliteStore implements StateStore {
   readonly kind = 'sqlite' as const;
   readonly location: string;
   readonly workerId = randomWorkerId();
+  /** The lock row of acquireWorker: one migrate process per file. */
+  readonly exclusive = true;
   readonly driver: SqliteDriver;
   readonly #db: Database.Database;
   /** Prepared once per SQL text: preparing costs more than running the small statements of a batch. */

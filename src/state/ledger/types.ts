@@ -136,6 +136,11 @@ export interface StateStore {
   readonly location: string;
   /** This process's worker id: the `owner` of the rows it claims. */
   readonly workerId: number;
+  /**
+   * One process at a time works on this ledger (acquireWorker refuses a second live one): while it
+   * holds it, nothing but that process changes the records (SQLite). Absent: shared by workers.
+   */
+  readonly exclusive?: boolean;
   /** The connection the store stands on (shared with the gateway's flags when they open it together). */
   readonly driver: SqlDriver;
 
