@@ -1,4 +1,4 @@
-import type { CanonicalUser } from '../model/user.js';
+import { primaryEmail, type CanonicalUser } from '../model/user.js';
 import type { NewUser } from '../protocol/target.js';
 import { settleMemberships } from './apply-membership-batch.js';
 import { applyUser } from './apply-user.js';
@@ -93,7 +93,13 @@ async function applyUserBatch(ctx: RunContext, chunk: readonly BatchItem[], orgs
     // each user is looked up first, as if left `writing`; after a refusal nothing was written, and
     // each is simply created, a conflict then settled per --on-conflict like any other.
     const ambiguous = e.failure.kind === 'retriable';
-    await Promise.all(chunk.map((c) => applyUser(ctx, ambiguous ? { ...c.rec, state: 'writing' } : c.rec, c.user)));
+    // Records sharing an email go in export order, so the later one is the duplicate (in parallel,
+    // whichever create committed first won: a race the batch test lost under load on PostgreSQL).
+    await Promise.all(
+      byEmail(chunk).map(async (group) => {
+        for (const c of group) await applyUser(ctx, ambiguous ? { ...c.rec, state: 'writing' } : c.rec, c.user);
+      }),
+    );
     // This worker holds the memberships it took for the batch: it ensures them now, after their
     // users were settled, as the memberships phase would (which skips rows this worker holds).
     if (memberIds.length) await settleTakenMemberships(ctx, memberships, memberIds);
@@ -101,6 +107,18 @@ async function applyUserBatch(ctx: RunContext, chunk: readonly BatchItem[], orgs
   }
   await mark.done(chunk.map((c, i) => ({ sourceId: c.user.sourceId, targetId: refs[i]!.id, outcome: 'created' as const })));
   if (memberIds.length) await memberMark.done(memberIds.map((sourceId) => ({ sourceId, outcome: 'created' as const })));
+}
+
+/** The chunk's items grouped by primary email (normalized), each group in chunk order. */
+function byEmail(chunk: readonly BatchItem[]): BatchItem[][] {
+  const groups = new Map<string, BatchItem[]>();
+  for (const c of chunk) {
+    const key = primaryEmail(c.user)?.normalized ?? `\u0000${c.user.sourceId}`;
+    const g = groups.get(key);
+    if (g) g.push(c);
+    else groups.set(key, [c]);
+  }
+  return [...groups.values()];
 }
 
 /** The taken memberships of a failed batch, from their ledger rows as they are now (their user settled, their mark expanded). */
