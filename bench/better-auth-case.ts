@@ -120,11 +120,11 @@ export async function runCase(opts: CaseOptions, pool?: readonly PooledHash[]): 
       try {
         const t0 = performance.now();
         const cpu0 = process.cpuUsage();
-        // FLAGLESS_BENCH_PHASES=1: when each phase of migrate started, on stderr (profiling).
+        // FLAGLESS_BENCH_PHASES=1: when each phase of migrate started (wall and CPU time), on stderr (profiling).
         let phase = '';
         const onProgress = process.env.FLAGLESS_BENCH_PHASES
           ? (p: { phase: string }) => {
-              if (p.phase !== phase) process.stderr.write(`${((performance.now() - t0) / 1000).toFixed(2)} s: ${(phase = p.phase)}\n`);
+              if (p.phase !== phase) process.stderr.write(`${((performance.now() - t0) / 1000).toFixed(2)} s (CPU ${cpuOf(cpu0).toFixed(2)} s): ${(phase = p.phase)}\n`);
             }
           : undefined;
         const summary = await migrate({

@@ -41,6 +41,26 @@ export async function spawnMembershipBatches(ctx: RunContext, pool: TaskPool, it
   await send();
 }
 
+/**
+ * The same, in this task without the pool: memberships a worker took for a bulk create of users
+ * that failed (apply-user-batch.ts), settled after their users, in batches where the target has a
+ * bulk ensure.
+ */
+export async function settleMemberships(ctx: RunContext, items: readonly MembershipItem[]): Promise<void> {
+  const bulk = ctx.target.ensureMemberships !== undefined && ctx.capabilities.batchSize > 1;
+  const size = Math.max(1, ctx.capabilities.batchSize);
+  const batch: MembershipItem[] = [];
+  for (const item of items) {
+    if (bulk && needsTarget(item)) batch.push(item);
+    else await applyMembership(ctx, item.rec, item.user, item.org);
+  }
+  for (let i = 0; i < batch.length; i += size) {
+    const chunk = batch.slice(i, i + size);
+    if (chunk.length === 1) await applyMembership(ctx, chunk[0]!.rec, chunk[0]!.user, chunk[0]!.org);
+    else await applyMembershipBatch(ctx, chunk);
+  }
+}
+
 /** The cases applyMembership sends to the target (every other one it settles from the ledger alone). */
 function needsTarget({ user, org }: MembershipItem): boolean {
   return (

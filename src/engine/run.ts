@@ -12,7 +12,10 @@ import { spawnUserBatches } from './apply-user-batch.js';
 import { AbortedError, yieldToEventLoop } from './concurrency.js';
 import { digest } from './fingerprint.js';
 import { ExportMembers, type MissingFromExport } from './absent.js';
+import { SettledOrganizations } from './new-memberships.js';
 import { planPass } from './plan-pass.js';
+import { PlannedSequence } from './planned-sequence.js';
+import { planUser } from './plan.js';
 import type { PlanReport } from './plan-report.js';
 import { ProgressMeter, type Progress } from './progress.js';
 import { Requester } from './request.js';
@@ -23,7 +26,7 @@ import type { PlanOptions } from './plan.js';
 import type { HashCostCeiling } from '../model/password/cost.js';
 import type { DuplicateDecisions } from './decisions/types.js';
 import { summarize, type MigrateSummary } from './summary.js';
-import type { RecordState, StateStore } from '../state/ledger/types.js';
+import { ENTITY_KINDS, type EntityKind, type LedgerRecord, type RecordState, type StateStore } from '../state/ledger/types.js';
 import { TaskPool } from './task-pool.js';
 import { SyncStore } from '../state/sync/store.js';
 import { overlaySynced } from './sync/snapshot.js';
@@ -128,6 +131,8 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
   const decided: Record<'user' | 'membership', string[]> = { user: [], membership: [] };
   const members = new ExportMembers();
   let missingFromExport: MissingFromExport | undefined;
+  let freshRun = false;
+  let planned: PlannedSequence | undefined;
   const counts: InvocationCounts = { processed: { user: 0, organization: 0, membership: 0 }, failed: { user: 0, organization: 0, membership: 0 } };
   const meter = new ProgressMeter(() => ({ ...counts, writes: target.stats.writes - writes0 }), opts.onProgress, opts.progressIntervalMs);
   // The bucket starts when the writes start: tokens saved up during planning would be a burst.
@@ -139,27 +144,38 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
 
   meter.start();
   try {
+    // A run the ledger holds no record of yet: every record it will hold after the pass came from this export.
+    freshRun = (await Promise.all(ENTITY_KINDS.map((k) => store.page(run.id, k, undefined, 1)))).every((p) => p.length === 0);
+    // The shortcut of planned-sequence.ts: only where nothing else writes the run's records.
+    const sequence = freshRun && store.exclusive === true && !opts.retryFailed && (target.createUsers || target.createUsersEach) && caps.batchSize > 1 ? new PlannedSequence() : undefined;
+    planned = sequence;
     plan = await planPass({
       source,
       capabilities: caps,
       plan: planOptions,
       batchSize,
       signal: controller.signal,
-      lookup: (kind, ids) => store.getMany(run.id, kind, ids),
+      // A fresh run's ledger holds only what this pass wrote (planned, or skipped by the plan): a
+      // lookup would count nothing differently, so none is made.
+      ...(freshRun ? {} : { lookup: (kind: EntityKind, ids: string[]) => store.getMany(run.id, kind, ids) }),
       write: (records) => store.plan(run.id, records),
       observe: (record, user) => {
-        if (record.kind === 'user') members.add(record.sourceId);
+        if (record.kind === 'user' && !freshRun) members.add(record.sourceId);
+        if (record.kind === 'user' && user) sequence?.add(user, caps);
         if (user?.decision?.decision === 'keep' && !record.skipReason && record.kind !== 'organization') decided[record.kind].push(record.sourceId);
       },
     });
-    // Only after a whole pass: an interrupted plan pass has not seen the whole export.
-    missingFromExport = await members.reconcile(store, run.id);
+    // Only after a whole pass: an interrupted plan pass has not seen the whole export. A fresh run
+    // has nothing to compare (paging every user of the run back cost an eighth of the plan pass).
+    if (!freshRun) missingFromExport = await members.reconcile(store, run.id);
     if (!opts.retryFailed) {
       for (const kind of ['user', 'membership'] as const) {
         for (let i = 0; i < decided[kind].length; i += batchSize) await store.requeueFailed(run.id, kind, decided[kind].slice(i, i + batchSize));
       }
     }
     const before = await store.tally(run.id);
+    // A record twice in the export (in two batches of the pass) is one row: no shortcut.
+    if (planned && (before.user.total !== plan.users.total || before.membership.total !== plan.memberships.total)) planned.abandon();
     meter.total = (['organization', 'user', 'membership'] as const).reduce((n, k) => n + states.reduce((m, s) => m + before[k][s], 0) + before[k].writing, 0);
 
     requester = new Requester({
@@ -192,7 +208,10 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
     await pool.drain();
 
     meter.phase = 'users';
+    // A target that writes memberships with new users gets those of settled organizations (new-memberships.ts).
+    const settledOrgs = caps.membershipsWithUsers ? new SettledOrganizations(store, run.id) : undefined;
     let batch: CanonicalUser[] = [];
+    let shortcutDrained = false;
     const flush = async () => {
       if (batch.length === 0) return;
       await yieldToEventLoop();
@@ -200,7 +219,18 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
       const synced = await syncStore.snapshots(batch.map((u) => u.sourceId));
       const byId = new Map(batch.map((u) => [u.sourceId, synced.size ? overlayStored(u, synced.get(u.sourceId)) : u]));
       batch = [];
-      const claimed = await store.claim(run.id, 'user', { states, sourceIds: [...byId.keys()] });
+      // A fresh run on an exclusive ledger: the rows of users the pass planned, known without a read.
+      let claimed = planned && !planned.broken && synced.size === 0 ? knownUsers(ctx, planned, byId.values()) : undefined;
+      const known = claimed !== undefined;
+      if (!claimed) {
+        if (planned && !planned.broken) planned.abandon();
+        // Rows taken without a claim are held by nobody: they are all settled before the first claim.
+        if (planned && !shortcutDrained) {
+          shortcutDrained = true;
+          await pool.drain();
+        }
+        claimed = await store.claim(run.id, 'user', { states, sourceIds: [...byId.keys()] });
+      }
       // Deleted (or disabled) at the source since this export, as sync learned: not brought back.
       const recs = [];
       for (const r of claimed) {
@@ -210,7 +240,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
       }
       if ((target.createUsers || target.createUsersEach) && caps.batchSize > 1) {
         // A target with a bulk create (all or nothing, or answering per item) gets first-time creates in batches (apply-user-batch.ts).
-        await spawnUserBatches(ctx, pool, recs.map((r) => ({ rec: r, user: byId.get(r.sourceId) as CanonicalUser })));
+        await spawnUserBatches(ctx, pool, recs.map((r) => ({ rec: r, user: byId.get(r.sourceId) as CanonicalUser })), settledOrgs, known);
         return;
       }
       for (const r of recs) {
@@ -280,6 +310,21 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
     ...(fatal ? { fatal } : {}),
     ...(missingFromExport && missingFromExport.users > 0 ? { missingFromExport } : {}),
   });
+}
+
+/**
+ * The ledger rows of a batch of users, as the plan pass of a fresh run wrote them (planned-sequence.ts):
+ * `planned` with no attempt for those the plan creates (those it skips are settled). Undefined as soon
+ * as a user is not the one the pass planned in that place: the batch is then claimed.
+ */
+function knownUsers(ctx: RunContext, planned: PlannedSequence, users: Iterable<CanonicalUser>): LedgerRecord[] | undefined {
+  const recs: LedgerRecord[] = [];
+  for (const user of users) {
+    const p = planUser(user, ctx.capabilities, ctx.plan);
+    if (!planned.next(p, ctx.capabilities)) return undefined;
+    if (p.action === 'create') recs.push({ runId: ctx.runId, kind: 'user', sourceId: user.sourceId, state: 'planned', attempts: 0, lossy: p.lossy, updatedAt: '' });
+  }
+  return recs;
 }
 
 function errorOf(e: unknown): { code: string; message: string } {

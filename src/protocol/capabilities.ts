@@ -66,4 +66,10 @@ export interface TargetCapabilities {
   readonly readRateLimitPerSecond?: number;
   /** Records per write request when the target accepts batches (1 = one per request). */
   readonly batchSize: number;
+  /**
+   * `Target.createUsers` also writes memberships it is given for the users it creates, in the same
+   * all-or-nothing write (Better Auth: one database transaction). The engine then sends the
+   * memberships of first-time created users with them, instead of a later round of ensures.
+   */
+  readonly membershipsWithUsers?: boolean;
 }

@@ -12,6 +12,18 @@ import type { FlaglessError } from './errors.js';
  *   - errorClass 'fatal' for bad credentials or a misconfigured target (the run stops).
  */
 
+/** One user of a bulk create (Target.createUsers). */
+export interface NewUser {
+  user: CanonicalUser;
+  options: CreateUserOptions;
+  /**
+   * Only to a target declaring `capabilities.membershipsWithUsers`: memberships of this user to write
+   * in the same all-or-nothing write, in organizations already in the target. The user is new, so
+   * none of them exists yet.
+   */
+  memberships?: readonly { org: TargetOrgRef; roles: string[] }[];
+}
+
 export interface TargetUserRef {
   /** The target's own id for the user. */
   id: string;
@@ -111,7 +123,7 @@ export interface Target {
    * `capabilities.batchSize` per call, and moves the users of a failed batch one by one, each looked
    * up first, so a batch applied before its reply was lost is recovered, never doubled.
    */
-  createUsers?(batch: readonly { user: CanonicalUser; options: CreateUserOptions }[]): Promise<TargetUserRef[]>;
+  createUsers?(batch: readonly NewUser[]): Promise<TargetUserRef[]>;
   /**
    * Optional bulk create that commits item by item and answers for each (Kratos's batch
    * `PATCH /admin/identities`): one result per user, in order, `{ok: true, ref}` for a user created
@@ -123,7 +135,7 @@ export interface Target {
    * refused one as its own create would have been (a conflict per --on-conflict, otherwise
    * quarantined with its reason) and looks up the users of an ambiguous failure.
    */
-  createUsersEach?(batch: readonly { user: CanonicalUser; options: CreateUserOptions }[]): Promise<BulkCreateResult[]>;
+  createUsersEach?(batch: readonly NewUser[]): Promise<BulkCreateResult[]>;
   /** Brings an existing user in line with the source record (linking a signup, repairing a partial run). */
   updateUser(ref: TargetUserRef, user: CanonicalUser, options: CreateUserOptions): Promise<TargetUserRef>;
   findOrganization(key: { externalId: string; name: string }): Promise<TargetOrgRef | undefined>;

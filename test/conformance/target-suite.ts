@@ -174,6 +174,7 @@ export function runTargetConformance(subject: TargetConformanceSubject): void {
       assert.ok(bulk <= 1, 'at most one bulk create: all or nothing (createUsers) or per item (createUsersEach)');
       assert.equal(bulk === 1, caps.batchSize > 1, 'a bulk create exists exactly when batchSize > 1');
       if (caps.metadata === 'none') assert.equal(caps.metadataMaxBytes, undefined, 'no metadata, no metadata limit');
+      if (caps.membershipsWithUsers) assert.ok(typeof t.createUsers === 'function' && caps.organizations, 'memberships go with a bulk create, into organizations');
       for (const limit of [caps.rateLimitPerSecond, caps.readRateLimitPerSecond]) if (limit !== undefined) assert.ok(limit > 0);
     });
 
@@ -235,6 +236,23 @@ export function runTargetConformance(subject: TargetConformanceSubject): void {
       assert.ok(m, 'the view lists the membership');
       if (caps.roles) assert.deepEqual(m.roles, [roleName('admin')]);
       else assert.deepEqual(m.roles, [], 'a target without roles shows none');
+    });
+
+    it(`memberships written with new users (membershipsWithUsers: ${Boolean(caps.membershipsWithUsers)})`, async () => {
+      if (!caps.membershipsWithUsers) return;
+      const oref = await t.createOrganization({ sourceId: id('with-org'), name: `With Users Org ${seq}`, slug: `with-users-org-${seq}`, metadata: {} });
+      const a = plan(person(id('with-a'), `${id('with-a')}@example.com`));
+      const b = plan(person(id('with-b'), `${id('with-b')}@example.com`));
+      const refs = await t.createUsers!([
+        { user: a.user, options: a.createOptions, memberships: [{ org: oref, roles: ['admin'] }] },
+        { user: b.user, options: b.createOptions },
+      ]);
+      const roleName = (r: string) => t.roleName?.(r) ?? r;
+      const ma = (await view(refs[0]!)).memberships.filter((x) => x.organizationId === oref.id);
+      assert.equal(ma.length, 1, 'the membership was written with its user');
+      if (caps.roles) assert.deepEqual(ma[0]!.roles, [roleName('admin')]);
+      assert.deepEqual((await view(refs[1]!)).memberships, [], 'a user given none has none');
+      assert.equal(await t.ensureMembership(refs[0]!, oref, caps.roles ? ['admin'] : []), 'exists', 'ensuring it again finds it');
     });
 
     it(`sync: deletes users (deletesUsers: ${Boolean(caps.deletesUsers)}), removes memberships (removesMemberships: ${Boolean(caps.removesMemberships)}), disables users (${caps.disabledUsers})`, async () => {

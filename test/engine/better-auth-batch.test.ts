@@ -225,6 +225,13 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.equal(batchMember.role, 'admin');
       assert.equal((await rows(appDb, 'member', 'userId', 'user_batch_2'))[0]?.role, 'member');
       assert.deepEqual(omit(batchMember, ['id', 'userId', 'createdAt']), omit(aloneMember, ['id', 'userId', 'createdAt']));
+      // A membership written with its new user (createUsers, capabilities.membershipsWithUsers): the same row.
+      await target.createUsers!([{ user: person('user_batch_3', 'batch.three@example.com', { password: bcrypt }), options: WITH_HASH, memberships: [{ org: { id: org.id, name: org.name }, roles: ['org:admin'] }] }]);
+      const [withUserMember] = await rows(appDb, 'member', 'userId', 'user_batch_3');
+      assert.ok(withUserMember);
+      assertSameForms(withUserMember, apiMember, 'member');
+      assert.match(String(withUserMember.id), BETTER_AUTH_ID);
+      assert.deepEqual(omit(withUserMember, ['id', 'userId', 'createdAt']), omit(aloneMember, ['id', 'userId', 'createdAt']));
       // Ensuring again is idempotent: nothing new.
       assert.deepEqual(
         await target.ensureMemberships!([{ user: { id: 'user_batch_1' }, org: { id: org.id, name: org.name }, roles: ['org:admin'] }]),
@@ -320,6 +327,95 @@ for (const kind of ['sqlite', 'postgres'] as const) {
 
       const again = await run();
       assert.equal(again.writes, 0, 'a finished run writes nothing');
+    });
+
+    it('writes the memberships of new users in their batch; the memberships phase then sends nothing', async () => {
+      assert.equal(target.capabilities.membershipsWithUsers, true);
+      const bcrypt = await hashPassword('bcrypt', 'fold-password-123');
+      const orgs: Organization[] = [
+        { sourceId: 'org_fold_1', name: 'Fold Org One', metadata: {} },
+        { sourceId: 'org_fold_2', name: 'Fold Org Two', metadata: {} },
+      ];
+      const users = Array.from({ length: 25 }, (_, i) =>
+        person(`user_f_${String(i).padStart(2, '0')}`, `fold.${i}@example.com`, {
+          password: bcrypt,
+          memberships: [
+            { organizationId: 'org_fold_1', roles: [i === 0 ? 'org:admin' : 'org:member'] },
+            ...(i % 2 ? [{ organizationId: 'org_fold_2', roles: ['org:member'] }] : []),
+          ],
+        }),
+      );
+      const calls = { createUsers: 0, ensureMemberships: 0, ensureMembership: 0 };
+      const counted = new Proxy(target, {
+        get(obj, prop) {
+          const v = Reflect.get(obj, prop) as unknown;
+          if (typeof v !== 'function') return v;
+          return (...args: unknown[]) => {
+            if (typeof prop === 'string' && prop in calls) calls[prop as keyof typeof calls]++;
+            return (v as (...a: unknown[]) => unknown).apply(obj, args);
+          };
+        },
+      });
+      const store = await openStateStore(place.state);
+      try {
+        const run = () => migrate({ source: source(users, orgs), runKey: 'fold-test', sourceFingerprint: 'memory', target: counted, targetLabel: 'better-auth', store, batchSize: 10 });
+        const s = await run();
+        assert.ok(s.complete, JSON.stringify(s.quarantine));
+        assert.ok(calls.createUsers >= 3, 'the users went in batches');
+        assert.deepEqual([calls.ensureMemberships, calls.ensureMembership], [0, 0], 'no membership was sent apart from its user');
+        assert.equal(s.users.created, 25);
+        assert.equal(s.memberships.created, 25 + 12);
+        for (const u of users) {
+          const mine = await rows(appDb, 'member', 'userId', u.sourceId);
+          assert.deepEqual(mine.map((m) => m.organizationId).sort(), u.memberships.map((m) => m.organizationId).sort(), u.sourceId);
+        }
+        assert.equal((await rows(appDb, 'member', 'userId', 'user_f_00'))[0]?.role, 'admin');
+        const again = await run();
+        assert.equal(again.writes, 0, 'a finished run writes nothing');
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('a fresh run knows its planned rows without claims only while the export reads the same (planned-sequence.ts)', async () => {
+      const bcrypt = await hashPassword('bcrypt', 'sequence-password-1');
+      const org: Organization = { sourceId: 'org_seq', name: 'Sequence Org', metadata: {} };
+      const mk = (id: string) => person(id, `${id}@example.com`, { password: bcrypt, memberships: [{ organizationId: 'org_seq', roles: ['member'] }] });
+      const first = Array.from({ length: 10 }, (_, i) => mk(`user_seq_${i}`));
+      // The second read brings a user the plan pass never saw, in the middle (an API source that changed).
+      const second = [...first.slice(0, 5), mk('user_seq_new'), ...first.slice(5)];
+      let reads = 0;
+      const changing: Source = {
+        vendor: 'clerk',
+        async *read(): AsyncIterable<SourceItem> {
+          const users = reads++ === 0 ? first : second;
+          yield { type: 'organization', organization: org };
+          for (const user of users) yield { type: 'user', user };
+        },
+      };
+      // The same user in two batches of the plan pass: one ledger row, no shortcut at all.
+      const twice = [mk('user_dup_0'), mk('user_dup_1'), mk('user_dup_2'), mk('user_dup_3'), mk('user_dup_1'), mk('user_dup_4')];
+      const store = await openStateStore(place.state);
+      try {
+        const s = await migrate({ source: changing, runKey: 'sequence-test', sourceFingerprint: 'memory', target, targetLabel: 'better-auth', store, batchSize: 3 });
+        assert.ok(s.complete, JSON.stringify(s.quarantine));
+        assert.equal(s.users.created, 10);
+        assert.equal(s.memberships.created, 10);
+        assert.equal((await rows(appDb, 'user', 'id', 'user_seq_new')).length, 0, 'a user the plan never saw is not written');
+        for (const u of first) assert.equal((await rows(appDb, 'member', 'userId', u.sourceId)).length, 1, u.sourceId);
+        // The next run plans it and moves it.
+        const next = await migrate({ source: changing, runKey: 'sequence-test', sourceFingerprint: 'memory', target, targetLabel: 'better-auth', store, batchSize: 3 });
+        assert.equal(next.users.created, 11);
+        assert.equal((await rows(appDb, 'member', 'userId', 'user_seq_new')).length, 1);
+
+        const d = await migrate({ source: source(twice, [org]), runKey: 'dup-test', sourceFingerprint: 'memory', target, targetLabel: 'better-auth', store, batchSize: 3 });
+        assert.ok(d.complete, JSON.stringify(d.quarantine));
+        assert.equal(d.users.created, 5);
+        assert.equal((await rows(appDb, 'user', 'id', 'user_dup_1')).length, 1);
+        assert.equal((await rows(appDb, 'member', 'userId', 'user_dup_1')).length, 1);
+      } finally {
+        await store.close();
+      }
     });
 
     it('reports progress while the import runs (a synchronous driver still lets the timer fire)', async () => {

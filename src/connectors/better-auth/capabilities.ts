@@ -9,7 +9,8 @@ import type { TargetCapabilities } from '../../protocol/capabilities.js';
  * Metadata: public and private kept apart in two JSON columns the plugin declares (`publicMetadata`
  * is returned with the user, `privateMetadata` never is). First-time creates and memberships are
  * written `batchSize` at a time, one database transaction per batch (users with their credential
- * and social accounts; memberships); anything else one record per transaction. The local database
+ * and social accounts and, for users created the first time, their memberships; memberships);
+ * anything else one record per transaction. The local database
  * has no documented rate limit.
  */
 export const betterAuthCapabilities = {
@@ -35,4 +36,6 @@ export const betterAuthCapabilities = {
   deletesOrganizations: true,
   metadata: 'public-private',
   batchSize: 500,
+  // createUsers writes the new users' memberships in the users' transaction.
+  membershipsWithUsers: true,
 } as const satisfies TargetCapabilities;

@@ -16,7 +16,7 @@ import { getOrgAdapter } from 'better-auth/plugins/organization';
 import { looksLikeEmail } from '../../model/email.js';
 import type { CanonicalUser, LinkedIdentity, Organization } from '../../model/user.js';
 import { FlaglessError } from '../../protocol/errors.js';
-import type { CreateUserOptions, LoginResult, PasswordResetRequest, PasswordResetSent, Target, TargetOrgRef, TargetUserRef, TargetUserView } from '../../protocol/target.js';
+import type { CreateUserOptions, LoginResult, NewUser, PasswordResetRequest, PasswordResetSent, Target, TargetOrgRef, TargetUserRef, TargetUserView } from '../../protocol/target.js';
 import type { BetterAuthDatabase, FlaglessAuth } from './app.js';
 import { BulkWriter, RowBuilder, type TableRow } from './bulk.js';
 import { betterAuthCapabilities } from './capabilities.js';
@@ -170,11 +170,11 @@ export class BetterAuthTarget implements Target {
 
   /**
    * First-time creates in one transaction: every user row, then every account row (credential and
-   * social), built by Better Auth's adapter factory (bulk.ts). All or nothing: a taken id or email,
+   * social), then the memberships given with them, built by Better Auth's adapter factory (bulk.ts). All or nothing: a taken id or email,
    * or a social login already linked to someone else, fails the whole batch, and the engine then
    * moves its users one by one, where each is settled on its own (linked, quarantined, created).
    */
-  async createUsers(batch: readonly { user: CanonicalUser; options: CreateUserOptions }[]): Promise<TargetUserRef[]> {
+  async createUsers(batch: readonly NewUser[]): Promise<TargetUserRef[]> {
     const users = batch.map(({ user, options }) => ({ user, row: this.#userRow(user), password: options.includePasswordHash ? user.password?.phc.reveal() : undefined }));
     const identities = users.flatMap(({ user, row }) => dedupeAccounts(user).map((a) => ({ ...a, userId: row.id, sourceId: user.sourceId })));
     await this.#refuseTakenAccounts(identities);
@@ -189,7 +189,15 @@ export class BetterAuthTarget implements Target {
       const at = createdAt.get(a.userId)!;
       accounts.push(await this.#rows.row('account', { providerId: a.providerId, accountId: a.accountId, userId: a.userId, createdAt: at, updatedAt: at }));
     }
-    await this.#write(`creating ${users.length} users (${users[0]?.user.sourceId} ...)`, () => this.#bulk.insert([...built, ...accounts]));
+    // Memberships given with the users (capabilities.membershipsWithUsers): rows as the organization
+    // plugin's createMember builds them (ensureMemberships), in the same transaction as their user.
+    const members: TableRow[] = [];
+    for (let i = 0; i < batch.length; i++) {
+      for (const m of batch[i]!.memberships ?? []) {
+        members.push(await this.#rows.row('member', { organizationId: m.org.id, userId: users[i]!.row.id, role: toRoleString(m.roles), createdAt: new Date() }));
+      }
+    }
+    await this.#write(`creating ${users.length} users (${users[0]?.user.sourceId} ...)`, () => this.#bulk.insert([...built, ...accounts, ...members]));
     return users.map(({ user, row }) => ({ id: row.id, externalId: user.sourceId, email: row.email }));
   }
 
@@ -205,7 +213,14 @@ export class BetterAuthTarget implements Target {
       seen.set(key, a.userId);
     }
     const ids = [...new Set(accounts.map((a) => a.accountId))];
-    const owners = await this.#findAll<AccountRecord>('account', ids, 'finding linked accounts', 'accountId');
+    // Sorted by accountId, not id: the account table has no index on accountId, and SQLite walks
+    // the id index (a table lookup per account, random order) to give an id order: at 100,000
+    // users that read was half of a migrate's time, the scan in table order a small part of it.
+    // A full page (more matches than a page holds, never seen) is read again in pages by id.
+    const page = await this.#read('finding linked accounts', () =>
+      this.#ctx.adapter.findMany<AccountRecord>({ model: 'account', where: [{ field: 'accountId', operator: 'in', value: ids }], limit: ROW_PAGE_SIZE, sortBy: { field: 'accountId', direction: 'asc' } }),
+    );
+    const owners = page.length < ROW_PAGE_SIZE ? page : await this.#findAll<AccountRecord>('account', ids, 'finding linked accounts', 'accountId');
     for (const o of owners) {
       const mine = seen.get(`${o.providerId}\u0000${o.accountId}`);
       if (mine !== undefined && mine !== o.userId)

@@ -196,13 +196,21 @@ export class PostgresStore implements StateStore {
           AND ($ids::text[] IS NULL OR source_id = ANY($ids::text[]))
           AND state = ANY($states::text[])
           AND ${this.#ownerFree('r')}
+          AND ($first::boolean IS NOT TRUE OR (attempts = 0 AND NOT ${this.#orphaned('r')}))
         ORDER BY source_id
         LIMIT $limit
         FOR UPDATE SKIP LOCKED)
       UPDATE ${this.#p}records AS t SET ${this.#takeOver()} FROM c
       WHERE t.run_id = c.run_id AND t.kind = c.kind AND t.source_id = c.source_id
       RETURNING t.*`;
-    return this.#claimQuery(sql, { run: runId, kind, ids: opts.sourceIds ? [...opts.sourceIds] : null, states: withWriting(opts.states), limit: opts.limit ?? null });
+    return this.#claimQuery(sql, {
+      run: runId,
+      kind,
+      ids: opts.sourceIds ? [...opts.sourceIds] : null,
+      states: opts.neverSent ? ['planned'] : withWriting(opts.states),
+      limit: opts.limit ?? null,
+      first: opts.neverSent === true,
+    });
   }
 
   async claimMemberships(runId: string, opts: ClaimOptions): Promise<LedgerRecord[]> {

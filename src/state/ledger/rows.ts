@@ -28,7 +28,8 @@ export function rowToRecord(r: RecordRow): LedgerRecord {
     sourceId: r.source_id,
     state: r.state as RecordState,
     attempts: Number(r.attempts),
-    lossy: JSON.parse(r.lossy || '[]') as LossyNote[],
+    // Most records lose nothing: no parse for the common '[]'.
+    lossy: !r.lossy || r.lossy === '[]' ? [] : (JSON.parse(r.lossy) as LossyNote[]),
     updatedAt: r.updated_at,
   };
   if (r.outcome) rec.outcome = r.outcome as Outcome;

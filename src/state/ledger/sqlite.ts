@@ -21,6 +21,8 @@ export class SqliteStore implements StateStore {
   readonly kind = 'sqlite' as const;
   readonly location: string;
   readonly workerId = randomWorkerId();
+  /** The lock row of acquireWorker: one migrate process per file. */
+  readonly exclusive = true;
   readonly driver: SqliteDriver;
   readonly #db: Database.Database;
   /** Prepared once per SQL text: preparing costs more than running the small statements of a batch. */
@@ -170,8 +172,10 @@ export class SqliteStore implements StateStore {
    * quadratic (measured: the users phase 6x longer for 3x the users).
    */
   async claim(runId: string, kind: EntityKind, opts: ClaimOptions): Promise<LedgerRecord[]> {
-    const states = JSON.stringify([...new Set([...opts.states, 'writing'])]);
-    const named = { me: this.workerId, run: runId, kind, states, limit: opts.limit ?? -1 };
+    // Marks of dead processes were expanded when this one started (acquireWorker): a planned row
+    // with no attempt was never sent.
+    const states = JSON.stringify(opts.neverSent ? ['planned'] : [...new Set([...opts.states, 'writing'])]);
+    const named = { me: this.workerId, run: runId, kind, states, limit: opts.limit ?? -1, first: opts.neverSent ? 1 : 0 };
     const rows = opts.sourceIds
       ? (this.#prepare(
           `UPDATE records SET owner = @me
@@ -179,6 +183,7 @@ export class SqliteStore implements StateStore {
                            WHERE r.run_id = @run AND r.kind = @kind AND r.source_id = i.value
                              AND r.state IN (SELECT value FROM json_each(@states))
                              AND (r.owner IS NULL OR r.owner <> @me)
+                             AND (@first = 0 OR r.attempts = 0)
                            LIMIT @limit)
            RETURNING *`,
         ).all({ ...named, ids: JSON.stringify(opts.sourceIds) }) as RecordRow[])
@@ -187,6 +192,7 @@ export class SqliteStore implements StateStore {
            WHERE rowid IN (SELECT rowid FROM records WHERE run_id = @run AND kind = @kind
                              AND state IN (SELECT value FROM json_each(@states))
                              AND (owner IS NULL OR owner <> @me)
+                             AND (@first = 0 OR attempts = 0)
                            LIMIT @limit)
            RETURNING *`,
         ).all(named) as RecordRow[]);

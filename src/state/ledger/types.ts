@@ -122,6 +122,11 @@ export interface ClaimOptions {
   states: readonly RecordState[];
   /** Only these source ids (a streamed batch), or any matching row. */
   sourceIds?: readonly string[];
+  /**
+   * Only records no request was ever sent for: `planned`, no attempt, in no batch mark of a dead
+   * worker (what a bulk create may write without a lookup first). `writing` rows are not taken either.
+   */
+  neverSent?: boolean;
   limit?: number;
 }
 
@@ -131,6 +136,11 @@ export interface StateStore {
   readonly location: string;
   /** This process's worker id: the `owner` of the rows it claims. */
   readonly workerId: number;
+  /**
+   * One process at a time works on this ledger (acquireWorker refuses a second live one): while it
+   * holds it, nothing but that process changes the records (SQLite). Absent: shared by workers.
+   */
+  readonly exclusive?: boolean;
   /** The connection the store stands on (shared with the gateway's flags when they open it together). */
   readonly driver: SqlDriver;
 
