@@ -28,8 +28,12 @@ export function digest(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(stable(value))).digest('base64url').slice(0, 27);
 }
 
-/** Fields that change without the user changing (sign-in times) or live in their own records (memberships). */
-const VOLATILE: readonly (keyof CanonicalUser)[] = ['lastSignInAt', 'updatedAt', 'memberships', 'lossy', 'sourceStatus'];
+/**
+ * Fields that change without the user changing (sign-in times) or live in their own records
+ * (memberships). A password change shows in the hash itself where the export has one; its
+ * timestamp alone writes nothing (sync acts on it).
+ */
+const VOLATILE: readonly (keyof CanonicalUser)[] = ['lastSignInAt', 'updatedAt', 'passwordChangedAt', 'memberships', 'lossy', 'sourceStatus'];
 
 export function userFingerprint(user: CanonicalUser, extra: unknown): string {
   const copy: Record<string, unknown> = { ...user };
