@@ -117,6 +117,10 @@ describe('a password changed at Clerk puts the user back on legacy (Better Auth,
     assert.equal(usersCheck.counts.flaggedBackToLegacy, 1, JSON.stringify(usersCheck));
     assert.ok(usersCheck.reasons.some((x) => /1 user flagged back to legacy \(password changed there/.test(x)), usersCheck.reasons.join('\n'));
     assert.equal(status.code, 1, 'not safe to switch off while a user is flagged back');
+    const finish = await flaglessAsync(['finish', '--to', 'better-auth', '--db', db, '--state', state, '--dry-run', '--json'], { env });
+    assert.ok(finish.code === 0 || finish.code === 1, finish.stderr);
+    const planned = (JSON.parse(finish.stdout) as { entries: { sourceId: string; reason: string }[] }).entries;
+    assert.deepEqual(planned.map((e) => [e.sourceId, e.reason]), [[id(1), 'password-changed-at-legacy']], 'finish would send the target reset to this user alone');
 
     const moved = await login(1, 'new-password-1-at-clerk');
     assert.equal(moved.status, 200, JSON.stringify(moved.body));
