@@ -63,8 +63,12 @@ export function digest(value: unknown): string {
   return hash('sha256', stableJson(value) as string, 'base64url').slice(0, 27);
 }
 
-/** Fields that change without the user changing (sign-in times) or live in their own records (memberships). */
-const VOLATILE: readonly (keyof CanonicalUser)[] = ['lastSignInAt', 'updatedAt', 'memberships', 'lossy', 'sourceStatus'];
+/**
+ * Fields that change without the user changing (sign-in times) or live in their own records
+ * (memberships). A password change shows in the hash itself where the export has one; its
+ * timestamp alone writes nothing (sync acts on it).
+ */
+const VOLATILE: readonly (keyof CanonicalUser)[] = ['lastSignInAt', 'updatedAt', 'passwordChangedAt', 'memberships', 'lossy', 'sourceStatus'];
 
 export function userFingerprint(user: CanonicalUser, extra: unknown): string {
   // A copy without the volatile fields (built, not deleted from: deleting makes a slow object).

@@ -96,6 +96,12 @@ export interface CanonicalUser {
   createdAt?: string;
   updatedAt?: string;
   lastSignInAt?: string;
+  /**
+   * When the user's password was last set or changed at the source, where the source says so
+   * (Clerk `password_last_updated_at`). Sync compares it with when the target got the password:
+   * a newer one means the target's copy is stale.
+   */
+  passwordChangedAt?: string;
   disabled: boolean;
   /** Source-specific status kept for reports (Cognito UserStatus, Auth0 blocked...). */
   sourceStatus?: string;

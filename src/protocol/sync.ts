@@ -25,7 +25,11 @@ export interface InboundEvent {
 
 /** What one event means for the target. */
 export type SourceChange =
-  /** A user's state: complete unless `membershipsKnown` is false (a webhook's user object lists no memberships). */
+  /**
+   * A user's state: complete unless `membershipsKnown` is false (a webhook's user object lists no
+   * memberships). Its `user.passwordChangedAt`, where the source gives one (Clerk
+   * `password_last_updated_at`), tells a password change the event does not name otherwise.
+   */
   | { kind: 'user'; user: CanonicalUser; updatedAtMs?: number; membershipsKnown: boolean }
   /** Something about the user changed and the event does not say what in full: read the current record. */
   | { kind: 'user-touched'; userId: string }
@@ -55,7 +59,7 @@ export interface WebhookReceiver {
 
 /** The current state of single records at the source, through its API (for partial and out-of-order events). */
 export interface SourceRecords {
-  /** The user as the source holds it now, memberships included; undefined when it is gone. */
+  /** The user as the source holds it now, memberships included (and its `passwordChangedAt` where the API gives one); undefined when it is gone. */
   user(sourceId: string): Promise<{ user: CanonicalUser; updatedAtMs?: number } | undefined>;
   organization(sourceId: string): Promise<Organization | undefined>;
 }

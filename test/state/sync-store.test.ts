@@ -18,14 +18,16 @@ import type { InboundEvent } from '../../src/protocol/sync.js';
 
 const ev = (id: string, subject: string, at: number): InboundEvent => ({ id, type: 'user.updated', subject, occurredAtMs: at, body: JSON.stringify({ id }) });
 
-function suite(name: string, open: () => Promise<{ driver: SqlDriver; cleanup: () => Promise<void> }>): void {
+function suite(name: string, open: (tag: string) => Promise<{ driver: SqlDriver; cleanup: () => Promise<void> }>): void {
   describe(`sync store on ${name}`, { timeout: 60_000 }, () => {
-    let cleanup: (() => Promise<void>) | undefined;
-    after(async () => cleanup?.());
+    const cleanups: (() => Promise<void>)[] = [];
+    after(async () => {
+      for (const c of cleanups) await c();
+    });
 
     it('inbox, watermarks and statistics', async () => {
-      const opened = await open();
-      cleanup = opened.cleanup;
+      const opened = await open('state');
+      cleanups.push(opened.cleanup);
       const before = await SyncStore.reader(opened.driver).stats();
       assert.deepEqual([before.received, before.pending, before.quarantined], [0, 0, 0], 'a state where sync never ran: all zero, nothing created');
       const store = await SyncStore.attach(opened.driver);
@@ -84,17 +86,64 @@ function suite(name: string, open: () => Promise<{ driver: SqlDriver; cleanup: (
       assert.deepEqual(users, ['u2'], "the users' id map holds no organization");
       assert.deepEqual([...(await store.deletedOrganizations(['org_1', 'org_2', 'org_3']))], ['org_2']);
     });
+
+    it('a state from before password timestamps gains the column; the timestamp only goes up; when the target got a password', async () => {
+      const opened = await open('older');
+      cleanups.push(opened.cleanup);
+      const d = opened.driver;
+      const p = d.prefix;
+      if (d.kind === 'postgres') await d.run(`CREATE SCHEMA IF NOT EXISTS ${p.slice(0, -1)}`);
+      // sync_users as the first sync release made it, with a row.
+      await d.run(`CREATE TABLE ${p}sync_users (vendor TEXT NOT NULL, source_id TEXT NOT NULL, watermark_ms BIGINT,
+        status TEXT NOT NULL CHECK (status IN ('present', 'deleted', 'disabled')), target_id TEXT, snapshot TEXT, updated_at_ms BIGINT NOT NULL,
+        PRIMARY KEY (vendor, source_id))`);
+      await d.run(`INSERT INTO ${p}sync_users (vendor, source_id, watermark_ms, status, target_id, updated_at_ms) VALUES ('clerk', 'u_old', 5, 'present', 'T_old', 5)`);
+      const store = await SyncStore.attach(d);
+      await SyncStore.attach(d); // the migration is idempotent
+      assert.deepEqual(await store.userState('clerk', 'u_old'), { status: 'present', watermarkMs: 5, targetId: 'T_old' }, 'an existing row reads as no timestamp known');
+      await store.saveUserState('clerk', 'u_old', { status: 'present', watermarkMs: 6, passwordChangedAtMs: 100 });
+      await store.saveUserState('clerk', 'u_old', { status: 'present', watermarkMs: 7 });
+      assert.equal((await store.userState('clerk', 'u_old'))?.passwordChangedAtMs, 100, 'a state without one keeps the one known');
+      await store.saveUserState('clerk', 'u_old', { status: 'present', watermarkMs: 8, passwordChangedAtMs: 90 });
+      assert.equal((await store.userState('clerk', 'u_old'))?.passwordChangedAtMs, 100, 'never goes down');
+      await store.saveUserState('clerk', 'u_old', { status: 'present', watermarkMs: 9, passwordChangedAtMs: 200 });
+      assert.equal((await store.userState('clerk', 'u_old'))?.passwordChangedAtMs, 200);
+
+      // When the target got a password: nothing known without a ledger or a gateway move.
+      assert.equal(await store.passwordAtTargetSinceMs('u_old'), undefined, 'no ledger, no gateway tables');
+      await d.run(`CREATE TABLE ${p}records (run_id TEXT, kind TEXT, source_id TEXT, state TEXT, outcome TEXT, target_id TEXT, lossy TEXT NOT NULL DEFAULT '[]', updated_at TEXT NOT NULL)`);
+      await d.run(`CREATE TABLE ${p}gateway_users (source_id TEXT PRIMARY KEY, state TEXT NOT NULL, route TEXT, target_id TEXT, migrated_at TEXT)`);
+      const row = (run: string, id: string, at: string, extra: { state?: string; outcome?: string | null; lossy?: string } = {}) =>
+        d.run(`INSERT INTO ${p}records (run_id, kind, source_id, state, outcome, target_id, lossy, updated_at) VALUES ($1, 'user', $2, $3, $4, $5, $6, $7)`, [
+          run, id, extra.state ?? 'done', extra.outcome === undefined ? 'created' : extra.outcome, `T_${id}`, extra.lossy ?? '[]', at,
+        ]);
+      await row('r1', 'bulk', '2026-01-01T00:00:00.000Z');
+      await row('r2', 'bulk', '2026-01-03T00:00:00.000Z', { outcome: 'updated' });
+      await row('r1', 'nohash', '2026-01-01T00:00:00.000Z', { lossy: '[{"field":"password","reason":"no digest"}]' });
+      await row('r1', 'skipped', '2026-01-01T00:00:00.000Z', { outcome: 'skipped' });
+      await row('r1', 'planned', '2026-01-01T00:00:00.000Z', { state: 'planned', outcome: null });
+      const gw = (id: string, state: string, route: string | null, at: string | null) =>
+        d.run(`INSERT INTO ${p}gateway_users (source_id, state, route, target_id, migrated_at) VALUES ($1, $2, $3, $4, $5)`, [id, state, route, `T_${id}`, at]);
+      await gw('jit', 'migrated', 'jit', '2026-02-01T00:00:00.000Z');
+      await gw('bulk', 'migrated', 'bulk', '2026-03-01T00:00:00.000Z');
+      await gw('nohash', 'migrated', 'completed', '2026-02-02T00:00:00.000Z');
+      await gw('flagged', 'legacy', null, null);
+      assert.equal(await store.passwordAtTargetSinceMs('bulk'), Date.parse('2026-01-03T00:00:00.000Z'), "the ledger's latest move; a gateway row seen as bulk adds no time");
+      assert.equal(await store.passwordAtTargetSinceMs('jit'), Date.parse('2026-02-01T00:00:00.000Z'), 'a JIT move');
+      assert.equal(await store.passwordAtTargetSinceMs('nohash'), Date.parse('2026-02-02T00:00:00.000Z'), 'moved without a hash, completed at a login');
+      for (const id of ['skipped', 'planned', 'flagged', 'nobody']) assert.equal(await store.passwordAtTargetSinceMs(id), undefined, `${id}: the target got no password`);
+    });
   });
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'flagless-sync-store-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-suite('SQLite', async () => {
-  const driver = new SqliteDriver(join(dir, 'state.db'));
+suite('SQLite', async (tag) => {
+  const driver = new SqliteDriver(join(dir, `${tag}.db`));
   return { driver, cleanup: () => driver.close() };
 });
-suite('PostgreSQL', async () => {
-  const schema = `sync_store_${process.pid}_${randomBytes(3).toString('hex')}`;
+suite('PostgreSQL', async (tag) => {
+  const schema = `sync_store_${tag}_${process.pid}_${randomBytes(3).toString('hex')}`;
   const driver = new PostgresDriver(`${process.env.FLAGLESS_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test'}?schema=${schema}`);
   return {
     driver,

@@ -282,7 +282,12 @@ function enrich(user: CanonicalUser, json: ClerkUserJson): void {
     // A lockout after failed attempts is temporary in Clerk: the user is not disabled.
     user.sourceStatus = 'locked';
   }
-  assignDefined(user, { createdAt: isoFromMs(json.created_at), updatedAt: isoFromMs(json.updated_at), lastSignInAt: isoFromMs(json.last_sign_in_at) });
+  assignDefined(user, {
+    createdAt: isoFromMs(json.created_at),
+    updatedAt: isoFromMs(json.updated_at),
+    lastSignInAt: isoFromMs(json.last_sign_in_at),
+    passwordChangedAt: isoFromMs(json.password_last_updated_at),
+  });
 }
 
 export function organizationFromJson(json: ClerkOrganizationJson): Organization {

@@ -100,6 +100,8 @@ export interface ClerkUserJson {
   created_at?: number | null;
   updated_at?: number | null;
   last_sign_in_at?: number | null;
+  /** Epoch ms of the last password change; null without a password (@clerk/backend UserJSON). */
+  password_last_updated_at?: number | null;
 }
 
 export interface ClerkOrganizationJson {

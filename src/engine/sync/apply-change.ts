@@ -14,7 +14,10 @@ import { withoutSecrets } from './snapshot.js';
  *  - a partial event (a membership change) reads the user's current record from the source, and
  *    applies it when it is newer than the watermark (memberships always);
  *  - a deleted user is a tombstone: no later-arriving older event brings it back;
- *  - a password changed at the source puts the user's gateway flag back to legacy;
+ *  - a password changed at the source puts the user's gateway flag back to legacy: said by an
+ *    event of its own (Auth0's log stream), or by a user state whose password timestamp (Clerk
+ *    `password_last_updated_at`) is newer than the one known, when the target got the password
+ *    before that change (see passwordNowStale);
  *  - organizations likewise: created or brought in line (renamed) by their state's `updated_at`,
  *    deleted with their memberships, a deleted one a tombstone.
  * Users are created without a password (they move at their next login through the gateway),
@@ -44,6 +47,8 @@ export interface ApplyResult {
 }
 
 const WRITE: CreateUserOptions = { includePasswordHash: false, missingPassword: 'jit' };
+
+const PASSWORD_CHANGED = 'password changed at the legacy provider: the next login verifies there and moves the new password';
 
 /** The gateway's identifiers for a user: its addresses and username, folded as the gateway folds them. */
 export function identifiersOf(user: CanonicalUser): string[] {
@@ -192,7 +197,7 @@ async function passwordChanged(deps: ApplyDeps, sourceId: string): Promise<Apply
   if (state?.status === 'deleted') return { state: 'stale', outOfOrder: true, note: `user ${sourceId} is deleted` };
   const current = deps.records ? await deps.records.user(sourceId) : undefined;
   const identifiers = current ? identifiersOf(current.user) : [];
-  await deps.store.flagLegacy(sourceId, identifiers, 'password changed at the legacy provider: the next login verifies there and moves the new password');
+  await deps.store.flagLegacy(sourceId, identifiers, PASSWORD_CHANGED);
   return { state: 'applied', note: `user ${sourceId}: gateway flag back to legacy (password changed at the source)` };
 }
 
@@ -233,14 +238,51 @@ async function upsert(deps: ApplyDeps, change: Extract<SourceChange, { kind: 'us
     membershipsKnown = true;
   }
   const targetId = await writeUser(deps, user, state, membershipsKnown);
-  await deps.store.remember(sourceId, identifiersOf(user));
+  const identifiers = identifiersOf(user);
+  await deps.store.remember(sourceId, identifiers);
+  let note = `user ${sourceId} written to the target`;
+  const passwordChangedAtMs = passwordTimestamp(user);
+  if (passwordChangedAtMs !== undefined && (await passwordNowStale(deps, sourceId, passwordChangedAtMs, state))) {
+    await deps.store.flagLegacy(sourceId, identifiers, PASSWORD_CHANGED);
+    note += '; gateway flag back to legacy (password changed at the source after the target got it)';
+  }
   const watermarkMs = Math.max(updatedAtMs ?? 0, state?.watermarkMs ?? 0) || undefined;
   return {
     state: 'applied',
     outOfOrder,
-    user: { sourceId, state: { status: 'present', ...(watermarkMs ? { watermarkMs } : {}), targetId, snapshot: JSON.stringify(withoutSecrets(user)) } },
-    note: `user ${sourceId} written to the target`,
+    user: {
+      sourceId,
+      state: {
+        status: 'present',
+        ...(watermarkMs ? { watermarkMs } : {}),
+        targetId,
+        snapshot: JSON.stringify(withoutSecrets(user)),
+        ...(passwordChangedAtMs !== undefined ? { passwordChangedAtMs } : {}),
+      },
+    },
+    note,
   };
+}
+
+/** The source's password timestamp of a user state (epoch ms), when it gives one. */
+function passwordTimestamp(user: CanonicalUser): number | undefined {
+  if (!user.passwordChangedAt) return undefined;
+  const ms = Date.parse(user.passwordChangedAt);
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+/**
+ * Whether a user state's password timestamp means the target's copy of the password is stale:
+ * newer than the one sync knows (the same one again, a retried or repeated state, changes
+ * nothing), and newer than when the target got the password (a gateway move at a login, a
+ * `migrate` with a usable hash). A target that never got a password from flagless holds none
+ * that could be stale; one moved after the change holds the new one. The state reaching here is
+ * newer than the watermark (stale states return before), so an older event never flags.
+ */
+async function passwordNowStale(deps: ApplyDeps, sourceId: string, changedAtMs: number, state: SyncUserState | undefined): Promise<boolean> {
+  if (state?.passwordChangedAtMs !== undefined && changedAtMs <= state.passwordChangedAtMs) return false;
+  const since = await deps.store.passwordAtTargetSinceMs(sourceId);
+  return since !== undefined && changedAtMs > since;
 }
 
 async function writeUser(deps: ApplyDeps, source: CanonicalUser, state: SyncUserState | undefined, membershipsKnown: boolean): Promise<string> {

@@ -10,7 +10,9 @@
  *  - `sync_users`: per source user, the watermark (the source's `updated_at` of the newest state
  *    applied), whether the user was deleted at the source, its target id (the sync's id map), and
  *    the state applied without any secret (`snapshot`, JSON), which a later `migrate` of an older
- *    export writes instead of the export's profile.
+ *    export writes instead of the export's profile; and the newest password timestamp the source
+ *    reported (`password_changed_at_ms`, Clerk `password_last_updated_at`), so a newer one puts the
+ *    gateway's flag back to legacy once and the same one again does nothing.
  *  - `sync_orgs`: per source organization, the same: the watermark (the source's `updated_at`, or
  *    the event's time where the vendor sends none), whether it was deleted at the source (a
  *    tombstone: a late older event does not bring it back), and its target id.
@@ -46,6 +48,7 @@ export function syncSchema(p: string): string[] {
       status TEXT NOT NULL CHECK (status IN ('present', 'deleted', 'disabled')),
       target_id TEXT,
       snapshot TEXT,
+      password_changed_at_ms BIGINT,
       updated_at_ms BIGINT NOT NULL,
       PRIMARY KEY (vendor, source_id)
     )`,
@@ -63,4 +66,18 @@ export function syncSchema(p: string): string[] {
       n BIGINT NOT NULL
     )`,
   ];
+}
+
+/**
+ * Columns added to sync's tables after they first shipped, for a state made by an older flagless
+ * (CREATE TABLE IF NOT EXISTS leaves an existing table as it was). Each is nullable, so existing
+ * rows read as "not known".
+ */
+export const SYNC_ADDED_COLUMNS: readonly { table: string; column: string; type: string }[] = [
+  { table: 'sync_users', column: 'password_changed_at_ms', type: 'BIGINT' },
+];
+
+/** PostgreSQL: the added columns as DDL that is a no-op where they exist (run after syncSchema, under its lock). */
+export function syncColumnMigrationsPostgres(p: string): string[] {
+  return SYNC_ADDED_COLUMNS.map((c) => `ALTER TABLE ${p}${c.table} ADD COLUMN IF NOT EXISTS ${c.column} ${c.type}`);
 }

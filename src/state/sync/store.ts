@@ -1,7 +1,7 @@
 import { FlaglessError } from '../../protocol/errors.js';
 import type { InboundEvent } from '../../protocol/sync.js';
 import type { SqlDriver, Statement } from '../driver.js';
-import { syncSchema } from './schema.js';
+import { SYNC_ADDED_COLUMNS, syncColumnMigrationsPostgres, syncSchema } from './schema.js';
 import { readSyncStats, type SyncStats } from './stats.js';
 
 export type { SyncStats } from './stats.js';
@@ -31,6 +31,11 @@ export interface SyncUserState {
   targetId?: string;
   /** The state applied, as JSON without any secret (written with the state; not read back by userState). */
   snapshot?: string;
+  /**
+   * The newest password timestamp the source reported for the user (epoch ms; Clerk
+   * `password_last_updated_at`). Written only upwards: a state without one keeps the one known.
+   */
+  passwordChangedAtMs?: number;
 }
 
 export interface SyncOrgState {
@@ -80,6 +85,23 @@ function clip(s: string): string {
   return s.length > 500 ? `${s.slice(0, 497)}...` : s;
 }
 
+/**
+ * A state made by an older flagless: sync's tables gain the columns added since (SQLite has no
+ * ADD COLUMN IF NOT EXISTS; another process adding the same column first is fine).
+ */
+async function addMissingSqliteColumns(driver: SqlDriver): Promise<void> {
+  const has = async (table: string, column: string) =>
+    (await driver.query<{ name: string }>(`PRAGMA table_info(${table})`)).some((c) => c.name === column);
+  for (const c of SYNC_ADDED_COLUMNS) {
+    if (await has(c.table, c.column)) continue;
+    try {
+      await driver.run(`ALTER TABLE ${c.table} ADD COLUMN ${c.column} ${c.type}`);
+    } catch (e) {
+      if (!(await has(c.table, c.column))) throw e;
+    }
+  }
+}
+
 export class SyncStore {
   readonly #d: SqlDriver;
   readonly #p: string;
@@ -94,9 +116,15 @@ export class SyncStore {
     try {
       const ddl = syncSchema(driver.prefix);
       const d = driver as SqlDriver & { exec?(sql: string): void; migrate?(lock: Statement, ddl: readonly string[]): Promise<void> };
-      if (driver.kind === 'sqlite' && d.exec) d.exec(ddl.join(';\n'));
-      else if (d.migrate) await d.migrate({ sql: `SELECT pg_advisory_xact_lock(hashtext('flagless-sync-ddl'))` }, ddl);
-      else for (const s of ddl) await driver.run(s);
+      if (driver.kind === 'postgres') {
+        const all = [...ddl, ...syncColumnMigrationsPostgres(driver.prefix)];
+        if (d.migrate) await d.migrate({ sql: `SELECT pg_advisory_xact_lock(hashtext('flagless-sync-ddl'))` }, all);
+        else for (const s of all) await driver.run(s);
+      } else {
+        if (d.exec) d.exec(ddl.join(';\n'));
+        else for (const s of ddl) await driver.run(s);
+        await addMissingSqliteColumns(driver);
+      }
     } catch (e) {
       throw new FlaglessError('E_STATE', `the state at ${driver.location} cannot hold sync's tables: ${(e as Error).message}`, { cause: e });
     }
@@ -247,13 +275,18 @@ export class SyncStore {
 
   userState(vendor: string, sourceId: string): Promise<SyncUserState | undefined> {
     return this.#guard('reading a user watermark', async () => {
-      const rows = await this.#d.query<{ watermark_ms: number | string | null; status: SyncUserState['status']; target_id: string | null }>(
-        `SELECT watermark_ms, status, target_id FROM ${this.#p}sync_users WHERE vendor = $1 AND source_id = $2`,
+      const rows = await this.#d.query<{ watermark_ms: number | string | null; status: SyncUserState['status']; target_id: string | null; password_changed_at_ms: number | string | null }>(
+        `SELECT watermark_ms, status, target_id, password_changed_at_ms FROM ${this.#p}sync_users WHERE vendor = $1 AND source_id = $2`,
         [vendor, sourceId],
       );
       const r = rows[0];
       if (!r) return undefined;
-      return { status: r.status, ...(r.watermark_ms !== null ? { watermarkMs: Number(r.watermark_ms) } : {}), ...(r.target_id !== null ? { targetId: r.target_id } : {}) };
+      return {
+        status: r.status,
+        ...(r.watermark_ms !== null ? { watermarkMs: Number(r.watermark_ms) } : {}),
+        ...(r.target_id !== null ? { targetId: r.target_id } : {}),
+        ...(r.password_changed_at_ms !== null ? { passwordChangedAtMs: Number(r.password_changed_at_ms) } : {}),
+      };
     });
   }
 
@@ -370,10 +403,14 @@ export class SyncStore {
 
   #userStatement(vendor: string, sourceId: string, s: SyncUserState, now: number): Statement {
     return {
-      sql: `INSERT INTO ${this.#p}sync_users AS u (vendor, source_id, watermark_ms, status, target_id, snapshot, updated_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)
+      // The password timestamp only goes up (CASE, not GREATEST: SQLite has none).
+      sql: `INSERT INTO ${this.#p}sync_users AS u (vendor, source_id, watermark_ms, status, target_id, snapshot, password_changed_at_ms, updated_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
             ON CONFLICT (vendor, source_id) DO UPDATE SET watermark_ms = excluded.watermark_ms, status = excluded.status,
-              target_id = COALESCE(excluded.target_id, u.target_id), snapshot = COALESCE(excluded.snapshot, u.snapshot), updated_at_ms = excluded.updated_at_ms`,
-      params: [vendor, sourceId, s.watermarkMs ?? null, s.status, s.targetId ?? null, s.snapshot ?? null, now],
+              target_id = COALESCE(excluded.target_id, u.target_id), snapshot = COALESCE(excluded.snapshot, u.snapshot),
+              password_changed_at_ms = CASE WHEN u.password_changed_at_ms IS NULL OR excluded.password_changed_at_ms > u.password_changed_at_ms
+                THEN COALESCE(excluded.password_changed_at_ms, u.password_changed_at_ms) ELSE u.password_changed_at_ms END,
+              updated_at_ms = excluded.updated_at_ms`,
+      params: [vendor, sourceId, s.watermarkMs ?? null, s.status, s.targetId ?? null, s.snapshot ?? null, s.passwordChangedAtMs ?? null, now],
     };
   }
 
@@ -498,6 +535,45 @@ export class SyncStore {
       throw new FlaglessError('E_STATE', `the sync state (${this.#d.location}) failed while reading the ledger: ${(e as Error).message}`, { errorClass: 'retriable', cause: e });
     }
     for (const r of rows) yield r.source_id;
+  }
+
+  /**
+   * When the target got this user's password last, as far as the state tells (epoch ms): the
+   * gateway's move at a login (JIT, completed, pulled by the target: the password typed then) or
+   * a `migrate` run that wrote the user with a usable hash (the ledger record's time). Undefined
+   * when neither did: the target holds no copy of the password that could be stale. A user on
+   * legacy at the gateway (never moved, or flagged back) has no gateway time.
+   */
+  passwordAtTargetSinceMs(sourceId: string): Promise<number | undefined> {
+    return this.#guard('reading when the target got a password', async () => {
+      const times: number[] = [];
+      const tolerant = async <T>(fn: () => Promise<T[]>): Promise<T[]> => {
+        try {
+          return await fn();
+        } catch (e) {
+          if (this.#d.isMissingTable(e)) return [];
+          throw e;
+        }
+      };
+      const gateway = await tolerant(() =>
+        this.#d.query<{ migrated_at: string | null }>(
+          `SELECT migrated_at FROM ${this.#p}gateway_users WHERE source_id = $1 AND state = 'migrated' AND route IN ('jit', 'completed', 'lazy')`,
+          [sourceId],
+        ),
+      );
+      for (const r of gateway) if (r.migrated_at) times.push(Date.parse(r.migrated_at));
+      // Moved with a usable hash: the engine notes a user without one under the `password` field (ledger/moved-users.ts).
+      const ledger = await tolerant(() =>
+        this.#d.query<{ updated_at: string }>(
+          `SELECT updated_at FROM ${this.#p}records WHERE kind = 'user' AND source_id = $1 AND state = 'done' AND target_id IS NOT NULL
+             AND (outcome IS NULL OR outcome <> 'skipped') AND lossy NOT LIKE '%"field":"password"%'`,
+          [sourceId],
+        ),
+      );
+      for (const r of ledger) times.push(Date.parse(r.updated_at));
+      const known = times.filter((t) => Number.isFinite(t));
+      return known.length > 0 ? Math.max(...known) : undefined;
+    });
   }
 
   /** The target id some `migrate` run recorded for this user (done, not skipped), if any. */

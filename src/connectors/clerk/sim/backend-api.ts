@@ -1,12 +1,16 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hashPassword, verifyPassword, type PasswordHash } from '../../../model/password/index.js';
 import type { ClerkMembershipJson, ClerkOrganizationJson, ClerkUserJson } from '../types.js';
 import { WebhookSigner, type SignedDelivery } from './webhooks.js';
 
 /**
  * A strict local stand-in for the part of Clerk's Backend API the source reader calls, for tests
  * that point the real `@clerk/backend` SDK at it through `apiUrl`:
- *   GET /v1/users                      -> UserJSON[] (a bare array, as Clerk answers)
+ *   GET /v1/users                      -> UserJSON[] (a bare array, as Clerk answers); filtered by
+ *                                         `email_address`, `username`, `user_id` (repeatable) as Clerk does
+ *   GET /v1/users/{id}                 -> UserJSON
+ *   POST /v1/users/{id}/verify_password {"password"} -> {"verified": true}, as the legacy login calls it
  *   GET /v1/users/count                -> {"object":"total_count","total_count":n}
  *   GET /v1/organizations              -> {"data":[OrganizationJSON],"total_count":n}
  *   GET /v1/organization_memberships   -> {"data":[OrganizationMembershipJSON],"total_count":n}
@@ -14,7 +18,11 @@ import { WebhookSigner, type SignedDelivery } from './webhooks.js';
  * 1..500 (default 10), `offset` >= 0, `order_by` one of the documented fields with an optional
  * +/- sign (default -created_at), and a rate limit answered with 429 and `Retry-After` (seconds).
  * Error bodies are `{"errors":[{"message","long_message","code"}]}` as the SDK parses them; the
- * exact 429 error code is not documented (UNVERIFIED: `too_many_requests`).
+ * exact 429 error code is not documented (UNVERIFIED: `too_many_requests`). A wrong password is
+ * 422 `incorrect_password` and a user without one 422 `password_not_set` (UNVERIFIED codes, as in
+ * sim/legacy.ts; the verifier does not depend on them). A password set through `change.setPassword`
+ * stamps `password_last_updated_at` and `updated_at` with the same time, as a change at Clerk
+ * updates the user.
  */
 /**
  * The resources in the complete shape Clerk returns (UserJSON, OrganizationJSON,
@@ -58,6 +66,7 @@ function fullUser(u: ClerkUserJson): Record<string, unknown> {
     delete_self_enabled: true,
     legal_accepted_at: null,
     organization_memberships: null,
+    password_last_updated_at: null,
     ...u,
     email_addresses: (u.email_addresses ?? []).map((e, i) => ({
       object: 'email_address',
@@ -145,6 +154,8 @@ export interface ClerkSimulatorData {
   samlConnections?: Record<string, unknown>[];
   organizations?: ClerkOrganizationJson[];
   memberships?: ClerkMembershipJson[];
+  /** Plaintext passwords by user id (hashed with bcrypt at start), for `verify_password`. */
+  passwords?: Record<string, string>;
 }
 
 export interface ClerkSimulatorOptions {
@@ -179,6 +190,8 @@ export interface ClerkSimulator {
 export interface ClerkChanges {
   createUser(u: ClerkUserJson): void;
   updateUser(id: string, patch: Partial<ClerkUserJson>): void;
+  /** Sets (or changes) a user's password at Clerk: `password_last_updated_at` and `updated_at` now, `user.updated`. */
+  setPassword(id: string, password: string): Promise<void>;
   deleteUser(id: string): void;
   createOrganization(o: ClerkOrganizationJson): void;
   /** Renames (or changes the slug or metadata of) an organization: `organization.updated`. */
@@ -234,6 +247,21 @@ function ordered<T>(items: T[], q: URLSearchParams, allowed: string[], key: (ite
   });
 }
 
+/** The user list's filters (repeatable; a user matches any value of each filter given). */
+function filtered(users: Record<string, unknown>[], q: URLSearchParams): Record<string, unknown>[] {
+  const emails = q.getAll('email_address').map((e) => e.toLowerCase());
+  const names = q.getAll('username').map((e) => e.toLowerCase());
+  const ids = q.getAll('user_id');
+  return users.filter((u) => {
+    const addresses = (u.email_addresses as { email_address: string }[]).map((e) => e.email_address.toLowerCase());
+    return (
+      (emails.length === 0 || addresses.some((a) => emails.includes(a))) &&
+      (names.length === 0 || (typeof u.username === 'string' && names.includes(u.username.toLowerCase()))) &&
+      (ids.length === 0 || ids.includes(u.id as string))
+    );
+  });
+}
+
 function page<T>(items: T[], q: URLSearchParams): T[] {
   const limit = intParam(q, 'limit', 10, 1, 500);
   const offset = intParam(q, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
@@ -252,6 +280,8 @@ export async function startClerkSimulator(data: ClerkSimulatorData, options: Cle
   const userById = new Map(data.users.map((u) => [u.id, u]));
   let memberships = (data.memberships ?? []).map((m) => fullMembership(m, orgById, userById));
   const outbox: SignedDelivery[] = [];
+  const passwords = new Map<string, PasswordHash>();
+  for (const [id, plain] of Object.entries(data.passwords ?? {})) passwords.set(id, await hashPassword('bcrypt', plain, { cost: 4 }));
   const signer = options.webhookSecret ? new WebhookSigner(options.webhookSecret) : undefined;
   // Clerk's updated_at is epoch ms; changes made in the same millisecond still get increasing stamps.
   let clock = Date.now();
@@ -262,6 +292,15 @@ export async function startClerkSimulator(data: ClerkSimulatorData, options: Cle
   const findUser = (id: string) => users.find((u) => u.id === id);
   const membershipOf = (userId: string, orgId: string) =>
     memberships.find((m) => (m.public_user_data as { user_id: string }).user_id === userId && (m.organization as { id: string }).id === orgId);
+  const updated = (id: string, patch: Partial<ClerkUserJson>, at: number) => {
+    const current = userById.get(id);
+    if (!current) throw new Error(`no user ${id}`);
+    const json = { ...current, ...patch, id, updated_at: at };
+    userById.set(id, json);
+    const full = fullUser(json);
+    users = users.map((u) => (u.id === id ? full : u));
+    emit('user.updated', full);
+  };
   const change: ClerkChanges = {
     createUser(u) {
       const at = tick();
@@ -272,13 +311,14 @@ export async function startClerkSimulator(data: ClerkSimulatorData, options: Cle
       emit('user.created', full);
     },
     updateUser(id, patch) {
-      const current = userById.get(id);
-      if (!current) throw new Error(`no user ${id}`);
-      const json = { ...current, ...patch, id, updated_at: tick() };
-      userById.set(id, json);
-      const full = fullUser(json);
-      users = users.map((u) => (u.id === id ? full : u));
-      emit('user.updated', full);
+      updated(id, patch, tick());
+    },
+    async setPassword(id, password) {
+      if (!userById.has(id)) throw new Error(`no user ${id}`);
+      const hash = await hashPassword('bcrypt', password, { cost: 4 });
+      passwords.set(id, hash);
+      const at = tick();
+      updated(id, { password_enabled: true, password_last_updated_at: at }, at);
     },
     deleteUser(id) {
       tick();
@@ -337,7 +377,7 @@ export async function startClerkSimulator(data: ClerkSimulatorData, options: Cle
   };
   const samlConnections = data.samlConnections ?? [];
 
-  const handle = (req: IncomingMessage): { status: number; body: unknown; headers?: Record<string, string> } => {
+  const guard = (req: IncomingMessage): void => {
     if (req.headers.authorization !== `Bearer ${options.secretKey}`) {
       throw new ApiError(401, 'authentication_invalid', 'The provided secret key is invalid');
     }
@@ -357,7 +397,28 @@ export async function startClerkSimulator(data: ClerkSimulatorData, options: Cle
         throw new ApiError(429, 'too_many_requests', 'Too many requests', { 'Retry-After': String(retryAfter) });
       }
     }
-    if (req.method !== 'GET') throw new ApiError(405, 'method_not_allowed', 'only GET is simulated');
+  };
+
+  /** POST /v1/users/{id}/verify_password {"password"}: the legacy login's check. */
+  const verifyPasswordRoute = async (id: string, req: IncomingMessage): Promise<{ status: number; body: unknown }> => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    let body: { password?: unknown };
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { password?: unknown };
+    } catch {
+      throw new ApiError(400, 'malformed_request', 'Malformed request');
+    }
+    if (typeof body.password !== 'string' || body.password === '') throw new ApiError(422, 'form_param_missing', 'password is missing');
+    if (!findUser(id)) throw new ApiError(404, 'resource_not_found', 'not found');
+    const hash = passwords.get(id);
+    if (!hash) throw new ApiError(422, 'password_not_set', 'This user has no password');
+    if (!(await verifyPassword(hash, body.password))) throw new ApiError(422, 'incorrect_password', 'Password is incorrect. Try again, or use another method.');
+    return { status: 200, body: { verified: true } };
+  };
+
+  const handle = (req: IncomingMessage): { status: number; body: unknown; headers?: Record<string, string> } => {
+    if (req.method !== 'GET') throw new ApiError(405, 'method_not_allowed', 'only GET and verify_password are simulated');
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const q = url.searchParams;
     const byId = /^\/v1\/(users|organizations)\/([A-Za-z0-9_]+)(\/organization_memberships)?$/.exec(url.pathname);
@@ -377,7 +438,7 @@ export async function startClerkSimulator(data: ClerkSimulatorData, options: Cle
     }
     switch (url.pathname) {
       case '/v1/users':
-        return { status: 200, body: page(ordered(users, q, USER_ORDER, (u, f) => u[f]), q) };
+        return { status: 200, body: page(ordered(filtered(users, q), q, USER_ORDER, (u, f) => u[f]), q) };
       case '/v1/users/count':
         return { status: 200, body: { object: 'total_count', total_count: users.length } };
       case '/v1/organizations': {
@@ -401,15 +462,23 @@ export async function startClerkSimulator(data: ClerkSimulatorData, options: Cle
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const record = (status: number) => requests.push({ method: req.method ?? '', path: url.pathname, query: url.search, status });
-    try {
-      const out = handle(req);
-      record(out.status);
-      send(res, out.status, out.body, out.headers);
-    } catch (e) {
-      const err = e instanceof ApiError ? e : new ApiError(500, 'internal_clerk_error', 'simulator failure');
-      record(err.status);
-      send(res, err.status, { errors: [{ message: err.message, long_message: err.message, code: err.code }], clerk_trace_id: 'sim' }, err.headers);
-    }
+    const answer = async () => {
+      guard(req);
+      const verify = /^\/v1\/users\/([A-Za-z0-9_]+)\/verify_password$/.exec(url.pathname);
+      if (verify && req.method === 'POST') return verifyPasswordRoute(verify[1]!, req);
+      return handle(req);
+    };
+    answer().then(
+      (out: { status: number; body: unknown; headers?: Record<string, string> }) => {
+        record(out.status);
+        send(res, out.status, out.body, out.headers);
+      },
+      (e: unknown) => {
+        const err = e instanceof ApiError ? e : new ApiError(500, 'internal_clerk_error', 'simulator failure');
+        record(err.status);
+        send(res, err.status, { errors: [{ message: err.message, long_message: err.message, code: err.code }], clerk_trace_id: 'sim' }, err.headers);
+      },
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
