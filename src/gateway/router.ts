@@ -229,8 +229,11 @@ export class LoginRouter {
     account.key ??= verdict.sourceId;
     if (!verdict.ok) {
       if (verdict.reason === 'invalid_credentials' || verdict.reason === 'unknown_user' || verdict.reason === 'no_password' || verdict.reason === 'unavailable') {
-        if (!triedTarget) {
-          // New sign-ups live in the target only; the legacy provider does not know them.
+        // New sign-ups live in the target only; the legacy provider does not know them. A user the
+        // gateway's state holds on legacy is no sign-up: it was put back there (the password changed
+        // at the legacy provider, as sync learned) or never moved, and what the target may hold for it
+        // is an older password, which must not sign in.
+        if (!triedTarget && !resolved?.row) {
           const t = await this.#targetLogin(identifier, password).catch((e) => (verdict.reason === 'unavailable' ? { ok: false as const } : Promise.reject(e)));
           if (t.ok) {
             await this.#rememberTargetAccount(identifier, t.userId);

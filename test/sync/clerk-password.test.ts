@@ -199,14 +199,11 @@ describe('a password changed at Clerk puts the user back on legacy (Better Auth,
     assert.equal(flag(7)?.state, 'migrated', 'a second pass does not flag again');
   });
 
-  // Known gap (gateway, not sync): between the flag-back and the user's next login with the new
-  // password, the OLD password still signs in. The legacy check refuses it (invalid_credentials),
-  // then the router's fallback for sign-ups made at the target alone (src/gateway/router.ts, #login)
-  // tries the target, which still holds the stale hash, and accepts it (and remembers the address as
-  // a target-only account). The same holds for Auth0's `scp` path. Left as a todo: fixing it needs a
-  // decision (invalidate the stale credential at the target when flagging, or refuse the fallback for
-  // a flagged-back user while keeping `finish`'s target-side resets working).
-  it('after the flag-back and before the next login, the old password is refused', { todo: 'gateway fallback to the target accepts the stale password' }, async () => {
+  // Between the flag-back and the user's next login with the new password, the OLD password must
+  // not sign in: the legacy check refuses it, and the router's fallback for sign-ups made at the
+  // target alone (src/gateway/router.ts, #login) is not taken for a user the gateway's state holds
+  // on legacy (before the fix it was, and the target's stale hash accepted the old password).
+  it('after the flag-back and before the next login, the old password is refused', async () => {
     await sim.change.setPassword(id(9), 'new-password-9-at-clerk');
     await deliverAll(sim.outbox.splice(0));
     assert.equal(flag(9)?.state, 'legacy');
