@@ -137,12 +137,21 @@ async function applyUserBatch(ctx: RunContext, chunk: readonly BatchItem[], orgs
   // Memberships rode only on an all-or-nothing create, which answered: every user of it is created.
   if (memberIds.length) await memberMark.done(memberIds.map((sourceId) => ({ sourceId, outcome: 'created' as const })));
   if (fatal) throw new FatalRunError(fatal);
-  await Promise.all([
-    // Refused: settled as applyUser settles its own refused create (a conflict per --on-conflict,
-    // a rate-limited one sent again, anything else quarantined with the target's reason).
-    ...refused.map(({ c, f }) => applyUser(ctx, c.rec, c.user, f.kind === 'rate-limited' ? undefined : f)),
-    ...ambiguous.map((c) => applyUser(ctx, { ...c.rec, state: 'writing' }, c.user)),
-  ]);
+  // Refused: settled as applyUser settles its own refused create (a conflict per --on-conflict, a
+  // rate-limited one sent again, anything else quarantined with the target's reason); ambiguous:
+  // looked up first. Records sharing an email go in export order, as after a failed batch, so two
+  // of them never both link the one account that holds the address.
+  const refusals = new Map(refused.map(({ c, f }) => [c, f] as const));
+  const unsettled = chunk.filter((c) => refusals.has(c) || ambiguous.includes(c));
+  await Promise.all(
+    byEmail(unsettled).map(async (group) => {
+      for (const c of group) {
+        const f = refusals.get(c);
+        if (f) await applyUser(ctx, c.rec, c.user, f.kind === 'rate-limited' ? undefined : f);
+        else await applyUser(ctx, { ...c.rec, state: 'writing' }, c.user);
+      }
+    }),
+  );
 }
 
 /** The chunk's items grouped by primary email (normalized), each group in chunk order. */

@@ -130,7 +130,12 @@ async function deleteOrganization(deps: ApplyDeps, sourceId: string, atMs: numbe
       note: `organization ${sourceId} deleted at the source: ${t.capabilities.displayName} cannot delete organizations through flagless, so it stays at the target (its memberships are removed by their own events)`,
     };
   }
-  const ref = await t.findOrganization({ externalId: sourceId, name: '' });
+  // Not found by the target's own lookup (Kratos finds an organization by its marker tuple, which
+  // organizations moved before the marker existed lack): the id sync or a migrate run recorded still
+  // names it, and the target's delete is idempotent ('absent' when nothing was there).
+  const found = await t.findOrganization({ externalId: sourceId, name: '' });
+  const knownId = found ? undefined : (state?.targetId ?? (await deps.store.ledgerTargetId(sourceId, 'organization')));
+  const ref = found ?? (knownId ? { id: knownId, externalId: sourceId, name: '' } : undefined);
   const outcome = ref ? await t.deleteOrganization(ref) : 'absent';
   await deps.store.settleDeletedOrganizationInLedger(sourceId, 'deleted at the source (sync)');
   const watermarkMs = Math.max(atMs, state?.watermarkMs ?? 0);

@@ -576,13 +576,14 @@ export class SyncStore {
     });
   }
 
-  /** The target id some `migrate` run recorded for this user (done, not skipped), if any. */
-  ledgerTargetId(sourceId: string): Promise<string | undefined> {
+  /** The target id some `migrate` run recorded for this user (or organization: `kind`), done and not skipped, if any. */
+  ledgerTargetId(sourceId: string, kind: 'user' | 'organization' = 'user'): Promise<string | undefined> {
     return this.#guard('reading the ledger', async () => {
       try {
         const rows = await this.#d.query<{ target_id: string }>(
-          `SELECT target_id FROM ${this.#p}records WHERE kind = 'user' AND source_id = $1 AND state = 'done' AND target_id IS NOT NULL ORDER BY updated_at DESC LIMIT 1`,
-          [sourceId],
+          `SELECT target_id FROM ${this.#p}records WHERE kind = $2 AND source_id = $1 AND state = 'done' AND target_id IS NOT NULL
+             AND (outcome IS NULL OR outcome <> 'skipped') ORDER BY updated_at DESC LIMIT 1`,
+          [sourceId, kind],
         );
         return rows[0]?.target_id;
       } catch (e) {
