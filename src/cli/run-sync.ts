@@ -31,7 +31,7 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
         ...(args.flags['delete-missing-orgs'] === true ? { deleteMissingOrganizations: true } : {}),
         ...(io.quiet ? {} : { onEvent: (m: string) => io.err(`flagless sync: ${m}`) }),
       });
-      const ok = stats.pending === 0 && stats.quarantined === 0;
+      const ok = stats.pending === 0 && stats.quarantined === 0 && summary.deletionsWithheld === 0;
       if (io.json) io.out(JSON.stringify({ from, target: label, ...summary, sync: stats, ok }));
       else {
         io.out(`${summary.listed} users listed at ${from}: ${summary.changed} changed or new, ${summary.deleted} gone from the source, ${summary.unchanged} unchanged.`);
@@ -42,6 +42,8 @@ export async function run(args: ParsedCommand, io: CommandIo): Promise<number> {
             }.`,
           );
         }
+        if (summary.deletionsWithheld > 0)
+          io.out(`Some records of the listing could not be read: ${summary.deletionsWithheld} deletions were not made (a record that did not parse is not one the source no longer has). Fix the listing or read it from the API, then run again.`);
         io.out(`Inbox: ${stats.applied} applied, ${stats.pending} waiting for a retry, ${stats.quarantined} quarantined${stats.quarantined ? ' (reasons in the sync_inbox table, last_error)' : ''}.`);
       }
       return ok ? EXIT_OK : EXIT_PROBLEMS;

@@ -53,6 +53,11 @@ export interface ReconcileSummary {
   changed: number;
   /** Users in the target that the source no longer has: deletions put in the inbox. */
   deleted: number;
+  /**
+   * Deletions not made because the listing had unreadable records (problems of severity error): a record that did
+   * not parse is not a record the source no longer has. Users and organizations alike.
+   */
+  deletionsWithheld: number;
   /** Organizations listed. */
   organizations: number;
   /** Organizations missing at the target or named differently there: put in the inbox (created or renamed). */
@@ -88,7 +93,9 @@ export interface ReconcileOptions {
 export async function reconcileSource(o: ReconcileOptions): Promise<ReconcileSummary> {
   const stamp = o.nowMs ?? Date.now();
   const chunk = o.chunk ?? 200;
-  const summary: ReconcileSummary = { listed: 0, unchanged: 0, changed: 0, deleted: 0, organizations: 0, organizationsChanged: 0, organizationsMissing: 0, missingOrganizationIds: [], organizationsDeleted: 0, problems: 0 };
+  /** Records of the listing that could not be read (problems of severity error). */
+  let unreadable = 0;
+  const summary: ReconcileSummary = { listed: 0, unchanged: 0, changed: 0, deleted: 0, deletionsWithheld: 0, organizations: 0, organizationsChanged: 0, organizationsMissing: 0, missingOrganizationIds: [], organizationsDeleted: 0, problems: 0 };
   const seen = new Set<string>();
   const seenOrgs = new Set<string>();
   let pending: InboundEvent[] = [];
@@ -99,6 +106,7 @@ export async function reconcileSource(o: ReconcileOptions): Promise<ReconcileSum
   for await (const item of o.items) {
     if (item.type === 'problem') {
       summary.problems++;
+      if (item.problem.severity === 'error') unreadable++;
       continue;
     }
     if (item.type === 'organization') {
@@ -139,6 +147,11 @@ export async function reconcileSource(o: ReconcileOptions): Promise<ReconcileSum
       if (state?.status !== 'deleted' && state?.status !== 'disabled') gone.add(id);
     }
   }
+  // A listing with unreadable records is not complete: nobody is deleted on its word.
+  if (unreadable > 0) {
+    summary.deletionsWithheld += gone.size;
+    gone.clear();
+  }
   for (const id of gone) {
     pending.push({ id: `reconcile:${stamp}:${id}:deleted`, type: 'reconcile.deleted', subject: id, occurredAtMs: stamp, body: JSON.stringify({ [RECONCILE_KEY]: { deleted: id } }) });
     summary.deleted++;
@@ -157,7 +170,8 @@ export async function reconcileSource(o: ReconcileOptions): Promise<ReconcileSum
     }
     summary.organizationsMissing = missing.size;
     summary.missingOrganizationIds = [...missing].slice(0, MISSING_LISTED);
-    if (o.deleteMissingOrganizations) {
+    if (o.deleteMissingOrganizations && unreadable > 0) summary.deletionsWithheld += missing.size;
+    else if (o.deleteMissingOrganizations) {
       for (const id of missing) {
         pending.push({ id: `reconcile:${stamp}:org:${id}:deleted`, type: 'reconcile.organization-deleted', subject: `org:${id}`, occurredAtMs: stamp, body: JSON.stringify({ [RECONCILE_KEY]: { deletedOrganization: id } }) });
         summary.organizationsDeleted++;
