@@ -58,8 +58,16 @@ if (usesKeycloak && !process.env.KEYCLOAK_URL) {
 }
 
 const reporters = record ? ['--test-reporter=spec', '--test-reporter-destination=stdout', `--test-reporter=${fileURLToPath(new URL('./test-durations-reporter.mjs', import.meta.url))}`, '--test-reporter-destination=dist/test-durations.json'] : [];
+let interrupted = false;
 const status = await new Promise((resolve) => {
   const child = spawn(process.execPath, ['--expose-gc', '--test', '--test-concurrency=2', ...reporters, ...files], { stdio: 'inherit' });
+  // Ctrl-C or a CI timeout: the test runner stops its files, then the shared Keycloak is released below.
+  for (const sig of ['SIGINT', 'SIGTERM']) {
+    process.on(sig, () => {
+      interrupted = true;
+      child.kill(sig);
+    });
+  }
   child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 1)));
 });
 
@@ -68,7 +76,7 @@ if (keycloak) {
   if (keycloak.exitCode === null) await new Promise((resolve) => keycloak.once('exit', resolve));
   spawnSync(process.execPath, [KEYCLOAK, 'stop', '--json', '--lease', lease], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 120_000 });
 }
-if (record && existsSync('dist/test-durations.json')) {
+if (record && !interrupted && existsSync('dist/test-durations.json')) {
   const measured = JSON.parse(readFileSync('dist/test-durations.json', 'utf8'));
   const merged = Object.fromEntries(Object.entries({ ...known, ...measured }).sort(([a], [b]) => a.localeCompare(b)));
   writeFileSync(DURATIONS, JSON.stringify(merged, null, 1) + '\n');

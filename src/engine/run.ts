@@ -146,8 +146,11 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
   try {
     // A run the ledger holds no record of yet: every record it will hold after the pass came from this export.
     freshRun = (await Promise.all(ENTITY_KINDS.map((k) => store.page(run.id, k, undefined, 1)))).every((p) => p.length === 0);
-    // The shortcut of planned-sequence.ts: only where nothing else writes the run's records.
-    const sequence = freshRun && store.exclusive === true && !opts.retryFailed && (target.createUsers || target.createUsersEach) && caps.batchSize > 1 ? new PlannedSequence() : undefined;
+    // The shortcut of planned-sequence.ts: only where nothing else writes the run's records. `serve
+    // --sync` on the same state file settles records of users deleted at the source: a state sync
+    // has received events in takes the claims (which see what sync settled).
+    const syncSeen = freshRun && store.exclusive === true ? (await (await SyncStore.attach(store.driver)).stats()).received > 0 : true;
+    const sequence = freshRun && store.exclusive === true && !syncSeen && !opts.retryFailed && (target.createUsers || target.createUsersEach) && caps.batchSize > 1 ? new PlannedSequence() : undefined;
     planned = sequence;
     plan = await planPass({
       source,

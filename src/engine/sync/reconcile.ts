@@ -113,8 +113,10 @@ export async function reconcileSource(o: ReconcileOptions): Promise<ReconcileSum
       const org = item.organization;
       summary.organizations++;
       seenOrgs.add(org.sourceId);
-      // When the source said this (the listing holds it as of now, or later than `stamp`).
-      const observedAtMs = o.nowMs ?? Date.now();
+      // When the source said this, at the earliest: the time before the listing was read (its pages
+      // are fetched as this loop runs). Earlier than the truth, never later, so a rename made while
+      // the listing was read is not taken for older than this state (its webhook applies it again).
+      const observedAtMs = stamp;
       if (await organizationDiffers(o, org)) {
         const body: ReconcileBody = { [RECONCILE_KEY]: { organization: org, observedAtMs } };
         pending.push({ id: `reconcile:${stamp}:org:${org.sourceId}`, type: 'reconcile.organization', subject: `org:${org.sourceId}`, occurredAtMs: stamp, body: JSON.stringify(body) });
