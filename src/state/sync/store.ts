@@ -469,21 +469,7 @@ export class SyncStore {
    * does not bring the user back. Without ledger tables (no migrate ever ran here) nothing changes.
    */
   settleDeletedInLedger(sourceId: string, message: string): Promise<number> {
-    return this.#guard('updating the ledger', async () => {
-      try {
-        const [n] = await this.#d.batch([
-          {
-            sql: `UPDATE ${this.#p}records SET state = 'done', outcome = 'skipped', error_code = NULL, error_message = $2, updated_at = $3
-                  WHERE ((kind = 'user' AND source_id = $1) OR (kind = 'membership' AND user_source_id = $1)) AND state IN ('planned', 'failed') AND owner IS NULL`,
-            params: [sourceId, clip(message), new Date().toISOString()],
-          },
-        ]);
-        return n ?? 0;
-      } catch (e) {
-        if (this.#d.isMissingTable(e)) return 0;
-        throw e;
-      }
-    });
+    return this.#settleInLedger(`(kind = 'user' AND source_id = $1) OR (kind = 'membership' AND user_source_id = $1)`, sourceId, message);
   }
 
   /**
@@ -492,12 +478,17 @@ export class SyncStore {
    * `migrate` of an older export does not bring it back. Without ledger tables nothing changes.
    */
   settleDeletedOrganizationInLedger(sourceId: string, message: string): Promise<number> {
+    return this.#settleInLedger(`(kind = 'organization' AND source_id = $1) OR (kind = 'membership' AND org_source_id = $1)`, sourceId, message);
+  }
+
+  /** The records `which` selects ($1: the source id) that no run has moved yet, settled done/skipped with `message`. */
+  #settleInLedger(which: string, sourceId: string, message: string): Promise<number> {
     return this.#guard('updating the ledger', async () => {
       try {
         const [n] = await this.#d.batch([
           {
             sql: `UPDATE ${this.#p}records SET state = 'done', outcome = 'skipped', error_code = NULL, error_message = $2, updated_at = $3
-                  WHERE ((kind = 'organization' AND source_id = $1) OR (kind = 'membership' AND org_source_id = $1)) AND state IN ('planned', 'failed') AND owner IS NULL`,
+                  WHERE (${which}) AND state IN ('planned', 'failed') AND owner IS NULL`,
             params: [sourceId, clip(message), new Date().toISOString()],
           },
         ]);
@@ -510,25 +501,21 @@ export class SyncStore {
   }
 
   /** Source ids of users some `migrate` run moved (done, not skipped, with a target id); none without ledger tables. */
-  async *ledgerMovedUsers(): AsyncIterable<string> {
-    let rows: { source_id: string }[];
-    try {
-      rows = await this.#d.query<{ source_id: string }>(
-        `SELECT DISTINCT source_id FROM ${this.#p}records WHERE kind = 'user' AND state = 'done' AND target_id IS NOT NULL AND (outcome IS NULL OR outcome <> 'skipped') ORDER BY source_id`,
-      );
-    } catch (e) {
-      if (this.#d.isMissingTable(e)) return;
-      throw new FlaglessError('E_STATE', `the sync state (${this.#d.location}) failed while reading the ledger: ${(e as Error).message}`, { errorClass: 'retriable', cause: e });
-    }
-    for (const r of rows) yield r.source_id;
+  ledgerMovedUsers(): AsyncIterable<string> {
+    return this.#ledgerMoved('user');
   }
 
   /** Source ids of organizations some `migrate` run moved (done, not skipped, with a target id); none without ledger tables. */
-  async *ledgerMovedOrganizations(): AsyncIterable<string> {
+  ledgerMovedOrganizations(): AsyncIterable<string> {
+    return this.#ledgerMoved('organization');
+  }
+
+  async *#ledgerMoved(kind: 'user' | 'organization'): AsyncIterable<string> {
     let rows: { source_id: string }[];
     try {
       rows = await this.#d.query<{ source_id: string }>(
-        `SELECT DISTINCT source_id FROM ${this.#p}records WHERE kind = 'organization' AND state = 'done' AND target_id IS NOT NULL AND (outcome IS NULL OR outcome <> 'skipped') ORDER BY source_id`,
+        `SELECT DISTINCT source_id FROM ${this.#p}records WHERE kind = $1 AND state = 'done' AND target_id IS NOT NULL AND (outcome IS NULL OR outcome <> 'skipped') ORDER BY source_id`,
+        [kind],
       );
     } catch (e) {
       if (this.#d.isMissingTable(e)) return;

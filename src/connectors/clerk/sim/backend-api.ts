@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { hashPassword, verifyPassword, type PasswordHash } from '../../../model/password/index.js';
 import type { ClerkMembershipJson, ClerkOrganizationJson, ClerkUserJson } from '../types.js';
 import { WebhookSigner, type SignedDelivery } from './webhooks.js';
+import { readVerifyPasswordBody } from './password-body.js';
 
 /**
  * A strict local stand-in for the part of Clerk's Backend API the source reader calls, for tests
@@ -401,15 +402,8 @@ export async function startClerkSimulator(data: ClerkSimulatorData, options: Cle
 
   /** POST /v1/users/{id}/verify_password {"password"}: the legacy login's check. */
   const verifyPasswordRoute = async (id: string, req: IncomingMessage): Promise<{ status: number; body: unknown }> => {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    let body: { password?: unknown };
-    try {
-      body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { password?: unknown };
-    } catch {
-      throw new ApiError(400, 'malformed_request', 'Malformed request');
-    }
-    if (typeof body.password !== 'string' || body.password === '') throw new ApiError(422, 'form_param_missing', 'password is missing');
+    const body = await readVerifyPasswordBody(req);
+    if (!('password' in body)) throw new ApiError(body.status, body.code, body.message);
     if (!findUser(id)) throw new ApiError(404, 'resource_not_found', 'not found');
     const hash = passwords.get(id);
     if (!hash) throw new ApiError(422, 'password_not_set', 'This user has no password');

@@ -15,6 +15,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { hashPassword, verifyPassword, type PasswordHash } from '../../../model/password/index.js';
 import type { ClerkUserJson } from '../types.js';
+import { readVerifyPasswordBody } from './password-body.js';
 
 export interface ClerkSimUser {
   json: ClerkUserJson;
@@ -112,15 +113,8 @@ export async function startClerkLegacySim(opts: { secretKey: string; users: Cler
     }
     const m = /^\/v1\/users\/([^/]+)\/verify_password$/.exec(url.pathname);
     if (req.method === 'POST' && m) {
-      const chunks: Buffer[] = [];
-      for await (const c of req) chunks.push(c as Buffer);
-      let body: { password?: unknown };
-      try {
-        body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { password?: unknown };
-      } catch {
-        return reply(400, err('malformed_request', 'Malformed request'));
-      }
-      if (typeof body.password !== 'string' || body.password === '') return reply(422, err('form_param_missing', 'password is missing'));
+      const body = await readVerifyPasswordBody(req);
+      if (!('password' in body)) return reply(body.status, err(body.code, body.message));
       const user = users.find((u) => u.json.id === decodeURIComponent(m[1]!));
       if (!user) return reply(404, err('resource_not_found', 'not found', 'Resource not found'));
       if (!user.hash) return reply(422, err('password_not_set', 'This user has no password'));
