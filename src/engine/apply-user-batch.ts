@@ -142,7 +142,8 @@ async function applyUserBatch(ctx: RunContext, chunk: readonly BatchItem[], orgs
   // looked up first. Records sharing an email go in export order, as after a failed batch, so two
   // of them never both link the one account that holds the address.
   const refusals = new Map(refused.map(({ c, f }) => [c, f] as const));
-  const unsettled = chunk.filter((c) => refusals.has(c) || ambiguous.includes(c));
+  const lookups = new Set(ambiguous);
+  const unsettled = chunk.filter((c) => refusals.has(c) || lookups.has(c));
   await Promise.all(
     byEmail(unsettled).map(async (group) => {
       for (const c of group) {

@@ -5,7 +5,7 @@ import type { InboundEvent, SourceChange, SourceRecords } from '../../protocol/s
 import type { CreateUserOptions, Target, TargetOrgRef, TargetUserRef } from '../../protocol/target.js';
 import type { SyncOrgState, SyncStore, SyncUserState } from '../../state/sync/store.js';
 import { planMembership, planUser } from '../plan.js';
-import { withoutSecrets } from './snapshot.js';
+import { withoutPassword, withoutSecrets } from './snapshot.js';
 
 /**
  * Applies one inbox event to the target, newest state wins:
@@ -296,9 +296,7 @@ async function writeUser(deps: ApplyDeps, source: CanonicalUser, state: SyncUser
   const plan = planUser(source, caps, { missingPassword: 'jit' });
   if (plan.action === 'skip') throw new FlaglessError('E_TARGET_VALIDATION', `user ${source.sourceId} cannot be held by the target: ${plan.skipReason}`, { errorClass: 'skippable' });
   // Webhooks carry no hash: the user is written without one, and an update keeps the password the target has.
-  const written: CanonicalUser = { ...plan.user };
-  delete written.password;
-  if (written.passwordPlan === 'import') written.passwordPlan = 'jit';
+  const written = withoutPassword(plan.user);
   const email = primaryEmail(written)?.address;
   let ref = await knownRef(deps, source.sourceId, state, email);
   if (ref) {

@@ -7,10 +7,7 @@ import type { CanonicalUser } from '../../model/user.js';
  * secrets), the snapshot brings the rest.
  */
 export function withoutSecrets(user: CanonicalUser): CanonicalUser {
-  const copy: CanonicalUser = { ...user, mfa: user.mfa.map((f) => ({ kind: f.kind, ...(f.phoneNumber ? { phoneNumber: f.phoneNumber } : {}) })) };
-  delete copy.password;
-  if (copy.passwordPlan === 'import') copy.passwordPlan = 'jit';
-  return copy;
+  return withoutPassword({ ...user, mfa: user.mfa.map((f) => ({ kind: f.kind, ...(f.phoneNumber ? { phoneNumber: f.phoneNumber } : {}) })) });
 }
 
 /**
@@ -24,8 +21,7 @@ export function overlaySynced(exported: CanonicalUser, synced: { snapshot: Canon
   if (!synced) return exported;
   const exportedAt = exported.updatedAt ? Date.parse(exported.updatedAt) : NaN;
   const stalePassword = passwordOlderThan(exported, synced.snapshot);
-  if (!stalePassword && Number.isFinite(exportedAt) && synced.watermarkMs !== undefined && exportedAt >= synced.watermarkMs) return exported;
-  if (stalePassword && Number.isFinite(exportedAt) && synced.watermarkMs !== undefined && exportedAt >= synced.watermarkMs) return withoutPassword(exported);
+  if (Number.isFinite(exportedAt) && synced.watermarkMs !== undefined && exportedAt >= synced.watermarkMs) return stalePassword ? withoutPassword(exported) : exported;
   const s = synced.snapshot;
   return {
     ...s,
@@ -49,7 +45,8 @@ function passwordOlderThan(exported: CanonicalUser, snapshot: CanonicalUser): bo
   return !Number.isFinite(copyAt) || changed > copyAt;
 }
 
-function withoutPassword(user: CanonicalUser): CanonicalUser {
+/** The user without a password hash: one that had a hash to import moves at its next login instead (`jit`). */
+export function withoutPassword(user: CanonicalUser): CanonicalUser {
   const copy: CanonicalUser = { ...user };
   delete copy.password;
   if (copy.passwordPlan === 'import') copy.passwordPlan = 'jit';

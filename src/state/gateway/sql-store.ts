@@ -2,6 +2,7 @@ import { FlaglessError } from '../../protocol/errors.js';
 import type { SqlDriver, Statement } from '../driver.js';
 import type { StateStore } from '../ledger/types.js';
 import { MIGRATION_ROUTES, type ClaimResult, type DashboardCounts, type GatewayStore, type GatewayUserRow, type MigrationRoute, type Resolved, type SeriesPoint, type UserState } from './types.js';
+import { guardState } from '../guard.js';
 
 interface UserRowDb {
   source_id: string;
@@ -61,13 +62,8 @@ export class SqlGatewayStore implements GatewayStore {
     return this.#d;
   }
 
-  async #guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (e) {
-      if (e instanceof FlaglessError) throw e;
-      throw new FlaglessError('E_STATE', `the gateway state store (${this.#d.location}) failed while ${what}: ${(e as Error).message}`, { errorClass: 'retriable', cause: e });
-    }
+  #guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return guardState(`the gateway state store (${this.#d.location})`, what, fn);
   }
 
   resolve(identifier: string): Promise<Resolved | undefined> {

@@ -3,6 +3,7 @@ import type { InboundEvent } from '../../protocol/sync.js';
 import type { SqlDriver, Statement } from '../driver.js';
 import { SYNC_ADDED_COLUMNS, syncColumnMigrationsPostgres, syncSchema } from './schema.js';
 import { readSyncStats, type SyncStats } from './stats.js';
+import { guardState, stateError } from '../guard.js';
 
 export type { SyncStats } from './stats.js';
 
@@ -140,13 +141,8 @@ export class SyncStore {
     return this.#d;
   }
 
-  async #guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (e) {
-      if (e instanceof FlaglessError) throw e;
-      throw new FlaglessError('E_STATE', `the sync state (${this.#d.location}) failed while ${what}: ${(e as Error).message}`, { errorClass: 'retriable', cause: e });
-    }
+  #guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return guardState(`the sync state (${this.#d.location})`, what, fn);
   }
 
   #bump(name: string, n: number): Statement {
@@ -519,7 +515,7 @@ export class SyncStore {
       );
     } catch (e) {
       if (this.#d.isMissingTable(e)) return;
-      throw new FlaglessError('E_STATE', `the sync state (${this.#d.location}) failed while reading the ledger: ${(e as Error).message}`, { errorClass: 'retriable', cause: e });
+      throw stateError(`the sync state (${this.#d.location})`, 'reading the ledger', e);
     }
     for (const r of rows) yield r.source_id;
   }
