@@ -41,7 +41,7 @@ export async function spawnUserBatches(
   pool: TaskPool,
   items: readonly { rec: LedgerRecord; user: CanonicalUser }[],
   orgs?: SettledOrganizations,
-  /** The users' rows were known without a claim (planned-sequence.ts): so are those of their planned memberships. */
+  /** The users' rows were known without a claim (run.ts, one pass: inserted by the batch's own plan write): so are those of their planned memberships. */
   known = false,
 ): Promise<void> {
   const size = Math.max(1, ctx.capabilities.batchSize);

@@ -62,7 +62,7 @@ function settled(r: LedgerRecord): boolean {
 
 /**
  * Claims the memberships of the users of `plans` (first-time creates) that can go with their create.
- * `known`: the run's rows are those its plan pass wrote (planned-sequence.ts): the memberships the
+ * `known`: the run's rows are those its plan pass wrote (run.ts, one pass): the memberships the
  * plan created are `planned` with no attempt, and are taken without a claim.
  */
 export async function claimNewMemberships(ctx: RunContext, orgs: SettledOrganizations, plans: readonly UserPlan[], known = false): Promise<NewMemberships> {

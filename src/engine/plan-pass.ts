@@ -6,7 +6,7 @@ import { membershipFingerprint, organizationFingerprint, userFingerprint } from 
 import { planMembership, planOrganization, planUser, type PlanOptions, type UserPlan } from './plan.js';
 import { PlanTally, type PlanReport } from './plan-report.js';
 import { membershipKey } from '../state/ledger/schema.js';
-import type { EntityKind, LedgerRecord, PlannedRecord } from '../state/ledger/types.js';
+import type { EntityKind, LedgerRecord, PlannedRecord, PlanWrite } from '../state/ledger/types.js';
 
 /**
  * One streaming pass over the source that plans every record: the first pass of `migrate` (which
@@ -22,9 +22,28 @@ export interface PlanPassOptions {
   /** Ledger rows for the batch's records, to count what is already done (absent on a first run or a dry run without a ledger). */
   lookup?: (kind: EntityKind, sourceIds: string[]) => Promise<Map<string, LedgerRecord>>;
   /** Receives each batch of planned records (migrate writes them; a dry run passes nothing). */
-  write?: (records: PlannedRecord[]) => Promise<void>;
+  write?: (records: PlannedRecord[]) => Promise<PlanWrite | void>;
+  /**
+   * Called after each batch is written, with the batch's organizations and users (each user as the
+   * source gave it and as planned; a user twice in one batch is there once, the first, as in the
+   * plan) and whether every record to do in it got a row of its own (none was there before):
+   * migrate's one-pass apply (run.ts) moves the batch while the pass reads the next.
+   */
+  applyBatch?: (batch: PlannedBatch) => Promise<void>;
+  /**
+   * With applyBatch: a batch ends at this many users (a user's memberships ride with it), so the
+   * target gets full batches of users; or at four times `batchSize` records, whichever comes first.
+   */
+  usersPerBatch?: number;
   /** Sees every planned record as it is added (with its user's plan for users and their memberships). */
   observe?: (record: PlannedRecord, user: UserPlan | undefined) => void;
+}
+
+export interface PlannedBatch {
+  organizations: PlannedRecord[];
+  users: { user: CanonicalUser; plan: UserPlan }[];
+  /** Every record to do in the batch (no skip reason) was inserted by its write. */
+  allNew: boolean;
 }
 
 /** The fingerprint of what planUser would write: the written user plus the create options. */
@@ -35,12 +54,15 @@ export function plannedUserFingerprint(plan: UserPlan): string {
 interface Pending {
   record: PlannedRecord;
   count: (ledger: LedgerRecord | undefined) => void;
+  /** A user record's source user and plan (for applyBatch). */
+  user?: { user: CanonicalUser; plan: UserPlan };
 }
 
 export async function planPass(opts: PlanPassOptions): Promise<PlanReport> {
   const tally = new PlanTally();
   const caps = opts.capabilities;
   let batch: Pending[] = [];
+  let users = 0;
   const seen = new Set<string>();
 
   const flush = async () => {
@@ -48,6 +70,7 @@ export async function planPass(opts: PlanPassOptions): Promise<PlanReport> {
     await yieldToEventLoop();
     const current = batch;
     batch = [];
+    users = 0;
     seen.clear();
     const ledger = new Map<string, LedgerRecord>();
     if (opts.lookup) {
@@ -61,7 +84,16 @@ export async function planPass(opts: PlanPassOptions): Promise<PlanReport> {
       for (const { kind, rows } of found) for (const [id, rec] of rows) ledger.set(`${kind}:${id}`, rec);
     }
     for (const p of current) p.count(ledger.get(`${p.record.kind}:${p.record.sourceId}`));
-    if (opts.write) await opts.write(current.map((p) => p.record));
+    const records = current.map((p) => p.record);
+    const written = opts.write ? await opts.write(records) : undefined;
+    if (opts.applyBatch) {
+      const toDo = records.reduce((n, r) => (r.skipReason === undefined ? n + 1 : n), 0);
+      await opts.applyBatch({
+        organizations: records.filter((r) => r.kind === 'organization'),
+        users: current.flatMap((p) => (p.user ? [p.user] : [])),
+        allNew: written !== undefined && written.inserted === toDo,
+      });
+    }
   };
 
   const add = (p: Pending, user?: UserPlan) => {
@@ -70,6 +102,7 @@ export async function planPass(opts: PlanPassOptions): Promise<PlanReport> {
     if (seen.has(key)) return;
     seen.add(key);
     batch.push(p);
+    if (p.user) users++;
     opts.observe?.(p.record, user);
   };
 
@@ -90,7 +123,7 @@ export async function planPass(opts: PlanPassOptions): Promise<PlanReport> {
     } else {
       addUser(item.user, caps, opts.plan, tally, add);
     }
-    if (batch.length >= opts.batchSize) await flush();
+    if (opts.usersPerBatch !== undefined ? users >= opts.usersPerBatch || batch.length >= 4 * opts.batchSize : batch.length >= opts.batchSize) await flush();
   }
   await flush();
   return tally.finish();
@@ -102,6 +135,7 @@ function addUser(user: CanonicalUser, caps: TargetCapabilities, planOptions: Pla
   add({
     record: { kind: 'user', sourceId: user.sourceId, fingerprint: fp, lossy: plan.lossy, ...(plan.skipReason ? { skipReason: plan.skipReason } : {}) },
     count: (l) => tally.user(plan, l, fp),
+    user: { user, plan },
   }, plan);
   // plan.user: a kept duplicate's memberships include those its linked accounts bring.
   for (const m of plan.user.memberships) {

@@ -13,9 +13,8 @@ import { AbortedError, yieldToEventLoop } from './concurrency.js';
 import { digest } from './fingerprint.js';
 import { ExportMembers, type MissingFromExport } from './absent.js';
 import { SettledOrganizations } from './new-memberships.js';
-import { planPass } from './plan-pass.js';
-import { PlannedSequence } from './planned-sequence.js';
-import { planUser } from './plan.js';
+import { planPass, type PlannedBatch } from './plan-pass.js';
+import type { UserPlan } from './plan.js';
 import type { PlanReport } from './plan-report.js';
 import { ProgressMeter, type Progress } from './progress.js';
 import { Requester } from './request.js';
@@ -46,6 +45,9 @@ function overlayStored(user: CanonicalUser, stored: { snapshot?: string; waterma
  * 3. Users: stream the source again, batch by batch; claim each batch's records that need work and
  *    apply them. The ledger is the memory: user data (hashes included) is never stored in it.
  * 4. Memberships: claimed from the ledger once their user and organization are settled.
+ *
+ * One pass (a fresh run into a target with a bulk create): 2 and 3 happen inside 1, batch by batch,
+ * right after each batch's plan is written; the source is read once.
  *
  * A finished run re-run sends nothing: every record is done with an unchanged digest.
  */
@@ -132,10 +134,8 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
   const members = new ExportMembers();
   let missingFromExport: MissingFromExport | undefined;
   let freshRun = false;
-  let planned: PlannedSequence | undefined;
   const counts: InvocationCounts = { processed: { user: 0, organization: 0, membership: 0 }, failed: { user: 0, organization: 0, membership: 0 } };
   const meter = new ProgressMeter(() => ({ ...counts, writes: target.stats.writes - writes0 }), opts.onProgress, opts.progressIntervalMs);
-  // The bucket starts when the writes start: tokens saved up during planning would be a burst.
   let requester: Requester | undefined;
   let share: RateShare | undefined;
   const pool = new TaskPool(concurrency * 2, controller);
@@ -146,92 +146,79 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
   try {
     // A run the ledger holds no record of yet: every record it will hold after the pass came from this export.
     freshRun = (await Promise.all(ENTITY_KINDS.map((k) => store.page(run.id, k, undefined, 1)))).every((p) => p.length === 0);
-    // The shortcut of planned-sequence.ts: only where nothing else writes the run's records. `serve
-    // --sync` on the same state file settles records of users deleted at the source: a state sync
-    // has received events in takes the claims (which see what sync settled).
-    const syncSeen = freshRun && store.exclusive === true ? (await (await SyncStore.attach(store.driver)).stats()).received > 0 : true;
-    const sequence = freshRun && store.exclusive === true && !syncSeen && !opts.retryFailed && (target.createUsers || target.createUsersEach) && caps.batchSize > 1 ? new PlannedSequence() : undefined;
-    planned = sequence;
-    plan = await planPass({
-      source,
-      capabilities: caps,
-      plan: planOptions,
-      batchSize,
-      signal: controller.signal,
-      // A fresh run's ledger holds only what this pass wrote (planned, or skipped by the plan): a
-      // lookup would count nothing differently, so none is made.
-      ...(freshRun ? {} : { lookup: (kind: EntityKind, ids: string[]) => store.getMany(run.id, kind, ids) }),
-      write: (records) => store.plan(run.id, records),
-      observe: (record, user) => {
-        if (record.kind === 'user' && !freshRun) members.add(record.sourceId);
-        if (record.kind === 'user' && user) sequence?.add(user, caps);
-        if (user?.decision?.decision === 'keep' && !record.skipReason && record.kind !== 'organization') decided[record.kind].push(record.sourceId);
-      },
-    });
-    // Only after a whole pass: an interrupted plan pass has not seen the whole export. A fresh run
-    // has nothing to compare (paging every user of the run back cost an eighth of the plan pass).
-    if (!freshRun) missingFromExport = await members.reconcile(store, run.id);
-    if (!opts.retryFailed) {
-      for (const kind of ['user', 'membership'] as const) {
-        for (let i = 0; i < decided[kind].length; i += batchSize) await store.requeueFailed(run.id, kind, decided[kind].slice(i, i + batchSize));
+    // One pass: a fresh run into a target with a bulk create applies each batch the plan pass
+    // writes while the pass reads on, so the source is read once and the target works (a server,
+    // a rate limit's waits) while the next batch is planned. Its batches are claimed like the
+    // users phase's; a batch whose rows were all inserted by its own write is known without a
+    // claim where nothing but this invocation writes the run's records: an exclusive ledger that
+    // `serve --sync` has received no events in (sync settles records of users deleted at the source).
+    const onePass = freshRun && !opts.retryFailed && (target.createUsers || target.createUsersEach) !== undefined && caps.batchSize > 1;
+    const syncSeen = onePass && store.exclusive === true ? (await (await SyncStore.attach(store.driver)).stats()).received > 0 : true;
+    let knownRows = onePass && store.exclusive === true && !syncSeen;
+
+    // The bucket starts when the writes start: tokens saved up during planning would be a burst.
+    let writing: { ctx: RunContext; syncStore: SyncStore; settledOrgs: SettledOrganizations | undefined } | undefined;
+    const startWriting = async () => {
+      if (writing) return writing;
+      requester = new Requester({
+        concurrency,
+        rate,
+        ...(caps.readRateLimitPerSecond !== undefined ? { readRate: caps.readRateLimitPerSecond } : {}),
+        retry: policy,
+        signal: controller.signal,
+      });
+      share = await shareRate({ store, runId: run.id, requester, rate, ...(caps.readRateLimitPerSecond !== undefined ? { readRate: caps.readRateLimitPerSecond } : {}) });
+      // A target that writes memberships with new users gets those of settled organizations (new-memberships.ts).
+      writing = {
+        ctx: new RunContext(run.id, store, target, caps, requester, planOptions, opts.onConflict ?? 'link', policy, counts),
+        syncStore: await SyncStore.attach(store.driver),
+        settledOrgs: caps.membershipsWithUsers ? new SettledOrganizations(store, run.id) : undefined,
+      };
+      return writing;
+    };
+
+    const applyOrganizations = async () => {
+      const { ctx, syncStore } = await startWriting();
+      for (;;) {
+        const claimed = await store.claim(run.id, 'organization', { states, limit: batchSize });
+        if (claimed.length === 0) break;
+        // Deleted at the source since this export, as sync learned: not brought back (nor its memberships).
+        const deleted = await syncStore.deletedOrganizations(claimed.map((r) => r.sourceId));
+        const recs = [];
+        for (const r of claimed) {
+          if (deleted.has(r.sourceId)) await ctx.done('organization', r.sourceId, { outcome: 'skipped' });
+          else recs.push(r);
+        }
+        if (recs.length === 0) continue;
+        // A target with a bulk create gets first-time creates in batches (apply-organization-batch.ts).
+        if (target.createOrganizations && caps.batchSize > 1) await spawnOrganizationBatches(ctx, pool, recs);
+        else for (const r of recs) await pool.spawn(() => applyOrganization(ctx, r));
       }
-    }
-    const before = await store.tally(run.id);
-    // A record twice in the export (in two batches of the pass) is one row: no shortcut.
-    if (planned && (before.user.total !== plan.users.total || before.membership.total !== plan.memberships.total)) planned.abandon();
-    meter.total = (['organization', 'user', 'membership'] as const).reduce((n, k) => n + states.reduce((m, s) => m + before[k][s], 0) + before[k].writing, 0);
+      await pool.drain();
+    };
 
-    requester = new Requester({
-      concurrency,
-      rate,
-      ...(caps.readRateLimitPerSecond !== undefined ? { readRate: caps.readRateLimitPerSecond } : {}),
-      retry: policy,
-      signal: controller.signal,
-    });
-    share = await shareRate({ store, runId: run.id, requester, rate, ...(caps.readRateLimitPerSecond !== undefined ? { readRate: caps.readRateLimitPerSecond } : {}) });
-    const ctx = new RunContext(run.id, store, target, caps, requester, planOptions, opts.onConflict ?? 'link', policy, counts);
-    // Attached here, after the plan pass: attaching it before made workers sharing a PostgreSQL
-    // ledger leave records unsettled (bench:migrate's three-worker smoke, 2 runs of 4), not yet explained.
-    const syncStore = await SyncStore.attach(store.driver);
-
-    meter.phase = 'organizations';
-    for (;;) {
-      const claimed = await store.claim(run.id, 'organization', { states, limit: batchSize });
-      if (claimed.length === 0) break;
-      // Deleted at the source since this export, as sync learned: not brought back (nor its memberships).
-      const deleted = await syncStore.deletedOrganizations(claimed.map((r) => r.sourceId));
-      const recs = [];
-      for (const r of claimed) {
-        if (deleted.has(r.sourceId)) await ctx.done('organization', r.sourceId, { outcome: 'skipped' });
-        else recs.push(r);
-      }
-      if (recs.length === 0) continue;
-      // A target with a bulk create gets first-time creates in batches (apply-organization-batch.ts).
-      if (target.createOrganizations && caps.batchSize > 1) await spawnOrganizationBatches(ctx, pool, recs);
-      else for (const r of recs) await pool.spawn(() => applyOrganization(ctx, r));
-    }
-    await pool.drain();
-
-    meter.phase = 'users';
-    // A target that writes memberships with new users gets those of settled organizations (new-memberships.ts).
-    const settledOrgs = caps.membershipsWithUsers ? new SettledOrganizations(store, run.id) : undefined;
-    let batch: CanonicalUser[] = [];
-    let shortcutDrained = false;
-    const flush = async () => {
-      if (batch.length === 0) return;
+    /**
+     * A batch of users from the source: claimed (or, in one pass, known: `known` holds the plans of
+     * a batch whose rows its own plan write inserted), then applied.
+     */
+    let claimedSinceKnown = false;
+    const applyUsers = async (users: CanonicalUser[], known?: readonly UserPlan[]) => {
+      if (users.length === 0) return;
+      const { ctx, syncStore, settledOrgs } = await startWriting();
       await yieldToEventLoop();
       // A user sync has applied a newer state of than this export holds: the export's secrets, sync's profile.
-      const synced = await syncStore.snapshots(batch.map((u) => u.sourceId));
-      const byId = new Map(batch.map((u) => [u.sourceId, synced.size ? overlayStored(u, synced.get(u.sourceId)) : u]));
-      batch = [];
-      // A fresh run on an exclusive ledger: the rows of users the pass planned, known without a read.
-      let claimed = planned && !planned.broken && synced.size === 0 ? knownUsers(ctx, planned, byId.values()) : undefined;
-      const known = claimed !== undefined;
-      if (!claimed) {
-        if (planned && !planned.broken) planned.abandon();
-        // Rows taken without a claim are held by nobody: they are all settled before the first claim.
-        if (planned && !shortcutDrained) {
-          shortcutDrained = true;
+      const synced = await syncStore.snapshots(users.map((u) => u.sourceId));
+      const byId = new Map<string, CanonicalUser>();
+      for (const u of users) if (!byId.has(u.sourceId)) byId.set(u.sourceId, synced.size ? overlayStored(u, synced.get(u.sourceId)) : u);
+      let claimed: LedgerRecord[];
+      const take = known !== undefined && synced.size === 0;
+      if (take) {
+        // The rows the plan write just inserted: `planned`, no attempt, held by nobody.
+        claimed = known.filter((p) => p.action === 'create').map((p) => ({ runId: run.id, kind: 'user', sourceId: p.user.sourceId, state: 'planned', attempts: 0, lossy: p.lossy, updatedAt: '' }));
+      } else {
+        // Rows taken without a claim are held by nobody: they are all settled before the first claim after them.
+        if (!claimedSinceKnown) {
+          claimedSinceKnown = true;
           await pool.drain();
         }
         claimed = await store.claim(run.id, 'user', { states, sourceIds: [...byId.keys()] });
@@ -245,7 +232,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
       }
       if ((target.createUsers || target.createUsersEach) && caps.batchSize > 1) {
         // A target with a bulk create (all or nothing, or answering per item) gets first-time creates in batches (apply-user-batch.ts).
-        await spawnUserBatches(ctx, pool, recs.map((r) => ({ rec: r, user: byId.get(r.sourceId) as CanonicalUser })), settledOrgs, known);
+        await spawnUserBatches(ctx, pool, recs.map((r) => ({ rec: r, user: byId.get(r.sourceId) as CanonicalUser })), settledOrgs, take);
         return;
       }
       for (const r of recs) {
@@ -253,14 +240,73 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
         await pool.spawn(() => applyUser(ctx, r, user));
       }
     };
-    for await (const item of source.read()) {
-      if (controller.signal.aborted) throw new AbortedError();
-      if (item.type !== 'user') continue;
-      batch.push(item.user);
-      if (batch.length >= batchSize) await flush();
+
+    plan = await planPass({
+      source,
+      capabilities: caps,
+      plan: planOptions,
+      batchSize,
+      signal: controller.signal,
+      // A fresh run's ledger holds only what this pass wrote (planned, or skipped by the plan): a
+      // lookup would count nothing differently, so none is made.
+      ...(freshRun ? {} : { lookup: (kind: EntityKind, ids: string[]) => store.getMany(run.id, kind, ids) }),
+      write: (records) => store.plan(run.id, records),
+      observe: (record, user) => {
+        if (record.kind === 'user' && !freshRun) members.add(record.sourceId);
+        if (user?.decision?.decision === 'keep' && !record.skipReason && record.kind !== 'organization') decided[record.kind].push(record.sourceId);
+        if (onePass && !record.skipReason) meter.total = (meter.total ?? 0) + 1;
+      },
+      ...(onePass
+        ? {
+            usersPerBatch: batchSize,
+            applyBatch: async (b: PlannedBatch) => {
+              if (b.organizations.some((r) => r.skipReason === undefined)) {
+                meter.phase = 'organizations';
+                await applyOrganizations();
+              }
+              meter.phase = 'users';
+              // A batch that found rows of its records there already (the export holds a record twice) is claimed, and so is every later one.
+              if (!b.allNew) knownRows = false;
+              await applyUsers(b.users.map((u) => u.user), knownRows ? b.users.map((u) => u.plan) : undefined);
+            },
+          }
+        : {}),
+    });
+    // Only after a whole pass: an interrupted plan pass has not seen the whole export. A fresh run
+    // has nothing to compare (paging every user of the run back cost an eighth of the plan pass).
+    if (!freshRun) missingFromExport = await members.reconcile(store, run.id);
+    // (A fresh run has no earlier quarantine; in one pass, what failed did so in this run.)
+    if (!opts.retryFailed && !freshRun) {
+      for (const kind of ['user', 'membership'] as const) {
+        for (let i = 0; i < decided[kind].length; i += batchSize) await store.requeueFailed(run.id, kind, decided[kind].slice(i, i + batchSize));
+      }
     }
-    await flush();
+    if (!onePass) {
+      const before = await store.tally(run.id);
+      meter.total = (['organization', 'user', 'membership'] as const).reduce((n, k) => n + states.reduce((m, s) => m + before[k][s], 0) + before[k].writing, 0);
+    }
+
+    if (!onePass) meter.phase = 'organizations';
+    await applyOrganizations();
+
+    // In one pass every user was applied with its batch; otherwise the source is read again, batch by batch.
+    if (!onePass) {
+      meter.phase = 'users';
+      let batch: CanonicalUser[] = [];
+      for await (const item of source.read()) {
+        if (controller.signal.aborted) throw new AbortedError();
+        if (item.type !== 'user') continue;
+        batch.push(item.user);
+        if (batch.length >= batchSize) {
+          const users = batch;
+          batch = [];
+          await applyUsers(users);
+        }
+      }
+      await applyUsers(batch);
+    }
     await pool.drain();
+    const { ctx } = await startWriting();
 
     meter.phase = 'memberships';
     for (;;) {
@@ -315,21 +361,6 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
     ...(fatal ? { fatal } : {}),
     ...(missingFromExport && missingFromExport.users > 0 ? { missingFromExport } : {}),
   });
-}
-
-/**
- * The ledger rows of a batch of users, as the plan pass of a fresh run wrote them (planned-sequence.ts):
- * `planned` with no attempt for those the plan creates (those it skips are settled). Undefined as soon
- * as a user is not the one the pass planned in that place: the batch is then claimed.
- */
-function knownUsers(ctx: RunContext, planned: PlannedSequence, users: Iterable<CanonicalUser>): LedgerRecord[] | undefined {
-  const recs: LedgerRecord[] = [];
-  for (const user of users) {
-    const p = planUser(user, ctx.capabilities, ctx.plan);
-    if (!planned.next(p, ctx.capabilities)) return undefined;
-    if (p.action === 'create') recs.push({ runId: ctx.runId, kind: 'user', sourceId: user.sourceId, state: 'planned', attempts: 0, lossy: p.lossy, updatedAt: '' });
-  }
-  return recs;
 }
 
 function errorOf(e: unknown): { code: string; message: string } {

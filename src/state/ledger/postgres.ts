@@ -5,7 +5,7 @@ import { legacyReasons, movedUsers, movedUserTargetId } from './moved-users.js';
 import { clip, nowIso, rowsToTally, rowToRecord, rowToRun, type RecordRow, type RunRow, type TallyRow } from './rows.js';
 import { randomWorkerId, schemaStatements, SCHEMA_VERSION } from './schema.js';
 import { writeBatchId, writeBatchStatements } from './write-batches.js';
-import type { ClaimOptions, EntityKind, IdMapRow, LedgerRecord, LegacyReasons, MovedUsers, Outcome, PlannedRecord, RunInfo, StateStore, Tally } from './types.js';
+import type { ClaimOptions, EntityKind, IdMapRow, LedgerRecord, LegacyReasons, MovedUsers, Outcome, PlannedRecord, PlanWrite, RunInfo, StateStore, Tally } from './types.js';
 
 /** First key of every advisory lock flagless takes ('flg'); the second is the worker id (0 = schema DDL). */
 const LOCK_NAMESPACE = 0x00666c67;
@@ -122,8 +122,8 @@ export class PostgresStore implements StateStore {
     return r.rows[0] ? rowToRun(r.rows[0]) : undefined;
   }
 
-  async plan(runId: string, records: readonly PlannedRecord[]): Promise<void> {
-    if (records.length === 0) return;
+  async plan(runId: string, records: readonly PlannedRecord[]): Promise<PlanWrite> {
+    if (records.length === 0) return { inserted: 0 };
     const now = nowIso();
     const cols = (r: PlannedRecord) => [
       r.kind,
@@ -138,7 +138,7 @@ export class PostgresStore implements StateStore {
     const asJson = (rows: unknown[][]) => JSON.stringify(rows.map(([k, id, lossy, fp, payload, u, o, reason]) => ({ k, id, lossy, fp, payload, u, o, reason })));
     // One statement, so one round trip and atomic without BEGIN/COMMIT: both forms are
     // data-modifying CTEs over one input (a key is in one form only: the plan pass sends each once).
-    await this.#pool.query(
+    const result = await this.#pool.query<{ inserted: string }>(
       `WITH i AS (SELECT * FROM json_to_recordset($2::json) AS x(k text, id text, lossy text, fp text, payload text, u text, o text, reason text)),
        planned AS (
          INSERT INTO ${this.#p}records AS r (run_id, kind, source_id, state, lossy, fingerprint, payload, user_source_id, org_source_id, updated_at)
@@ -148,7 +148,7 @@ export class PostgresStore implements StateStore {
            updated_at = CASE WHEN r.state = 'done' AND r.fingerprint IS DISTINCT FROM excluded.fingerprint THEN excluded.updated_at ELSE r.updated_at END,
            fingerprint = excluded.fingerprint, lossy = excluded.lossy, payload = excluded.payload,
            user_source_id = excluded.user_source_id, org_source_id = excluded.org_source_id
-         RETURNING 1),
+         RETURNING (xmax = 0) AS inserted),
        skipped AS (
          INSERT INTO ${this.#p}records AS r (run_id, kind, source_id, state, outcome, error_message, lossy, fingerprint, payload, user_source_id, org_source_id, updated_at)
          SELECT $1, k, id, 'done', 'skipped', reason, lossy, fp, payload, u, o, $3 FROM i WHERE reason IS NOT NULL
@@ -157,10 +157,12 @@ export class PostgresStore implements StateStore {
            fingerprint = excluded.fingerprint, lossy = excluded.lossy, payload = excluded.payload, updated_at = excluded.updated_at
          WHERE r.state IN ('planned', 'failed') OR (r.state = 'done' AND r.outcome = 'skipped')
          RETURNING 1)
-       SELECT (SELECT COUNT(*) FROM planned) AS planned, (SELECT COUNT(*) FROM skipped) AS skipped`,
+       SELECT (SELECT COUNT(*) FROM planned WHERE inserted) AS inserted, (SELECT COUNT(*) FROM skipped) AS skipped`,
       [runId, asJson(records.map(cols)), now],
     );
     await this.#analyzeWhenGrown(records.length);
+    // xmax = 0: the row version this statement inserted (an updated one carries the updating transaction).
+    return { inserted: Number(result.rows[0]?.inserted ?? 0) };
   }
 
   /**
@@ -263,7 +265,7 @@ export class PostgresStore implements StateStore {
 
   async markDone(runId: string, kind: EntityKind, sourceId: string, result: { targetId?: string; outcome: Outcome }): Promise<void> {
     await this.#pool.query(
-      `UPDATE ${this.#p}records SET state = 'done', outcome = $1, target_id = COALESCE($2, target_id), error_code = NULL, error_message = NULL, updated_at = $3
+      `UPDATE ${this.#p}records SET state = 'done', outcome = $1, target_id = COALESCE($2, target_id), error_code = NULL, error_message = NULL, owner = NULL, updated_at = $3
        WHERE run_id = $4 AND kind = $5 AND source_id = $6`,
       [result.outcome, result.targetId ?? null, nowIso(), runId, kind, sourceId],
     );
@@ -282,7 +284,7 @@ export class PostgresStore implements StateStore {
   async markDoneMany(runId: string, kind: EntityKind, results: readonly { sourceId: string; targetId?: string; outcome: Outcome }[]): Promise<void> {
     if (results.length === 0) return;
     await this.#pool.query(
-      `UPDATE ${this.#p}records AS r SET state = 'done', outcome = v.outcome, target_id = COALESCE(v.target_id, r.target_id), error_code = NULL, error_message = NULL, updated_at = $1
+      `UPDATE ${this.#p}records AS r SET state = 'done', outcome = v.outcome, target_id = COALESCE(v.target_id, r.target_id), error_code = NULL, error_message = NULL, owner = NULL, updated_at = $1
        FROM unnest($4::text[], $5::text[], $6::text[]) AS v(source_id, outcome, target_id)
        WHERE r.run_id = $2 AND r.kind = $3 AND r.source_id = v.source_id`,
       [nowIso(), runId, kind, results.map((x) => x.sourceId), results.map((x) => x.outcome), results.map((x) => x.targetId ?? null)],
@@ -308,7 +310,7 @@ export class PostgresStore implements StateStore {
   async markBatchDone(runId: string, kind: EntityKind, batchId: string, results: readonly { sourceId: string; targetId?: string; outcome: Outcome }[]): Promise<void> {
     await this.#pool.query(
       `WITH d AS (DELETE FROM ${this.#p}write_batches WHERE run_id = $2 AND id = $7)
-       UPDATE ${this.#p}records AS r SET state = 'done', outcome = v.outcome, target_id = COALESCE(v.target_id, r.target_id), error_code = NULL, error_message = NULL, updated_at = $1
+       UPDATE ${this.#p}records AS r SET state = 'done', outcome = v.outcome, target_id = COALESCE(v.target_id, r.target_id), error_code = NULL, error_message = NULL, owner = NULL, updated_at = $1
        FROM unnest($4::text[], $5::text[], $6::text[]) AS v(source_id, outcome, target_id)
        WHERE r.run_id = $2 AND r.kind = $3 AND r.source_id = v.source_id`,
       [nowIso(), runId, kind, results.map((x) => x.sourceId), results.map((x) => x.outcome), results.map((x) => x.targetId ?? null), batchId],

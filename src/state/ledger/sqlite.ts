@@ -6,7 +6,7 @@ import { legacyReasons, movedUsers, movedUserTargetId } from './moved-users.js';
 import { clip, nowIso, rowsToTally, rowToRecord, rowToRun, type RecordRow, type RunRow, type TallyRow } from './rows.js';
 import { randomWorkerId, schemaStatements, SCHEMA_VERSION } from './schema.js';
 import { writeBatchId, writeBatchStatements } from './write-batches.js';
-import type { ClaimOptions, EntityKind, IdMapRow, LedgerRecord, LegacyReasons, MovedUsers, Outcome, PlannedRecord, RunInfo, StateStore, Tally } from './types.js';
+import type { ClaimOptions, EntityKind, IdMapRow, LedgerRecord, LegacyReasons, MovedUsers, Outcome, PlannedRecord, PlanWrite, RunInfo, StateStore, Tally } from './types.js';
 
 /**
  * The default ledger: one SQLite file (WAL). One `migrate` process per file: SQLite serialises
@@ -130,7 +130,7 @@ export class SqliteStore implements StateStore {
    * array: a statement run per record cost about what the reference's own INSERT of the user costs
    * (binding ten named parameters and a call into SQLite each), measured in bench:better-auth.
    */
-  async plan(runId: string, records: readonly PlannedRecord[]): Promise<void> {
+  async plan(runId: string, records: readonly PlannedRecord[]): Promise<PlanWrite> {
     const planned: unknown[][] = [];
     const skipped: unknown[][] = [];
     for (const r of records) {
@@ -141,8 +141,16 @@ export class SqliteStore implements StateStore {
     const input = `SELECT value ->> 0 AS k, value ->> 1 AS id, value ->> 2 AS lossy, value ->> 3 AS fp, value ->> 4 AS payload, value ->> 5 AS u, value ->> 6 AS o, value ->> 7 AS reason
                    FROM json_each(@rows)`;
     const named = { run: runId, now: nowIso() };
+    let inserted = 0;
     this.#db.transaction(() => {
+      // New rows first (a fresh run's: one plain insert); the upsert only when some were there.
       if (planned.length)
+        inserted = this.#prepare(
+          `INSERT INTO records (run_id, kind, source_id, state, lossy, fingerprint, payload, user_source_id, org_source_id, updated_at)
+           SELECT @run, k, id, 'planned', lossy, fp, payload, u, o, @now FROM (${input}) WHERE true
+           ON CONFLICT (run_id, kind, source_id) DO NOTHING`,
+        ).run({ ...named, rows: JSON.stringify(planned) }).changes;
+      if (inserted < planned.length)
         this.#prepare(
           `INSERT INTO records (run_id, kind, source_id, state, lossy, fingerprint, payload, user_source_id, org_source_id, updated_at)
            SELECT @run, k, id, 'planned', lossy, fp, payload, u, o, @now FROM (${input}) WHERE true
@@ -163,6 +171,7 @@ export class SqliteStore implements StateStore {
            WHERE records.state IN ('planned', 'failed') OR (records.state = 'done' AND records.outcome = 'skipped')`,
         ).run({ ...named, rows: JSON.stringify(skipped) });
     })();
+    return { inserted };
   }
 
   /**
@@ -228,7 +237,7 @@ export class SqliteStore implements StateStore {
   async markDone(runId: string, kind: EntityKind, sourceId: string, result: { targetId?: string; outcome: Outcome }): Promise<void> {
     this
       .#prepare(
-        `UPDATE records SET state = 'done', outcome = ?, target_id = COALESCE(?, target_id), error_code = NULL, error_message = NULL, updated_at = ?
+        `UPDATE records SET state = 'done', outcome = ?, target_id = COALESCE(?, target_id), error_code = NULL, error_message = NULL, owner = NULL, updated_at = ?
          WHERE run_id = ? AND kind = ? AND source_id = ?`,
       )
       .run(result.outcome, result.targetId ?? null, nowIso(), runId, kind, sourceId);
@@ -262,7 +271,7 @@ export class SqliteStore implements StateStore {
            SELECT r.rowid AS rid, i.value ->> 1 AS outcome, i.value ->> 2 AS target_id
            FROM json_each(@rows) AS i CROSS JOIN records AS r
            WHERE r.run_id = @run AND r.kind = @kind AND r.source_id = i.value ->> 0)
-         UPDATE records SET state = 'done', outcome = v.outcome, target_id = COALESCE(v.target_id, records.target_id), error_code = NULL, error_message = NULL, updated_at = @now
+         UPDATE records SET state = 'done', outcome = v.outcome, target_id = COALESCE(v.target_id, records.target_id), error_code = NULL, error_message = NULL, owner = NULL, updated_at = @now
          FROM v WHERE records.rowid = v.rid`,
       )
       .run({ now: nowIso(), run: runId, kind, rows: JSON.stringify(results.map((r) => [r.sourceId, r.outcome, r.targetId ?? null])) });

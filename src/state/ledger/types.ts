@@ -43,6 +43,12 @@ export interface RunInfo {
 }
 
 /** What planning writes for one record. Inserting is idempotent; a changed fingerprint re-plans a done record. */
+/** What a plan write did (StateStore.plan). */
+export interface PlanWrite {
+  /** Records to do (no skip reason) whose row this write inserted (the others were there already). */
+  inserted: number;
+}
+
 export interface PlannedRecord {
   kind: EntityKind;
   sourceId: string;
@@ -161,8 +167,12 @@ export interface StateStore {
   finishRun(runId: string): Promise<void>;
   getRun(runId: string): Promise<RunInfo | undefined>;
 
-  /** Upserts planned records in one transaction. */
-  plan(runId: string, records: readonly PlannedRecord[]): Promise<void>;
+  /**
+   * Upserts planned records in one transaction. Answers how many of the records to do (those
+   * without a skip reason) had no row before: all of them, on a fresh run, unless the export holds a
+   * record twice (migrate's one-pass apply takes such rows without a claim only then).
+   */
+  plan(runId: string, records: readonly PlannedRecord[]): Promise<PlanWrite>;
   /**
    * Takes rows for this worker: rows in `states`, plus `writing` rows whose owner is dead.
    * Never returns a row another live worker (or this one) holds.
