@@ -73,9 +73,17 @@ export interface BenchResult extends BenchCase {
   rateLimitedShare: number;
 }
 
-function users(n: number, organizations = 0): Source {
-  // Real bcrypt hashes (a small pool, reused: hashing is not what is measured).
-  const pool = Array.from({ length: 8 }, (_, i) => bcrypt.hashSync(`bench password ${i}`, 4));
+/** Real bcrypt hashes (a small pool, reused: hashing is not what is measured). */
+function hashPool(): string[] {
+  return Array.from({ length: 8 }, (_, i) => bcrypt.hashSync(`bench password ${i}`, 4));
+}
+
+/**
+ * One export: the workers of a case read the same pool of hashes, as workers reading one export
+ * file do. (A pool each, salted anew, made every user's fingerprint differ between the workers: a
+ * worker planning after another had settled users re-planned them as changed.)
+ */
+function users(n: number, organizations: number, pool: readonly string[]): Source {
   return {
     vendor: 'clerk',
     async *read(): AsyncIterable<SourceItem> {
@@ -106,6 +114,7 @@ export async function runCase(c: BenchCase): Promise<BenchResult> {
   const workers = c.workers ?? 1;
   const schema = `flagless_bench_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
   const stores: StateStore[] = [];
+  const pool = hashPool();
   try {
     for (let w = 0; w < workers; w++) stores.push(workers > 1 ? await PostgresStore.open(`${PG_URL}?schema=${schema}`) : SqliteStore.open(join(dir, 'state.db')));
     const connector = (await TARGET_MODULES.workos!()).target;
@@ -114,7 +123,7 @@ export async function runCase(c: BenchCase): Promise<BenchResult> {
       stores.map(async (store) => {
         const target = await connector.open({ env: { WORKOS_API_KEY: sim.apiKey, WORKOS_CLIENT_ID: sim.clientId, WORKOS_TIMEOUT_MS: '3000' }, url: sim.url });
         return migrate({
-          source: users(c.users, c.organizations ?? 0),
+          source: users(c.users, c.organizations ?? 0, pool),
           runKey: `bench→${c.name}`,
           sourceFingerprint: 'bench',
           target,

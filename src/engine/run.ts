@@ -153,11 +153,12 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
     // claim where nothing but this invocation writes the run's records: an exclusive ledger that
     // `serve --sync` has received no events in (sync settles records of users deleted at the source).
     const onePass = freshRun && !opts.retryFailed && (target.createUsers || target.createUsersEach) !== undefined && caps.batchSize > 1;
-    const syncSeen = onePass && store.exclusive === true ? (await (await SyncStore.attach(store.driver)).stats()).received > 0 : true;
+    const syncStore = await SyncStore.attach(store.driver);
+    const syncSeen = onePass && store.exclusive === true ? (await syncStore.stats()).received > 0 : true;
     let knownRows = onePass && store.exclusive === true && !syncSeen;
 
     // The bucket starts when the writes start: tokens saved up during planning would be a burst.
-    let writing: { ctx: RunContext; syncStore: SyncStore; settledOrgs: SettledOrganizations | undefined } | undefined;
+    let writing: { ctx: RunContext; settledOrgs: SettledOrganizations | undefined } | undefined;
     const startWriting = async () => {
       if (writing) return writing;
       requester = new Requester({
@@ -171,14 +172,13 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
       // A target that writes memberships with new users gets those of settled organizations (new-memberships.ts).
       writing = {
         ctx: new RunContext(run.id, store, target, caps, requester, planOptions, opts.onConflict ?? 'link', policy, counts),
-        syncStore: await SyncStore.attach(store.driver),
         settledOrgs: caps.membershipsWithUsers ? new SettledOrganizations(store, run.id) : undefined,
       };
       return writing;
     };
 
     const applyOrganizations = async () => {
-      const { ctx, syncStore } = await startWriting();
+      const { ctx } = await startWriting();
       for (;;) {
         const claimed = await store.claim(run.id, 'organization', { states, limit: batchSize });
         if (claimed.length === 0) break;
@@ -204,7 +204,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
     let claimedSinceKnown = false;
     const applyUsers = async (users: CanonicalUser[], known?: readonly UserPlan[]) => {
       if (users.length === 0) return;
-      const { ctx, syncStore, settledOrgs } = await startWriting();
+      const { ctx, settledOrgs } = await startWriting();
       await yieldToEventLoop();
       // A user sync has applied a newer state of than this export holds: the export's secrets, sync's profile.
       const synced = await syncStore.snapshots(users.map((u) => u.sourceId));

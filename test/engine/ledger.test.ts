@@ -164,6 +164,39 @@ function ledgerSuite(name: string, open: (sameAs?: StateStore) => Promise<StateS
       }
     });
 
+    test('a record its worker settled and still holds, re-planned (its source changed) or requeued, is free again for any worker', async () => {
+      const a = await open();
+      const b = await open(a);
+      const run = { ...RUN, id: 'run-replan' };
+      try {
+        await a.acquireWorker();
+        await a.beginRun(run);
+        await a.plan(run.id, users(3));
+        await a.claim(run.id, 'user', { states: ['planned'], sourceIds: ['u0', 'u1', 'u2'] });
+        await a.markDone(run.id, 'user', 'u0', { targetId: 'T0', outcome: 'created' });
+        await a.markFailed(run.id, 'user', 'u1', { code: 'E_DUPLICATE_EMAIL', message: 'dup' });
+        await a.markDone(run.id, 'user', 'u2', { targetId: 'T2', outcome: 'created' });
+        // a holds all three until its release(). Another worker's plan pass then reads u0 changed
+        // (u2 unchanged), and u1's duplicate group was decided: u0 and u1 need work again.
+        const other = a.kind === 'postgres' ? b : a;
+        await other.plan(run.id, [{ ...users(3)[0]!, fingerprint: 'changed' }, users(3)[2]!]);
+        assert.equal(await other.requeueFailed(run.id, 'user', ['u1']), 1);
+        const [u0, u1, u2] = await Promise.all(['u0', 'u1', 'u2'].map((id) => a.get(run.id, 'user', id)));
+        assert.deepEqual([u0!.state, u0!.owner], ['planned', undefined], 're-planned: given up by the worker that settled it');
+        assert.deepEqual([u1!.state, u1!.owner], ['planned', undefined], 'requeued: given up by the worker that quarantined it');
+        assert.deepEqual([u2!.state, u2!.owner], ['done', a.workerId], 'unchanged: still held');
+        if (a.kind === 'postgres') {
+          // a is alive and never claims a record again in its invocation: b takes them now.
+          await b.acquireWorker();
+          const taken = await b.claim(run.id, 'user', { states: ['planned'], sourceIds: ['u0', 'u1', 'u2'] });
+          assert.deepEqual(taken.map((r) => r.sourceId).sort(), ['u0', 'u1']);
+        }
+      } finally {
+        await a.close().catch(() => undefined);
+        await cleanup(b);
+      }
+    });
+
     test('a writing row left by a dead worker is handed out again (for a lookup), a live one is not', async () => {
       const a = await open();
       const b = await open(a);

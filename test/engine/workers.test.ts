@@ -2,11 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { shareRate } from '../../src/engine/rate-share.js';
 import { Requester } from '../../src/engine/request.js';
+import { migrate } from '../../src/engine/run.js';
 import { PostgresStore } from '../../src/state/ledger/postgres.js';
+import type { StateStore } from '../../src/state/ledger/types.js';
 import { dropSchema } from '../helpers/state.js';
 import { FakeTarget, FakeTargetState } from './fake-target.js';
 import { makeFixture, memorySource, pgStateUrl, uniqueSchema } from './fixtures.js';
-import { runMigrate } from './harness.js';
+import { FAST_RETRY, runMigrate } from './harness.js';
 
 describe('several workers on PostgreSQL', () => {
   test('two workers share one run: each record is written once, by one of them', async () => {
@@ -49,6 +51,74 @@ describe('several workers on PostgreSQL', () => {
     }
   });
 });
+
+describe('a worker whose export changed since another worker settled the users', () => {
+  test('the users its plan pass re-plans are moved in the same run, not left planned behind the worker that holds them', async () => {
+    const schema = uniqueSchema('flagless_replan');
+    const url = pgStateUrl(schema);
+    const f = makeFixture({ users: 40, organizations: 2 });
+    // The same users read later by the second worker (a source API listed again, a newer export at
+    // the same path): every tenth was renamed in between.
+    const changed = new Set(f.users.filter((_, i) => i % 10 === 0).map((u) => u.sourceId));
+    const later = { ...f, users: f.users.map((u) => (changed.has(u.sourceId) ? { ...u, lastName: `${u.lastName} renamed` } : u)) };
+    const state = new FakeTargetState(5);
+    // The interleaving, forced: worker A has settled every record and still holds them (a worker
+    // owns what it settled until its release) while worker B plans, claims and finishes.
+    let aHolds!: () => void;
+    const holding = new Promise<void>((r) => (aHolds = r));
+    let bFinished!: () => void;
+    const finished = new Promise<void>((r) => (bFinished = r));
+    const storeA = await PostgresStore.open(url);
+    try {
+      const runA = migrate({
+        source: memorySource(f),
+        runKey: 'clerk→fake',
+        sourceFingerprint: 'memory',
+        target: new FakeTarget({ state }),
+        targetLabel: 'fake',
+        store: releasingAfter(storeA, async () => {
+          aHolds();
+          await finished;
+        }),
+        concurrency: 4,
+        rate: 5000,
+        retry: FAST_RETRY,
+      });
+      await holding;
+      const sb = await runMigrate(new FakeTarget({ state }), memorySource(later), url).finally(bFinished);
+      const sa = await runA;
+      const tally = await storeA.tally(sa.runId);
+      assert.equal(tally.user.planned + tally.user.writing, 0, `users left unsettled: ${tally.user.planned} planned, ${tally.user.writing} writing`);
+      assert.equal(sa.processed.user, 40);
+      assert.equal(sb.processed.user, changed.size, 'B moved the users its export changed');
+      assert.equal(tally.user.updated, changed.size);
+      for (const id of changed) {
+        const u = [...state.users.values()].find((x) => x.externalId === id);
+        assert.match(u?.lastName ?? '', / renamed$/, `${id} updated in the target`);
+      }
+      assert.equal(state.appliedBy.createUser, 40, 'no user was created twice');
+    } finally {
+      await dropSchema(storeA);
+      await storeA.close();
+    }
+  });
+});
+
+/** The store, whose release() (the end of a migrate invocation) first waits for `before`. */
+function releasingAfter(store: PostgresStore, before: () => Promise<void>): StateStore {
+  return new Proxy(store, {
+    get(t, k) {
+      if (k === 'release') {
+        return async (runId: string) => {
+          await before();
+          await t.release(runId);
+        };
+      }
+      const v = Reflect.get(t, k, t) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+    },
+  });
+}
 
 describe('workers share the target rate limit', () => {
   test('PostgreSQL counts the live workers of a run: joining, releasing and a dead connection re-balance the share', async () => {

@@ -138,6 +138,10 @@ export class PostgresStore implements StateStore {
     const asJson = (rows: unknown[][]) => JSON.stringify(rows.map(([k, id, lossy, fp, payload, u, o, reason]) => ({ k, id, lossy, fp, payload, u, o, reason })));
     // One statement, so one round trip and atomic without BEGIN/COMMIT: both forms are
     // data-modifying CTEs over one input (a key is in one form only: the plan pass sends each once).
+    // A done record re-planned (its source changed) is also given up by the worker that settled it:
+    // that worker still holds it until its release() and never claims it again, and the others skip
+    // the rows a live worker holds, so a re-planned record left owned would stay planned for good
+    // (another worker's export read later, e.g. a source API listed while users change).
     const result = await this.#pool.query<{ inserted: string }>(
       `WITH i AS (SELECT * FROM json_to_recordset($2::json) AS x(k text, id text, lossy text, fp text, payload text, u text, o text, reason text)),
        planned AS (
@@ -145,6 +149,7 @@ export class PostgresStore implements StateStore {
          SELECT $1, k, id, 'planned', lossy, fp, payload, u, o, $3 FROM i WHERE reason IS NULL
          ON CONFLICT (run_id, kind, source_id) DO UPDATE SET
            state = CASE WHEN r.state = 'done' AND r.fingerprint IS DISTINCT FROM excluded.fingerprint THEN 'planned' ELSE r.state END,
+           owner = CASE WHEN r.state = 'done' AND r.fingerprint IS DISTINCT FROM excluded.fingerprint THEN NULL ELSE r.owner END,
            updated_at = CASE WHEN r.state = 'done' AND r.fingerprint IS DISTINCT FROM excluded.fingerprint THEN excluded.updated_at ELSE r.updated_at END,
            fingerprint = excluded.fingerprint, lossy = excluded.lossy, payload = excluded.payload,
            user_source_id = excluded.user_source_id, org_source_id = excluded.org_source_id
@@ -342,7 +347,8 @@ export class PostgresStore implements StateStore {
   async requeueFailed(runId: string, kind: EntityKind, sourceIds: readonly string[]): Promise<number> {
     if (sourceIds.length === 0) return 0;
     const r = await this.#pool.query(
-      `UPDATE ${this.#p}records SET state = 'planned', error_code = NULL, error_message = NULL, updated_at = $1
+      // Free as well: the worker that quarantined it in its invocation still holds it and would never take it again.
+      `UPDATE ${this.#p}records SET state = 'planned', owner = NULL, error_code = NULL, error_message = NULL, updated_at = $1
        WHERE run_id = $2 AND kind = $3 AND state = 'failed' AND source_id = ANY($4::text[])`,
       [nowIso(), runId, kind, [...sourceIds]],
     );

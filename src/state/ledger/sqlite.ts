@@ -156,6 +156,7 @@ export class SqliteStore implements StateStore {
            SELECT @run, k, id, 'planned', lossy, fp, payload, u, o, @now FROM (${input}) WHERE true
            ON CONFLICT (run_id, kind, source_id) DO UPDATE SET
              state = CASE WHEN records.state = 'done' AND records.fingerprint IS NOT excluded.fingerprint THEN 'planned' ELSE records.state END,
+             owner = CASE WHEN records.state = 'done' AND records.fingerprint IS NOT excluded.fingerprint THEN NULL ELSE records.owner END,
              updated_at = CASE WHEN records.state = 'done' AND records.fingerprint IS NOT excluded.fingerprint THEN excluded.updated_at ELSE records.updated_at END,
              fingerprint = excluded.fingerprint, lossy = excluded.lossy, payload = excluded.payload,
              user_source_id = excluded.user_source_id, org_source_id = excluded.org_source_id`,
@@ -322,7 +323,7 @@ export class SqliteStore implements StateStore {
     if (sourceIds.length === 0) return 0;
     const r = this.#db
       .prepare(
-        `UPDATE records SET state = 'planned', error_code = NULL, error_message = NULL, updated_at = ?
+        `UPDATE records SET state = 'planned', owner = NULL, error_code = NULL, error_message = NULL, updated_at = ?
          WHERE run_id = ? AND kind = ? AND state = 'failed' AND source_id IN (SELECT value FROM json_each(?))`,
       )
       .run(nowIso(), runId, kind, JSON.stringify(sourceIds));
