@@ -176,7 +176,7 @@ function ledgerSuite(name: string, open: (sameAs?: StateStore) => Promise<StateS
         await a.markDone(run.id, 'user', 'u0', { targetId: 'T0', outcome: 'created' });
         await a.markFailed(run.id, 'user', 'u1', { code: 'E_DUPLICATE_EMAIL', message: 'dup' });
         await a.markDone(run.id, 'user', 'u2', { targetId: 'T2', outcome: 'created' });
-        // a holds all three until its release(). Another worker's plan pass then reads u0 changed
+        // a holds u1 (quarantined) until its release(). Another worker's plan pass then reads u0 changed
         // (u2 unchanged), and u1's duplicate group was decided: u0 and u1 need work again.
         const other = a.kind === 'postgres' ? b : a;
         await other.plan(run.id, [{ ...users(3)[0]!, fingerprint: 'changed' }, users(3)[2]!]);
@@ -184,7 +184,8 @@ function ledgerSuite(name: string, open: (sameAs?: StateStore) => Promise<StateS
         const [u0, u1, u2] = await Promise.all(['u0', 'u1', 'u2'].map((id) => a.get(run.id, 'user', id)));
         assert.deepEqual([u0!.state, u0!.owner], ['planned', undefined], 're-planned: given up by the worker that settled it');
         assert.deepEqual([u1!.state, u1!.owner], ['planned', undefined], 'requeued: given up by the worker that quarantined it');
-        assert.deepEqual([u2!.state, u2!.owner], ['done', a.workerId], 'unchanged: still held');
+        // A settled record is held by nobody (done marks give up the owner); an unchanged one stays settled.
+        assert.deepEqual([u2!.state, u2!.owner, u2!.targetId, u2!.outcome], ['done', undefined, 'T2', 'created'], 'unchanged: still done');
         if (a.kind === 'postgres') {
           // a is alive and never claims a record again in its invocation: b takes them now.
           await b.acquireWorker();
