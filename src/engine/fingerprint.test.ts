@@ -33,6 +33,12 @@ describe('fingerprints', () => {
     for (const v of values) assert.equal(stableJson(v), JSON.stringify(sortedCopy(v)), String(JSON.stringify(sortedCopy(v))));
   });
 
+  it('stableJson keeps each shape apart: same keys in another order, other keys of the same count, more shapes than it keeps', () => {
+    const values: unknown[] = [{ a: 1, b: 2 }, { b: 3, a: 4 }, { a: 5, c: 6 }, { c: 7, b: 8 }, { 1: 'x', a: 9 }, { a: 10, 1: 'y' }];
+    for (let i = 0; i < 200; i++) values.push({ [`k${i}`]: i, [`j${i % 7}`]: { a: i, b: undefined } });
+    for (const v of [...values, ...values]) assert.equal(stableJson(v), JSON.stringify(sortedCopy(v)));
+  });
+
   it('digests what earlier versions digested (a re-run after an upgrade sends nothing)', () => {
     const u = emptyUser('user_1');
     u.emails = [{ address: 'A@Example.com', normalized: 'a@example.com', verified: true, primary: true }];

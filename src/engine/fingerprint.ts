@@ -27,17 +27,53 @@ export function stableJson(value: unknown): string | undefined {
     for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + (stableJson(value[i]) ?? 'null');
     return out + ']';
   }
+  const shape = shapeOf(Object.keys(value as Record<string, unknown>));
   let out = '{';
   let first = true;
-  for (const k of objectKeyOrder(Object.keys(value as Record<string, unknown>).sort())) {
-    const v = (value as Record<string, unknown>)[k];
+  for (let i = 0; i < shape.order.length; i++) {
+    const v = (value as Record<string, unknown>)[shape.order[i]!];
     if (v === undefined) continue;
     const text = stableJson(v);
     if (text === undefined) continue;
-    out += (first ? '' : ',') + JSON.stringify(k) + ':' + text;
+    out += (first ? '' : ',') + shape.members[i]! + text;
     first = false;
   }
   return out + '}';
+}
+
+/** An object's keys as listed, in the order written, and each as written (`"key":`). */
+interface Shape {
+  keys: readonly string[];
+  order: readonly string[];
+  members: readonly string[];
+}
+
+/**
+ * Objects of one kind (users, their addresses, their hash) list the same keys in the same order:
+ * their sorted order and quoted names are worked out once (sorting and quoting every object's keys
+ * was most of stableJson's time). A few dozen shapes are kept; keys compare as strings.
+ */
+const shapes: Shape[] = [];
+const SHAPES_MAX = 64;
+
+function shapeOf(keys: string[]): Shape {
+  for (let i = 0; i < shapes.length; i++) {
+    const s = shapes[i]!;
+    if (s.keys.length !== keys.length) continue;
+    let same = true;
+    for (let j = 0; j < keys.length; j++) {
+      if (s.keys[j] !== keys[j]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return s;
+  }
+  const order = objectKeyOrder([...keys].sort());
+  const shape: Shape = { keys, order, members: order.map((k) => `${JSON.stringify(k)}:`) };
+  if (shapes.length >= SHAPES_MAX) shapes.pop();
+  shapes.unshift(shape);
+  return shape;
 }
 
 /**
