@@ -85,16 +85,34 @@ export async function planPass(opts: PlanPassOptions): Promise<PlanReport> {
     }
     for (const p of current) p.count(ledger.get(`${p.record.kind}:${p.record.sourceId}`));
     const records = current.map((p) => p.record);
-    const written = opts.write ? await opts.write(records) : undefined;
-    if (opts.applyBatch) {
-      const toDo = records.reduce((n, r) => (r.skipReason === undefined ? n + 1 : n), 0);
-      await opts.applyBatch({
-        organizations: records.filter((r) => r.kind === 'organization'),
-        users: current.flatMap((p) => (p.user ? [p.user] : [])),
-        allNew: written !== undefined && written.inserted === toDo,
-      });
+    const store = async () => {
+      const written = opts.write ? await opts.write(records) : undefined;
+      if (opts.applyBatch) {
+        const toDo = records.reduce((n, r) => (r.skipReason === undefined ? n + 1 : n), 0);
+        await opts.applyBatch({
+          organizations: records.filter((r) => r.kind === 'organization'),
+          users: current.flatMap((p) => (p.user ? [p.user] : [])),
+          allNew: written !== undefined && written.inserted === toDo,
+        });
+      }
+    };
+    if (opts.lookup) {
+      await store();
+      return;
     }
+    // Without lookups (a fresh run, a dry run) the next batch is read and planned while this one is
+    // written and applied (a ledger on its own thread, a target that answers later): one batch in
+    // flight at a time, in order. Its failure surfaces at the next flush or at the end.
+    const previous = inFlight;
+    const next = (async () => {
+      if (previous) await previous;
+      await store();
+    })();
+    next.catch(() => undefined);
+    inFlight = next;
+    if (previous) await previous;
   };
+  let inFlight: Promise<void> | undefined;
 
   const add = (p: Pending, user?: UserPlan) => {
     // A key twice in one batch would make one upsert statement touch a row twice; the first wins.
@@ -126,6 +144,7 @@ export async function planPass(opts: PlanPassOptions): Promise<PlanReport> {
     if (opts.usersPerBatch !== undefined ? users >= opts.usersPerBatch || batch.length >= 4 * opts.batchSize : batch.length >= opts.batchSize) await flush();
   }
   await flush();
+  await inFlight;
   return tally.finish();
 }
 

@@ -19,15 +19,11 @@ import type Database from 'better-sqlite3';
 import type pg from 'pg';
 import { createAdapterFactory } from 'better-auth/adapters';
 import type { BetterAuthDatabase, FlaglessAuth } from './app.js';
+import { groups, insertGroupsSqlite, MAX_PARAMS, quote, type Group, type Row, type TableRow } from './bulk-sqlite.js';
+import { SqliteInsertThread } from './bulk-thread.js';
 
 type AuthContext = Awaited<FlaglessAuth['$context']>;
-export type Row = Record<string, unknown>;
-
-/** One row as the database gets it: the table (Better Auth's model name) and its columns. */
-export interface TableRow {
-  table: string;
-  row: Row;
-}
+export type { Row, TableRow } from './bulk-sqlite.js';
 
 type AdapterConfig = Parameters<typeof createAdapterFactory>[0]['config'];
 
@@ -111,10 +107,6 @@ export class PooledIds {
   };
 }
 
-function quote(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
 /** Serialises the target's SQLite writes: a batch's synchronous transaction must never run inside an open Kysely one. */
 export class Mutex {
   #tail: Promise<void> = Promise.resolve();
@@ -137,9 +129,17 @@ export class BulkWriter {
   readonly #statements = new Map<string, Database.Statement>();
   /** SQLite: one writer at a time on the shared connection (Kysely transactions included). */
   readonly sqliteWrites = new Mutex();
+  /** SQLite in a file: the inserts run on a thread of their own (bulk-thread.ts); an in-memory database has no file to share. */
+  readonly #thread: SqliteInsertThread | undefined;
 
   constructor(db: BetterAuthDatabase) {
     this.#db = db;
+    const file = db.kind === 'sqlite' ? (db.handle as Database.Database) : undefined;
+    this.#thread = file && !file.memory && file.name !== '' ? new SqliteInsertThread(file.name) : undefined;
+  }
+
+  async close(): Promise<void> {
+    await this.#thread?.close();
   }
 
   /** Inserts `rows` in one transaction, in order (parents' rows before their children's), all or nothing. */
@@ -147,16 +147,8 @@ export class BulkWriter {
     if (rows.length === 0) return;
     if (this.#db.kind === 'sqlite') {
       const db = this.#db.handle as Database.Database;
-      await this.sqliteWrites.run(() => {
-        db.transaction(() => {
-          // One prepared statement per run of rows with the same table and columns: building the
-          // statement's text for each row cost about as much as running it (profile of bench:better-auth).
-          for (const g of groups(rows)) {
-            const stmt = this.#sqlite(db, `INSERT INTO ${quote(g.table)} (${g.cols.map(quote).join(', ')}) VALUES (${g.cols.map(() => '?').join(', ')})`);
-            for (const row of g.rows) stmt.run(g.cols.map((c) => row[c]));
-          }
-        })();
-      });
+      const thread = this.#thread;
+      await this.sqliteWrites.run(() => (thread ? thread.insert(rows) : insertGroupsSqlite(db, this.#statements, rows)));
       return;
     }
     const pool = this.#db.handle as pg.Pool;
@@ -191,36 +183,6 @@ export class BulkWriter {
     }
   }
 
-  #sqlite(db: Database.Database, sql: string): Database.Statement {
-    let s = this.#statements.get(sql);
-    if (!s) {
-      s = db.prepare(sql);
-      this.#statements.set(sql, s);
-    }
-    return s;
-  }
-}
-
-/** PostgreSQL takes at most 65,535 parameters per statement. */
-const MAX_PARAMS = 60_000;
-
-interface Group {
-  table: string;
-  cols: string[];
-  rows: Row[];
-}
-
-/** Consecutive rows of one table with the same columns, so each group is one multi-row INSERT (order kept). */
-function groups(rows: readonly TableRow[]): Group[] {
-  const out: Group[] = [];
-  for (const { table, row } of rows) {
-    const cols = Object.keys(row);
-    const last = out[out.length - 1];
-    if (last && last.table === table && last.cols.length === cols.length && last.cols.every((c, i) => c === cols[i]) && (last.rows.length + 1) * cols.length <= MAX_PARAMS)
-      last.rows.push(row);
-    else out.push({ table, cols, rows: [row] });
-  }
-  return out;
 }
 
 /** The multi-row INSERT of one group, its values appended to `values` (numbered after those already there). */

@@ -532,6 +532,7 @@ export class BetterAuthTarget implements Target {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#bulk.close();
     await this.#database.close();
   }
 
