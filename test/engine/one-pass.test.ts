@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import pg from 'pg';
+import type { CanonicalUser } from '../../src/model/user.js';
+import type { BulkCreateResult, CreateUserOptions } from '../../src/protocol/target.js';
+import { planPass } from '../../src/engine/plan-pass.js';
+import { openStateStore } from '../../src/state/ledger/open.js';
+import type { PlannedRecord } from '../../src/state/ledger/types.js';
+import { FakeTarget } from './fake-target.js';
+import { makeFixture, memorySource, PG_URL, pgStateUrl, tempDir, uniqueSchema } from './fixtures.js';
+import { runMigrate, statePath } from './harness.js';
+
+/**
+ * One pass (run.ts): a fresh run into a target with a bulk create applies each batch the plan pass
+ * writes while the pass reads on, and reads the source once. The plan write tells which rows it
+ * inserted (StateStore.plan), so a batch whose rows were all new is taken without a claim on an
+ * exclusive ledger, and a record the export holds twice is claimed (and written once).
+ */
+class BulkFake extends FakeTarget {
+  batches: number[] = [];
+  constructor(batchSize: number) {
+    super({ capabilities: { batchSize } });
+  }
+  async createUsersEach(batch: readonly { user: CanonicalUser; options: CreateUserOptions }[]): Promise<BulkCreateResult[]> {
+    this.state.stats.writes++;
+    this.batches.push(batch.length);
+    return batch.map(({ user, options }) => ({ ok: true, ref: this.state.createUser(user, options) }));
+  }
+}
+
+const stores = [
+  { name: 'SQLite', state: (dir: string) => statePath(dir), drop: async () => undefined },
+  {
+    name: 'PostgreSQL',
+    state: () => pgStateUrl(schema),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: PG_URL });
+      await c.connect();
+      await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await c.end();
+    },
+  },
+];
+let schema = '';
+
+for (const s of stores) {
+  describe(`one pass on a ${s.name} ledger`, () => {
+    test('a fresh run reads the export once and writes batches before it has read it all; a re-run writes nothing', async () => {
+      schema = uniqueSchema('flagless_onepass');
+      const tmp = tempDir();
+      try {
+        const f = makeFixture({ users: 60, organizations: 2 });
+        const t = new BulkFake(10);
+        let writesBeforeLast = -1;
+        const lastId = f.users[f.users.length - 1]!.sourceId;
+        const source = memorySource(f, {
+          onYield: (item) => {
+            if (item.type === 'user' && item.user.sourceId === lastId) writesBeforeLast = t.state.stats.writes;
+          },
+        });
+        const first = await runMigrate(t, source, s.state(tmp.dir), { batchSize: 10 });
+        assert.ok(first.complete, JSON.stringify(first.quarantine));
+        assert.equal(first.users.created, 60);
+        assert.equal(source.reads, 1, 'the export was read once');
+        assert.ok(writesBeforeLast > 0, `batches were written while the export was read (${writesBeforeLast} writes before its last user)`);
+        assert.equal(t.state.users.size, 60);
+        const again = await runMigrate(t, source, s.state(tmp.dir), { batchSize: 10 });
+        assert.equal(again.writes, 0, 'a finished run writes nothing');
+        assert.equal(t.state.users.size, 60);
+      } finally {
+        tmp.cleanup();
+        await s.drop();
+      }
+    });
+
+    test('a user the export holds twice, in two batches, is written once', async () => {
+      schema = uniqueSchema('flagless_onepass');
+      const tmp = tempDir();
+      try {
+        const f = makeFixture({ users: 25, organizations: 1 });
+        // User 3 again in the third batch; it also arrives with the same memberships.
+        const twice = { users: [...f.users.slice(0, 22), f.users[3]!, ...f.users.slice(22)], organizations: f.organizations };
+        const t = new BulkFake(10);
+        const summary = await runMigrate(t, memorySource(twice), s.state(tmp.dir), { batchSize: 10 });
+        assert.ok(summary.complete, JSON.stringify(summary.quarantine));
+        assert.equal(t.state.users.size, 25);
+        assert.equal(summary.users.created, 25);
+        const userCreates = t.batches.reduce((n, b) => n + b, 0) + (t.state.received.createUser ?? 0);
+        assert.equal(userCreates, 25, `every user sent once (batches ${t.batches.join(', ')})`);
+      } finally {
+        tmp.cleanup();
+        await s.drop();
+      }
+    });
+
+    test('the plan write counts the rows it inserted: new ones, not those there before, not plan-time skips', async () => {
+      schema = uniqueSchema('flagless_onepass');
+      const tmp = tempDir();
+      const store = await openStateStore(s.state(tmp.dir));
+      try {
+        const run = await store.beginRun({ id: 'run-count', sourceFingerprint: 'x', target: 't', options: {}, startedAt: new Date().toISOString() });
+        const rec = (id: string, extra: Partial<PlannedRecord> = {}): PlannedRecord => ({ kind: 'user', sourceId: id, fingerprint: `fp-${id}`, lossy: [], ...extra });
+        assert.deepEqual(await store.plan(run.id, [rec('a'), rec('b'), rec('c', { skipReason: 'no email' })]), { inserted: 2 });
+        assert.deepEqual(await store.plan(run.id, [rec('a'), rec('b', { fingerprint: 'changed' }), rec('d')]), { inserted: 1 });
+        // The upsert still applied to the rows that were there: b's new fingerprint is kept.
+        assert.equal((await store.get(run.id, 'user', 'b'))?.fingerprint, 'changed');
+        assert.deepEqual(await store.plan(run.id, []), { inserted: 0 });
+      } finally {
+        await store.close();
+        tmp.cleanup();
+        await s.drop();
+      }
+    });
+  });
+}
+
+describe('plan pass without lookups', () => {
+  test('plans the next batch while one is written; a failed write ends the pass with its error', async () => {
+    const f = makeFixture({ users: 30, organizations: 0 });
+    const written: number[] = [];
+    let planning = 0;
+    const source = memorySource(f, { onYield: () => planning++ });
+    const run = planPass({
+      source,
+      capabilities: new BulkFake(10).capabilities,
+      plan: { missingPassword: 'jit' },
+      batchSize: 10,
+      write: async (records) => {
+        await new Promise((r) => setTimeout(r, 20));
+        if (written.length === 1) throw new Error('the ledger is gone');
+        // Read by the time this batch's write ended: the next batch was read meanwhile.
+        written.push(planning);
+        return { inserted: records.length };
+      },
+    });
+    await assert.rejects(run, /the ledger is gone/);
+    assert.equal(written.length, 1);
+    assert.ok(written[0]! > 10, `the second batch was read while the first was written (${written[0]} users read)`);
+  });
+});
