@@ -377,7 +377,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       }
     });
 
-    it('a fresh run knows its planned rows without claims only while the export reads the same (planned-sequence.ts)', async () => {
+    it('a user a second read of the export brings is moved by the next run; a user twice in the export is one row and one account', async () => {
       const bcrypt = await hashPassword('bcrypt', 'sequence-password-1');
       const org: Organization = { sourceId: 'org_seq', name: 'Sequence Org', metadata: {} };
       const mk = (id: string) => person(id, `${id}@example.com`, { password: bcrypt, memberships: [{ organizationId: 'org_seq', roles: ['member'] }] });

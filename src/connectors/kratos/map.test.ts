@@ -79,6 +79,22 @@ describe('Kratos map', () => {
     assert.deepEqual(lossy.map((l) => l.field).sort(), ['emails', 'mfa', 'name', 'phones', 'username']);
   });
 
+  it('organization_id: a member of exactly one mapped organization gets its Ory id; two mapped is named lossy; unmapped ones are left to Keto', async () => {
+    const organizations = new Map([['org_a', '0b5c7c5e-6f0e-4a53-9d8a-2a4a0b1d9e11'], ['org_b', '7f3e2b1a-1c2d-4e5f-8a9b-0c1d2e3f4a5b']]);
+    const u = await ada();
+    u.memberships = [{ organizationId: 'org_a', roles: ['org:admin'] }, { organizationId: 'org_unmapped', roles: ['org:member'] }];
+    assert.equal(toKratosIdentity(u, IMPORT, { ...ctx, organizations }).body.organization_id, '0b5c7c5e-6f0e-4a53-9d8a-2a4a0b1d9e11');
+    u.memberships.push({ organizationId: 'org_b', roles: ['org:member'] });
+    const two = toKratosIdentity(u, IMPORT, { ...ctx, organizations });
+    assert.equal(two.body.organization_id, undefined);
+    assert.ok(two.lossy.some((l) => l.field === 'organization_id' && /2 organizations/.test(l.reason)), JSON.stringify(two.lossy));
+    u.memberships = [{ organizationId: 'org_unmapped', roles: ['org:member'] }];
+    const none = toKratosIdentity(u, IMPORT, { ...ctx, organizations });
+    assert.equal(none.body.organization_id, undefined);
+    assert.ok(!none.lossy.some((l) => l.field === 'organization_id'));
+    assert.equal(toKratosIdentity(await ada(), IMPORT, ctx).body.organization_id, undefined, 'no map, no organization_id');
+  });
+
   it('patch ids are stable UUIDs per source id', () => {
     assert.equal(patchIdFor('user_1'), patchIdFor('user_1'));
     assert.notEqual(patchIdFor('user_1'), patchIdFor('user_2'));

@@ -26,6 +26,8 @@ export interface KratosCreateBody {
   recovery_addresses?: { value: string; via: 'email' }[];
   metadata_public?: Record<string, unknown>;
   metadata_admin?: Record<string, unknown>;
+  /** Ory Network: the (Enterprise SSO) organization the identity belongs to. */
+  organization_id?: string;
   credentials?: {
     password?: { config: { hashed_password?: string; use_password_migration_hook?: boolean } };
     oidc?: { config: { providers: { provider: string; subject: string }[] } };
@@ -39,6 +41,11 @@ export interface KratosMapContext {
   traits: TraitPlan;
   /** The issuer written into TOTP key URIs (the label users see in their authenticator app). */
   totpIssuer: string;
+  /**
+   * Ory Network: source organization id → Ory organization id (ORY_ORGANIZATION_MAP). A user who is
+   * a member of exactly one mapped organization gets it as `organization_id`.
+   */
+  organizations?: ReadonlyMap<string, string>;
 }
 
 export interface KratosIdentityPlan {
@@ -117,6 +124,12 @@ export function toKratosIdentity(user: CanonicalUser, options: CreateUserOptions
   if (emailValue && plan.email && plan.emailRecovery) body.recovery_addresses = [{ value: emailValue, via: 'email' }];
   if (Object.keys(user.metadata.public).length) body.metadata_public = user.metadata.public;
   if (Object.keys(user.metadata.private).length) body.metadata_admin = user.metadata.private;
+  if (ctx.organizations?.size) {
+    // An identity belongs to at most one organization; the Keto tuples keep every membership either way.
+    const mapped = [...new Set(user.memberships.map((m) => m.organizationId).filter((id) => ctx.organizations!.has(id)))];
+    if (mapped.length === 1) body.organization_id = ctx.organizations.get(mapped[0]!)!;
+    else if (mapped.length > 1) lossy.push({ field: 'organization_id', reason: `member of ${mapped.length} organizations mapped to Ory organizations: an identity belongs to one at most, so none is set` });
+  }
 
   const credentials: NonNullable<KratosCreateBody['credentials']> = {};
   let password: KratosIdentityPlan['password'] = 'none';

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { hashPassword, parsePhc } from '../../model/password/index.js';
 import { emptyUser, type CanonicalUser } from '../../model/user.js';
@@ -146,6 +149,27 @@ describe('Kratos target', () => {
     assert.ok(await t.findOrganization({ externalId: 'org_del', name: 'Del' }), 'the organization stays');
     assert.equal(await t.deleteUser!(ref), 'absent');
     await assert.rejects(t.setUserDisabled!(ref, true), (e: { code?: string }) => e.code === 'E_TARGET_VALIDATION');
+  });
+
+  it('Ory Network: ORY_ORGANIZATION_MAP sets organization_id on the identities of members of one mapped organization; a bad map is refused with the way out', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flagless-ory-orgs-'));
+    try {
+      const file = join(dir, 'orgs.json');
+      writeFileSync(file, JSON.stringify({ org_acme: '0B5C7C5E-6F0E-4A53-9D8A-2A4A0B1D9E11' }));
+      const o = await kratos.open({ env: { KRATOS_ADMIN_URL: sim.url, ORY_ORGANIZATION_MAP: file } });
+      const member = { ...user(7001), memberships: [{ organizationId: 'org_acme', roles: ['org:member'] }] };
+      const other = { ...user(7002), memberships: [{ organizationId: 'org_else', roles: ['org:member'] }] };
+      const [a, b] = await o.createUsersEach!([{ user: member, options: IMPORT }, { user: other, options: IMPORT }]);
+      const id = (r: typeof a) => (r?.ok ? r.ref.id : assert.fail(r?.error.message));
+      assert.equal(sim.store.identities.get(id(a))!.organization_id, '0b5c7c5e-6f0e-4a53-9d8a-2a4a0b1d9e11');
+      assert.equal(sim.store.identities.get(id(b))!.organization_id, null);
+      await o.close();
+      writeFileSync(file, JSON.stringify({ org_acme: 'acme' }));
+      await assert.rejects(kratos.open({ env: { KRATOS_ADMIN_URL: sim.url, ORY_ORGANIZATION_MAP: file } }), (e: { code?: string; message: string }) => e.code === 'E_USAGE' && /not a UUID/.test(e.message));
+      await assert.rejects(kratos.open({ env: { KRATOS_ADMIN_URL: sim.url, ORY_ORGANIZATION_MAP: join(dir, 'missing.json') } }), (e: { code?: string; message: string }) => e.code === 'E_USAGE' && /cannot read/.test(e.message));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('Ory Network: the API key is required and the documented limit becomes the write rate', async () => {

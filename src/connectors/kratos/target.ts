@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { FrontendApi, IdentityApi } from '@ory/kratos-client';
 import type { CanonicalUser, LossyNote, Organization } from '../../model/user.js';
 import type { TargetCapabilities } from '../../protocol/capabilities.js';
@@ -17,6 +18,8 @@ import { traitPlanOf } from './schema.js';
  * ORY_API_KEY or KRATOS_ADMIN_TOKEN (bearer token, Ory Network), KETO_WRITE_URL / KETO_READ_URL
  * (organization roles; without them organizations are not written), KRATOS_SCHEMA_ID or
  * --schema-id, KRATOS_TOTP_ISSUER (default "flagless"), KRATOS_TIMEOUT_MS (default 60 000),
+ * ORY_ORGANIZATION_MAP (a JSON file mapping source organization ids to Ory Network organization
+ * ids: a member of exactly one gets it as `organization_id`),
  * KRATOS_RATE_LIMIT_RPM (identity writes per minute; default: Ory Network's Production-plan
  * production limit, 400/min, when the admin URL is *.oryapis.com, none otherwise).
  */
@@ -101,7 +104,36 @@ export async function openKratosTarget(options: TargetOptions): Promise<KratosTa
     usernames: !!traits.username,
     phoneNumbers: !!traits.phone,
   };
-  return new KratosTarget(admin, frontend, keto, capabilities, stats, { schemaId, traits, totpIssuer: env.KRATOS_TOTP_ISSUER || 'flagless' });
+  const organizations = env.ORY_ORGANIZATION_MAP ? await readOrganizationMap(env.ORY_ORGANIZATION_MAP) : undefined;
+  return new KratosTarget(admin, frontend, keto, capabilities, stats, { schemaId, traits, totpIssuer: env.KRATOS_TOTP_ISSUER || 'flagless', ...(organizations ? { organizations } : {}) });
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * ORY_ORGANIZATION_MAP: a JSON file `{"<source organization id>": "<Ory organization id>", ...}`.
+ * Ory Network's organizations (Enterprise SSO organizations) are made in the project's settings or
+ * the console API (ProjectApi createOrganization, with a workspace key), not through the admin API
+ * flagless writes identities with, so the operator names which source organization is which.
+ */
+export async function readOrganizationMap(path: string): Promise<Map<string, string>> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(path, 'utf8'));
+  } catch (e) {
+    throw new FlaglessError('E_USAGE', `ORY_ORGANIZATION_MAP: cannot read ${path} as JSON (${(e as Error).message}); it must hold {"<source organization id>": "<Ory organization id>", ...}.`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new FlaglessError('E_USAGE', `ORY_ORGANIZATION_MAP: ${path} must hold one JSON object {"<source organization id>": "<Ory organization id>", ...}.`);
+  }
+  const map = new Map<string, string>();
+  for (const [source, ory] of Object.entries(parsed as Record<string, unknown>)) {
+    if (typeof ory !== 'string' || !UUID.test(ory)) {
+      throw new FlaglessError('E_USAGE', `ORY_ORGANIZATION_MAP: the Ory organization id for "${source}" in ${path} is not a UUID (the id Ory's console shows for the organization).`);
+    }
+    map.set(source, ory.toLowerCase());
+  }
+  return map;
 }
 
 function roleRelation(role: string): string {
