@@ -39,7 +39,7 @@ import type { TaskPool } from './task-pool.js';
 export async function spawnUserBatches(
   ctx: RunContext,
   pool: TaskPool,
-  items: readonly { rec: LedgerRecord; user: CanonicalUser }[],
+  items: readonly { rec: LedgerRecord; user: CanonicalUser; plan?: UserPlan }[],
   orgs?: SettledOrganizations,
   /** The users' rows were known without a claim (run.ts, one pass: inserted by the batch's own plan write): so are those of their planned memberships. */
   known = false,
@@ -53,8 +53,9 @@ export async function spawnUserBatches(
     if (chunk.length === 1 && !withMemberships) await pool.spawn(() => applyUser(ctx, chunk[0]!.rec, chunk[0]!.user));
     else if (chunk.length >= 1) await pool.spawn(() => applyUserBatch(ctx, chunk, withMemberships ? orgs : undefined, known));
   };
-  for (const { rec, user } of items) {
-    const plan = planUser(user, ctx.capabilities, ctx.plan);
+  for (const { rec, user, plan: planned } of items) {
+    // The plan pass's own plan of this very user (one pass), or planned again.
+    const plan = planned ?? planUser(user, ctx.capabilities, ctx.plan);
     const firstCreate = plan.action === 'create' && rec.state === 'planned' && rec.attempts === 0 && !rec.targetId;
     if (!firstCreate) {
       await pool.spawn(() => applyUser(ctx, rec, user));

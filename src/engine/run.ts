@@ -202,7 +202,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
      * a batch whose rows its own plan write inserted), then applied.
      */
     let claimedSinceKnown = false;
-    const applyUsers = async (users: CanonicalUser[], known?: readonly UserPlan[]) => {
+    const applyUsers = async (users: CanonicalUser[], known?: readonly UserPlan[], plans?: ReadonlyMap<CanonicalUser, UserPlan>) => {
       if (users.length === 0) return;
       const { ctx, settledOrgs } = await startWriting();
       await yieldToEventLoop();
@@ -232,7 +232,18 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
       }
       if ((target.createUsers || target.createUsersEach) && caps.batchSize > 1) {
         // A target with a bulk create (all or nothing, or answering per item) gets first-time creates in batches (apply-user-batch.ts).
-        await spawnUserBatches(ctx, pool, recs.map((r) => ({ rec: r, user: byId.get(r.sourceId) as CanonicalUser })), settledOrgs, take);
+        await spawnUserBatches(
+          ctx,
+          pool,
+          recs.map((r) => {
+            const user = byId.get(r.sourceId) as CanonicalUser;
+            // The plan pass's plan, for the very object it planned (not one sync's newer state replaced).
+            const plan = plans?.get(user);
+            return { rec: r, user, ...(plan ? { plan } : {}) };
+          }),
+          settledOrgs,
+          take,
+        );
         return;
       }
       for (const r of recs) {
@@ -267,7 +278,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
               meter.phase = 'users';
               // A batch that found rows of its records there already (the export holds a record twice) is claimed, and so is every later one.
               if (!b.allNew) knownRows = false;
-              await applyUsers(b.users.map((u) => u.user), knownRows ? b.users.map((u) => u.plan) : undefined);
+              await applyUsers(b.users.map((u) => u.user), knownRows ? b.users.map((u) => u.plan) : undefined, new Map(b.users.map((u) => [u.user, u.plan])));
             },
           }
         : {}),

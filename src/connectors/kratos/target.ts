@@ -169,8 +169,17 @@ export class KratosTarget implements Target {
     return { id: i.id, ...(i.external_id ? { externalId: i.external_id } : {}), ...(email ? { email } : {}) };
   }
 
+  /**
+   * The identity the plan built for its lossy notes, by user object: the engine then creates that
+   * same object (the plan's written user) with the same options, and the body is not built again.
+   * Held weakly, so it lives as long as the batch holds the user.
+   */
+  readonly #planned = new WeakMap<CanonicalUser, { options: CreateUserOptions; body: KratosCreateBody }>();
+
   lossyNotes(user: CanonicalUser, options: CreateUserOptions): LossyNote[] {
-    return toKratosIdentity(user, options, this.map).lossy;
+    const plan = toKratosIdentity(user, options, this.map);
+    this.#planned.set(user, { options, body: plan.body });
+    return plan.lossy;
   }
 
   roleName(role: string): string {
@@ -192,6 +201,11 @@ export class KratosTarget implements Target {
   }
 
   #body(user: CanonicalUser, options: CreateUserOptions): KratosCreateBody {
+    const planned = this.#planned.get(user);
+    if (planned && planned.options.includePasswordHash === options.includePasswordHash && planned.options.missingPassword === options.missingPassword) {
+      this.#planned.delete(user);
+      return planned.body;
+    }
     return toKratosIdentity(user, options, this.map).body;
   }
 
