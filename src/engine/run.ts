@@ -201,7 +201,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
      * A batch of users from the source: claimed (or, in one pass, known: `known` holds the plans of
      * a batch whose rows its own plan write inserted), then applied.
      */
-    let claimedSinceKnown = false;
+    let knownInFlight = false;
     const applyUsers = async (users: CanonicalUser[], known?: readonly UserPlan[], plans?: ReadonlyMap<CanonicalUser, UserPlan>) => {
       if (users.length === 0) return;
       const { ctx, settledOrgs } = await startWriting();
@@ -215,10 +215,12 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
       if (take) {
         // The rows the plan write just inserted: `planned`, no attempt, held by nobody.
         claimed = known.filter((p) => p.action === 'create').map((p) => ({ runId: run.id, kind: 'user', sourceId: p.user.sourceId, state: 'planned', attempts: 0, lossy: p.lossy, updatedAt: '' }));
+        knownInFlight = true;
       } else {
-        // Rows taken without a claim are held by nobody: they are all settled before the first claim after them.
-        if (!claimedSinceKnown) {
-          claimedSinceKnown = true;
+        // Rows taken without a claim are held by nobody: they are all settled before any claim after
+        // them (one of them may be this batch's again: a record the export holds twice).
+        if (knownInFlight) {
+          knownInFlight = false;
           await pool.drain();
         }
         claimed = await store.claim(run.id, 'user', { states, sourceIds: [...byId.keys()] });

@@ -93,6 +93,39 @@ for (const s of stores) {
       }
     });
 
+    test('a user the export holds twice, while its first batch is still being written, is sent once', async () => {
+      schema = uniqueSchema('flagless_onepass');
+      const tmp = tempDir();
+      try {
+        const f = makeFixture({ users: 25, organizations: 1 });
+        const dup = f.users[3]!;
+        const twice = { users: [...f.users.slice(0, 22), dup, ...f.users.slice(22)], organizations: f.organizations };
+        // The first batch's request is held until the export has brought user 3 again (in the third batch).
+        let release!: () => void;
+        const gate = new Promise<void>((r) => (release = r));
+        let seen = 0;
+        const t = new (class extends BulkFake {
+          override async createUsersEach(batch: readonly { user: CanonicalUser; options: CreateUserOptions }[]): Promise<BulkCreateResult[]> {
+            if (batch.some((b) => b.user.sourceId === dup.sourceId)) await gate;
+            return super.createUsersEach(batch);
+          }
+        })(10);
+        const source = memorySource(twice, {
+          onYield: (item) => {
+            if (item.type === 'user' && item.user.sourceId === dup.sourceId && ++seen === 2) setTimeout(release, 50);
+          },
+        });
+        const summary = await runMigrate(t, source, s.state(tmp.dir), { batchSize: 10 });
+        assert.ok(summary.complete, JSON.stringify(summary.quarantine));
+        const sent = t.batches.reduce((n, b) => n + b, 0) + (t.state.received.createUser ?? 0);
+        assert.equal(sent, 25, `every user sent once (batches ${t.batches.join(', ')}, single creates ${t.state.received.createUser ?? 0})`);
+        assert.equal(t.state.users.size, 25);
+      } finally {
+        tmp.cleanup();
+        await s.drop();
+      }
+    });
+
     test('the plan write counts the rows it inserted: new ones, not those there before, not plan-time skips', async () => {
       schema = uniqueSchema('flagless_onepass');
       const tmp = tempDir();
