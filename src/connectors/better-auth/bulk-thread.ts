@@ -17,10 +17,14 @@ export class SqliteInsertThread {
 
   constructor(path: string) {
     this.#worker = new Worker(new URL('./bulk-thread-worker.js', import.meta.url), { workerData: { path } });
+    // Idle, the thread does not keep the process alive (a command that never closes its target still
+    // ends); a batch in flight does (#send refs it until the answer).
+    this.#worker.unref();
     this.#worker.on('message', (m: { id: number; error?: { name: string; code?: string; message: string } }) => {
       const p = this.#pending.get(m.id);
       if (!p) return;
       this.#pending.delete(m.id);
+      if (this.#pending.size === 0) this.#worker.unref();
       if (!m.error) return p.resolve();
       const e = new Error(m.error.message) as Error & { code?: string };
       e.name = m.error.name;
@@ -40,6 +44,7 @@ export class SqliteInsertThread {
     if (this.#dead) return Promise.reject(this.#dead);
     const id = ++this.#seq;
     return new Promise<void>((resolve, reject) => {
+      if (this.#pending.size === 0) this.#worker.ref();
       this.#pending.set(id, { resolve, reject });
       this.#worker.postMessage({ id, ...message });
     });

@@ -129,13 +129,19 @@ export class BulkWriter {
   readonly #statements = new Map<string, Database.Statement>();
   /** SQLite: one writer at a time on the shared connection (Kysely transactions included). */
   readonly sqliteWrites = new Mutex();
-  /** SQLite in a file: the inserts run on a thread of their own (bulk-thread.ts); an in-memory database has no file to share. */
-  readonly #thread: SqliteInsertThread | undefined;
+  /**
+   * SQLite in a file: the inserts run on a thread of their own (bulk-thread.ts), started with the
+   * first batch (commands that only read never start it); an in-memory database has no file to share.
+   */
+  #thread: SqliteInsertThread | undefined;
 
   constructor(db: BetterAuthDatabase) {
     this.#db = db;
-    const file = db.kind === 'sqlite' ? (db.handle as Database.Database) : undefined;
-    this.#thread = file && !file.memory && file.name !== '' ? new SqliteInsertThread(file.name) : undefined;
+  }
+
+  #insertThread(db: Database.Database): SqliteInsertThread | undefined {
+    if (!this.#thread && !db.memory && db.name !== '') this.#thread = new SqliteInsertThread(db.name);
+    return this.#thread;
   }
 
   async close(): Promise<void> {
@@ -147,7 +153,7 @@ export class BulkWriter {
     if (rows.length === 0) return;
     if (this.#db.kind === 'sqlite') {
       const db = this.#db.handle as Database.Database;
-      const thread = this.#thread;
+      const thread = this.#insertThread(db);
       await this.sqliteWrites.run(() => (thread ? thread.insert(rows) : insertGroupsSqlite(db, this.#statements, rows)));
       return;
     }
