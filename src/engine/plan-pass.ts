@@ -124,28 +124,39 @@ export async function planPass(opts: PlanPassOptions): Promise<PlanReport> {
     opts.observe?.(p.record, user);
   };
 
-  for await (const item of opts.source.read()) {
-    if (opts.signal?.aborted) throw new AbortedError();
-    if (item.type === 'problem') {
-      tally.problem(item.problem);
-      continue;
-    }
-    if (item.type === 'organization') {
-      const org = item.organization;
-      const plan = planOrganization(org, caps);
-      const fp = organizationFingerprint(org);
-      add({
-        record: { kind: 'organization', sourceId: org.sourceId, fingerprint: fp, lossy: plan.lossy, payload: org, ...(plan.skipReason ? { skipReason: plan.skipReason } : {}) },
-        count: (l) => tally.organization(plan, l, fp),
-      });
-    } else {
-      addUser(item.user, caps, opts.plan, tally, add);
-    }
-    if (opts.usersPerBatch !== undefined ? users >= opts.usersPerBatch || batch.length >= 4 * opts.batchSize : batch.length >= opts.batchSize) await flush();
+  try {
+    await readAll();
+  } catch (e) {
+    // The batch in flight is written and applied before the pass ends, whatever ended it (a source
+    // error, an abort): nothing of this run may still be claiming or writing once migrate returns.
+    await inFlight?.catch(() => undefined);
+    throw e;
   }
   await flush();
   await inFlight;
   return tally.finish();
+
+  async function readAll(): Promise<void> {
+    for await (const item of opts.source.read()) {
+      if (opts.signal?.aborted) throw new AbortedError();
+      if (item.type === 'problem') {
+        tally.problem(item.problem);
+        continue;
+      }
+      if (item.type === 'organization') {
+        const org = item.organization;
+        const plan = planOrganization(org, caps);
+        const fp = organizationFingerprint(org);
+        add({
+          record: { kind: 'organization', sourceId: org.sourceId, fingerprint: fp, lossy: plan.lossy, payload: org, ...(plan.skipReason ? { skipReason: plan.skipReason } : {}) },
+          count: (l) => tally.organization(plan, l, fp),
+        });
+      } else {
+        addUser(item.user, caps, opts.plan, tally, add);
+      }
+      if (opts.usersPerBatch !== undefined ? users >= opts.usersPerBatch || batch.length >= 4 * opts.batchSize : batch.length >= opts.batchSize) await flush();
+    }
+  }
 }
 
 function addUser(user: CanonicalUser, caps: TargetCapabilities, planOptions: PlanOptions, tally: PlanTally, add: (p: Pending, user?: UserPlan) => void): void {

@@ -5,7 +5,9 @@ import type { CanonicalUser } from '../../src/model/user.js';
 import type { BulkCreateResult, CreateUserOptions } from '../../src/protocol/target.js';
 import { planPass } from '../../src/engine/plan-pass.js';
 import { openStateStore } from '../../src/state/ledger/open.js';
-import type { PlannedRecord } from '../../src/state/ledger/types.js';
+import type { PlannedRecord, StateStore } from '../../src/state/ledger/types.js';
+import type { SourceItem } from '../../src/protocol/source.js';
+import { migrate } from '../../src/engine/run.js';
 import { FakeTarget } from './fake-target.js';
 import { makeFixture, memorySource, PG_URL, pgStateUrl, tempDir, uniqueSchema } from './fixtures.js';
 import { runMigrate, statePath } from './harness.js';
@@ -121,6 +123,50 @@ for (const s of stores) {
         assert.equal(sent, 25, `every user sent once (batches ${t.batches.join(', ')}, single creates ${t.state.received.createUser ?? 0})`);
         assert.equal(t.state.users.size, 25);
       } finally {
+        tmp.cleanup();
+        await s.drop();
+      }
+    });
+
+    test('a source that fails mid-export: migrate returns only after the batch in flight is written (nothing is sent after it returns)', async () => {
+      schema = uniqueSchema('flagless_onepass');
+      const tmp = tempDir();
+      const f = makeFixture({ users: 25, organizations: 0 });
+      const failing = {
+        vendor: 'clerk' as const,
+        async *read(): AsyncIterable<SourceItem> {
+          let i = 0;
+          for (const user of f.users) {
+            if (i++ === 22) throw new Error('source: connection reset reading page 3');
+            yield { type: 'user' as const, user };
+          }
+        },
+      };
+      const store = await openStateStore(s.state(tmp.dir));
+      // The second batch's plan write takes a moment (a round trip under load).
+      let plans = 0;
+      const slow = new Proxy(store, {
+        get(target, key) {
+          if (key === 'plan')
+            return async (runId: string, records: readonly PlannedRecord[]) => {
+              if (++plans === 2) await new Promise((r) => setTimeout(r, 100));
+              return target.plan(runId, records);
+            };
+          const v = Reflect.get(target, key, target) as unknown;
+          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        },
+      }) as StateStore;
+      try {
+        const t = new BulkFake(10);
+        const summary = await migrate({ source: failing, runKey: 'clerk→fake', sourceFingerprint: 'm', target: t, targetLabel: 'fake', store: slow, concurrency: 4, rate: 5000, batchSize: 10 });
+        assert.match(summary.fatal?.message ?? '', /connection reset/);
+        const atReturn = { sent: t.batches.length, done: (await store.tally(summary.runId)).user.done };
+        await new Promise((r) => setTimeout(r, 300));
+        assert.equal(t.batches.length, atReturn.sent, 'no batch was sent after migrate returned');
+        assert.equal((await store.tally(summary.runId)).user.done, atReturn.done, 'no record settled after migrate returned');
+        assert.equal(atReturn.done, 20, 'the two batches planned before the failure were moved');
+      } finally {
+        await store.close();
         tmp.cleanup();
         await s.drop();
       }
