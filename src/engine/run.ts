@@ -263,7 +263,8 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
       // A fresh run's ledger holds only what this pass wrote (planned, or skipped by the plan): a
       // lookup would count nothing differently, so none is made.
       ...(freshRun ? {} : { lookup: (kind: EntityKind, ids: string[]) => store.getMany(run.id, kind, ids) }),
-      write: (records) => store.plan(run.id, records),
+      // In one pass a record the export holds again keeps what its first occurrence planned (it may be in flight).
+      write: (records) => store.plan(run.id, records, onePass ? { keepExisting: true } : undefined),
       observe: (record, user) => {
         if (record.kind === 'user' && !freshRun) members.add(record.sourceId);
         if (user?.decision?.decision === 'keep' && !record.skipReason && record.kind !== 'organization') decided[record.kind].push(record.sourceId);

@@ -128,6 +128,34 @@ for (const s of stores) {
       }
     });
 
+    test('a user the export holds twice, created first and skipped by the plan later, stays created with its memberships', async () => {
+      schema = uniqueSchema('flagless_onepass');
+      const tmp = tempDir();
+      try {
+        const f = makeFixture({ users: 25, organizations: 1 });
+        const x = { ...f.users[3]!, memberships: [{ organizationId: f.organizations[0]!.sourceId, roles: ['member'] }] };
+        f.users[3] = x;
+        // The same id again in the third batch, without an email: the plan skips it (the target requires one).
+        const again = { ...x, emails: [] };
+        const t = new BulkFake(10);
+        const summary = await runMigrate(t, memorySource({ users: [...f.users.slice(0, 22), again, ...f.users.slice(22)], organizations: f.organizations }), s.state(tmp.dir), { batchSize: 10 });
+        assert.ok(summary.complete, JSON.stringify(summary.quarantine));
+        const store = await openStateStore(s.state(tmp.dir));
+        try {
+          const user = await store.get(summary.runId, 'user', x.sourceId);
+          const memberships = (await store.page(summary.runId, 'membership', undefined, 100)).filter((r) => r.userSourceId === x.sourceId);
+          assert.deepEqual([user?.state, user?.outcome], ['done', 'created']);
+          assert.deepEqual(memberships.map((m) => [m.state, m.outcome]), [['done', 'created']], 'its membership was written, not marked skipped');
+          assert.ok([...t.state.users.values()].some((u) => u.externalId === x.sourceId));
+        } finally {
+          await store.close();
+        }
+      } finally {
+        tmp.cleanup();
+        await s.drop();
+      }
+    });
+
     test('a source that fails mid-export: migrate returns only after the batch in flight is written (nothing is sent after it returns)', async () => {
       schema = uniqueSchema('flagless_onepass');
       const tmp = tempDir();
@@ -184,6 +212,10 @@ for (const s of stores) {
         // The upsert still applied to the rows that were there: b's new fingerprint is kept.
         assert.equal((await store.get(run.id, 'user', 'b'))?.fingerprint, 'changed');
         assert.deepEqual(await store.plan(run.id, []), { inserted: 0 });
+        // One pass keeps what is there: neither a changed plan nor a plan-time skip touches an existing row.
+        assert.deepEqual(await store.plan(run.id, [rec('a', { fingerprint: 'again' }), rec('b', { skipReason: 'no email' }), rec('e')], { keepExisting: true }), { inserted: 1 });
+        const [a, b] = await Promise.all([store.get(run.id, 'user', 'a'), store.get(run.id, 'user', 'b')]);
+        assert.deepEqual([a?.fingerprint, a?.state, b?.fingerprint, b?.state], ['fp-a', 'planned', 'changed', 'planned']);
       } finally {
         await store.close();
         tmp.cleanup();

@@ -5,7 +5,7 @@ import { legacyReasons, movedUsers, movedUserTargetId } from './moved-users.js';
 import { clip, nowIso, rowsToTally, rowToRecord, rowToRun, type RecordRow, type RunRow, type TallyRow } from './rows.js';
 import { randomWorkerId, schemaStatements, SCHEMA_VERSION } from './schema.js';
 import { writeBatchId, writeBatchStatements } from './write-batches.js';
-import type { ClaimOptions, EntityKind, IdMapRow, LedgerRecord, LegacyReasons, MovedUsers, Outcome, PlannedRecord, PlanWrite, RunInfo, StateStore, Tally } from './types.js';
+import type { ClaimOptions, EntityKind, IdMapRow, LedgerRecord, LegacyReasons, MovedUsers, Outcome, PlannedRecord, PlanWrite, PlanWriteOptions, RunInfo, StateStore, Tally } from './types.js';
 
 /** First key of every advisory lock flagless takes ('flg'); the second is the worker id (0 = schema DDL). */
 const LOCK_NAMESPACE = 0x00666c67;
@@ -122,7 +122,7 @@ export class PostgresStore implements StateStore {
     return r.rows[0] ? rowToRun(r.rows[0]) : undefined;
   }
 
-  async plan(runId: string, records: readonly PlannedRecord[]): Promise<PlanWrite> {
+  async plan(runId: string, records: readonly PlannedRecord[], opts: PlanWriteOptions = {}): Promise<PlanWrite> {
     if (records.length === 0) return { inserted: 0 };
     const now = nowIso();
     const cols = (r: PlannedRecord) => [
@@ -147,20 +147,20 @@ export class PostgresStore implements StateStore {
        planned AS (
          INSERT INTO ${this.#p}records AS r (run_id, kind, source_id, state, lossy, fingerprint, payload, user_source_id, org_source_id, updated_at)
          SELECT $1, k, id, 'planned', lossy, fp, payload, u, o, $3 FROM i WHERE reason IS NULL
-         ON CONFLICT (run_id, kind, source_id) DO UPDATE SET
+         ${opts.keepExisting ? 'ON CONFLICT (run_id, kind, source_id) DO NOTHING' : `ON CONFLICT (run_id, kind, source_id) DO UPDATE SET
            state = CASE WHEN r.state = 'done' AND r.fingerprint IS DISTINCT FROM excluded.fingerprint THEN 'planned' ELSE r.state END,
            owner = CASE WHEN r.state = 'done' AND r.fingerprint IS DISTINCT FROM excluded.fingerprint THEN NULL ELSE r.owner END,
            updated_at = CASE WHEN r.state = 'done' AND r.fingerprint IS DISTINCT FROM excluded.fingerprint THEN excluded.updated_at ELSE r.updated_at END,
            fingerprint = excluded.fingerprint, lossy = excluded.lossy, payload = excluded.payload,
-           user_source_id = excluded.user_source_id, org_source_id = excluded.org_source_id
+           user_source_id = excluded.user_source_id, org_source_id = excluded.org_source_id`}
          RETURNING (xmax = 0) AS inserted),
        skipped AS (
          INSERT INTO ${this.#p}records AS r (run_id, kind, source_id, state, outcome, error_message, lossy, fingerprint, payload, user_source_id, org_source_id, updated_at)
          SELECT $1, k, id, 'done', 'skipped', reason, lossy, fp, payload, u, o, $3 FROM i WHERE reason IS NOT NULL
-         ON CONFLICT (run_id, kind, source_id) DO UPDATE SET
+         ${opts.keepExisting ? 'ON CONFLICT (run_id, kind, source_id) DO NOTHING' : `ON CONFLICT (run_id, kind, source_id) DO UPDATE SET
            state = 'done', outcome = 'skipped', error_code = NULL, error_message = excluded.error_message,
            fingerprint = excluded.fingerprint, lossy = excluded.lossy, payload = excluded.payload, updated_at = excluded.updated_at
-         WHERE r.state IN ('planned', 'failed') OR (r.state = 'done' AND r.outcome = 'skipped')
+         WHERE r.state IN ('planned', 'failed') OR (r.state = 'done' AND r.outcome = 'skipped')`}
          RETURNING 1)
        SELECT (SELECT COUNT(*) FROM planned WHERE inserted) AS inserted, (SELECT COUNT(*) FROM skipped) AS skipped`,
       [runId, asJson(records.map(cols)), now],

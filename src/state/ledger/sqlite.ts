@@ -6,7 +6,7 @@ import { legacyReasons, movedUsers, movedUserTargetId } from './moved-users.js';
 import { clip, nowIso, rowsToTally, rowToRecord, rowToRun, type RecordRow, type RunRow, type TallyRow } from './rows.js';
 import { randomWorkerId, schemaStatements, SCHEMA_VERSION } from './schema.js';
 import { writeBatchId, writeBatchStatements } from './write-batches.js';
-import type { ClaimOptions, EntityKind, IdMapRow, LedgerRecord, LegacyReasons, MovedUsers, Outcome, PlannedRecord, PlanWrite, RunInfo, StateStore, Tally } from './types.js';
+import type { ClaimOptions, EntityKind, IdMapRow, LedgerRecord, LegacyReasons, MovedUsers, Outcome, PlannedRecord, PlanWrite, PlanWriteOptions, RunInfo, StateStore, Tally } from './types.js';
 
 /**
  * The default ledger: one SQLite file (WAL). One `migrate` process per file: SQLite serialises
@@ -130,7 +130,7 @@ export class SqliteStore implements StateStore {
    * array: a statement run per record cost about what the reference's own INSERT of the user costs
    * (binding ten named parameters and a call into SQLite each), measured in bench:better-auth.
    */
-  async plan(runId: string, records: readonly PlannedRecord[]): Promise<PlanWrite> {
+  async plan(runId: string, records: readonly PlannedRecord[], opts: PlanWriteOptions = {}): Promise<PlanWrite> {
     const planned: unknown[][] = [];
     const skipped: unknown[][] = [];
     for (const r of records) {
@@ -150,7 +150,7 @@ export class SqliteStore implements StateStore {
            SELECT @run, k, id, 'planned', lossy, fp, payload, u, o, @now FROM (${input}) WHERE true
            ON CONFLICT (run_id, kind, source_id) DO NOTHING`,
         ).run({ ...named, rows: JSON.stringify(planned) }).changes;
-      if (inserted < planned.length)
+      if (inserted < planned.length && !opts.keepExisting)
         this.#prepare(
           `INSERT INTO records (run_id, kind, source_id, state, lossy, fingerprint, payload, user_source_id, org_source_id, updated_at)
            SELECT @run, k, id, 'planned', lossy, fp, payload, u, o, @now FROM (${input}) WHERE true
@@ -162,7 +162,13 @@ export class SqliteStore implements StateStore {
              user_source_id = excluded.user_source_id, org_source_id = excluded.org_source_id`,
         ).run({ ...named, rows: JSON.stringify(planned) });
       // A plan-time skip is settled at once, unless the record was already moved or is in flight.
-      if (skipped.length)
+      if (skipped.length && opts.keepExisting)
+        this.#prepare(
+          `INSERT INTO records (run_id, kind, source_id, state, outcome, error_message, lossy, fingerprint, payload, user_source_id, org_source_id, updated_at)
+           SELECT @run, k, id, 'done', 'skipped', reason, lossy, fp, payload, u, o, @now FROM (${input}) WHERE true
+           ON CONFLICT (run_id, kind, source_id) DO NOTHING`,
+        ).run({ ...named, rows: JSON.stringify(skipped) });
+      else if (skipped.length)
         this.#prepare(
           `INSERT INTO records (run_id, kind, source_id, state, outcome, error_message, lossy, fingerprint, payload, user_source_id, org_source_id, updated_at)
            SELECT @run, k, id, 'done', 'skipped', reason, lossy, fp, payload, u, o, @now FROM (${input}) WHERE true

@@ -49,6 +49,15 @@ export interface PlanWrite {
   inserted: number;
 }
 
+export interface PlanWriteOptions {
+  /**
+   * Rows already there are left as they are: migrate's one pass, where a row already there came
+   * from an earlier batch of the same export (a record it holds twice) and may be in flight; the
+   * first occurrence wins, as within one batch.
+   */
+  keepExisting?: boolean;
+}
+
 export interface PlannedRecord {
   kind: EntityKind;
   sourceId: string;
@@ -172,7 +181,7 @@ export interface StateStore {
    * without a skip reason) had no row before: all of them, on a fresh run, unless the export holds a
    * record twice (migrate's one-pass apply takes such rows without a claim only then).
    */
-  plan(runId: string, records: readonly PlannedRecord[]): Promise<PlanWrite>;
+  plan(runId: string, records: readonly PlannedRecord[], opts?: PlanWriteOptions): Promise<PlanWrite>;
   /**
    * Takes rows for this worker: rows in `states`, plus `writing` rows whose owner is dead.
    * Never returns a row another live worker (or this one) holds.
