@@ -26,7 +26,7 @@ export type NewMemberships = Map<string, NewMembership[]>;
 export class SettledOrganizations {
   readonly #store: StateStore;
   readonly #runId: string;
-  readonly #known = new Map<string, LedgerRecord | null>();
+  readonly #known = new Map<string, LedgerRecord>();
   static readonly MAX = 10_000;
 
   constructor(store: StateStore, runId: string) {
@@ -43,8 +43,9 @@ export class SettledOrganizations {
       if (this.#known.size + missing.length > SettledOrganizations.MAX) this.#known.clear();
       for (const id of missing) {
         const r = found.get(id);
-        // Only a settled organization is remembered as such; any other is read again next time.
-        this.#known.set(id, r && settled(r) ? r : null);
+        // Only a settled organization is remembered; any other is read again next time (in one pass
+        // an organization can come in a later batch than some of its members, and settle then).
+        if (r && settled(r)) this.#known.set(id, r);
       }
     }
     const out = new Map<string, LedgerRecord>();

@@ -44,6 +44,8 @@ export interface PlannedBatch {
   users: { user: CanonicalUser; plan: UserPlan }[];
   /** Every record to do in the batch (no skip reason) was inserted by its write. */
   allNew: boolean;
+  /** How many records to do its write inserted (a record already there is not counted again). */
+  inserted: number;
 }
 
 /** The fingerprint of what planUser would write: the written user plus the create options. */
@@ -93,6 +95,7 @@ export async function planPass(opts: PlanPassOptions): Promise<PlanReport> {
           organizations: records.filter((r) => r.kind === 'organization'),
           users: current.flatMap((p) => (p.user ? [p.user] : [])),
           allNew: written !== undefined && written.inserted === toDo,
+          inserted: written?.inserted ?? 0,
         });
       }
     };

@@ -268,12 +268,12 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
       observe: (record, user) => {
         if (record.kind === 'user' && !freshRun) members.add(record.sourceId);
         if (user?.decision?.decision === 'keep' && !record.skipReason && record.kind !== 'organization') decided[record.kind].push(record.sourceId);
-        if (onePass && !record.skipReason) meter.total = (meter.total ?? 0) + 1;
       },
       ...(onePass
         ? {
             usersPerBatch: batchSize,
             applyBatch: async (b: PlannedBatch) => {
+              meter.total = (meter.total ?? 0) + b.inserted;
               if (b.organizations.some((r) => r.skipReason === undefined)) {
                 meter.phase = 'organizations';
                 await applyOrganizations();
