@@ -55,6 +55,9 @@ describe('fingerprints', () => {
     for (const k of ['lastSignInAt', 'updatedAt', 'memberships', 'lossy', 'sourceStatus']) delete copy[k];
     assert.equal(userFingerprint(u, extra), old({ user: copy, extra }));
     assert.equal(userFingerprint(u, extra), 'TCT4uuIQp_FexxeFRXbtQtS2y1M');
+    assert.equal(userFingerprint(u, undefined), old({ user: copy }), 'no extra: the member is left out, as JSON.stringify leaves it');
+    const reordered = Object.fromEntries(Object.entries(u).reverse()) as unknown as typeof u;
+    assert.equal(userFingerprint(reordered, extra), 'TCT4uuIQp_FexxeFRXbtQtS2y1M', 'key order does not matter');
     const org = { sourceId: 'org_1', name: 'Org', slug: 'org', metadata: { plan: 'pro' }, createdAt: '2024-01-01T00:00:00.000Z' };
     assert.equal(organizationFingerprint(org), old(org));
     assert.equal(membershipFingerprint(['b', 'a']), old(['a', 'b']));

@@ -16,7 +16,7 @@ import type { CanonicalUser, Organization } from '../model/user.js';
  * sorted copy and serialising it (a quarter of the plan pass's CPU in bench:better-auth);
  * fingerprint.test.ts checks both give the same text.
  */
-export function stableJson(value: unknown): string | undefined {
+export function stableJson(value: unknown, leaveOut?: ReadonlySet<string>): string | undefined {
   if (value instanceof Secret) return `{"secretDigest":"${hash('sha256', value.reveal(), 'hex')}"}`;
   if (value === null || typeof value !== 'object') {
     // What JSON.stringify makes of a member: undefined for undefined, functions and symbols.
@@ -31,6 +31,7 @@ export function stableJson(value: unknown): string | undefined {
   let out = '{';
   let first = true;
   for (let i = 0; i < shape.order.length; i++) {
+    if (leaveOut?.has(shape.order[i]!)) continue;
     const v = (value as Record<string, unknown>)[shape.order[i]!];
     if (v === undefined) continue;
     const text = stableJson(v);
@@ -104,13 +105,13 @@ export function digest(value: unknown): string {
  * (memberships). A password change shows in the hash itself where the export has one; its
  * timestamp alone writes nothing (sync acts on it).
  */
-const VOLATILE: readonly (keyof CanonicalUser)[] = ['lastSignInAt', 'updatedAt', 'passwordChangedAt', 'memberships', 'lossy', 'sourceStatus'];
+const VOLATILE: ReadonlySet<string> = new Set<keyof CanonicalUser>(['lastSignInAt', 'updatedAt', 'passwordChangedAt', 'memberships', 'lossy', 'sourceStatus']);
 
 export function userFingerprint(user: CanonicalUser, extra: unknown): string {
-  // A copy without the volatile fields (built, not deleted from: deleting makes a slow object).
-  const copy: Record<string, unknown> = {};
-  for (const k of Object.keys(user)) if (!(VOLATILE as readonly string[]).includes(k)) copy[k] = (user as unknown as Record<string, unknown>)[k];
-  return digest({ user: copy, extra });
+  // The text of `{ user: <user without the volatile fields>, extra }`, written without the copy.
+  const extraText = stableJson(extra);
+  const text = `{${extraText === undefined ? '' : `"extra":${extraText},`}"user":${stableJson(user, VOLATILE) as string}}`;
+  return hash('sha256', text, 'base64url').slice(0, 27);
 }
 
 export function organizationFingerprint(org: Organization): string {

@@ -22,7 +22,7 @@ export interface NewMembership {
 /** Per user source id, the memberships taken for its create. */
 export type NewMemberships = Map<string, NewMembership[]>;
 
-/** Organizations settled in the target, read from the ledger once each (they do not change after the organizations phase). */
+/** Organizations settled in the target, read from the ledger until each has settled (a settled one does not change). */
 export class SettledOrganizations {
   readonly #store: StateStore;
   readonly #runId: string;
