@@ -97,7 +97,12 @@ function isArrayIndex(k: string): boolean {
 }
 
 export function digest(value: unknown): string {
-  return hash('sha256', stableJson(value) as string, 'base64url').slice(0, 27);
+  return digestText(stableJson(value) as string);
+}
+
+/** The digest of an already written stableJson text. */
+function digestText(text: string): string {
+  return hash('sha256', text, 'base64url').slice(0, 27);
 }
 
 /**
@@ -111,7 +116,7 @@ export function userFingerprint(user: CanonicalUser, extra: unknown): string {
   // The text of `{ user: <user without the volatile fields>, extra }`, written without the copy.
   const extraText = stableJson(extra);
   const text = `{${extraText === undefined ? '' : `"extra":${extraText},`}"user":${stableJson(user, VOLATILE) as string}}`;
-  return hash('sha256', text, 'base64url').slice(0, 27);
+  return digestText(text);
 }
 
 export function organizationFingerprint(org: Organization): string {

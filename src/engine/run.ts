@@ -99,6 +99,8 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
   // A target that takes bigger bulk creates (Kratos: 1,000 identities per request) gets pages that fill them.
   const batchSize = opts.batchSize ?? Math.max(DEFAULT_BATCH_SIZE, target.capabilities.batchSize);
   const rate = opts.rate ?? caps.rateLimitPerSecond ?? UNDOCUMENTED_RATE;
+  // A target with a bulk create (all or nothing, or answering per item) gets first-time creates in batches.
+  const bulkUsers = (target.createUsers !== undefined || target.createUsersEach !== undefined) && caps.batchSize > 1;
   const policy = opts.retry ?? DEFAULT_RETRY;
   // --retry-failed takes the quarantined records and everything else left to do, so that a newer
   // export (new users, changed ones, repaired rows) is moved in the same invocation.
@@ -152,7 +154,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
     // users phase's; a batch whose rows were all inserted by its own write is known without a
     // claim where nothing but this invocation writes the run's records: an exclusive ledger that
     // `serve --sync` has received no events in (sync settles records of users deleted at the source).
-    const onePass = freshRun && !opts.retryFailed && (target.createUsers || target.createUsersEach) !== undefined && caps.batchSize > 1;
+    const onePass = freshRun && !opts.retryFailed && bulkUsers;
     const syncStore = await SyncStore.attach(store.driver);
     const syncSeen = onePass && store.exclusive === true ? (await syncStore.stats()).received > 0 : true;
     let knownRows = onePass && store.exclusive === true && !syncSeen;
@@ -232,7 +234,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
         if (status === 'deleted' || status === 'disabled') await ctx.done('user', r.sourceId, { outcome: 'skipped' });
         else recs.push(r);
       }
-      if ((target.createUsers || target.createUsersEach) && caps.batchSize > 1) {
+      if (bulkUsers) {
         // A target with a bulk create (all or nothing, or answering per item) gets first-time creates in batches (apply-user-batch.ts).
         await spawnUserBatches(
           ctx,

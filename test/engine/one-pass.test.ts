@@ -45,12 +45,34 @@ const stores = [
 ];
 let schema = '';
 
+/** `body` with the ledger of a fresh state open, closed after. */
+async function withStore(s: (typeof stores)[number], body: (store: StateStore) => Promise<void>): Promise<void> {
+  await withState(s, async (state) => {
+    const store = await openStateStore(state);
+    try {
+      await body(store);
+    } finally {
+      await store.close();
+    }
+  });
+}
+
+/** Runs `body` on a fresh state (a SQLite file, or a PostgreSQL schema), removed after. */
+async function withState(s: (typeof stores)[number], body: (state: string) => Promise<void>): Promise<void> {
+  schema = uniqueSchema('flagless_onepass');
+  const tmp = tempDir();
+  try {
+    await body(s.state(tmp.dir));
+  } finally {
+    tmp.cleanup();
+    await s.drop();
+  }
+}
+
 for (const s of stores) {
   describe(`one pass on a ${s.name} ledger`, () => {
     test('a fresh run reads the export once and writes batches before it has read it all; a re-run writes nothing', async () => {
-      schema = uniqueSchema('flagless_onepass');
-      const tmp = tempDir();
-      try {
+      await withState(s, async (state) => {
         const f = makeFixture({ users: 60, organizations: 2 });
         const t = new BulkFake(10);
         let writesBeforeLast = -1;
@@ -60,45 +82,35 @@ for (const s of stores) {
             if (item.type === 'user' && item.user.sourceId === lastId) writesBeforeLast = t.state.stats.writes;
           },
         });
-        const first = await runMigrate(t, source, s.state(tmp.dir), { batchSize: 10 });
+        const first = await runMigrate(t, source, state, { batchSize: 10 });
         assert.ok(first.complete, JSON.stringify(first.quarantine));
         assert.equal(first.users.created, 60);
         assert.equal(source.reads, 1, 'the export was read once');
         assert.ok(writesBeforeLast > 0, `batches were written while the export was read (${writesBeforeLast} writes before its last user)`);
         assert.equal(t.state.users.size, 60);
-        const again = await runMigrate(t, source, s.state(tmp.dir), { batchSize: 10 });
+        const again = await runMigrate(t, source, state, { batchSize: 10 });
         assert.equal(again.writes, 0, 'a finished run writes nothing');
         assert.equal(t.state.users.size, 60);
-      } finally {
-        tmp.cleanup();
-        await s.drop();
-      }
+      });
     });
 
     test('a user the export holds twice, in two batches, is written once', async () => {
-      schema = uniqueSchema('flagless_onepass');
-      const tmp = tempDir();
-      try {
+      await withState(s, async (state) => {
         const f = makeFixture({ users: 25, organizations: 1 });
         // User 3 again in the third batch; it also arrives with the same memberships.
         const twice = { users: [...f.users.slice(0, 22), f.users[3]!, ...f.users.slice(22)], organizations: f.organizations };
         const t = new BulkFake(10);
-        const summary = await runMigrate(t, memorySource(twice), s.state(tmp.dir), { batchSize: 10 });
+        const summary = await runMigrate(t, memorySource(twice), state, { batchSize: 10 });
         assert.ok(summary.complete, JSON.stringify(summary.quarantine));
         assert.equal(t.state.users.size, 25);
         assert.equal(summary.users.created, 25);
         const userCreates = t.batches.reduce((n, b) => n + b, 0) + (t.state.received.createUser ?? 0);
         assert.equal(userCreates, 25, `every user sent once (batches ${t.batches.join(', ')})`);
-      } finally {
-        tmp.cleanup();
-        await s.drop();
-      }
+      });
     });
 
     test('a user the export holds twice, while its first batch is still being written, is sent once', async () => {
-      schema = uniqueSchema('flagless_onepass');
-      const tmp = tempDir();
-      try {
+      await withState(s, async (state) => {
         const f = makeFixture({ users: 25, organizations: 1 });
         const dup = f.users[3]!;
         const twice = { users: [...f.users.slice(0, 22), dup, ...f.users.slice(22)], organizations: f.organizations };
@@ -117,30 +129,25 @@ for (const s of stores) {
             if (item.type === 'user' && item.user.sourceId === dup.sourceId && ++seen === 2) setTimeout(release, 50);
           },
         });
-        const summary = await runMigrate(t, source, s.state(tmp.dir), { batchSize: 10 });
+        const summary = await runMigrate(t, source, state, { batchSize: 10 });
         assert.ok(summary.complete, JSON.stringify(summary.quarantine));
         const sent = t.batches.reduce((n, b) => n + b, 0) + (t.state.received.createUser ?? 0);
         assert.equal(sent, 25, `every user sent once (batches ${t.batches.join(', ')}, single creates ${t.state.received.createUser ?? 0})`);
         assert.equal(t.state.users.size, 25);
-      } finally {
-        tmp.cleanup();
-        await s.drop();
-      }
+      });
     });
 
     test('a user the export holds twice, created first and skipped by the plan later, stays created with its memberships', async () => {
-      schema = uniqueSchema('flagless_onepass');
-      const tmp = tempDir();
-      try {
+      await withState(s, async (state) => {
         const f = makeFixture({ users: 25, organizations: 1 });
         const x = { ...f.users[3]!, memberships: [{ organizationId: f.organizations[0]!.sourceId, roles: ['member'] }] };
         f.users[3] = x;
         // The same id again in the third batch, without an email: the plan skips it (the target requires one).
         const again = { ...x, emails: [] };
         const t = new BulkFake(10);
-        const summary = await runMigrate(t, memorySource({ users: [...f.users.slice(0, 22), again, ...f.users.slice(22)], organizations: f.organizations }), s.state(tmp.dir), { batchSize: 10 });
+        const summary = await runMigrate(t, memorySource({ users: [...f.users.slice(0, 22), again, ...f.users.slice(22)], organizations: f.organizations }), state, { batchSize: 10 });
         assert.ok(summary.complete, JSON.stringify(summary.quarantine));
-        const store = await openStateStore(s.state(tmp.dir));
+        const store = await openStateStore(state);
         try {
           const user = await store.get(summary.runId, 'user', x.sourceId);
           const memberships = (await store.page(summary.runId, 'membership', undefined, 100)).filter((r) => r.userSourceId === x.sourceId);
@@ -150,15 +157,10 @@ for (const s of stores) {
         } finally {
           await store.close();
         }
-      } finally {
-        tmp.cleanup();
-        await s.drop();
-      }
+      });
     });
 
     test('a source that fails mid-export: migrate returns only after the batch in flight is written (nothing is sent after it returns)', async () => {
-      schema = uniqueSchema('flagless_onepass');
-      const tmp = tempDir();
       const f = makeFixture({ users: 25, organizations: 0 });
       const failing = {
         vendor: 'clerk' as const,
@@ -170,21 +172,20 @@ for (const s of stores) {
           }
         },
       };
-      const store = await openStateStore(s.state(tmp.dir));
-      // The second batch's plan write takes a moment (a round trip under load).
-      let plans = 0;
-      const slow = new Proxy(store, {
-        get(target, key) {
-          if (key === 'plan')
-            return async (runId: string, records: readonly PlannedRecord[]) => {
-              if (++plans === 2) await new Promise((r) => setTimeout(r, 100));
-              return target.plan(runId, records);
-            };
-          const v = Reflect.get(target, key, target) as unknown;
-          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-        },
-      }) as StateStore;
-      try {
+      await withStore(s, async (store) => {
+        // The second batch's plan write takes a moment (a round trip under load).
+        let plans = 0;
+        const slow = new Proxy(store, {
+          get(target, key) {
+            if (key === 'plan')
+              return async (runId: string, records: readonly PlannedRecord[]) => {
+                if (++plans === 2) await new Promise((r) => setTimeout(r, 100));
+                return target.plan(runId, records);
+              };
+            const v = Reflect.get(target, key, target) as unknown;
+            return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+          },
+        }) as StateStore;
         const t = new BulkFake(10);
         const summary = await migrate({ source: failing, runKey: 'clerk→fake', sourceFingerprint: 'm', target: t, targetLabel: 'fake', store: slow, concurrency: 4, rate: 5000, batchSize: 10 });
         assert.match(summary.fatal?.message ?? '', /connection reset/);
@@ -193,18 +194,11 @@ for (const s of stores) {
         assert.equal(t.batches.length, atReturn.sent, 'no batch was sent after migrate returned');
         assert.equal((await store.tally(summary.runId)).user.done, atReturn.done, 'no record settled after migrate returned');
         assert.equal(atReturn.done, 20, 'the two batches planned before the failure were moved');
-      } finally {
-        await store.close();
-        tmp.cleanup();
-        await s.drop();
-      }
+      });
     });
 
     test('the plan write counts the rows it inserted: new ones, not those there before, not plan-time skips', async () => {
-      schema = uniqueSchema('flagless_onepass');
-      const tmp = tempDir();
-      const store = await openStateStore(s.state(tmp.dir));
-      try {
+      await withStore(s, async (store) => {
         const run = await store.beginRun({ id: 'run-count', sourceFingerprint: 'x', target: 't', options: {}, startedAt: new Date().toISOString() });
         const rec = (id: string, extra: Partial<PlannedRecord> = {}): PlannedRecord => ({ kind: 'user', sourceId: id, fingerprint: `fp-${id}`, lossy: [], ...extra });
         assert.deepEqual(await store.plan(run.id, [rec('a'), rec('b'), rec('c', { skipReason: 'no email' })]), { inserted: 2 });
@@ -216,11 +210,7 @@ for (const s of stores) {
         assert.deepEqual(await store.plan(run.id, [rec('a', { fingerprint: 'again' }), rec('b', { skipReason: 'no email' }), rec('e')], { keepExisting: true }), { inserted: 1 });
         const [a, b] = await Promise.all([store.get(run.id, 'user', 'a'), store.get(run.id, 'user', 'b')]);
         assert.deepEqual([a?.fingerprint, a?.state, b?.fingerprint, b?.state], ['fp-a', 'planned', 'changed', 'planned']);
-      } finally {
-        await store.close();
-        tmp.cleanup();
-        await s.drop();
-      }
+      });
     });
   });
 }
